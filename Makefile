@@ -1,0 +1,130 @@
+# iommusim build.
+#
+#   make            build build/iommusim and build/libiommusim.a
+#   make run        install missing packages (as root), build, run the default scenario
+#   make test       build and run every cmocka test in tests/
+#   make test-asan  the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      benchmarks (speed is measured here, never in tests)
+#   make clean
+#
+# Sources are discovered: every .c/.cpp under sim/, models/ and vcm/ goes into the
+# library except the command's own entry point (sim/main.c); every tests/test_*.c is
+# one test program; every tests/bench/bench_*.c is one benchmark program.
+
+# Debian packages the build needs, and how each is detected (pkg-config module).
+DEPS_PKGS    := libsystemc-dev libyaml-dev libcmocka-dev pkg-config
+DEPS_MODULES := systemc yaml-0.1 cmocka
+
+CC      ?= gcc
+CXX     ?= g++
+BUILD   ?= build
+OPT     ?= -O2
+SAN     ?=
+
+WARN     := -Wall -Wextra -Werror
+CPPFLAGS := -I. -MMD -MP
+CFLAGS   := -std=c11 $(OPT) -g $(WARN) $(SAN)
+CXXFLAGS := -std=c++17 $(OPT) -g $(WARN) $(SAN)
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(DEPS_MODULES) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(DEPS_MODULES) 2>/dev/null)
+LDLIBS     = $(PKG_LIBS) -lstdc++ -lm -lpthread
+
+LIB_C    := $(sort $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c vcm/*.c)))
+LIB_CXX  := $(sort $(wildcard sim/*.cpp))
+LIB_OBJS := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
+LIB      := $(BUILD)/libiommusim.a
+
+TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
+TEST_BINS  := $(TEST_SRCS:%.c=$(BUILD)/%)
+BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
+MAIN_BIN   := $(if $(wildcard sim/main.c),$(BUILD)/iommusim)
+
+# The kernel's copyright banner is noise in every run and test log.
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
+
+.PHONY: all deps run test test-asan bench clean
+.DEFAULT_GOAL := all
+
+all: deps-check $(LIB) $(MAIN_BIN)
+
+# ---------------------------------------------------------------- dependencies
+# deps: install what is missing (root), or print the exact command (not root).
+# deps-check: the same test without installing, run before every build.
+deps:
+	@missing=""; \
+	for m in $(DEPS_MODULES); do \
+	  pkg-config --exists $$m 2>/dev/null || missing=1; done; \
+	command -v pkg-config >/dev/null 2>&1 || missing=1; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	pkgs="$(DEPS_PKGS)"; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "installing build dependencies: $$pkgs"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs; \
+	else \
+	  echo "missing build dependencies; install them with:"; \
+	  echo "  sudo apt-get install -y $$pkgs"; exit 1; \
+	fi
+
+.PHONY: deps-check
+deps-check:
+	@for m in $(DEPS_MODULES); do \
+	  pkg-config --exists $$m 2>/dev/null || { \
+	    echo "missing $$m: run 'make deps' as root, or: sudo apt-get install -y $(DEPS_PKGS)"; \
+	    exit 1; }; done
+
+# ---------------------------------------------------------------- compilation
+# Objects are written under a temporary name and renamed, so two builds running
+# at once never see a half-written object.
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(PKG_CFLAGS) $(CXXFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/iommusim: $(BUILD)/sim/main.o $(LIB)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# ---------------------------------------------------------------- targets
+run: deps
+	@$(MAKE) --no-print-directory all
+	@if [ -x $(BUILD)/iommusim ]; then \
+	  $(BUILD)/iommusim run configs/scenarios/video_playback_1080p30.yaml --out $(BUILD)/run; \
+	else \
+	  echo "the iommusim command is not built yet (sim/main.c does not exist); running the tests instead"; \
+	  $(MAKE) --no-print-directory test; \
+	fi
+
+test: deps
+	@$(MAKE) --no-print-directory $(TEST_BINS)
+	@pass=0; fail=0; failed=""; \
+	for t in $(TEST_BINS); do \
+	  if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
+	done; \
+	echo; [ -z "$$failed" ] || echo "failed test programs:$$failed"; \
+	echo "$$pass passed, $$fail failed"; \
+	[ $$fail = 0 ]
+
+test-asan: deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BENCH_BINS)
+	@echo "machine: $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

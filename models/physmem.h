@@ -1,0 +1,39 @@
+/*
+ * physmem.h - sparse simulated physical memory, 32-bit physical address space.
+ *
+ * Holds what the driver writes (page tables, and data payloads when a test or
+ * scenario asks for them). Storage is allocated one 4 KiB page at a time on the
+ * first write to that page; reading memory that was never written returns zero
+ * and allocates nothing. Memory use is proportional to the pages touched.
+ *
+ * Multi-byte accessors are little-endian, like the ARM SoC being modelled, and may
+ * be unaligned or cross page boundaries.
+ */
+#ifndef IOMMUSIM_MODELS_PHYSMEM_H
+#define IOMMUSIM_MODELS_PHYSMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PHYSMEM_PAGE_SHIFT 12
+#define PHYSMEM_PAGE_SIZE  (1u << PHYSMEM_PAGE_SHIFT)
+
+struct physmem;
+
+struct physmem *physmem_new(void);          /* NULL when out of host memory */
+void physmem_free(struct physmem *pm);
+
+uint8_t  physmem_read8(const struct physmem *pm, uint32_t pa);
+uint32_t physmem_read32(const struct physmem *pm, uint32_t pa);
+void physmem_write8(struct physmem *pm, uint32_t pa, uint8_t v);
+void physmem_write32(struct physmem *pm, uint32_t pa, uint32_t v);
+
+/* Byte ranges; pa + len may not pass the top of the 4 GiB space (returns -EINVAL). */
+int physmem_read(const struct physmem *pm, uint32_t pa, void *buf, size_t len);
+int physmem_write(struct physmem *pm, uint32_t pa, const void *buf, size_t len);
+int physmem_fill(struct physmem *pm, uint32_t pa, uint8_t byte, size_t len);
+
+/* Pages that hold storage (were written at least once). */
+size_t physmem_pages_touched(const struct physmem *pm);
+
+#endif

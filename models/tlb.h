@@ -1,0 +1,113 @@
+/*
+ * tlb.h - a set-associative, multi-page-size TLB.
+ *
+ * The SMMU's global TLB (one per SMMU, shared by all its context banks) and the
+ * trace-driven TLB study (`iommusim tlb`) both use this code.
+ *
+ * Entries of 4K, 64K, 1M and 16M pages live in one structure. An entry is tagged by
+ * VMID, ASID, its non-global bit and the VA page number at the entry's own page
+ * size; its set is chosen from that same page number, so a 1 MiB entry hits for
+ * every address inside it whatever the associativity. A lookup probes once per page
+ * size present in the TLB. A global entry (ng = false) matches every ASID of its
+ * VMID.
+ *
+ * Replacement (per set): lru, plru (tree pseudo-LRU, ways a power of two),
+ * round-robin (a pointer per set that advances past each victim) and random
+ * (seeded, deterministic). Whatever the policy, a fill takes the lowest-numbered
+ * invalid unlocked way first; the policy picks a victim only when the set is full.
+ * A hit and a fill both make the way most recently used (lru, plru).
+ *
+ * Lockdown: ways below `floor` in every set are never chosen as victims and survive
+ * tlb_inv_all; targeted invalidation (by VMID, ASID or VA) does remove them. While
+ * lockdown is enabled (`lke`), fills go to way `victim`, which then advances
+ * (wrapping below floor), the way software preloads locked entries.
+ */
+#ifndef IOMMUSIM_MODELS_TLB_H
+#define IOMMUSIM_MODELS_TLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/pte.h"
+
+enum tlb_replacement {
+    TLB_LRU = 0,
+    TLB_PLRU,
+    TLB_ROUND_ROBIN,
+    TLB_RANDOM,
+};
+
+#define TLB_MAX_ENTRIES (1u << 20)
+
+struct tlb_config {
+    unsigned entries;               /* 1 .. TLB_MAX_ENTRIES */
+    unsigned ways;                  /* 1 .. entries; entries / ways sets, a power of two */
+    enum tlb_replacement replacement;
+    uint64_t seed;                  /* for TLB_RANDOM */
+};
+
+struct tlb_entry {
+    uint32_t va;                    /* page-aligned VA of the entry's own size */
+    uint32_t pa;                    /* page-aligned PA */
+    enum page_size size;
+    uint8_t vmid;
+    uint8_t asid;
+    struct pte_attrs attrs;         /* attrs.ng is the non-global bit of the tag */
+};
+
+struct tlb_stats {
+    uint64_t lookups, hits, misses, fills, evictions, invalidations;
+    uint64_t hits_by_size[PAGE_SIZES];
+    uint64_t fills_by_size[PAGE_SIZES];
+    uint64_t evictions_by_size[PAGE_SIZES];
+};
+
+struct tlb;
+
+/* Returns a name for errors ("lru", "plru", "round-robin", "random"), and the parse. */
+const char *tlb_replacement_name(enum tlb_replacement r);
+int tlb_replacement_parse(const char *s, enum tlb_replacement *out);   /* -EINVAL if unknown */
+
+/*
+ * Checks a configuration; on error returns -EINVAL and, when err is not NULL, writes
+ * a sentence that names the offending field and its valid range into err.
+ */
+int tlb_config_check(const struct tlb_config *cfg, char *err, unsigned errlen);
+
+struct tlb *tlb_new(const struct tlb_config *cfg);  /* NULL if cfg fails tlb_config_check */
+void tlb_free(struct tlb *t);
+const struct tlb_config *tlb_config(const struct tlb *t);
+
+/*
+ * Finds the entry that translates va for (vmid, asid), counting a lookup and a hit
+ * or a miss and updating replacement state on a hit. The returned pointer is valid
+ * until the next fill or invalidation. NULL on a miss.
+ */
+const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);
+
+/* The same search with no side effects: no counters, no replacement update. */
+const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);
+
+/*
+ * Inserts an entry (e->va is aligned down to the entry's page size). An existing
+ * entry with the same tag is replaced in place rather than duplicated.
+ */
+void tlb_fill(struct tlb *t, const struct tlb_entry *e);
+
+void tlb_inv_all(struct tlb *t);                                  /* GLOBAL_TLBIALL */
+void tlb_inv_vmid(struct tlb *t, uint8_t vmid);                   /* TLBIVMID; CTX_TLBIALL */
+void tlb_inv_asid(struct tlb *t, uint8_t vmid, uint8_t asid);     /* TLBIASID: non-global of asid */
+void tlb_inv_va(struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);  /* TLBIVA */
+void tlb_inv_va_all_asid(struct tlb *t, uint8_t vmid, uint32_t va);       /* TLBIVAA */
+
+/* TLBLCKR: floor and victim are way numbers (0 .. ways). */
+int tlb_set_lockdown(struct tlb *t, bool lke, unsigned floor, unsigned victim);
+
+/* Entry read-back (TLBRSW/TLBTR*): index = set * ways + way. False if invalid. */
+bool tlb_read_entry(const struct tlb *t, unsigned index, struct tlb_entry *out);
+
+unsigned tlb_valid_entries(const struct tlb *t);
+const struct tlb_stats *tlb_stats(const struct tlb *t);
+void tlb_reset_stats(struct tlb *t);
+
+#endif

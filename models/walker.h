@@ -1,0 +1,103 @@
+/*
+ * walker.h - the hardware page-table walker (ARMv7 short-descriptor format).
+ *
+ * Given the context bank's translation registers and a VA, it reads the L1
+ * descriptor (from TTBR0 or TTBR1, chosen by TTBCR.N), then the L2 descriptor when
+ * the L1 entry points to a page table, and decodes a section, supersection, large
+ * page or small page. It reports translation faults (level 1 or 2), access flag
+ * faults and permission faults (pte_check_access against the access) and counts its
+ * descriptor reads.
+ *
+ * Two ways to walk, sharing one decoder:
+ *  - walker_walk(): functional, reads physmem at once (V2P registers, functional
+ *    mode, tests);
+ *  - struct walker: timed, each descriptor read travels through a memory port (the
+ *    fabric and DRAM, competing with data traffic); the descriptor word is taken from
+ *    physmem when its read completes. At most max_outstanding walks are in flight;
+ *    more wait in FIFO order.
+ */
+#ifndef IOMMUSIM_MODELS_WALKER_H
+#define IOMMUSIM_MODELS_WALKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/mem.h"
+#include "models/physmem.h"
+#include "models/pte.h"
+#include "models/tlb.h"
+#include "sim/kernel.h"
+
+/* The context bank registers a walk depends on. */
+struct walk_regs {
+    uint32_t ttbr0, ttbr1;      /* table base in bits [31:14-N] (TTBR0) / [31:14] (TTBR1) */
+    unsigned n;                 /* TTBCR.N, 0..7: TTBR0 covers VA < 2^(32-N) when N > 0 */
+    bool pd0, pd1;              /* TTBCR.PD0/PD1: walks through that TTBR fault */
+    bool afe;                   /* SCTLR.AFE: simplified access model */
+};
+
+enum walk_fault {
+    WALK_OK = 0,
+    WALK_TRANSLATION_L1,        /* FSR.TF, level 1 (also PD0/PD1 disabled walks) */
+    WALK_TRANSLATION_L2,        /* FSR.TF, level 2 */
+    WALK_ACCESS_FLAG,           /* FSR.AFF */
+    WALK_PERMISSION,            /* FSR.APF */
+};
+
+struct walk_result {
+    enum walk_fault fault;
+    unsigned level;             /* level of the leaf or of the faulting descriptor */
+    bool have_entry;            /* a translation was found (also on AFF/APF faults) */
+    struct tlb_entry entry;     /* va/pa/size/attrs; vmid and asid are the caller's */
+    uint32_t pa;                /* the translated address of the VA (when have_entry) */
+    unsigned desc_reads;        /* 1 or 2 (0 when a PD bit stopped the walk) */
+    uint32_t desc_addr[2];
+    uint32_t desc[2];
+};
+
+/* Table base for a VA, or false when the walk is disabled by PD0/PD1. */
+bool walk_table_base(const struct walk_regs *regs, uint32_t va, uint32_t *l1_base);
+
+void walker_walk(const struct physmem *pm, const struct walk_regs *regs, uint32_t va,
+                 unsigned access, struct walk_result *out);
+
+/* ---- Timed walker -------------------------------------------------------------- */
+struct walker_config {
+    unsigned max_outstanding;   /* walks in flight at once, >= 1 */
+    sim_time_t overhead;        /* fixed walk start-up time before the first read */
+};
+
+struct walk_job;
+typedef void (*walk_done_fn)(struct walk_job *job);
+
+struct walk_job {
+    /* set by the requester */
+    struct walk_regs regs;
+    uint32_t va;
+    unsigned access;
+    walk_done_fn done;
+    void *owner;
+    /* set by the walker */
+    struct walk_result result;
+    sim_time_t started, finished;
+    /* owned by the walker while the walk is queued or in flight */
+    struct mem_req req;
+    struct walk_job *next;
+    unsigned state;
+};
+
+struct walker_stats {
+    uint64_t walks, desc_reads, faults, queued;
+    unsigned max_in_flight;
+};
+
+struct walker;
+
+struct walker *walker_new(const struct walker_config *cfg, const struct physmem *pm,
+                          const struct mem_port *port);
+void walker_free(struct walker *w);
+void walker_start(struct walker *w, struct walk_job *job);  /* done runs at finish time */
+unsigned walker_in_flight(const struct walker *w);
+const struct walker_stats *walker_stats(const struct walker *w);
+
+#endif

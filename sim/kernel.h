@@ -1,0 +1,94 @@
+/*
+ * kernel.h - the simulation kernel as seen from C.
+ *
+ * The only door to SystemC: sim/kernel.cpp implements this API over SystemC 2.3's
+ * kernel (time, one method process, sc_start). Models include this header and never
+ * a SystemC header.
+ *
+ * Time is an unsigned 64-bit count of picoseconds. Processes are callbacks in the
+ * style of SC_METHOD: they run to completion and never block.
+ *
+ * Ordering rule (deterministic by construction, independent of SystemC's scheduler):
+ * callbacks run in increasing time; callbacks due at the same time run in the order
+ * in which they were notified (sim_event_notify / sim_schedule calls), first notified
+ * first run. A callback may notify or schedule more work at the current time (delay
+ * 0); that work runs later in the same time step, after everything already due.
+ */
+#ifndef IOMMUSIM_SIM_KERNEL_H
+#define IOMMUSIM_SIM_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef uint64_t sim_time_t;               /* picoseconds */
+
+#define SIM_PS ((sim_time_t)1)
+#define SIM_NS ((sim_time_t)1000)
+#define SIM_US ((sim_time_t)1000000)
+#define SIM_MS ((sim_time_t)1000000000)
+#define SIM_S  ((sim_time_t)1000000000000)
+#define SIM_TIME_MAX UINT64_MAX
+
+typedef void (*sim_callback_fn)(void *arg);
+
+/*
+ * Events: a persistent object with a callback, like an sc_event with one method
+ * process sensitive to it. At most one notification is pending per event; as in
+ * SystemC, notifying an event that is already pending keeps the earlier of the two
+ * times (a later request is ignored, an earlier one replaces the pending one).
+ */
+struct sim_event;
+
+struct sim_event *sim_event_new(const char *name, sim_callback_fn fn, void *arg);
+void sim_event_free(struct sim_event *ev);
+void sim_event_notify(struct sim_event *ev, sim_time_t delay);
+void sim_event_cancel(struct sim_event *ev);
+bool sim_event_pending(const struct sim_event *ev);
+const char *sim_event_name(const struct sim_event *ev);
+
+/* One-shot callback after delay; cannot be cancelled. Cheaper than an event. */
+void sim_schedule(sim_time_t delay, sim_callback_fn fn, void *arg);
+
+/* Current simulated time. */
+sim_time_t sim_now(void);
+
+/*
+ * Runs the simulation until nothing is left to do or simulated time would pass
+ * `until` (absolute time; SIM_TIME_MAX for no limit). Callbacks due exactly at
+ * `until` run. Returns the number of callbacks run. May be called again to go on.
+ */
+uint64_t sim_run(sim_time_t until);
+
+/* Asks a running sim_run to return after the current callback. */
+void sim_stop(void);
+
+/* True when work is pending; the time of the earliest work is stored in *next. */
+bool sim_pending(sim_time_t *next);
+
+/*
+ * Discards all pending work and sets time back to 0, so that tests (and sweeps of
+ * many short simulations in one process) start from a fresh kernel. Events that
+ * still exist stay valid but are no longer pending.
+ */
+void sim_reset(void);
+
+/* Callbacks run since start (or the last sim_reset); for benchmarks. */
+uint64_t sim_callbacks_run(void);
+
+/*
+ * Clock domains: convert between cycles and time exactly, for any frequency in Hz.
+ * Edge k of a clock of frequency f is at ceil(k * 10^12 / f) ps, so a 200 MHz
+ * clock has edges every 5000 ps and a 228.57 MHz clock has edges that are 4375 or
+ * 4376 ps apart, never drifting.
+ */
+struct sim_clock {
+    const char *name;
+    uint64_t hz;
+};
+
+int sim_clock_init(struct sim_clock *clk, const char *name, uint64_t hz); /* -EINVAL if hz is 0 or > 10^12 */
+sim_time_t sim_clock_cycles(const struct sim_clock *clk, uint64_t cycles); /* time of edge `cycles` */
+uint64_t sim_clock_to_cycles(const struct sim_clock *clk, sim_time_t t);   /* edges at or before t */
+sim_time_t sim_clock_next_edge(const struct sim_clock *clk, sim_time_t t); /* first edge >= t */
+
+#endif
