@@ -44,6 +44,8 @@
 #define M2VCBR_VMID_MASK        0x1Fu
 #define M2VCBR_CBNDX_SHIFT      8
 #define M2VCBR_CBNDX_MASK       0xFFu
+#define M2VCBR_CBNDX_NONE       0xFFu       /* model: no bank, the MID is unrouted */
+#define M2VCBR_UNROUTED         (M2VCBR_CBNDX_NONE << M2VCBR_CBNDX_SHIFT)   /* reset value */
 #define M2VCBR_BYPASSD          (1u << 16)
 #define M2VCBR_NSCFG_SHIFT      22
 #define M2VCBR_NSCFG_MASK       0x3u
@@ -191,7 +193,8 @@
 #define FSR_SL                  (1u << 16)  /* fault at level 2 (model: set for L2 faults) */
 #define FSR_SS                  (1u << 30)  /* a transaction is stalled */
 #define FSR_MULTI               (1u << 31)  /* a second fault while FSR was not clear */
-#define FSR_FAULT_MASK          0x000100FEu
+#define FSR_FAULT_MASK          0x000100FEu /* fault bits and their level qualifier */
+#define FSR_PENDING_MASK        0x000000FEu /* any of these set: a fault is recorded */
 
 /* FSYNR0 / FSYNR1 */
 #define FSYNR0_AMID_SHIFT       0

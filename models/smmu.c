@@ -1,0 +1,946 @@
+/*
+ * smmu.c - the Qualcomm SMMU v1 model: registers, routing, global TLB, walks, faults.
+ *
+ * One struct smmu is one SMMU instance of the MSM8960 multimedia fabric. Software
+ * sees only its registers (smmu_mmio_read/write); bus masters see only
+ * smmu_submit (timed) and smmu_access (functional). The global TLB (models/tlb.c)
+ * is shared by every context bank and tagged by VMID and ASID; misses are walked by
+ * models/walker.c, whose descriptor reads go through the walk port and so compete
+ * with data traffic in the fabric and DRAM.
+ *
+ * Model choices the hardware documents leave open are listed in docs/smmu.md:
+ * unrouted MIDs (M2VCBR.CBNDX = 0xFF), the bank's VMID for TLB maintenance
+ * (CBACR.CBVMID), RESUME acting on every stalled transaction of the bank, FSR.SS
+ * cleared only by RESUME, IDR.TLBSIZE = log2(entries).
+ */
+#include "models/smmu.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/pte.h"
+#include "models/smmu_regs.h"
+
+/* A functional-mode access retried this often without success is terminated. */
+#define SMMU_FUNCTIONAL_MAX_RETRIES 64
+
+enum txn_state {
+    TXN_IDLE = 0,
+    TXN_LOOKUP,         /* in the TLB or waiting for a walk */
+    TXN_BLOCKED,        /* waiting for a miss to fill (hit_under_miss off) */
+    TXN_STALLED,        /* timed: stalled on a context fault */
+    TXN_STALLED_FUNC,   /* functional: stalled on a context fault */
+    TXN_RESUME_RETRY,   /* functional: RESUME asked for a retry */
+    TXN_RESUME_TERM,    /* functional: RESUME asked to terminate */
+    TXN_DATA,           /* data access in flight */
+};
+
+struct smmu_bank {
+    uint32_t sctlr, actlr, contextidr, ttbr0, ttbr1, ttbcr;
+    uint32_t par, fsr, far, fsynr0, fsynr1, prrr, nmrr, tlblckr, v2psr;
+    struct smmu_txn *stalled_head, *stalled_tail;
+    struct smmu_ctx_stats stats;
+};
+
+/* A walk in flight, with the transactions that wait for it. */
+struct smmu_walk {
+    struct walk_job job;
+    struct smmu *smmu;
+    unsigned bank;
+    uint8_t vmid, asid;
+    uint32_t page;                  /* VA >> 12: misses to the same page merge */
+    struct smmu_txn *waiters;       /* first waiter started the walk */
+    struct smmu_txn **waiters_tail;
+    struct smmu_walk *next;         /* in-flight list, or free list */
+};
+
+struct smmu {
+    struct smmu_config cfg;
+    char name[32];
+    struct physmem *pm;
+    struct mem_port data_port, walk_port;
+    bool has_data_port;
+    struct tlb *tlb;
+    struct walker *walker;
+    struct sim_clock clk;
+    sim_time_t lookup_time, walk_overhead;
+
+    uint32_t m2vcbr[SMMU_MAX_MIDS];
+    uint32_t cbacr[SMMU_MAX_CTX];
+    uint32_t cr, ear, esr, esynr0, esynr1, tlbrsw, unknown_mmio;
+    struct smmu_bank bank[SMMU_MAX_CTX];
+
+    smmu_irq_fn irq_fn;
+    void *irq_arg;
+
+    struct smmu_walk *walks;        /* in flight (or queued in the walker) */
+    unsigned walks_in_flight;
+    struct smmu_walk *free_walks;
+    struct smmu_txn *blocked_head, *blocked_tail;
+
+    struct smmu_stats stats;
+};
+
+static void lookup(struct smmu *s, struct smmu_txn *t, unsigned bank);
+
+/* ---- Configuration --------------------------------------------------------------- */
+
+int smmu_config_check(const struct smmu_config *cfg, char *err, unsigned errlen)
+{
+    char tlb_err[160];
+
+#define BAD(...) do { if (err && errlen) snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
+    if (!cfg)
+        BAD("no SMMU configuration given");
+    if (cfg->nbanks < 1 || cfg->nbanks > SMMU_MAX_CTX)
+        BAD("context banks (%u) must be in 1..%u", cfg->nbanks, SMMU_MAX_CTX);
+    if (cfg->nmids < 1 || cfg->nmids > SMMU_MAX_MIDS)
+        BAD("MIDs (%u) must be in 1..%u", cfg->nmids, SMMU_MAX_MIDS);
+    if (cfg->clock_hz < 1 || cfg->clock_hz > 1000000000000ull)
+        BAD("clock (%llu Hz) must be in 1..10^12 Hz", (unsigned long long)cfg->clock_hz);
+    if (cfg->max_walks < 1 || cfg->max_walks > 64)
+        BAD("outstanding walks (%u) must be in 1..64", cfg->max_walks);
+    if (cfg->tlb_lookup_cycles > 1000 || cfg->walk_overhead_cycles > 1000)
+        BAD("TLB lookup and walk overhead cycles must be in 0..1000");
+    if (tlb_config_check(&cfg->tlb, tlb_err, sizeof(tlb_err)))
+        BAD("TLB: %s", tlb_err);
+#undef BAD
+    return 0;
+}
+
+static void reset_registers(struct smmu *s)
+{
+    for (unsigned i = 0; i < SMMU_MAX_MIDS; i++)
+        s->m2vcbr[i] = M2VCBR_UNROUTED;
+    memset(s->cbacr, 0, sizeof(s->cbacr));
+    s->cr = s->ear = s->esr = s->esynr0 = s->esynr1 = s->tlbrsw = 0;
+    for (unsigned b = 0; b < SMMU_MAX_CTX; b++) {
+        struct smmu_bank *k = &s->bank[b];
+        struct smmu_ctx_stats st = k->stats;
+        memset(k, 0, sizeof(*k));
+        k->stats = st;
+    }
+}
+
+struct smmu *smmu_new(const struct smmu_config *cfg, struct physmem *pm,
+                      const struct mem_port *data_port, const struct mem_port *walk_port)
+{
+    if (smmu_config_check(cfg, NULL, 0) || !pm)
+        return NULL;
+    struct smmu *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->cfg = *cfg;
+    snprintf(s->name, sizeof(s->name), "%s", cfg->name ? cfg->name : "smmu");
+    s->cfg.name = s->name;
+    s->pm = pm;
+    s->tlb = tlb_new(&cfg->tlb);
+    sim_clock_init(&s->clk, s->name, cfg->clock_hz);
+    s->lookup_time = sim_clock_cycles(&s->clk, cfg->tlb_lookup_cycles);
+    s->walk_overhead = sim_clock_cycles(&s->clk, cfg->walk_overhead_cycles);
+    if (data_port) {
+        s->data_port = *data_port;
+        s->has_data_port = true;
+    }
+    if (walk_port) {
+        struct walker_config wc = {
+            .max_outstanding = cfg->max_walks,
+            /* a miss is known once the lookup is over; the walk starts then */
+            .overhead = s->lookup_time + s->walk_overhead,
+        };
+        s->walk_port = *walk_port;
+        s->walker = walker_new(&wc, pm, &s->walk_port);
+    }
+    if (!s->tlb || (walk_port && !s->walker)) {
+        smmu_free(s);
+        return NULL;
+    }
+    reset_registers(s);
+    return s;
+}
+
+void smmu_free(struct smmu *s)
+{
+    if (!s)
+        return;
+    struct smmu_walk *w, *n;
+    for (w = s->walks; w; w = n) {
+        n = w->next;
+        free(w);
+    }
+    for (w = s->free_walks; w; w = n) {
+        n = w->next;
+        free(w);
+    }
+    walker_free(s->walker);
+    tlb_free(s->tlb);
+    free(s);
+}
+
+const struct smmu_config *smmu_config(const struct smmu *s) { return &s->cfg; }
+struct tlb *smmu_tlb(struct smmu *s) { return s->tlb; }
+const struct smmu_stats *smmu_stats(const struct smmu *s) { return &s->stats; }
+
+const struct walker_stats *smmu_walker_stats(const struct smmu *s)
+{
+    return s->walker ? walker_stats(s->walker) : NULL;
+}
+
+const struct smmu_ctx_stats *smmu_ctx_stats(const struct smmu *s, unsigned ctx)
+{
+    return ctx < s->cfg.nbanks ? &s->bank[ctx].stats : NULL;
+}
+
+void smmu_set_irq_handler(struct smmu *s, smmu_irq_fn fn, void *arg)
+{
+    s->irq_fn = fn;
+    s->irq_arg = arg;
+}
+
+/* ---- Small helpers ------------------------------------------------------------- */
+
+static unsigned txn_access(const struct smmu_txn *t)
+{
+    return (t->write ? ACCESS_WRITE : 0) | (t->privileged ? ACCESS_PRIV : 0) |
+           (t->instr ? ACCESS_INSTR : 0);
+}
+
+static uint8_t bank_vmid(const struct smmu *s, unsigned bank)
+{
+    return (s->cbacr[bank] >> CBACR_CBVMID_SHIFT) & CBACR_CBVMID_MASK;
+}
+
+static uint8_t bank_asid(const struct smmu *s, unsigned bank)
+{
+    return s->bank[bank].contextidr & CONTEXTIDR_ASID_MASK;
+}
+
+static void bank_walk_regs(const struct smmu_bank *k, struct walk_regs *r)
+{
+    r->ttbr0 = k->ttbr0;
+    r->ttbr1 = k->ttbr1;
+    r->n = (k->ttbcr >> TTBCR_N_SHIFT) & TTBCR_N_MASK;
+    r->pd0 = k->ttbcr & TTBCR_PD0;
+    r->pd1 = k->ttbcr & TTBCR_PD1;
+    r->afe = k->sctlr & SCTLR_AFE;
+}
+
+static uint32_t fault_fsr_bits(enum walk_fault f, unsigned level)
+{
+    switch (f) {
+    case WALK_TRANSLATION_L1: return FSR_TF;
+    case WALK_TRANSLATION_L2: return FSR_TF | FSR_SL;
+    case WALK_ACCESS_FLAG:    return FSR_AFF | (level == 2 ? FSR_SL : 0);
+    case WALK_PERMISSION:     return FSR_APF | (level == 2 ? FSR_SL : 0);
+    case WALK_OK:             break;
+    }
+    return 0;
+}
+
+static enum walk_fault check_fault(enum pte_check c)
+{
+    return c == PTE_ACCESS_FLAG_FAULT ? WALK_ACCESS_FLAG :
+           c == PTE_PERMISSION_FAULT ? WALK_PERMISSION : WALK_OK;
+}
+
+static uint32_t entry_pa(const struct tlb_entry *e, uint32_t va)
+{
+    uint32_t mask = page_bytes(e->size) - 1;
+    return (e->pa & ~mask) | (va & mask);
+}
+
+static void txn_list_append(struct smmu_txn **head, struct smmu_txn **tail, struct smmu_txn *t)
+{
+    t->next = NULL;
+    if (*tail)
+        (*tail)->next = t;
+    else
+        *head = t;
+    *tail = t;
+}
+
+static void raise_irq(struct smmu *s)
+{
+    s->stats.irqs++;
+    if (s->irq_fn)
+        s->irq_fn(s->irq_arg, s);
+}
+
+static void irq_event(void *arg)
+{
+    raise_irq(arg);
+}
+
+/* ---- Completion ------------------------------------------------------------------ */
+
+static void complete_now(void *arg)
+{
+    struct smmu_txn *t = arg;
+
+    t->completed = sim_now();
+    t->state = TXN_IDLE;
+    if (t->done)
+        t->done(t);
+}
+
+static void data_done(struct mem_req *req)
+{
+    struct smmu_txn *t = req->owner;
+
+    if (req->status != MEM_OK && t->status == SMMU_DONE)
+        t->status = SMMU_FAULTED;
+    complete_now(t);
+}
+
+/* The PA is known at time `at`; the data access leaves then. */
+static void forward_data(struct smmu *s, struct smmu_txn *t, sim_time_t at)
+{
+    t->status = SMMU_DONE;
+    t->translated = at;
+    if (!s->has_data_port) {
+        t->state = TXN_DATA;
+        sim_schedule(at - sim_now(), complete_now, t);
+        return;
+    }
+    t->state = TXN_DATA;
+    t->req.pa = t->pa;
+    t->req.bytes = t->bytes;
+    t->req.write = t->write;
+    t->req.at = at;
+    t->req.done = data_done;
+    t->req.owner = t;
+    mem_request(&s->data_port, &t->req);
+}
+
+static void terminate_at(struct smmu_txn *t, enum smmu_status st, sim_time_t at)
+{
+    t->status = st;
+    t->translated = at;
+    t->state = TXN_DATA;
+    sim_schedule(at - sim_now(), complete_now, t);
+}
+
+/* ---- Faults ---------------------------------------------------------------------- */
+
+static void global_fault(struct smmu *s, const struct smmu_txn *t)
+{
+    s->stats.global_faults++;
+    if (s->esr & ESR_CFG)
+        s->esr |= ESR_MULTI;
+    else {
+        s->esr |= ESR_CFG;
+        s->ear = t->iova;
+        s->esynr0 = (t->mid & ESYNR0_AMID_MASK) << ESYNR0_AMID_SHIFT;
+        s->esynr1 = (t->write ? ESYNR1_AWRITE : 0) | (t->privileged ? ESYNR1_APRIV : 0) |
+                    (t->instr ? ESYNR1_AINST : 0);
+    }
+}
+
+static void record_context_fault(struct smmu *s, unsigned bank, const struct smmu_txn *t,
+                                 uint32_t bits, enum walk_fault f)
+{
+    struct smmu_bank *k = &s->bank[bank];
+
+    k->stats.faults++;
+    if (f == WALK_PERMISSION)
+        k->stats.faults_permission++;
+    else if (f == WALK_ACCESS_FLAG)
+        k->stats.faults_access_flag++;
+    else
+        k->stats.faults_translation++;
+
+    /* SL qualifies the recorded fault; only bits [7:1] say a fault is pending
+     * (the drivers clear FSR with 0x4000000F, which leaves SL alone). */
+    if (k->fsr & FSR_PENDING_MASK) {
+        k->fsr |= FSR_MULTI;
+        return;
+    }
+    k->fsr = (k->fsr & ~FSR_SL) | bits;
+    k->far = t->iova;
+    k->fsynr0 = (t->mid & FSYNR0_AMID_MASK) << FSYNR0_AMID_SHIFT;
+    k->fsynr1 = (t->write ? FSYNR1_AWRITE : 0) | (t->privileged ? FSYNR1_APRIV : 0) |
+                (t->instr ? FSYNR1_AINST : 0);
+}
+
+static bool fault_stalls(const struct smmu *s, unsigned bank)
+{
+    return (s->bank[bank].actlr & ACTLR_CFCFG) && !(s->cr & CR_STALLD);
+}
+
+static bool fault_interrupts(const struct smmu *s, unsigned bank)
+{
+    return s->bank[bank].actlr & ACTLR_CFEIE;
+}
+
+/* Timed context fault, known at time `at`: stall or terminate, then interrupt. */
+static void context_fault(struct smmu *s, unsigned bank, struct smmu_txn *t,
+                          enum walk_fault f, unsigned level, sim_time_t at)
+{
+    struct smmu_bank *k = &s->bank[bank];
+    uint32_t bits = fault_fsr_bits(f, level);
+
+    record_context_fault(s, bank, t, bits, f);
+    t->fsr = bits;
+    if (fault_stalls(s, bank)) {
+        k->stats.stalls++;
+        k->fsr |= FSR_SS;
+        t->state = TXN_STALLED;
+        txn_list_append(&k->stalled_head, &k->stalled_tail, t);
+    } else {
+        k->stats.terminated++;
+        terminate_at(t, SMMU_FAULTED, at);
+    }
+    if (fault_interrupts(s, bank))
+        sim_schedule(at - sim_now(), irq_event, s);
+}
+
+/* ---- Walks ----------------------------------------------------------------------- */
+
+static struct smmu_walk *walk_get(struct smmu *s)
+{
+    struct smmu_walk *w = s->free_walks;
+
+    if (w)
+        s->free_walks = w->next;
+    else if (!(w = malloc(sizeof(*w)))) {
+        fprintf(stderr, "iommusim: out of host memory for an SMMU walk\n");
+        abort();
+    }
+    memset(w, 0, sizeof(*w));
+    return w;
+}
+
+static void walk_unlink(struct smmu *s, struct smmu_walk *w)
+{
+    for (struct smmu_walk **p = &s->walks; *p; p = &(*p)->next) {
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    }
+    w->next = s->free_walks;
+    s->free_walks = w;
+    s->walks_in_flight--;
+}
+
+static struct smmu_walk *walk_find(struct smmu *s, unsigned bank, uint8_t vmid, uint32_t va)
+{
+    for (struct smmu_walk *w = s->walks; w; w = w->next)
+        if (w->bank == bank && w->vmid == vmid && w->page == (va >> 12))
+            return w;
+    return NULL;
+}
+
+/* Completes one transaction that waited for a walk (timed). */
+static void walk_waiter_done(struct smmu *s, struct smmu_walk *w, struct smmu_txn *t)
+{
+    const struct walk_result *r = &w->job.result;
+    struct smmu_bank *k = &s->bank[w->bank];
+
+    if (!r->have_entry) {
+        context_fault(s, w->bank, t, r->fault, r->level, sim_now());
+        return;
+    }
+    enum walk_fault f = check_fault(pte_check_access(&r->entry.attrs, txn_access(t),
+                                                     k->sctlr & SCTLR_AFE));
+    if (f != WALK_OK) {
+        context_fault(s, w->bank, t, f, r->level, sim_now());
+        return;
+    }
+    t->pa = entry_pa(&r->entry, t->iova);
+    forward_data(s, t, sim_now());
+}
+
+static void drain_blocked(struct smmu *s)
+{
+    while (s->blocked_head && s->walks_in_flight == 0) {
+        struct smmu_txn *t = s->blocked_head;
+        s->blocked_head = t->next;
+        if (!s->blocked_head)
+            s->blocked_tail = NULL;
+        lookup(s, t, t->ctx);
+    }
+}
+
+static void walk_done(struct walk_job *job)
+{
+    struct smmu_walk *w = job->owner;
+    struct smmu *s = w->smmu;
+    struct smmu_bank *k = &s->bank[w->bank];
+    const struct walk_result *r = &job->result;
+
+    k->stats.desc_reads += r->desc_reads;
+    if (r->have_entry) {
+        struct tlb_entry e = r->entry;
+        e.vmid = w->vmid;
+        e.asid = w->asid;
+        tlb_fill(s->tlb, &e);
+    }
+    /* Waiters may start new walks, which can reuse w: work from a copy. */
+    struct smmu_walk copy = *w;
+    struct smmu_txn *t = copy.waiters, *next;
+    walk_unlink(s, w);
+    for (; t; t = next) {
+        next = t->next;
+        walk_waiter_done(s, &copy, t);
+    }
+    drain_blocked(s);
+}
+
+static void start_walk(struct smmu *s, struct smmu_txn *t, unsigned bank, uint8_t vmid, uint8_t asid)
+{
+    struct smmu_walk *w = walk_get(s);
+
+    w->smmu = s;
+    w->bank = bank;
+    w->vmid = vmid;
+    w->asid = asid;
+    w->page = t->iova >> 12;
+    w->waiters = t;
+    t->next = NULL;
+    w->waiters_tail = &t->next;
+    bank_walk_regs(&s->bank[bank], &w->job.regs);
+    w->job.va = t->iova;
+    w->job.access = txn_access(t);
+    w->job.done = walk_done;
+    w->job.owner = w;
+    w->next = s->walks;
+    s->walks = w;
+    s->walks_in_flight++;
+    s->bank[bank].stats.walks++;
+    walker_start(s->walker, &w->job);
+}
+
+/* ---- The timed path -------------------------------------------------------------- */
+
+/* TLB lookup for a routed, translating transaction at sim_now(). */
+static void lookup(struct smmu *s, struct smmu_txn *t, unsigned bank)
+{
+    struct smmu_bank *k = &s->bank[bank];
+    uint8_t vmid = (s->m2vcbr[t->mid] >> M2VCBR_VMID_SHIFT) & M2VCBR_VMID_MASK;
+    uint8_t asid = bank_asid(s, bank);
+    sim_time_t at = sim_now() + s->lookup_time;
+
+    if (!s->cfg.hit_under_miss && s->walks_in_flight) {
+        t->state = TXN_BLOCKED;
+        txn_list_append(&s->blocked_head, &s->blocked_tail, t);
+        return;
+    }
+    t->state = TXN_LOOKUP;
+    const struct tlb_entry *e = tlb_lookup(s->tlb, vmid, asid, t->iova);
+    if (e) {
+        k->stats.hits++;
+        t->tlb_hit = true;
+        enum walk_fault f = check_fault(pte_check_access(&e->attrs, txn_access(t),
+                                                         k->sctlr & SCTLR_AFE));
+        if (f != WALK_OK) {
+            context_fault(s, bank, t, f, e->size <= PAGE_64K ? 2 : 1, at);
+            return;
+        }
+        t->pa = entry_pa(e, t->iova);
+        forward_data(s, t, at);
+        return;
+    }
+    k->stats.misses++;
+    struct smmu_walk *w = walk_find(s, bank, vmid, t->iova);
+    if (w) {
+        k->stats.merged_misses++;
+        t->next = NULL;
+        *w->waiters_tail = t;
+        w->waiters_tail = &t->next;
+        return;
+    }
+    start_walk(s, t, bank, vmid, asid);
+}
+
+/* Routing: returns the bank, or -1 after handling a global fault or a bypass. */
+static int route(struct smmu *s, struct smmu_txn *t, bool timed)
+{
+    if (t->mid >= s->cfg.nmids ||
+        ((s->m2vcbr[t->mid] >> M2VCBR_CBNDX_SHIFT) & M2VCBR_CBNDX_MASK) >= s->cfg.nbanks) {
+        global_fault(s, t);
+        if (timed) {
+            terminate_at(t, SMMU_GLOBAL_FAULTED, sim_now());
+            sim_schedule(0, irq_event, s);
+        } else {
+            t->status = SMMU_GLOBAL_FAULTED;
+        }
+        return -1;
+    }
+    unsigned bank = (s->m2vcbr[t->mid] >> M2VCBR_CBNDX_SHIFT) & M2VCBR_CBNDX_MASK;
+    t->ctx = bank;
+    if ((s->cr & CR_CLIENTPD) || !(s->bank[bank].sctlr & SCTLR_M)) {
+        s->bank[bank].stats.bypassed++;
+        t->bypassed = true;
+        t->pa = t->iova;
+        if (timed)
+            forward_data(s, t, sim_now());
+        else
+            t->status = SMMU_DONE;
+        return -1;
+    }
+    s->bank[bank].stats.translations++;
+    return (int)bank;
+}
+
+static void txn_begin(struct smmu *s, struct smmu_txn *t)
+{
+    s->stats.transactions++;
+    t->issued = sim_now();
+    t->translated = t->completed = 0;
+    t->status = SMMU_DONE;
+    t->tlb_hit = t->bypassed = false;
+    t->fsr = 0;
+    t->pa = 0;
+    t->next = NULL;
+}
+
+void smmu_submit(struct smmu *s, struct smmu_txn *t)
+{
+    txn_begin(s, t);
+    int bank = route(s, t, true);
+    if (bank < 0)
+        return;
+    if (!s->walker) {
+        fprintf(stderr, "iommusim: SMMU %s has no walk port; use smmu_access for the functional path\n",
+                s->name);
+        terminate_at(t, SMMU_FAULTED, sim_now());
+        return;
+    }
+    lookup(s, t, (unsigned)bank);
+}
+
+/* RESUME for a timed stall: retry walks or terminate, every stalled transaction. */
+static void resume_timed(struct smmu *s, unsigned bank, struct smmu_txn *t, bool terminate)
+{
+    struct smmu_bank *k = &s->bank[bank];
+
+    if (terminate) {
+        k->stats.terminated++;
+        terminate_at(t, SMMU_FAULTED, sim_now());
+        return;
+    }
+    k->stats.retries++;
+    uint8_t vmid = (s->m2vcbr[t->mid] >> M2VCBR_VMID_SHIFT) & M2VCBR_VMID_MASK;
+    t->state = TXN_LOOKUP;
+    t->fsr = 0;
+    start_walk(s, t, bank, vmid, bank_asid(s, bank));
+}
+
+static void write_resume(struct smmu *s, unsigned bank, uint32_t v)
+{
+    struct smmu_bank *k = &s->bank[bank];
+    struct smmu_txn *t = k->stalled_head, *next;
+    bool terminate = v & RESUME_TNR;
+
+    if (!t)
+        return;
+    k->stalled_head = k->stalled_tail = NULL;
+    k->fsr &= ~FSR_SS;
+    for (; t; t = next) {
+        next = t->next;
+        if (t->state == TXN_STALLED_FUNC)
+            t->state = terminate ? TXN_RESUME_TERM : TXN_RESUME_RETRY;
+        else
+            resume_timed(s, bank, t, terminate);
+    }
+}
+
+/* ---- The functional path --------------------------------------------------------- */
+
+enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t)
+{
+    txn_begin(s, t);
+    int b = route(s, t, false);
+    if (b < 0)
+        return t->status;
+    unsigned bank = (unsigned)b;
+    struct smmu_bank *k = &s->bank[bank];
+    uint8_t vmid = (s->m2vcbr[t->mid] >> M2VCBR_VMID_SHIFT) & M2VCBR_VMID_MASK;
+    unsigned access = txn_access(t);
+    bool retry = false;
+
+    for (unsigned attempt = 0; attempt <= SMMU_FUNCTIONAL_MAX_RETRIES; attempt++) {
+        uint8_t asid = bank_asid(s, bank);
+        bool afe = k->sctlr & SCTLR_AFE;
+        struct walk_result r;
+        enum walk_fault f;
+        unsigned level;
+
+        const struct tlb_entry *e = retry ? NULL : tlb_lookup(s->tlb, vmid, asid, t->iova);
+        if (e) {
+            k->stats.hits++;
+            t->tlb_hit = true;
+            f = check_fault(pte_check_access(&e->attrs, access, afe));
+            level = e->size <= PAGE_64K ? 2 : 1;
+            if (f == WALK_OK) {
+                t->pa = entry_pa(e, t->iova);
+                return t->status = SMMU_DONE;
+            }
+        } else {
+            if (!retry)
+                k->stats.misses++;
+            struct walk_regs regs;
+            bank_walk_regs(k, &regs);
+            walker_walk(s->pm, &regs, t->iova, access, &r);
+            k->stats.walks++;
+            k->stats.desc_reads += r.desc_reads;
+            if (r.have_entry) {
+                struct tlb_entry fill = r.entry;
+                fill.vmid = vmid;
+                fill.asid = asid;
+                tlb_fill(s->tlb, &fill);
+            }
+            f = r.fault;
+            level = r.level;
+            if (f == WALK_OK) {
+                t->pa = r.pa;
+                return t->status = SMMU_DONE;
+            }
+        }
+
+        uint32_t bits = fault_fsr_bits(f, level);
+        record_context_fault(s, bank, t, bits, f);
+        t->fsr = bits;
+        if (!fault_stalls(s, bank)) {
+            k->stats.terminated++;
+            if (fault_interrupts(s, bank))
+                raise_irq(s);
+            return t->status = SMMU_FAULTED;
+        }
+        k->stats.stalls++;
+        k->fsr |= FSR_SS;
+        t->state = TXN_STALLED_FUNC;
+        txn_list_append(&k->stalled_head, &k->stalled_tail, t);
+        if (fault_interrupts(s, bank))
+            raise_irq(s);
+        if (t->state == TXN_STALLED_FUNC)
+            return t->status = SMMU_STALLED;
+        if (t->state == TXN_RESUME_TERM) {
+            k->stats.terminated++;
+            t->state = TXN_IDLE;
+            return t->status = SMMU_FAULTED;
+        }
+        k->stats.retries++;
+        t->state = TXN_IDLE;
+        retry = true;
+    }
+    k->stats.terminated++;
+    return t->status = SMMU_FAULTED;
+}
+
+/* ---- V2P ------------------------------------------------------------------------- */
+
+static void v2p(struct smmu *s, unsigned bank, uint32_t va, unsigned access)
+{
+    struct smmu_bank *k = &s->bank[bank];
+
+    if (!(k->sctlr & SCTLR_M) || (s->cr & CR_CLIENTPD)) {
+        k->par = va & PAR_PA_MASK;
+        k->v2psr = 0;
+        return;
+    }
+    const struct tlb_entry *e = tlb_probe(s->tlb, bank_vmid(s, bank), bank_asid(s, bank), va);
+    k->v2psr = e ? V2PSR_HIT : 0;
+
+    struct walk_regs regs;
+    struct walk_result r;
+    bank_walk_regs(k, &regs);
+    walker_walk(s->pm, &regs, va, access, &r);
+    if (r.fault != WALK_OK) {
+        k->par = PAR_FAULT | fault_fsr_bits(r.fault, r.level);
+        k->par &= PAR_FAULT | 0xFEu;   /* PAR carries FSR[7:1] */
+        return;
+    }
+    k->par = (r.pa & PAR_PA_MASK) | (r.entry.size == PAGE_16M ? PAR_NOFAULT_SS : 0);
+}
+
+/* ---- Registers ------------------------------------------------------------------- */
+
+static uint32_t tlbtr_read(const struct smmu *s, unsigned which)
+{
+    struct tlb_entry e;
+    unsigned idx = s->tlbrsw & TLBRSW_INDEX_MASK;
+
+    if (!tlb_read_entry(s->tlb, idx, &e))
+        return 0;
+    switch (which) {
+    case 0: {
+        struct pte_attrs a = e.attrs;
+        bool ro = a.ap & PTE_AP_AP2, user = a.ap & PTE_AP_AP1;
+        return TLBTR0_PR | (ro ? 0 : TLBTR0_PW) | (user ? TLBTR0_UR : 0) |
+               (user && !ro ? TLBTR0_UW : 0) | (a.xn ? TLBTR0_XN : 0) |
+               (a.ns ? TLBTR0_NSDESC : 0) | ((uint32_t)e.size << TLBTR0_DPSIZR_SHIFT);
+    }
+    case 1:
+        return (e.vmid & TLBTR1_VMID_MASK) | (e.pa & 0xFFFFF000u);
+    default:
+        return (e.asid & TLBTR2_ASID_MASK) | TLBTR2_V | (e.attrs.ng ? TLBTR2_NV : 0) |
+               (e.va & 0xFFFFF000u);
+    }
+}
+
+static uint32_t idr_value(const struct smmu *s)
+{
+    unsigned log2 = 0;
+    while ((2u << log2) <= s->cfg.tlb.entries && log2 < IDR_TLBSIZE_MASK)
+        log2++;
+    return ((s->cfg.nmids - 1) & IDR_NM2VCBMT_MASK) | IDR_HTW |
+           (log2 << IDR_TLBSIZE_SHIFT) |
+           (((s->cfg.nbanks - 1) & IDR_NCB_MASK) << IDR_NCB_SHIFT);
+}
+
+static uint32_t global_read(struct smmu *s, uint32_t off)
+{
+    if (off >= SMMU_M2VCBR_N(0) && off < SMMU_M2VCBR_N(SMMU_MAX_MIDS))
+        return s->m2vcbr[(off - SMMU_M2VCBR_N(0)) / 4];
+    if (off >= SMMU_CBACR_N(0) && off < SMMU_CBACR_N(SMMU_MAX_CTX))
+        return s->cbacr[(off - SMMU_CBACR_N(0)) / 4];
+    switch (off) {
+    case SMMU_TLBRSW:   return s->tlbrsw;
+    case SMMU_TLBTR0:   return tlbtr_read(s, 0);
+    case SMMU_TLBTR1:   return tlbtr_read(s, 1);
+    case SMMU_TLBTR2:   return tlbtr_read(s, 2);
+    case SMMU_CR:       return s->cr;
+    case SMMU_EAR:      return s->ear;
+    case SMMU_ESR:      return s->esr;
+    case SMMU_ESYNR0:   return s->esynr0;
+    case SMMU_ESYNR1:   return s->esynr1;
+    case SMMU_REV:      return 0x10;    /* major 1, minor 0 */
+    case SMMU_IDR:      return idr_value(s);
+    }
+    s->unknown_mmio++;
+    return 0;
+}
+
+static void global_write(struct smmu *s, uint32_t off, uint32_t v)
+{
+    if (off >= SMMU_M2VCBR_N(0) && off < SMMU_M2VCBR_N(SMMU_MAX_MIDS)) {
+        s->m2vcbr[(off - SMMU_M2VCBR_N(0)) / 4] = v;
+        return;
+    }
+    if (off >= SMMU_CBACR_N(0) && off < SMMU_CBACR_N(SMMU_MAX_CTX)) {
+        s->cbacr[(off - SMMU_CBACR_N(0)) / 4] = v;
+        return;
+    }
+    switch (off) {
+    case SMMU_TLBRSW:           s->tlbrsw = v; return;
+    case SMMU_GLOBAL_TLBIALL:   tlb_inv_all(s->tlb); return;
+    case SMMU_TLBIVMID:         tlb_inv_vmid(s->tlb, v & TLBIVMID_VMID_MASK); return;
+    case SMMU_CR:               s->cr = v; return;
+    case SMMU_EAR:              s->ear = v; return;
+    case SMMU_ESR:              s->esr &= ~v; return;           /* write one to clear */
+    case SMMU_ESRRESTORE:       s->esr = v; return;
+    case SMMU_ESYNR0:           s->esynr0 = v; return;
+    case SMMU_ESYNR1:           s->esynr1 = v; return;
+    }
+    s->unknown_mmio++;
+}
+
+static uint32_t bank_read(struct smmu *s, unsigned bank, uint32_t reg)
+{
+    const struct smmu_bank *k = &s->bank[bank];
+
+    switch (reg) {
+    case SMMU_SCTLR:        return k->sctlr;
+    case SMMU_ACTLR:        return k->actlr;
+    case SMMU_CONTEXTIDR:   return k->contextidr;
+    case SMMU_TTBR0:        return k->ttbr0;
+    case SMMU_TTBR1:        return k->ttbr1;
+    case SMMU_TTBCR:        return k->ttbcr;
+    case SMMU_PAR:          return k->par;
+    case SMMU_FSR:          return k->fsr;
+    case SMMU_FAR:          return k->far;
+    case SMMU_FSYNR0:       return k->fsynr0;
+    case SMMU_FSYNR1:       return k->fsynr1;
+    case SMMU_PRRR:         return k->prrr;
+    case SMMU_NMRR:         return k->nmrr;
+    case SMMU_TLBLCKR:      return k->tlblckr;
+    case SMMU_V2PSR:        return k->v2psr;
+    }
+    s->unknown_mmio++;
+    return 0;
+}
+
+static void write_tlblckr(struct smmu *s, unsigned bank, uint32_t v)
+{
+    if (!(s->cr & CR_TLBLKCRWE))
+        return;         /* writes are gated by CR.TLBLKCRWE */
+    unsigned floor = (v >> TLBLCKR_FLOOR_SHIFT) & TLBLCKR_FLOOR_MASK;
+    unsigned victim = (v >> TLBLCKR_VICTIM_SHIFT) & TLBLCKR_VICTIM_MASK;
+    if (tlb_set_lockdown(s->tlb, v & TLBLCKR_LKE, floor, victim) == 0)
+        s->bank[bank].tlblckr = v;
+}
+
+static void bank_write(struct smmu *s, unsigned bank, uint32_t reg, uint32_t v)
+{
+    struct smmu_bank *k = &s->bank[bank];
+    uint8_t vmid = bank_vmid(s, bank);
+
+    switch (reg) {
+    case SMMU_SCTLR:        k->sctlr = v; return;
+    case SMMU_ACTLR:        k->actlr = v; return;
+    case SMMU_CONTEXTIDR:   k->contextidr = v; return;
+    case SMMU_TTBR0:        k->ttbr0 = v; return;
+    case SMMU_TTBR1:        k->ttbr1 = v; return;
+    case SMMU_TTBCR:        k->ttbcr = v; return;
+    case SMMU_PAR:          k->par = v; return;
+    /* FSR is write-one-to-clear; SS is cleared only by RESUME */
+    case SMMU_FSR:          k->fsr &= ~(v & (FSR_FAULT_MASK | FSR_MULTI)); return;
+    case SMMU_FSRRESTORE:   k->fsr = v; return;
+    case SMMU_FAR:          k->far = v; return;
+    case SMMU_FSYNR0:       k->fsynr0 = v; return;
+    case SMMU_FSYNR1:       k->fsynr1 = v; return;
+    case SMMU_PRRR:         k->prrr = v; return;
+    case SMMU_NMRR:         k->nmrr = v; return;
+    case SMMU_TLBLCKR:      write_tlblckr(s, bank, v); return;
+    case SMMU_CTX_TLBIALL:  tlb_inv_vmid(s->tlb, vmid); return;
+    case SMMU_TLBIASID:     tlb_inv_asid(s->tlb, vmid, v & TLBIASID_ASID_MASK); return;
+    case SMMU_TLBIVA:
+        tlb_inv_va(s->tlb, vmid, v & TLBIVA_ASID_MASK, v & TLBIVA_VA_MASK);
+        return;
+    case SMMU_TLBIVAA:      tlb_inv_va_all_asid(s->tlb, vmid, v & TLBIVA_VA_MASK); return;
+    case SMMU_V2PPR:        v2p(s, bank, v, ACCESS_PRIV); return;
+    case SMMU_V2PPW:        v2p(s, bank, v, ACCESS_PRIV | ACCESS_WRITE); return;
+    case SMMU_V2PUR:        v2p(s, bank, v, 0); return;
+    case SMMU_V2PUW:        v2p(s, bank, v, ACCESS_WRITE); return;
+    case SMMU_RESUME:       write_resume(s, bank, v); return;
+    }
+    s->unknown_mmio++;
+}
+
+uint32_t smmu_mmio_read(struct smmu *s, uint32_t offset)
+{
+    if (offset & 3u || offset >= SMMU_WINDOW_SIZE) {
+        s->unknown_mmio++;
+        return 0;
+    }
+    if (offset >= SMMU_M2VCBR_N(0))
+        return global_read(s, offset);
+    unsigned bank = offset >> SMMU_CTX_SHIFT;
+    if (bank >= s->cfg.nbanks) {
+        s->unknown_mmio++;
+        return 0;
+    }
+    return bank_read(s, bank, offset & ((1u << SMMU_CTX_SHIFT) - 1));
+}
+
+void smmu_mmio_write(struct smmu *s, uint32_t offset, uint32_t value)
+{
+    if (offset & 3u || offset >= SMMU_WINDOW_SIZE) {
+        s->unknown_mmio++;
+        return;
+    }
+    if (offset >= SMMU_M2VCBR_N(0)) {
+        global_write(s, offset, value);
+        return;
+    }
+    unsigned bank = offset >> SMMU_CTX_SHIFT;
+    if (bank >= s->cfg.nbanks) {
+        s->unknown_mmio++;
+        return;
+    }
+    bank_write(s, bank, offset & ((1u << SMMU_CTX_SHIFT) - 1), value);
+}
