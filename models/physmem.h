@@ -7,7 +7,12 @@
  * and allocates nothing. Memory use is proportional to the pages touched.
  *
  * Multi-byte accessors are little-endian, like the ARM SoC being modelled, and may
- * be unaligned or cross page boundaries.
+ * be unaligned or cross page boundaries. The 32-bit accessors compute byte addresses
+ * modulo 2^32 (a word at 0xFFFFFFFE continues at address 0), as a 32-bit bus does;
+ * the byte-range functions instead refuse ranges that pass the top of the space.
+ *
+ * Running out of host memory for a page after physmem_new is fatal: a message on
+ * stderr, then abort().
  */
 #ifndef IOMMUSIM_MODELS_PHYSMEM_H
 #define IOMMUSIM_MODELS_PHYSMEM_H
@@ -28,12 +33,17 @@ uint32_t physmem_read32(const struct physmem *pm, uint32_t pa);
 void physmem_write8(struct physmem *pm, uint32_t pa, uint8_t v);
 void physmem_write32(struct physmem *pm, uint32_t pa, uint32_t v);
 
-/* Byte ranges; pa + len may not pass the top of the 4 GiB space (returns -EINVAL). */
+/*
+ * Byte ranges; pa + len may not pass the top of the 4 GiB space: -EINVAL (as for a
+ * NULL pm, or a NULL buf with len > 0). len = 0 is a no-op that succeeds.
+ * physmem_fill with byte 0 gives no storage to pages that have none (they already
+ * read as zero).
+ */
 int physmem_read(const struct physmem *pm, uint32_t pa, void *buf, size_t len);
 int physmem_write(struct physmem *pm, uint32_t pa, const void *buf, size_t len);
 int physmem_fill(struct physmem *pm, uint32_t pa, uint8_t byte, size_t len);
 
-/* Pages that hold storage (were written at least once). */
+/* Pages that hold storage (written at least once, zero fills of empty pages aside). */
 size_t physmem_pages_touched(const struct physmem *pm);
 
 #endif

@@ -31,7 +31,8 @@
 /* The context bank registers a walk depends on. */
 struct walk_regs {
     uint32_t ttbr0, ttbr1;      /* table base in bits [31:14-N] (TTBR0) / [31:14] (TTBR1) */
-    unsigned n;                 /* TTBCR.N, 0..7: TTBR0 covers VA < 2^(32-N) when N > 0 */
+    unsigned n;                 /* TTBCR.N, 0..7 (bits above [2:0] are ignored):
+                                   TTBR0 covers VA < 2^(32-N) when N > 0 */
     bool pd0, pd1;              /* TTBCR.PD0/PD1: walks through that TTBR fault */
     bool afe;                   /* SCTLR.AFE: simplified access model */
 };
@@ -55,9 +56,16 @@ struct walk_result {
     uint32_t desc[2];
 };
 
-/* Table base for a VA, or false when the walk is disabled by PD0/PD1. */
+/*
+ * Table base for a VA, or false when the walk is disabled by PD0/PD1. The L1
+ * descriptor of va is at l1_base | (VA[31:20] << 2).
+ */
 bool walk_table_base(const struct walk_regs *regs, uint32_t va, uint32_t *l1_base);
 
+/*
+ * Functional walk: reads the descriptors from physmem at once. access is a mask of
+ * ACCESS_* bits (pte.h). The result is fully written (cleared first).
+ */
 void walker_walk(const struct physmem *pm, const struct walk_regs *regs, uint32_t va,
                  unsigned access, struct walk_result *out);
 
@@ -75,11 +83,12 @@ struct walk_job {
     struct walk_regs regs;
     uint32_t va;
     unsigned access;
-    walk_done_fn done;
+    walk_done_fn done;          /* may be NULL; may start new walks, free or reuse job */
     void *owner;
     /* set by the walker */
     struct walk_result result;
-    sim_time_t started, finished;
+    sim_time_t started;         /* when walker_start was called (queueing included) */
+    sim_time_t finished;        /* when the walk ended and done was called */
     /* owned by the walker while the walk is queued or in flight */
     struct mem_req req;
     struct walk_job *next;
@@ -87,17 +96,35 @@ struct walk_job {
 };
 
 struct walker_stats {
-    uint64_t walks, desc_reads, faults, queued;
-    unsigned max_in_flight;
+    uint64_t walks;             /* walks begun (left the queue or never waited) */
+    uint64_t desc_reads;        /* descriptor reads issued to the port */
+    uint64_t faults;            /* walks that ended with a fault of any kind */
+    uint64_t queued;            /* walks that found no free slot, or others waiting */
+    unsigned max_in_flight;     /* highest number of walks in flight at once */
+    uint64_t desc_errors;       /* reads the port answered with MEM_ERROR; each such
+                                   walk ends in a translation fault at that level */
 };
 
 struct walker;
 
+/*
+ * Timing: a walk that begins at time t sends its L1 read to arrive at
+ * t + overhead; each later read is issued when the previous one completes; the walk
+ * ends when its last read completes (or at t + overhead when PD0/PD1 stops it).
+ * A walk begins when walker_start is called if a slot is free and no walk waits,
+ * else when the walks ahead of it have left the queue and a slot frees.
+ *
+ * walker_new copies cfg and *port; NULL when cfg, pm or port is NULL, port has no
+ * request function, or max_outstanding is 0. Free a walker only when no walk is
+ * queued or in flight (the port would call back into it).
+ */
 struct walker *walker_new(const struct walker_config *cfg, const struct physmem *pm,
                           const struct mem_port *port);
 void walker_free(struct walker *w);
-void walker_start(struct walker *w, struct walk_job *job);  /* done runs at finish time */
+/* job must stay alive until its done runs; done runs from a kernel callback. */
+void walker_start(struct walker *w, struct walk_job *job);
 unsigned walker_in_flight(const struct walker *w);
+unsigned walker_queued(const struct walker *w);              /* waiting for a slot */
 const struct walker_stats *walker_stats(const struct walker *w);
 
 #endif
