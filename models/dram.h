@@ -6,7 +6,11 @@
  * arrives at time a starts transferring at s = max(a, busy_until), occupies the
  * channel for ceil(bytes / width_bytes) cycles of the channel clock (busy_until
  * becomes s + that), and completes at s + transfer + latency. A request that spans
- * an interleave boundary is split and completes when its last part does.
+ * an interleave boundary is split and completes when its last part does; the
+ * channel statistics count each part as a request.
+ *
+ * Requests of no bytes or with an arrival time in the past complete with MEM_ERROR.
+ * A dram must be rebuilt after sim_reset() (its timelines hold times of the old run).
  *
  * Only timing lives here; the bytes themselves are in physmem.
  */

@@ -10,6 +10,11 @@
  * cycles. After the gateway the request goes to the downstream port (the DRAM).
  *
  * The exact timing rules, with worked examples, are in docs/timing.md.
+ *
+ * Requests to a port that does not exist, of no bytes, or with an arrival time in
+ * the past complete with MEM_ERROR. A fabric may only be freed when no request is in
+ * flight through it, and must be rebuilt after sim_reset() (its state refers to
+ * kernel work that the reset discards).
  */
 #ifndef IOMMUSIM_MODELS_FABRIC_H
 #define IOMMUSIM_MODELS_FABRIC_H
@@ -33,6 +38,13 @@ struct fabric_config {
 struct fabric_port_stats {
     uint64_t requests, bytes;
     sim_time_t wait;                /* total time spent waiting for the gateway */
+    sim_time_t link_wait;           /* total time spent waiting for the port's own link */
+};
+
+struct fabric_gateway_stats {
+    uint64_t grants_immediate;      /* found the gateway idle: granted at hand-over */
+    uint64_t grants_arbitrated;     /* granted by an arbitration event */
+    sim_time_t busy;                /* total time the gateway moved data */
 };
 
 struct fabric;
@@ -42,5 +54,6 @@ struct fabric *fabric_new(const struct fabric_config *cfg, const struct mem_port
 void fabric_free(struct fabric *f);
 struct mem_port fabric_port(struct fabric *f, unsigned port);
 const struct fabric_port_stats *fabric_port_stats(const struct fabric *f, unsigned port);
+const struct fabric_gateway_stats *fabric_gateway_stats(const struct fabric *f);
 
 #endif
