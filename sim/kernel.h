@@ -35,7 +35,13 @@ typedef void (*sim_callback_fn)(void *arg);
  * Events: a persistent object with a callback, like an sc_event with one method
  * process sensitive to it. At most one notification is pending per event; as in
  * SystemC, notifying an event that is already pending keeps the earlier of the two
- * times (a later request is ignored, an earlier one replaces the pending one).
+ * times (a later or equal request is ignored and keeps its place in the order; an
+ * earlier one replaces the pending one and counts as notified now).
+ *
+ * sim_event_new copies the name (NULL gives ""); it returns NULL if fn is NULL or
+ * memory runs out. Notify, cancel and free ignore a NULL event. Freeing a pending
+ * event cancels it; an event may free itself from its own callback. A time that
+ * would pass SIM_TIME_MAX (now + delay) saturates at SIM_TIME_MAX.
  */
 struct sim_event;
 
@@ -46,7 +52,8 @@ void sim_event_cancel(struct sim_event *ev);
 bool sim_event_pending(const struct sim_event *ev);
 const char *sim_event_name(const struct sim_event *ev);
 
-/* One-shot callback after delay; cannot be cancelled. Cheaper than an event. */
+/* One-shot callback after delay; cannot be cancelled. Cheaper than an event.
+ * A NULL fn is ignored. */
 void sim_schedule(sim_time_t delay, sim_callback_fn fn, void *arg);
 
 /* Current simulated time. */
@@ -56,10 +63,29 @@ sim_time_t sim_now(void);
  * Runs the simulation until nothing is left to do or simulated time would pass
  * `until` (absolute time; SIM_TIME_MAX for no limit). Callbacks due exactly at
  * `until` run. Returns the number of callbacks run. May be called again to go on.
+ *
+ * On return sim_now() is `until` for a finite limit (time advances to it even when
+ * work runs out earlier, as sc_start(duration) does), the time of the last
+ * callback for SIM_TIME_MAX, or the time of the stopping callback after sim_stop.
+ * An `until` before sim_now() does nothing. Calling sim_run or sim_reset from a
+ * callback is a misuse: it is ignored with a message on stderr.
  */
 uint64_t sim_run(sim_time_t until);
 
-/* Asks a running sim_run to return after the current callback. */
+/*
+ * The quantum: how far one activation of the SystemC method process may run
+ * callbacks ahead of SystemC's own time, in the manner of TLM-2.0's global
+ * quantum. The shim orders every callback itself, so results do not depend on it
+ * (a test checks that); it only sets how often control goes back to SystemC's
+ * scheduler, which costs more than a callback. 0 returns to SystemC at every time
+ * step. sim_now() is always the time of the running callback.
+ */
+#define SIM_QUANTUM_DEFAULT (1 * SIM_US)
+void sim_set_quantum(sim_time_t quantum);
+sim_time_t sim_quantum(void);
+
+/* Asks a running sim_run to return after the current callback; the work still
+ * due at that time stays pending, in order. Outside sim_run it does nothing. */
 void sim_stop(void);
 
 /* True when work is pending; the time of the earliest work is stored in *next. */
@@ -77,9 +103,11 @@ uint64_t sim_callbacks_run(void);
 
 /*
  * Clock domains: convert between cycles and time exactly, for any frequency in Hz.
- * Edge k of a clock of frequency f is at ceil(k * 10^12 / f) ps, so a 200 MHz
- * clock has edges every 5000 ps and a 228.57 MHz clock has edges that are 4375 or
- * 4376 ps apart, never drifting.
+ * Edge k of a clock of frequency f is at ceil(k * 10^12 / f) ps (edge 0 at time 0),
+ * so a 200 MHz clock has edges every 5000 ps and a 228.57 MHz clock has edges that
+ * are 4375 or 4376 ps apart, never drifting. Times past SIM_TIME_MAX saturate.
+ * A clock whose init failed (hz 0) never ticks: its edges are at SIM_TIME_MAX and
+ * it has completed 0 cycles at any time.
  */
 struct sim_clock {
     const char *name;
@@ -88,7 +116,7 @@ struct sim_clock {
 
 int sim_clock_init(struct sim_clock *clk, const char *name, uint64_t hz); /* -EINVAL if hz is 0 or > 10^12 */
 sim_time_t sim_clock_cycles(const struct sim_clock *clk, uint64_t cycles); /* time of edge `cycles` */
-uint64_t sim_clock_to_cycles(const struct sim_clock *clk, sim_time_t t);   /* edges at or before t */
+uint64_t sim_clock_to_cycles(const struct sim_clock *clk, sim_time_t t);   /* last edge at or before t */
 sim_time_t sim_clock_next_edge(const struct sim_clock *clk, sim_time_t t); /* first edge >= t */
 
 #endif

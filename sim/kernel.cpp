@@ -1,0 +1,662 @@
+/*
+ * kernel.cpp - the simulation kernel API of sim/kernel.h over SystemC 2.3.
+ *
+ * The only C++ in the tree. SystemC drives time: one sc_event ("wakeup") and one
+ * method process sensitive to it. The shim itself keeps every pending callback in
+ * a binary min-heap keyed by (time, sequence number). SystemC gives no order
+ * between processes made runnable in the same delta cycle, so the order rule of
+ * kernel.h (same time: first notified, first run) is implemented here, by the
+ * sequence number, and not left to the SystemC scheduler.
+ *
+ * The method process, when woken at time T, runs every heap entry due at T in
+ * (time, seq) order, including work those callbacks add at T, then notifies the
+ * wakeup event for the time of the new heap top. sim_run() arms the wakeup event
+ * and calls sc_start() for the right duration.
+ *
+ * Events are deleted lazily: cancelling an event, or moving its notification
+ * earlier, leaves its old heap entry behind; an entry is live only while its
+ * sequence number is still the event's pending one. Dead entries are dropped when
+ * they reach the top, or all at once when they outnumber the live ones.
+ */
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#include <systemc>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
+extern "C" {
+#include "sim/kernel.h"
+}
+
+/* Picoseconds per second: clock arithmetic and the required time resolution. */
+#define PS_PER_S 1000000000000ULL
+
+/* Compact the heap once this many dead entries exist and they are the majority. */
+#define STALE_COMPACT_MIN 1024
+
+struct sim_event {
+    char *name;
+    sim_callback_fn fn;
+    void *arg;
+    bool pending;
+    sim_time_t when;            /* valid while pending */
+    uint64_t seq;               /* sequence number of the live heap entry */
+    uint32_t in_heap;           /* heap entries (live or dead) pointing here */
+    struct sim_event *prev, *next;  /* all events, so that sim_reset reaches them */
+};
+
+namespace {
+
+typedef unsigned __int128 heap_key;
+
+/*
+ * One pending callback. The key is time in the upper 64 bits and the sequence
+ * number in the lower 64, so one integer comparison gives the order rule. A
+ * one-shot carries fn and arg; an event entry has fn NULL and arg pointing to the
+ * sim_event; an entry whose event was freed has both NULL.
+ */
+struct entry {
+    heap_key key;
+    sim_callback_fn fn;
+    void *arg;
+};
+
+struct kernel {
+    entry *heap;                /* binary min-heap on key */
+    size_t n, cap;
+    uint64_t seq;
+    uint64_t stale;             /* dead entries still in the heap */
+    sim_time_t now;
+    uint64_t callbacks;
+    bool running;               /* inside sim_run */
+    bool stop;                  /* sim_stop asked for a return */
+    bool started;               /* sc_start was called in the current context */
+    sim_time_t until;           /* limit of the current sim_run */
+    sim_time_t quantum;         /* callbacks one activation may run ahead of SystemC */
+    struct sim_event *events;
+    sc_core::sc_simcontext *ctx;
+    sc_core::sc_simcontext *first;  /* the library's own context; never deleted */
+    sc_core::sc_event *wakeup;
+};
+
+kernel initial_kernel(void)
+{
+    kernel init = {};
+    init.quantum = SIM_QUANTUM_DEFAULT;
+    return init;
+}
+
+kernel k = initial_kernel();
+
+#define HEAP_MIN_CAP 64
+
+inline heap_key make_key(sim_time_t t, uint64_t seq)
+{
+    return (heap_key)t << 64 | seq;
+}
+
+inline sim_time_t key_time(heap_key key)
+{
+    return (sim_time_t)(key >> 64);
+}
+
+inline uint64_t key_seq(heap_key key)
+{
+    return (uint64_t)key;
+}
+
+inline sim_time_t top_time(void)
+{
+    return key_time(k.heap[0].key);
+}
+
+void heap_grow(void)
+{
+    size_t cap = k.cap ? 2 * k.cap : HEAP_MIN_CAP;
+    void *p = std::realloc(k.heap, cap * sizeof(entry));
+
+    if (!p) {
+        /* sim_schedule and sim_event_notify have no way to report this. */
+        std::fprintf(stderr, "sim kernel: out of memory for %zu pending callbacks\n", cap);
+        std::abort();
+    }
+    k.heap = static_cast<entry *>(p);
+    k.cap = cap;
+}
+
+inline void heap_push(const entry &e)
+{
+    entry *h;
+    size_t i = k.n;
+
+    if (i == k.cap)
+        heap_grow();
+    h = k.heap;
+    k.n = i + 1;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (h[parent].key <= e.key)
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = e;
+}
+
+/* Index of the smaller child of the node whose first child is c < n. */
+inline size_t heap_min_child(const entry *h, size_t c, size_t n)
+{
+    return c + 1 < n && h[c + 1].key < h[c].key ? c + 1 : c;
+}
+
+/* Refills the hole at index i with e, moving smaller children up. */
+void heap_sift_down(size_t i, const entry &e)
+{
+    entry *h = k.heap;
+    size_t n = k.n;
+
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        size_t best = heap_min_child(h, c, n);
+        if (e.key <= h[best].key)
+            break;
+        h[i] = h[best];
+        i = best;
+    }
+    h[i] = e;
+}
+
+/*
+ * Removes the top. The element moved into the hole comes from the bottom and
+ * almost always belongs near the bottom again, so the hole is first walked down
+ * to a leaf along the smaller children and the element then sifted up from
+ * there: one comparison fewer per level than a plain sift-down.
+ */
+inline entry heap_pop(void)
+{
+    entry *h = k.heap;
+    entry top = h[0];
+    size_t n = --k.n, i = 0;
+
+    if (n == 0)
+        return top;
+    const entry last = h[n];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        size_t best = heap_min_child(h, c, n);
+        h[i] = h[best];
+        i = best;
+    }
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (h[parent].key <= last.key)
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = last;
+    return top;
+}
+
+inline bool entry_live(const entry &e)
+{
+    if (e.fn)
+        return true;
+    const struct sim_event *ev = static_cast<const struct sim_event *>(e.arg);
+    return ev && ev->pending && ev->seq == key_seq(e.key);
+}
+
+/* Forgets a dead entry leaving the heap. */
+inline void entry_drop(const entry &e)
+{
+    if (!e.fn && e.arg)
+        static_cast<struct sim_event *>(e.arg)->in_heap--;
+    k.stale--;
+}
+
+void heap_drop_dead_top(void)
+{
+    while (k.n && !entry_live(k.heap[0]))
+        entry_drop(heap_pop());
+}
+
+/* Rebuilds the heap from its live entries; done when dead ones dominate. */
+void heap_compact(void)
+{
+    entry *h = k.heap;
+    size_t out = 0;
+
+    for (size_t i = 0; i < k.n; i++) {
+        if (entry_live(h[i]))
+            h[out++] = h[i];
+        else
+            entry_drop(h[i]);
+    }
+    k.n = out;
+    for (size_t i = out / 2; i-- > 0;)
+        heap_sift_down(i, h[i]);
+}
+
+inline void note_stale(void)
+{
+    k.stale++;
+    if (k.stale >= STALE_COMPACT_MIN && k.stale > k.n / 2)
+        heap_compact();
+}
+
+inline sim_time_t time_after(sim_time_t delay)
+{
+    return delay > SIM_TIME_MAX - k.now ? SIM_TIME_MAX : k.now + delay;
+}
+
+inline sc_core::sc_time ps(sim_time_t v)
+{
+    return sc_core::sc_time::from_value(v);
+}
+
+/* Runs one popped event entry; false if it was dead. */
+inline bool event_fire(const entry &e)
+{
+    struct sim_event *ev = static_cast<struct sim_event *>(e.arg);
+
+    if (!ev || !ev->pending || ev->seq != key_seq(e.key)) {
+        entry_drop(e);
+        return false;
+    }
+    ev->in_heap--;
+    ev->pending = false;
+    k.now = key_time(e.key);
+    ev->fn(ev->arg);
+    return true;
+}
+
+/*
+ * Runs everything due up to `limit`, in (time, seq) order, until sim_stop; the
+ * shim's time follows each callback.
+ */
+inline void run_due(sim_time_t limit)
+{
+    while (k.n && top_time() <= limit) {
+        entry e = heap_pop();
+        if (e.fn) {
+            k.now = key_time(e.key);
+            e.fn(e.arg);
+        } else if (!event_fire(e))   /* a dead entry moves no time */
+            continue;
+        k.callbacks++;
+        if (k.stop)
+            break;
+    }
+}
+
+/*
+ * The body of the one method process. Dead entries at the top are dropped before
+ * re-arming, so that SystemC never wakes up for them: a run without a limit then
+ * ends exactly at the time of its last callback.
+ */
+void dispatch(void)
+{
+    sim_time_t now = sc_core::sc_time_stamp().value();
+    sim_time_t limit = now + std::min(k.quantum, k.until - now);
+
+    k.now = now;
+    run_due(limit);
+    if (k.stop) {
+        /* sim_run re-arms the wakeup event when it is called again. */
+        sc_core::sc_pause();
+        return;
+    }
+    if (k.n && !entry_live(k.heap[0]))
+        heap_drop_dead_top();
+    if (k.n)
+        k.wakeup->notify(ps(top_time() - now));
+}
+
+void banner_off(void)
+{
+    /* Must happen before the first simulation context prints its banner. */
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+}
+
+inline sim_time_t sc_now(void)
+{
+    return sc_core::sc_time_stamp().value();
+}
+
+/* Creates the wakeup event and the method process in the current context. */
+void context_populate(void)
+{
+    sc_core::sc_spawn_options opt;
+
+    k.wakeup = new sc_core::sc_event("iommusim_wakeup");
+    opt.spawn_method();
+    opt.dont_initialize();
+    opt.set_sensitivity(k.wakeup);
+    sc_core::sc_spawn(&dispatch, "iommusim_dispatch", &opt);
+    k.started = false;
+}
+
+void kernel_init(void)
+{
+    if (k.ctx)
+        return;
+    banner_off();
+    k.ctx = sc_core::sc_get_curr_simcontext();
+    k.first = k.ctx;
+    if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS)) {
+        std::fprintf(stderr, "sim kernel: SystemC time resolution is not 1 ps\n");
+        std::abort();
+    }
+    context_populate();
+}
+
+/*
+ * Replaces the SystemC context by a fresh one: time back to 0, nothing pending.
+ * The library's first context stays alive (unused) because static objects inside
+ * libsystemc, such as sc_event::none, belong to it and are destroyed at exit.
+ */
+void context_renew(void)
+{
+    sc_core::sc_simcontext *old = k.ctx;
+
+    k.wakeup->cancel();
+    delete k.wakeup;
+    k.wakeup = nullptr;
+    k.ctx = new sc_core::sc_simcontext;
+    sc_core::sc_curr_simcontext = k.ctx;
+    sc_core::sc_default_global_context = k.ctx;
+    if (old != k.first)
+        delete old;
+    context_populate();
+}
+
+/* Runs SystemC for `duration`; SystemC reports errors by throwing. */
+void start(sim_time_t duration, sc_core::sc_starvation_policy policy)
+{
+    k.started = true;
+    try {
+        sc_core::sc_start(ps(duration), policy);
+    } catch (const std::exception &ex) {
+        std::fprintf(stderr, "sim kernel: SystemC error: %s\n", ex.what());
+        std::abort();
+    }
+}
+
+}  // namespace
+
+/*
+ * libsystemc.so carries a main() that calls sc_main(). The program's own main()
+ * always wins, so this one only exists to satisfy the link; reaching it means the
+ * program was linked without a main of its own.
+ */
+int sc_main(int, char *[])
+{
+    std::fprintf(stderr, "iommusim: no main() was linked with the simulation kernel\n");
+    return 1;
+}
+
+extern "C" {
+
+struct sim_event *sim_event_new(const char *name, sim_callback_fn fn, void *arg)
+{
+    struct sim_event *ev;
+
+    if (!fn)
+        return NULL;
+    ev = static_cast<struct sim_event *>(std::calloc(1, sizeof(*ev)));
+    if (!ev)
+        return NULL;
+    if (name) {
+        ev->name = strdup(name);
+        if (!ev->name) {
+            std::free(ev);
+            return NULL;
+        }
+    }
+    ev->fn = fn;
+    ev->arg = arg;
+    ev->next = k.events;
+    if (k.events)
+        k.events->prev = ev;
+    k.events = ev;
+    return ev;
+}
+
+void sim_event_free(struct sim_event *ev)
+{
+    if (!ev)
+        return;
+    if (ev->pending) {
+        ev->pending = false;
+        note_stale();
+    }
+    /* Freed memory must not be reached from the heap: mark its entries. */
+    for (size_t i = 0; ev->in_heap && i < k.n; i++) {
+        entry &e = k.heap[i];
+        if (!e.fn && e.arg == ev) {
+            e.arg = NULL;
+            ev->in_heap--;
+        }
+    }
+    if (ev->prev)
+        ev->prev->next = ev->next;
+    else
+        k.events = ev->next;
+    if (ev->next)
+        ev->next->prev = ev->prev;
+    std::free(ev->name);
+    std::free(ev);
+}
+
+void sim_event_notify(struct sim_event *ev, sim_time_t delay)
+{
+    sim_time_t t;
+
+    if (!ev)
+        return;
+    t = time_after(delay);
+    if (ev->pending) {
+        if (ev->when <= t)
+            return;
+        note_stale();
+    }
+    ev->pending = true;
+    ev->when = t;
+    ev->seq = k.seq++;
+    ev->in_heap++;
+    heap_push(entry{make_key(t, ev->seq), NULL, ev});
+}
+
+void sim_event_cancel(struct sim_event *ev)
+{
+    if (!ev || !ev->pending)
+        return;
+    ev->pending = false;
+    note_stale();
+}
+
+bool sim_event_pending(const struct sim_event *ev)
+{
+    return ev && ev->pending;
+}
+
+const char *sim_event_name(const struct sim_event *ev)
+{
+    return ev && ev->name ? ev->name : "";
+}
+
+void sim_schedule(sim_time_t delay, sim_callback_fn fn, void *arg)
+{
+    if (!fn)
+        return;
+    heap_push(entry{make_key(time_after(delay), k.seq++), fn, arg});
+}
+
+sim_time_t sim_now(void)
+{
+    return k.now;
+}
+
+uint64_t sim_run(sim_time_t until)
+{
+    uint64_t first = k.callbacks;
+
+    if (k.running) {
+        std::fprintf(stderr, "sim_run: called from a callback; ignored\n");
+        return 0;
+    }
+    if (until < k.now)
+        return 0;
+    kernel_init();
+    heap_drop_dead_top();
+    if (!k.n || top_time() > until) {
+        /* Nothing to run: only time moves (SystemC warns about an idle sc_start). */
+        if (until != SIM_TIME_MAX && until > k.now) {
+            k.wakeup->cancel();
+            start(until - sc_now(), sc_core::SC_RUN_TO_TIME);
+            k.now = until;
+        }
+        return 0;
+    }
+    k.running = true;
+    k.stop = false;
+    k.until = until;
+    if (until == k.now) {
+        /*
+         * A zero-length sc_start runs a single delta cycle, which only makes the
+         * method runnable; no time passes, so run the due work here instead.
+         */
+        run_due(k.now);
+    } else {
+        k.wakeup->cancel();
+        k.wakeup->notify(ps(top_time() - sc_now()));
+        if (until == SIM_TIME_MAX)
+            start(SIM_TIME_MAX - sc_now(), sc_core::SC_EXIT_ON_STARVATION);
+        else
+            start(until - sc_now(), sc_core::SC_RUN_TO_TIME);
+        /*
+         * sc_start(d) returns at now + d before running the processes that this
+         * time triggers; kernel.h promises that work due exactly at `until` runs,
+         * so finish that time step with zero-length starts (one delta each).
+         */
+        while (!k.stop && sc_core::sc_pending_activity_at_current_time())
+            start(0, sc_core::SC_RUN_TO_TIME);
+        /* SystemC may be up to a quantum behind the last callback, never ahead */
+        k.now = std::max(k.now, sc_now());
+    }
+    k.running = false;
+    k.stop = false;
+    return k.callbacks - first;
+}
+
+void sim_set_quantum(sim_time_t quantum)
+{
+    k.quantum = quantum;
+}
+
+sim_time_t sim_quantum(void)
+{
+    return k.quantum;
+}
+
+void sim_stop(void)
+{
+    if (k.running)
+        k.stop = true;
+}
+
+bool sim_pending(sim_time_t *next)
+{
+    heap_drop_dead_top();
+    if (!k.n)
+        return false;
+    if (next)
+        *next = top_time();
+    return true;
+}
+
+void sim_reset(void)
+{
+    if (k.running) {
+        std::fprintf(stderr, "sim_reset: called from a callback; ignored\n");
+        return;
+    }
+    k.n = 0;
+    k.stale = 0;
+    k.seq = 0;
+    k.now = 0;
+    k.callbacks = 0;
+    for (struct sim_event *ev = k.events; ev; ev = ev->next) {
+        ev->pending = false;
+        ev->in_heap = 0;
+    }
+    if (k.ctx && k.started)
+        context_renew();
+}
+
+uint64_t sim_callbacks_run(void)
+{
+    return k.callbacks;
+}
+
+int sim_clock_init(struct sim_clock *clk, const char *name, uint64_t hz)
+{
+    if (!clk)
+        return -EINVAL;
+    clk->name = name;
+    if (hz == 0 || hz > PS_PER_S) {
+        clk->hz = 0;            /* a clock that never ticks, not a stale one */
+        return -EINVAL;
+    }
+    clk->hz = hz;
+    return 0;
+}
+
+static bool clock_ok(const struct sim_clock *clk)
+{
+    return clk && clk->hz && clk->hz <= PS_PER_S;
+}
+
+sim_time_t sim_clock_cycles(const struct sim_clock *clk, uint64_t cycles)
+{
+    unsigned __int128 t;
+
+    if (!clock_ok(clk))
+        return SIM_TIME_MAX;
+    /* ceil(cycles * 10^12 / hz): the edge is never early, and never drifts. */
+    t = ((unsigned __int128)cycles * PS_PER_S + clk->hz - 1) / clk->hz;
+    return t > SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)t;
+}
+
+uint64_t sim_clock_to_cycles(const struct sim_clock *clk, sim_time_t t)
+{
+    if (!clock_ok(clk))
+        return 0;
+    /*
+     * ceil(k * 10^12 / hz) <= t  <=>  k * 10^12 / hz <= t (t is an integer)
+     * <=> k <= t * hz / 10^12, so the last edge at or before t is the floor.
+     */
+    return (uint64_t)((unsigned __int128)t * clk->hz / PS_PER_S);
+}
+
+sim_time_t sim_clock_next_edge(const struct sim_clock *clk, sim_time_t t)
+{
+    uint64_t c;
+    sim_time_t edge;
+
+    if (!clock_ok(clk))
+        return SIM_TIME_MAX;
+    c = sim_clock_to_cycles(clk, t);
+    edge = sim_clock_cycles(clk, c);
+    return edge == t ? t : sim_clock_cycles(clk, c + 1);
+}
+
+}  // extern "C"
