@@ -1,0 +1,994 @@
+/*
+ * test_vcm.c - the VCM API (vcm/vcm.c) on the MSM8960 SMMU models.
+ *
+ * The two call sequences of the source text (seeds/000, vcm.txt: "A Detailed Walk
+ * Through" and "Mapping IOMMU, one-to-one and VMM Reservations") run as written,
+ * then: translations for each page size through the driver (V2P) and through the
+ * SMMU's functional path, the page-size mix of a 5 MiB + 4 KiB buffer under each
+ * mapping policy and with the 1M pool exhausted, TLB invalidation on unback, the
+ * fault paths, split tables, associations, and misuse.
+ *
+ * Every expected address is worked out by hand from the allocation rules in the
+ * comments; descriptor words from the ARMv7 short-descriptor format and the
+ * driver's documented attribute encoding (smmu_driver.h).
+ *
+ * Physical layout of the fixture (docs/allocators.md, default shares of a 64 MiB
+ * block region at 0x80000000):
+ *   16M blocks 0x80000000, 0x81000000
+ *   1M  blocks 0x82000000 .. 0x82F00000 (16)
+ *   64K blocks 0x83000000 .. 0x837F0000 (128)
+ *   4K  blocks 0x83800000 .. 0x83FFF000 (2048)
+ *   contiguous pool [0x84000000, 0x85000000), first fit
+ *   page tables: a second target's contiguous pool at 0x90000000
+ *   VMM area [0xE0000000, 0xF0000000)
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "models/physmem.h"
+#include "models/smmu.h"
+#include "models/smmu_regs.h"
+#include "vcm/msm8960.h"
+#include "vcm/phys_pool.h"
+#include "vcm/smmu_driver.h"
+#include "vcm/vcm.h"
+
+#define RAM_BASE    0x80000000u
+#define RAM_SIZE    0x04000000u
+#define CONT_BASE   0x84000000u
+#define CONT_SIZE   0x01000000u
+#define PT_BASE     0x90000000u
+#define PT_SIZE     0x00400000u
+#define VMM_START   0xE0000000u
+#define VMM_LEN     0x10000000u
+
+#define SZ_1K       0x400u
+#define SZ_2M       0x200000u
+#define SZ_256M     0x10000000u
+#define SZ_1G       0x40000000u
+#define RW          (VCM_READ | VCM_WRITE)
+
+struct fx {
+    struct physmem *pm;
+    struct phys_target *mem, *ptmem;
+    struct smmu_pt_allocator pt;
+    struct smmu *hw[MSM8960_NUM_SMMUS];
+    struct smmu_tree *tree;
+    struct vcm_platform *p;
+};
+
+static uint32_t pt_alloc(void *arg, uint32_t size, uint32_t align)
+{
+    uint32_t pa;
+
+    return phys_cont_alloc(arg, size, align, &pa) ? 0 : pa;
+}
+
+static void pt_free(void *arg, uint32_t pa, uint32_t size)
+{
+    (void)size;
+    phys_cont_free(arg, pa);
+}
+
+static int setup(void **state)
+{
+    static struct fx f;
+    struct phys_target_cfg mc, pc;
+    char err[256];
+
+    memset(&f, 0, sizeof(f));
+    f.pm = physmem_new();
+    assert_non_null(f.pm);
+
+    phys_target_cfg_default(&mc, RAM_BASE, RAM_SIZE);
+    mc.cont_base = CONT_BASE;
+    mc.cont_size = CONT_SIZE;
+    f.mem = phys_target_create(&mc, err, sizeof(err));
+    assert_non_null(f.mem);
+
+    phys_target_cfg_default(&pc, 0, 0);
+    pc.cont_base = PT_BASE;
+    pc.cont_size = PT_SIZE;
+    f.ptmem = phys_target_create(&pc, err, sizeof(err));
+    assert_non_null(f.ptmem);
+    f.pt.pm = f.pm;
+    f.pt.alloc = pt_alloc;
+    f.pt.free = pt_free;
+    f.pt.arg = f.ptmem;
+
+    for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++) {
+        struct smmu_config cfg = {
+            .tlb = { .entries = 32, .ways = 32, .replacement = TLB_LRU, .seed = 1 },
+            .clock_hz = 200000000u,
+            .tlb_lookup_cycles = 1,
+            .max_walks = 4,
+            .hit_under_miss = true,
+        };
+        smmu_desc_fill_config(&msm8960_smmus[i], &cfg);
+        f.hw[i] = smmu_new(&cfg, f.pm, NULL, NULL);
+        assert_non_null(f.hw[i]);
+    }
+    f.tree = msm8960_smmu_tree_new(f.hw, &f.pt, err, sizeof(err));
+    assert_non_null(f.tree);
+
+    struct vcm_platform_cfg vc = {
+        .pm = f.pm, .tree = f.tree, .target = { f.mem },
+        .vmm_start = VMM_START, .vmm_len = VMM_LEN, .policy = VCM_MAP_BEST,
+    };
+    f.p = vcm_platform_new(&vc, err, sizeof(err));
+    assert_non_null(f.p);
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    vcm_platform_free(f->p);
+    smmu_tree_free(f->tree);
+    for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++)
+        smmu_free(f->hw[i]);
+    phys_target_destroy(f->ptmem);
+    phys_target_destroy(f->mem);
+    physmem_free(f->pm);
+    return 0;
+}
+
+/* A functional device access: status, and the PA in *pa. Privileged unless told. */
+static enum smmu_status access(struct fx *f, unsigned smmu, unsigned mid, uint32_t iova,
+                               bool write, uint32_t *pa, bool *hit)
+{
+    struct smmu_txn t;
+
+    memset(&t, 0, sizeof(t));
+    t.mid = (uint16_t)mid;
+    t.iova = iova;
+    t.bytes = 4;
+    t.write = write;
+    t.privileged = true;
+    enum smmu_status st = smmu_access(f->hw[smmu], &t);
+    if (pa)
+        *pa = t.pa;
+    if (hit)
+        *hit = t.tlb_hit;
+    return st;
+}
+
+static uint32_t translate(struct vcm_dev *dev, uint32_t va)
+{
+    uint32_t pa = 0;
+
+    assert_int_equal(smmu_translate(vcm_dev_smmu(dev), va, &pa), 0);
+    return pa;
+}
+
+/* vcodec_a_mm1 is bank 1 of the vcodec_a SMMU; MID 0 is one of its MIDs. */
+#define VCODEC_A    MSM8960_SMMU_VCODEC_A
+#define VCODEC_B    MSM8960_SMMU_VCODEC_B
+#define ROT         MSM8960_SMMU_ROT
+
+/* ---- The source text's "A Detailed Walk Through" ------------------------------------------ */
+
+static void test_walkthrough(void **state)
+{
+    struct fx *f = *state;
+
+    /* Stage 1: Map and Allocate Memory for a Device. */
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
+    assert_non_null(vcm);
+    assert_int_equal(vcm_get_type(vcm), VCM_TYPE_IOMMU);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    assert_non_null(dev);
+    struct avcm *avcm = vcm_assoc(vcm, dev, 0);
+    assert_non_null(avcm);
+    assert_int_equal(vcm_activate(avcm), 0);
+    assert_int_equal(vcm_is_active(avcm), 1);
+    struct res *res = vcm_reserve(vcm, SZ_1M, RW);
+    assert_non_null(res);
+    /* 1 MiB reservation: aligned to 1 MiB; the VCM starts at 1 MiB -> 0x100000. */
+    assert_int_equal(vcm_get_dev_addr(res), 0x100000);
+    struct vcm_physmem *physmem = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_1M, VCM_ALL);
+    assert_non_null(physmem);
+    /* Largest first: no 16M block fits 1 MiB, so the first 1M block, 0x82000000. */
+    assert_int_equal(vcm_phys_blocks(physmem)->nblocks, 1);
+    assert_int_equal(vcm_phys_blocks(physmem)->blocks[0].pa, 0x82000000u);
+    assert_int_equal(vcm_back(res, physmem), 0);
+
+    /*
+     * One section in L1 entry 0x100000 >> 20 = 1: base 0x82000000 | NS (bit 19) |
+     * nG (bit 17) | AP1 (bit 11: neither USER nor SUPERVISOR asked, so user access is
+     * allowed) | AP0 (bit 10) | XN (bit 4, no EXECUTE) | type 0b10 = 0x820A0C12.
+     */
+    uint32_t ttbr0 = smmu_dev_ttbr0(vcm_dev_smmu(dev));
+    assert_int_equal(physmem_read32(f->pm, ttbr0 + 4 * 1), 0x820A0C12u);
+    assert_int_equal(translate(dev, 0x123456), 0x82023456u);
+
+    /* Stage 2: Map the Device's Memory into the VMM's VCM region. */
+    struct vcm *vcm_vmm = vcm_create_from_prebuilt(f->p, VCM_PREBUILT_KERNEL);
+    assert_non_null(vcm_vmm);
+    assert_int_equal(vcm_get_type(vcm_vmm), VCM_TYPE_VMM);
+    struct avcm *avcm_vmm = vcm_assoc(vcm_vmm, vcm_dev_cpu(f->p), 0);
+    assert_non_null(avcm_vmm);
+    assert_int_equal(vcm_activate(avcm_vmm), 0);
+    struct res *res_vmm = vcm_reserve(vcm_vmm, SZ_1M, RW);
+    assert_non_null(res_vmm);
+    /* The first page of the VMM area. */
+    assert_int_equal(vcm_get_dev_addr(res_vmm), VMM_START);
+    assert_int_equal(vcm_back(res_vmm, physmem), 0);
+
+    /* The CPU writes through its view; the device reads the same bytes at its IOVA. */
+    char buf[16];
+    assert_int_equal(vcm_vmm_write(res_vmm, 0x23456, "stage2", 7), 0);
+    uint32_t pa;
+    assert_int_equal(access(f, VCODEC_A, 0, 0x123456, false, &pa, NULL), SMMU_DONE);
+    assert_int_equal(pa, 0x82023456u);
+    physmem_read(f->pm, pa, buf, 7);
+    assert_string_equal(buf, "stage2");
+
+    /* The device writes (data goes to the PA the SMMU produced); the CPU reads it. */
+    assert_int_equal(access(f, VCODEC_A, 0, 0x100800, true, &pa, NULL), SMMU_DONE);
+    assert_int_equal(pa, 0x82000800u);
+    physmem_write(f->pm, pa, "device", 7);
+    memset(buf, 0, sizeof(buf));
+    assert_int_equal(vcm_vmm_read(res_vmm, 0x800, buf, 7), 0);
+    assert_string_equal(buf, "device");
+}
+
+/* ---- The source text's "Mapping IOMMU, one-to-one and VMM Reservations" ------------------ */
+
+static void test_iommu_onetoone_vmm(void **state)
+{
+    struct fx *f = *state;
+    const size_t len = SZ_2M + SZ_4K;
+
+    struct vcm_physmem *physmem = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, len, VCM_PHYS_CONT);
+    assert_non_null(physmem);
+    /* Contiguous, default alignment for >= 1 MiB is 1 MiB: the pool's first byte. */
+    uint32_t phys_addr = vcm_phys_blocks(physmem)->blocks[0].pa;
+    size_t phys_size = vcm_phys_len(physmem);
+    assert_int_equal(phys_addr, CONT_BASE);
+    assert_int_equal(phys_size, len);
+
+    /* The text's vcm_create(SZ_1K, SZ_16M): a start that is not page aligned. */
+    struct vcm *vcm_iommu = vcm_create(f->p, SZ_1K, SZ_16M);
+    assert_non_null(vcm_iommu);
+    assert_int_equal(vcm_get_type(vcm_iommu), VCM_TYPE_IOMMU);
+    /* Start and length of a live contiguous allocation: a one-to-one VCM. */
+    struct vcm *vcm_onetoone = vcm_create(f->p, phys_addr, phys_size);
+    assert_non_null(vcm_onetoone);
+    assert_int_equal(vcm_get_type(vcm_onetoone), VCM_TYPE_ONE_TO_ONE);
+    struct vcm *vcm_vmm = vcm_create_from_prebuilt(f->p, VCM_PREBUILT_KERNEL);
+    assert_non_null(vcm_vmm);
+
+    struct vcm_dev *dev_iommu = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct vcm_dev *dev_onetoone = vcm_dev_one_to_one(f->p, "rot_src");
+    struct vcm_dev *dev_cpu = vcm_dev_cpu(f->p);
+    assert_non_null(dev_iommu);
+    assert_non_null(dev_onetoone);
+
+    struct avcm *avcm_iommu = vcm_assoc(vcm_iommu, dev_iommu, 0);
+    struct avcm *avcm_onetoone = vcm_assoc(vcm_onetoone, dev_onetoone, 0);
+    struct avcm *avcm_vmm = vcm_assoc(vcm_vmm, dev_cpu, 0);
+    assert_non_null(avcm_iommu);
+    assert_non_null(avcm_onetoone);
+    assert_non_null(avcm_vmm);
+    assert_int_equal(vcm_activate(avcm_iommu), 0);
+    assert_int_equal(vcm_activate(avcm_onetoone), 0);
+    assert_int_equal(vcm_activate(avcm_vmm), 0);
+
+    struct res *res_iommu = vcm_reserve(vcm_iommu, len, RW);
+    struct res *res_onetoone = vcm_reserve(vcm_onetoone, len, RW);
+    struct res *res_vmm = vcm_reserve(vcm_vmm, len, RW);
+    assert_non_null(res_iommu);
+    assert_non_null(res_onetoone);
+    assert_non_null(res_vmm);
+    /*
+     * IOMMU: 2 MiB + 4 KiB >= 1 MiB -> 1 MiB aligned; the first 1 MiB boundary in
+     * [0x400, 0x1000400) is 0x100000, and 0x100000 + 0x201000 fits.
+     * One-to-one: its only place is the physical address. VMM: the area's start.
+     */
+    assert_int_equal(vcm_get_dev_addr(res_iommu), 0x100000);
+    assert_int_equal(vcm_get_dev_addr(res_onetoone), phys_addr);
+    assert_int_equal(vcm_get_dev_addr(res_vmm), VMM_START);
+    assert_int_equal(vcm_back(res_iommu, physmem), 0);
+    assert_int_equal(vcm_back(res_onetoone, physmem), 0);
+    assert_int_equal(vcm_back(res_vmm, physmem), 0);
+
+    /*
+     * IOVA 0x100000 -> PA 0x84000000: both 1 MiB aligned (the IOVA not 16 MiB), so
+     * 1M, 1M, then the last 4 KiB as a small page: 2 x 1M + 1 x 4K.
+     */
+    struct vcm_map_mix mix;
+    assert_int_equal(vcm_res_mix(res_iommu, &mix), 0);
+    assert_int_equal(mix.count[PAGE_1M], 2);
+    assert_int_equal(mix.count[PAGE_4K], 1);
+    assert_int_equal(mix.count[PAGE_64K], 0);
+    assert_int_equal(mix.total, 3);
+
+    /* All three views reach the same bytes: offset 0x200010 is PA 0x84200010. */
+    char buf[16];
+    uint32_t pa;
+    bool hit;
+    assert_int_equal(vcm_vmm_write(res_vmm, 0x200010, "same", 5), 0);
+    assert_int_equal(access(f, VCODEC_A, 0, 0x300010, false, &pa, &hit), SMMU_DONE);
+    assert_int_equal(pa, 0x84200010u);
+    physmem_read(f->pm, pa, buf, 5);
+    assert_string_equal(buf, "same");
+    /* rot_src (MID 0 of the rot SMMU) runs in bypass: device address = PA. */
+    struct smmu_txn t;
+    memset(&t, 0, sizeof(t));
+    t.mid = 0;
+    t.iova = 0x84200010u;
+    t.bytes = 4;
+    t.privileged = true;
+    assert_int_equal(smmu_access(f->hw[ROT], &t), SMMU_DONE);
+    assert_true(t.bypassed);
+    assert_int_equal(t.pa, 0x84200010u);
+
+    /* A device write through the IOMMU at 0x101000 lands at 0x84001000. */
+    assert_int_equal(access(f, VCODEC_A, 0, 0x101000, true, &pa, NULL), SMMU_DONE);
+    assert_int_equal(pa, 0x84001000u);
+    physmem_write(f->pm, pa, "dma", 4);
+    memset(buf, 0, sizeof(buf));
+    assert_int_equal(vcm_vmm_read(res_vmm, 0x1000, buf, 4), 0);
+    assert_string_equal(buf, "dma");
+    /* And the one-to-one device sees it at its own address. */
+    memset(buf, 0, sizeof(buf));
+    assert_int_equal(vcm_res_phys_addr(res_onetoone, 0x1000, &pa), 0);
+    assert_int_equal(pa, 0x84001000u);
+    physmem_read(f->pm, pa, buf, 4);
+    assert_string_equal(buf, "dma");
+}
+
+/* ---- Each page size, through the driver's V2P and the SMMU's functional path ------------ */
+
+static void test_translate_each_page_size(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_16M, SZ_256M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct avcm *av = vcm_assoc(vcm, dev, 0);
+    assert_non_null(av);
+    assert_int_equal(vcm_activate(av), 0);
+
+    static const struct {
+        size_t len;
+        uint32_t res_attr, phys_attr;
+        uint32_t iova, pa;          /* expected */
+        enum page_size ps;
+        uint32_t off;
+    } c[] = {
+        /* Alignment order 24: the VCM's first byte 0x1000000; the first 16M block. */
+        { SZ_16M, RW | VCM_ALIGN_ATTR(24), VCM_ALL, 0x01000000u, 0x80000000u, PAGE_16M, 0xABCDEF },
+        /* Next 1 MiB boundary after 0x2000000 (the 16 MiB reservation's end). */
+        { SZ_1M, RW, VCM_1MB, 0x02000000u, 0x82000000u, PAGE_1M, 0x54321 },
+        /* 64 KiB aligned: right after the 1 MiB reservation. */
+        { SZ_64K, RW, VCM_64KB, 0x02100000u, 0x83000000u, PAGE_64K, 0xFEDC },
+        /* 4 KiB aligned: right after the 64 KiB reservation. */
+        { SZ_4K, RW, VCM_4KB, 0x02110000u, 0x83800000u, PAGE_4K, 0x123 },
+    };
+
+    for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        struct res *r = vcm_reserve(vcm, c[i].len, c[i].res_attr);
+        assert_non_null(r);
+        assert_int_equal(vcm_get_dev_addr(r), c[i].iova);
+        struct vcm_physmem *m = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, c[i].len, c[i].phys_attr);
+        assert_non_null(m);
+        assert_int_equal(vcm_phys_blocks(m)->blocks[0].pa, c[i].pa);
+        assert_int_equal(vcm_back(r, m), 0);
+        struct vcm_map_mix mix;
+        vcm_res_mix(r, &mix);
+        assert_int_equal(mix.total, 1);
+        assert_int_equal(mix.count[c[i].ps], 1);
+
+        uint32_t va = c[i].iova + c[i].off, pa;
+        assert_int_equal(translate(dev, va), c[i].pa + c[i].off);
+        bool hit;
+        assert_int_equal(access(f, VCODEC_A, 0, va, false, &pa, &hit), SMMU_DONE);
+        assert_int_equal(pa, c[i].pa + c[i].off);
+        /* The last byte of the page, again: a hit on the entry the first access filled. */
+        uint32_t last = c[i].iova + (uint32_t)c[i].len - 4;
+        assert_int_equal(access(f, VCODEC_A, 0, last, false, &pa, &hit), SMMU_DONE);
+        assert_int_equal(pa, c[i].pa + (uint32_t)c[i].len - 4);
+        assert_true(hit);
+    }
+
+    uint32_t ttbr0 = smmu_dev_ttbr0(vcm_dev_smmu(dev));
+    /*
+     * Supersection: L1 entries 0x10..0x1F all hold 0x80000000 | bit 18 (supersection)
+     * | NS 0x80000 | nG 0x20000 | AP1 0x800 | AP0 0x400 | XN 0x10 | 0b10 = 0x800E0C12.
+     */
+    for (unsigned i = 0x10; i < 0x20; i++)
+        assert_int_equal(physmem_read32(f->pm, ttbr0 + 4 * i), 0x800E0C12u);
+    /* L1 entry 0x21 is a table; large page at L2 index 0..15, small page at 0x10. */
+    uint32_t l1 = physmem_read32(f->pm, ttbr0 + 4 * 0x21);
+    assert_int_equal(l1 & 3u, 1u);
+    uint32_t l2 = l1 & 0xFFFFFC00u;
+    /* Large: 0x83000000 | XN bit 15 | nG bit 11 | AP1 bit 5 | AP0 bit 4 | 0b01 = 0x83008831. */
+    for (unsigned i = 0; i < 16; i++)
+        assert_int_equal(physmem_read32(f->pm, l2 + 4 * i), 0x83008831u);
+    /* Small: 0x83800000 | nG 0x800 | AP1 0x20 | AP0 0x10 | 0b1x | XN bit 0 = 0x83800833. */
+    assert_int_equal(physmem_read32(f->pm, l2 + 4 * 0x10), 0x83800833u);
+}
+
+/* ---- The page-size mix of a 5 MiB + 4 KiB buffer ----------------------------------------- */
+
+struct mix_case {
+    uint32_t phys_attr;
+    enum vcm_map_policy pol;
+    uint32_t n4k, n64k, n1m;
+};
+
+/* Reserve, allocate, back, check the mix and two translations, undo. */
+static void run_mix(struct fx *f, struct vcm *vcm, struct vcm_dev *dev,
+                    const struct mix_case *c, uint32_t first_pa, uint32_t tail_pa)
+{
+    const size_t len = 5 * SZ_1M + SZ_4K;
+    struct res *r = vcm_reserve(vcm, len, RW);
+    assert_non_null(r);
+    /* >= 1 MiB: 1 MiB aligned; the VCM starts at 1 MiB and is empty. */
+    assert_int_equal(vcm_get_dev_addr(r), 0x100000);
+    assert_int_equal(vcm_res_set_policy(r, c->pol), 0);
+    struct vcm_physmem *m = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, len, c->phys_attr);
+    assert_non_null(m);
+    const struct smmu_dev_stats *st = smmu_dev_stats(vcm_dev_smmu(dev));
+    uint64_t before[PAGE_SIZES];
+    memcpy(before, st->maps, sizeof(before));
+    assert_int_equal(vcm_back(r, m), 0);
+
+    struct vcm_map_mix mix;
+    assert_int_equal(vcm_res_mix(r, &mix), 0);
+    assert_int_equal(mix.count[PAGE_4K], c->n4k);
+    assert_int_equal(mix.count[PAGE_64K], c->n64k);
+    assert_int_equal(mix.count[PAGE_1M], c->n1m);
+    assert_int_equal(mix.count[PAGE_16M], 0);
+    assert_int_equal(mix.total, c->n4k + c->n64k + c->n1m);
+    /* The driver wrote exactly those mappings (its own count, per page size). */
+    assert_int_equal(st->maps[PAGE_4K] - before[PAGE_4K], c->n4k);
+    assert_int_equal(st->maps[PAGE_64K] - before[PAGE_64K], c->n64k);
+    assert_int_equal(st->maps[PAGE_1M] - before[PAGE_1M], c->n1m);
+
+    /* First byte, and the tail page at 0x100000 + 5 MiB = 0x600000. */
+    assert_int_equal(translate(dev, 0x100010), first_pa + 0x10);
+    assert_int_equal(translate(dev, 0x600ABC), tail_pa + 0xABC);
+    uint32_t pa;
+    assert_int_equal(access(f, VCODEC_A, 0, 0x600ABC, false, &pa, NULL), SMMU_DONE);
+    assert_int_equal(pa, tail_pa + 0xABC);
+
+    assert_int_equal(vcm_unback(r), 0);
+    assert_int_equal(vcm_unreserve(r), 0);
+    assert_int_equal(vcm_phys_free(m), 0);
+}
+
+static void test_mix_5m_4k(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct avcm *av = vcm_assoc(vcm, dev, 0);
+    assert_non_null(av);
+    assert_int_equal(vcm_activate(av), 0);
+
+    /*
+     * Unfragmented pools, all sizes: 16M does not fit, 5 x 1M (0x82000000..0x82400000)
+     * and the 4 KiB tail from the 4K pool (0x83800000). Each is freed again before the
+     * next case, and pools hand out their lowest free blocks, so the addresses repeat.
+     */
+    const struct mix_case best = { VCM_ALL, VCM_MAP_BEST, 1, 0, 5 };
+    run_mix(f, vcm, dev, &best, 0x82000000u, 0x83800000u);
+    /* Capped at 64K: each 1 MiB block becomes 16 large pages, 5 x 16 = 80. */
+    const struct mix_case cap64 = { VCM_ALL, VCM_MAP_64K, 1, 80, 0 };
+    run_mix(f, vcm, dev, &cap64, 0x82000000u, 0x83800000u);
+    /* Capped at 4K: (5 MiB + 4 KiB) / 4 KiB = 1280 + 1 = 1281 small pages. */
+    const struct mix_case cap4 = { VCM_ALL, VCM_MAP_4K, 1281, 0, 0 };
+    run_mix(f, vcm, dev, &cap4, 0x82000000u, 0x83800000u);
+    /*
+     * 1M and 64K only: the 4 KiB tail is rounded up to one 64K block (0x83000000),
+     * of which only the first 4 KiB is mapped, as a small page: 5 x 1M + 1 x 4K.
+     */
+    const struct mix_case no4k = { VCM_1MB | VCM_64KB, VCM_MAP_BEST, 1, 0, 5 };
+    run_mix(f, vcm, dev, &no4k, 0x82000000u, 0x83000000u);
+
+    /* The 1M pool exhausted (16 blocks taken): the 5 MiB fall back to 80 x 64K
+     * (0x83000000..0x834F0000), the tail is the first 4K block. */
+    struct vcm_physmem *hog = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_16M, VCM_1MB);
+    assert_non_null(hog);
+    assert_int_equal(vcm_phys_blocks(hog)->nblocks, 16);
+    const struct mix_case fallback = { VCM_ALL, VCM_MAP_BEST, 1, 80, 0 };
+    run_mix(f, vcm, dev, &fallback, 0x83000000u, 0x83800000u);
+}
+
+/* ---- Unback invalidates the TLB ----------------------------------------------------------- */
+
+static void test_unback_invalidates(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct avcm *av = vcm_assoc(vcm, dev, 0);
+    assert_int_equal(vcm_activate(av), 0);
+    struct res *r = vcm_reserve(vcm, SZ_64K, RW);
+    struct vcm_physmem *m = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_64KB);
+    assert_int_equal(vcm_back(r, m), 0);
+
+    /* 64 KiB aligned in a VCM at 1 MiB: 0x100000, backed by 0x83000000. */
+    uint32_t pa;
+    bool hit;
+    assert_int_equal(access(f, VCODEC_A, 0, 0x100000, false, &pa, &hit), SMMU_DONE);
+    assert_false(hit);
+    assert_int_equal(access(f, VCODEC_A, 0, 0x100040, false, &pa, &hit), SMMU_DONE);
+    assert_true(hit);
+    assert_int_equal(pa, 0x83000040u);
+
+    struct smmu_driver *drv = smmu_dev_driver(vcm_dev_smmu(dev));
+    unsigned logged = smmu_fault_log_count(drv);
+    assert_int_equal(vcm_unback(r), 0);
+    /* The entry that hit is gone: the access walks, finds nothing and faults. */
+    assert_int_equal(access(f, VCODEC_A, 0, 0x100040, false, &pa, &hit), SMMU_FAULTED);
+    assert_false(hit);
+    assert_int_equal(smmu_fault_log_count(drv), logged + 1);
+    const struct smmu_fault_record *rec = smmu_fault_log_entry(drv, logged);
+    assert_int_equal(rec->fault.far, 0x100040u);
+    assert_true(rec->fault.fsr & FSR_TF);
+    assert_int_equal(rec->action, SMMU_FAULT_TERMINATED);
+    assert_false(rec->hooked);
+}
+
+/* ---- Faults --------------------------------------------------------------------------------- */
+
+struct on_demand {
+    struct vcm_platform *p;
+    struct vcm *vcm;
+    int ret;                        /* what the handler returns */
+    unsigned calls;
+    uint32_t far;
+    struct vcm_physmem *backing;
+};
+
+/* Backs the faulting reservation with a fresh 4 KiB page, then asks for a retry. */
+static int back_on_demand(struct vcm_dev *dev, void *data, const struct smmu_fault *fault)
+{
+    struct on_demand *od = data;
+
+    (void)dev;
+    od->calls++;
+    od->far = fault->far;
+    if (od->ret == 0)
+        return 0;
+    struct res *r = vcm_find_res(od->vcm, fault->far);
+    if (!r)
+        return 0;
+    od->backing = vcm_phys_alloc(od->p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
+    if (!od->backing || vcm_back(r, od->backing))
+        return 0;
+    return 1;
+}
+
+static void test_fault_no_handler(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct avcm *av = vcm_assoc(vcm, dev, 0);
+    assert_int_equal(vcm_activate(av), 0);
+    assert_non_null(vcm_reserve(vcm, SZ_4K, RW));
+
+    struct smmu_driver *drv = smmu_dev_driver(vcm_dev_smmu(dev));
+    assert_int_equal(access(f, VCODEC_A, 6, 0x100020, true, NULL, NULL), SMMU_FAULTED);
+    assert_int_equal(smmu_fault_log_count(drv), 1);
+    const struct smmu_fault_record *rec = smmu_fault_log_entry(drv, 0);
+    assert_false(rec->hooked);
+    assert_int_equal(rec->action, SMMU_FAULT_TERMINATED);
+    assert_int_equal(rec->fault.far, 0x100020u);
+    assert_int_equal(rec->fault.mid, 6);
+    assert_true(rec->fault.write);
+    assert_non_null(strstr(rec->msg, "terminated"));
+    assert_int_equal(smmu_driver_stats(drv)->unhooked, 1);
+}
+
+static void test_fault_handler_retry(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct avcm *av = vcm_assoc(vcm, dev, 0);
+    assert_int_equal(vcm_activate(av), 0);
+    struct res *r = vcm_reserve(vcm, SZ_4K, RW);
+    assert_int_equal(vcm_get_dev_addr(r), 0x100000);
+    struct on_demand od = { .p = f->p, .vcm = vcm, .ret = 1 };
+    assert_int_equal(vcm_hook(dev, back_on_demand, &od), 0);
+
+    /* The stalled write completes after the handler backed the page with the first
+     * 4K block, 0x83800000. */
+    uint32_t pa;
+    assert_int_equal(access(f, VCODEC_A, 0, 0x100ABC, true, &pa, NULL), SMMU_DONE);
+    assert_int_equal(od.calls, 1);
+    assert_int_equal(od.far, 0x100ABCu);
+    assert_int_equal(pa, 0x83800ABCu);
+    assert_true(vcm_res_is_backed(r));
+    /* The data goes where the CPU's view of that page will read it. */
+    physmem_write32(f->pm, pa, 0xC0FFEEu);
+    uint32_t v;
+    assert_int_equal(vcm_res_phys_addr(r, 0xABC, &v), 0);
+    assert_int_equal(physmem_read32(f->pm, v), 0xC0FFEEu);
+
+    struct smmu_driver *drv = smmu_dev_driver(vcm_dev_smmu(dev));
+    assert_int_equal(smmu_fault_log_count(drv), 1);
+    assert_true(smmu_fault_log_entry(drv, 0)->hooked);
+    assert_int_equal(smmu_fault_log_entry(drv, 0)->action, SMMU_FAULT_RETRIED);
+}
+
+static void test_fault_handler_terminate(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct avcm *av = vcm_assoc(vcm, dev, 0);
+    assert_int_equal(vcm_activate(av), 0);
+    struct res *r = vcm_reserve(vcm, SZ_4K, RW);
+    struct on_demand od = { .p = f->p, .vcm = vcm, .ret = 0 };
+    assert_int_equal(vcm_hook(dev, back_on_demand, &od), 0);
+
+    assert_int_equal(access(f, VCODEC_A, 0, 0x100000, false, NULL, NULL), SMMU_FAULTED);
+    assert_int_equal(od.calls, 1);
+    assert_false(vcm_res_is_backed(r));
+    struct smmu_driver *drv = smmu_dev_driver(vcm_dev_smmu(dev));
+    assert_true(smmu_fault_log_entry(drv, 0)->hooked);
+    assert_int_equal(smmu_fault_log_entry(drv, 0)->action, SMMU_FAULT_TERMINATED);
+
+    /* Hooks exist only where there is a translating context. */
+    assert_int_equal(vcm_hook(vcm_dev_cpu(f->p), back_on_demand, &od), -ENODEV);
+    /* Removing the hook: the next fault is reported and terminated unhooked. */
+    assert_int_equal(vcm_hook(dev, NULL, NULL), 0);
+    assert_int_equal(access(f, VCODEC_A, 0, 0x100000, false, NULL, NULL), SMMU_FAULTED);
+    assert_int_equal(od.calls, 1);
+    assert_false(smmu_fault_log_entry(drv, 1)->hooked);
+}
+
+/* ---- Associations ------------------------------------------------------------------------- */
+
+static void test_split_low_high(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *low = vcm_create(f->p, SZ_1M, SZ_1G - SZ_1M);
+    struct vcm *high = vcm_create(f->p, 0x80000000ull + SZ_1M, SZ_256M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct avcm *al = vcm_assoc(low, dev, VCM_SPLIT | VCM_USE_LOW_BASE);
+    struct avcm *ah = vcm_assoc(high, dev, VCM_SPLIT | VCM_USE_HIGH_BASE);
+    assert_non_null(al);
+    assert_non_null(ah);
+    struct smmu_dev *sd = vcm_dev_smmu(dev);
+    assert_int_equal(smmu_get_split(sd), VCM_SPLIT_N);
+    assert_int_not_equal(smmu_dev_ttbr1(sd), 0);
+
+    /* An unsplit VCM cannot join (TTBCR.N is per context). */
+    struct vcm *plain = vcm_create(f->p, SZ_1G, SZ_256M);
+    assert_null(vcm_assoc(plain, dev, 0));
+    /* A low VCM must end at or below 2 GiB: [1 GiB, 2.5 GiB) does not. */
+    struct vcm *wide = vcm_create(f->p, SZ_1G, 3ull * SZ_1G / 2);
+    assert_null(vcm_assoc(wide, vcm_dev_get(f->p, "vcodec_b_mm2"),
+                          VCM_SPLIT | VCM_USE_LOW_BASE));
+    /* SPLIT without a side, and a side without SPLIT. */
+    assert_null(vcm_assoc(plain, vcm_dev_get(f->p, "vcodec_b_mm2"), VCM_SPLIT));
+    assert_null(vcm_assoc(plain, vcm_dev_get(f->p, "vcodec_b_mm2"), VCM_USE_HIGH_BASE));
+
+    assert_int_equal(vcm_activate(al), 0);
+    assert_int_equal(vcm_activate(ah), 0);
+    /* TTBCR.N as programmed into bank 1 of vcodec_a. */
+    assert_int_equal(smmu_mmio_read(f->hw[VCODEC_A], SMMU_CTX_REG(1, SMMU_TTBCR)) &
+                     TTBCR_N_MASK, 1);
+
+    struct res *rl = vcm_reserve(low, SZ_1M, RW);
+    struct res *rh = vcm_reserve(high, SZ_1M, RW);
+    struct vcm_physmem *ml = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+    struct vcm_physmem *mh = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+    assert_int_equal(vcm_get_dev_addr(rl), 0x00100000u);
+    assert_int_equal(vcm_get_dev_addr(rh), 0x80100000u);
+    assert_int_equal(vcm_back(rl, ml), 0);
+    assert_int_equal(vcm_back(rh, mh), 0);
+
+    /* Low: L1 entry 1 of the TTBR0 table. High: entry 0x801 of the TTBR1 table
+     * (1M blocks 0x82000000 and 0x82100000), and nothing at 0x801 in TTBR0's. */
+    uint32_t t0 = smmu_dev_ttbr0(sd), t1 = smmu_dev_ttbr1(sd);
+    assert_int_equal(physmem_read32(f->pm, t0 + 4 * 1), 0x820A0C12u);
+    assert_int_equal(physmem_read32(f->pm, t1 + 4 * 0x801), 0x821A0C12u);
+    assert_int_equal(physmem_read32(f->pm, t0 + 4 * 0x801), 0);
+
+    assert_int_equal(translate(dev, 0x00100123), 0x82000123u);
+    assert_int_equal(translate(dev, 0x80100123), 0x82100123u);
+    uint32_t pa;
+    assert_int_equal(access(f, VCODEC_A, 0, 0x80100456, false, &pa, NULL), SMMU_DONE);
+    assert_int_equal(pa, 0x82100456u);
+}
+
+static void test_many_devices_and_vcms(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
+    struct vcm_dev *da = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct vcm_dev *db = vcm_dev_get(f->p, "vcodec_b_mm2");
+    struct avcm *aa = vcm_assoc(vcm, da, 0);
+    struct avcm *ab = vcm_assoc(vcm, db, 0);
+    assert_int_equal(vcm_activate(aa), 0);
+    assert_int_equal(vcm_activate(ab), 0);
+    struct res *r = vcm_reserve(vcm, SZ_1M, RW);
+    struct vcm_physmem *m = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+    assert_int_equal(vcm_back(r, m), 0);
+    uint32_t pa;
+    assert_int_equal(access(f, VCODEC_A, 0, 0x100010, false, &pa, NULL), SMMU_DONE);
+    assert_int_equal(pa, 0x82000010u);
+    assert_int_equal(access(f, VCODEC_B, 0, 0x100010, false, &pa, NULL), SMMU_DONE);
+    assert_int_equal(pa, 0x82000010u);
+
+    /* Associated after backing: the existing mapping is written into it too. */
+    struct vcm_dev *dc = vcm_dev_get(f->p, "vcodec_a_stream");
+    struct avcm *ac = vcm_assoc(vcm, dc, 0);
+    assert_non_null(ac);
+    assert_int_equal(vcm_activate(ac), 0);
+    assert_int_equal(access(f, VCODEC_A, 2, 0x100010, false, &pa, NULL), SMMU_DONE);
+    assert_int_equal(pa, 0x82000010u);
+
+    /* The same VCM twice on one device, and an overlapping VCM: refused. */
+    assert_null(vcm_assoc(vcm, da, 0));
+    struct vcm *over = vcm_create(f->p, SZ_256M - SZ_1M, SZ_16M);
+    assert_null(vcm_assoc(over, da, 0));
+
+    /* Many VCMs on one device: activation is counted per device. */
+    struct vcm *vcm2 = vcm_create(f->p, SZ_256M + SZ_1M, SZ_256M);
+    struct avcm *a2 = vcm_assoc(vcm2, da, 0);
+    assert_non_null(a2);
+    assert_int_equal(vcm_activate(a2), 0);
+    assert_int_equal(vcm_deactivate(a2), 0);
+    assert_int_equal(smmu_is_active(vcm_dev_smmu(da)), 1);     /* aa still holds it */
+    assert_int_equal(vcm_deactivate(aa), 0);
+    assert_int_equal(smmu_is_active(vcm_dev_smmu(da)), 0);
+    assert_int_equal(vcm_is_active(aa), 0);
+    assert_int_equal(vcm_is_active(ab), 1);
+
+    /* Unback removes the page from every context: V2P faults on b and c. */
+    assert_int_equal(vcm_unback(r), 0);
+    uint32_t x;
+    assert_int_equal(smmu_translate(vcm_dev_smmu(db), 0x100010, &x), -EFAULT);
+    assert_int_equal(smmu_translate(vcm_dev_smmu(dc), 0x100010, &x), -EFAULT);
+    /* Deassociation removes mappings: re-back, deassociate b, b faults, c does not. */
+    assert_int_equal(vcm_back(r, m), 0);
+    assert_int_equal(vcm_deassoc(ab), -EBUSY);                  /* still active */
+    assert_int_equal(vcm_deactivate(ab), 0);
+    assert_int_equal(vcm_deassoc(ab), 0);
+    assert_int_equal(vcm_activate(aa), 0);
+    assert_int_equal(access(f, VCODEC_B, 0, 0x100010, false, NULL, NULL), SMMU_GLOBAL_FAULTED);
+    assert_int_equal(translate(dc, 0x100010), 0x82000010u);
+    assert_int_equal(translate(da, 0x100010), 0x82000010u);
+}
+
+/* Backing is all or nothing across contexts. */
+static void test_back_all_or_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
+    struct vcm_dev *da = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct vcm_dev *db = vcm_dev_get(f->p, "vcodec_b_mm2");
+    /* b first, a second: a is mapped first (newest association first), then b fails. */
+    struct avcm *ab = vcm_assoc(vcm, db, 0);
+    struct avcm *aa = vcm_assoc(vcm, da, 0);
+    assert_int_equal(vcm_activate(aa), 0);
+    assert_int_equal(vcm_activate(ab), 0);
+    /* Something else already maps a 4 KiB page at 0x100000 in b's tables. */
+    struct smmu_dev *sb = vcm_dev_smmu(db);
+    assert_int_equal(smmu_map(sb, 0x83FFF000u, 0x100000, SZ_4K, SMMU_ATTR_READ), 0);
+
+    struct res *r = vcm_reserve(vcm, SZ_1M, RW);
+    struct vcm_physmem *m = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+    const struct smmu_dev_stats *sa = smmu_dev_stats(vcm_dev_smmu(da));
+    /* A section cannot go over b's L2 table: -EBUSY, and a's section is taken back. */
+    assert_int_equal(vcm_back(r, m), -EBUSY);
+    assert_int_equal(sa->maps[PAGE_1M], 1);
+    assert_int_equal(sa->unmaps[PAGE_1M], 1);
+    uint32_t x;
+    assert_int_equal(smmu_translate(vcm_dev_smmu(da), 0x100000, &x), -EFAULT);
+    assert_false(vcm_res_is_backed(r));
+    assert_non_null(strstr(vcm_last_error(f->p), "vcodec_b_mm2"));
+    /* The foreign page in b is untouched. */
+    assert_int_equal(translate(db, 0x100000), 0x83FFF000u);
+    /* Nothing holds the allocation: it frees at once. */
+    assert_int_equal(vcm_phys_free(m), 0);
+}
+
+/* ---- Reservation placement ---------------------------------------------------------------- */
+
+static void test_alignment_guard_hole(void **state)
+{
+    struct fx *f = *state;
+
+    /* Guard pages: a 4 KiB reservation takes 8 KiB of address space. */
+    struct vcm *g = vcm_create(f->p, SZ_1M, SZ_16M);
+    assert_int_equal(vcm_set_guard(g, true), 0);
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(g, SZ_4K, RW)), 0x100000);
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(g, SZ_4K, RW)), 0x102000);
+
+    /* A hole over the first MiB: the next reservation starts after it. */
+    struct vcm *h = vcm_create(f->p, SZ_1M, SZ_16M);
+    assert_int_equal(vcm_reserve_hole(h, SZ_1M, SZ_1M), 0);
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(h, SZ_4K, RW)), 0x200000);
+    /* Order 20 asks for 1 MiB alignment of a 4 KiB reservation: 0x300000. */
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(h, SZ_4K, RW | VCM_ALIGN_ATTR(20))),
+                     0x300000);
+    /*
+     * 64 KiB <= 128 KiB < 1 MiB: 64 KiB aligned, lowest address first: the free range
+     * [0x201000, 0x300000) left below the 1 MiB-aligned page takes it at 0x210000.
+     */
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(h, 2 * SZ_64K, RW)), 0x210000);
+
+    /* Order 16 asks for less than the default: a 2 MiB reservation at 64 KiB. */
+    struct vcm *s = vcm_create(f->p, SZ_64K, SZ_16M);
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(s, SZ_2M, RW | VCM_ALIGN_ATTR(16))),
+                     0x10000);
+    /* Default: 1 MiB aligned, after [0x10000, 0x210000): 0x300000. */
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(s, SZ_2M, RW)), 0x300000);
+    /* Orders 1..11 are invalid. */
+    assert_null(vcm_reserve(s, SZ_4K, RW | VCM_ALIGN_ATTR(5)));
+    assert_non_null(strstr(vcm_last_error(f->p), "alignment order"));
+
+    /* A VMM VCM leaves a guard page after each reservation, as vmalloc does. */
+    struct vcm *vmm = vcm_create_from_prebuilt(f->p, VCM_PREBUILT_KERNEL);
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(vmm, SZ_4K, RW)), VMM_START);
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(vmm, SZ_4K, RW)), VMM_START + 2 * SZ_4K);
+}
+
+/* ---- Misuse: a clear error and nothing changes --------------------------------------------- */
+
+static void test_misuse(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_16M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct avcm *av = vcm_assoc(vcm, dev, 0);
+    assert_int_equal(vcm_activate(av), 0);
+
+    /* Reserve more than the VCM holds. */
+    assert_null(vcm_reserve(vcm, SZ_16M + SZ_4K, RW));
+    assert_non_null(strstr(vcm_last_error(f->p), "len"));
+    assert_null(vcm_reserve(vcm, 0, RW));
+    assert_null(vcm_reserve(vcm, SZ_4K, VCM_EXECUTE));              /* neither R nor W */
+    assert_null(vcm_reserve(vcm, SZ_4K, RW | 0x7));                 /* cache policy 7 */
+    assert_null(vcm_reserve(vcm, SZ_4K, RW | (1u << 20)));          /* unknown bit */
+    /* Nothing was taken: the whole VCM is still free. */
+    struct res *whole = vcm_reserve(vcm, SZ_16M, RW);
+    assert_non_null(whole);
+    assert_int_equal(vcm_get_dev_addr(whole), 0x100000);
+    assert_int_equal(vcm_unreserve(whole), 0);
+
+    struct res *r = vcm_reserve(vcm, SZ_64K, RW);
+    struct vcm_physmem *m4 = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
+    struct vcm_physmem *m64 = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_64KB);
+    assert_non_null(m4);
+    assert_non_null(m64);
+    const struct smmu_dev_stats *st = smmu_dev_stats(vcm_dev_smmu(dev));
+
+    /* Back with a physmem of the wrong size. */
+    assert_int_equal(vcm_back(r, m4), -EINVAL);
+    assert_non_null(strstr(vcm_last_error(f->p), "sizes must be equal"));
+    assert_false(vcm_res_is_backed(r));
+    assert_int_equal(st->maps[PAGE_4K] + st->maps[PAGE_64K], 0);
+
+    assert_int_equal(vcm_back(r, m64), 0);
+    /* Back twice. */
+    assert_int_equal(vcm_back(r, m64), -EBUSY);
+    /* Unreserve while backed: refused, the mapping stays. */
+    assert_int_equal(vcm_unreserve(r), -EBUSY);
+    assert_true(vcm_res_is_backed(r));
+    assert_int_equal(translate(dev, 0x100010), 0x83000010u);
+    /* Free the physmem while it backs something. */
+    assert_int_equal(vcm_phys_free(m64), -EBUSY);
+    /* Free a VCM that has reservations and associations. */
+    assert_int_equal(vcm_free(vcm), -EBUSY);
+    /* Activate twice: refused, still active. */
+    assert_int_equal(vcm_activate(av), -EBUSY);
+    assert_int_equal(vcm_is_active(av), 1);
+    assert_int_equal(translate(dev, 0x100010), 0x83000010u);
+    /* Deactivate twice. */
+    assert_int_equal(vcm_deactivate(av), 0);
+    assert_int_equal(vcm_deactivate(av), -EINVAL);
+    assert_int_equal(vcm_activate(av), 0);
+
+    /* Double frees. */
+    assert_int_equal(vcm_phys_free(m4), 0);
+    assert_int_equal(vcm_phys_free(m4), -EINVAL);
+    assert_int_equal(vcm_unback(r), 0);
+    assert_int_equal(vcm_unback(r), -EINVAL);
+    assert_int_equal(vcm_unreserve(r), 0);
+    assert_int_equal(vcm_unreserve(r), -EINVAL);
+    assert_int_equal(vcm_deactivate(av), 0);
+    assert_int_equal(vcm_deassoc(av), 0);
+    assert_int_equal(vcm_deassoc(av), -EINVAL);
+    assert_int_equal(vcm_free(vcm), 0);
+    assert_int_equal(vcm_free(vcm), -EINVAL);
+    assert_null(vcm_reserve(vcm, SZ_4K, RW));                      /* a freed VCM */
+
+    /* Wrong pairings and bad arguments. */
+    struct vcm *v2 = vcm_create(f->p, SZ_1M, SZ_16M);
+    assert_null(vcm_assoc(v2, vcm_dev_cpu(f->p), 0));              /* IOMMU VCM on the CPU */
+    assert_non_null(strstr(vcm_last_error(f->p), "CPU"));
+    assert_null(vcm_dev_get(f->p, "no_such_ctx"));
+    assert_null(vcm_create(f->p, 0xFFFFF000u, SZ_16M));             /* past 2^32 */
+    assert_null(vcm_create(f->p, SZ_1M, 0));
+    assert_null(vcm_create_from_prebuilt(f->p, 7));
+    assert_null(vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, 0));     /* no block size */
+    assert_null(vcm_phys_alloc(f->p, VCM_MEMTYPE_1, SZ_4K, VCM_4KB)); /* no such target */
+    assert_null(vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB | VCM_ALIGN_ATTR(16)));
+    assert_int_equal(vcm_dev_put(vcm_dev_cpu(f->p)), -EINVAL);
+}
+
+/* One-to-one reservations only take the memory at their own address. */
+static void test_one_to_one_rules(void **state)
+{
+    struct fx *f = *state;
+    struct vcm_physmem *m = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_PHYS_CONT);
+    struct vcm_physmem *other = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_PHYS_CONT);
+    /* 64 KiB aligned first fit: 0x84000000, then 0x84010000. */
+    assert_int_equal(vcm_phys_blocks(m)->blocks[0].pa, 0x84000000u);
+    assert_int_equal(vcm_phys_blocks(other)->blocks[0].pa, 0x84010000u);
+    struct vcm *v = vcm_create(f->p, 0x84000000u, SZ_64K);
+    assert_int_equal(vcm_get_type(v), VCM_TYPE_ONE_TO_ONE);
+    struct res *r = vcm_reserve(v, SZ_64K, RW);
+    assert_int_equal(vcm_get_dev_addr(r), 0x84000000u);
+    assert_int_equal(vcm_back(r, other), -EINVAL);
+    assert_false(vcm_res_is_backed(r));
+    assert_int_equal(vcm_back(r, m), 0);
+    /* A one-to-one VCM goes with a one-to-one device only. */
+    assert_null(vcm_assoc(v, vcm_dev_get(f->p, "rot_dst"), 0));
+    /* With no SMMU in front, activation only counts. */
+    struct vcm_dev *direct = vcm_dev_one_to_one(f->p, NULL);
+    struct avcm *a = vcm_assoc(v, direct, 0);
+    assert_non_null(a);
+    assert_int_equal(vcm_activate(a), 0);
+    assert_int_equal(vcm_is_active(a), 1);
+    assert_int_equal(vcm_activate(a), -EBUSY);
+    assert_string_equal(vcm_dev_name(direct), "direct");
+    /* A VMM view of a reservation that is not VMM is refused. */
+    char b[4];
+    assert_int_equal(vcm_vmm_read(r, 0, b, sizeof(b)), -EINVAL);
+}
+
+static void test_policy_names(void **state)
+{
+    (void)state;
+    enum vcm_map_policy p;
+
+    assert_int_equal(vcm_map_policy_parse("64k", &p), 0);
+    assert_int_equal(p, VCM_MAP_64K);
+    assert_int_equal(vcm_map_policy_parse("best", &p), 0);
+    assert_int_equal(p, VCM_MAP_BEST);
+    assert_int_equal(vcm_map_policy_parse("2m", &p), -EINVAL);
+    assert_string_equal(vcm_map_policy_name(VCM_MAP_16M), "16m");
+    assert_null(vcm_map_policy_name(VCM_MAP_NPOLICIES));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_walkthrough, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_iommu_onetoone_vmm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_translate_each_page_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mix_5m_4k, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unback_invalidates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_no_handler, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_handler_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_handler_terminate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_low_high, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_devices_and_vcms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_back_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alignment_guard_hole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_misuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_to_one_rules, setup, teardown),
+        cmocka_unit_test(test_policy_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
