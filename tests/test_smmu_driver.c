@@ -543,6 +543,31 @@ static void test_priv_only_mapping(void **state)
     assert_int_equal(t.pa, 0x80001004u);
 }
 
+static void test_activate_bypass(void **state)
+{
+    struct fx *f = *state;
+    struct smmu_txn t;
+    unsigned sctlr = SMMU_CTX_REG(1, SMMU_SCTLR);
+
+    /* a mapping exists but the bank is brought up with SCTLR.M clear: MID 6 is routed
+     * to bank 1 and its addresses pass through unchanged (PA = IOVA) */
+    assert_int_equal(smmu_map(f->dev, 0x80001000u, 0x00001000u, SZ_4K,
+                              SMMU_ATTR_READ | SMMU_ATTR_WRITE), 0);
+    assert_int_equal(smmu_activate_bypass(f->dev), 0);
+    assert_int_equal(smmu_mmio_read(f->hw, sctlr) & SCTLR_M, 0);
+    assert_int_equal(do_access(f, 6, 0x00001234u, false, &t), SMMU_DONE);
+    assert_int_equal(t.pa, 0x00001234u);
+    assert_true(t.bypassed);
+    /* deactivated: the MID is unrouted again, a global fault */
+    assert_int_equal(smmu_deactivate(f->dev), 0);
+    assert_int_equal(do_access(f, 6, 0x00001234u, false, &t), SMMU_GLOBAL_FAULTED);
+    /* and a normal activation translates: PA 0x80001234 */
+    assert_int_equal(smmu_activate(f->dev), 0);
+    assert_int_equal(smmu_mmio_read(f->hw, sctlr) & SCTLR_M, SCTLR_M);
+    assert_int_equal(do_access(f, 6, 0x00001234u, false, &t), SMMU_DONE);
+    assert_int_equal(t.pa, 0x80001234u);
+}
+
 static void test_unrouted_mid_faults_globally(void **state)
 {
     struct fx *f = *state;
@@ -1064,6 +1089,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bringup_registers, setup_hw, teardown),
         cmocka_unit_test_setup_teardown(test_translate_each_size, setup_hw, teardown),
         cmocka_unit_test_setup_teardown(test_priv_only_mapping, setup_hw, teardown),
+        cmocka_unit_test_setup_teardown(test_activate_bypass, setup_hw, teardown),
         cmocka_unit_test_setup_teardown(test_unrouted_mid_faults_globally, setup_hw, teardown),
         cmocka_unit_test_setup_teardown(test_unmap_invalidates_tlb, setup_hw, teardown),
         cmocka_unit_test_setup_teardown(test_many_unmaps_use_tlbiasid, setup_hw, teardown),

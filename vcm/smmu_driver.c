@@ -1012,7 +1012,8 @@ static void deactivate_hw(struct smmu_dev *dev)
     dev->active = false;
 }
 
-int smmu_activate(struct smmu_dev *dev)
+/* Bring-up in the mainline order; `translate` false leaves SCTLR.M clear (bypass). */
+static int activate(struct smmu_dev *dev, bool translate)
 {
     if (!dev || !dev->drv)
         return -EINVAL;
@@ -1044,7 +1045,7 @@ int smmu_activate(struct smmu_dev *dev)
     cb_write(drv, bank, SMMU_ACTLR, actlr | ACTLR_CFERE | ACTLR_CFEIE | ACTLR_CFCFG);
     cb_write(drv, bank, SMMU_CONTEXTIDR, dev->asid & CONTEXTIDR_ASID_MASK);
     route_mids(dev);
-    cb_write(drv, bank, SMMU_SCTLR, sctlr | SCTLR_M);
+    cb_write(drv, bank, SMMU_SCTLR, translate ? sctlr | SCTLR_M : sctlr);
 
     /* Entries unmapped while inactive were never cached: nothing is pending. */
     dev->inv_count = 0;
@@ -1053,6 +1054,16 @@ int smmu_activate(struct smmu_dev *dev)
     dev->active = true;
     dev->stats.activations++;
     return 0;
+}
+
+int smmu_activate(struct smmu_dev *dev)
+{
+    return activate(dev, true);
+}
+
+int smmu_activate_bypass(struct smmu_dev *dev)
+{
+    return activate(dev, false);
 }
 
 int smmu_deactivate(struct smmu_dev *dev)

@@ -290,6 +290,12 @@ unsigned smmu_get_split(const struct smmu_dev *dev);
  * active on another bank. Activating an active context does nothing.
  */
 int smmu_activate(struct smmu_dev *dev);
+/*
+ * The same bring-up with translation left off (SCTLR.M clear): the context's MIDs
+ * are routed to its bank, which passes device addresses through as physical ones.
+ * This is how a one-to-one (direct-mapped) device is attached.
+ */
+int smmu_activate_bypass(struct smmu_dev *dev);
 
 /*
  * Unroutes the MIDs (their traffic then faults globally instead of bypassing),
