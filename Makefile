@@ -29,6 +29,9 @@ CXXFLAGS := -std=c++17 $(OPT) -g $(WARN) $(SAN)
 PKG_CFLAGS = $(shell pkg-config --cflags $(DEPS_MODULES) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(DEPS_MODULES) 2>/dev/null)
 LDLIBS     = $(PKG_LIBS) -lstdc++ -lm -lpthread
+# libsystemc.so refers to sc_main, which sim/kernel.cpp defines: pull it from the
+# archive even into programs that use nothing else of the kernel.
+LDFLAGS    = -Wl,--undefined=sc_main
 
 LIB_C    := $(sort $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c vcm/*.c)))
 LIB_CXX  := $(sort $(wildcard sim/*.cpp))
@@ -90,10 +93,10 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/iommusim: $(BUILD)/sim/main.o $(LIB)
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---------------------------------------------------------------- targets
 run: deps
