@@ -2,25 +2,31 @@
  * tlb.h - a set-associative, multi-page-size TLB.
  *
  * The SMMU's global TLB (one per SMMU, shared by all its context banks) and the
- * trace-driven TLB study (`iommusim tlb`) both use this code.
+ * trace-driven TLB study (`iommusim tlb`) both use this code; docs/tlb.md describes
+ * the organisation, the exact replacement rules and the performance design.
  *
  * Entries of 4K, 64K, 1M and 16M pages live in one structure. An entry is tagged by
- * VMID, ASID, its non-global bit and the VA page number at the entry's own page
- * size; its set is chosen from that same page number, so a 1 MiB entry hits for
- * every address inside it whatever the associativity. A lookup probes once per page
- * size present in the TLB. A global entry (ng = false) matches every ASID of its
- * VMID.
+ * VMID, its non-global bit, the ASID (non-global entries only) and the VA page number
+ * at the entry's own page size; its set is chosen from that same page number, so a
+ * 1 MiB entry hits for every address inside it whatever the associativity. A lookup
+ * probes once per page size present in the TLB. A global entry (ng = false) matches
+ * every ASID of its VMID, so two global entries differing only in ASID have the same
+ * tag. If software leaves several entries matching one address (a multi-hit), the
+ * lookup returns the one of the smallest page size, and within a size the ASID-tagged
+ * entry before the global one; tlb_match_count lets the caller detect the conflict.
  *
  * Replacement (per set): lru, plru (tree pseudo-LRU, ways a power of two),
- * round-robin (a pointer per set that advances past each victim) and random
+ * round-robin (a pointer per set that advances past each victim it picks) and random
  * (seeded, deterministic). Whatever the policy, a fill takes the lowest-numbered
- * invalid unlocked way first; the policy picks a victim only when the set is full.
- * A hit and a fill both make the way most recently used (lru, plru).
+ * invalid unlocked way first; the policy picks a victim only when no unlocked way is
+ * invalid. A hit and a fill both make the way most recently used (lru, plru).
  *
  * Lockdown: ways below `floor` in every set are never chosen as victims and survive
  * tlb_inv_all; targeted invalidation (by VMID, ASID or VA) does remove them. While
- * lockdown is enabled (`lke`), fills go to way `victim`, which then advances
- * (wrapping below floor), the way software preloads locked entries.
+ * lockdown is enabled (`lke`), fills go to way `victim` of the entry's set, the way
+ * software preloads locked entries; the victim then advances by one, wrapping within
+ * its region: from floor - 1 back to 0 when it started below floor, from ways - 1
+ * back to floor otherwise.
  */
 #ifndef IOMMUSIM_MODELS_TLB_H
 #define IOMMUSIM_MODELS_TLB_H
@@ -89,19 +95,37 @@ const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, ui
 const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);
 
 /*
- * Inserts an entry (e->va is aligned down to the entry's page size). An existing
- * entry with the same tag is replaced in place rather than duplicated.
+ * Number of valid entries matching va for (vmid, asid), with no side effects. More
+ * than one is a multi-hit (FSR.TLBMF in the SMMU).
  */
-void tlb_fill(struct tlb *t, const struct tlb_entry *e);
+unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);
+
+/*
+ * Inserts an entry (e->va is aligned down to the entry's page size). An existing
+ * entry with the same tag is replaced in place rather than duplicated (with lke, it
+ * is moved to the victim way instead, so the preload lands in the locked region).
+ * Returns 0, -EINVAL if e->size is not a page size, or -ENOSPC (nothing inserted)
+ * if lke is off and every way of the set is locked (floor = ways).
+ */
+int tlb_fill(struct tlb *t, const struct tlb_entry *e);
 
 void tlb_inv_all(struct tlb *t);                                  /* GLOBAL_TLBIALL */
 void tlb_inv_vmid(struct tlb *t, uint8_t vmid);                   /* TLBIVMID; CTX_TLBIALL */
 void tlb_inv_asid(struct tlb *t, uint8_t vmid, uint8_t asid);     /* TLBIASID: non-global of asid */
-void tlb_inv_va(struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);  /* TLBIVA */
-void tlb_inv_va_all_asid(struct tlb *t, uint8_t vmid, uint32_t va);       /* TLBIVAA */
+/* TLBIVA: the entries of asid covering va, and the global ones covering va (as TLBIMVA). */
+void tlb_inv_va(struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);
+/* TLBIVAA: every entry of vmid covering va, whatever its ASID. */
+void tlb_inv_va_all_asid(struct tlb *t, uint8_t vmid, uint32_t va);
 
-/* TLBLCKR: floor and victim are way numbers (0 .. ways). */
+/*
+ * TLBLCKR: floor is 0 .. ways (the number of locked ways), victim a way number
+ * 0 .. ways - 1. Returns 0, -EINVAL for values out of range (nothing changes), or
+ * -ENOMEM.
+ */
 int tlb_set_lockdown(struct tlb *t, bool lke, unsigned floor, unsigned victim);
+
+/* The lockdown state as TLBLCKR reads back: victim includes the advances of lke fills. */
+void tlb_get_lockdown(const struct tlb *t, bool *lke, unsigned *floor, unsigned *victim);
 
 /* Entry read-back (TLBRSW/TLBTR*): index = set * ways + way. False if invalid. */
 bool tlb_read_entry(const struct tlb *t, unsigned index, struct tlb_entry *out);

@@ -1,0 +1,968 @@
+/*
+ * tlb.c - the set-associative, multi-page-size TLB of models/tlb.h.
+ *
+ * The same code is the SMMU's global TLB and the engine of the trace-driven TLB
+ * study, so every per-access operation is O(1) whatever the associativity (a 1024-way
+ * TLB costs about what a 32-way one does):
+ *
+ *  - an open-addressing hash (linear probing, backward-shift deletion) maps a tag
+ *    to the slot holding it, so a lookup is one hash probe per page size present
+ *    rather than a scan of the set's ways;
+ *  - a one-entry cache remembers the last 4 KiB page looked up and the slot that
+ *    answered it; any fill or invalidation clears it, so it can never disagree with
+ *    the full search;
+ *  - lru keeps a doubly-linked recency list per set of its valid unlocked ways
+ *    (head = most recent), so a touch and the victim are O(1);
+ *  - plru keeps the ways - 1 tree bits of each set, O(log ways) per touch or victim;
+ *  - a bitmap of invalid ways per set, with a count of the invalid unlocked ones and
+ *    a hint to the lowest word that may be non-zero, finds "the lowest invalid
+ *    unlocked way" without a scan once the set is full.
+ *
+ * docs/tlb.md gives the rules; this file keeps to them.
+ */
+#include "models/tlb.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A tag packs everything an entry is matched on into 39 bits:
+ *   [19:0]  VA page number at the entry's size
+ *   [27:20] VMID
+ *   [35:28] ASID (zero for a global entry)
+ *   [36]    global (ng = false): the ASID does not take part in the match
+ *   [38:37] page size
+ * TAG_VALID marks a used slot in the per-slot tag array, so zero means invalid.
+ */
+#define TAG_VMID_SHIFT      20
+#define TAG_ASID_SHIFT      28
+#define TAG_GLOBAL          (1ull << 36)
+#define TAG_SIZE_SHIFT      37
+#define TAG_VALID           (1ull << 39)
+#define TAG_VMID(tag)       ((uint8_t)((tag) >> TAG_VMID_SHIFT))
+#define TAG_ASID(tag)       ((uint8_t)((tag) >> TAG_ASID_SHIFT))
+#define TAG_SIZE(tag)       ((unsigned)((tag) >> TAG_SIZE_SHIFT) & 3u)
+#define TAG_VPN(tag)        ((uint32_t)(tag) & 0xFFFFFu)
+#define TAG_BITS_MASK       ((1ull << 39) - 1)
+
+/*
+ * A hash bucket: bit 63 occupied, the tag in [58:20], the slot in [19:0]
+ * (slot < TLB_MAX_ENTRIES = 2^20). Zero is an empty bucket.
+ */
+#define HB_OCC              (1ull << 63)
+#define HB_TAG_SHIFT        20
+#define HB_SLOT_MASK        ((1ull << HB_TAG_SHIFT) - 1)
+#define HASH_MULT           0x9E3779B97F4A7C15ull   /* 2^64 / golden ratio, odd */
+
+/* The last-lookup cache key: the 4 KiB page number, VMID, ASID and a valid bit. */
+#define FAST_VMID_SHIFT     20
+#define FAST_ASID_SHIFT     28
+#define FAST_VALID          (1ull << 40)
+
+#define NONE                UINT32_MAX
+
+/*
+ * lru recency list of one set: circular through the set's sentinel, so linking and
+ * unlinking never test for an end. sentinel.next is the most recently used way,
+ * sentinel.prev the least.
+ */
+struct lru_link {
+    uint32_t prev, next;
+};
+
+struct tlb {
+    /* Hot fields first: everything a lookup touches. */
+    uint64_t fast_key;          /* 0: empty */
+    uint32_t fast_slot, fast_set;
+    uint8_t present_ng;         /* bit s: some non-global entry of size s is valid */
+    uint8_t present_g;          /* bit s: some global entry of size s is valid */
+    enum tlb_replacement repl;
+    unsigned ways, sets;
+    uint64_t *hash;
+    uint64_t hash_mask;
+    unsigned hash_shift;        /* 64 - log2(buckets) */
+    uint64_t clock;             /* lru recency stamps */
+    struct tlb_entry *ent;      /* [sets * ways] */
+    uint64_t *tag;              /* [sets * ways], tag | TAG_VALID, 0 if invalid */
+    struct lru_link *link;      /* lru: [slots + sets], the last sets are the sentinels */
+    uint64_t *stamp;            /* lru: last touch; orders the lists on a floor change */
+    uint32_t slots;             /* sets * ways */
+    uint8_t *plru;              /* plru: ways bytes per set, node 1 is the root */
+    uint32_t *rr;               /* round-robin pointer per set */
+    uint64_t rng;               /* splitmix64 state */
+    uint64_t *freemap;          /* per set, bit w: way w invalid */
+    unsigned words;             /* freemap words per set */
+    uint32_t *free_hint;        /* per set: words below it are all zero */
+    uint32_t *free_unlocked;    /* per set: invalid ways at or above floor */
+    unsigned count[2][PAGE_SIZES];  /* valid entries: [global][size] */
+    unsigned valid;
+    bool lke;
+    unsigned floor, victim;
+    struct tlb_stats stats;
+    struct tlb_config cfg;
+};
+
+/* ------------------------------------------------------------------ config */
+
+static const char *const repl_names[] = {
+    [TLB_LRU] = "lru",
+    [TLB_PLRU] = "plru",
+    [TLB_ROUND_ROBIN] = "round-robin",
+    [TLB_RANDOM] = "random",
+};
+
+const char *tlb_replacement_name(enum tlb_replacement r)
+{
+    if ((unsigned)r >= sizeof(repl_names) / sizeof(repl_names[0]))
+        return "unknown";
+    return repl_names[r];
+}
+
+int tlb_replacement_parse(const char *s, enum tlb_replacement *out)
+{
+    if (!s)
+        return -EINVAL;
+    for (unsigned i = 0; i < sizeof(repl_names) / sizeof(repl_names[0]); i++) {
+        if (strcmp(s, repl_names[i]) == 0) {
+            if (out)
+                *out = (enum tlb_replacement)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+static bool is_pow2(unsigned x)
+{
+    return x && !(x & (x - 1));
+}
+
+static unsigned log2u(uint64_t x)
+{
+    unsigned n = 0;
+
+    while (x > 1) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int config_error(char *err, unsigned errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -EINVAL;
+}
+
+int tlb_config_check(const struct tlb_config *cfg, char *err, unsigned errlen)
+{
+    if (!cfg)
+        return config_error(err, errlen, "tlb config is missing");
+    if (cfg->entries < 1 || cfg->entries > TLB_MAX_ENTRIES)
+        return config_error(err, errlen,
+                            "tlb entries = %u is out of range: must be 1 .. %u",
+                            cfg->entries, TLB_MAX_ENTRIES);
+    if (cfg->ways < 1 || cfg->ways > cfg->entries)
+        return config_error(err, errlen,
+                            "tlb ways = %u is out of range: must be 1 .. entries (%u)",
+                            cfg->ways, cfg->entries);
+    if (cfg->entries % cfg->ways)
+        return config_error(err, errlen,
+                            "tlb ways = %u does not divide entries = %u: ways must be "
+                            "a divisor of entries", cfg->ways, cfg->entries);
+    if (!is_pow2(cfg->entries / cfg->ways))
+        return config_error(err, errlen,
+                            "tlb ways = %u gives entries / ways = %u sets: the number of "
+                            "sets must be a power of two (1, 2, 4, ...)",
+                            cfg->ways, cfg->entries / cfg->ways);
+    if ((unsigned)cfg->replacement > TLB_RANDOM)
+        return config_error(err, errlen,
+                            "tlb replacement = %u is out of range: must be 0 .. %u "
+                            "(lru, plru, round-robin, random)",
+                            (unsigned)cfg->replacement, TLB_RANDOM);
+    if (cfg->replacement == TLB_PLRU && !is_pow2(cfg->ways))
+        return config_error(err, errlen,
+                            "tlb ways = %u with replacement plru: plru needs ways to be "
+                            "a power of two (1, 2, 4, ...) up to entries (%u)",
+                            cfg->ways, cfg->entries);
+    if (err && errlen)
+        err[0] = '\0';
+    return 0;
+}
+
+/* ------------------------------------------------------------------ small helpers */
+
+static inline uint64_t make_tag(enum page_size size, uint8_t vmid, bool global,
+                                uint8_t asid, uint32_t vpn)
+{
+    uint64_t t = (uint64_t)vpn | (uint64_t)vmid << TAG_VMID_SHIFT |
+                 (uint64_t)size << TAG_SIZE_SHIFT;
+
+    return global ? t | TAG_GLOBAL : t | (uint64_t)asid << TAG_ASID_SHIFT;
+}
+
+static inline uint64_t fast_key(uint8_t vmid, uint8_t asid, uint32_t va)
+{
+    return (uint64_t)(va >> 12) | (uint64_t)vmid << FAST_VMID_SHIFT |
+           (uint64_t)asid << FAST_ASID_SHIFT | FAST_VALID;
+}
+
+static inline unsigned set_of(const struct tlb *t, uint32_t vpn)
+{
+    return vpn & (t->sets - 1);
+}
+
+static inline uint32_t slot_of(const struct tlb *t, unsigned set, unsigned way)
+{
+    return set * t->ways + way;
+}
+
+/* splitmix64: a full-period generator whose whole state is one word. */
+static uint64_t rng_next(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* ------------------------------------------------------------------ the hash */
+
+static inline uint64_t hash_home(const struct tlb *t, uint64_t tag)
+{
+    return (tag * HASH_MULT) >> t->hash_shift;
+}
+
+static inline uint32_t hash_find(const struct tlb *t, uint64_t tag)
+{
+    uint64_t want = HB_OCC | tag << HB_TAG_SHIFT;
+    uint64_t i = hash_home(t, tag);
+
+    for (;;) {
+        uint64_t b = t->hash[i];
+
+        if ((b & ~HB_SLOT_MASK) == want)
+            return (uint32_t)(b & HB_SLOT_MASK);
+        if (!b)
+            return NONE;
+        i = (i + 1) & t->hash_mask;
+    }
+}
+
+static void hash_insert(struct tlb *t, uint64_t tag, uint32_t slot)
+{
+    uint64_t i = hash_home(t, tag);
+
+    while (t->hash[i])
+        i = (i + 1) & t->hash_mask;
+    t->hash[i] = HB_OCC | tag << HB_TAG_SHIFT | slot;
+}
+
+/*
+ * Removes a tag. Later buckets of the same probe run are shifted back into the
+ * hole, so no tombstones accumulate and searches stay short however many fills
+ * and evictions the TLB sees.
+ */
+static void hash_remove(struct tlb *t, uint64_t tag)
+{
+    uint64_t want = HB_OCC | tag << HB_TAG_SHIFT;
+    uint64_t i = hash_home(t, tag), j;
+
+    while ((t->hash[i] & ~HB_SLOT_MASK) != want)
+        i = (i + 1) & t->hash_mask;
+    j = i;
+    for (;;) {
+        j = (j + 1) & t->hash_mask;
+        uint64_t b = t->hash[j];
+        if (!b)
+            break;
+        uint64_t home = hash_home(t, (b >> HB_TAG_SHIFT) & TAG_BITS_MASK);
+        /* b may fill the hole at i unless its home lies cyclically in (i, j]. */
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            t->hash[i] = b;
+            i = j;
+        }
+    }
+    t->hash[i] = 0;
+}
+
+/* ------------------------------------------------------------------ lru lists */
+
+static inline uint32_t lru_sentinel(const struct tlb *t, unsigned set)
+{
+    return t->slots + set;
+}
+
+static inline void lru_unlink(struct tlb *t, uint32_t slot)
+{
+    struct lru_link *l = t->link;
+    uint32_t p = l[slot].prev, n = l[slot].next;
+
+    l[p].next = n;
+    l[n].prev = p;
+}
+
+static inline void lru_push_head(struct tlb *t, unsigned set, uint32_t slot)
+{
+    struct lru_link *l = t->link;
+    uint32_t s = lru_sentinel(t, set), h = l[s].next;
+
+    l[slot].prev = s;
+    l[slot].next = h;
+    l[h].prev = slot;
+    l[s].next = slot;
+}
+
+static inline uint32_t lru_head(const struct tlb *t, unsigned set)
+{
+    return t->link[lru_sentinel(t, set)].next;
+}
+
+static inline uint32_t lru_tail(const struct tlb *t, unsigned set)
+{
+    return t->link[lru_sentinel(t, set)].prev;
+}
+
+static void lru_clear(struct tlb *t, unsigned set)
+{
+    uint32_t s = lru_sentinel(t, set);
+
+    t->link[s].prev = t->link[s].next = s;
+}
+
+/* ------------------------------------------------------------------ plru tree */
+
+/*
+ * Node n (1 .. ways - 1) has children 2n and 2n + 1; leaf ways + w is way w. A node
+ * bit of 0 sends the victim search to the left (lower-numbered) half, 1 to the right.
+ * A touch sets every node on the way's path to point away from it.
+ */
+static inline void plru_touch(struct tlb *t, unsigned set, unsigned way)
+{
+    uint8_t *bits = t->plru + (size_t)set * t->ways;
+
+    for (unsigned n = t->ways + way; n > 1; n >>= 1)
+        bits[n >> 1] = !(n & 1);
+}
+
+/*
+ * Follows the bits from the root. A left half lying wholly below floor (all
+ * locked) is never taken: the search goes right instead. The right half always
+ * holds an unlocked way because floor < ways whenever a victim is needed.
+ */
+static unsigned plru_victim(const struct tlb *t, unsigned set)
+{
+    const uint8_t *bits = t->plru + (size_t)set * t->ways;
+    unsigned n = 1, lo = 0, hi = t->ways;
+
+    if (!t->floor) {
+        while (n < t->ways)
+            n = 2 * n + bits[n];
+        return n - t->ways;
+    }
+    while (n < t->ways) {
+        unsigned mid = (lo + hi) / 2;
+        unsigned go_right = bits[n] || mid <= t->floor;
+
+        if (go_right)
+            lo = mid;
+        else
+            hi = mid;
+        n = 2 * n + go_right;
+    }
+    return lo;
+}
+
+/* ------------------------------------------------------------------ free ways */
+
+static inline void free_mark(struct tlb *t, unsigned set, unsigned way)
+{
+    unsigned w = way >> 6;
+
+    t->freemap[(size_t)set * t->words + w] |= 1ull << (way & 63);
+    if (w < t->free_hint[set])
+        t->free_hint[set] = w;
+    if (way >= t->floor)
+        t->free_unlocked[set]++;
+}
+
+static inline void free_clear(struct tlb *t, unsigned set, unsigned way)
+{
+    t->freemap[(size_t)set * t->words + (way >> 6)] &= ~(1ull << (way & 63));
+    if (way >= t->floor)
+        t->free_unlocked[set]--;
+}
+
+/* The lowest invalid way at or above floor; the caller knows there is one. */
+static unsigned free_lowest_unlocked(struct tlb *t, unsigned set)
+{
+    const uint64_t *bm = t->freemap + (size_t)set * t->words;
+    unsigned fw = t->floor >> 6;
+    unsigned w = t->free_hint[set] > fw ? t->free_hint[set] : fw;
+
+    for (;; w++) {
+        uint64_t bits = bm[w];
+
+        if (w == fw)
+            bits &= ~0ull << (t->floor & 63);
+        if (bits)
+            return w * 64 + (unsigned)__builtin_ctzll(bits);
+        if (w == t->free_hint[set] && !bm[w])
+            t->free_hint[set] = w + 1;
+    }
+}
+
+/* ------------------------------------------------------------------ entry bookkeeping */
+
+static inline void count_add(struct tlb *t, uint64_t tag)
+{
+    bool global = tag & TAG_GLOBAL;
+    unsigned size = TAG_SIZE(tag);
+
+    if (t->count[global][size]++ == 0)
+        *(global ? &t->present_g : &t->present_ng) |= (uint8_t)(1u << size);
+}
+
+static inline void count_sub(struct tlb *t, uint64_t tag)
+{
+    bool global = tag & TAG_GLOBAL;
+    unsigned size = TAG_SIZE(tag);
+
+    if (--t->count[global][size] == 0)
+        *(global ? &t->present_g : &t->present_ng) &= (uint8_t)~(1u << size);
+}
+
+/* Makes the slot the most recently used; a hit and a fill both come here. */
+static inline void touch(struct tlb *t, unsigned set, uint32_t slot)
+{
+    if (t->repl == TLB_LRU) {
+        t->stamp[slot] = ++t->clock;
+        /* Locked ways are on no list: they are never victims. */
+        if (slot - set * t->ways >= t->floor && lru_head(t, set) != slot) {
+            lru_unlink(t, slot);
+            lru_push_head(t, set, slot);
+        }
+    } else if (t->repl == TLB_PLRU) {
+        plru_touch(t, set, slot - set * t->ways);
+    }
+}
+
+/* Takes a valid entry out of every structure; the counters are the caller's. */
+static void remove_slot(struct tlb *t, unsigned set, unsigned way)
+{
+    uint32_t slot = slot_of(t, set, way);
+    uint64_t tag = t->tag[slot] & TAG_BITS_MASK;
+
+    hash_remove(t, tag);
+    t->tag[slot] = 0;
+    if (t->repl == TLB_LRU && way >= t->floor)
+        lru_unlink(t, slot);
+    free_mark(t, set, way);
+    count_sub(t, tag);
+    t->valid--;
+    t->fast_key = 0;
+}
+
+/* Writes the translation and its tag into a slot the tag is not yet hashed for. */
+static inline void write_slot(struct tlb *t, uint32_t slot, uint64_t tag,
+                              const struct tlb_entry *e)
+{
+    t->ent[slot] = *e;
+    t->ent[slot].va = e->va & ~(page_bytes(e->size) - 1);
+    t->tag[slot] = tag | TAG_VALID;
+    hash_insert(t, tag, slot);
+    count_add(t, tag);
+}
+
+/* Fills an invalid (set, way) and makes it most recently used. */
+static void install(struct tlb *t, unsigned set, unsigned way, uint64_t tag,
+                    const struct tlb_entry *e)
+{
+    uint32_t slot = slot_of(t, set, way);
+
+    write_slot(t, slot, tag, e);
+    free_clear(t, set, way);
+    t->valid++;
+    if (t->repl == TLB_LRU && way >= t->floor)
+        lru_push_head(t, set, slot);    /* so touch() only ever moves it */
+    touch(t, set, slot);
+}
+
+/*
+ * Replaces the valid entry at (set, way) with another tag: the common miss in a full
+ * set, done without passing through the invalid state (the free map, the valid count
+ * and the lru list membership do not change).
+ */
+static void replace(struct tlb *t, unsigned set, unsigned way, uint64_t tag,
+                    const struct tlb_entry *e)
+{
+    uint32_t slot = slot_of(t, set, way);
+    uint64_t old = t->tag[slot] & TAG_BITS_MASK;
+
+    t->stats.evictions++;
+    t->stats.evictions_by_size[TAG_SIZE(old)]++;
+    hash_remove(t, old);
+    count_sub(t, old);
+    write_slot(t, slot, tag, e);
+    touch(t, set, slot);
+}
+
+/* The policy's choice in a set with no invalid unlocked way and floor < ways. */
+static unsigned policy_victim(struct tlb *t, unsigned set)
+{
+    switch (t->repl) {
+    case TLB_LRU:
+        return lru_tail(t, set) - set * t->ways;
+    case TLB_PLRU:
+        return plru_victim(t, set);
+    case TLB_ROUND_ROBIN: {
+        unsigned v = t->rr[set] < t->floor ? t->floor : t->rr[set];
+
+        t->rr[set] = v + 1 < t->ways ? v + 1 : t->floor;
+        return v;
+    }
+    case TLB_RANDOM:
+    default: {
+        uint64_t range = t->ways - t->floor;
+
+        /* The top 32 bits scaled to [0, range): range <= 2^20, so no overflow. */
+        return t->floor + (unsigned)(((rng_next(&t->rng) >> 32) * range) >> 32);
+    }
+    }
+}
+
+/* ------------------------------------------------------------------ new / free */
+
+struct tlb *tlb_new(const struct tlb_config *cfg)
+{
+    if (tlb_config_check(cfg, NULL, 0))
+        return NULL;
+
+    struct tlb *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    size_t n = cfg->entries;
+    t->cfg = *cfg;
+    t->repl = cfg->replacement;
+    t->ways = cfg->ways;
+    t->sets = cfg->entries / cfg->ways;
+    t->slots = cfg->entries;
+    t->words = (t->ways + 63) / 64;
+    t->rng = cfg->seed;
+
+    /* At most half full, so an unsuccessful probe averages a few buckets. */
+    uint64_t buckets = 16;
+    while (buckets < 2 * (uint64_t)n)
+        buckets *= 2;
+    t->hash_mask = buckets - 1;
+    t->hash_shift = 64 - log2u(buckets);
+
+    t->hash = calloc(buckets, sizeof(*t->hash));
+    t->ent = calloc(n, sizeof(*t->ent));
+    t->tag = calloc(n, sizeof(*t->tag));
+    t->freemap = calloc((size_t)t->sets * t->words, sizeof(*t->freemap));
+    t->free_hint = calloc(t->sets, sizeof(*t->free_hint));
+    t->free_unlocked = calloc(t->sets, sizeof(*t->free_unlocked));
+    bool ok = t->hash && t->ent && t->tag && t->freemap && t->free_hint && t->free_unlocked;
+    if (t->repl == TLB_LRU) {
+        t->link = calloc(n + t->sets, sizeof(*t->link));
+        t->stamp = calloc(n, sizeof(*t->stamp));
+        ok = ok && t->link && t->stamp;
+    } else if (t->repl == TLB_PLRU) {
+        t->plru = calloc(n, 1);
+        ok = ok && t->plru;
+    } else if (t->repl == TLB_ROUND_ROBIN) {
+        t->rr = calloc(t->sets, sizeof(*t->rr));
+        ok = ok && t->rr;
+    }
+    if (!ok) {
+        tlb_free(t);
+        return NULL;
+    }
+
+    for (unsigned s = 0; s < t->sets; s++) {
+        for (unsigned w = 0; w < t->ways; w++)
+            free_mark(t, s, w);
+        if (t->link)
+            lru_clear(t, s);
+    }
+    return t;
+}
+
+void tlb_free(struct tlb *t)
+{
+    if (!t)
+        return;
+    free(t->hash);
+    free(t->ent);
+    free(t->tag);
+    free(t->link);
+    free(t->stamp);
+    free(t->plru);
+    free(t->rr);
+    free(t->freemap);
+    free(t->free_hint);
+    free(t->free_unlocked);
+    free(t);
+}
+
+const struct tlb_config *tlb_config(const struct tlb *t)
+{
+    return &t->cfg;
+}
+
+/* ------------------------------------------------------------------ lookup */
+
+/*
+ * The full search: sizes from 4K up, and within a size the ASID-tagged entry before
+ * the global one; kinds and sizes with no valid entry are skipped. Returns the slot
+ * and its set, or NONE.
+ */
+static inline uint32_t search(const struct tlb *t, uint8_t vmid, uint8_t asid,
+                              uint32_t va, unsigned *set_out)
+{
+    uint64_t base_ng = (uint64_t)vmid << TAG_VMID_SHIFT | (uint64_t)asid << TAG_ASID_SHIFT;
+    uint64_t base_g = (uint64_t)vmid << TAG_VMID_SHIFT | TAG_GLOBAL;
+    unsigned present = t->present_ng | t->present_g;
+
+    while (present) {
+        unsigned s = (unsigned)__builtin_ctz(present);
+        uint32_t vpn = va >> page_shift((enum page_size)s);
+        uint64_t size_vpn = (uint64_t)s << TAG_SIZE_SHIFT | vpn;
+        uint32_t slot;
+
+        present &= present - 1;
+        if (t->present_ng & (1u << s)) {
+            slot = hash_find(t, base_ng | size_vpn);
+            if (slot != NONE) {
+                *set_out = set_of(t, vpn);
+                return slot;
+            }
+        }
+        if (t->present_g & (1u << s)) {
+            slot = hash_find(t, base_g | size_vpn);
+            if (slot != NONE) {
+                *set_out = set_of(t, vpn);
+                return slot;
+            }
+        }
+    }
+    return NONE;
+}
+
+const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va)
+{
+    uint64_t key = fast_key(vmid, asid, va);
+    uint32_t slot;
+    unsigned set;
+
+    t->stats.lookups++;
+    if (__builtin_expect(key == t->fast_key, 1)) {
+        slot = t->fast_slot;
+        set = t->fast_set;
+    } else {
+        slot = search(t, vmid, asid, va, &set);
+        if (slot == NONE) {
+            t->stats.misses++;
+            return NULL;
+        }
+        t->fast_key = key;
+        t->fast_slot = slot;
+        t->fast_set = set;
+    }
+    touch(t, set, slot);
+    t->stats.hits++;
+    t->stats.hits_by_size[t->ent[slot].size]++;
+    return &t->ent[slot];
+}
+
+const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va)
+{
+    unsigned set;
+    uint32_t slot = search(t, vmid, asid, va, &set);
+
+    return slot == NONE ? NULL : &t->ent[slot];
+}
+
+unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va)
+{
+    unsigned n = 0;
+
+    for (unsigned s = 0; s < PAGE_SIZES; s++) {
+        uint32_t vpn = va >> page_shift((enum page_size)s);
+
+        if ((t->present_ng & (1u << s)) &&
+            hash_find(t, make_tag((enum page_size)s, vmid, false, asid, vpn)) != NONE)
+            n++;
+        if ((t->present_g & (1u << s)) &&
+            hash_find(t, make_tag((enum page_size)s, vmid, true, 0, vpn)) != NONE)
+            n++;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------ fill */
+
+/* With lke: the way software named, then the victim register advances in its region. */
+static unsigned lockdown_victim(struct tlb *t)
+{
+    unsigned v = t->victim;
+
+    if (v < t->floor)
+        t->victim = v + 1 < t->floor ? v + 1 : 0;
+    else
+        t->victim = v + 1 < t->ways ? v + 1 : t->floor;
+    return v;
+}
+
+/* A fill while lke is set: to the victim way, whatever it holds. */
+static void fill_lockdown(struct tlb *t, unsigned set, uint32_t old, uint64_t tag,
+                          const struct tlb_entry *e)
+{
+    unsigned way = lockdown_victim(t);
+    uint32_t target = slot_of(t, set, way);
+
+    /* The same tag elsewhere in the set is moved to the victim way, not duplicated. */
+    if (old != NONE && old != target)
+        remove_slot(t, set, old - set * t->ways);
+    if (old == target) {
+        remove_slot(t, set, way);
+        install(t, set, way, tag, e);
+    } else if (t->tag[target]) {
+        replace(t, set, way, tag, e);
+    } else {
+        install(t, set, way, tag, e);
+    }
+}
+
+int tlb_fill(struct tlb *t, const struct tlb_entry *e)
+{
+    if (!t || !e || (unsigned)e->size >= PAGE_SIZES)
+        return -EINVAL;
+
+    uint32_t vpn = e->va >> page_shift(e->size);
+    uint64_t tag = make_tag(e->size, e->vmid, !e->attrs.ng, e->asid, vpn);
+    unsigned set = set_of(t, vpn);
+    uint32_t old = hash_find(t, tag);
+
+    if (__builtin_expect(t->lke, 0)) {
+        fill_lockdown(t, set, old, tag, e);
+    } else if (old != NONE) {
+        /* Same tag: rewrite the translation where it is. */
+        t->ent[old] = *e;
+        t->ent[old].va = e->va & ~(page_bytes(e->size) - 1);
+        touch(t, set, old);
+    } else if (t->free_unlocked[set]) {
+        install(t, set, free_lowest_unlocked(t, set), tag, e);
+    } else if (t->floor < t->ways) {
+        replace(t, set, policy_victim(t, set), tag, e);
+    } else {
+        return -ENOSPC;
+    }
+    t->fast_key = 0;
+    t->stats.fills++;
+    t->stats.fills_by_size[e->size]++;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ invalidation */
+
+static void invalidate(struct tlb *t, unsigned set, unsigned way)
+{
+    remove_slot(t, set, way);
+    t->stats.invalidations++;
+}
+
+void tlb_inv_all(struct tlb *t)
+{
+    for (unsigned s = 0; s < t->sets; s++)
+        for (unsigned w = t->floor; w < t->ways; w++)
+            if (t->tag[slot_of(t, s, w)])
+                invalidate(t, s, w);
+}
+
+void tlb_inv_vmid(struct tlb *t, uint8_t vmid)
+{
+    for (unsigned s = 0; s < t->sets; s++) {
+        for (unsigned w = 0; w < t->ways; w++) {
+            uint64_t tag = t->tag[slot_of(t, s, w)];
+
+            if (tag && TAG_VMID(tag) == vmid)
+                invalidate(t, s, w);
+        }
+    }
+}
+
+void tlb_inv_asid(struct tlb *t, uint8_t vmid, uint8_t asid)
+{
+    for (unsigned s = 0; s < t->sets; s++) {
+        for (unsigned w = 0; w < t->ways; w++) {
+            uint64_t tag = t->tag[slot_of(t, s, w)];
+
+            if (tag && !(tag & TAG_GLOBAL) && TAG_VMID(tag) == vmid &&
+                TAG_ASID(tag) == asid)
+                invalidate(t, s, w);
+        }
+    }
+}
+
+/* Removes the entry with this exact tag, if any. */
+static void invalidate_tag(struct tlb *t, uint64_t tag, uint32_t vpn)
+{
+    uint32_t slot = hash_find(t, tag);
+
+    if (slot != NONE) {
+        unsigned set = set_of(t, vpn);
+        invalidate(t, set, slot - set * t->ways);
+    }
+}
+
+/*
+ * As ARMv7 TLBIMVA: the non-global entries of asid covering va and the global
+ * entries covering va, whatever ASID they were filled with.
+ */
+void tlb_inv_va(struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va)
+{
+    for (unsigned s = 0; s < PAGE_SIZES; s++) {
+        uint32_t vpn = va >> page_shift((enum page_size)s);
+
+        if (t->present_ng & (1u << s))
+            invalidate_tag(t, make_tag((enum page_size)s, vmid, false, asid, vpn), vpn);
+        if (t->present_g & (1u << s))
+            invalidate_tag(t, make_tag((enum page_size)s, vmid, true, 0, vpn), vpn);
+    }
+}
+
+/*
+ * Every entry of vmid covering va. Non-global entries of any ASID may match, so the
+ * set of each present size is scanned: O(ways) per size, acceptable for maintenance.
+ */
+void tlb_inv_va_all_asid(struct tlb *t, uint8_t vmid, uint32_t va)
+{
+    for (unsigned s = 0; s < PAGE_SIZES; s++) {
+        if (!((t->present_ng | t->present_g) & (1u << s)))
+            continue;
+        uint32_t vpn = va >> page_shift((enum page_size)s);
+        unsigned set = set_of(t, vpn);
+
+        for (unsigned w = 0; w < t->ways; w++) {
+            uint64_t tag = t->tag[slot_of(t, set, w)];
+
+            if (tag && TAG_SIZE(tag) == s && TAG_VMID(tag) == vmid && TAG_VPN(tag) == vpn)
+                invalidate(t, set, w);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ lockdown */
+
+struct way_stamp {
+    uint64_t stamp;
+    uint32_t slot;
+};
+
+static int by_stamp_desc(const void *a, const void *b)
+{
+    uint64_t x = ((const struct way_stamp *)a)->stamp, y = ((const struct way_stamp *)b)->stamp;
+
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * A new floor changes which ways are on the lru lists. The stamps keep the true
+ * order of last use, so each list is rebuilt from them and ways entering the
+ * unlocked region take their proper place rather than an arbitrary one.
+ */
+static void lru_rebuild(struct tlb *t, struct way_stamp *tmp)
+{
+    for (unsigned s = 0; s < t->sets; s++) {
+        unsigned n = 0;
+
+        for (unsigned w = t->floor; w < t->ways; w++) {
+            uint32_t slot = slot_of(t, s, w);
+            if (t->tag[slot])
+                tmp[n++] = (struct way_stamp){ t->stamp[slot], slot };
+        }
+        qsort(tmp, n, sizeof(*tmp), by_stamp_desc);
+        lru_clear(t, s);
+        for (unsigned i = n; i-- > 0;)
+            lru_push_head(t, s, tmp[i].slot);
+    }
+}
+
+int tlb_set_lockdown(struct tlb *t, bool lke, unsigned floor, unsigned victim)
+{
+    if (floor > t->ways || victim >= t->ways)
+        return -EINVAL;
+    if (floor != t->floor) {
+        struct way_stamp *tmp = NULL;
+
+        if (t->repl == TLB_LRU) {
+            tmp = malloc(t->ways * sizeof(*tmp));
+            if (!tmp)
+                return -ENOMEM;
+        }
+        t->floor = floor;
+        for (unsigned s = 0; s < t->sets; s++) {
+            unsigned n = 0;
+            for (unsigned w = floor; w < t->ways; w++)
+                n += (t->freemap[(size_t)s * t->words + (w >> 6)] >> (w & 63)) & 1;
+            t->free_unlocked[s] = n;
+        }
+        if (tmp) {
+            lru_rebuild(t, tmp);
+            free(tmp);
+        }
+    }
+    t->lke = lke;
+    t->victim = victim;
+    return 0;
+}
+
+void tlb_get_lockdown(const struct tlb *t, bool *lke, unsigned *floor, unsigned *victim)
+{
+    if (lke)
+        *lke = t->lke;
+    if (floor)
+        *floor = t->floor;
+    if (victim)
+        *victim = t->victim;
+}
+
+/* ------------------------------------------------------------------ read-back, stats */
+
+bool tlb_read_entry(const struct tlb *t, unsigned index, struct tlb_entry *out)
+{
+    if (index >= t->cfg.entries || !t->tag[index])
+        return false;
+    if (out)
+        *out = t->ent[index];
+    return true;
+}
+
+unsigned tlb_valid_entries(const struct tlb *t)
+{
+    return t->valid;
+}
+
+const struct tlb_stats *tlb_stats(const struct tlb *t)
+{
+    return &t->stats;
+}
+
+void tlb_reset_stats(struct tlb *t)
+{
+    memset(&t->stats, 0, sizeof(t->stats));
+}
