@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/util.h"
+
 /* Channel transfer times of up to this many cycles come from a table. */
 #define DRAM_XFER_TABLE_CYCLES  64u
 
@@ -36,54 +38,24 @@ struct dram {
     struct dram_channel chan[DRAM_MAX_CHANNELS];
 };
 
-static bool is_pow2(uint64_t x)
-{
-    return x && !(x & (x - 1));
-}
-
-static unsigned log2_pow2(uint64_t x)
-{
-    unsigned n = 0;
-
-    while (x > 1) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-}
-
-/* Writes the reason into err (when given) and returns -EINVAL. */
-static int __attribute__((format(printf, 3, 4)))
-dram_config_error(char *err, unsigned errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
-
 int dram_config_check(const struct dram_config *cfg, char *err, unsigned errlen)
 {
     if (!cfg)
-        return dram_config_error(err, errlen, "dram: no configuration given");
+        return err_invalid(err, errlen, "dram: no configuration given");
     if (cfg->channels < 1 || cfg->channels > DRAM_MAX_CHANNELS)
-        return dram_config_error(err, errlen, "dram: channels is %u; it must be 1..%u",
+        return err_invalid(err, errlen, "dram: channels is %u; it must be 1..%u",
                                  cfg->channels, DRAM_MAX_CHANNELS);
     if (!is_pow2(cfg->interleave_bytes) || cfg->interleave_bytes < DRAM_MIN_INTERLEAVE)
-        return dram_config_error(err, errlen,
+        return err_invalid(err, errlen,
                                  "dram: interleave_bytes is %u; it must be a power of two >= %u",
                                  (unsigned)cfg->interleave_bytes, DRAM_MIN_INTERLEAVE);
     if (cfg->clock_hz == 0 || cfg->clock_hz > SIM_S)
-        return dram_config_error(err, errlen,
+        return err_invalid(err, errlen,
                                  "dram: clock_hz is %llu; it must be 1..%llu",
                                  (unsigned long long)cfg->clock_hz,
                                  (unsigned long long)SIM_S);
     if (cfg->width_bytes == 0)
-        return dram_config_error(err, errlen, "dram: width_bytes is 0; it must be at least 1");
+        return err_invalid(err, errlen, "dram: width_bytes is 0; it must be at least 1");
     return 0;
 }
 
@@ -102,11 +74,11 @@ struct dram *dram_new(const struct dram_config *cfg)
         free(d);
         return NULL;
     }
-    d->il_shift = log2_pow2(cfg->interleave_bytes);
+    d->il_shift = ilog2(cfg->interleave_bytes);
     d->il_mask = (uint64_t)cfg->interleave_bytes - 1;
     d->chan_pow2 = is_pow2(cfg->channels);
     d->chan_mask = cfg->channels - 1;
-    d->width_shift = is_pow2(cfg->width_bytes) ? (int)log2_pow2(cfg->width_bytes) : -1;
+    d->width_shift = is_pow2(cfg->width_bytes) ? (int)ilog2(cfg->width_bytes) : -1;
     for (n = 0; n <= DRAM_XFER_TABLE_CYCLES; n++)
         d->xfer[n] = sim_clock_cycles(&d->clk, n);
     return d;

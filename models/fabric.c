@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/util.h"
+
 /* Durations of up to this many fabric cycles come from a table. */
 #define FABRIC_CYCLE_TABLE      64u
 
@@ -75,36 +77,9 @@ struct fabric {
 
 /* ---- Configuration --------------------------------------------------------------- */
 
-static bool is_pow2(uint64_t x)
-{
-    return x && !(x & (x - 1));
-}
-
 static int log2_or_neg(uint64_t x)
 {
-    int n = 0;
-
-    if (!is_pow2(x))
-        return -1;
-    while (x > 1) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-}
-
-/* Writes the reason into err (when given) and returns -EINVAL. */
-static int __attribute__((format(printf, 3, 4)))
-fabric_config_error(char *err, unsigned errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
+    return is_pow2(x) ? (int)ilog2(x) : -1;
 }
 
 int fabric_config_check(const struct fabric_config *cfg, char *err, unsigned errlen)
@@ -112,21 +87,21 @@ int fabric_config_check(const struct fabric_config *cfg, char *err, unsigned err
     unsigned p;
 
     if (!cfg)
-        return fabric_config_error(err, errlen, "fabric: no configuration given");
+        return err_invalid(err, errlen, "fabric: no configuration given");
     if (cfg->clock_hz == 0 || cfg->clock_hz > SIM_S)
-        return fabric_config_error(err, errlen,
+        return err_invalid(err, errlen,
                                    "fabric: clock_hz is %llu; it must be 1..%llu",
                                    (unsigned long long)cfg->clock_hz,
                                    (unsigned long long)SIM_S);
     if (cfg->gateway_width_bytes == 0)
-        return fabric_config_error(err, errlen,
+        return err_invalid(err, errlen,
                                    "fabric: gateway_width_bytes is 0; it must be at least 1");
     if (cfg->nports < 1 || cfg->nports > FABRIC_MAX_PORTS)
-        return fabric_config_error(err, errlen, "fabric: nports is %u; it must be 1..%u",
+        return err_invalid(err, errlen, "fabric: nports is %u; it must be 1..%u",
                                    cfg->nports, FABRIC_MAX_PORTS);
     for (p = 0; p < cfg->nports; p++)
         if (cfg->port_width_bytes[p] == 0)
-            return fabric_config_error(err, errlen,
+            return err_invalid(err, errlen,
                                        "fabric: port_width_bytes[%u] (%s) is 0; it must be at least 1",
                                        p, cfg->port_name[p] ? cfg->port_name[p] : "unnamed");
     return 0;

@@ -22,6 +22,7 @@
 
 #include "models/pte.h"
 #include "models/smmu_regs.h"
+#include "sim/util.h"
 
 /* A functional-mode access retried this often without success is terminated. */
 #define SMMU_FUNCTIONAL_MAX_RETRIES 64
@@ -91,7 +92,7 @@ int smmu_config_check(const struct smmu_config *cfg, char *err, unsigned errlen)
 {
     char tlb_err[160];
 
-#define BAD(...) do { if (err && errlen) snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
+#define BAD(...) return err_invalid(err, errlen, __VA_ARGS__)
     if (!cfg)
         BAD("no SMMU configuration given");
     if (cfg->nbanks < 1 || cfg->nbanks > SMMU_MAX_CTX)

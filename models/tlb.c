@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/util.h"
+
 /*
  * A tag packs everything an entry is matched on into 39 bits:
  *   [19:0]  VA page number at the entry's size
@@ -135,63 +137,34 @@ int tlb_replacement_parse(const char *s, enum tlb_replacement *out)
     return -EINVAL;
 }
 
-static bool is_pow2(unsigned x)
-{
-    return x && !(x & (x - 1));
-}
-
-static unsigned log2u(uint64_t x)
-{
-    unsigned n = 0;
-
-    while (x > 1) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-}
-
-__attribute__((format(printf, 3, 4)))
-static int config_error(char *err, unsigned errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
-
 int tlb_config_check(const struct tlb_config *cfg, char *err, unsigned errlen)
 {
     if (!cfg)
-        return config_error(err, errlen, "tlb config is missing");
+        return err_invalid(err, errlen, "tlb config is missing");
     if (cfg->entries < 1 || cfg->entries > TLB_MAX_ENTRIES)
-        return config_error(err, errlen,
+        return err_invalid(err, errlen,
                             "tlb entries = %u is out of range: must be 1 .. %u",
                             cfg->entries, TLB_MAX_ENTRIES);
     if (cfg->ways < 1 || cfg->ways > cfg->entries)
-        return config_error(err, errlen,
+        return err_invalid(err, errlen,
                             "tlb ways = %u is out of range: must be 1 .. entries (%u)",
                             cfg->ways, cfg->entries);
     if (cfg->entries % cfg->ways)
-        return config_error(err, errlen,
+        return err_invalid(err, errlen,
                             "tlb ways = %u does not divide entries = %u: ways must be "
                             "a divisor of entries", cfg->ways, cfg->entries);
     if (!is_pow2(cfg->entries / cfg->ways))
-        return config_error(err, errlen,
+        return err_invalid(err, errlen,
                             "tlb ways = %u gives entries / ways = %u sets: the number of "
                             "sets must be a power of two (1, 2, 4, ...)",
                             cfg->ways, cfg->entries / cfg->ways);
     if ((unsigned)cfg->replacement > TLB_RANDOM)
-        return config_error(err, errlen,
+        return err_invalid(err, errlen,
                             "tlb replacement = %u is out of range: must be 0 .. %u "
                             "(lru, plru, round-robin, random)",
                             (unsigned)cfg->replacement, TLB_RANDOM);
     if (cfg->replacement == TLB_PLRU && !is_pow2(cfg->ways))
-        return config_error(err, errlen,
+        return err_invalid(err, errlen,
                             "tlb ways = %u with replacement plru: plru needs ways to be "
                             "a power of two (1, 2, 4, ...) up to entries (%u)",
                             cfg->ways, cfg->entries);
@@ -567,7 +540,7 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
     while (buckets < 2 * (uint64_t)n)
         buckets *= 2;
     t->hash_mask = buckets - 1;
-    t->hash_shift = 64 - log2u(buckets);
+    t->hash_shift = 64 - ilog2(buckets);
 
     t->hash = calloc(buckets, sizeof(*t->hash));
     t->ent = calloc(n, sizeof(*t->ent));

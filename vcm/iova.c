@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/util.h"
+
 #define SZ_64K (1ull << 16)
 #define SZ_1M  (1ull << 20)
 #define IOVA_MAX_ALIGN (1ull << 31)
@@ -56,11 +58,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static bool is_pow2(uint64_t x)
-{
-    return x && !(x & (x - 1));
-}
-
 static uint64_t align_up(uint64_t x, uint64_t a)
 {
     return (x + a - 1) & ~(a - 1);
@@ -75,26 +72,9 @@ uint64_t iova_default_align(uint64_t len)
     return IOVA_PAGE_SIZE;
 }
 
-/* Grow an array to hold one more element; false when out of host memory. */
-static bool grow(void **arr, uint32_t n, uint32_t *cap, size_t elem)
-{
-    uint32_t ncap;
-    void *p;
-
-    if (n < *cap)
-        return true;
-    ncap = *cap ? *cap * 2 : 16;
-    p = realloc(*arr, (size_t)ncap * elem);
-    if (!p)
-        return false;
-    *arr = p;
-    *cap = ncap;
-    return true;
-}
-
 static bool free_insert_at(struct iova_space *s, uint32_t i, uint64_t start, uint64_t end)
 {
-    if (!grow((void **)&s->free, s->nfree, &s->cap_free, sizeof(*s->free)))
+    if (!array_grow((void **)&s->free, s->nfree, &s->cap_free, sizeof(*s->free)))
         return false;
     memmove(&s->free[i + 1], &s->free[i], (size_t)(s->nfree - i) * sizeof(*s->free));
     s->free[i].start = start;
@@ -253,7 +233,7 @@ int iova_reserve_hole(struct iova_space *s, uint64_t start, uint64_t len, char *
         return -EBUSY;
     }
     /* Make room in the hole list first, so that no step after the carve can fail. */
-    if (!grow((void **)&s->holes, s->nholes, &s->cap_holes, sizeof(*s->holes)))
+    if (!array_grow((void **)&s->holes, s->nholes, &s->cap_holes, sizeof(*s->holes)))
         return -ENOMEM;
     if (!free_carve(s, (uint32_t)i, start, start + len))
         return -ENOMEM;
@@ -338,7 +318,7 @@ int iova_alloc(struct iova_space *s, uint64_t len, uint64_t align, unsigned flag
         return -EINVAL;
     }
     span = span_of(len, flags);
-    if (!grow((void **)&s->live, s->nlive, &s->cap_live, sizeof(*s->live)))
+    if (!array_grow((void **)&s->live, s->nlive, &s->cap_live, sizeof(*s->live)))
         return -ENOMEM;
 
     for (i = 0; i < s->nfree; i++) {
@@ -386,7 +366,7 @@ int iova_alloc_fixed(struct iova_space *s, uint32_t addr, uint64_t len, unsigned
                 s->end);
         return -EINVAL;
     }
-    if (!grow((void **)&s->live, s->nlive, &s->cap_live, sizeof(*s->live)))
+    if (!array_grow((void **)&s->live, s->nlive, &s->cap_live, sizeof(*s->live)))
         return -ENOMEM;
     i = free_find_containing(s, addr, addr + span);
     if (i < 0) {
@@ -415,7 +395,7 @@ int iova_free(struct iova_space *s, uint32_t addr)
         return -EINVAL;
     r = s->live[i];
     /* Giving back may need one more free-range slot; fail before touching anything. */
-    if (!grow((void **)&s->free, s->nfree, &s->cap_free, sizeof(*s->free)))
+    if (!array_grow((void **)&s->free, s->nfree, &s->cap_free, sizeof(*s->free)))
         return -ENOMEM;
     free_give_back(s, r.addr, r.addr + r.span);
     memmove(&s->live[i], &s->live[i + 1], (size_t)(s->nlive - i - 1) * sizeof(*s->live));

@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/util.h"
+#include "vcm/iova.h"
+
 #define SZ_4K  (1ull << 12)
 #define SZ_64K (1ull << 16)
 #define SZ_1M  (1ull << 20)
@@ -79,11 +82,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static int is_pow2(uint64_t x)
-{
-    return x && !(x & (x - 1));
-}
-
 static uint64_t align_up(uint64_t x, uint64_t a)
 {
     return (x + a - 1) & ~(a - 1);
@@ -106,27 +104,7 @@ uint32_t phys_pool_block_size(enum phys_pool_id id)
 
 uint64_t phys_default_align(uint64_t len)
 {
-    if (len >= SZ_1M)
-        return SZ_1M;
-    if (len >= SZ_64K)
-        return SZ_64K;
-    return SZ_4K;
-}
-
-static bool grow(void **arr, uint32_t n, uint32_t *cap, size_t elem)
-{
-    uint32_t ncap;
-    void *p;
-
-    if (n < *cap)
-        return true;
-    ncap = *cap ? *cap * 2 : 16;
-    p = realloc(*arr, (size_t)ncap * elem);
-    if (!p)
-        return false;
-    *arr = p;
-    *cap = ncap;
-    return true;
+    return iova_default_align(len);     /* one alignment rule for IOVA and PA */
 }
 
 /* ------------------------------------------------------------------ config */
@@ -352,7 +330,7 @@ static int pool_fragment(struct block_pool *p, int id, double frac, uint64_t see
 static bool range_insert(struct cont_range **arr, uint32_t *n, uint32_t *cap, uint32_t i,
                          uint64_t start, uint64_t end, int owned)
 {
-    if (!grow((void **)arr, *n, cap, sizeof(**arr)))
+    if (!array_grow((void **)arr, *n, cap, sizeof(**arr)))
         return false;
     memmove(&(*arr)[i + 1], &(*arr)[i], (size_t)(*n - i) * sizeof(**arr));
     (*arr)[i].start = start;
@@ -450,8 +428,8 @@ static int cont_take(struct cont_pool *c, uint64_t len, uint64_t align, int owne
         c->failures++;
         return -ENOMEM;
     }
-    if (!grow((void **)&c->free, c->nfree, &c->cap_free, sizeof(*c->free)) ||
-        !grow((void **)&c->live, c->nlive, &c->cap_live, sizeof(*c->live)))
+    if (!array_grow((void **)&c->free, c->nfree, &c->cap_free, sizeof(*c->free)) ||
+        !array_grow((void **)&c->live, c->nlive, &c->cap_live, sizeof(*c->live)))
         return -ENOMEM;
     r = c->free[i];
     if (r.start == a && r.end == a + len) {
@@ -488,7 +466,7 @@ static int cont_put(struct cont_pool *c, uint32_t li)
     uint32_t i;
     bool join_prev, join_next;
 
-    if (!grow((void **)&c->free, c->nfree, &c->cap_free, sizeof(*c->free)))
+    if (!array_grow((void **)&c->free, c->nfree, &c->cap_free, sizeof(*c->free)))
         return -ENOMEM;
     i = range_lower_bound(c->free, c->nfree, b);
     join_prev = i > 0 && c->free[i - 1].end == a;
@@ -602,7 +580,7 @@ static struct phys_alloc *obj_new(struct phys_target *t, uint32_t nblocks)
     struct phys_alloc *a;
     uint32_t i;
 
-    if (!grow((void **)&t->objs, t->nobjs, &t->cap_objs, sizeof(*t->objs)))
+    if (!array_grow((void **)&t->objs, t->nobjs, &t->cap_objs, sizeof(*t->objs)))
         return NULL;
     a = calloc(1, sizeof(*a));
     if (!a)

@@ -1,0 +1,39 @@
+/*
+ * util.h - small helpers every layer uses: powers of two, error sentences for
+ * configuration checks, growing arrays.
+ *
+ * Kept here once so that models/, vcm/ and sim/ do not each carry their own copy.
+ */
+#ifndef IOMMUSIM_SIM_UTIL_H
+#define IOMMUSIM_SIM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+static inline bool is_pow2(uint64_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+/* floor(log2(x)) for x >= 1; 0 for x = 0. */
+static inline unsigned ilog2(uint64_t x)
+{
+    return x ? 63u - (unsigned)__builtin_clzll(x) : 0;
+}
+
+/*
+ * Writes a sentence saying what is wrong into err (when err is not NULL and errlen
+ * is not 0) and returns -EINVAL: the convention of every *_config_check.
+ */
+int err_invalid(char *err, unsigned errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Makes room in a heap array of n elements of `elem` bytes for one more, doubling
+ * its capacity *cap (16 to start). False when the host is out of memory, with the
+ * array unchanged.
+ */
+bool array_grow(void **arr, uint32_t n, uint32_t *cap, size_t elem);
+
+#endif
