@@ -8,15 +8,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+static void err_vset(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+    if (err && errlen)
+        vsnprintf(err, errlen, fmt, ap);
+}
+
+void err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    err_vset(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
 int err_invalid(char *err, unsigned errlen, const char *fmt, ...)
 {
     va_list ap;
 
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    err_vset(err, errlen, fmt, ap);
+    va_end(ap);
     return -EINVAL;
 }
 

@@ -22,6 +22,16 @@ static inline unsigned ilog2(uint64_t x)
     return x ? 63u - (unsigned)__builtin_clzll(x) : 0;
 }
 
+/* x rounded up to a multiple of a, a power of two. */
+static inline uint64_t align_up(uint64_t x, uint64_t a)
+{
+    return (x + a - 1) & ~(a - 1);
+}
+
+/* Writes a sentence into err when err is not NULL and errlen is not 0. */
+void err_set(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /*
  * Writes a sentence saying what is wrong into err (when err is not NULL and errlen
  * is not 0) and returns -EINVAL: the convention of every *_config_check.

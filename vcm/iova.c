@@ -47,22 +47,6 @@ struct iova_space {
     uint64_t allocs, frees, failures;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static uint64_t align_up(uint64_t x, uint64_t a)
-{
-    return (x + a - 1) & ~(a - 1);
-}
-
 uint64_t iova_default_align(uint64_t len)
 {
     if (len >= SZ_1M)
@@ -181,21 +165,21 @@ struct iova_space *iova_create(uint64_t start, uint64_t len, char *err, size_t e
     struct iova_space *s;
 
     if (len == 0 || start >= IOVA_SPACE_END || len > IOVA_SPACE_END - start) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "iova space start 0x%" PRIx64 " len 0x%" PRIx64
                 ": len must be > 0 and start + len <= 0x100000000", start, len);
         return NULL;
     }
     s = calloc(1, sizeof(*s));
     if (!s) {
-        set_err(err, errlen, "iova space: out of host memory");
+        err_set(err, errlen, "iova space: out of host memory");
         return NULL;
     }
     s->start = start;
     s->end = start + len;
     if (!free_insert_at(s, 0, s->start, s->end)) {
         free(s);
-        set_err(err, errlen, "iova space: out of host memory");
+        err_set(err, errlen, "iova space: out of host memory");
         return NULL;
     }
     return s;
@@ -220,14 +204,14 @@ int iova_reserve_hole(struct iova_space *s, uint64_t start, uint64_t len, char *
     if (!s)
         return -EINVAL;
     if (len == 0 || start < s->start || start >= s->end || len > s->end - start) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "hole 0x%" PRIx64 " len 0x%" PRIx64 ": must be non-empty and inside the space"
                 " [0x%" PRIx64 ", 0x%" PRIx64 ")", start, len, s->start, s->end);
         return -EINVAL;
     }
     i = free_find_containing(s, start, start + len);
     if (i < 0) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "hole [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps an allocation or another hole",
                 start, start + len);
         return -EBUSY;
@@ -260,11 +244,11 @@ static void live_insert(struct iova_space *s, uint64_t addr, uint64_t len, uint6
 static int check_len(uint64_t len, unsigned flags, char *err, size_t errlen)
 {
     if (len == 0 || len > IOVA_SPACE_END) {
-        set_err(err, errlen, "iova len 0x%" PRIx64 ": must be in [1, 0x100000000]", len);
+        err_set(err, errlen, "iova len 0x%" PRIx64 ": must be in [1, 0x100000000]", len);
         return -EINVAL;
     }
     if (flags & ~IOVA_GUARD) {
-        set_err(err, errlen, "iova flags 0x%x: only IOVA_GUARD (0x%x) is defined",
+        err_set(err, errlen, "iova flags 0x%x: only IOVA_GUARD (0x%x) is defined",
                 flags, IOVA_GUARD);
         return -EINVAL;
     }
@@ -312,7 +296,7 @@ int iova_alloc(struct iova_space *s, uint64_t len, uint64_t align, unsigned flag
     if (align == 0) {
         align = iova_default_align(len);
     } else if (!is_pow2(align) || align < IOVA_PAGE_SIZE || align > IOVA_MAX_ALIGN) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "iova align 0x%" PRIx64 ": must be 0 (default) or a power of two in"
                 " [0x1000, 0x80000000]", align);
         return -EINVAL;
@@ -334,7 +318,7 @@ int iova_alloc(struct iova_space *s, uint64_t len, uint64_t align, unsigned flag
         return 0;
     }
     s->failures++;
-    set_err(err, errlen,
+    err_set(err, errlen,
             "iova: no room for len 0x%" PRIx64 " (span 0x%" PRIx64 ", align 0x%" PRIx64
             ") in [0x%" PRIx64 ", 0x%" PRIx64 "): %" PRIu64 " bytes free, largest free range"
             " 0x%" PRIx64, len, span, align, s->start, s->end, free_bytes(s),
@@ -355,12 +339,12 @@ int iova_alloc_fixed(struct iova_space *s, uint32_t addr, uint64_t len, unsigned
     if (ret)
         return ret;
     if (addr & (IOVA_PAGE_SIZE - 1)) {
-        set_err(err, errlen, "iova fixed addr 0x%" PRIx32 ": must be 4 KiB aligned", addr);
+        err_set(err, errlen, "iova fixed addr 0x%" PRIx32 ": must be 4 KiB aligned", addr);
         return -EINVAL;
     }
     span = span_of(len, flags);
     if (addr < s->start || addr >= s->end || span > s->end - addr) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "iova fixed [0x%" PRIx32 ", 0x%" PRIx64 ") (guard included): must lie inside"
                 " the space [0x%" PRIx64 ", 0x%" PRIx64 ")", addr, addr + span, s->start,
                 s->end);
@@ -371,7 +355,7 @@ int iova_alloc_fixed(struct iova_space *s, uint32_t addr, uint64_t len, unsigned
     i = free_find_containing(s, addr, addr + span);
     if (i < 0) {
         s->failures++;
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "iova fixed [0x%" PRIx32 ", 0x%" PRIx64 ") (guard included) overlaps an"
                 " allocation, a guard page or a hole", addr, addr + span);
         return -EBUSY;

@@ -71,22 +71,6 @@ struct phys_target {
 
 static const char *const pool_name[PHYS_NPOOLS] = { "4K", "64K", "1M", "16M" };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static uint64_t align_up(uint64_t x, uint64_t a)
-{
-    return (x + a - 1) & ~(a - 1);
-}
-
 static uint32_t pool_shift(int id)
 {
     static const uint32_t shift[PHYS_NPOOLS] = {
@@ -139,24 +123,24 @@ int phys_target_cfg_check(const struct phys_target_cfg *cfg, char *err, size_t e
     int id;
 
     if (!cfg) {
-        set_err(err, errlen, "phys target: no configuration given");
+        err_set(err, errlen, "phys target: no configuration given");
         return -EINVAL;
     }
     if (cfg->base >= PA_SPACE_END || cfg->size > PA_SPACE_END - cfg->base) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys target base 0x%" PRIx64 " size 0x%" PRIx64
                 ": base + size must be <= 0x100000000", cfg->base, cfg->size);
         return -EINVAL;
     }
     if ((cfg->base | cfg->size) & (SZ_4K - 1)) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys target base 0x%" PRIx64 " size 0x%" PRIx64
                 ": both must be multiples of 4 KiB", cfg->base, cfg->size);
         return -EINVAL;
     }
     for (id = 0; id < PHYS_NPOOLS; id++) {
         if (!(cfg->share[id] >= 0.0 && cfg->share[id] <= 1.0)) {
-            set_err(err, errlen, "phys target share[%s] = %g: must be in [0, 1]",
+            err_set(err, errlen, "phys target share[%s] = %g: must be in [0, 1]",
                     pool_name[id], cfg->share[id]);
             return -EINVAL;
         }
@@ -165,34 +149,34 @@ int phys_target_cfg_check(const struct phys_target_cfg *cfg, char *err, size_t e
             need_align = 1ull << pool_shift(id);
     }
     if (sum > 1.0 + COUNT_EPS) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys target shares 16M %g + 1M %g + 64K %g + 4K %g = %g: must sum to <= 1",
                 cfg->share[PHYS_POOL_16M], cfg->share[PHYS_POOL_1M],
                 cfg->share[PHYS_POOL_64K], cfg->share[PHYS_POOL_4K], sum);
         return -EINVAL;
     }
     if (need_align && (cfg->base & (need_align - 1))) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys target base 0x%" PRIx64 ": must be aligned to 0x%" PRIx64
                 ", the largest block size with blocks", cfg->base, need_align);
         return -EINVAL;
     }
     if (cfg->cont_base >= PA_SPACE_END || cfg->cont_size > PA_SPACE_END - cfg->cont_base) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys target cont_base 0x%" PRIx64 " cont_size 0x%" PRIx64
                 ": cont_base + cont_size must be <= 0x100000000", cfg->cont_base,
                 cfg->cont_size);
         return -EINVAL;
     }
     if ((cfg->cont_base | cfg->cont_size) & (PHYS_CONT_GRANULE - 1)) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys target cont_base 0x%" PRIx64 " cont_size 0x%" PRIx64
                 ": both must be multiples of 1 KiB", cfg->cont_base, cfg->cont_size);
         return -EINVAL;
     }
     if (cfg->size && cfg->cont_size && cfg->cont_base < cfg->base + cfg->size &&
         cfg->base < cfg->cont_base + cfg->cont_size) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys target contiguous region [0x%" PRIx64 ", 0x%" PRIx64
                 ") overlaps the block region [0x%" PRIx64 ", 0x%" PRIx64 ")",
                 cfg->cont_base, cfg->cont_base + cfg->cont_size, cfg->base,
@@ -200,13 +184,13 @@ int phys_target_cfg_check(const struct phys_target_cfg *cfg, char *err, size_t e
         return -EINVAL;
     }
     if (cfg->cont_policy != PHYS_CONT_FIRST_FIT && cfg->cont_policy != PHYS_CONT_BEST_FIT) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys target cont_policy %d: must be first-fit (0) or best-fit (1)",
                 (int)cfg->cont_policy);
         return -EINVAL;
     }
     if (!(cfg->frag >= 0.0 && cfg->frag < 1.0)) {
-        set_err(err, errlen, "phys target frag = %g: must be in [0, 1)", cfg->frag);
+        err_set(err, errlen, "phys target frag = %g: must be in [0, 1)", cfg->frag);
         return -EINVAL;
     }
     return 0;
@@ -533,7 +517,7 @@ struct phys_target *phys_target_create(const struct phys_target_cfg *cfg, char *
 nomem_t:
     phys_target_destroy(t);
 nomem:
-    set_err(err, errlen, "phys target: out of host memory");
+    err_set(err, errlen, "phys target: out of host memory");
     return NULL;
 }
 
@@ -627,14 +611,14 @@ static int alloc_cont(struct phys_target *t, uint64_t len, uint64_t align,
     int ret;
 
     if (len > PHYS_CONT_MAX_LEN) {
-        set_err(err, errlen, "phys_alloc PHYS_CONT len 0x%" PRIx64 ": must be <= 0x%" PRIx64,
-                len, PHYS_CONT_MAX_LEN);
+        err_set(err, errlen, "phys_alloc PHYS_CONT len 0x%" PRIx64 ": must be <= 0x%" PRIx64,
+                len, (uint64_t)PHYS_CONT_MAX_LEN);
         return -EINVAL;
     }
     if (align == 0) {
         align = phys_default_align(len);
     } else if (!is_pow2(align) || align < SZ_4K || align > PHYS_MAX_ALIGN) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys_alloc PHYS_CONT align 0x%" PRIx64 ": must be 0 (default) or a power"
                 " of two in [0x1000, 0x80000000]", align);
         return -EINVAL;
@@ -642,14 +626,14 @@ static int alloc_cont(struct phys_target *t, uint64_t len, uint64_t align,
     rlen = align_up(len, SZ_4K);
     a = obj_new(t, 1);
     if (!a) {
-        set_err(err, errlen, "phys_alloc: out of host memory");
+        err_set(err, errlen, "phys_alloc: out of host memory");
         return -ENOMEM;
     }
     ret = cont_take(&t->cont, rlen, align, 1, &pa);
     if (ret) {
         obj_delete(t, obj_lower_bound(t, a));
         t->failures++;
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys_alloc PHYS_CONT: cannot allocate 0x%" PRIx64 " bytes aligned to 0x%"
                 PRIx64 " from the contiguous pool [0x%" PRIx64 ", 0x%" PRIx64 "): 0x%"
                 PRIx64 " bytes free, largest free range 0x%" PRIx64, rlen, align,
@@ -727,7 +711,7 @@ static int alloc_blocks(struct phys_target *t, uint64_t len, unsigned mask,
                 t->pool[id].failures++;
         t->failures++;
         size_list(mask, sizes, sizeof(sizes));
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys_alloc: cannot allocate 0x%" PRIx64 " bytes from %s blocks (0x%" PRIx64
                 " bytes could not be covered); free/total blocks: 16M %" PRIu32 "/%" PRIu32
                 ", 1M %" PRIu32 "/%" PRIu32 ", 64K %" PRIu32 "/%" PRIu32 ", 4K %" PRIu32
@@ -742,7 +726,7 @@ static int alloc_blocks(struct phys_target *t, uint64_t len, unsigned mask,
         n += cnt[id];
     a = obj_new(t, (uint32_t)n);
     if (!a) {
-        set_err(err, errlen, "phys_alloc: out of host memory");
+        err_set(err, errlen, "phys_alloc: out of host memory");
         return -ENOMEM;
     }
     n = 0;
@@ -775,29 +759,29 @@ int phys_alloc(struct phys_target *t, uint64_t len, unsigned sz_mask, unsigned f
                uint64_t align, struct phys_alloc **out, char *err, size_t errlen)
 {
     if (!t || !out) {
-        set_err(err, errlen, "phys_alloc: no target or no result pointer given");
+        err_set(err, errlen, "phys_alloc: no target or no result pointer given");
         return -EINVAL;
     }
     if (len == 0 || len > PA_SPACE_END) {
-        set_err(err, errlen, "phys_alloc len 0x%" PRIx64 ": must be in [1, 0x100000000]",
+        err_set(err, errlen, "phys_alloc len 0x%" PRIx64 ": must be in [1, 0x100000000]",
                 len);
         return -EINVAL;
     }
     if (flags & ~PHYS_CONT) {
-        set_err(err, errlen, "phys_alloc flags 0x%x: only PHYS_CONT (0x%x) is defined",
+        err_set(err, errlen, "phys_alloc flags 0x%x: only PHYS_CONT (0x%x) is defined",
                 flags, PHYS_CONT);
         return -EINVAL;
     }
     if (flags & PHYS_CONT)
         return alloc_cont(t, len, align, out, err, errlen);
     if (sz_mask == 0 || (sz_mask & ~PHYS_SZ_ALL)) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys_alloc sz_mask 0x%x: must be a non-zero subset of PHYS_SZ_ALL (0x%x)",
                 sz_mask, PHYS_SZ_ALL);
         return -EINVAL;
     }
     if (align) {
-        set_err(err, errlen,
+        err_set(err, errlen,
                 "phys_alloc align 0x%" PRIx64 ": must be 0 for block allocations (blocks"
                 " are naturally aligned); alignment applies only with PHYS_CONT", align);
         return -EINVAL;

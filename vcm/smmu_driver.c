@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/util.h"
+
 /* ---- Constants -------------------------------------------------------------------- */
 
 #define TLBMCFG_HW_WALK         3u      /* ACTLR.TLBMCFG: walk the tables on a miss */
@@ -98,17 +100,6 @@ static unsigned bank_vmid(unsigned bank)
 static void copy_name(char *dst, const char *src)
 {
     snprintf(dst, SMMU_NAME_LEN, "%s", src ? src : "");
-}
-
-static void set_err(char *err, unsigned errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- Fault log ------------------------------------------------------------------------ */
@@ -1146,23 +1137,23 @@ static int check_ctx(const struct smmu_desc *descs, unsigned si, unsigned ci,
     const struct smmu_ctx_desc *c = &d->ctx[ci];
 
     if (!name_ok(c->name)) {
-        set_err(err, errlen, "SMMU %s context %u: name must be 1..%u characters",
+        err_set(err, errlen, "SMMU %s context %u: name must be 1..%u characters",
                 d->name, ci, SMMU_NAME_LEN - 1);
         return -EINVAL;
     }
     if (c->bank >= d->nbanks) {
-        set_err(err, errlen, "SMMU %s context %s: bank %u must be in 0..%u",
+        err_set(err, errlen, "SMMU %s context %s: bank %u must be in 0..%u",
                 d->name, c->name, c->bank, d->nbanks - 1);
         return -EINVAL;
     }
     if (c->nmids < 1 || c->nmids > SMMU_DEV_MAX_MIDS) {
-        set_err(err, errlen, "SMMU %s context %s: MID count %u must be in 1..%u",
+        err_set(err, errlen, "SMMU %s context %s: MID count %u must be in 1..%u",
                 d->name, c->name, c->nmids, SMMU_DEV_MAX_MIDS);
         return -EINVAL;
     }
     for (unsigned k = 0; k < c->nmids; k++) {
         if (c->mids[k] >= d->nmids) {
-            set_err(err, errlen, "SMMU %s context %s: MID %u must be in 0..%u (the SMMU's MIDs)",
+            err_set(err, errlen, "SMMU %s context %s: MID %u must be in 0..%u (the SMMU's MIDs)",
                     d->name, c->name, c->mids[k], d->nmids - 1);
             return -EINVAL;
         }
@@ -1170,14 +1161,14 @@ static int check_ctx(const struct smmu_desc *descs, unsigned si, unsigned ci,
     for (unsigned cj = 0; cj <= ci; cj++) {
         const struct smmu_ctx_desc *o = &d->ctx[cj];
         if (cj < ci && o->bank == c->bank) {
-            set_err(err, errlen, "SMMU %s: contexts %s and %s are both on bank %u; each bank "
+            err_set(err, errlen, "SMMU %s: contexts %s and %s are both on bank %u; each bank "
                     "takes one context", d->name, o->name, c->name, c->bank);
             return -EINVAL;
         }
         for (unsigned k = 0; k < c->nmids; k++) {
             for (unsigned l = 0; l < (cj < ci ? o->nmids : k); l++) {
                 if (o->mids[l] == c->mids[k]) {
-                    set_err(err, errlen, "SMMU %s: MID %u is listed twice (context %s and %s); "
+                    err_set(err, errlen, "SMMU %s: MID %u is listed twice (context %s and %s); "
                             "each MID routes to one context", d->name, c->mids[k], o->name,
                             c->name);
                     return -EINVAL;
@@ -1188,7 +1179,7 @@ static int check_ctx(const struct smmu_desc *descs, unsigned si, unsigned ci,
     for (unsigned sj = 0; sj <= si; sj++) {
         for (unsigned cj = 0; cj < (sj < si ? descs[sj].nctx : ci); cj++) {
             if (!strcmp(descs[sj].ctx[cj].name, c->name)) {
-                set_err(err, errlen, "context name %s is used twice; context names must be "
+                err_set(err, errlen, "context name %s is used twice; context names must be "
                         "unique in the tree", c->name);
                 return -EINVAL;
             }
@@ -1200,34 +1191,34 @@ static int check_ctx(const struct smmu_desc *descs, unsigned si, unsigned ci,
 int smmu_desc_check(const struct smmu_desc *descs, unsigned n, char *err, unsigned errlen)
 {
     if (!descs || n == 0) {
-        set_err(err, errlen, "no SMMU descriptions given (need at least 1)");
+        err_set(err, errlen, "no SMMU descriptions given (need at least 1)");
         return -EINVAL;
     }
     for (unsigned si = 0; si < n; si++) {
         const struct smmu_desc *d = &descs[si];
         if (!name_ok(d->name)) {
-            set_err(err, errlen, "SMMU %u: name must be 1..%u characters", si, SMMU_NAME_LEN - 1);
+            err_set(err, errlen, "SMMU %u: name must be 1..%u characters", si, SMMU_NAME_LEN - 1);
             return -EINVAL;
         }
         for (unsigned sj = 0; sj < si; sj++) {
             if (!strcmp(descs[sj].name, d->name)) {
-                set_err(err, errlen, "SMMU name %s is used twice; SMMU names must be unique",
+                err_set(err, errlen, "SMMU name %s is used twice; SMMU names must be unique",
                         d->name);
                 return -EINVAL;
             }
         }
         if (d->nbanks < 1 || d->nbanks > SMMU_MAX_CTX) {
-            set_err(err, errlen, "SMMU %s: banks (%u) must be in 1..%u", d->name, d->nbanks,
+            err_set(err, errlen, "SMMU %s: banks (%u) must be in 1..%u", d->name, d->nbanks,
                     SMMU_MAX_CTX);
             return -EINVAL;
         }
         if (d->nmids < 1 || d->nmids > SMMU_MAX_MIDS) {
-            set_err(err, errlen, "SMMU %s: MIDs (%u) must be in 1..%u", d->name, d->nmids,
+            err_set(err, errlen, "SMMU %s: MIDs (%u) must be in 1..%u", d->name, d->nmids,
                     SMMU_MAX_MIDS);
             return -EINVAL;
         }
         if (d->nctx > SMMU_DESC_MAX_CTX || d->nctx > d->nbanks) {
-            set_err(err, errlen, "SMMU %s: contexts (%u) must be in 0..%u (and at most the "
+            err_set(err, errlen, "SMMU %s: contexts (%u) must be in 0..%u (and at most the "
                     "bank count %u)", d->name, d->nctx, SMMU_DESC_MAX_CTX, d->nbanks);
             return -EINVAL;
         }
@@ -1286,19 +1277,19 @@ struct smmu_tree *smmu_tree_new(const struct smmu_desc *descs, unsigned n,
     if (smmu_desc_check(descs, n, err, errlen))
         return NULL;
     if (!hw || !pt || !pt->pm || !pt->alloc) {
-        set_err(err, errlen, "the SMMU array and a page-table allocator with memory are required");
+        err_set(err, errlen, "the SMMU array and a page-table allocator with memory are required");
         return NULL;
     }
     for (unsigned i = 0; i < n; i++) {
         if (!hw[i]) {
-            set_err(err, errlen, "SMMU %s: no hardware instance given", descs[i].name);
+            err_set(err, errlen, "SMMU %s: no hardware instance given", descs[i].name);
             return NULL;
         }
         uint32_t idr = smmu_mmio_read(hw[i], SMMU_IDR);
         unsigned ncb = ((idr >> IDR_NCB_SHIFT) & IDR_NCB_MASK) + 1;
         unsigned nmids = ((idr >> IDR_NM2VCBMT_SHIFT) & IDR_NM2VCBMT_MASK) + 1;
         if (ncb != descs[i].nbanks || nmids < descs[i].nmids) {
-            set_err(err, errlen, "SMMU %s: the hardware has %u banks and %u MIDs, the "
+            err_set(err, errlen, "SMMU %s: the hardware has %u banks and %u MIDs, the "
                     "description %u banks and %u MIDs", descs[i].name, ncb, nmids,
                     descs[i].nbanks, descs[i].nmids);
             return NULL;
@@ -1312,7 +1303,7 @@ struct smmu_tree *smmu_tree_new(const struct smmu_desc *descs, unsigned n,
         tree->drv = calloc(n, sizeof(*tree->drv));
     }
     if (!tree || !tree->descs || !tree->drv || tree_copy_descs(tree, descs)) {
-        set_err(err, errlen, "out of host memory for the SMMU tree");
+        err_set(err, errlen, "out of host memory for the SMMU tree");
         if (tree) {
             tree_free_descs(tree);
             free(tree->drv);
