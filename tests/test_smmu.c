@@ -303,6 +303,25 @@ static void test_context_faults_terminate(void **state)
     fixture_free(f);
 }
 
+static void test_access_flag_fault(void **state)
+{
+    (void)state;
+    struct smmu_config c = default_config();
+    struct fixture *f = fixture_new(&c, NULL, NULL);
+    setup_bank(f->s, 0, 1, 7, false);
+    /* VA 0x30000000 -> section at 0xD0000000 with AP0 (the access flag) clear:
+     * 0xD0000000 | AP1 (1<<11) | nG (1<<17) | 0b10 = 0xD0020802, L1 index 0x300 */
+    physmem_write32(f->pm, L1_BASE + 0x300 * 4, 0xD0020802u);
+
+    struct smmu_txn t = { .mid = 1, .iova = 0x30000040u, .bytes = 4 };
+    assert_int_equal(smmu_access(f->s, &t), SMMU_FAULTED);
+    /* SCTLR.AFE = 1: FSR.AFF (bit 2), FAR the VA */
+    assert_int_equal(f->fsr_seen, FSR_AFF);
+    assert_int_equal(f->far_seen, 0x30000040u);
+    assert_int_equal(smmu_ctx_stats(f->s, 0)->faults_access_flag, 1);
+    fixture_free(f);
+}
+
 static void test_fault_multi_when_not_cleared(void **state)
 {
     (void)state;
@@ -642,6 +661,7 @@ int main(void)
         cmocka_unit_test_setup(test_bypass, setup),
         cmocka_unit_test_setup(test_translate_section_page_supersection, setup),
         cmocka_unit_test_setup(test_context_faults_terminate, setup),
+        cmocka_unit_test_setup(test_access_flag_fault, setup),
         cmocka_unit_test_setup(test_fault_multi_when_not_cleared, setup),
         cmocka_unit_test_setup(test_stall_resume_retry_and_terminate, setup),
         cmocka_unit_test_setup(test_v2p, setup),
