@@ -208,6 +208,17 @@ static unsigned txn_access(const struct smmu_txn *t)
            (t->instr ? ACCESS_INSTR : 0);
 }
 
+/* M2VCBR_N of a MID: its bank (M2VCBR_CBNDX_NONE when unrouted) and VMID. */
+static unsigned mid_bank(const struct smmu *s, unsigned mid)
+{
+    return (s->m2vcbr[mid] >> M2VCBR_CBNDX_SHIFT) & M2VCBR_CBNDX_MASK;
+}
+
+static uint8_t mid_vmid(const struct smmu *s, unsigned mid)
+{
+    return (s->m2vcbr[mid] >> M2VCBR_VMID_SHIFT) & M2VCBR_VMID_MASK;
+}
+
 static uint8_t bank_vmid(const struct smmu *s, unsigned bank)
 {
     return (s->cbacr[bank] >> CBACR_CBVMID_SHIFT) & CBACR_CBVMID_MASK;
@@ -300,12 +311,11 @@ static void forward_data(struct smmu *s, struct smmu_txn *t, sim_time_t at)
 {
     t->status = SMMU_DONE;
     t->translated = at;
+    t->state = TXN_DATA;
     if (!s->has_data_port) {
-        t->state = TXN_DATA;
         sim_schedule(at - sim_now(), complete_now, t);
         return;
     }
-    t->state = TXN_DATA;
     t->req.pa = t->pa;
     t->req.bytes = t->bytes;
     t->req.write = t->write;
@@ -435,19 +445,19 @@ static struct smmu_walk *walk_find(struct smmu *s, unsigned bank, uint8_t vmid, 
 }
 
 /* Completes one transaction that waited for a walk (timed). */
-static void walk_waiter_done(struct smmu *s, struct smmu_walk *w, struct smmu_txn *t)
+static void walk_waiter_done(struct smmu *s, unsigned bank, const struct walk_result *r,
+                             struct smmu_txn *t)
 {
-    const struct walk_result *r = &w->job.result;
-    struct smmu_bank *k = &s->bank[w->bank];
+    struct smmu_bank *k = &s->bank[bank];
 
     if (!r->have_entry) {
-        context_fault(s, w->bank, t, r->fault, r->level, sim_now());
+        context_fault(s, bank, t, r->fault, r->level, sim_now());
         return;
     }
     enum walk_fault f = check_fault(pte_check_access(&r->entry.attrs, txn_access(t),
                                                      k->sctlr & SCTLR_AFE));
     if (f != WALK_OK) {
-        context_fault(s, w->bank, t, f, r->level, sim_now());
+        context_fault(s, bank, t, f, r->level, sim_now());
         return;
     }
     t->pa = entry_pa(&r->entry, t->iova);
@@ -479,13 +489,14 @@ static void walk_done(struct walk_job *job)
         e.asid = w->asid;
         tlb_fill(s->tlb, &e);
     }
-    /* Waiters may start new walks, which can reuse w: work from a copy. */
-    struct smmu_walk copy = *w;
-    struct smmu_txn *t = copy.waiters, *next;
+    /* Waiters may start new walks, which can reuse w: keep what they need. */
+    const struct walk_result res = *r;
+    unsigned bank = w->bank;
+    struct smmu_txn *t = w->waiters, *next;
     walk_unlink(s, w);
     for (; t; t = next) {
         next = t->next;
-        walk_waiter_done(s, &copy, t);
+        walk_waiter_done(s, bank, &res, t);
     }
     drain_blocked(s);
 }
@@ -520,7 +531,7 @@ static void start_walk(struct smmu *s, struct smmu_txn *t, unsigned bank, uint8_
 static void lookup(struct smmu *s, struct smmu_txn *t, unsigned bank)
 {
     struct smmu_bank *k = &s->bank[bank];
-    uint8_t vmid = (s->m2vcbr[t->mid] >> M2VCBR_VMID_SHIFT) & M2VCBR_VMID_MASK;
+    uint8_t vmid = mid_vmid(s, t->mid);
     uint8_t asid = bank_asid(s, bank);
     sim_time_t at = sim_now() + s->lookup_time;
 
@@ -559,8 +570,7 @@ static void lookup(struct smmu *s, struct smmu_txn *t, unsigned bank)
 /* Routing: returns the bank, or -1 after handling a global fault or a bypass. */
 static int route(struct smmu *s, struct smmu_txn *t, bool timed)
 {
-    if (t->mid >= s->cfg.nmids ||
-        ((s->m2vcbr[t->mid] >> M2VCBR_CBNDX_SHIFT) & M2VCBR_CBNDX_MASK) >= s->cfg.nbanks) {
+    if (t->mid >= s->cfg.nmids || mid_bank(s, t->mid) >= s->cfg.nbanks) {
         global_fault(s, t);
         if (timed) {
             terminate_at(t, SMMU_GLOBAL_FAULTED, sim_now());
@@ -570,7 +580,7 @@ static int route(struct smmu *s, struct smmu_txn *t, bool timed)
         }
         return -1;
     }
-    unsigned bank = (s->m2vcbr[t->mid] >> M2VCBR_CBNDX_SHIFT) & M2VCBR_CBNDX_MASK;
+    unsigned bank = mid_bank(s, t->mid);
     t->ctx = bank;
     if ((s->cr & CR_CLIENTPD) || !(s->bank[bank].sctlr & SCTLR_M)) {
         s->bank[bank].stats.bypassed++;
@@ -624,7 +634,7 @@ static void resume_timed(struct smmu *s, unsigned bank, struct smmu_txn *t, bool
         return;
     }
     k->stats.retries++;
-    uint8_t vmid = (s->m2vcbr[t->mid] >> M2VCBR_VMID_SHIFT) & M2VCBR_VMID_MASK;
+    uint8_t vmid = mid_vmid(s, t->mid);
     t->state = TXN_LOOKUP;
     t->fsr = 0;
     start_walk(s, t, bank, vmid, bank_asid(s, bank));
@@ -659,7 +669,7 @@ enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t)
         return t->status;
     unsigned bank = (unsigned)b;
     struct smmu_bank *k = &s->bank[bank];
-    uint8_t vmid = (s->m2vcbr[t->mid] >> M2VCBR_VMID_SHIFT) & M2VCBR_VMID_MASK;
+    uint8_t vmid = mid_vmid(s, t->mid);
     unsigned access = txn_access(t);
     bool retry = false;
 

@@ -726,6 +726,20 @@ static int same_run(const struct physmem *pm, uint32_t addr, unsigned count, uin
     return 0;
 }
 
+/*
+ * Clears the `count` descriptors of one mapping from addr (a supersection or large
+ * page is 16 identical words); -EINVAL, with nothing cleared, when they are not one
+ * run. *d is the mapping's descriptor.
+ */
+static int clear_run(struct physmem *pm, uint32_t addr, unsigned count, uint32_t *d)
+{
+    if (count > 1 && same_run(pm, addr, count, d))
+        return -EINVAL;
+    for (unsigned i = 0; i < count; i++)
+        physmem_write32(pm, addr + 4 * i, 0);
+    return 0;
+}
+
 static int unmap_l1(struct smmu_dev *dev, struct smmu_l1 *t, uint32_t va, bool super,
                     bool *global)
 {
@@ -737,10 +751,8 @@ static int unmap_l1(struct smmu_dev *dev, struct smmu_l1 *t, uint32_t va, bool s
         return -ENOENT;
     if (!l1_is_sect(d) || !!(d & PTE_SECT_SUPER) != super)
         return -EINVAL;
-    if (super && same_run(pm, addr, count, &d))
+    if (clear_run(pm, addr, count, &d))
         return -EINVAL;
-    for (unsigned i = 0; i < count; i++)
-        physmem_write32(pm, addr + 4 * i, 0);
     *global = desc_global(d, false);
     return 0;
 }
@@ -762,10 +774,8 @@ static int unmap_l2(struct smmu_dev *dev, struct smmu_l1 *t, uint32_t va, bool l
     bool is_large = (d & PTE_L2_TYPE_MASK) == PTE_L2_TYPE_LARGE;
     if (is_large != large)
         return -EINVAL;
-    if (large && same_run(pm, addr, count, &d))
+    if (clear_run(pm, addr, count, &d))
         return -EINVAL;
-    for (unsigned i = 0; i < count; i++)
-        physmem_write32(pm, addr + 4 * i, 0);
     *global = desc_global(d, true);
 
     uint16_t *used = &t->l2_used[PTE_L1_INDEX(va)];
