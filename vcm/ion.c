@@ -77,8 +77,9 @@ struct ion_mapping {
 
 struct ion_iommu {
     struct vcm_platform *p;
-    struct ion_domain_desc domains[MAX_DOMAINS];
-    struct ion_dom dom[MAX_DOMAINS];
+    unsigned ndomains;
+    struct ion_domain_desc domains[ION_MAX_DOMAINS];
+    struct ion_dom dom[ION_MAX_DOMAINS];
     struct ion_mapping *maps;
     char err[ION_ERR_LEN];
 };
@@ -102,10 +103,13 @@ static bool attach_applies(const struct ion_attach *a, bool split)
 
 /* ---- Creation ---------------------------------------------------------------------------- */
 
-static int check_tables(const struct ion_domain_desc *d, const struct ion_attach *at,
+static int check_tables(const struct ion_domain_desc *d, int nd, const struct ion_attach *at,
                         unsigned n, bool split, char *err, size_t errlen)
 {
-    for (int i = 0; i < MAX_DOMAINS; i++) {
+    if (nd < 1 || nd > ION_MAX_DOMAINS)
+        return ion_err(err, errlen, -EINVAL, "ion_iommu_new: ndomains %d is out of range "
+                       "(1..%d)", nd, ION_MAX_DOMAINS);
+    for (int i = 0; i < nd; i++) {
         for (int k = 0; k < MAX_PARTITIONS; k++) {
             const struct ion_partition_desc *pd = &d[i].part[k];
             if (pd->size && (pd->start + pd->size > (1ull << 32) ||
@@ -117,9 +121,9 @@ static int check_tables(const struct ion_domain_desc *d, const struct ion_attach
         }
     }
     for (unsigned i = 0; i < n; i++) {
-        if (!at[i].ctx || at[i].domain < 0 || at[i].domain >= MAX_DOMAINS)
+        if (!at[i].ctx || at[i].domain < 0 || at[i].domain >= nd)
             return ion_err(err, errlen, -EINVAL, "ion_iommu_new: attachment %u needs a "
-                           "context name and a domain in 0..%d", i, MAX_DOMAINS - 1);
+                           "context name and a domain in 0..%d", i, nd - 1);
         if ((unsigned)at[i].mode > ION_ATTACH_SPLIT)
             return ion_err(err, errlen, -EINVAL, "ion_iommu_new: attachment %u (%s) has mode "
                            "%d; valid: always, unsplit, split", i, at[i].ctx, (int)at[i].mode);
@@ -166,12 +170,13 @@ struct ion_iommu *ion_iommu_new(struct vcm_platform *p, const struct ion_iommu_c
     const struct ion_domain_desc *domains = cfg->domains ? cfg->domains : msm8960_ion_domains;
     const struct ion_attach *at = cfg->attach ? cfg->attach : msm8960_ion_attach;
     unsigned nat = cfg->attach ? cfg->nattach : msm8960_ion_nattach;
+    int nd = cfg->domains && cfg->ndomains ? (int)cfg->ndomains : MAX_DOMAINS;
 
     if (!p || !vcm_platform_physmem(p)) {
         ion_err(err, errlen, -EINVAL, "ion_iommu_new: p is not a live VCM platform");
         return NULL;
     }
-    if (check_tables(domains, at, nat, cfg->display_split, err, errlen))
+    if (check_tables(domains, nd, at, nat, cfg->display_split, err, errlen))
         return NULL;
 
     struct ion_iommu *ion = calloc(1, sizeof(*ion));
@@ -180,8 +185,9 @@ struct ion_iommu *ion_iommu_new(struct vcm_platform *p, const struct ion_iommu_c
         return NULL;
     }
     ion->p = p;
-    memcpy(ion->domains, domains, sizeof(ion->domains));
-    for (int d = 0; d < MAX_DOMAINS; d++) {
+    ion->ndomains = (unsigned)nd;
+    memcpy(ion->domains, domains, (size_t)nd * sizeof(*domains));
+    for (int d = 0; d < nd; d++) {
         struct ion_dom *dom = &ion->dom[d];
         dom->dev = calloc(nat ? nat : 1, sizeof(*dom->dev));
         dom->avcm = calloc((nat ? nat : 1) * MAX_PARTITIONS, sizeof(*dom->avcm));
@@ -222,7 +228,7 @@ void ion_iommu_free(struct ion_iommu *ion)
         vcm_unreserve(m->res);
         free(m);
     }
-    for (int d = 0; d < MAX_DOMAINS; d++) {
+    for (int d = 0; d < (int)ion->ndomains; d++) {
         struct ion_dom *dom = &ion->dom[d];
         for (unsigned i = 0; i < dom->ndev; i++) {
             for (unsigned k = 0; k < MAX_PARTITIONS; k++) {
@@ -256,9 +262,9 @@ static struct ion_mapping *find_mapping(const struct ion_iommu *ion,
 
 static int check_place(struct ion_iommu *ion, int d, int k, const char *fn)
 {
-    if (d < 0 || d >= MAX_DOMAINS)
+    if (d < 0 || d >= (int)ion->ndomains)
         return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: domain_num %d is out of "
-                       "range (0..%d)", fn, d, MAX_DOMAINS - 1);
+                       "range (0..%u)", fn, d, ion->ndomains - 1);
     if (k < 0 || k >= MAX_PARTITIONS || !ion->dom[d].vcm[k])
         return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: domain %s has no partition "
                        "%d", fn, ion->domains[d].name, k);
@@ -399,7 +405,7 @@ struct res *ion_iommu_res(const struct ion_iommu *ion, const struct vcm_physmem 
 
 struct vcm *ion_domain_vcm(const struct ion_iommu *ion, int domain_num, int partition_num)
 {
-    if (!ion || domain_num < 0 || domain_num >= MAX_DOMAINS || partition_num < 0 ||
+    if (!ion || domain_num < 0 || domain_num >= (int)ion->ndomains || partition_num < 0 ||
         partition_num >= MAX_PARTITIONS)
         return NULL;
     return ion->dom[domain_num].vcm[partition_num];
@@ -407,7 +413,7 @@ struct vcm *ion_domain_vcm(const struct ion_iommu *ion, int domain_num, int part
 
 unsigned ion_domain_num_devs(const struct ion_iommu *ion, int domain_num)
 {
-    if (!ion || domain_num < 0 || domain_num >= MAX_DOMAINS)
+    if (!ion || domain_num < 0 || domain_num >= (int)ion->ndomains)
         return 0;
     return ion->dom[domain_num].ndev;
 }
@@ -423,7 +429,7 @@ int ion_ctx_domain(const struct ion_iommu *ion, const char *ctx_name)
 {
     if (!ion || !ctx_name)
         return -EINVAL;
-    for (int d = 0; d < MAX_DOMAINS; d++)
+    for (int d = 0; d < (int)ion->ndomains; d++)
         for (unsigned i = 0; i < ion->dom[d].ndev; i++)
             if (!strcmp(vcm_dev_name(ion->dom[d].dev[i]), ctx_name))
                 return d;

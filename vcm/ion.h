@@ -79,9 +79,13 @@ extern const struct ion_domain_desc msm8960_ion_domains[MAX_DOMAINS];
 extern const struct ion_attach msm8960_ion_attach[];
 extern const unsigned msm8960_ion_nattach;
 
+/* Domains an ion_iommu can hold: the msm8960's six and room for a SoC file's own. */
+#define ION_MAX_DOMAINS 8
+
 struct ion_iommu_cfg {
     bool display_split;                     /* mdp cb1 contexts to DISPLAY_WRITE */
-    const struct ion_domain_desc *domains;  /* MAX_DOMAINS entries; NULL: msm8960's */
+    const struct ion_domain_desc *domains;  /* NULL: msm8960's (MAX_DOMAINS of them) */
+    unsigned ndomains;                      /* entries of domains, 1..ION_MAX_DOMAINS; 0: MAX_DOMAINS */
     const struct ion_attach *attach;        /* NULL: msm8960's */
     unsigned nattach;
 };
