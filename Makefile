@@ -8,8 +8,10 @@
 #   make clean
 #
 # Sources are discovered: every .c/.cpp under sim/, models/ and vcm/ goes into the
-# library except the command's own entry point (sim/main.c); every tests/test_*.c is
-# one test program; every tests/bench/bench_*.c is one benchmark program.
+# library except the command's own entry point (sim/main.c) and its subcommands
+# (sim/cli/*.c), which make build/iommusim; every tests/test_*.c is one test
+# program (run with IOMMUSIM set to the program's path, for the command-line
+# tests); every tests/bench/bench_*.c is one benchmark program.
 
 # Debian packages the build needs, and how each is detected (pkg-config module).
 DEPS_PKGS    := libsystemc-dev libyaml-dev libcmocka-dev pkg-config
@@ -42,6 +44,7 @@ TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_BINS  := $(TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
+CLI_SRCS   := $(sort $(wildcard sim/cli/*.c))
 MAIN_BIN   := $(if $(wildcard sim/main.c),$(BUILD)/iommusim)
 
 # The kernel's copyright banner is noise in every run and test log.
@@ -92,7 +95,7 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/iommusim: $(BUILD)/sim/main.o $(LIB)
+$(BUILD)/iommusim: $(BUILD)/sim/main.o $(CLI_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
@@ -109,10 +112,10 @@ run: deps
 	fi
 
 test: deps
-	@$(MAKE) --no-print-directory $(TEST_BINS)
+	@$(MAKE) --no-print-directory $(TEST_BINS) $(MAIN_BIN)
 	@pass=0; fail=0; failed=""; \
 	for t in $(TEST_BINS); do \
-	  if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
+	  if IOMMUSIM=$(BUILD)/iommusim $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
 	done; \
 	echo; [ -z "$$failed" ] || echo "failed test programs:$$failed"; \
 	echo "$$pass passed, $$fail failed"; \
@@ -123,9 +126,9 @@ test-asan: deps
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BENCH_BINS)
+	@$(MAKE) --no-print-directory $(BENCH_BINS) $(MAIN_BIN)
 	@echo "machine: $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-	@for b in $(BENCH_BINS); do $$b || exit 1; done
+	@for b in $(BENCH_BINS); do IOMMUSIM=$(BUILD)/iommusim BENCH_DIR=$(BUILD)/bench-data $$b || exit 1; done
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,429 @@
+/*
+ * cmd_gen.c - `iommusim gen`: write a generated trace to a file.
+ *
+ * The generators (sim/tracegen.c) read their parameters from a configuration
+ * map, the same one a scenario's `generator:` section is. This command builds
+ * that map from its options, "kind: KIND" plus one `--set`-style override per
+ * --PARAM VALUE, so the command line accepts exactly the names, values and
+ * checks a scenario does; a parameter error comes back with the position
+ * "<command line>:--set N", which is turned into the option the user wrote.
+ *
+ * After the trace, a summary on stdout gives the records written and the bytes
+ * each buffer must have, which is what a scenario needs to map the buffers.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/cli/cli.h"
+#include "sim/config.h"
+#include "sim/trace.h"
+#include "sim/tracegen.h"
+
+#define CMD             "gen"
+#define CONFIG_NAME     "<command line>"
+#define SET_PREFIX      CONFIG_NAME ":--set "
+#define MAX_PARAM_NAME  64              /* longer option names are not parameters */
+#define PROGRESS_EVERY  (1u << 16)      /* records between progress updates */
+
+/* One parameter option, kept to name it in errors. */
+struct param_opt {
+    char option[MAX_PARAM_NAME + 8];    /* as written, without the value: "--width", "--set format" */
+    char key[MAX_PARAM_NAME + 1];       /* the parameter name */
+};
+
+struct gen_args {
+    enum tracegen_kind kind;
+    const char *out;
+    enum trace_format format;
+    bool format_given;
+    struct param_opt *params;           /* in command-line order = --set order */
+    unsigned nparams;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: iommusim gen KIND [--PARAM VALUE | --PARAM=VALUE ...] [--format FMT] -o FILE\n"
+            "       iommusim gen --list\n"
+            "       iommusim gen KIND --help\n"
+            "\n"
+            "Writes the trace of one generator (how a multimedia core walks its buffers)\n"
+            "and prints the records written and the bytes each buffer needs.\n"
+            "\n"
+            "  KIND             ");
+    for (unsigned k = 0; k < TRACEGEN_NKINDS; k++)
+        fprintf(out, "%s%s", k ? ", " : "", tracegen_kind_name((enum tracegen_kind)k));
+    fprintf(out,
+            "\n"
+            "  --PARAM VALUE    a parameter of the kind, with the names and value formats\n"
+            "                   of a scenario's generator section ('iommusim gen KIND --help'\n"
+            "                   lists them); '-' in PARAM stands for '_'\n"
+            "  --set PARAM=VALUE  the same, for a parameter named like an option of this\n"
+            "                   command (the camera's pixel format: --set format=yuyv)\n"
+            "  --format FMT     text or bin (default: from FILE's name: .bin bin,\n"
+            "                   otherwise text)\n"
+            "  -o, --output FILE  the file to write ('-' for standard output; the summary\n"
+            "                   then goes to standard error)\n"
+            "  --list           the kinds\n"
+            "  --help           this text, or with KIND the kind's parameters\n");
+}
+
+static void list_kinds(void)
+{
+    for (unsigned k = 0; k < TRACEGEN_NKINDS; k++)
+        printf("%s\n", tracegen_kind_name((enum tracegen_kind)k));
+}
+
+static void kind_usage(enum tracegen_kind kind)
+{
+    printf("usage: iommusim gen %s [--PARAM VALUE ...] [--format text|bin] -o FILE\n\n",
+           tracegen_kind_name(kind));
+    tracegen_print_params(stdout, kind);
+}
+
+/* ------------------------------------------------------------------ arguments */
+
+/* A parameter name must be one configuration key: no '.', '*' or '=' tricks. */
+static bool param_name_ok(const char *s, size_t len)
+{
+    if (!len || len > MAX_PARAM_NAME)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* The trace format. The camera has a parameter called format too: say how to reach it. */
+static int parse_format(struct gen_args *a, const char *s)
+{
+    enum trace_format f;
+
+    if (trace_format_parse(s, &f)) {
+        if (a->kind == TRACEGEN_CAMERA)
+            cli_error(CMD, "--format '%s' is not a trace format: must be text or bin (the "
+                           "camera's pixel format is given as --set format=%s)", s, s);
+        else
+            cli_error(CMD, "--format '%s' is not a trace format: must be text or bin", s);
+        return CLI_USAGE;
+    }
+    if (f == TRACE_FMT_DIN) {
+        cli_error(CMD, "--format din cannot be written (it has no times, markers or buffer "
+                       "names): must be text or bin");
+        return CLI_USAGE;
+    }
+    a->format = f;
+    return CLI_OK;
+}
+
+/*
+ * A parameter error from the configuration layer, in command-line words. Its
+ * message is "POSITION: error: KEY: what is wrong" or, for an unknown key,
+ * "POSITION: error: unknown key 'K' at top level; did you mean 'S'?". The
+ * position "<command line>:--set N" becomes the option that made override N,
+ * the key it repeats is dropped, and a suggestion is spelt as an option.
+ * Anything else is shown as it is.
+ */
+static void param_error(const struct gen_args *a, const char *msg)
+{
+    const char *kind = tracegen_kind_name(a->kind), *what = msg, *near, *q;
+    const struct param_opt *p = NULL;
+    unsigned long n;
+    char *end;
+
+    if (!strncmp(msg, SET_PREFIX, strlen(SET_PREFIX))) {
+        n = strtoul(msg + strlen(SET_PREFIX), &end, 10);
+        if (n >= 1 && n <= a->nparams && !strncmp(end, ": error: ", 9)) {
+            p = &a->params[n - 1];
+            what = end + 9;
+        }
+    } else if (!strncmp(msg, CONFIG_NAME ":", strlen(CONFIG_NAME ":")) &&
+               (q = strstr(msg, ": error: ")) != NULL) {
+        what = q + 9;
+    }
+    if (what == msg) {
+        cli_error(CMD, "%s", msg);
+        return;
+    }
+    if (p && !strncmp(what, p->key, strlen(p->key)) && !strncmp(what + strlen(p->key), ": ", 2))
+        what += strlen(p->key) + 2;
+    if (p && !strncmp(what, "unknown key '", 13)) {
+        near = strstr(what, "did you mean '");
+        q = near ? strchr(near + 14, '\'') : NULL;
+        if (q)
+            cli_error(CMD, "%s: %s has no parameter '%s'; did you mean --%.*s?", p->option,
+                      kind, p->key, (int)(q - near - 14), near + 14);
+        else
+            cli_error(CMD, "%s: %s has no parameter '%s' (iommusim gen %s --help lists them)",
+                      p->option, kind, p->key, kind);
+        return;
+    }
+    cli_error(CMD, "%s: %s", p ? p->option : kind, what);
+}
+
+/*
+ * Adds one parameter to the map as the override "KEY=VALUE". `option` names it
+ * in errors ("--width", "--set format"); `name` is the parameter as written.
+ */
+static int add_param(struct gen_args *a, struct config *cfg, const char *option,
+                     const char *name, size_t len, const char *value, struct config_err *cerr)
+{
+    struct param_opt *p = &a->params[a->nparams];
+    char *set;
+    int rc;
+
+    if (!param_name_ok(name, len)) {
+        cli_error(CMD, "%s: '%.*s' is not a parameter name: names are letters, digits, '_' "
+                       "and '-' (see iommusim gen %s --help)", option, (int)len, name,
+                  tracegen_kind_name(a->kind));
+        return CLI_USAGE;
+    }
+    /* Scenario keys use '_'; the command line may spell them with '-'. */
+    for (size_t i = 0; i < len; i++)
+        p->key[i] = name[i] == '-' ? '_' : name[i];
+    p->key[len] = '\0';
+    snprintf(p->option, sizeof(p->option), "%s", option);
+    if (!strcmp(p->key, "kind")) {
+        cli_error(CMD, "%s: the kind is the first argument (iommusim gen KIND ...)", option);
+        return CLI_USAGE;
+    }
+    for (unsigned i = 0; i < a->nparams; i++)
+        if (!strcmp(a->params[i].key, p->key)) {
+            if (strcmp(a->params[i].option, option))
+                cli_error(CMD, "%s: parameter '%s' is given twice (%s and %s)", option, p->key,
+                          a->params[i].option, option);
+            else
+                cli_error(CMD, "%s: parameter '%s' is given twice", option, p->key);
+            return CLI_USAGE;
+        }
+    set = malloc(len + strlen(value) + 2);
+    if (!set) {
+        cli_error(CMD, "out of memory");
+        return CLI_FAILED;
+    }
+    sprintf(set, "%s=%s", p->key, value);
+    rc = config_set(cfg, set, cerr);
+    free(set);
+    a->nparams++;
+    if (rc) {
+        param_error(a, cerr->msg);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* "--set KEY=VALUE": the generic spelling, for a parameter named like an option. */
+static int add_set(struct gen_args *a, struct config *cfg, const char *value,
+                   struct config_err *cerr)
+{
+    const char *eq = strchr(value, '=');
+    char option[MAX_PARAM_NAME + 8];
+
+    if (!eq || eq == value) {
+        cli_error(CMD, "--set '%s': expected PARAM=VALUE", value);
+        return CLI_USAGE;
+    }
+    snprintf(option, sizeof(option), "--set %.*s", (int)(eq - value), value);
+    return add_param(a, cfg, option, value, (size_t)(eq - value), eq + 1, cerr);
+}
+
+/* The options after KIND. CLI_OK, CLI_USAGE, CLI_FAILED, or -1 after --help / --list. */
+static int parse_options(int argc, char **argv, struct gen_args *a, struct config *cfg)
+{
+    struct config_err cerr = { 0 };
+    int rc;
+
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i], *eq = strchr(arg, '='), *value;
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        char option[MAX_PARAM_NAME + 8];
+
+        if (arg[0] != '-') {
+            cli_error(CMD, "unexpected argument '%s': parameters are given as --PARAM VALUE "
+                           "(see iommusim gen %s --help)", arg, tracegen_kind_name(a->kind));
+            return CLI_USAGE;
+        }
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            kind_usage(a->kind);
+            return -1;
+        }
+        if (!strcmp(arg, "--list")) {
+            list_kinds();
+            return -1;
+        }
+        if (eq && (!strncmp(arg, "--help=", 7) || !strncmp(arg, "--list=", 7))) {
+            cli_error(CMD, "option '%.6s' takes no value", arg);
+            return CLI_USAGE;
+        }
+        if (arg[1] != '-' && strcmp(arg, "-o")) {
+            cli_error(CMD, "unknown option '%s' (options: --PARAM VALUE, --set PARAM=VALUE, "
+                           "--format, -o/--output, --list, --help)", arg);
+            return CLI_USAGE;
+        }
+        snprintf(option, sizeof(option), "%.*s", (int)len, arg);
+        value = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+        if (!value) {
+            cli_error(CMD, "option '%s' needs a value (see iommusim gen %s --help)", option,
+                      tracegen_kind_name(a->kind));
+            return CLI_USAGE;
+        }
+        if (!strcmp(option, "-o") || !strcmp(option, "--output")) {
+            a->out = value;
+        } else if (!strcmp(option, "--format")) {
+            if ((rc = parse_format(a, value)))
+                return rc;
+            a->format_given = true;
+        } else if (!strcmp(option, "--set")) {
+            if ((rc = add_set(a, cfg, value, &cerr)))
+                return rc;
+        } else if ((rc = add_param(a, cfg, option, arg + 2, len - 2, value, &cerr))) {
+            return rc;
+        }
+    }
+    if (!a->out) {
+        cli_error(CMD, "missing -o FILE (usage: iommusim gen KIND [--PARAM VALUE ...] "
+                       "[--format text|bin] -o FILE)");
+        return CLI_USAGE;
+    }
+    if (!a->format_given) {
+        a->format = trace_format_from_path(a->out);
+        if (a->format == TRACE_FMT_DIN) {
+            cli_error(CMD, "-o %s: din cannot be written (it has no times, markers or buffer "
+                           "names); name the output .txt or .bin, or give --format text|bin",
+                      a->out);
+            return CLI_USAGE;
+        }
+    }
+    return CLI_OK;
+}
+
+/* ------------------------------------------------------------------ writing */
+
+/* Every record of the generator into w; 0, or a negative errno from the writer. */
+static int write_trace(struct tracegen *g, struct trace_writer *w, uint64_t *count)
+{
+    struct trace_rec rec;
+    int rc;
+
+    *count = 0;
+    for (unsigned i = 0; i < tracegen_num_buffers(g); i++) {
+        rc = trace_define_buffer(w, i, tracegen_buffer_name(g, i));
+        if (rc)
+            return rc;
+    }
+    while (tracegen_next(g, &rec) == 1) {
+        rc = trace_write(w, &rec);
+        if (rc)
+            return rc;
+        if (++*count % PROGRESS_EVERY == 0)
+            cli_progress("gen: %" PRIu64 " records", *count);
+    }
+    return 0;
+}
+
+static void summary(FILE *out, const struct gen_args *a, const struct tracegen *g,
+                    uint64_t count)
+{
+    fprintf(out, "wrote %" PRIu64 " records to %s (%s)\n", count, a->out,
+            trace_format_name(a->format));
+    for (unsigned i = 0; i < tracegen_num_buffers(g); i++)
+        fprintf(out, "buffer %s: %" PRIu64 " bytes\n", tracegen_buffer_name(g, i),
+                tracegen_buffer_size(g, i));
+}
+
+static int generate(const struct gen_args *a, struct tracegen *g)
+{
+    char err[TRACE_ERR_MAX];
+    struct trace_writer *w;
+    uint64_t count;
+    int rc, frc;
+
+    w = trace_create(a->out, a->format, err, sizeof(err));
+    if (!w) {
+        cli_error(CMD, "%s", err);
+        return CLI_FAILED;
+    }
+    cli_progress_begin();
+    rc = write_trace(g, w, &count);
+    cli_progress_end();
+    frc = trace_finish(w, err, sizeof(err));
+    if (rc || frc) {
+        cli_error(CMD, "%s", frc ? err : "cannot write the output");
+        /* A partial output would pass for a shorter trace. */
+        if (strcmp(a->out, "-"))
+            unlink(a->out);
+        return CLI_FAILED;
+    }
+    summary(strcmp(a->out, "-") ? stdout : stderr, a, g, count);
+    return CLI_OK;
+}
+
+int cmd_gen(int argc, char **argv)
+{
+    struct config_err cerr = { 0 };
+    struct gen_args a = { 0 };
+    struct config *cfg = NULL;
+    struct tracegen *g = NULL;
+    char text[64];
+    int rc;
+
+    if (argc < 2) {
+        cli_error(CMD, "missing the generator KIND (iommusim gen --list shows them)");
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--list")) {
+        list_kinds();
+        return CLI_OK;
+    }
+    if (tracegen_kind_parse(argv[1], &a.kind)) {
+        char kinds[256] = "";
+
+        for (unsigned k = 0; k < TRACEGEN_NKINDS; k++)
+            snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "%s%s",
+                     k ? ", " : "", tracegen_kind_name((enum tracegen_kind)k));
+        cli_error(CMD, "%s '%s': the first argument is the generator kind: one of %s",
+                  argv[1][0] == '-' ? "expected KIND before options, found" : "unknown kind",
+                  argv[1], kinds);
+        return CLI_USAGE;
+    }
+    snprintf(text, sizeof(text), "kind: %s\n", tracegen_kind_name(a.kind));
+    cfg = config_parse(CONFIG_NAME, text, strlen(text), &cerr);
+    a.params = calloc((size_t)argc, sizeof(*a.params));
+    if (!cfg || !a.params) {
+        cli_error(CMD, "%s", cfg ? "out of memory" : cerr.msg);
+        rc = CLI_FAILED;
+        goto out;
+    }
+    rc = parse_options(argc, argv, &a, cfg);
+    if (rc) {
+        rc = rc < 0 ? CLI_OK : rc;
+        goto out;
+    }
+    g = tracegen_new(config_root(cfg), &cerr);
+    if (!g) {
+        param_error(&a, cerr.msg);
+        rc = CLI_USAGE;
+        goto out;
+    }
+    rc = generate(&a, g);
+out:
+    if (g)
+        tracegen_free(g);
+    if (cfg)
+        config_free(cfg);
+    free(a.params);
+    return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * cmd_info.c - `iommusim info`: the SMMUs, contexts, MIDs and domains of an SoC file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cli/cli.h"
+#include "sim/soc.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: iommusim info SOC.yaml|SCENARIO.yaml\n\n"
+                 "Lists the SMMUs of an SoC file (or of the SoC a scenario includes): register\n"
+                 "window, interrupt, context banks, TLB, and each context with its bank and\n"
+                 "MIDs; then the IOMMU domains with their partitions and attached contexts.\n");
+}
+
+int cmd_info(int argc, char **argv)
+{
+    struct config_err err = { 0 };
+    const char *path = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return CLI_OK;
+        }
+        if (argv[i][0] == '-' && argv[i][1]) {
+            cli_error("info", "unknown option '%s' (options: --help)", argv[i]);
+            return CLI_USAGE;
+        }
+        if (path) {
+            cli_error("info", "one file at a time: '%s' and '%s'", path, argv[i]);
+            return CLI_USAGE;
+        }
+        path = argv[i];
+    }
+    if (!path) {
+        cli_error("info", "missing the SoC file (iommusim info configs/msm8960.yaml)");
+        return CLI_USAGE;
+    }
+    struct scenario *s = scenario_load_soc(path, &err);
+    if (!s) {
+        fprintf(stderr, "%s\n", err.msg);
+        return CLI_FAILED;
+    }
+    soc_print_info(s, stdout);
+    scenario_free(s);
+    return CLI_OK;
+}

@@ -1,0 +1,427 @@
+/*
+ * cmd_tlb.c - `iommusim tlb`: a trace-driven TLB study on a raw address trace.
+ *
+ * Replays the accesses of a trace (din, text or bin) through the TLB model the
+ * SMMU uses (models/tlb.c), with every address mapped at one page size: identity
+ * (VA = PA), VMID 0, global entries. Each access record is one reference at its
+ * address: a lookup, and on a miss a fill of the page containing the address, as
+ * a table walk would leave it. Markers (F, L) are not references. The study is
+ * for imported address traces, so a trace that names buffers is refused: those
+ * only mean something under a scenario's mappings (`iommusim run`).
+ *
+ * Speed matters (traces of 10^7 references and more): records are read in
+ * batches, a reference to the page just referenced is counted without a lookup
+ * (exact, see replay()), and otherwise the work is one tlb_lookup, plus a
+ * tlb_fill on a miss. docs/cli.md describes the options and the output.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/tlb.h"
+#include "sim/cli/cli.h"
+#include "sim/config.h"
+#include "sim/trace.h"
+
+#define CMD             "tlb"
+#define TLB_BATCH       4096u           /* records per trace_next_batch */
+#define PROGRESS_EVERY  64u             /* batches between progress updates */
+#define DEFAULT_SEED    1u
+#define NO_PAGE         1u              /* not page-aligned: equal to no page address */
+
+enum {
+    OPT_TRACE = 256,
+    OPT_FORMAT,
+    OPT_PAGE_SIZE,
+    OPT_ENTRIES,
+    OPT_WAYS,
+    OPT_REPLACEMENT,
+    OPT_SEED,
+    OPT_JSON,
+    OPT_HELP,
+};
+
+static const struct option tlb_options[] = {
+    { "trace",       required_argument, NULL, OPT_TRACE },
+    { "format",      required_argument, NULL, OPT_FORMAT },
+    { "page-size",   required_argument, NULL, OPT_PAGE_SIZE },
+    { "entries",     required_argument, NULL, OPT_ENTRIES },
+    { "ways",        required_argument, NULL, OPT_WAYS },
+    { "replacement", required_argument, NULL, OPT_REPLACEMENT },
+    { "seed",        required_argument, NULL, OPT_SEED },
+    { "json",        no_argument,       NULL, OPT_JSON },
+    { "help",        no_argument,       NULL, OPT_HELP },
+    { NULL, 0, NULL, 0 },
+};
+
+static const char *const page_size_names[PAGE_SIZES] = { "4k", "64k", "1m", "16m" };
+
+struct tlb_args {
+    const char *trace;
+    enum trace_format format;
+    bool format_given;
+    enum page_size page_size;
+    bool page_size_given;
+    uint64_t entries, ways;
+    bool entries_given, ways_given;
+    enum tlb_replacement replacement;
+    uint64_t seed;
+    bool json;
+};
+
+/* The study's result: every reference is a hit or a miss. */
+struct counts {
+    uint64_t references, hits, misses;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: iommusim tlb --trace FILE --page-size SIZE --entries N [OPTIONS]\n"
+            "\n"
+            "Replays the accesses of a raw address trace through the SMMU's TLB model,\n"
+            "every address identity-mapped at one page size, and counts hits and misses.\n"
+            "\n"
+            "  --trace FILE         the trace ('-' for standard input); raw IOVAs only\n"
+            "  --format FMT         din, text or bin (default: from the file name:\n"
+            "                       .din din, .bin bin, otherwise text)\n"
+            "  --page-size SIZE     4k, 64k, 1m or 16m\n"
+            "  --entries N          TLB entries, 1 .. %u\n"
+            "  --ways W             associativity, 1 .. N, dividing N into a power-of-two\n"
+            "                       number of sets (default: N, fully associative)\n"
+            "  --replacement POL    lru, plru, round-robin or random (default: lru)\n"
+            "  --seed N             seed of the random policy (default: %u)\n"
+            "  --json               one JSON object instead of the text report\n"
+            "  --help               this text\n",
+            TLB_MAX_ENTRIES, DEFAULT_SEED);
+}
+
+/* ------------------------------------------------------------------ arguments */
+
+static int parse_page_size(const char *s, enum page_size *out)
+{
+    for (unsigned i = 0; i < PAGE_SIZES; i++)
+        if (!strcmp(s, page_size_names[i])) {
+            *out = (enum page_size)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+static int parse_count(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+    if (config_parse_u64(s, out)) {
+        cli_error(CMD, "%s '%s' is not an integer: must be 1 .. %" PRIu64, opt, s, max);
+        return CLI_USAGE;
+    }
+    if (*out < 1 || *out > max) {
+        cli_error(CMD, "%s %s is out of range: must be 1 .. %" PRIu64, opt, s, max);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* getopt_long's own complaints, in this program's words. */
+static int option_error(int c, int argc, char **argv)
+{
+    const char *arg = optind - 1 < argc ? argv[optind - 1] : "";
+
+    if (c == ':')
+        cli_error(CMD, "option '%s' needs a value (see iommusim tlb --help)", arg);
+    else if (optopt == OPT_JSON || optopt == OPT_HELP)
+        cli_error(CMD, "option '%s' takes no value", arg);
+    else
+        cli_error(CMD, "unknown option '%s' (options: --trace, --format, --page-size, "
+                       "--entries, --ways, --replacement, --seed, --json, --help)", arg);
+    return CLI_USAGE;
+}
+
+/* CLI_OK, CLI_USAGE, or -1 after --help (the caller exits 0). */
+static int parse_args(int argc, char **argv, struct tlb_args *a)
+{
+    int c, rc;
+
+    *a = (struct tlb_args){ .replacement = TLB_LRU, .seed = DEFAULT_SEED };
+    opterr = 0;
+    optind = 0;                         /* full reinitialisation (GNU) */
+    while ((c = getopt_long(argc, argv, ":", tlb_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_TRACE:
+            a->trace = optarg;
+            break;
+        case OPT_FORMAT:
+            if (trace_format_parse(optarg, &a->format)) {
+                cli_error(CMD, "--format '%s' is not a trace format: must be din, text or bin",
+                          optarg);
+                return CLI_USAGE;
+            }
+            a->format_given = true;
+            break;
+        case OPT_PAGE_SIZE:
+            if (parse_page_size(optarg, &a->page_size)) {
+                cli_error(CMD, "--page-size '%s' is not a page size: must be 4k, 64k, 1m or 16m",
+                          optarg);
+                return CLI_USAGE;
+            }
+            a->page_size_given = true;
+            break;
+        case OPT_ENTRIES:
+            if ((rc = parse_count("--entries", optarg, TLB_MAX_ENTRIES, &a->entries)))
+                return rc;
+            a->entries_given = true;
+            break;
+        case OPT_WAYS:
+            if ((rc = parse_count("--ways", optarg, TLB_MAX_ENTRIES, &a->ways)))
+                return rc;
+            a->ways_given = true;
+            break;
+        case OPT_REPLACEMENT:
+            if (tlb_replacement_parse(optarg, &a->replacement)) {
+                cli_error(CMD, "--replacement '%s' is not a policy: must be lru, plru, "
+                               "round-robin or random", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case OPT_SEED:
+            if (config_parse_u64(optarg, &a->seed)) {
+                cli_error(CMD, "--seed '%s' is not an integer: must be 0 .. 2^64-1 "
+                               "(decimal or 0x-hex)", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case OPT_JSON:
+            a->json = true;
+            break;
+        case OPT_HELP:
+            usage(stdout);
+            return -1;
+        default:
+            return option_error(c, argc, argv);
+        }
+    }
+    if (optind < argc) {
+        cli_error(CMD, "unexpected argument '%s': the trace is given with --trace FILE",
+                  argv[optind]);
+        return CLI_USAGE;
+    }
+    if (!a->trace || !a->page_size_given || !a->entries_given) {
+        cli_error(CMD, "missing %s (usage: iommusim tlb --trace FILE --page-size 4k|64k|1m|16m "
+                       "--entries N [--ways W] ...)",
+                  !a->trace ? "--trace FILE" : !a->page_size_given ? "--page-size SIZE"
+                                                                    : "--entries N");
+        return CLI_USAGE;
+    }
+    if (!a->ways_given)
+        a->ways = a->entries;
+    if (!a->format_given)
+        a->format = trace_format_from_path(a->trace);
+    return CLI_OK;
+}
+
+static int check_config(const struct tlb_args *a, struct tlb_config *cfg)
+{
+    char err[256];
+
+    *cfg = (struct tlb_config){
+        .entries = (unsigned)a->entries, .ways = (unsigned)a->ways,
+        .replacement = a->replacement, .seed = a->seed,
+    };
+    if (tlb_config_check(cfg, err, sizeof(err))) {
+        if (a->ways_given)
+            cli_error(CMD, "--entries %u --ways %u: %s", cfg->entries, cfg->ways, err);
+        else
+            cli_error(CMD, "--entries %u: %s", cfg->entries, err);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* ------------------------------------------------------------------ replay */
+
+/* Buffer names have no address here: refuse them, noting why the reader stopped. */
+static int refuse_names(void *arg, const char *name)
+{
+    (void)name;
+    *(bool *)arg = true;
+    return -1;
+}
+
+static int replay_error(const struct tlb_args *a, const struct trace_rec *rec, uint64_t number)
+{
+    if (rec->buffer != TRACE_RAW)
+        cli_error(CMD, "%s: record %" PRIu64 ": an access to a buffer: the tlb command "
+                       "needs raw IOVAs", a->trace, number);
+    else
+        cli_error(CMD, "%s: record %" PRIu64 ": address 0x%" PRIx64 " is beyond the 32-bit "
+                       "IOVA space of the SMMU", a->trace, number, rec->addr);
+    return CLI_FAILED;
+}
+
+/*
+ * The loop every reference goes through. A miss fills the page of the configured
+ * size that holds the address, identity-mapped; the entry is global, so the
+ * lookup's ASID does not matter.
+ *
+ * A reference to the same page as the reference before it is counted here
+ * without a lookup. That is exact, not an approximation: the previous reference
+ * left the page's entry in the TLB (it hit, or it missed and was filled) and
+ * made its way the most recently used, and nothing has happened since, so the
+ * lookup would hit and change no replacement state (touching the most recent
+ * way again changes neither the lru order nor the plru bits; round-robin and
+ * random keep no state on hits). Streams that walk a page in small steps, the
+ * usual case, then cost one compare per reference.
+ */
+static int replay(const struct tlb_args *a, struct trace_reader *r, struct tlb *t,
+                  struct counts *c)
+{
+    const uint32_t page_mask = ~(page_bytes(a->page_size) - 1);
+    struct tlb_entry e = { .size = a->page_size };
+    struct trace_rec *recs = malloc(TLB_BATCH * sizeof(*recs));
+    uint32_t last_page = NO_PAGE, page;
+    uint64_t done = 0, repeats = 0;
+    unsigned batches = 0;
+    long n;
+    int rc = CLI_OK;
+
+    if (!recs) {
+        cli_error(CMD, "out of memory");
+        return CLI_FAILED;
+    }
+    while ((n = trace_next_batch(r, recs, TLB_BATCH)) > 0) {
+        for (long i = 0; i < n; i++) {
+            const struct trace_rec *rec = &recs[i];
+
+            if (rec->op > TRACE_OP_WRITE)
+                continue;
+            if (__builtin_expect(rec->buffer != TRACE_RAW || rec->addr > UINT32_MAX, 0)) {
+                rc = replay_error(a, rec, done + (uint64_t)i + 1);
+                goto out;
+            }
+            page = (uint32_t)rec->addr & page_mask;
+            if (page == last_page) {
+                repeats++;
+                continue;
+            }
+            last_page = page;
+            if (!tlb_lookup(t, 0, 0, (uint32_t)rec->addr)) {
+                e.va = e.pa = page;
+                if (tlb_fill(t, &e)) {
+                    cli_error(CMD, "internal error: a TLB fill failed");
+                    rc = CLI_FAILED;
+                    goto out;
+                }
+            }
+        }
+        done += (uint64_t)n;
+        if (++batches % PROGRESS_EVERY == 0)
+            cli_progress("tlb: %" PRIu64 " records", done);
+    }
+    if (n < 0)
+        rc = -1;
+out:
+    c->references = tlb_stats(t)->lookups + repeats;
+    c->hits = tlb_stats(t)->hits + repeats;
+    c->misses = tlb_stats(t)->misses;
+    free(recs);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ report */
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+
+        if (ch == '"' || ch == '\\')
+            fprintf(out, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(out, "\\u%04x", ch);
+        else
+            fputc(ch, out);
+    }
+    fputc('"', out);
+}
+
+static void report(const struct tlb_args *a, const struct tlb_config *cfg,
+                   const struct counts *c)
+{
+    /* An empty trace has no miss rate; 0 keeps the output a number. */
+    double rate = c->references ? (double)c->misses / (double)c->references : 0.0;
+
+    if (a->json) {
+        printf("{\"trace\": ");
+        json_string(stdout, a->trace);
+        printf(", \"page_size\": \"%s\", \"entries\": %u, \"ways\": %u, \"replacement\": \"%s\", "
+               "\"references\": %" PRIu64 ", \"hits\": %" PRIu64 ", \"misses\": %" PRIu64
+               ", \"miss_rate\": %.6f}\n",
+               page_size_names[a->page_size], cfg->entries, cfg->ways,
+               tlb_replacement_name(cfg->replacement), c->references, c->hits, c->misses, rate);
+        return;
+    }
+    printf("trace %s (%s), %s pages, %u entries, %u %s (%u %s), %s",
+           a->trace, trace_format_name(a->format), page_size_names[a->page_size],
+           cfg->entries, cfg->ways, cfg->ways == 1 ? "way" : "ways", cfg->entries / cfg->ways,
+           cfg->entries / cfg->ways == 1 ? "set" : "sets",
+           tlb_replacement_name(cfg->replacement));
+    if (cfg->replacement == TLB_RANDOM)
+        printf(" (seed %" PRIu64 ")", cfg->seed);
+    printf("\nreferences %" PRIu64 "\nhits %" PRIu64 "\nmisses %" PRIu64 "\nmiss rate %.6f\n",
+           c->references, c->hits, c->misses, rate);
+}
+
+int cmd_tlb(int argc, char **argv)
+{
+    bool named = false;
+    struct trace_reader_opts opts = { .resolve = refuse_names, .resolve_arg = &named };
+    struct trace_reader *r;
+    struct counts counts;
+    struct tlb_config cfg;
+    struct tlb_args a;
+    struct tlb *t;
+    char err[TRACE_ERR_MAX];
+    int rc;
+
+    rc = parse_args(argc, argv, &a);
+    if (rc < 0)
+        return CLI_OK;
+    if (rc || (rc = check_config(&a, &cfg)))
+        return rc;
+    t = tlb_new(&cfg);
+    if (!t) {
+        cli_error(CMD, "out of memory for a TLB of %u entries", cfg.entries);
+        return CLI_FAILED;
+    }
+    opts.format = a.format;
+    r = trace_open(a.trace, &opts, err, sizeof(err));
+    if (!r) {
+        cli_error(CMD, "%s", err);
+        tlb_free(t);
+        return CLI_FAILED;
+    }
+    cli_progress_begin();
+    rc = replay(&a, r, t, &counts);
+    cli_progress_end();
+    if (rc < 0) {
+        if (named)
+            cli_error(CMD, "%s (the tlb command needs raw IOVAs such as 0x10000, not buffer "
+                           "names)", trace_error(r));
+        else
+            cli_error(CMD, "%s", trace_error(r));
+        rc = CLI_FAILED;
+    } else if (rc == CLI_OK) {
+        report(&a, &cfg, &counts);
+        if (fflush(stdout) || ferror(stdout)) {
+            cli_error(CMD, "cannot write the report to standard output");
+            rc = CLI_FAILED;
+        }
+    }
+    trace_close(r);
+    tlb_free(t);
+    return rc;
+}

@@ -1,0 +1,65 @@
+/*
+ * progress.c - the error line and the progress line shared by the subcommands.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/cli/cli.h"
+
+static double progress_t0, progress_last;
+static int progress_shown;
+
+static double wall_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "iommusim %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_progress_begin(void)
+{
+    progress_t0 = wall_now();
+    progress_last = 0;
+    progress_shown = 0;
+}
+
+void cli_progress(const char *fmt, ...)
+{
+    va_list ap;
+    double now;
+
+    if (!isatty(STDERR_FILENO))
+        return;
+    now = wall_now();
+    if (now - progress_t0 < 1.0 || now - progress_last < 0.2)
+        return;
+    progress_last = now;
+    progress_shown = 1;
+    fputs("\r\033[K", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fflush(stderr);
+}
+
+void cli_progress_end(void)
+{
+    if (progress_shown)
+        fputs("\r\033[K", stderr);
+    progress_shown = 0;
+}

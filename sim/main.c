@@ -1,0 +1,55 @@
+/*
+ * main.c - the iommusim command: dispatches to the subcommands in sim/cli/.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cli/cli.h"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    { "run",     cmd_run,     "run a scenario and report translation costs" },
+    { "tlb",     cmd_tlb,     "trace-driven TLB study on a raw address trace" },
+    { "gen",     cmd_gen,     "write a generated trace (video, display, camera, ...)" },
+    { "convert", cmd_convert, "convert a trace between the text, bin and din formats" },
+    { "info",    cmd_info,    "list the SMMUs, contexts and MIDs of an SoC file" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: iommusim COMMAND [OPTIONS]\n\n"
+                 "An MSM8960-class IOMMU (SMMU v1) simulator.\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'iommusim COMMAND --help' describes a command's options.\n"
+                 "  --help     this text\n  --version  the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("iommusim %s\n", IOMMUSIM_VERSION);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "iommusim: unknown command '%s' (commands: run, tlb, gen, convert, info; "
+                    "see iommusim --help)\n", argv[1]);
+    return CLI_USAGE;
+}

@@ -1,0 +1,355 @@
+/*
+ * report.c - a run's results: the named statistics (stats.json, stats.csv) and the
+ * table printed at the end of `iommusim run`, plus the listing of `iommusim info`.
+ *
+ * Names follow the models: smmu.NAME.* for an SMMU (its TLB, walker and each context
+ * bank under ctx.CONTEXT), driver.CONTEXT.* for the driver's work on a context
+ * (mappings by page size, TLB invalidations), master.NAME.* for a master,
+ * buffer.NAME.* for a buffer's IOVAs and page-size mix, dram.* and fabric.* for the
+ * memory system, run.* for the run. Only what is deterministic goes into the
+ * registry; wall-clock figures are printed, never stored. docs/stats.md lists the
+ * names.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/soc.h"
+
+static const char *const size_names[PAGE_SIZES] = { "4k", "64k", "1m", "16m" };
+
+/* The context whose bank this is, for names; "bankN" when no context has it. */
+static const char *bank_name(const struct smmu_desc *d, unsigned bank, char *buf, size_t len)
+{
+    for (unsigned i = 0; i < d->nctx; i++)
+        if (d->ctx[i].bank == bank)
+            return d->ctx[i].name;
+    snprintf(buf, len, "bank%u", bank);
+    return buf;
+}
+
+static double ratio(uint64_t a, uint64_t b)
+{
+    return b ? (double)a / (double)b : 0.0;
+}
+
+static double master_bandwidth_mbps(const struct master_stats *ms)
+{
+    sim_time_t span = ms->last_done > ms->first_issue ? ms->last_done - ms->first_issue : 0;
+
+    return span ? (double)(ms->bytes_read + ms->bytes_written) * 1e6 / (double)span : 0.0;
+}
+
+static bool smmu_used(const struct soc *s, unsigned i)
+{
+    return smmu_stats(s->hw[i])->transactions || tlb_stats(smmu_tlb(s->hw[i]))->invalidations;
+}
+
+#define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
+
+static int collect_smmu(const struct soc *s, unsigned i, struct stats *st)
+{
+    const struct smmu_desc *d = &s->desc[i];
+    const struct smmu_stats *ss = smmu_stats(s->hw[i]);
+    const struct tlb_stats *ts = tlb_stats(smmu_tlb(s->hw[i]));
+    const struct walker_stats *ws = smmu_walker_stats(s->hw[i]);
+    const char *n = d->name;
+    char b[16];
+
+    TRY(stats_add_u64(st, ss->transactions, "smmu.%s.transactions", n));
+    TRY(stats_add_u64(st, ss->global_faults, "smmu.%s.global_faults", n));
+    TRY(stats_add_u64(st, ss->irqs, "smmu.%s.irqs", n));
+    TRY(stats_add_u64(st, ts->lookups, "smmu.%s.tlb.lookups", n));
+    TRY(stats_add_u64(st, ts->hits, "smmu.%s.tlb.hits", n));
+    TRY(stats_add_u64(st, ts->misses, "smmu.%s.tlb.misses", n));
+    TRY(stats_add_f64(st, ratio(ts->misses, ts->lookups), "smmu.%s.tlb.miss_rate", n));
+    TRY(stats_add_u64(st, ts->fills, "smmu.%s.tlb.fills", n));
+    TRY(stats_add_u64(st, ts->evictions, "smmu.%s.tlb.evictions", n));
+    TRY(stats_add_u64(st, ts->invalidations, "smmu.%s.tlb.invalidations", n));
+    for (unsigned k = 0; k < PAGE_SIZES; k++)
+        TRY(stats_add_u64(st, ts->fills_by_size[k], "smmu.%s.tlb.fills_%s", n, size_names[k]));
+    /* The timed walker's own counters; the functional mode walks without it (its
+     * walks are in the contexts' counters). */
+    if (s->scn->mode == SCN_TIMING) {
+        TRY(stats_add_u64(st, ws->walks, "smmu.%s.walker.walks", n));
+        TRY(stats_add_u64(st, ws->desc_reads, "smmu.%s.walker.desc_reads", n));
+        TRY(stats_add_u64(st, ws->faults, "smmu.%s.walker.faults", n));
+        TRY(stats_add_u64(st, ws->queued, "smmu.%s.walker.queued", n));
+        TRY(stats_add_u64(st, ws->max_in_flight, "smmu.%s.walker.max_in_flight", n));
+    }
+    for (unsigned bank = 0; bank < d->nbanks; bank++) {
+        const struct smmu_ctx_stats *c = smmu_ctx_stats(s->hw[i], bank);
+        const char *cn = bank_name(d, bank, b, sizeof(b));
+        if (!c->translations && !c->bypassed && !c->faults)
+            continue;
+        TRY(stats_add_u64(st, c->translations, "smmu.%s.ctx.%s.translations", n, cn));
+        TRY(stats_add_u64(st, c->hits, "smmu.%s.ctx.%s.hits", n, cn));
+        TRY(stats_add_u64(st, c->misses, "smmu.%s.ctx.%s.misses", n, cn));
+        TRY(stats_add_f64(st, ratio(c->misses, c->translations), "smmu.%s.ctx.%s.miss_rate",
+                          n, cn));
+        TRY(stats_add_u64(st, c->merged_misses, "smmu.%s.ctx.%s.merged_misses", n, cn));
+        TRY(stats_add_u64(st, c->walks, "smmu.%s.ctx.%s.walks", n, cn));
+        TRY(stats_add_u64(st, c->desc_reads, "smmu.%s.ctx.%s.desc_reads", n, cn));
+        TRY(stats_add_u64(st, c->faults, "smmu.%s.ctx.%s.faults", n, cn));
+        TRY(stats_add_u64(st, c->faults_translation, "smmu.%s.ctx.%s.faults_translation", n,
+                          cn));
+        TRY(stats_add_u64(st, c->faults_permission, "smmu.%s.ctx.%s.faults_permission", n,
+                          cn));
+        TRY(stats_add_u64(st, c->faults_access_flag, "smmu.%s.ctx.%s.faults_access_flag", n,
+                          cn));
+        TRY(stats_add_u64(st, c->stalls, "smmu.%s.ctx.%s.stalls", n, cn));
+        TRY(stats_add_u64(st, c->terminated, "smmu.%s.ctx.%s.terminated", n, cn));
+        TRY(stats_add_u64(st, c->bypassed, "smmu.%s.ctx.%s.bypassed", n, cn));
+    }
+    return 0;
+}
+
+/* The driver's work per context instance attached to a domain. */
+static int collect_driver(const struct soc *s, struct stats *st)
+{
+    for (unsigned d = 0; d < s->scn->soc.ndomains; d++) {
+        for (unsigned i = 0; i < ion_domain_num_devs(s->ion, (int)d); i++) {
+            struct vcm_dev *dev = ion_domain_dev(s->ion, (int)d, i);
+            const struct smmu_dev_stats *ds = smmu_dev_stats(vcm_dev_smmu(dev));
+            const char *n = vcm_dev_name(dev);
+            uint64_t maps = 0;
+            for (unsigned k = 0; k < PAGE_SIZES; k++)
+                maps += ds->maps[k] + ds->unmaps[k];
+            if (!maps)
+                continue;
+            for (unsigned k = 0; k < PAGE_SIZES; k++)
+                TRY(stats_add_u64(st, ds->maps[k], "driver.%s.maps_%s", n, size_names[k]));
+            for (unsigned k = 0; k < PAGE_SIZES; k++)
+                TRY(stats_add_u64(st, ds->unmaps[k], "driver.%s.unmaps_%s", n,
+                                  size_names[k]));
+            TRY(stats_add_u64(st, ds->l2_tables, "driver.%s.l2_tables", n));
+            TRY(stats_add_u64(st, ds->tlbi_va, "driver.%s.tlbi_va", n));
+            TRY(stats_add_u64(st, ds->tlbi_asid, "driver.%s.tlbi_asid", n));
+            TRY(stats_add_u64(st, ds->tlbi_ctx, "driver.%s.tlbi_ctx", n));
+        }
+    }
+    return 0;
+}
+
+static int collect_master(const struct soc *s, unsigned i, struct stats *st)
+{
+    const struct master_stats *ms = master_stats(s->master[i]);
+    const char *n = s->scn->master[i].name;
+
+    TRY(stats_add_str(st, s->scn->master[i].ctx, "master.%s.context", n));
+    TRY(stats_add_u64(st, s->scn->master[i].cfg.mid, "master.%s.mid", n));
+    TRY(stats_add_u64(st, ms->accesses, "master.%s.accesses", n));
+    TRY(stats_add_u64(st, ms->bursts, "master.%s.bursts", n));
+    TRY(stats_add_u64(st, ms->bytes_read, "master.%s.bytes_read", n));
+    TRY(stats_add_u64(st, ms->bytes_written, "master.%s.bytes_written", n));
+    TRY(stats_add_u64(st, ms->errors, "master.%s.errors", n));
+    TRY(stats_add_u64(st, ms->frames, "master.%s.frames", n));
+    TRY(stats_add_u64(st, ms->late_frames, "master.%s.late_frames", n));
+    TRY(stats_add_u64(st, ms->lines, "master.%s.lines", n));
+    TRY(stats_add_u64(st, ms->underruns, "master.%s.underruns", n));
+    TRY(stats_add_u64(st, ms->first_issue, "master.%s.first_issue_ps", n));
+    TRY(stats_add_u64(st, ms->last_done, "master.%s.last_done_ps", n));
+    TRY(stats_add_f64(st, master_bandwidth_mbps(ms), "master.%s.bandwidth_mbps", n));
+    return stats_add_hist(st, &ms->latency, 1000.0, "master.%s.latency_ns", n);
+}
+
+static int collect_buffer(const struct soc *s, unsigned i, struct stats *st)
+{
+    const struct soc_buffer *b = &s->buffer[i];
+    const char *n = b->scn->name;
+
+    TRY(stats_add_u64(st, b->scn->size, "buffer.%s.size", n));
+    TRY(stats_add_str(st, vcm_map_policy_name(b->scn->policy), "buffer.%s.policy", n));
+    TRY(stats_add_u64(st, b->maps, "buffer.%s.maps", n));
+    TRY(stats_add_u64(st, b->unmaps, "buffer.%s.unmaps", n));
+    for (unsigned k = 0; k < b->scn->ndomains; k++) {
+        int d = b->scn->domain[k];
+        const char *dn = s->scn->soc.domain[d].name;
+        TRY(stats_add_u64(st, b->iova[d], "buffer.%s.%s.iova", n, dn));
+        for (unsigned z = 0; z < PAGE_SIZES; z++)
+            TRY(stats_add_u64(st, b->mix[d].count[z], "buffer.%s.%s.pages_%s", n, dn,
+                              size_names[z]));
+    }
+    return 0;
+}
+
+static int collect_memory(const struct soc *s, struct stats *st)
+{
+    const struct scn_soc *c = &s->scn->soc;
+
+    for (unsigned ch = 0; ch < c->dram.channels; ch++) {
+        const struct dram_channel_stats *ds = dram_channel_stats(s->dram, ch);
+        TRY(stats_add_u64(st, ds->requests, "dram.ch%u.requests", ch));
+        TRY(stats_add_u64(st, ds->bytes, "dram.ch%u.bytes", ch));
+        TRY(stats_add_u64(st, ds->busy, "dram.ch%u.busy_ps", ch));
+        TRY(stats_add_u64(st, ds->queue_delay, "dram.ch%u.queue_delay_ps", ch));
+    }
+    for (unsigned i = 0; i < c->nsmmus; i++) {
+        const struct fabric_port_stats *fs = fabric_port_stats(s->fabric, i);
+        if (!fs->requests)
+            continue;
+        TRY(stats_add_u64(st, fs->requests, "fabric.%s.requests", c->smmu[i].desc.name));
+        TRY(stats_add_u64(st, fs->bytes, "fabric.%s.bytes", c->smmu[i].desc.name));
+        TRY(stats_add_u64(st, fs->wait, "fabric.%s.gateway_wait_ps", c->smmu[i].desc.name));
+    }
+    return 0;
+}
+
+int soc_collect_stats(const struct soc *s, struct stats *st)
+{
+    uint64_t bursts = 0;
+
+    for (unsigned i = 0; i < s->scn->nmasters; i++)
+        bursts += master_stats(s->master[i])->bursts;
+    TRY(stats_add_str(st, s->scn->name, "run.scenario"));
+    TRY(stats_add_str(st, scenario_mode_name(s->scn->mode), "run.mode"));
+    TRY(stats_add_u64(st, s->scn->seed, "run.seed"));
+    TRY(stats_add_u64(st, s->complete, "run.complete"));
+    TRY(stats_add_u64(st, s->end, "run.sim_time_ps"));
+    TRY(stats_add_u64(st, bursts, "run.transactions"));
+    for (unsigned i = 0; i < s->scn->soc.nsmmus; i++)
+        if (smmu_used(s, i))
+            TRY(collect_smmu(s, i, st));
+    TRY(collect_driver(s, st));
+    for (unsigned i = 0; i < s->scn->nmasters; i++)
+        TRY(collect_master(s, i, st));
+    for (unsigned i = 0; i < s->scn->nbuffers; i++)
+        TRY(collect_buffer(s, i, st));
+    return collect_memory(s, st);
+}
+
+/* ---- The printed report ----------------------------------------------------------------- */
+
+static void print_rule(FILE *out, int width)
+{
+    for (int i = 0; i < width; i++)
+        fputc('-', out);
+    fputc('\n', out);
+}
+
+void soc_print_report(const struct soc *s, FILE *out, double wall)
+{
+    const struct scenario *scn = s->scn;
+    uint64_t bursts = 0;
+    char b[16];
+
+    fprintf(out, "scenario %s (%s mode, seed %" PRIu64 ")\n\n", scn->name,
+            scenario_mode_name(scn->mode), scn->seed);
+    fprintf(out, "%-9s %-16s %12s %12s %10s %9s %9s %10s %8s\n", "smmu", "context",
+            "translations", "tlb hits", "misses", "miss rate", "walks", "desc reads",
+            "faults");
+    print_rule(out, 105);
+    for (unsigned i = 0; i < scn->soc.nsmmus; i++) {
+        const struct smmu_desc *d = &s->desc[i];
+        if (!smmu_used(s, i))
+            continue;
+        for (unsigned bank = 0; bank < d->nbanks; bank++) {
+            const struct smmu_ctx_stats *c = smmu_ctx_stats(s->hw[i], bank);
+            if (!c->translations && !c->faults && !c->bypassed)
+                continue;
+            fprintf(out, "%-9s %-16s %12" PRIu64 " %12" PRIu64 " %10" PRIu64 " %8.4f%% %9"
+                    PRIu64 " %10" PRIu64 " %8" PRIu64 "\n", d->name,
+                    bank_name(d, bank, b, sizeof(b)), c->translations, c->hits, c->misses,
+                    100.0 * ratio(c->misses, c->translations), c->walks, c->desc_reads,
+                    c->faults);
+        }
+    }
+    fprintf(out, "\n%-10s %14s %11s %11s %11s %7s %10s %9s\n", "master", "bytes", "MB/s",
+            "mean ns", "p99 ns", "errors", "late/frm", "underruns");
+    print_rule(out, 90);
+    for (unsigned i = 0; i < scn->nmasters; i++) {
+        const struct master_stats *ms = master_stats(s->master[i]);
+        char frames[32];
+        bursts += ms->bursts;
+        snprintf(frames, sizeof(frames), "%" PRIu64 "/%" PRIu64, ms->late_frames, ms->frames);
+        fprintf(out, "%-10s %14" PRIu64 " %11.1f %11.1f %11.1f %7" PRIu64 " %10s %9" PRIu64
+                "\n", scn->master[i].name, ms->bytes_read + ms->bytes_written,
+                master_bandwidth_mbps(ms), stats_hist_mean(&ms->latency) / 1000.0,
+                (double)stats_hist_quantile(&ms->latency, 0.99) / 1000.0, ms->errors, frames,
+                ms->underruns);
+    }
+    fprintf(out, "\nsimulated time %.6f ms%s, wall time %.3f s, %.2f M transactions/s\n",
+            (double)s->end / (double)SIM_MS,
+            s->complete ? "" : " (stopped at the duration limit: not all traffic finished)",
+            wall, wall > 0 ? (double)bursts / wall / 1e6 : 0.0);
+}
+
+void soc_print_info(const struct scenario *scn, FILE *out)
+{
+    const struct scn_soc *c = &scn->soc;
+
+    fprintf(out, "soc %s: %u SMMUs, %u domains\n\n", c->name, c->nsmmus, c->ndomains);
+    fprintf(out, "%-9s %-10s %5s %5s %-8s %-16s %4s  %s\n", "smmu", "base", "irq", "banks",
+            "tlb", "context", "bank", "mids");
+    print_rule(out, 80);
+    for (unsigned i = 0; i < c->nsmmus; i++) {
+        const struct scn_smmu *sm = &c->smmu[i];
+        for (unsigned k = 0; k < sm->desc.nctx; k++) {
+            const struct smmu_ctx_desc *cd = &sm->desc.ctx[k];
+            char tlb[24], mids[160];
+            size_t off = 0;
+            snprintf(tlb, sizeof(tlb), "%u/%s", sm->cfg.tlb.entries,
+                     tlb_replacement_name(sm->cfg.tlb.replacement));
+            for (unsigned m = 0; m < cd->nmids && off < sizeof(mids); ) {
+                /* Runs of three or more consecutive MIDs print as ranges: 6-15. */
+                unsigned e = m;
+                while (e + 1 < cd->nmids && cd->mids[e + 1] == cd->mids[e] + 1)
+                    e++;
+                if (e < m + 2)
+                    e = m;
+                if (e > m)
+                    off += (size_t)snprintf(mids + off, sizeof(mids) - off, "%s%u-%u",
+                                            off ? "," : "", cd->mids[m], cd->mids[e]);
+                else
+                    off += (size_t)snprintf(mids + off, sizeof(mids) - off, "%s%u",
+                                            off ? "," : "", cd->mids[m]);
+                m = e + 1;
+            }
+            if (k == 0)
+                fprintf(out, "%-9s 0x%08X %5u %5u %-8s %-16s %4u  %s\n", sm->desc.name,
+                        sm->desc.base, sm->desc.irq, sm->desc.nbanks, tlb, cd->name, cd->bank,
+                        mids);
+            else
+                fprintf(out, "%-9s %-10s %5s %5s %-8s %-16s %4u  %s\n", "", "", "", "", "",
+                        cd->name, cd->bank, mids);
+        }
+    }
+    fprintf(out, "\n%-14s %3s  %-16s %-24s %s\n", "domain", "id", "partition", "range",
+            "contexts");
+    print_rule(out, 80);
+    for (unsigned d = 0; d < c->ndomains; d++) {
+        static const char *const pn[MAX_PARTITIONS] = { "video_firmware", "video_main", "gen" };
+        char ctxs[512] = "";
+        size_t off = 0;
+        bool first = true;
+        for (unsigned a = 0; a < c->nattach; a++) {
+            const struct ion_attach *at = &c->attach[a];
+            if (at->domain != (int)d || !(at->mode == ION_ATTACH_ALWAYS ||
+                                          (at->mode == ION_ATTACH_SPLIT) == c->display_split))
+                continue;
+            off += (size_t)snprintf(ctxs + off, sizeof(ctxs) - off, "%s%s", off ? " " : "",
+                                    at->ctx);
+            if (off >= sizeof(ctxs))
+                break;
+        }
+        for (unsigned k = 0; k < MAX_PARTITIONS; k++) {
+            const struct ion_partition_desc *p = &c->domain[d].part[k];
+            char range[48];
+            if (!p->size)
+                continue;
+            snprintf(range, sizeof(range), "0x%08llx-0x%08llx", (unsigned long long)p->start,
+                     (unsigned long long)(p->start + p->size));
+            char id[16] = "";
+            if (first)
+                snprintf(id, sizeof(id), "%u", d);
+            if (first && ctxs[0])
+                fprintf(out, "%-14s %3s  %-16s %-24s %s\n", c->domain[d].name, id, pn[k],
+                        range, ctxs);
+            else
+                fprintf(out, "%-14s %3s  %-16s %s\n", first ? c->domain[d].name : "", id,
+                        pn[k], range);
+            first = false;
+        }
+    }
+}

@@ -1,0 +1,610 @@
+/*
+ * soc.c - builds the SoC of a scenario and runs it (see soc.h for the order).
+ *
+ * Everything here is wiring: the models, the driver and the VCM layer do the work.
+ * The only behaviour of its own is the masters' sources (buffer names to IOVAs of
+ * the master's domain, with bounds checks) and the schedule of driver steps.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "sim/soc.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/kernel.h"
+
+static int soc_fail(char *err, size_t len, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int soc_fail(char *err, size_t len, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err && len) {
+        va_start(ap, fmt);
+        vsnprintf(err, len, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* ---- Page-table memory for the driver ----------------------------------------------------- */
+
+static uint32_t pt_alloc(void *arg, uint32_t size, uint32_t align)
+{
+    uint32_t pa;
+
+    return phys_cont_alloc(arg, size, align, &pa) ? 0 : pa;
+}
+
+static void pt_free(void *arg, uint32_t pa, uint32_t size)
+{
+    (void)size;
+    phys_cont_free(arg, pa);
+}
+
+/* ---- Buffers ------------------------------------------------------------------------------ */
+
+static const char *size_str(uint64_t bytes, char *buf, size_t len)
+{
+    if (bytes % (1u << 20) == 0)
+        snprintf(buf, len, "%lluM", (unsigned long long)(bytes >> 20));
+    else if (bytes % 1024 == 0)
+        snprintf(buf, len, "%lluK", (unsigned long long)(bytes >> 10));
+    else
+        snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
+    return buf;
+}
+
+static int map_buffer(struct soc *s, struct soc_buffer *b, char *err, size_t len)
+{
+    const struct scn_buffer *sb = b->scn;
+
+    for (unsigned i = 0; i < sb->ndomains; i++) {
+        int d = sb->domain[i];
+        unsigned long got;
+        uint32_t iova;
+        int rc = ion_map_iommu(s->ion, b->phys, d, sb->partition, 0, 0, &iova, &got,
+                               ION_IOMMU_POLICY(sb->policy));
+        if (rc)
+            return soc_fail(err, len, rc, "%s: buffer %s: cannot map into domain %s: %s",
+                            s->scn->path, sb->name, s->scn->soc.domain[d].name,
+                            ion_last_error(s->ion));
+        b->iova[d] = iova;
+        vcm_res_mix(ion_iommu_res(s->ion, b->phys, d, sb->partition), &b->mix[d]);
+    }
+    b->mapped = true;
+    b->maps++;
+    return 0;
+}
+
+static int unmap_buffer(struct soc *s, struct soc_buffer *b, char *err, size_t len)
+{
+    const struct scn_buffer *sb = b->scn;
+
+    for (unsigned i = 0; i < sb->ndomains; i++) {
+        int rc = ion_unmap_iommu(s->ion, b->phys, sb->domain[i], sb->partition);
+        if (rc)
+            return soc_fail(err, len, rc, "%s: buffer %s: cannot unmap: %s", s->scn->path,
+                            sb->name, ion_last_error(s->ion));
+    }
+    b->mapped = false;
+    b->unmaps++;
+    return 0;
+}
+
+static int apply_step(struct soc *s, const struct scn_step *st, char *err, size_t len)
+{
+    int rc;
+
+    for (unsigned i = 0; i < st->nunmap; i++) {
+        struct soc_buffer *b = &s->buffer[st->unmap[i]];
+        if (!b->mapped)
+            return soc_fail(err, len, -EINVAL, "%s: step at %llu ps unmaps buffer %s, which "
+                            "is not mapped", s->scn->path, (unsigned long long)st->at,
+                            b->scn->name);
+        if ((rc = unmap_buffer(s, b, err, len)))
+            return rc;
+    }
+    for (unsigned i = 0; i < st->nmap; i++) {
+        struct soc_buffer *b = &s->buffer[st->map[i]];
+        if (b->mapped)
+            return soc_fail(err, len, -EINVAL, "%s: step at %llu ps maps buffer %s, which is "
+                            "already mapped", s->scn->path, (unsigned long long)st->at,
+                            b->scn->name);
+        if ((rc = map_buffer(s, b, err, len)))
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- Sources ------------------------------------------------------------------------------ */
+
+static int bind_name(struct soc_source *src, const char *name)
+{
+    const struct scn_master *m = src->scn;
+    int b = -1;
+
+    for (unsigned i = 0; i < m->nbindings; i++)
+        if (!strcmp(m->binding[i].from, name))
+            b = (int)m->binding[i].buffer;
+    if (b < 0)
+        b = scenario_find_buffer(src->soc->scn, name);
+    return b;
+}
+
+static bool buffer_in_domain(const struct scn_buffer *b, int domain)
+{
+    for (unsigned i = 0; i < b->ndomains; i++)
+        if (b->domain[i] == domain)
+            return true;
+    return false;
+}
+
+static int add_index(struct soc_source *src, int buffer)
+{
+    int *nb = realloc(src->buf, (src->nbuf + 1) * sizeof(*nb));
+
+    if (!nb)
+        return -ENOMEM;
+    src->buf = nb;
+    src->buf[src->nbuf] = buffer;
+    return (int)src->nbuf++;
+}
+
+/* Trace readers meet names as they go: bind each at its first use. */
+static int trace_resolve(void *arg, const char *name)
+{
+    struct soc_source *src = arg;
+    int b = bind_name(src, name);
+
+    if (b < 0) {
+        snprintf(src->msg, sizeof(src->msg), "master %s: the scenario has no buffer '%s' "
+                 "(add it to buffers, or bind the name under masters.%s.buffers)",
+                 src->scn->name, name, src->scn->name);
+        return -1;
+    }
+    if (!buffer_in_domain(&src->soc->scn->buffer[b], src->scn->domain)) {
+        snprintf(src->msg, sizeof(src->msg), "master %s: buffer %s is not mapped in domain "
+                 "%s of context %s", src->scn->name, name,
+                 src->soc->scn->soc.domain[src->scn->domain].name, src->scn->ctx);
+        return -1;
+    }
+    return add_index(src, b);
+}
+
+static int source_error(struct soc_source *src, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int source_error(struct soc_source *src, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(src->msg, sizeof(src->msg), fmt, ap);
+    va_end(ap);
+    src->error = code;
+    return code;
+}
+
+static int source_next(void *arg, struct master_access *a)
+{
+    struct soc_source *src = arg;
+    struct trace_rec r;
+    int rc;
+
+    if (src->error)
+        return src->error;
+    rc = src->gen ? tracegen_next(src->gen, &r) : trace_next(src->trace, &r);
+    if (rc < 0) {
+        char note[SOC_ERR_MAX];
+        snprintf(note, sizeof(note), "%s", src->msg);
+        return source_error(src, rc, "%s%s%s", trace_error(src->trace), note[0] ? "; " : "",
+                            note);
+    }
+    if (rc == 0)
+        return 0;
+    src->records++;
+    a->time = r.time;
+    a->op = r.op;
+    a->bytes = r.bytes;
+    a->iova = 0;
+    if (r.op == TRACE_OP_FRAME || r.op == TRACE_OP_LINE)
+        return 1;
+    if (r.buffer == TRACE_RAW) {
+        if (r.addr + r.bytes > (1ull << 32))
+            return source_error(src, -EINVAL, "master %s: record %llu: access 0x%llx + %u "
+                                "passes the 32-bit IOVA space", src->scn->name,
+                                (unsigned long long)src->records, (unsigned long long)r.addr,
+                                r.bytes);
+        a->iova = (uint32_t)r.addr;
+        return 1;
+    }
+    if (r.buffer >= src->nbuf)
+        return source_error(src, -EINVAL, "master %s: record %llu names buffer index %u, "
+                            "which the source never defined", src->scn->name,
+                            (unsigned long long)src->records, r.buffer);
+    const struct soc_buffer *b = &src->soc->buffer[src->buf[r.buffer]];
+    if (r.addr + r.bytes > b->scn->size)
+        return source_error(src, -EINVAL, "master %s: record %llu: access at offset 0x%llx + "
+                            "%u passes the end of buffer %s (%llu bytes)", src->scn->name,
+                            (unsigned long long)src->records, (unsigned long long)r.addr,
+                            r.bytes, b->scn->name, (unsigned long long)b->scn->size);
+    a->iova = b->iova[src->scn->domain] + (uint32_t)r.addr;
+    return 1;
+}
+
+/* A generator's buffers are known up front: bind them all and size the buffers. */
+static int bind_generator(struct soc *s, struct soc_source *src, char *err, size_t len)
+{
+    const struct scn_master *m = src->scn;
+    unsigned n = tracegen_num_buffers(src->gen);
+
+    for (unsigned i = 0; i < n; i++) {
+        const char *name = tracegen_buffer_name(src->gen, i);
+        uint64_t need = tracegen_buffer_size(src->gen, i);
+        int b = bind_name(src, name);
+        char s1[32], s2[32];
+
+        if (b < 0)
+            return soc_fail(err, len, -EINVAL, "%s:%u:%u: error: masters.%s: its generator "
+                            "uses a buffer '%s' (%s) that the scenario does not have; add it "
+                            "to buffers or bind it under masters.%s.buffers",
+                            m->node->pos.file, m->node->pos.line, m->node->pos.col, m->name,
+                            name, size_str(need, s1, sizeof(s1)), m->name);
+        struct scn_buffer *sb = &s->scn->buffer[b];
+        if (!buffer_in_domain(sb, m->domain))
+            return soc_fail(err, len, -EINVAL, "%s:%u:%u: error: buffers.%s: master %s "
+                            "(context %s) needs it in domain %s", sb->node->pos.file,
+                            sb->node->pos.line, sb->node->pos.col, sb->name, m->name, m->ctx,
+                            s->scn->soc.domain[m->domain].name);
+        if (config_find(sb->node, "size") && sb->size < need)
+            return soc_fail(err, len, -EINVAL, "%s:%u:%u: error: buffers.%s.size: %s is too "
+                            "small; the generator of master %s needs %s", sb->node->pos.file,
+                            sb->node->pos.line, sb->node->pos.col, sb->name,
+                            size_str(sb->size, s1, sizeof(s1)), m->name,
+                            size_str(need, s2, sizeof(s2)));
+        if (sb->size < need)
+            sb->size = (need + 4095) & ~4095ull;
+        if (add_index(src, b) < 0)
+            return soc_fail(err, len, -ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int open_source(struct soc *s, unsigned i, char *err, size_t len)
+{
+    struct scn_master *m = &s->scn->master[i];
+    struct soc_source *src = calloc(1, sizeof(*src));
+    struct config_err cerr = { 0 };
+
+    if (!src)
+        return soc_fail(err, len, -ENOMEM, "out of memory");
+    s->source[i] = src;
+    src->soc = s;
+    src->scn = m;
+    if (m->generator) {
+        if (!config_find(m->generator, "seed")) {
+            char set[256];
+            snprintf(set, sizeof(set), "masters.%s.generator.seed=%llu", m->name,
+                     (unsigned long long)(s->scn->seed + i));
+            if (config_set(s->scn->cfg, set, &cerr))
+                return soc_fail(err, len, cerr.code, "%s", cerr.msg);
+        }
+        src->gen = tracegen_new(m->generator, &cerr);
+        if (!src->gen)
+            return soc_fail(err, len, cerr.code ? cerr.code : -EINVAL, "%s", cerr.msg);
+        if (!m->frame_period_given)
+            m->cfg.frame_period = tracegen_frame_period(src->gen);
+        return bind_generator(s, src, err, len);
+    }
+    struct trace_reader_opts o = {
+        .format = m->format, .din_bytes = m->din_bytes,
+        .resolve = trace_resolve, .resolve_arg = src,
+    };
+    char terr[TRACE_ERR_MAX];
+    src->trace = trace_open(m->trace, &o, terr, sizeof(terr));
+    if (!src->trace)
+        return soc_fail(err, len, -ENOENT, "%s:%u:%u: error: masters.%s.trace: %s",
+                        m->node->pos.file, m->node->pos.line, m->node->pos.col, m->name, terr);
+    return 0;
+}
+
+/* ---- Build -------------------------------------------------------------------------------- */
+
+static int build_memory_system(struct soc *s, char *err, size_t len)
+{
+    const struct scn_soc *c = &s->scn->soc;
+    struct fabric_config fc = {
+        .clock_hz = c->fabric.clock_hz,
+        .gateway_width_bytes = c->fabric.gateway_width,
+        .hop_cycles = c->fabric.hop_cycles,
+        .nports = c->nsmmus,
+    };
+    char msg[256];
+
+    s->pm = physmem_new();
+    s->ram = phys_target_create(&c->ram, msg, sizeof(msg));
+    if (!s->pm || !s->ram)
+        return soc_fail(err, len, -EINVAL, "%s: memory.ram: %s", s->scn->path,
+                        s->pm ? msg : "out of memory");
+    s->ptmem = phys_target_create(&c->page_tables, msg, sizeof(msg));
+    if (!s->ptmem)
+        return soc_fail(err, len, -EINVAL, "%s: memory.page_tables: %s", s->scn->path, msg);
+    s->dram = dram_new(&c->dram);
+    if (!s->dram)
+        return soc_fail(err, len, -EINVAL, "%s: dram: invalid configuration", s->scn->path);
+    s->dram_port = dram_port(s->dram);
+    for (unsigned i = 0; i < c->nsmmus; i++) {
+        fc.port_width_bytes[i] = c->smmu[i].port_width;
+        fc.port_name[i] = c->smmu[i].desc.name;
+    }
+    if (fabric_config_check(&fc, msg, sizeof(msg)))
+        return soc_fail(err, len, -EINVAL, "%s: fabric: %s", s->scn->path, msg);
+    s->fabric = fabric_new(&fc, &s->dram_port);
+    if (!s->fabric)
+        return soc_fail(err, len, -ENOMEM, "out of memory");
+    return 0;
+}
+
+static int build_smmus(struct soc *s, char *err, size_t len)
+{
+    const struct scn_soc *c = &s->scn->soc;
+    char msg[256];
+
+    for (unsigned i = 0; i < c->nsmmus; i++) {
+        s->port[i] = fabric_port(s->fabric, i);
+        s->hw[i] = smmu_new(&c->smmu[i].cfg, s->pm, &s->port[i], &s->port[i]);
+        if (!s->hw[i])
+            return soc_fail(err, len, -EINVAL, "%s: smmus.%s: cannot build the SMMU",
+                            s->scn->path, c->smmu[i].desc.name);
+        s->desc[i] = c->smmu[i].desc;
+    }
+    s->pt = (struct smmu_pt_allocator){ .pm = s->pm, .alloc = pt_alloc, .free = pt_free,
+                                        .arg = s->ptmem };
+    s->tree = smmu_tree_new(s->desc, c->nsmmus, s->hw, &s->pt, msg, sizeof(msg));
+    if (!s->tree)
+        return soc_fail(err, len, -EINVAL, "%s: smmus: %s", s->scn->path, msg);
+    struct vcm_platform_cfg vc = { .pm = s->pm, .tree = s->tree, .target = { s->ram } };
+    s->platform = vcm_platform_new(&vc, msg, sizeof(msg));
+    if (!s->platform)
+        return soc_fail(err, len, -EINVAL, "%s: %s", s->scn->path, msg);
+    struct ion_iommu_cfg ic = {
+        .display_split = c->display_split, .domains = c->domain, .ndomains = c->ndomains,
+        .attach = c->attach, .nattach = c->nattach,
+    };
+    s->ion = ion_iommu_new(s->platform, &ic, msg, sizeof(msg));
+    if (!s->ion)
+        return soc_fail(err, len, -EINVAL, "%s: domains: %s", s->scn->path, msg);
+    return 0;
+}
+
+static int build_buffers(struct soc *s, char *err, size_t len)
+{
+    for (unsigned i = 0; i < s->scn->nbuffers; i++) {
+        struct soc_buffer *b = &s->buffer[i];
+        const struct scn_buffer *sb = &s->scn->buffer[i];
+        struct phys_target_stats st;
+        char s1[32];
+        int rc;
+
+        b->scn = sb;
+        if (!sb->size)
+            return soc_fail(err, len, -EINVAL, "%s:%u:%u: error: buffers.%s: missing key "
+                            "'size' (no generator names this buffer, so its size is not "
+                            "known)", sb->node->pos.file, sb->node->pos.line, sb->node->pos.col,
+                            sb->name);
+        b->phys = vcm_phys_alloc(s->platform, VCM_MEMTYPE_0, sb->size, VCM_ALL);
+        if (!b->phys) {
+            uint64_t left = 0;
+            phys_target_stats(s->ram, &st);
+            for (unsigned k = 0; k < PHYS_NPOOLS; k++)
+                left += (uint64_t)st.pool[k].free * st.pool[k].block_size;
+            return soc_fail(err, len, -ENOMEM, "%s:%u:%u: error: buffers.%s: cannot allocate "
+                            "%s of physical memory: %s (%llu bytes left in the pools)",
+                            sb->node->pos.file, sb->node->pos.line, sb->node->pos.col,
+                            sb->name, size_str(sb->size, s1, sizeof(s1)),
+                            vcm_last_error(s->platform), (unsigned long long)left);
+        }
+        if (sb->mapped_at_start && (rc = map_buffer(s, b, err, len)))
+            return rc;
+    }
+    return 0;
+}
+
+static int build_masters(struct soc *s, char *err, size_t len)
+{
+    for (unsigned i = 0; i < s->scn->nmasters; i++) {
+        struct scn_master *m = &s->scn->master[i];
+        s->master[i] = master_new(&m->cfg, s->hw[m->smmu], source_next, s->source[i]);
+        if (!s->master[i])
+            return soc_fail(err, len, -ENOMEM, "master %s: cannot build", m->name);
+    }
+    return 0;
+}
+
+struct soc *soc_build(struct scenario *scn, char *err, size_t errlen)
+{
+    struct soc *s = calloc(1, sizeof(*s));
+    int rc;
+
+    if (!s) {
+        soc_fail(err, errlen, -ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->scn = scn;
+    sim_reset();
+    rc = build_memory_system(s, err, errlen);
+    if (!rc)
+        rc = build_smmus(s, err, errlen);
+    /* Sources first: generators fix the sizes of the buffers they use. */
+    for (unsigned i = 0; !rc && i < scn->nmasters; i++)
+        rc = open_source(s, i, err, errlen);
+    if (!rc)
+        rc = build_buffers(s, err, errlen);
+    if (!rc)
+        rc = build_masters(s, err, errlen);
+    if (rc) {
+        soc_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* ---- Run ---------------------------------------------------------------------------------- */
+
+static void step_due(void *arg)
+{
+    struct soc *s = arg;
+    const struct scn_step *st = &s->scn->step[s->steps_done];
+
+    if (apply_step(s, st, s->err, sizeof(s->err))) {
+        sim_stop();
+        return;
+    }
+    s->steps_done++;
+}
+
+static void master_due(void *arg)
+{
+    master_start(arg);
+}
+
+static void finish_sources(struct soc *s, char *err, size_t len, int *rc)
+{
+    for (unsigned i = 0; i < s->scn->nmasters && !*rc; i++) {
+        struct soc_source *src = s->source[i];
+        if (src->error)
+            *rc = soc_fail(err, len, src->error, "%s", src->msg);
+    }
+}
+
+static int run_timing(struct soc *s, char *err, size_t len)
+{
+    const struct scenario *scn = s->scn;
+    int rc = 0;
+
+    /* Steps at time 0 happen before any traffic, as a driver would set up first. */
+    while (s->steps_done < scn->nsteps && scn->step[s->steps_done].at == 0) {
+        if ((rc = apply_step(s, &scn->step[s->steps_done], err, len)))
+            return rc;
+        s->steps_done++;
+    }
+    for (unsigned i = s->steps_done; i < scn->nsteps; i++)
+        sim_schedule(scn->step[i].at, step_due, s);
+    for (unsigned i = 0; i < scn->nmasters; i++) {
+        if (scn->master[i].start)
+            sim_schedule(scn->master[i].start, master_due, s->master[i]);
+        else
+            master_start(s->master[i]);
+    }
+    /* In slices, so that a progress line can be drawn; sim_run goes on where it
+     * stopped, so the slicing changes nothing in the results. */
+    sim_time_t slice = scn->duration / 200 ? scn->duration / 200 : 1, next;
+    while (sim_pending(&next) && next <= scn->duration && !s->err[0]) {
+        sim_time_t until = next + slice;
+        sim_run(until < scn->duration ? until : scn->duration);
+        if (s->progress)
+            s->progress(s, s->progress_arg);
+    }
+    s->callbacks = sim_callbacks_run();
+    if (s->err[0])
+        return soc_fail(err, len, -EINVAL, "%s", s->err);
+    s->complete = true;
+    for (unsigned i = 0; i < scn->nmasters; i++) {
+        const struct master_stats *ms = master_stats(s->master[i]);
+        if (!master_done(s->master[i]))
+            s->complete = false;
+        if (ms->last_done > s->end)
+            s->end = ms->last_done;
+    }
+    if (!s->complete)
+        s->end = sim_now();
+    finish_sources(s, err, len, &rc);
+    return rc;
+}
+
+static int run_functional(struct soc *s, char *err, size_t len)
+{
+    const struct scenario *scn = s->scn;
+    int rc;
+
+    for (;;) {
+        sim_time_t best_t = SIM_TIME_MAX, t;
+        int best = -1;
+
+        for (unsigned i = 0; i < scn->nmasters; i++) {
+            rc = master_functional_peek(s->master[i], &t);
+            if (rc < 0)
+                goto out;
+            if (rc == 1 && t < best_t) {
+                best_t = t;
+                best = (int)i;
+            }
+        }
+        if (best < 0)
+            break;
+        while (s->steps_done < scn->nsteps && scn->step[s->steps_done].at <= best_t) {
+            if ((rc = apply_step(s, &scn->step[s->steps_done], err, len)))
+                return rc;
+            s->steps_done++;
+        }
+        rc = master_functional_step(s->master[best]);
+        if (rc < 0)
+            goto out;
+        if (best_t > s->end)
+            s->end = best_t;
+    }
+    while (s->steps_done < scn->nsteps) {
+        if ((rc = apply_step(s, &scn->step[s->steps_done], err, len)))
+            return rc;
+        s->steps_done++;
+    }
+    s->complete = true;
+    rc = 0;
+out:
+    finish_sources(s, err, len, &rc);
+    return rc;
+}
+
+int soc_run(struct soc *s, char *err, size_t len)
+{
+    if (!s || s->ran)
+        return soc_fail(err, len, -EINVAL, "soc_run: %s", s ? "the scenario has already run"
+                                                            : "no SoC");
+    s->ran = true;
+    return s->scn->mode == SCN_FUNCTIONAL ? run_functional(s, err, len)
+                                          : run_timing(s, err, len);
+}
+
+void soc_free(struct soc *s)
+{
+    if (!s)
+        return;
+    /* Work still in flight (a run cut by its duration) dies with the kernel's. */
+    sim_reset();
+    for (unsigned i = 0; i < SCN_MAX_MASTERS; i++) {
+        struct soc_source *src = s->source[i];
+        master_free(s->master[i]);
+        if (src) {
+            tracegen_free(src->gen);
+            trace_close(src->trace);
+            free(src->buf);
+            free(src);
+        }
+    }
+    ion_iommu_free(s->ion);
+    vcm_platform_free(s->platform);
+    smmu_tree_free(s->tree);
+    for (unsigned i = 0; i < SCN_MAX_SMMUS; i++)
+        smmu_free(s->hw[i]);
+    fabric_free(s->fabric);
+    dram_free(s->dram);
+    phys_target_destroy(s->ptmem);
+    phys_target_destroy(s->ram);
+    physmem_free(s->pm);
+    sim_reset();
+    free(s);
+}

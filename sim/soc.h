@@ -1,0 +1,116 @@
+/*
+ * soc.h - the SoC built from a scenario, and the scenario's run.
+ *
+ * soc_build turns a loaded scenario (sim/scenario.h) into models and driver state,
+ * in the order a kernel would bring the hardware up:
+ *
+ *   physical memory, DRAM, fabric (one port per SMMU)
+ *     -> one SMMU model per description, its data and walk ports on its fabric port
+ *     -> the SMMU driver tree (vcm/smmu_driver) and the VCM platform over the pools
+ *     -> the ION-style domains (every context attached, associated and activated)
+ *     -> every buffer allocated from the pools and mapped into its domains with its
+ *        mapping policy (buffers with `mapped: false` wait for a step)
+ *     -> the masters, each fed by a generator or a trace reader whose buffer names
+ *        are turned into the IOVAs of the master's domain.
+ *
+ * soc_run then runs the driver steps and the masters: in timing mode on the event
+ * kernel until every master has finished or the duration is reached; in functional
+ * mode by translating every access of every master in the order of the records'
+ * times (ties by master order, then trace order) with no timing and no duration
+ * limit, applying each step once the accesses before its time are done.
+ *
+ * sim/report.c registers the results in a stats registry and prints the report.
+ */
+#ifndef IOMMUSIM_SIM_SOC_H
+#define IOMMUSIM_SIM_SOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "models/dram.h"
+#include "models/fabric.h"
+#include "models/master.h"
+#include "models/physmem.h"
+#include "models/smmu.h"
+#include "sim/scenario.h"
+#include "sim/stats.h"
+#include "sim/trace.h"
+#include "sim/tracegen.h"
+#include "vcm/ion.h"
+#include "vcm/phys_pool.h"
+#include "vcm/smmu_driver.h"
+#include "vcm/vcm.h"
+
+#define SOC_ERR_MAX 1024
+
+/* A buffer: its physical memory and where it is mapped now. */
+struct soc_buffer {
+    const struct scn_buffer *scn;
+    struct vcm_physmem *phys;
+    bool mapped;
+    uint32_t iova[ION_MAX_DOMAINS];     /* by domain number; kept after an unmap */
+    struct vcm_map_mix mix[ION_MAX_DOMAINS];    /* page sizes of the last mapping */
+    uint64_t maps, unmaps;              /* driver steps applied to it */
+};
+
+/* What feeds a master: a generator or a trace, with names bound to buffers. */
+struct soc_source {
+    struct soc *soc;
+    const struct scn_master *scn;
+    struct tracegen *gen;
+    struct trace_reader *trace;
+    unsigned nbuf;                      /* entries of buf */
+    int *buf;                           /* source index -> soc buffer */
+    uint64_t records;
+    int error;                          /* negative errno once the source failed */
+    char msg[SOC_ERR_MAX];
+};
+
+struct soc {
+    struct scenario *scn;               /* not owned */
+    struct physmem *pm;
+    struct phys_target *ram, *ptmem;
+    struct smmu_pt_allocator pt;
+    struct dram *dram;
+    struct fabric *fabric;
+    struct mem_port dram_port;
+    struct mem_port port[SCN_MAX_SMMUS];
+    struct smmu *hw[SCN_MAX_SMMUS];
+    struct smmu_desc desc[SCN_MAX_SMMUS];
+    struct smmu_tree *tree;
+    struct vcm_platform *platform;
+    struct ion_iommu *ion;
+    struct soc_buffer buffer[SCN_MAX_BUFFERS];
+    struct soc_source *source[SCN_MAX_MASTERS];
+    struct master *master[SCN_MAX_MASTERS];
+    unsigned steps_done;
+    /* called between slices of a timing run (about every 1/200 of the duration) */
+    void (*progress)(const struct soc *s, void *arg);
+    void *progress_arg;
+    /* results of soc_run */
+    bool ran, complete;
+    sim_time_t end;                     /* last completion (timing) or 0 (functional) */
+    uint64_t callbacks;
+    char err[SOC_ERR_MAX];
+};
+
+/* NULL and a message in err (naming the scenario file and the buffer or master). */
+struct soc *soc_build(struct scenario *scn, char *err, size_t errlen);
+/*
+ * 0 when the run ended (all masters finished, or the duration was reached: see
+ * soc->complete); a negative errno and a message in err when a trace failed or a
+ * driver step was refused (the statistics so far stay readable).
+ */
+int soc_run(struct soc *s, char *err, size_t errlen);
+void soc_free(struct soc *s);
+
+/* sim/report.c: the results as named statistics, and the printed report. */
+int soc_collect_stats(const struct soc *s, struct stats *st);
+void soc_print_report(const struct soc *s, FILE *out, double wall_seconds);
+
+/* sim/report.c: `iommusim info`: the SMMUs, contexts, MIDs and domains of an SoC. */
+void soc_print_info(const struct scenario *scn, FILE *out);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * bench_trace.c - end-to-end speed of `iommusim tlb` on large traces.
+ *
+ * The trace-driven TLB study reads traces of 10^7 references and more, so the
+ * whole path counts: reading and parsing the trace (sim/trace.c), the command's
+ * loop (sim/cli/cmd_tlb.c) and the TLB model (models/tlb.c). This program writes
+ * two din traces of TRACE_LINES references into $BENCH_DIR (default
+ * /tmp/iommusim-bench):
+ *   hit-heavy:  4-byte-stride reads cycling over 64 KiB (16 pages of 4 KiB), so
+ *               after 16 compulsory misses every reference hits;
+ *   miss-heavy: page-aligned addresses drawn by splitmix64 from 1 GiB (262144
+ *               pages of 4 KiB), so nearly every reference misses and fills.
+ * It converts both to bin with `$IOMMUSIM convert`, then times `$IOMMUSIM tlb`
+ * as a subprocess (wall clock around fork, exec and waitpid, output to
+ * /dev/null: process start-up is part of what a user waits for) on each case,
+ * fastest of ROUNDS runs since the machine is shared; the rounds of all cases
+ * are interleaved.
+ *
+ * Targets: 30 M references/s from din and 100 M/s from bin on the hit-heavy
+ * trace, and on the miss-heavy trace at most 2x the time at 1024 entries that
+ * it takes at 32. A missed target is reported, not an error: the exit status is
+ * non-zero only when something cannot be run. The generated files are removed
+ * at the end.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TRACE_LINES         10000000u
+#define ROUNDS              5
+#define DEFAULT_DIR         "/tmp/iommusim-bench"
+#define DEFAULT_PROG        "build/iommusim"
+#define HIT_BASE            0x10000000u
+#define HIT_SPAN            (64u * 1024)        /* bytes cycled over by the hit-heavy trace */
+#define HIT_STRIDE          4u
+#define MISS_BASE           0x40000000u
+#define MISS_PAGES          (1u << 18)          /* 1 GiB of 4 KiB pages */
+#define MISS_SEED           0x5eedu
+#define TARGET_DIN_HIT      30.0                /* M references/s */
+#define TARGET_BIN_HIT      100.0
+#define TARGET_RATIO        2.0
+#define WRITE_CHUNK         (1u << 20)
+#define PATH_LEN            1024
+
+static const char *prog;
+static char dir[PATH_LEN];
+static bool dir_created;                /* remove the directory too at the end */
+
+enum trace_id { HIT_DIN, HIT_BIN, MISS_DIN, MISS_BIN, NTRACES };
+
+static const char *const trace_names[NTRACES] = {
+    "hit.din", "hit.bin", "miss.din", "miss.bin",
+};
+
+static char paths[NTRACES][PATH_LEN + 16];
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* ------------------------------------------------------------------ trace files */
+
+/* "0 HEX\n" at p; returns the end. */
+static char *din_line(char *p, uint32_t addr)
+{
+    static const char hex[] = "0123456789abcdef";
+    char tmp[8];
+    int n = 0;
+
+    *p++ = '0';
+    *p++ = ' ';
+    do {
+        tmp[n++] = hex[addr & 0xf];
+        addr >>= 4;
+    } while (addr);
+    while (n)
+        *p++ = tmp[--n];
+    *p++ = '\n';
+    return p;
+}
+
+static uint32_t hit_addr(uint32_t i, uint64_t *state)
+{
+    (void)state;
+    return HIT_BASE + (uint32_t)((uint64_t)i * HIT_STRIDE % HIT_SPAN);
+}
+
+static uint32_t miss_addr(uint32_t i, uint64_t *state)
+{
+    (void)i;
+    return MISS_BASE + (uint32_t)(splitmix64(state) % MISS_PAGES) * 4096u;
+}
+
+static int write_din(const char *path, uint32_t (*addr)(uint32_t, uint64_t *))
+{
+    char *buf = malloc(WRITE_CHUNK + 32), *p;
+    uint64_t state = MISS_SEED;
+    FILE *f = fopen(path, "wb");
+    bool ok = f && buf;
+
+    for (uint32_t i = 0; ok && i < TRACE_LINES;) {
+        for (p = buf; i < TRACE_LINES && p < buf + WRITE_CHUNK; i++)
+            p = din_line(p, addr(i, &state));
+        ok = fwrite(buf, 1, (size_t)(p - buf), f) == (size_t)(p - buf);
+    }
+    if (f && fclose(f))
+        ok = false;
+    free(buf);
+    if (!ok)
+        fprintf(stderr, "bench_trace: cannot write %s: %s\n", path, strerror(errno));
+    return ok ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ running */
+
+/* Runs prog with args, stdout to /dev/null; the wall time, or a negative value on failure. */
+static double run_timed(const char *const args[])
+{
+    const char *argv[16];
+    int n = 0, st;
+    double t0;
+    pid_t pid;
+
+    argv[n++] = prog;
+    for (; args[n - 1]; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    fflush(NULL);
+    t0 = now();
+    pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+
+        if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+            _exit(126);
+        execv(prog, (char *const *)argv);
+        _exit(127);
+    }
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        fprintf(stderr, "bench_trace: %s %s ... failed (status %d)\n", prog, args[0], st);
+        return -1;
+    }
+    return now() - t0;
+}
+
+struct tlb_case {
+    const char *label;
+    enum trace_id trace;
+    const char *entries;
+    double seconds;             /* fastest round */
+};
+
+/* One run of a case; keeps the fastest. */
+static int time_case(struct tlb_case *c)
+{
+    const char *args[] = { "tlb", "--trace", paths[c->trace], "--page-size", "4k",
+                           "--entries", c->entries, NULL };
+    double t = run_timed(args);
+
+    if (t < 0)
+        return -1;
+    if (!c->seconds || t < c->seconds)
+        c->seconds = t;
+    return 0;
+}
+
+/*
+ * Round r runs every case once, so a burst of load from elsewhere hits all the
+ * cases alike rather than one of them (the 32 / 1024 ratio depends on that).
+ */
+static int time_cases(struct tlb_case *cases, size_t n)
+{
+    for (int r = 0; r < ROUNDS; r++)
+        for (size_t i = 0; i < n; i++)
+            if (time_case(&cases[i]))
+                return -1;
+    for (size_t i = 0; i < n; i++)
+        printf("%-30s %7.3f s  %7.1f M references/s\n", cases[i].label, cases[i].seconds,
+               TRACE_LINES / cases[i].seconds / 1e6);
+    return 0;
+}
+
+static const char *verdict(bool met)
+{
+    return met ? "met" : "NOT met";
+}
+
+static int make_traces(void)
+{
+    double t0 = now();
+
+    if (write_din(paths[HIT_DIN], hit_addr) || write_din(paths[MISS_DIN], miss_addr))
+        return -1;
+    printf("wrote 2 din traces of %u references in %.1f s\n", TRACE_LINES, now() - t0);
+    for (int i = HIT_DIN; i < NTRACES; i += 2) {
+        const char *args[] = { "convert", paths[i], "-o", paths[i + 1], NULL };
+        double t = run_timed(args);
+
+        if (t < 0)
+            return -1;
+        printf("convert %s -> bin: %.3f s (%.1f M records/s)\n", trace_names[i], t,
+               TRACE_LINES / t / 1e6);
+    }
+    return 0;
+}
+
+static void remove_traces(void)
+{
+    for (int i = 0; i < NTRACES; i++)
+        unlink(paths[i]);
+    if (dir_created)
+        rmdir(dir);
+}
+
+/* mkdir -p */
+static int make_dir(const char *path)
+{
+    char buf[PATH_LEN];
+
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    if (!mkdir(buf, 0755))
+        dir_created = true;
+    else if (errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+int main(void)
+{
+    struct tlb_case cases[] = {
+        { "din hit-heavy, 32 entries", HIT_DIN, "32", 0 },
+        { "bin hit-heavy, 32 entries", HIT_BIN, "32", 0 },
+        { "din miss-heavy, 32 entries", MISS_DIN, "32", 0 },
+        { "din miss-heavy, 1024 entries", MISS_DIN, "1024", 0 },
+        { "bin miss-heavy, 32 entries", MISS_BIN, "32", 0 },
+        { "bin miss-heavy, 1024 entries", MISS_BIN, "1024", 0 },
+    };
+    const char *d = getenv("BENCH_DIR");
+    double din_hit, bin_hit, din_ratio, bin_ratio;
+    int rc = 0;
+
+    prog = getenv("IOMMUSIM");
+    if (!prog || !*prog)
+        prog = DEFAULT_PROG;
+    if (access(prog, X_OK)) {
+        fprintf(stderr, "bench_trace: %s is not an executable program (set IOMMUSIM)\n", prog);
+        return 1;
+    }
+    snprintf(dir, sizeof(dir), "%s", d && *d ? d : DEFAULT_DIR);
+    if (make_dir(dir)) {
+        fprintf(stderr, "bench_trace: cannot create %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    for (int i = 0; i < NTRACES; i++)
+        snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, trace_names[i]);
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+
+    printf("bench_trace: iommusim tlb, 4k pages, lru, fully associative, %u references, "
+           "fastest of %d runs\n", TRACE_LINES, ROUNDS);
+    if (make_traces())
+        rc = 1;
+    if (!rc && time_cases(cases, sizeof(cases) / sizeof(cases[0])))
+        rc = 1;
+    if (!rc) {
+        din_hit = TRACE_LINES / cases[0].seconds / 1e6;
+        bin_hit = TRACE_LINES / cases[1].seconds / 1e6;
+        din_ratio = cases[3].seconds / cases[2].seconds;
+        bin_ratio = cases[5].seconds / cases[4].seconds;
+        printf("miss-heavy time 1024 / 32 entries: din %.2f, bin %.2f\n", din_ratio, bin_ratio);
+        printf("target din hit-heavy >= %.0f M/s: %s (%.1f)\n", TARGET_DIN_HIT,
+               verdict(din_hit >= TARGET_DIN_HIT), din_hit);
+        printf("target bin hit-heavy >= %.0f M/s: %s (%.1f)\n", TARGET_BIN_HIT,
+               verdict(bin_hit >= TARGET_BIN_HIT), bin_hit);
+        printf("target miss-heavy 1024/32 <= %.0f: %s (din %.2f, bin %.2f)\n", TARGET_RATIO,
+               verdict(din_ratio <= TARGET_RATIO && bin_ratio <= TARGET_RATIO), din_ratio,
+               bin_ratio);
+    }
+    remove_traces();
+    return rc;
+}

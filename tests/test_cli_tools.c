@@ -1,0 +1,836 @@
+/*
+ * test_cli_tools.c - the tlb, gen and convert subcommands of the iommusim
+ * program, run as a user runs them.
+ *
+ * Each test starts the program ($IOMMUSIM, which the Makefile sets to the built
+ * program) as a subprocess with its standard output and error sent to files in a
+ * private temporary directory, and checks the exit status and the exact text.
+ * The TLB counts come from small hand-made traces under tests/data/cli/, traced
+ * by hand reference by reference in the comments; the rules of each replacement
+ * policy are those of docs/tlb.md. Messages written by this program's commands
+ * are compared whole; messages that come from the trace or configuration layers
+ * are checked for the file, line or option they must name.
+ *
+ * Run from the repository root: fixture paths appear verbatim in the output.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define DATA            "tests/data/cli/"
+#define OUT_MAX         (64 * 1024)     /* bytes of stdout or stderr kept per run */
+#define FILE_MAX        (256 * 1024)    /* bytes of a generated file compared */
+#define MAX_ARGS        32
+#define PATH_LEN        512
+
+static const char *prog;                /* the program under test */
+static char tmpdir[] = "/tmp/iommusim-cli-XXXXXX";
+
+/* The outcome of one run: exit status (128 + signal if killed) and both streams. */
+struct result {
+    int status;
+    char out[OUT_MAX];
+    char err[OUT_MAX];
+};
+
+static struct result res;
+
+/* ------------------------------------------------------------------ running */
+
+static char *tmp(const char *name)
+{
+    static char paths[8][PATH_LEN];
+    static unsigned next;
+    char *p = paths[next++ % 8];
+
+    snprintf(p, PATH_LEN, "%s/%s", tmpdir, name);
+    return p;
+}
+
+/* The whole file into buf (NUL-terminated); its length, or -1 if it cannot be read. */
+static long slurp(const char *path, char *buf, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    if (!f)
+        return -1;
+    n = fread(buf, 1, max - 1, f);
+    buf[n] = '\0';
+    if (!feof(f))
+        fail_msg("%s is larger than %zu bytes", path, max - 1);
+    fclose(f);
+    return (long)n;
+}
+
+static void run_argv(const char *const args[])
+{
+    const char *argv[MAX_ARGS + 2];
+    char out_path[PATH_LEN], err_path[PATH_LEN];
+    int n = 0, st;
+    pid_t pid;
+
+    argv[n++] = prog;
+    while (args[n - 1]) {
+        assert_true(n <= MAX_ARGS);
+        argv[n] = args[n - 1];
+        n++;
+    }
+    argv[n] = NULL;
+    snprintf(out_path, sizeof(out_path), "%s/.stdout", tmpdir);
+    snprintf(err_path, sizeof(err_path), "%s/.stderr", tmpdir);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+            _exit(126);
+        execv(prog, (char *const *)argv);
+        _exit(127);
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    assert_true(slurp(out_path, res.out, sizeof(res.out)) >= 0);
+    assert_true(slurp(err_path, res.err, sizeof(res.err)) >= 0);
+}
+
+/* run("tlb", "--trace", ..., NULL) */
+static void run(const char *first, ...)
+{
+    const char *args[MAX_ARGS + 1];
+    va_list ap;
+    int n = 0;
+
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *)) {
+        assert_true(n < MAX_ARGS);
+        args[n++] = a;
+    }
+    va_end(ap);
+    args[n] = NULL;
+    run_argv(args);
+}
+
+static void expect(int status, const char *out, const char *err)
+{
+    assert_string_equal(res.err, err);
+    assert_string_equal(res.out, out);
+    assert_int_equal(res.status, status);
+}
+
+/* A failure whose message comes from another layer: check its start and a part of it. */
+static void expect_failure(int status, const char *err_prefix, const char *err_part)
+{
+    assert_int_equal(res.status, status);
+    assert_string_equal(res.out, "");
+    if (strncmp(res.err, err_prefix, strlen(err_prefix)))
+        fail_msg("stderr '%s' does not start with '%s'", res.err, err_prefix);
+    if (!strstr(res.err, err_part))
+        fail_msg("stderr '%s' does not contain '%s'", res.err, err_part);
+    /* One line, ended by its newline. */
+    assert_ptr_equal(strchr(res.err, '\n'), res.err + strlen(res.err) - 1);
+}
+
+static void expect_start(const char *out_prefix)
+{
+    assert_int_equal(res.status, 0);
+    assert_string_equal(res.err, "");
+    if (strncmp(res.out, out_prefix, strlen(out_prefix)))
+        fail_msg("stdout '%s' does not start with '%s'", res.out, out_prefix);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0;
+}
+
+/* ------------------------------------------------------------------ tlb: replacement */
+
+/*
+ * policy.din: 24 references, two to each page in the order
+ *     A B C D A E B C A D E B      (A = 0x10000 .. E = 0x14000, 4 KiB pages)
+ * The second reference of each pair always hits (the page was just looked up or
+ * filled), so every miss is the first of a pair. 4 entries, one set of 4 ways;
+ * ways fill 0, 1, 2, 3 in order (the lowest invalid way first).
+ */
+#define POLICY_HEAD(pol) \
+    "trace tests/data/cli/policy.din (din), 4k pages, 4 entries, 4 ways (1 set), " pol "\n"
+
+static void test_tlb_lru(void **state)
+{
+    (void)state;
+    /*
+     * Recency order after each step, most recent first:
+     *  A miss [A]  B miss [B A]  C miss [C B A]  D miss [D C B A]
+     *  A hit  [A D C B]
+     *  E miss, evicts B [E A D C]     B miss, evicts C [B E A D]
+     *  C miss, evicts D [C B E A]     A hit            [A C B E]
+     *  D miss, evicts E [D A C B]     E miss, evicts B [E D A C]
+     *  B miss, evicts C [B E D A]
+     * 10 misses, 24 - 10 = 14 hits; 10 / 24 = 0.416667.
+     */
+    run("tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4", NULL);
+    expect(0, POLICY_HEAD("lru") "references 24\nhits 14\nmisses 10\nmiss rate 0.416667\n", "");
+}
+
+static void test_tlb_plru(void **state)
+{
+    (void)state;
+    /*
+     * Tree bits n1 (0: ways 0-1, 1: ways 2-3), n2 (way 0 / 1), n3 (way 2 / 3); a
+     * touch points the path away from the way. Ways shown as w0 w1 w2 w3.
+     *  A B C D miss, fill w0..w3; the touches leave n1 n2 n3 = 0 0 0
+     *  A hit (w0): n1 = 1, n2 = 1
+     *  E miss: n1 = 1 -> n3 = 0 -> w2 (C); E in w2, n1 = 0, n3 = 1   [A B E D]
+     *  B hit (w1): n1 = 1, n2 = 0
+     *  C miss: n1 = 1 -> n3 = 1 -> w3 (D); C in w3, n1 = 0, n3 = 0   [A B E C]
+     *  A hit (w0): n1 = 1, n2 = 1
+     *  D miss: n1 = 1 -> n3 = 0 -> w2 (E); D in w2, n1 = 0, n3 = 1   [A B D C]
+     *  E miss: n1 = 0 -> n2 = 1 -> w1 (B); E in w1, n1 = 1, n2 = 0   [A E D C]
+     *  B miss: n1 = 1 -> n3 = 1 -> w3 (C); B in w3                   [A E D B]
+     * 9 misses, 15 hits; 9 / 24 = 0.375.
+     */
+    run("tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
+        "--replacement", "plru", NULL);
+    expect(0, POLICY_HEAD("plru") "references 24\nhits 15\nmisses 9\nmiss rate 0.375000\n", "");
+}
+
+static void test_tlb_round_robin(void **state)
+{
+    (void)state;
+    /*
+     * The pointer starts at way 0 and moves only when it picks a victim (FIFO
+     * order here, since the ways were filled in order):
+     *  A B C D miss, fill w0..w3                     [A B C D] ptr 0
+     *  A hit
+     *  E miss, victim w0 (A)                         [E B C D] ptr 1
+     *  B hit, C hit
+     *  A miss, victim w1 (B)                         [E A C D] ptr 2
+     *  D hit, E hit
+     *  B miss, victim w2 (C)                         [E A B D] ptr 3
+     * 7 misses, 17 hits; 7 / 24 = 0.291667.
+     */
+    run("tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
+        "--replacement", "round-robin", NULL);
+    expect(0, POLICY_HEAD("round-robin")
+              "references 24\nhits 17\nmisses 7\nmiss rate 0.291667\n", "");
+}
+
+static void test_tlb_direct_mapped(void **state)
+{
+    static const char *const policies[] = { "lru", "plru", "round-robin", "random" };
+    char want[512];
+
+    (void)state;
+    /*
+     * 4 entries of 1 way: 4 sets, set = page number mod 4: A (0x10) 0, B 1, C 2,
+     * D 3, E (0x14) 0. With one way every policy, random included, must evict the
+     * one entry of the set:
+     *  A B C D miss; A hit; E miss (evicts A); B hit; C hit; A miss (evicts E);
+     *  D hit; E miss (evicts A); B hit.
+     * 7 misses, 17 hits, whatever the policy.
+     */
+    for (unsigned i = 0; i < 4; i++) {
+        run("tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
+            "--ways", "1", "--replacement", policies[i], NULL);
+        snprintf(want, sizeof(want),
+                 "trace tests/data/cli/policy.din (din), 4k pages, 4 entries, 1 way (4 sets), "
+                 "%s%s\nreferences 24\nhits 17\nmisses 7\nmiss rate 0.291667\n", policies[i],
+                 i == 3 ? " (seed 1)" : "");
+        expect(0, want, "");
+    }
+}
+
+static void test_tlb_random_any_choice(void **state)
+{
+    static const char *const seeds[] = { "1", "2", "3", "0xdeadbeef" };
+    char want[512];
+
+    (void)state;
+    /*
+     * random.din, 12 references, 4 entries fully associative:
+     *  A B C D miss (no eviction yet); A hit; D hit;
+     *  E miss (evicts one of A-D), E hit; F miss, F hit; G miss, G hit.
+     * After the first eviction each page is referenced only right after its own
+     * fill, so no choice of victims can turn a hit into a miss or back: 7 misses
+     * and 5 hits for every seed.
+     */
+    for (unsigned i = 0; i < 4; i++) {
+        run("tlb", "--trace", DATA "random.din", "--page-size", "4k", "--entries", "4",
+            "--replacement", "random", "--seed", seeds[i], NULL);
+        snprintf(want, sizeof(want),
+                 "trace tests/data/cli/random.din (din), 4k pages, 4 entries, 4 ways (1 set), "
+                 "random (seed %s)\nreferences 12\nhits 5\nmisses 7\nmiss rate 0.583333\n",
+                 i == 3 ? "3735928559" : seeds[i]);
+        expect(0, want, "");
+    }
+}
+
+/* ------------------------------------------------------------------ tlb: page size, formats */
+
+static void test_tlb_page_sizes(void **state)
+{
+    static const struct { const char *size; const char *out; } cases[] = {
+        { "4k",  "references 20\nhits 6\nmisses 14\nmiss rate 0.700000\n" },
+        { "64k", "references 20\nhits 9\nmisses 11\nmiss rate 0.550000\n" },
+        { "1m",  "references 20\nhits 12\nmisses 8\nmiss rate 0.400000\n" },
+        { "16m", "references 20\nhits 15\nmisses 5\nmiss rate 0.250000\n" },
+    };
+    char want[512];
+
+    (void)state;
+    /*
+     * pagesize.din, 20 references; 16 entries hold every page at every size, so
+     * the misses are the distinct pages (compulsory misses only). Page numbers:
+     *   address     4k       64k     1m     16m
+     *   00000000    0        0       0      0
+     *   00000ffc    0        0       0      0
+     *   00001000    1        0       0      0
+     *   0000f000    f        0       0      0
+     *   00010000    10       1       0      0
+     *   0001ff00    1f       1       0      0
+     *   00080000    80       8       0      0
+     *   00100000    100      10      1      0
+     *   00100800    100      10      1      0
+     *   00ff0000    ff0      ff      f      0
+     *   01000000    1000     100     10     1
+     *   01234567    1234     123     12     1
+     *   40000000    40000    4000    400    40
+     *   40000004    40000    4000    400    40
+     *   00000010    0        0       0      0
+     *   0000f800    f        0       0      0
+     *   00110000    110      11      1      0
+     *   fffff000    fffff    ffff    fff    ff
+     *   00001ffc    1        0       0      0
+     *   0f000000    f000     f00     f0     f
+     * Distinct: 4k 14; 64k 11 (0 1 8 10 ff 100 123 4000 11 ffff f00);
+     * 1m 8 (0 1 f 10 12 400 fff f0); 16m 5 (0 1 40 ff f).
+     */
+    for (unsigned i = 0; i < 4; i++) {
+        run("tlb", "--trace", DATA "pagesize.din", "--page-size", cases[i].size,
+            "--entries", "16", NULL);
+        snprintf(want, sizeof(want),
+                 "trace tests/data/cli/pagesize.din (din), %s pages, 16 entries, 16 ways "
+                 "(1 set), lru\n%s", cases[i].size, cases[i].out);
+        expect(0, want, "");
+    }
+}
+
+static void test_tlb_json(void **state)
+{
+    (void)state;
+    /*
+     * 2 sets of 2 ways (set = page number mod 2); 2-way plru is exact lru.
+     *  set 1 sees B D B D B: B miss, D miss, then hits: 2 misses.
+     *  set 0 sees A C A E C A E: A miss [A], C miss [C A], A hit [A C],
+     *  E miss, evicts C [E A]; C miss, evicts A [C E]; A miss, evicts E [A C];
+     *  E miss, evicts C [E A]: 6 misses.
+     * 8 misses, 16 hits; 8 / 24 = 0.333333.
+     */
+    run("tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
+        "--ways", "2", "--replacement", "plru", "--json", NULL);
+    expect(0, "{\"trace\": \"tests/data/cli/policy.din\", \"page_size\": \"4k\", \"entries\": 4, "
+              "\"ways\": 2, \"replacement\": \"plru\", \"references\": 24, \"hits\": 16, "
+              "\"misses\": 8, \"miss_rate\": 0.333333}\n", "");
+}
+
+static void test_tlb_text_markers_skipped(void **state)
+{
+    (void)state;
+    /*
+     * markers.txt (format from the .txt name): 5 accesses among 5 markers.
+     * 0x20000 miss, 0x20040 hit (page 0x20), 0x21000 miss, 0x20080 hit,
+     * 0x22000 miss: 3 misses, 2 hits; the markers are not references.
+     */
+    run("tlb", "--trace", DATA "markers.txt", "--page-size", "4k", "--entries", "4", NULL);
+    expect(0, "trace tests/data/cli/markers.txt (text), 4k pages, 4 entries, 4 ways (1 set), "
+              "lru\nreferences 5\nhits 2\nmisses 3\nmiss rate 0.600000\n", "");
+}
+
+static void test_tlb_bin_same_as_din(void **state)
+{
+    char want[512];
+
+    (void)state;
+    run("convert", DATA "policy.din", "-o", tmp("policy.bin"), NULL);
+    snprintf(want, sizeof(want), "converted 24 records: tests/data/cli/policy.din (din) -> "
+             "%s (bin)\n", tmp("policy.bin"));
+    expect(0, want, "");
+    /* The records, not the format, decide the counts: lru as in test_tlb_lru. */
+    run("tlb", "--trace", tmp("policy.bin"), "--page-size", "4k", "--entries", "4", "--json",
+        NULL);
+    snprintf(want, sizeof(want), "{\"trace\": \"%s\", \"page_size\": \"4k\", \"entries\": 4, "
+             "\"ways\": 4, \"replacement\": \"lru\", \"references\": 24, \"hits\": 14, "
+             "\"misses\": 10, \"miss_rate\": 0.416667}\n", tmp("policy.bin"));
+    expect(0, want, "");
+    /* --format overrides the name: the din file read as bin has no magic. */
+    run("tlb", "--trace", DATA "policy.din", "--format", "bin", "--page-size", "4k",
+        "--entries", "4", NULL);
+    expect_failure(1, "iommusim tlb: tests/data/cli/policy.din", "");
+}
+
+/* ------------------------------------------------------------------ tlb: errors */
+
+static void test_tlb_usage_errors(void **state)
+{
+    static const struct {
+        const char *args[14];
+        const char *err;
+    } cases[] = {
+        { { "tlb", "--page-size", "4k", "--entries", "4" },
+          "iommusim tlb: missing --trace FILE (usage: iommusim tlb --trace FILE --page-size "
+          "4k|64k|1m|16m --entries N [--ways W] ...)\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--entries", "4" },
+          "iommusim tlb: missing --page-size SIZE (usage: iommusim tlb --trace FILE --page-size "
+          "4k|64k|1m|16m --entries N [--ways W] ...)\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k" },
+          "iommusim tlb: missing --entries N (usage: iommusim tlb --trace FILE --page-size "
+          "4k|64k|1m|16m --entries N [--ways W] ...)\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--page-size", "8k", "--entries", "4" },
+          "iommusim tlb: --page-size '8k' is not a page size: must be 4k, 64k, 1m or 16m\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "0" },
+          "iommusim tlb: --entries 0 is out of range: must be 1 .. 1048576\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "four" },
+          "iommusim tlb: --entries 'four' is not an integer: must be 1 .. 1048576\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "8",
+            "--ways", "3" },
+          "iommusim tlb: --entries 8 --ways 3: tlb ways = 3 does not divide entries = 8: ways "
+          "must be a divisor of entries\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "12",
+            "--ways", "4" },
+          "iommusim tlb: --entries 12 --ways 4: tlb ways = 4 gives entries / ways = 3 sets: the "
+          "number of sets must be a power of two (1, 2, 4, ...)\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
+            "--replacement", "fifo" },
+          "iommusim tlb: --replacement 'fifo' is not a policy: must be lru, plru, round-robin "
+          "or random\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
+            "--format", "csv" },
+          "iommusim tlb: --format 'csv' is not a trace format: must be din, text or bin\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
+            "--bogus" },
+          "iommusim tlb: unknown option '--bogus' (options: --trace, --format, --page-size, "
+          "--entries, --ways, --replacement, --seed, --json, --help)\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries" },
+          "iommusim tlb: option '--entries' needs a value (see iommusim tlb --help)\n" },
+        { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
+            "--json=yes" },
+          "iommusim tlb: option '--json=yes' takes no value\n" },
+        { { "tlb", DATA "policy.din", "--page-size", "4k", "--entries", "4" },
+          "iommusim tlb: unexpected argument 'tests/data/cli/policy.din': the trace is given "
+          "with --trace FILE\n" },
+    };
+
+    (void)state;
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        run_argv(cases[i].args);
+        expect(2, "", cases[i].err);
+    }
+}
+
+static void test_tlb_malformed_din(void **state)
+{
+    (void)state;
+    /* bad.din line 3 has the label 3 (0, 1 and 2 are the din labels). */
+    run("tlb", "--trace", DATA "bad.din", "--page-size", "4k", "--entries", "4", NULL);
+    expect_failure(1, "iommusim tlb: tests/data/cli/bad.din:3: error: ", "'3'");
+}
+
+static void test_tlb_refuses_buffer_names(void **state)
+{
+    (void)state;
+    /* names.txt: line 2 is a raw IOVA, line 3 the first buffer name. */
+    run("tlb", "--trace", DATA "names.txt", "--page-size", "4k", "--entries", "4", NULL);
+    expect_failure(1, "iommusim tlb: tests/data/cli/names.txt:3: error: ",
+                   "'fb0' (the tlb command needs raw IOVAs such as 0x10000, not buffer names)\n");
+}
+
+static void test_tlb_missing_file(void **state)
+{
+    (void)state;
+    run("tlb", "--trace", DATA "absent.din", "--page-size", "4k", "--entries", "4", NULL);
+    expect_failure(1, "iommusim tlb: tests/data/cli/absent.din", "");
+}
+
+static void test_tlb_help(void **state)
+{
+    (void)state;
+    run("tlb", "--help", NULL);
+    expect_start("usage: iommusim tlb --trace FILE --page-size SIZE --entries N [OPTIONS]\n");
+    assert_non_null(strstr(res.out, "\n  --replacement POL "));
+}
+
+/* ------------------------------------------------------------------ gen */
+
+static void test_gen_display_text(void **state)
+{
+    char file[FILE_MAX], want[512];
+
+    (void)state;
+    /*
+     * 64 pixels x 4 bytes = 256-byte lines, 4 lines: each layer is 1024 bytes.
+     * 50 frames/s with vtotal 5: a 20 ms frame period of 4 ms line times, the
+     * vtotal - height = 1 blanking line first, so active line y is scanned out at
+     * (1 + y) * 4 ms (traces/README.md). Per line: an L marker at that time, then
+     * a read of the line of each layer (line y at y * 256 = 0x100 * y), carrying
+     * the same time. One frame: F, then 4 x (L + 2 R) = 13 records.
+     */
+    run("gen", "display", "--width", "64", "--height=4", "--frames", "1", "--fps", "50",
+        "--vtotal", "5", "--layers", "2", "-o", tmp("display.txt"), NULL);
+    snprintf(want, sizeof(want), "wrote 13 records to %s (text)\n"
+             "buffer layer0: 1024 bytes\nbuffer layer1: 1024 bytes\n", tmp("display.txt"));
+    expect(0, want, "");
+    assert_true(slurp(tmp("display.txt"), file, sizeof(file)) > 0);
+    assert_string_equal(file,
+                        "# iommusim trace v1: time_ns op target bytes\n"
+                        "0 F\n"
+                        "4000000 L\n"
+                        "4000000 R layer0+0x0 256\n"
+                        "4000000 R layer1+0x0 256\n"
+                        "8000000 L\n"
+                        "8000000 R layer0+0x100 256\n"
+                        "8000000 R layer1+0x100 256\n"
+                        "12000000 L\n"
+                        "12000000 R layer0+0x200 256\n"
+                        "12000000 R layer1+0x200 256\n"
+                        "16000000 L\n"
+                        "16000000 R layer0+0x300 256\n"
+                        "16000000 R layer1+0x300 256\n");
+}
+
+/* The N of the first "wrote N records" or "converted N records" line of stdout. */
+static unsigned long records_reported(void)
+{
+    const char *p = strstr(res.out, " records");
+
+    assert_non_null(p);
+    while (p > res.out && p[-1] >= '0' && p[-1] <= '9')
+        p--;
+    return strtoul(p, NULL, 10);
+}
+
+static void test_gen_convert_round_trip(void **state)
+{
+    static char a[FILE_MAX], b[FILE_MAX];
+    unsigned long n;
+
+    (void)state;
+    /* A kind with several buffers and motion vectors: every field kind is exercised. */
+    run("gen", "video_decode", "--width", "64", "--height", "32", "--frames", "2",
+        "-o", tmp("video.txt"), NULL);
+    assert_int_equal(res.status, 0);
+    n = records_reported();
+    assert_true(n > 100);
+    run("convert", tmp("video.txt"), "-o", tmp("video.bin"), NULL);
+    assert_int_equal(res.status, 0);
+    assert_int_equal(records_reported(), n);
+    run("convert", tmp("video.bin"), "-o", tmp("video2.txt"), NULL);
+    assert_int_equal(res.status, 0);
+    assert_int_equal(records_reported(), n);
+    assert_int_equal(slurp(tmp("video.txt"), a, sizeof(a)), slurp(tmp("video2.txt"), b, sizeof(b)));
+    assert_memory_equal(a, b, strlen(a));
+    /* The same generator written as bin directly reads back as the same text. */
+    run("gen", "video_decode", "--width", "64", "--height", "32", "--frames", "2",
+        "--format", "bin", "-o", tmp("video.trace"), NULL);
+    assert_int_equal(res.status, 0);
+    assert_int_equal(records_reported(), n);
+    run("convert", tmp("video.trace"), "--from", "bin", "-o", tmp("video3.txt"), NULL);
+    assert_int_equal(res.status, 0);
+    assert_int_equal(slurp(tmp("video3.txt"), b, sizeof(b)), (long)strlen(a));
+    assert_memory_equal(a, b, strlen(a));
+}
+
+static void test_gen_list_and_help(void **state)
+{
+    (void)state;
+    run("gen", "--list", NULL);
+    expect(0, "video_decode\ndisplay\ncamera\nrotator\njpeg\nblit\n", "");
+    run("gen", "display", "--help", NULL);
+    expect_start("usage: iommusim gen display [--PARAM VALUE ...] [--format text|bin] -o FILE\n\n");
+    assert_non_null(strstr(res.out, "\n  width "));
+    assert_non_null(strstr(res.out, "\n  layers "));
+    run("gen", "--help", NULL);
+    expect_start("usage: iommusim gen KIND ");
+    run("convert", "--help", NULL);
+    expect_start("usage: iommusim convert IN -o OUT ");
+}
+
+static void test_gen_parameter_errors(void **state)
+{
+    (void)state;
+    run("gen", "display", "--widht", "64", "-o", tmp("typo.txt"), NULL);
+    expect(2, "", "iommusim gen: --widht: display has no parameter 'widht'; did you mean "
+                  "--width?\n");
+    assert_false(exists(tmp("typo.txt")));
+    run("gen", "video_decode", "--mv-dst", "normal", "-o", tmp("typo.txt"), NULL);
+    expect(2, "", "iommusim gen: --mv-dst: video_decode has no parameter 'mv_dst'; did you "
+                  "mean --mv_dist?\n");
+    /* Range and cross checks are the generator's: the option they blame is named. */
+    run("gen", "display", "--width", "0", "-o", tmp("typo.txt"), NULL);
+    expect_failure(2, "iommusim gen: --width: ", "16384");
+    run("gen", "display", "--height", "4", "--vtotal", "2", "-o", tmp("typo.txt"), NULL);
+    expect_failure(2, "iommusim gen: --vtotal: ", "height 4");
+    run("gen", "camera", "--set", "format=rgb", "-o", tmp("typo.txt"), NULL);
+    expect_failure(2, "iommusim gen: --set format: ", "'rgb'");
+    assert_false(exists(tmp("typo.txt")));
+}
+
+static void test_gen_usage_errors(void **state)
+{
+    static const struct {
+        const char *args[10];
+        const char *err;
+    } cases[] = {
+        { { "gen" }, "iommusim gen: missing the generator KIND (iommusim gen --list shows them)\n" },
+        { { "gen", "hdmi", "-o", "x.txt" },
+          "iommusim gen: unknown kind 'hdmi': the first argument is the generator kind: one of "
+          "video_decode, display, camera, rotator, jpeg, blit\n" },
+        { { "gen", "--width", "64", "display" },
+          "iommusim gen: expected KIND before options, found '--width': the first argument is "
+          "the generator kind: one of video_decode, display, camera, rotator, jpeg, blit\n" },
+        { { "gen", "display", "--width", "64" },
+          "iommusim gen: missing -o FILE (usage: iommusim gen KIND [--PARAM VALUE ...] "
+          "[--format text|bin] -o FILE)\n" },
+        { { "gen", "display", "-o", "x.din" },
+          "iommusim gen: -o x.din: din cannot be written (it has no times, markers or buffer "
+          "names); name the output .txt or .bin, or give --format text|bin\n" },
+        { { "gen", "display", "--format", "din", "-o", "x.txt" },
+          "iommusim gen: --format din cannot be written (it has no times, markers or buffer "
+          "names): must be text or bin\n" },
+        { { "gen", "camera", "--format", "yuyv", "-o", "x.txt" },
+          "iommusim gen: --format 'yuyv' is not a trace format: must be text or bin (the "
+          "camera's pixel format is given as --set format=yuyv)\n" },
+        { { "gen", "display", "--width", "64", "--width=32", "-o", "x.txt" },
+          "iommusim gen: --width: parameter 'width' is given twice\n" },
+        { { "gen", "display", "--width" },
+          "iommusim gen: option '--width' needs a value (see iommusim gen display --help)\n" },
+        { { "gen", "display", "64", "-o", "x.txt" },
+          "iommusim gen: unexpected argument '64': parameters are given as --PARAM VALUE "
+          "(see iommusim gen display --help)\n" },
+        { { "gen", "display", "--set", "width", "-o", "x.txt" },
+          "iommusim gen: --set 'width': expected PARAM=VALUE\n" },
+        { { "gen", "display", "--kind", "blit", "-o", "x.txt" },
+          "iommusim gen: --kind: the kind is the first argument (iommusim gen KIND ...)\n" },
+    };
+
+    (void)state;
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        run_argv(cases[i].args);
+        expect(2, "", cases[i].err);
+    }
+    assert_false(exists("x.txt"));
+}
+
+/* ------------------------------------------------------------------ convert */
+
+static void test_convert_din_to_text(void **state)
+{
+    char file[FILE_MAX], want[512];
+
+    (void)state;
+    /* din: label 0 and 2 read, 1 write; every access at time 0, of --din-bytes bytes. */
+    run("convert", DATA "policy.din", "--din-bytes", "4", "-o", tmp("policy.txt"), NULL);
+    snprintf(want, sizeof(want), "converted 24 records: tests/data/cli/policy.din (din) -> "
+             "%s (text)\n", tmp("policy.txt"));
+    expect(0, want, "");
+    assert_true(slurp(tmp("policy.txt"), file, sizeof(file)) > 0);
+    assert_string_equal(file,
+                        "# iommusim trace v1: time_ns op target bytes\n"
+                        "0 R 0x10000 4\n0 R 0x10ffc 4\n0 W 0x11040 4\n0 R 0x11044 4\n"
+                        "0 R 0x12000 4\n0 R 0x12004 4\n0 R 0x13100 4\n0 W 0x13200 4\n"
+                        "0 R 0x10008 4\n0 R 0x1000c 4\n0 W 0x14000 4\n0 R 0x14fff 4\n"
+                        "0 R 0x11000 4\n0 R 0x11800 4\n0 R 0x12010 4\n0 W 0x12020 4\n"
+                        "0 R 0x10abc 4\n0 R 0x10abd 4\n0 R 0x13000 4\n0 R 0x13ff0 4\n"
+                        "0 W 0x14100 4\n0 R 0x14200 4\n0 R 0x11f00 4\n0 R 0x11f04 4\n");
+}
+
+static void test_convert_names_round_trip(void **state)
+{
+    char file[FILE_MAX];
+    struct stat st;
+
+    (void)state;
+    run("convert", DATA "named.txt", "-o", tmp("named.bin"), NULL);
+    assert_int_equal(res.status, 0);
+    /*
+     * Each buffer is defined once, before its first use: 8 bytes of magic, two
+     * DEFINE records of 24 bytes, each followed by its name padded to 8 bytes
+     * ("fb0", "cursor"), and 6 records of 24 bytes: 8 + 2 * 32 + 6 * 24 = 216.
+     */
+    assert_int_equal(stat(tmp("named.bin"), &st), 0);
+    assert_int_equal(st.st_size, 216);
+    run("convert", tmp("named.bin"), "--to", "text", "-o", tmp("named.out"), NULL);
+    assert_int_equal(res.status, 0);
+    assert_true(slurp(tmp("named.out"), file, sizeof(file)) > 0);
+    /* The writer spells a bare NAME as NAME+0x0. */
+    assert_string_equal(file,
+                        "# iommusim trace v1: time_ns op target bytes\n"
+                        "0 F\n"
+                        "5 R fb0+0x40 64\n"
+                        "6 W cursor+0x0 16\n"
+                        "7.5 R fb0+0x0 4096\n"
+                        "8 R 0x1000 8\n"
+                        "16666.667 F\n");
+}
+
+static void test_convert_errors(void **state)
+{
+    static const struct {
+        const char *args[10];
+        const char *err;
+    } cases[] = {
+        { { "convert", DATA "policy.din" },
+          "iommusim convert: missing -o OUT (usage: iommusim convert IN -o OUT [--from FMT] "
+          "[--to FMT] [--din-bytes N])\n" },
+        { { "convert", "-o", "x.txt" },
+          "iommusim convert: missing the input file IN (usage: iommusim convert IN -o OUT "
+          "[--from FMT] [--to FMT] [--din-bytes N])\n" },
+        { { "convert", DATA "policy.din", DATA "bad.din", "-o", "x.txt" },
+          "iommusim convert: unexpected argument 'tests/data/cli/bad.din': convert takes one "
+          "input file\n" },
+        { { "convert", DATA "policy.din", "-o", "x.txt", "--to", "din" },
+          "iommusim convert: --to din: din cannot be written (it has no times, markers or "
+          "buffer names): must be text or bin\n" },
+        { { "convert", DATA "policy.din", "-o", "x.din" },
+          "iommusim convert: -o x.din: din cannot be written (it has no times, markers or "
+          "buffer names); name the output .txt or .bin, or give --to text|bin\n" },
+        { { "convert", DATA "policy.din", "-o", "x.txt", "--from", "csv" },
+          "iommusim convert: --from 'csv' is not a trace format: must be text, bin or din\n" },
+        { { "convert", DATA "markers.txt", "-o", "x.bin", "--din-bytes", "4" },
+          "iommusim convert: --din-bytes applies to din input only, and "
+          "tests/data/cli/markers.txt is read as text\n" },
+        { { "convert", DATA "policy.din", "-o", "x.txt", "--din-bytes", "0" },
+          "iommusim convert: --din-bytes '0' is not allowed: must be an integer 1 .. 16777216\n" },
+        { { "convert", DATA "policy.din", "-o", "x.txt", "--strict" },
+          "iommusim convert: unknown option '--strict' (options: -o/--output, --from, --to, "
+          "--din-bytes, --help)\n" },
+    };
+
+    (void)state;
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        run_argv(cases[i].args);
+        expect(2, "", cases[i].err);
+    }
+    assert_false(exists("x.txt"));
+    assert_false(exists("x.bin"));
+}
+
+static void test_convert_input_errors(void **state)
+{
+    static char text[FILE_MAX], after[FILE_MAX];
+    char want[512];
+    FILE *f;
+
+    (void)state;
+    /* Writing the input over itself is refused before anything is opened. */
+    assert_true(slurp(DATA "policy.din", text, sizeof(text)) > 0);
+    f = fopen(tmp("same.din"), "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+    run("convert", tmp("same.din"), "-o", tmp("same.din"), "--to", "text", NULL);
+    snprintf(want, sizeof(want), "iommusim convert: -o %s is the input file itself: writing "
+             "it would destroy the input\n", tmp("same.din"));
+    expect(2, "", want);
+    assert_int_equal(slurp(tmp("same.din"), after, sizeof(after)), (long)strlen(text));
+    assert_string_equal(after, text);
+
+    /* A bad line stops the conversion and leaves no partial output behind. */
+    run("convert", DATA "bad.din", "-o", tmp("bad.txt"), NULL);
+    expect_failure(1, "iommusim convert: tests/data/cli/bad.din:3: error: ", "'3'");
+    assert_false(exists(tmp("bad.txt")));
+    run("convert", DATA "absent.txt", "-o", tmp("absent.bin"), NULL);
+    expect_failure(1, "iommusim convert: tests/data/cli/absent.txt", "");
+    assert_false(exists(tmp("absent.bin")));
+    run("convert", DATA "policy.din", "-o", tmp("no/such/dir/x.txt"), NULL);
+    expect_failure(1, "iommusim convert: ", "no/such/dir/x.txt");
+}
+
+/* ------------------------------------------------------------------ setup */
+
+static int setup(void **state)
+{
+    (void)state;
+    prog = getenv("IOMMUSIM");
+    if (!prog || !*prog) {
+        fprintf(stderr, "test_cli_tools: set IOMMUSIM to the iommusim program "
+                        "(the Makefile sets build/iommusim)\n");
+        return -1;
+    }
+    if (access(prog, X_OK)) {
+        fprintf(stderr, "test_cli_tools: IOMMUSIM=%s is not an executable program\n", prog);
+        return -1;
+    }
+    if (!mkdtemp(tmpdir)) {
+        perror("test_cli_tools: mkdtemp");
+        return -1;
+    }
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+
+    (void)state;
+    if (d) {
+        while ((e = readdir(d)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+                unlink(tmp(e->d_name));
+        closedir(d);
+    }
+    rmdir(tmpdir);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tlb_lru),
+        cmocka_unit_test(test_tlb_plru),
+        cmocka_unit_test(test_tlb_round_robin),
+        cmocka_unit_test(test_tlb_direct_mapped),
+        cmocka_unit_test(test_tlb_random_any_choice),
+        cmocka_unit_test(test_tlb_page_sizes),
+        cmocka_unit_test(test_tlb_json),
+        cmocka_unit_test(test_tlb_text_markers_skipped),
+        cmocka_unit_test(test_tlb_bin_same_as_din),
+        cmocka_unit_test(test_tlb_usage_errors),
+        cmocka_unit_test(test_tlb_malformed_din),
+        cmocka_unit_test(test_tlb_refuses_buffer_names),
+        cmocka_unit_test(test_tlb_missing_file),
+        cmocka_unit_test(test_tlb_help),
+        cmocka_unit_test(test_gen_display_text),
+        cmocka_unit_test(test_gen_convert_round_trip),
+        cmocka_unit_test(test_gen_list_and_help),
+        cmocka_unit_test(test_gen_parameter_errors),
+        cmocka_unit_test(test_gen_usage_errors),
+        cmocka_unit_test(test_convert_din_to_text),
+        cmocka_unit_test(test_convert_names_round_trip),
+        cmocka_unit_test(test_convert_errors),
+        cmocka_unit_test(test_convert_input_errors),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,219 @@
+/*
+ * test_run_errors.c - `iommusim run` and `iommusim info` on bad and on small inputs.
+ *
+ * Each kind of bad input gives one exact message on stderr (file:line:column for
+ * YAML, file:line for traces, the argument for the command line) and a non-zero exit
+ * status: 1 for a bad file, 2 for bad usage. The fixtures are in
+ * tests/data/scenarios/; their line and column numbers were counted by hand.
+ *
+ * The hand-made trace tests/data/scenarios/small.trc is also replayed and its TLB
+ * counts checked against a count done by hand.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#define OUT "/tmp/iommusim-test-run-errors"
+
+static const char *prog(void)
+{
+    const char *p = getenv("IOMMUSIM");
+
+    return p ? p : "build/iommusim";
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = calloc(1, 1 << 20);
+    size_t n;
+
+    if (!f || !buf) {
+        if (f)
+            fclose(f);
+        free(buf);
+        return NULL;
+    }
+    n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* Runs `iommusim ARGS`; returns the exit status, stdout and stderr in *out / *err. */
+static int run(const char *args, char **out, char **err)
+{
+    char cmd[4096];
+    int st;
+
+    snprintf(cmd, sizeof(cmd), "mkdir -p " OUT " && %s %s >" OUT "/out 2>" OUT "/err", prog(),
+             args);
+    st = system(cmd);
+    *out = slurp(OUT "/out");
+    *err = slurp(OUT "/err");
+    assert_non_null(*out);
+    assert_non_null(*err);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void expect(const char *args, int status, const char *message)
+{
+    char *out, *err;
+    int rc = run(args, &out, &err);
+
+    if (strcmp(err, message))
+        fail_msg("iommusim %s\n  stderr:   %s  expected: %s", args, err, message);
+    assert_int_equal(rc, status);
+    free(out);
+    free(err);
+}
+
+#define D "tests/data/scenarios/"
+
+static void test_yaml_syntax(void **state)
+{
+    (void)state;
+    expect("run " D "bad_syntax.yaml", 1,
+           D "bad_syntax.yaml:5:8: error: expected ',' or '}' in a {...} map (while parsing a "
+           "flow mapping that starts at 4:7)\n");
+}
+
+static void test_unknown_key(void **state)
+{
+    (void)state;
+    expect("run " D "bad_key.yaml", 1,
+           D "bad_key.yaml:10:5: error: unknown key 'outstandnig' in masters.mdp0; did you "
+           "mean 'outstanding'?\n");
+    expect("run configs/scenarios/gpu2d_blit.yaml --set smmus.gfx2d0.tlb.entrie=4", 1,
+           "<command line>:--set 1: error: unknown key 'entrie' in soc.smmus.gfx2d0.tlb; did "
+           "you mean 'entries'?\n");
+}
+
+static void test_out_of_range(void **state)
+{
+    (void)state;
+    expect("run " D "bad_range.yaml", 1,
+           D "bad_range.yaml:10:18: error: masters.mdp0.outstanding: 1000 is out of range "
+           "1..256\n");
+    expect("run configs/scenarios/gpu2d_blit.yaml --set smmus.gfx2d0.tlb.entries=300", 1,
+           "<command line>:--set 1: error: soc.smmus.gfx2d0.tlb.entries: 300 is out of range "
+           "1..256\n");
+}
+
+static void test_missing_files(void **state)
+{
+    (void)state;
+    expect("run " D "no_such_scenario.yaml", 1,
+           D "no_such_scenario.yaml: error: cannot open: No such file or directory\n");
+    expect("run " D "bad_missing_trace.yaml", 1,
+           D "bad_missing_trace.yaml:7:5: error: masters.mdp0.trace: " D "no_such_file.trc: "
+           "error: cannot open: No such file or directory\n");
+}
+
+static void test_malformed_trace_line(void **state)
+{
+    char *out, *err;
+
+    (void)state;
+    assert_int_equal(run("run " D "bad_trace_line.yaml --quiet", &out, &err), 1);
+    assert_string_equal(err, D "bad_line.trc:4: error: unknown op 'X' (expected R, W, F or "
+                             "L)\n");
+    free(out);
+    free(err);
+}
+
+static void test_unknown_buffer_in_trace(void **state)
+{
+    (void)state;
+    expect("run " D "bad_trace_buffer.yaml --quiet", 1,
+           D "unknown_buffer.trc:2: error: unknown buffer 'overlay'; master mdp0: the scenario "
+           "has no buffer 'overlay' (add it to buffers, or bind the name under "
+           "masters.mdp0.buffers)\n");
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    expect("run configs/scenarios/gpu2d_blit.yaml --bogus", 2,
+           "iommusim run: unknown option '--bogus' (options: --set, --mode, --seed, --out, "
+           "--quiet, --help)\n");
+    expect("run configs/scenarios/gpu2d_blit.yaml --mode fast", 2,
+           "iommusim run: --mode fast: expected timing or functional\n");
+    expect("run configs/scenarios/gpu2d_blit.yaml --seed x1", 2,
+           "iommusim run: --seed x1: expected an unsigned integer\n");
+    expect("run", 2, "iommusim run: missing the scenario file (iommusim run SCENARIO.yaml)\n");
+    expect("frobnicate", 2, "iommusim: unknown command 'frobnicate' (commands: run, tlb, gen, "
+                            "convert, info; see iommusim --help)\n");
+    expect("info", 2, "iommusim info: missing the SoC file (iommusim info "
+                      "configs/msm8960.yaml)\n");
+}
+
+/*
+ * small.trc through mdp0 with 4 KiB pages, one request outstanding:
+ *   0x0    64 B   miss (page 0), walk: L1 + L2 read
+ *   0x40   64 B   hit
+ *   0x1000 128 B  two bursts: miss (page 1) then hit
+ *   0x3000 64 B   write, miss (page 3)
+ * = 5 translations, 2 hits, 3 misses, 3 walks, 6 descriptor reads, 320 bytes.
+ */
+static void test_small_trace_hand_count(void **state)
+{
+    char *out, *err, *csv;
+
+    (void)state;
+    assert_int_equal(run("run " D "small_trace.yaml --quiet --out " OUT "/small", &out, &err), 0);
+    csv = slurp(OUT "/small/stats.csv");
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.translations,5\n"));
+    assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.hits,2\n"));
+    assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.misses,3\n"));
+    assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.walks,3\n"));
+    assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.desc_reads,6\n"));
+    assert_non_null(strstr(csv, "\nmaster.mdp0.bytes_read,256\n"));
+    assert_non_null(strstr(csv, "\nmaster.mdp0.bytes_written,64\n"));
+    free(csv);
+    free(out);
+    free(err);
+}
+
+/* info lists what HARDWARE.md's table says: vcodec_a at 0x07A00000, IRQ 58, MIDs. */
+static void test_info(void **state)
+{
+    char *out, *err;
+
+    (void)state;
+    assert_int_equal(run("info configs/msm8960.yaml", &out, &err), 0);
+    assert_non_null(strstr(out, "soc msm8960: 12 SMMUs, 7 domains\n"));
+    assert_non_null(strstr(out, "vcodec_a  0x07A00000    58     2 32/lru   vcodec_a_stream     "
+                                "0  2,5\n"));
+    assert_non_null(strstr(out, "                                         vcodec_a_mm1        "
+                                "1  0,1,6-15\n"));
+    assert_non_null(strstr(out, "mdp_port0_cb1       1  1,3-10\n"));
+    free(out);
+    free(err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_yaml_syntax),
+        cmocka_unit_test(test_unknown_key),
+        cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_missing_files),
+        cmocka_unit_test(test_malformed_trace_line),
+        cmocka_unit_test(test_unknown_buffer_in_trace),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_small_trace_hand_count),
+        cmocka_unit_test(test_info),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

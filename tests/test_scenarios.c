@@ -1,0 +1,268 @@
+/*
+ * test_scenarios.c - the shipped scenarios end to end, through the iommusim command.
+ *
+ * Runs build/iommusim (path in $IOMMUSIM) as a user would and checks:
+ *   - every scenario in configs/scenarios/ runs and its stats.json equals the
+ *     committed tests/golden/NAME.json byte for byte (regenerate them with
+ *     tests/golden/update.sh after a deliberate model change, and say why in the
+ *     commit);
+ *   - the same seed gives identical bytes twice; another seed changes the results;
+ *   - for one master with one outstanding request, timing and functional modes count
+ *     the same TLB hits and misses;
+ *   - the analytic display scan: a linear 1920x1080x4 frame costs 2025 walks in every
+ *     frame with 4 KiB pages and a 32-entry TLB, and 8 walks in all with 1 MiB pages;
+ *   - --set on SoC values and on every buffer at once.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define OUT_ROOT "/tmp/iommusim-test-scenarios"
+
+static const char *prog(void)
+{
+    const char *p = getenv("IOMMUSIM");
+
+    return p ? p : "build/iommusim";
+}
+
+/* Runs the command line (after the program name) with stdout and stderr to files. */
+static int run(const char *args, const char *tag)
+{
+    char cmd[4096];
+    int st;
+
+    snprintf(cmd, sizeof(cmd), "mkdir -p %s && %s %s >%s/%s.out 2>%s/%s.err", OUT_ROOT, prog(),
+             args, OUT_ROOT, tag, OUT_ROOT, tag);
+    st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[n] = 0;
+        if (len)
+            *len = (size_t)n;
+    }
+    return buf;
+}
+
+/* A value from a stats.csv ("name,value" rows). */
+static uint64_t csv_u64(const char *dir, const char *name)
+{
+    char path[512], *text, *p, key[256];
+    uint64_t v = UINT64_MAX;
+
+    snprintf(path, sizeof(path), "%s/stats.csv", dir);
+    text = slurp(path, NULL);
+    assert_non_null(text);
+    snprintf(key, sizeof(key), "\n%s,", name);
+    p = strstr(text, key);
+    if (p)
+        v = strtoull(p + strlen(key), NULL, 10);
+    free(text);
+    if (!p)
+        fail_msg("%s has no %s", path, name);
+    return v;
+}
+
+static void assert_same_file(const char *a, const char *b)
+{
+    size_t la, lb;
+    char *ta = slurp(a, &la), *tb = slurp(b, &lb);
+
+    if (!ta || !tb)
+        fail_msg("cannot read %s or %s", a, b);
+    if (la != lb || memcmp(ta, tb, la))
+        fail_msg("%s differs from %s", a, b);
+    free(ta);
+    free(tb);
+}
+
+/* ---- Golden files ------------------------------------------------------------------------ */
+
+static void golden(const char *name)
+{
+    char args[1024], out[512], gold[512];
+
+    snprintf(args, sizeof(args), "run configs/scenarios/%s.yaml --quiet --out %s/%s", name,
+             OUT_ROOT, name);
+    assert_int_equal(run(args, name), 0);
+    snprintf(out, sizeof(out), "%s/%s/stats.json", OUT_ROOT, name);
+    snprintf(gold, sizeof(gold), "tests/golden/%s.json", name);
+    assert_same_file(out, gold);
+}
+
+static void test_golden_video_playback(void **state) { (void)state; golden("video_playback_1080p30"); }
+static void test_golden_camera_record(void **state) { (void)state; golden("camera_record_1080p30"); }
+static void test_golden_rotate_90(void **state) { (void)state; golden("rotate_90_1080p"); }
+static void test_golden_jpeg_snapshot(void **state) { (void)state; golden("jpeg_snapshot_8mp"); }
+static void test_golden_gpu2d_blit(void **state) { (void)state; golden("gpu2d_blit"); }
+static void test_golden_concurrent(void **state) { (void)state; golden("concurrent"); }
+
+/* ---- Determinism --------------------------------------------------------------------------- */
+
+static void test_same_seed_same_bytes(void **state)
+{
+    (void)state;
+    assert_int_equal(run("run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 7 "
+                         "--set masters.vdec.generator.frames=1 --out " OUT_ROOT "/seed7a",
+                         "seed7a"), 0);
+    assert_int_equal(run("run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 7 "
+                         "--set masters.vdec.generator.frames=1 --out " OUT_ROOT "/seed7b",
+                         "seed7b"), 0);
+    assert_same_file(OUT_ROOT "/seed7a/stats.json", OUT_ROOT "/seed7b/stats.json");
+    assert_same_file(OUT_ROOT "/seed7a/stats.csv", OUT_ROOT "/seed7b/stats.csv");
+}
+
+/*
+ * Frame 1 of the decode reads its reference displaced by random motion vectors, so
+ * another seed gives other reference pages: the vdec context's TLB misses change.
+ */
+static void test_other_seed_other_results(void **state)
+{
+    (void)state;
+    assert_int_equal(run("run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 8 "
+                         "--set masters.vdec.generator.frames=2 --set masters.mdp0.generator.frames=1 "
+                         "--out " OUT_ROOT "/seed8", "seed8"), 0);
+    assert_int_equal(run("run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 9 "
+                         "--set masters.vdec.generator.frames=2 --set masters.mdp0.generator.frames=1 "
+                         "--out " OUT_ROOT "/seed9", "seed9"), 0);
+    assert_true(csv_u64(OUT_ROOT "/seed8", "smmu.vcodec_a.ctx.vcodec_a_mm1.misses") !=
+                csv_u64(OUT_ROOT "/seed9", "smmu.vcodec_a.ctx.vcodec_a_mm1.misses"));
+}
+
+/* ---- Timing and functional modes ------------------------------------------------------------ */
+
+/*
+ * With one outstanding request the timing model looks the TLB up in trace order, as
+ * the functional mode does, so hits and misses must be equal (DESIGN.md).
+ */
+static void test_modes_agree_with_one_outstanding(void **state)
+{
+    static const char *const names[] = {
+        "smmu.rot.ctx.rot_src.translations", "smmu.rot.ctx.rot_src.hits",
+        "smmu.rot.ctx.rot_src.misses", "smmu.rot.ctx.rot_src.walks",
+        "smmu.rot.ctx.rot_src.desc_reads", "smmu.rot.tlb.evictions",
+    };
+    (void)state;
+    assert_int_equal(run("run configs/scenarios/rotate_90_1080p.yaml --quiet --mode timing "
+                         "--set masters.rot.outstanding=1 --set masters.rot.generator.frames=1 "
+                         "--set buffers.*.policy=4k --out " OUT_ROOT "/mode_t", "mode_t"), 0);
+    assert_int_equal(run("run configs/scenarios/rotate_90_1080p.yaml --quiet --mode functional "
+                         "--set masters.rot.outstanding=1 --set masters.rot.generator.frames=1 "
+                         "--set buffers.*.policy=4k --out " OUT_ROOT "/mode_f", "mode_f"), 0);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        assert_int_equal(csv_u64(OUT_ROOT "/mode_t", names[i]),
+                         csv_u64(OUT_ROOT "/mode_f", names[i]));
+    /* One 1088x1920 frame read in 16x16 tiles: 8160 tiles x 16 rows, every 32-byte row
+     * one burst; written as 16 rows of 32 bytes per tile: 2 x 130560 bursts. */
+    assert_int_equal(csv_u64(OUT_ROOT "/mode_t", "smmu.rot.ctx.rot_src.translations"), 261120);
+}
+
+/* ---- The analytic display scan --------------------------------------------------------------- */
+
+/*
+ * tests/data/scenarios/display_scan.yaml: one display master reading a linear
+ * 1920x1080x4 frame (8294400 bytes = 2025 pages of 4 KiB exactly) from an 8 MiB
+ * buffer at a 1 MiB-aligned IOVA, nothing else on its SMMU. With 4 KiB pages the
+ * 2025 pages cycle through a 32-entry LRU TLB: every page is walked once per frame
+ * and evicted before the next frame reaches it again. With 1 MiB pages the frame
+ * spans 8 sections (8294400 / 2^20 = 7.9): 8 walks in the first frame, after which
+ * the 8 entries stay in the TLB.
+ */
+static void display_scan(const char *policy, unsigned frames, uint64_t walks)
+{
+    char args[1024], dir[256], tag[64];
+
+    snprintf(tag, sizeof(tag), "scan_%s_%u", policy, frames);
+    snprintf(dir, sizeof(dir), "%s/%s", OUT_ROOT, tag);
+    snprintf(args, sizeof(args), "run tests/data/scenarios/display_scan.yaml --quiet "
+             "--set buffers.fb.policy=%s --set masters.mdp0.generator.frames=%u --out %s",
+             policy, frames, dir);
+    assert_int_equal(run(args, tag), 0);
+    assert_int_equal(csv_u64(dir, "smmu.mdp0.walker.walks"), walks);
+    assert_int_equal(csv_u64(dir, "smmu.mdp0.ctx.mdp_port0_cb0.walks"), walks);
+    assert_int_equal(csv_u64(dir, "master.mdp0.bytes_read"), 8294400ull * frames);
+}
+
+static void test_display_scan_4k_pages(void **state)
+{
+    (void)state;
+    display_scan("4k", 1, 2025);
+    display_scan("4k", 2, 4050);
+    display_scan("4k", 3, 6075);
+}
+
+static void test_display_scan_1m_pages(void **state)
+{
+    (void)state;
+    display_scan("1m", 1, 8);
+    display_scan("1m", 3, 8);
+}
+
+/* ---- Overrides ------------------------------------------------------------------------------- */
+
+static void test_set_soc_value_and_every_buffer(void **state)
+{
+    char *out;
+
+    (void)state;
+    assert_int_equal(run("run configs/scenarios/rotate_90_1080p.yaml --quiet "
+                         "--set smmus.rot.tlb.entries=64 --set buffers.*.policy=4k "
+                         "--set masters.rot.generator.frames=1 --out " OUT_ROOT "/set",
+                         "set"), 0);
+    out = slurp(OUT_ROOT "/set/stats.json", NULL);
+    assert_non_null(out);
+    /* Both rotator buffers report the 4k policy, and the 4 MiB of each (1920x1088x2
+     * = 4177920 bytes, 1020 pages) are mapped with 1020 4 KiB pages. */
+    assert_non_null(strstr(out, "\"rot_in\": {\n      \"size\": 4177920,\n      \"policy\": \"4k\""));
+    assert_non_null(strstr(out, "\"rot_out\": {\n      \"size\": 4177920,\n      \"policy\": \"4k\""));
+    assert_int_equal(csv_u64(OUT_ROOT "/set", "buffer.rot_in.rotator_src.pages_4k"), 1020);
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden_video_playback),
+        cmocka_unit_test(test_golden_camera_record),
+        cmocka_unit_test(test_golden_rotate_90),
+        cmocka_unit_test(test_golden_jpeg_snapshot),
+        cmocka_unit_test(test_golden_gpu2d_blit),
+        cmocka_unit_test(test_golden_concurrent),
+        cmocka_unit_test(test_same_seed_same_bytes),
+        cmocka_unit_test(test_other_seed_other_results),
+        cmocka_unit_test(test_modes_agree_with_one_outstanding),
+        cmocka_unit_test(test_display_scan_4k_pages),
+        cmocka_unit_test(test_display_scan_1m_pages),
+        cmocka_unit_test(test_set_soc_value_and_every_buffer),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
