@@ -1,13 +1,14 @@
 /*
- * test_run_errors.c - `iommusim run` and `iommusim info` on bad and on small inputs.
+ * test_run.c - `iommusim run` and `iommusim info` on bad and on small inputs.
  *
  * Each kind of bad input gives one exact message on stderr (file:line:column for
  * YAML, file:line for traces, the argument for the command line) and a non-zero exit
  * status: 1 for a bad file, 2 for bad usage. The fixtures are in
  * tests/data/scenarios/; their line and column numbers were counted by hand.
  *
- * The hand-made trace tests/data/scenarios/small.trc is also replayed and its TLB
- * counts checked against a count done by hand.
+ * Hand-made traces are replayed and their TLB, fault and driver counts checked
+ * against counts done by hand: tests/data/scenarios/small.trc, and steps.trc, which
+ * reads a buffer before, during and after a driver step unmaps it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -21,7 +22,7 @@
 
 #include <cmocka.h>
 
-#define OUT "/tmp/iommusim-test-run-errors"
+#define OUT "/tmp/iommusim-test-run"
 
 static const char *prog(void)
 {
@@ -184,6 +185,63 @@ static void test_small_trace_hand_count(void **state)
     free(err);
 }
 
+/*
+ * steps.yaml: fb (64 KiB, 16 pages of 4 KiB at IOVA 0x20000, the partition start)
+ * in display_read, whose four mdp contexts all map it; one read at 0, 2 and 4 us;
+ * unmapped at 1 us, mapped again at 3 us.
+ *   0 us  miss, walk L1 + L2 (2 reads), done
+ *   1 us  unmap: 16 pages -> 16 TLBIVA per context (<= 32 pages: by VA), the L2
+ *         table freed with its last page
+ *   2 us  miss, walk reads L1 only (a fault entry): translation fault, terminated
+ *   4 us  (mapped again at 3 us, new L2 table) miss, walk L1 + L2
+ * = 3 translations, 3 misses, 3 walks, 5 descriptor reads, 1 fault, 128 bytes read,
+ * 1 error; the functional mode gives the same counts.
+ */
+static void check_steps(const char *dir)
+{
+    char path[256], *csv;
+    static const char *const expect_rows[] = {
+        "\nsmmu.mdp0.ctx.mdp_port0_cb0.translations,3\n",
+        "\nsmmu.mdp0.ctx.mdp_port0_cb0.misses,3\n",
+        "\nsmmu.mdp0.ctx.mdp_port0_cb0.walks,3\n",
+        "\nsmmu.mdp0.ctx.mdp_port0_cb0.desc_reads,5\n",
+        "\nsmmu.mdp0.ctx.mdp_port0_cb0.faults_translation,1\n",
+        "\nsmmu.mdp0.ctx.mdp_port0_cb0.terminated,1\n",
+        "\ndriver.mdp_port0_cb0.unmaps_4k,16\n",
+        "\ndriver.mdp_port0_cb0.maps_4k,32\n",
+        "\ndriver.mdp_port0_cb0.tlbi_va,16\n",
+        "\ndriver.mdp_port1_cb1.tlbi_va,16\n",
+        "\nmaster.mdp0.bytes_read,128\n",
+        "\nmaster.mdp0.errors,1\n",
+        "\nbuffer.fb.display_read.iova,131072\n",
+        "\nbuffer.fb.unmaps,1\n",
+    };
+
+    snprintf(path, sizeof(path), "%s/stats.csv", dir);
+    csv = slurp(path);
+    assert_non_null(csv);
+    for (size_t i = 0; i < sizeof(expect_rows) / sizeof(expect_rows[0]); i++)
+        if (!strstr(csv, expect_rows[i]))
+            fail_msg("%s has no row %s", path, expect_rows[i] + 1);
+    free(csv);
+}
+
+static void test_driver_steps(void **state)
+{
+    char *out, *err;
+
+    (void)state;
+    assert_int_equal(run("run " D "steps.yaml --quiet --out " OUT "/steps", &out, &err), 0);
+    check_steps(OUT "/steps");
+    free(out);
+    free(err);
+    assert_int_equal(run("run " D "steps.yaml --quiet --mode functional --out " OUT
+                         "/steps_f", &out, &err), 0);
+    check_steps(OUT "/steps_f");
+    free(out);
+    free(err);
+}
+
 /* info lists what HARDWARE.md's table says: vcodec_a at 0x07A00000, IRQ 58, MIDs. */
 static void test_info(void **state)
 {
@@ -212,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_unknown_buffer_in_trace),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_small_trace_hand_count),
+        cmocka_unit_test(test_driver_steps),
         cmocka_unit_test(test_info),
     };
 
