@@ -16,6 +16,10 @@
 # Debian packages the build needs, and how each is detected (pkg-config module).
 DEPS_PKGS    := libsystemc-dev libyaml-dev libcmocka-dev pkg-config
 DEPS_MODULES := systemc yaml-0.1 cmocka
+# Commands, as COMMAND:PACKAGE: the tests need GNU parallel (the sweep's job list is
+# run through it); gnuplot is optional (plots are skipped with a message without it).
+DEPS_TOOLS    := parallel:parallel
+DEPS_OPTIONAL := gnuplot:gnuplot-nox
 
 CC      ?= gcc
 CXX     ?= g++
@@ -59,18 +63,24 @@ all: deps-check $(LIB) $(MAIN_BIN)
 # deps: install what is missing (root), or print the exact command (not root).
 # deps-check: the same test without installing, run before every build.
 deps:
-	@missing=""; \
+	@need=""; want=""; \
 	for m in $(DEPS_MODULES); do \
-	  pkg-config --exists $$m 2>/dev/null || missing=1; done; \
-	command -v pkg-config >/dev/null 2>&1 || missing=1; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	pkgs="$(DEPS_PKGS)"; \
+	  pkg-config --exists $$m 2>/dev/null || need="$(DEPS_PKGS)"; done; \
+	command -v pkg-config >/dev/null 2>&1 || need="$(DEPS_PKGS)"; \
+	for t in $(DEPS_TOOLS); do \
+	  command -v $${t%%:*} >/dev/null 2>&1 || need="$$need $${t#*:}"; done; \
+	for t in $(DEPS_OPTIONAL); do \
+	  command -v $${t%%:*} >/dev/null 2>&1 || want="$$want $${t#*:}"; done; \
+	if [ -z "$$need$$want" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-	  echo "installing build dependencies: $$pkgs"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs; \
+	  echo "installing dependencies:$$need$$want"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need $$want; \
+	elif [ -n "$$need" ]; then \
+	  echo "missing dependencies; install them with:"; \
+	  echo "  sudo apt-get install -y $$need $$want"; exit 1; \
 	else \
-	  echo "missing build dependencies; install them with:"; \
-	  echo "  sudo apt-get install -y $$pkgs"; exit 1; \
+	  echo "optional:$$want not installed (plots will be skipped); to install:"; \
+	  echo "  sudo apt-get install -y $$want"; \
 	fi
 
 .PHONY: deps-check
