@@ -486,6 +486,8 @@ static void burst_done(struct smmu_txn *t)
     sim_time_t now = t->completed;
 
     stats_hist_add(&m->stats.latency, t->completed - t->issued);
+    if (t->status == SMMU_DONE)
+        stats_hist_add(&m->stats.translation, t->translated - t->issued);
     m->stats.bursts++;
     if (t->status == SMMU_DONE) {
         if (t->write)

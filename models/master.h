@@ -29,7 +29,9 @@
  *     completes after T. Lines and underruns are counted whatever fifo_lines is.
  * Accesses before the first F belong to no frame; before the first L, to no line.
  *
- * Latency is measured per burst from smmu_submit to completion.
+ * Latency is measured per burst from smmu_submit to completion, and its translation
+ * part from smmu_submit until the SMMU knew the physical address (a TLB hit's lookup,
+ * or the lookup and the walk of a miss).
  *
  * The functional mode (master_run_functional) pulls the whole source at once and
  * translates every burst with smmu_access, in trace order, with no time: bytes,
@@ -92,7 +94,9 @@ struct master_stats {
     uint64_t frames, late_frames;
     uint64_t lines, underruns;
     sim_time_t first_issue, last_done;  /* 0 when nothing issued */
-    struct stats_hist latency;          /* ps, per burst */
+    struct stats_hist latency;          /* ps, per burst: smmu_submit to completion */
+    struct stats_hist translation;      /* ps, per burst translated without error:
+                                           smmu_submit to the PA being known */
 };
 
 struct master;

@@ -132,6 +132,26 @@ static int collect_driver(const struct soc *s, struct stats *st)
     return 0;
 }
 
+/*
+ * More quantiles than stats_add_hist's, for a distribution plot: p01 .. p999 beside
+ * its p50, p90 and p99 (pNN is the NN/100 quantile, p999 the 0.999 one).
+ */
+static int add_cdf(struct stats *st, const struct stats_hist *h, const char *fmt,
+                   const char *name)
+{
+    static const struct { const char *suffix; double p; } q[] = {
+        { "p01", 0.01 }, { "p05", 0.05 }, { "p10", 0.10 }, { "p25", 0.25 },
+        { "p75", 0.75 }, { "p95", 0.95 }, { "p999", 0.999 },
+    };
+    char prefix[256];
+
+    snprintf(prefix, sizeof(prefix), fmt, name);
+    for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+        TRY(stats_add_f64(st, (double)stats_hist_quantile(h, q[i].p) / 1000.0, "%s.%s",
+                          prefix, q[i].suffix));
+    return 0;
+}
+
 static int collect_master(const struct soc *s, unsigned i, struct stats *st)
 {
     const struct master_stats *ms = master_stats(s->master[i]);
@@ -151,7 +171,9 @@ static int collect_master(const struct soc *s, unsigned i, struct stats *st)
     TRY(stats_add_u64(st, ms->first_issue, "master.%s.first_issue_ps", n));
     TRY(stats_add_u64(st, ms->last_done, "master.%s.last_done_ps", n));
     TRY(stats_add_f64(st, master_bandwidth_mbps(ms), "master.%s.bandwidth_mbps", n));
-    return stats_add_hist(st, &ms->latency, 1000.0, "master.%s.latency_ns", n);
+    TRY(stats_add_hist(st, &ms->latency, 1000.0, "master.%s.latency_ns", n));
+    TRY(stats_add_hist(st, &ms->translation, 1000.0, "master.%s.translation_ns", n));
+    return add_cdf(st, &ms->translation, "master.%s.translation_ns", n);
 }
 
 static int collect_buffer(const struct soc *s, unsigned i, struct stats *st)
