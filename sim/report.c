@@ -218,6 +218,29 @@ static int collect_memory(const struct soc *s, struct stats *st)
     return 0;
 }
 
+/*
+ * The drivers' fault logs, in the style of the VT-d DMAR reports: the first
+ * SMMU_FAULT_LOG_SIZE faults of each SMMU, and how many more were dropped.
+ */
+static int collect_faults(const struct soc *s, struct stats *st)
+{
+    for (unsigned i = 0; i < s->scn->soc.nsmmus; i++) {
+        struct smmu_driver *drv = smmu_tree_driver(s->tree, i);
+        unsigned n = smmu_fault_log_count(drv);
+        uint64_t dropped = smmu_fault_log_dropped(drv);
+        const char *name = s->desc[i].name;
+
+        if (!n && !dropped)
+            continue;
+        TRY(stats_add_u64(st, n, "faults.%s.logged", name));
+        TRY(stats_add_u64(st, dropped, "faults.%s.dropped", name));
+        for (unsigned k = 0; k < n; k++)
+            TRY(stats_add_str(st, smmu_fault_log_entry(drv, k)->msg, "faults.%s.log.%02u",
+                              name, k));
+    }
+    return 0;
+}
+
 int soc_collect_stats(const struct soc *s, struct stats *st)
 {
     uint64_t bursts = 0;
@@ -238,6 +261,7 @@ int soc_collect_stats(const struct soc *s, struct stats *st)
         TRY(collect_master(s, i, st));
     for (unsigned i = 0; i < s->scn->nbuffers; i++)
         TRY(collect_buffer(s, i, st));
+    TRY(collect_faults(s, st));
     return collect_memory(s, st);
 }
 
@@ -248,6 +272,27 @@ static void print_rule(FILE *out, int width)
     for (int i = 0; i < width; i++)
         fputc('-', out);
     fputc('\n', out);
+}
+
+/* The first few logged faults of every SMMU, and how many there were in all. */
+static void print_faults(const struct soc *s, FILE *out)
+{
+    enum { SHOWN = 8 };
+
+    for (unsigned i = 0; i < s->scn->soc.nsmmus; i++) {
+        struct smmu_driver *drv = smmu_tree_driver(s->tree, i);
+        unsigned n = smmu_fault_log_count(drv);
+        uint64_t total = n + smmu_fault_log_dropped(drv);
+
+        if (!total)
+            continue;
+        fprintf(out, "\nfaults on %s: %" PRIu64 "%s\n", s->desc[i].name, total,
+                total > n ? " (the log keeps the first ones)" : "");
+        for (unsigned k = 0; k < n && k < SHOWN; k++)
+            fprintf(out, "  %s\n", smmu_fault_log_entry(drv, k)->msg);
+        if (total > SHOWN)
+            fprintf(out, "  ... %" PRIu64 " more\n", total - SHOWN);
+    }
 }
 
 void soc_print_report(const struct soc *s, FILE *out, double wall)
@@ -291,6 +336,7 @@ void soc_print_report(const struct soc *s, FILE *out, double wall)
                 (double)stats_hist_quantile(&ms->latency, 0.99) / 1000.0, ms->errors, frames,
                 ms->underruns);
     }
+    print_faults(s, out);
     fprintf(out, "\nsimulated time %.6f ms%s, wall time %.3f s, %.2f M transactions/s\n",
             (double)s->end / (double)SIM_MS,
             s->complete ? "" : " (stopped at the duration limit: not all traffic finished)",

@@ -215,6 +215,10 @@ static void check_steps(const char *dir)
         "\nmaster.mdp0.errors,1\n",
         "\nbuffer.fb.display_read.iova,131072\n",
         "\nbuffer.fb.unmaps,1\n",
+        "\nfaults.mdp0.logged,1\n",
+        "\nfaults.mdp0.dropped,0\n",
+        "\nfaults.mdp0.log.00,SMMU mdp0 ctx mdp_port0_cb0 [DMA Read] Request device mid 0 "
+        "fault addr 0x00020000 reason: translation fault level 1; terminated\n",
     };
 
     snprintf(path, sizeof(path), "%s/stats.csv", dir);
