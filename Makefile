@@ -5,6 +5,9 @@
 #   make test       build and run every cmocka test in tests/
 #   make test-asan  the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      benchmarks (speed is measured here, never in tests)
+#   make test-valgrind  short scenario runs under valgrind: no leaks, no errors
+#   make study      the page-size study: sweeps, plots and build/study/summary.md
+#   make plots      redraw the plots of every sweep under build/study
 #   make clean
 #
 # Sources are discovered: every .c/.cpp under sim/, models/ and vcm/ goes into the
@@ -54,7 +57,7 @@ MAIN_BIN   := $(if $(wildcard sim/main.c),$(BUILD)/iommusim)
 # The kernel's copyright banner is noise in every run and test log.
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
-.PHONY: all deps run test test-asan bench clean
+.PHONY: all deps run test test-asan test-valgrind bench study plots clean
 .DEFAULT_GOAL := all
 
 all: deps-check $(LIB) $(MAIN_BIN)
@@ -135,10 +138,36 @@ test-asan: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
+# Two short runs that between them load a trace and a generator, apply driver steps,
+# fault and terminate, and write both statistics files.
+VALGRIND_RUNS := "tests/data/scenarios/steps.yaml" \
+  "tests/data/scenarios/display_scan.yaml --set masters.mdp0.generator.height=64"
+
+test-valgrind: deps
+	@$(MAKE) --no-print-directory all
+	@command -v valgrind >/dev/null || { echo "valgrind is not installed: sudo apt-get install -y valgrind"; exit 1; }
+	@for r in $(VALGRIND_RUNS); do \
+	  echo "valgrind: iommusim run $$r"; \
+	  valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+	    --error-exitcode=9 $(BUILD)/iommusim run $$r --quiet --out $(BUILD)/valgrind \
+	    || { echo "valgrind found errors or leaks"; exit 1; }; \
+	done; echo "valgrind: no errors, no leaks"
+
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BINS) $(MAIN_BIN)
 	@echo "machine: $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 	@for b in $(BENCH_BINS); do IOMMUSIM=$(BUILD)/iommusim BENCH_DIR=$(BUILD)/bench-data $$b || exit 1; done
+
+study: deps
+	@$(MAKE) --no-print-directory all
+	IOMMUSIM=$(BUILD)/iommusim plots/study.sh $(BUILD)/study
+
+plots: deps
+	@$(MAKE) --no-print-directory all
+	@found=; for d in $(BUILD)/study/*/*/; do \
+	  [ -f "$$d/results.csv" ] || continue; found=1; \
+	  $(BUILD)/iommusim plot "$$d" || exit 1; done; \
+	[ -n "$$found" ] || echo "no sweep results under $(BUILD)/study: run 'make study' first"
 
 clean:
 	rm -rf $(BUILD)
