@@ -18,6 +18,8 @@ static const struct command commands[] = {
     { "gen",     cmd_gen,     "write a generated trace (video, display, camera, ...)" },
     { "convert", cmd_convert, "convert a trace between the text, bin and din formats" },
     { "info",    cmd_info,    "list the SMMUs, contexts and MIDs of an SoC file" },
+    { "sweep",   cmd_sweep,   "run a scenario over a grid of parameter values" },
+    { "plot",    cmd_plot,    "draw a sweep's results.csv as PNG and SVG figures (gnuplot)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -49,7 +51,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "iommusim: unknown command '%s' (commands: run, tlb, gen, convert, info; "
-                    "see iommusim --help)\n", argv[1]);
+    fprintf(stderr, "iommusim: unknown command '%s' (commands:", argv[1]);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", commands[i].name);
+    fprintf(stderr, "; see iommusim --help)\n");
     return CLI_USAGE;
 }

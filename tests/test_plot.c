@@ -1,0 +1,620 @@
+/*
+ * test_plot.c - `iommusim plot` on hand-made results.csv files.
+ *
+ * The program runs as a subprocess (IOMMUSIM, as in test_run.c) on copies of the
+ * fixtures in tests/data/plot/, each copied to OUT/CASE/results.csv. The data
+ * files' contents are checked byte for byte against values worked out by hand
+ * from the fixture; the images only for existence and their format's magic bytes
+ * (what gnuplot draws is not this program's arithmetic).
+ *
+ * full.csv, the main fixture: a sweep of
+ *   param:buffers.*.policy         4k, best, 64k   (deliberately not in size order)
+ *   param:smmus.*.tlb.entries      64, 16          (deliberately decreasing)
+ *   param:memory.ram.fragmentation 0, 0.5
+ * the last varying fastest, so point = 4 * policy + 2 * entries + fragmentation:
+ *   0 4k/64/0    1 4k/64/0.5    2 4k/16/0    3 4k/16/0.5
+ *   4 best/64/0  5 best/64/0.5  6 best/16/0  7 best/16/0.5
+ *   8 64k/64/0   9 64k/64/0.5  10 64k/16/0 (failed, empty fields)  11 64k/16/0.5
+ * Point 0 is the first that succeeded, so a param a figure does not spread its
+ * points over is held at entries 64, fragmentation 0. Every value that a figure
+ * must not pick (the wrong fragmentation, the wrong entries) is a conspicuous
+ * 0.9 / 2048 / 8192 / 7 / 99 in the fixture, so picking it shows.
+ * Two SMMU contexts translate: mdp0.mdp_port0_cb0 (32768 translations) and
+ * rot.rot_src (16384); mdp0.mdp_port1_cb0 has 0 translations everywhere. Two
+ * masters, listed rot then mdp0 (the other order from the contexts): rot has
+ * 16384 bursts, 1 MiB read + 1 MiB written = 2048 KiB, 0 frames; mdp0 has 32768
+ * bursts, 2 MiB read = 2048 KiB, 4 frames; both have latencies (a timed run).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#define OUT     "/tmp/iommusim-test-plot"
+#define DATA    "tests/data/plot/"
+
+static const char *prog(void)
+{
+    const char *p = getenv("IOMMUSIM");
+
+    return p ? p : "build/iommusim";
+}
+
+/* The whole file, or NULL when it does not exist. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    size_t n;
+
+    if (!f)
+        return NULL;
+    buf = calloc(1, 1 << 20);
+    if (!buf) {
+        fclose(f);
+        return NULL;
+    }
+    n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) ? -1 : (long)st.st_size;
+}
+
+/*
+ * Copies DATA/CASE.csv to OUT/CASE/results.csv (a fresh directory) and runs
+ * `ENV iommusim plot OUT/CASE ARGS`. Returns the exit status; stdout and stderr
+ * in *out and *err.
+ */
+static int plot(const char *csv, const char *env, const char *args, char **out, char **err)
+{
+    char cmd[4096];
+    int st;
+
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf " OUT "/%s && mkdir -p " OUT "/%s && cp " DATA "%s.csv " OUT
+             "/%s/results.csv && unset IOMMUSIM_PLOTS && %s %s plot " OUT "/%s %s >" OUT
+             "/stdout 2>" OUT "/stderr",
+             csv, csv, csv, csv, env, prog(), csv, args);
+    st = system(cmd);
+    *out = slurp(OUT "/stdout");
+    *err = slurp(OUT "/stderr");
+    assert_non_null(*out);
+    assert_non_null(*err);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs `iommusim plot ARGS` (no fixture); exit status, stdout, stderr. */
+static int plot_args(const char *args, char **out, char **err)
+{
+    char cmd[4096];
+    int st;
+
+    snprintf(cmd, sizeof(cmd), "mkdir -p " OUT " && %s plot %s >" OUT "/stdout 2>" OUT
+             "/stderr", prog(), args);
+    st = system(cmd);
+    *out = slurp(OUT "/stdout");
+    *err = slurp(OUT "/stderr");
+    assert_non_null(*out);
+    assert_non_null(*err);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool have_gnuplot(void)
+{
+    return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+static void expect_file(const char *path, const char *want)
+{
+    char *got = slurp(path);
+
+    if (!got)
+        fail_msg("%s was not written", path);
+    if (strcmp(got, want))
+        fail_msg("%s:\n%s\nexpected:\n%s", path, got, want);
+    free(got);
+}
+
+static void expect_text(const char *what, const char *got, const char *want)
+{
+    if (strcmp(got, want))
+        fail_msg("%s:\n%s\nexpected:\n%s", what, got, want);
+}
+
+/* ---- the data files of full.csv --------------------------------------------------------- */
+
+#define FULL    OUT "/full/plots/"
+
+static const char *const full_figures[] = {
+    "miss-rate-mdp_port0_cb0", "miss-rate-rot_src", "desc-reads-all", "latency-cdf-rot",
+    "latency-cdf-mdp0", "frames-mdp0", "page-mix-best",
+};
+#define NFULL (sizeof(full_figures) / sizeof(full_figures[0]))
+
+/*
+ * Miss rate (%) = miss_rate x 100 at fragmentation 0 (points 0, 2, 4, 6, 8; 10
+ * failed), rows by entries ascending, columns by policy in size order:
+ *   mdp_port0_cb0: 16: 4k 0.5 -> 50, 64k failed -> ?, best 0.0625 -> 6.25
+ *                  64: 4k 0.25 -> 25, 64k 0.125 -> 12.5, best 0.03125 -> 3.125
+ *   rot_src:       16: 4k 0.75 -> 75, 64k ?, best 0.1 -> 10
+ *                  64: 4k 0.5 -> 50, 64k 0.2 -> 20, best 0.05 -> 5
+ * (0.1 x 100 is 10.000000000000002 in binary; 9 significant digits give 10.)
+ */
+static const char miss_mdp[] =
+    "# TLB miss rate (%) of context mdp0.mdp_port0_cb0: smmu.mdp0.ctx.mdp_port0_cb0.miss_rate"
+    " x 100\n"
+    "# rows: TLB entries (param:smmus.*.tlb.entries); columns: page-size policy "
+    "(param:buffers.*.policy)\n"
+    "# held at the first point's value: memory.ram.fragmentation = 0\n"
+    "# ? marks a value that no selected point has\n"
+    "entries 4k 64k best\n"
+    "16 50 ? 6.25\n"
+    "64 25 12.5 3.125\n";
+
+static const char miss_rot[] =
+    "# TLB miss rate (%) of context rot.rot_src: smmu.rot.ctx.rot_src.miss_rate x 100\n"
+    "# rows: TLB entries (param:smmus.*.tlb.entries); columns: page-size policy "
+    "(param:buffers.*.policy)\n"
+    "# held at the first point's value: memory.ram.fragmentation = 0\n"
+    "# ? marks a value that no selected point has\n"
+    "entries 4k 64k best\n"
+    "16 75 ? 10\n"
+    "64 50 20 5\n";
+
+/*
+ * Entries 64, fragmentation 0: points 0 (4k), 8 (64k), 4 (best). Every master
+ * moves 2048 KiB, 4096 KiB in all. Pairs by burst count: mdp_port0_cb0 (32768
+ * translations) with mdp0 (32768 bursts), rot_src (16384) with rot (16384).
+ *   4k:   desc reads 1024 + 0 + 4096 = 5120 / 4096 = 1.25; 1024 / 2048 = 0.5;
+ *         4096 / 2048 = 2
+ *   64k:  64 + 512 = 576 / 4096 = 0.140625; 64 / 2048 = 0.03125; 512 / 2048 = 0.25
+ *   best: 4 + 32 = 36 / 4096 = 0.0087890625; 4 / 2048 = 0.001953125;
+ *         32 / 2048 = 0.015625
+ */
+static const char desc_reads[] =
+    "# descriptor reads per KiB transferred, per page-size policy (param:buffers.*.policy)\n"
+    "# all: the sum of smmu.*.ctx.*.desc_reads over the sum of every master's (bytes_read + "
+    "bytes_written) / 1024\n"
+    "# then per context: its desc_reads over the KiB of the master whose bursts equal its "
+    "translations\n"
+    "# held at the first point's value: smmus.*.tlb.entries = 64, memory.ram.fragmentation = "
+    "0\n"
+    "# ? marks a value that no selected point has\n"
+    "policy all mdp_port0_cb0 rot_src\n"
+    "4k 1.25 0.5 2\n"
+    "64k 0.140625 0.03125 0.25\n"
+    "best 0.0087890625 0.001953125 0.015625\n";
+
+/*
+ * Points 0, 8, 4: min, p50, p90, p99, max of rot at fractions 0, .5, .9, .99, 1,
+ * and p5 (after max in the header), one digit: 5 %, fraction 0.05, 110 ns.
+ */
+static const char latency_rot[] =
+    "# translation latency (ns) of master rot at each quantile of master.rot.translation_ns (min 0, pNN "
+    "0.NN, p999 0.999, max 1)\n"
+    "# rows: fraction of bursts; columns: page-size policy (param:buffers.*.policy)\n"
+    "# held at the first point's value: smmus.*.tlb.entries = 64, memory.ram.fragmentation = "
+    "0\n"
+    "# ? marks a value that no selected point has\n"
+    "fraction 4k 64k best\n"
+    "0 100 100 100\n"
+    "0.05 110 110 110\n"
+    "0.5 200 150 120\n"
+    "0.9 400 300 200\n"
+    "0.99 800 500 300\n"
+    "1 1600 900 600\n";
+
+/* mdp0 also has p999, after max in the header: sorted by fraction it goes before it. */
+static const char latency_mdp[] =
+    "# translation latency (ns) of master mdp0 at each quantile of master.mdp0.translation_ns (min 0, "
+    "pNN 0.NN, p999 0.999, max 1)\n"
+    "# rows: fraction of bursts; columns: page-size policy (param:buffers.*.policy)\n"
+    "# held at the first point's value: smmus.*.tlb.entries = 64, memory.ram.fragmentation = "
+    "0\n"
+    "# ? marks a value that no selected point has\n"
+    "fraction 4k 64k best\n"
+    "0 50 50 50\n"
+    "0.5 100 90 80\n"
+    "0.9 150 120 100\n"
+    "0.99 200 160 130\n"
+    "0.999 400 300 200\n"
+    "1 500 350 250\n";
+
+/* mdp0, 4 frames: 4k 2 late -> 50 %, 30 underruns; 64k 1 -> 25 %, 5; best 0, 0.
+ * rot has 0 frames: no figure. */
+static const char frames_mdp[] =
+    "# master mdp0 per page-size policy (param:buffers.*.policy)\n"
+    "# late_pct: late_frames / frames x 100; underruns: display lines that ran dry\n"
+    "# held at the first point's value: smmus.*.tlb.entries = 64, memory.ram.fragmentation = "
+    "0\n"
+    "# ? marks a value that no selected point has\n"
+    "policy late_pct underruns\n"
+    "4k 50 30\n"
+    "64k 25 5\n"
+    "best 0 0\n";
+
+/*
+ * Policy best, entries 64: points 4 (fragmentation 0) and 5 (0.5). Pages summed
+ * over fb.display_read and rot_in.rotator_src:
+ *   0:   4k 0 + 4, 64k 0 + 4, 1m 8 + 4, 16m 0 = 4, 4, 12, 0 of 20 -> 20, 20, 60, 0 %
+ *   0.5: 16 + 8, 8 + 8, 0, 0 = 24, 16, 0, 0 of 40 -> 60, 40, 0, 0 %
+ */
+static const char page_mix[] =
+    "# share (%) of the pages mapping the buffers, by size: the sum of buffer.*.*.pages_SIZE "
+    "over the sum of all four\n"
+    "# rows: RAM fragmentation (param:memory.ram.fragmentation); page-size policy best\n"
+    "# held at the first point's value: smmus.*.tlb.entries = 64\n"
+    "# ? marks a value that no selected point has\n"
+    "fragmentation 4k 64k 1m 16m\n"
+    "0 20 20 60 0\n"
+    "0.5 60 40 0 0\n";
+
+static void expect_full_data(void)
+{
+    expect_file(FULL "miss-rate-mdp_port0_cb0.dat", miss_mdp);
+    expect_file(FULL "miss-rate-rot_src.dat", miss_rot);
+    expect_file(FULL "desc-reads-all.dat", desc_reads);
+    expect_file(FULL "latency-cdf-rot.dat", latency_rot);
+    expect_file(FULL "latency-cdf-mdp0.dat", latency_mdp);
+    expect_file(FULL "frames-mdp0.dat", frames_mdp);
+    expect_file(FULL "page-mix-best.dat", page_mix);
+    /* no figure for the context without translations or the master without frames */
+    assert_int_equal(file_size(FULL "miss-rate-mdp_port1_cb0.dat"), -1);
+    assert_int_equal(file_size(FULL "frames-rot.dat"), -1);
+}
+
+static void expect_full_stdout(const char *out, const char *suffix)
+{
+    char want[4096];
+    size_t n = 0;
+
+    n += (size_t)snprintf(want + n, sizeof(want) - n,
+                          "note: 1 of 12 points failed and are left out\n");
+    for (size_t i = 0; i < NFULL; i++)
+        n += (size_t)snprintf(want + n, sizeof(want) - n, "wrote " FULL "%s.dat%s\n",
+                              full_figures[i], suffix);
+    snprintf(want + n, sizeof(want) - n, "wrote " FULL "index.md (7 figures)\n");
+    expect_text("stdout", out, want);
+}
+
+/* The data files, stdout, and that every figure has a PNG and an SVG. */
+static void test_full(void **state)
+{
+    char *out, *err, path[512];
+
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    assert_int_equal(plot("full", "", "", &out, &err), 0);
+    expect_text("stderr", err, "");
+    expect_full_stdout(out, ", .png, .svg");
+    expect_full_data();
+    for (size_t i = 0; i < NFULL; i++) {
+        char *png, *svg;
+        snprintf(path, sizeof(path), FULL "%s.png", full_figures[i]);
+        png = slurp(path);
+        if (!png || file_size(path) < 8)
+            fail_msg("%s is missing or empty", path);
+        /* PNG signature (ISO/IEC 15948, 5.2): 89 50 4E 47 0D 0A 1A 0A */
+        assert_memory_equal(png, "\x89PNG\r\n\x1a\n", 8);
+        snprintf(path, sizeof(path), FULL "%s.svg", full_figures[i]);
+        svg = slurp(path);
+        if (!svg || !svg[0])
+            fail_msg("%s is missing or empty", path);
+        if (strncmp(svg, "<?xml", 5) && strncmp(svg, "<svg", 4))
+            fail_msg("%s does not start with <?xml or <svg", path);
+        free(png);
+        free(svg);
+    }
+    free(out);
+    free(err);
+}
+
+/*
+ * index.md: the name from sweep.txt's scenario= (directory and .yaml dropped),
+ * one section per figure, subtitles naming the held params.
+ */
+static void test_index(void **state)
+{
+    char *out, *err;
+
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    assert_int_equal(plot("full", "echo 'scenario=/x/configs/scenarios/demo_scn.yaml' > " OUT
+                          "/full/sweep.txt &&", "", &out, &err), 0);
+    expect_file(FULL "index.md",
+        "# Plots of demo_scn\n"
+        "\n"
+        "Made by `iommusim plot` from results.csv: 12 points, 1 failed (left out).\n"
+        "Each figure's numbers are in its .dat file; plots/README.md in the source tree says "
+        "how to read them.\n"
+        "\n"
+        "## miss-rate-mdp_port0_cb0\n"
+        "\n"
+        "demo_scn: TLB miss rate vs TLB entries (context mdp0.mdp_port0_cb0; with "
+        "memory.ram.fragmentation = 0)\n"
+        "\n"
+        "![miss-rate-mdp_port0_cb0](miss-rate-mdp_port0_cb0.png)\n"
+        "\n"
+        "[SVG](miss-rate-mdp_port0_cb0.svg), [data](miss-rate-mdp_port0_cb0.dat)\n"
+        "\n"
+        "## miss-rate-rot_src\n"
+        "\n"
+        "demo_scn: TLB miss rate vs TLB entries (context rot.rot_src; with "
+        "memory.ram.fragmentation = 0)\n"
+        "\n"
+        "![miss-rate-rot_src](miss-rate-rot_src.png)\n"
+        "\n"
+        "[SVG](miss-rate-rot_src.svg), [data](miss-rate-rot_src.dat)\n"
+        "\n"
+        "## desc-reads-all\n"
+        "\n"
+        "demo_scn: descriptor reads per KiB transferred vs page-size policy (all contexts, "
+        "then each with its master; with smmus.*.tlb.entries = 64, memory.ram.fragmentation "
+        "= 0)\n"
+        "\n"
+        "![desc-reads-all](desc-reads-all.png)\n"
+        "\n"
+        "[SVG](desc-reads-all.svg), [data](desc-reads-all.dat)\n"
+        "\n"
+        "## latency-cdf-rot\n"
+        "\n"
+        "demo_scn: translation latency distribution per page-size policy (master rot; with "
+        "smmus.*.tlb.entries = 64, memory.ram.fragmentation = 0)\n"
+        "\n"
+        "![latency-cdf-rot](latency-cdf-rot.png)\n"
+        "\n"
+        "[SVG](latency-cdf-rot.svg), [data](latency-cdf-rot.dat)\n"
+        "\n"
+        "## latency-cdf-mdp0\n"
+        "\n"
+        "demo_scn: translation latency distribution per page-size policy (master mdp0; with "
+        "smmus.*.tlb.entries = 64, memory.ram.fragmentation = 0)\n"
+        "\n"
+        "![latency-cdf-mdp0](latency-cdf-mdp0.png)\n"
+        "\n"
+        "[SVG](latency-cdf-mdp0.svg), [data](latency-cdf-mdp0.dat)\n"
+        "\n"
+        "## frames-mdp0\n"
+        "\n"
+        "demo_scn: late frames and line underruns vs page-size policy (master mdp0; with "
+        "smmus.*.tlb.entries = 64, memory.ram.fragmentation = 0)\n"
+        "\n"
+        "![frames-mdp0](frames-mdp0.png)\n"
+        "\n"
+        "[SVG](frames-mdp0.svg), [data](frames-mdp0.dat)\n"
+        "\n"
+        "## page-mix-best\n"
+        "\n"
+        "demo_scn: page-size mix vs RAM fragmentation (all buffers, policy best; with "
+        "smmus.*.tlb.entries = 64)\n"
+        "\n"
+        "![page-mix-best](page-mix-best.png)\n"
+        "\n"
+        "[SVG](page-mix-best.svg), [data](page-mix-best.dat)\n");
+    free(out);
+    free(err);
+}
+
+/*
+ * Without gnuplot in PATH: the message, status 0, the same data files, no image;
+ * index.md links the data files only. --title names the sweep (else the
+ * directory's name would: "full").
+ */
+static void test_no_gnuplot(void **state)
+{
+    char *out, *err, *index, path[512];
+
+    (void)state;
+    assert_int_equal(plot("full", "mkdir -p " OUT "/empty_bin && PATH=" OUT "/empty_bin",
+                          "--title 'no images'", &out, &err), 0);
+    expect_text("stderr", err,
+                "iommusim plot: gnuplot not found; plots skipped (install gnuplot-nox)\n");
+    expect_full_stdout(out, "");
+    expect_full_data();
+    for (size_t i = 0; i < NFULL; i++) {
+        snprintf(path, sizeof(path), FULL "%s.png", full_figures[i]);
+        assert_int_equal(file_size(path), -1);
+        snprintf(path, sizeof(path), FULL "%s.svg", full_figures[i]);
+        assert_int_equal(file_size(path), -1);
+    }
+    index = slurp(FULL "index.md");
+    assert_non_null(index);
+    assert_non_null(strstr(index, "# Plots of no images\n"));
+    assert_non_null(strstr(index, "\nNo images: gnuplot was not found when these files were "
+                                  "made.\n"));
+    assert_non_null(strstr(index, "\n## page-mix-best\n\nno images: page-size mix vs RAM "
+                                  "fragmentation (all buffers, policy best; with "
+                                  "smmus.*.tlb.entries = 64)\n\n[data](page-mix-best.dat)\n"));
+    assert_null(strstr(index, ".png"));
+    free(index);
+    free(out);
+    free(err);
+}
+
+/*
+ * flat.csv varies only param:seed; its policy param has one value. Nothing can be
+ * drawn, each kind says why; index.md is still written, titled by the directory.
+ */
+static void test_nothing_varied(void **state)
+{
+    char *out, *err, *index;
+
+    (void)state;
+    assert_int_equal(plot("flat", "", "", &out, &err), 0);
+    expect_text("stderr", err, "");
+    expect_text("stdout", out,
+        "skipped miss-rate: the sweep does not vary a TLB size (a param: key ending in "
+        "tlb.entries)\n"
+        "skipped desc-reads: the sweep does not vary a page-size policy (a param: key ending in "
+        ".policy)\n"
+        "skipped latency-cdf: the sweep does not vary a page-size policy (a param: key ending "
+        "in .policy)\n"
+        "skipped frames: the sweep does not vary a page-size policy (a param: key ending in "
+        ".policy)\n"
+        "skipped page-mix: the sweep does not vary the RAM fragmentation (a param: key ending "
+        "in fragmentation)\n"
+        "wrote " OUT "/flat/plots/index.md (0 figures)\n");
+    index = slurp(OUT "/flat/plots/index.md");
+    assert_non_null(index);
+    assert_int_equal(strncmp(index, "# Plots of flat\n", 16), 0);
+    assert_non_null(strstr(index, "\n## Not drawn\n\n- miss-rate: the sweep does not vary a "
+                                  "TLB size (a param: key ending in tlb.entries)\n"));
+    free(index);
+    free(out);
+    free(err);
+}
+
+/*
+ * functional.csv: policy 4k and best (the header's param: column and one value are
+ * quoted), one context, latencies all 0 as in a functional run. desc-reads has no
+ * per-context column; 4k: 512 reads / 64 KiB = 8, best: 2 / 64 = 0.03125. Latency
+ * and frames are skipped for want of time, not of variation.
+ */
+static void test_functional_sweep(void **state)
+{
+    char *out, *err;
+
+    (void)state;
+    assert_int_equal(plot("functional", "mkdir -p " OUT "/empty_bin && PATH=" OUT "/empty_bin",
+                          "", &out, &err), 0);
+    expect_text("stdout", out,
+        "skipped miss-rate: the sweep does not vary a TLB size (a param: key ending in "
+        "tlb.entries)\n"
+        "skipped latency-cdf: no master recorded a translation latency (a functional-mode sweep "
+        "records none)\n"
+        "skipped frames: no master counted frames in a timed run (late frames and underruns "
+        "need --mode timing)\n"
+        "skipped page-mix: the sweep does not vary the RAM fragmentation (a param: key ending "
+        "in fragmentation)\n"
+        "wrote " OUT "/functional/plots/desc-reads-all.dat\n"
+        "wrote " OUT "/functional/plots/index.md (1 figure)\n");
+    expect_file(OUT "/functional/plots/desc-reads-all.dat",
+        "# descriptor reads per KiB transferred, per page-size policy "
+        "(param:buffers.*.policy)\n"
+        "# all: the sum of smmu.*.ctx.*.desc_reads over the sum of every master's "
+        "(bytes_read + bytes_written) / 1024\n"
+        "# no per-context columns: one context translated\n"
+        "# ? marks a value that no selected point has\n"
+        "policy all\n"
+        "4k 8\n"
+        "best 0.03125\n");
+    free(out);
+    free(err);
+}
+
+/* Each malformed results.csv: the file, the line, what is wrong; status 1. */
+static void test_malformed(void **state)
+{
+    static const struct {
+        const char *csv, *message;
+    } cases[] = {
+        { "bad_header", ":1: error: the header must start with point,status (found "
+                        "'point,state')\n" },
+        { "bad_order", ":1: error: column 5: 'param:b' comes after the statistics (the "
+                       "param: columns come first)\n" },
+        { "bad_dup", ":1: error: column 5: 'a.b' repeats column 4\n" },
+        { "bad_fields", ":3: error: 3 fields, the header has 4\n" },
+        { "bad_status", ":2: error: field 2 (status): 'done' is not ok or failed\n" },
+        { "bad_number", ":2: error: field 4 (smmu.rot.ctx.rot_src.miss_rate): '0.5%' is not "
+                        "a number\n" },
+        { "bad_entries", ":3: error: field 4 (param:smmus.*.tlb.entries): 'lots' is not a "
+                         "positive number\n" },
+        { "bad_quote", ":2: error: field 3: the quoted field is not closed\n" },
+        { "all_failed", ": error: no point succeeded (2 rows, all failed): nothing to plot\n" },
+    };
+    char want[1024], *out, *err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(want, sizeof(want), "iommusim plot: " OUT "/%s/results.csv%s", cases[i].csv,
+                 cases[i].message);
+        assert_int_equal(plot(cases[i].csv, "", "", &out, &err), 1);
+        expect_text(cases[i].csv, err, want);
+        expect_text("stdout", out, "");
+        free(out);
+        free(err);
+    }
+    assert_int_equal(plot_args(OUT " --out " OUT "/none", &out, &err), 1);
+    expect_text("missing", err, "iommusim plot: " OUT "/results.csv: error: cannot open: No "
+                                "such file or directory\n");
+    free(out);
+    free(err);
+}
+
+static void test_usage(void **state)
+{
+    static const struct {
+        const char *args, *message;
+    } cases[] = {
+        { "", "iommusim plot: missing the sweep directory (iommusim plot DIR)\n" },
+        { "a b", "iommusim plot: one directory at a time: 'a' and 'b'\n" },
+        { "a --bogus", "iommusim plot: unknown option '--bogus' (options: --out, --title, "
+                       "--help)\n" },
+        { "a --out", "iommusim plot: --out needs a value\n" },
+        { "a --title=", "iommusim plot: --title needs a non-empty value\n" },
+    };
+    char *out, *err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(plot_args(cases[i].args, &out, &err), 2);
+        expect_text(cases[i].args, err, cases[i].message);
+        free(out);
+        free(err);
+    }
+    assert_int_equal(plot_args("--help", &out, &err), 0);
+    assert_int_equal(strncmp(out, "usage: iommusim plot DIR [--out PLOTDIR] [--title TEXT]\n",
+                             56), 0);
+    free(out);
+    free(err);
+}
+
+/* A wrong IOMMUSIM_PLOTS is an error, not a quiet fall-back to another plots/. */
+static void test_bad_plots_dir(void **state)
+{
+    char *out, *err;
+
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    assert_int_equal(plot("functional", "IOMMUSIM_PLOTS=" OUT "/nowhere", "", &out, &err), 1);
+    expect_text("stderr", err, "iommusim plot: IOMMUSIM_PLOTS=" OUT "/nowhere: no common.gp "
+                               "there (it names the directory of the plot scripts, plots/ in "
+                               "the source tree)\n");
+    free(out);
+    free(err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full),
+        cmocka_unit_test(test_index),
+        cmocka_unit_test(test_no_gnuplot),
+        cmocka_unit_test(test_nothing_varied),
+        cmocka_unit_test(test_functional_sweep),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_bad_plots_dir),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
