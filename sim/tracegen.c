@@ -214,6 +214,29 @@ static const struct param blit_params[BLT_NPARAMS] = {
     [BLT_DST_HEIGHT] = ROWS("dst_height", "dst_y + height", "rows of dst"),
 };
 
+/* scan: a sweep over raw IOVAs, e.g. a rogue or misconfigured device probing the
+ * whole 4 GiB space (configs/scenarios/security_rogue_camera.yaml). */
+enum { SCN_FROM, SCN_TO, SCN_STRIDE, SCN_BYTES, SCN_OPS, SCN_NPARAMS };
+enum { SCAN_READ, SCAN_WRITE, SCAN_BOTH };
+static const char *const scan_ops_names[] = { "read", "write", "both", NULL };
+
+static const struct param scan_params[SCN_NPARAMS] = {
+    [SCN_FROM] = { .name = "from", .type = PT_SIZE, .def = 0, .min = 0,
+                   .max = (UINT64_C(1) << 32) - 1, .unit = "bytes",
+                   .help = "first IOVA of the sweep" },
+    [SCN_TO] = { .name = "to", .type = PT_SIZE, .def = UINT64_C(1) << 32, .min = 1,
+                 .max = UINT64_C(1) << 32, .unit = "bytes",
+                 .help = "end of the sweep (exclusive)" },
+    [SCN_STRIDE] = { .name = "stride", .type = PT_SIZE, .def = 4096, .min = 1,
+                     .max = UINT64_C(1) << 32, .unit = "bytes",
+                     .help = "distance between accesses" },
+    [SCN_BYTES] = { .name = "bytes", .type = PT_SIZE, .def = 64, .min = 1, .max = 4096,
+                    .unit = "bytes", .help = "size of each access" },
+    [SCN_OPS] = { .name = "ops", .type = PT_ENUM, .def = SCAN_BOTH,
+                  .choices = scan_ops_names,
+                  .help = "read, write, or both (a read then a write at each address)" },
+};
+
 /* ------------------------------------------------------------ the generator */
 
 struct video_state {
@@ -262,6 +285,11 @@ struct blit_state {
     unsigned phase;
 };
 
+struct scan_state {
+    uint64_t step, steps;       /* accesses addresses of this pass, and how many */
+    unsigned phase;             /* SCAN_BOTH: the read (0) or the write (1) */
+};
+
 struct kind_desc;
 
 struct tracegen {
@@ -288,6 +316,7 @@ struct tracegen {
         struct rotator_state rot;
         struct jpeg_state jpg;
         struct blit_state blt;
+        struct scan_state scn;
     } s;
 };
 
@@ -992,6 +1021,54 @@ static int blit_next(struct tracegen *g, struct trace_rec *rec)
     return 1;
 }
 
+/* ------------------------------------------------------------ scan */
+
+static int scan_setup(struct tracegen *g, const struct config_node *map,
+                      struct config_err *err)
+{
+    uint64_t from = U(g, SCN_FROM), to = U(g, SCN_TO), stride = U(g, SCN_STRIDE);
+    uint64_t steps, last;
+
+    if (to <= from)
+        return config_fail(err, blame(g, SCN_TO, map), -EINVAL, "0x%llx is not above from "
+                           "(0x%llx)", (unsigned long long)to, (unsigned long long)from);
+    steps = (to - from + stride - 1) / stride;
+    last = from + (steps - 1) * stride;
+    if (last + U(g, SCN_BYTES) > (UINT64_C(1) << 32))
+        return config_fail(err, blame(g, SCN_BYTES, map), -EINVAL, "the last access, at "
+                           "0x%llx, would pass 2^32; lower to or bytes",
+                           (unsigned long long)last);
+    g->s.scn.steps = steps;
+    return 0;
+}
+
+static void scan_begin_frame(struct tracegen *g)
+{
+    g->s.scn.step = 0;
+    g->s.scn.phase = 0;
+}
+
+static int scan_next(struct tracegen *g, struct trace_rec *rec)
+{
+    struct scan_state *c = &g->s.scn;
+    unsigned ops = (unsigned)U(g, SCN_OPS);
+    uint8_t op;
+
+    if (c->step == c->steps)
+        return 0;
+    op = ops == SCAN_READ || (ops == SCAN_BOTH && c->phase == 0) ? TRACE_OP_READ
+                                                                 : TRACE_OP_WRITE;
+    access_rec(rec, unit_time(g, c->step, c->steps), op, TRACE_RAW,
+               U(g, SCN_FROM) + c->step * U(g, SCN_STRIDE), U(g, SCN_BYTES));
+    if (ops == SCAN_BOTH && c->phase == 0) {
+        c->phase = 1;
+    } else {
+        c->phase = 0;
+        c->step++;
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------ kinds */
 
 #define KIND(nm, table, fps, prefix) \
@@ -1005,10 +1082,11 @@ static const struct kind_desc kinds[TRACEGEN_NKINDS] = {
     [TRACEGEN_ROTATOR] = KIND("rotator", rotator_params, 30, rotator),
     [TRACEGEN_JPEG] = KIND("jpeg", jpeg_params, 30, jpeg),
     [TRACEGEN_BLIT] = KIND("blit", blit_params, 30, blit),
+    [TRACEGEN_SCAN] = KIND("scan", scan_params, 30, scan),
 };
 
 static const char *const kind_names[TRACEGEN_NKINDS + 1] = {
-    "video_decode", "display", "camera", "rotator", "jpeg", "blit", NULL,
+    "video_decode", "display", "camera", "rotator", "jpeg", "blit", "scan", NULL,
 };
 
 const char *tracegen_kind_name(enum tracegen_kind k)

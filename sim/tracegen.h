@@ -26,6 +26,9 @@
  *                 sequential bitstream writes in bursts.
  *   blit          a rectangle copy: per row, a read of the source row and a write
  *                 of the destination row.
+ *   scan          a sweep over raw IOVAs (no buffers): from `from` to `to` every
+ *                 `stride` bytes, a read, a write or both; what a rogue device
+ *                 probing the address space does.
  *
  * Every frame starts with an F marker at start + n / fps; the accesses of a frame
  * carry times spread evenly over the frame period (open-loop masters pace by them,
@@ -53,10 +56,11 @@ enum tracegen_kind {
     TRACEGEN_ROTATOR,
     TRACEGEN_JPEG,
     TRACEGEN_BLIT,
+    TRACEGEN_SCAN,
     TRACEGEN_NKINDS,
 };
 
-/* "video_decode", "display", "camera", "rotator", "jpeg", "blit". */
+/* "video_decode", "display", "camera", "rotator", "jpeg", "blit", "scan". */
 const char *tracegen_kind_name(enum tracegen_kind k);
 int tracegen_kind_parse(const char *s, enum tracegen_kind *out);    /* -EINVAL if unknown */
 

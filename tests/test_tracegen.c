@@ -163,13 +163,13 @@ static void scan_yaml(const char *yaml, struct scan *s, int tile_check)
 static void test_kind_names(void **state)
 {
     static const char *const names[] = { "video_decode", "display", "camera", "rotator",
-                                         "jpeg", "blit" };
+                                         "jpeg", "blit", "scan" };
     enum tracegen_kind k;
     unsigned i;
 
     (void)state;
-    assert_int_equal(TRACEGEN_NKINDS, 6);
-    for (i = 0; i < 6; i++) {
+    assert_int_equal(TRACEGEN_NKINDS, 7);
+    for (i = 0; i < 7; i++) {
         assert_string_equal(tracegen_kind_name((enum tracegen_kind)i), names[i]);
         assert_int_equal(tracegen_kind_parse(names[i], &k), 0);
         assert_int_equal(k, i);
@@ -1042,10 +1042,10 @@ static void test_errors_keys(void **state)
     expect_error("width: 640\n", -ENOENT, "gen.yaml:1:1: error: missing key 'kind'");
     expect_error("kind: videodecode\n", -EINVAL,
                  "gen.yaml:1:7: error: kind: 'videodecode' is not one of video_decode, display, "
-                 "camera, rotator, jpeg, blit; did you mean 'video_decode'?");
+                 "camera, rotator, jpeg, blit, scan; did you mean 'video_decode'?");
     expect_error("kind: gpu\n", -EINVAL,
                  "gen.yaml:1:7: error: kind: 'gpu' is not one of video_decode, display, "
-                 "camera, rotator, jpeg, blit");
+                 "camera, rotator, jpeg, blit, scan");
     expect_error("kind: display\nwidht: 640\n", -EINVAL,
                  "gen.yaml:2:1: error: unknown key 'widht' at top level; did you mean 'width'?");
     expect_error("kind: display\nlayout: tiled\n", -EINVAL,
@@ -1126,10 +1126,63 @@ static void test_errors_consistency(void **state)
                  "bytes per macroblock, more than one record carries (16777216)");
 }
 
+/* ------------------------------------------------------------ scan */
+
+/*
+ * scan from 0x1000 to 0x5000 every 0x1000, 64 bytes, both: per frame (30 fps) an F,
+ * then at each of the 4 addresses a read and a write, the k-th address at
+ * k * 33333333333 / 4 ps: 0, 8333333333, 16666666666, 24999999999.
+ */
+static void test_scan(void **state)
+{
+    static const char yaml[] = "kind: scan\nfrom: 0x1000\nto: 0x5000\nstride: 0x1000\n"
+                               "frames: 1\n";
+    struct tracegen *g = gen(yaml);
+    struct trace_rec r;
+
+    (void)state;
+    assert_int_equal(tracegen_num_buffers(g), 0);
+    tracegen_free(g);
+    r = nth(yaml, 0);
+    assert_rec(&r, 0, TRACE_OP_FRAME, TRACE_RAW, 0, 0);
+    r = nth(yaml, 1);
+    assert_rec(&r, 0, TRACE_OP_READ, TRACE_RAW, 0x1000, 64);
+    r = nth(yaml, 2);
+    assert_rec(&r, 0, TRACE_OP_WRITE, TRACE_RAW, 0x1000, 64);
+    r = nth(yaml, 5);
+    assert_rec(&r, UINT64_C(16666666666), TRACE_OP_READ, TRACE_RAW, 0x3000, 64);
+    r = nth(yaml, 8);
+    assert_rec(&r, UINT64_C(24999999999), TRACE_OP_WRITE, TRACE_RAW, 0x4000, 64);
+    /* 1 + 4 * 2 records, then the end. */
+    g = gen(yaml);
+    unsigned n = 0;
+    while (tracegen_next(g, &r) == 1)
+        n++;
+    assert_int_equal(n, 9);
+    tracegen_free(g);
+
+    /* The default sweeps all 4 GiB every 4 KiB: 2^20 addresses; writes only: one
+     * access each. The last is at 0xFFFFF000. */
+    g = gen("kind: scan\nops: write\nframes: 1\n");
+    n = 0;
+    while (tracegen_next(g, &r) == 1)
+        n++;
+    assert_int_equal(n, 1 + (1u << 20));
+    assert_rec(&r, r.time, TRACE_OP_WRITE, TRACE_RAW, 0xFFFFF000u, 64);
+    tracegen_free(g);
+
+    expect_error("kind: scan\nfrom: 0x2000\nto: 0x1000\n", -EINVAL,
+                 "gen.yaml:3:5: error: to: 0x1000 is not above from (0x2000)");
+    expect_error("kind: scan\nfrom: 0xFFFFF000\nbytes: 4096\nstride: 2048\n", -EINVAL,
+                 "gen.yaml:3:8: error: bytes: the last access, at 0xfffff800, would pass "
+                 "2^32; lower to or bytes");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kind_names),
+        cmocka_unit_test(test_scan),
         cmocka_unit_test(test_frame_times),
         cmocka_unit_test(test_display_default),
         cmocka_unit_test(test_display_layers),
