@@ -98,11 +98,11 @@ deps-check:
 # at once never see a half-written object.
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+	$(CC) $(CPPFLAGS) -MT $@ -MF $@.d $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS) $(PKG_CFLAGS) $(CXXFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+	$(CXX) $(CPPFLAGS) -MT $@ -MF $@.d $(PKG_CFLAGS) $(CXXFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
