@@ -485,6 +485,8 @@ static void burst_done(struct smmu_txn *t)
     struct master_burst *b = container_of(t, struct master_burst, txn);
     sim_time_t now = t->completed;
 
+    if (m->cfg.observe)
+        m->cfg.observe(m->cfg.observe_arg, t);
     stats_hist_add(&m->stats.latency, t->completed - t->issued);
     if (t->status == SMMU_DONE)
         stats_hist_add(&m->stats.translation, t->translated - t->issued);
@@ -533,7 +535,10 @@ static void functional_access(struct master *m, const struct master_access *a)
             .owner = m,
         };
         /* SMMU_STALLED is an error too: nothing will resume it in this mode */
-        if (smmu_access(m->smmu, &t) == SMMU_DONE) {
+        smmu_access(m->smmu, &t);
+        if (m->cfg.observe)
+            m->cfg.observe(m->cfg.observe_arg, &t);
+        if (t.status == SMMU_DONE) {
             if (t.write)
                 m->stats.bytes_written += len;
             else

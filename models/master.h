@@ -82,6 +82,14 @@ struct master_config {
     uint64_t rate_bytes_per_s;          /* 0: no limit */
     sim_time_t frame_period;            /* 0: frames have no deadline */
     unsigned fifo_lines;                /* 0: no line FIFO gating; at most 4096 */
+    /*
+     * Optional: called with every burst once it has completed (timing) or been
+     * translated (functional), status and PA filled in, before the master counts it.
+     * For checks and data side effects outside the model (the scenario's isolation
+     * checks); it must not submit work or free the master.
+     */
+    void (*observe)(void *arg, const struct smmu_txn *t);
+    void *observe_arg;
 };
 
 #define MASTER_MAX_OUTSTANDING 256

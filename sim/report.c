@@ -171,6 +171,12 @@ static int collect_master(const struct soc *s, unsigned i, struct stats *st)
     TRY(stats_add_u64(st, ms->first_issue, "master.%s.first_issue_ps", n));
     TRY(stats_add_u64(st, ms->last_done, "master.%s.last_done_ps", n));
     TRY(stats_add_f64(st, master_bandwidth_mbps(ms), "master.%s.bandwidth_mbps", n));
+    if (s->scn->master[i].isolation_check) {
+        const struct soc_source *src = s->source[i];
+        TRY(stats_add_u64(st, src->checked, "master.%s.isolation.checked", n));
+        TRY(stats_add_u64(st, src->foreign_reads, "master.%s.isolation.foreign_reads", n));
+        TRY(stats_add_u64(st, src->foreign_writes, "master.%s.isolation.foreign_writes", n));
+    }
     TRY(stats_add_hist(st, &ms->latency, 1000.0, "master.%s.latency_ns", n));
     TRY(stats_add_hist(st, &ms->translation, 1000.0, "master.%s.translation_ns", n));
     return add_cdf(st, &ms->translation, "master.%s.translation_ns", n);
@@ -262,6 +268,13 @@ int soc_collect_stats(const struct soc *s, struct stats *st)
     for (unsigned i = 0; i < s->scn->nbuffers; i++)
         TRY(collect_buffer(s, i, st));
     TRY(collect_faults(s, st));
+    if (s->isolation) {
+        TRY(stats_add_u64(st, s->victim_buffers, "isolation.victim_buffers"));
+        TRY(stats_add_u64(st, s->victim_bytes, "isolation.victim_bytes"));
+        TRY(stats_add_u64(st, s->victims_changed, "isolation.victims_changed"));
+        if (s->pt_checked)
+            TRY(stats_add_u64(st, s->pt_changed, "isolation.page_tables_changed"));
+    }
     return collect_memory(s, st);
 }
 
@@ -337,6 +350,16 @@ void soc_print_report(const struct soc *s, FILE *out, double wall)
                 ms->underruns);
     }
     print_faults(s, out);
+    if (s->isolation) {
+        uint64_t foreign = 0;
+        for (unsigned i = 0; i < scn->nmasters; i++)
+            foreign += s->source[i]->foreign_reads + s->source[i]->foreign_writes;
+        fprintf(out, "\nisolation: %" PRIu64 " bursts outside their own domain's memory; %"
+                PRIu64 " of %" PRIu64 " other buffers changed%s\n", foreign,
+                s->victims_changed, s->victim_buffers,
+                !s->pt_checked ? "" : s->pt_changed ? "; page tables changed"
+                                                    : "; page tables unchanged");
+    }
     fprintf(out, "\nsimulated time %.6f ms%s, wall time %.3f s, %.2f M transactions/s\n",
             (double)s->end / (double)SIM_MS,
             s->complete ? "" : " (stopped at the duration limit: not all traffic finished)",

@@ -274,7 +274,7 @@ static int read_smmu(const struct config_node *sm, struct scn_smmu *o, uint64_t 
     static const char *const keys[] = { "base", "irq", "irq_secure", "banks", "clock",
                                         "port_width", "tlb", "lookup_cycles",
                                         "walk_overhead_cycles", "max_walks", "hit_under_miss",
-                                        "contexts", NULL };
+                                        "contexts", "bypass", NULL };
     struct smmu_desc *d = &o->desc;
     struct smmu_config *c = &o->cfg;
     const struct config_node *ctxs;
@@ -317,6 +317,7 @@ static int read_smmu(const struct config_node *sm, struct scn_smmu *o, uint64_t 
                            err)) ||
         (rc = opt_unsigned(sm, "max_walks", 1, 64, &c->max_walks, err)) ||
         (rc = opt_bool(sm, "hit_under_miss", &c->hit_under_miss, err)) ||
+        (rc = opt_bool(sm, "bypass", &o->bypass, err)) ||
         (rc = config_get_node(sm, "contexts", CONFIG_MAP, &ctxs, err)))
         return rc;
     if (!ctxs->count || ctxs->count > SMMU_DESC_MAX_CTX)
@@ -475,7 +476,8 @@ static int domain_by_name(const struct scn_soc *soc, const char *name)
 static int read_buffer(struct scenario *s, const struct config_node *b, struct config_err *err)
 {
     static const char *const keys[] = { "size", "domain", "partition", "policy", "mapped",
-                                        NULL };
+                                        "access", "privileged_only", NULL };
+    static const char *const access_names[] = { "rw", "ro", NULL };
     struct scn_buffer *o = &s->buffer[s->nbuffers];
     const char *doms[ION_MAX_DOMAINS];
     unsigned n, v;
@@ -491,8 +493,14 @@ static int read_buffer(struct scenario *s, const struct config_node *b, struct c
     o->mapped_at_start = true;
     if ((rc = config_check_keys(b, keys, err)) ||
         (rc = opt_size(b, "size", 4096, 1ull << 31, &o->size, err)) ||
-        (rc = opt_bool(b, "mapped", &o->mapped_at_start, err)))
+        (rc = opt_bool(b, "mapped", &o->mapped_at_start, err)) ||
+        (rc = opt_bool(b, "privileged_only", &o->privileged_only, err)))
         return rc;
+    if (has(b, "access")) {
+        if ((rc = config_get_enum(b, "access", access_names, &v, err)))
+            return rc;
+        o->read_only = v == 1;
+    }
     if (!has(b, "domain"))
         return config_fail(err, b, -EINVAL, "missing key 'domain'");
     if ((rc = get_names(b, "domain", doms, ION_MAX_DOMAINS, &n, err)))
@@ -659,7 +667,7 @@ static int read_master(struct scenario *s, const struct config_node *m, struct c
     static const char *const keys[] = { "context", "mid", "generator", "trace", "format",
                                         "din_bytes", "buffers", "burst", "outstanding",
                                         "loop", "rate", "frame_period", "fifo_lines",
-                                        "privileged", "start", NULL };
+                                        "privileged", "start", "isolation_check", NULL };
     struct scn_master *o = &s->master[s->nmasters];
     const struct smmu_ctx_desc *cd;
     char msg[256];
@@ -747,6 +755,7 @@ static int read_master(struct scenario *s, const struct config_node *m, struct c
         (rc = opt_unsigned(m, "fifo_lines", 0, 4096, &o->cfg.fifo_lines, err)) ||
         (rc = opt_bool(m, "privileged", &o->cfg.privileged, err)) ||
         (rc = opt_time(m, "start", 0, SIM_TIME_MAX / 2, &o->start, err)) ||
+        (rc = opt_bool(m, "isolation_check", &o->isolation_check, err)) ||
         (rc = read_bindings(s, m, o, err)))
         return rc;
     o->frame_period_given = has(m, "frame_period");
@@ -772,8 +781,8 @@ int scenario_find_buffer(const struct scenario *s, const char *name)
 static int read_scenario(struct scenario *s, const struct scenario_overrides *ov,
                          struct config_err *err)
 {
-    static const char *const keys[] = { "name", "soc", "mode", "seed", "duration", "buffers",
-                                        "steps", "masters", NULL };
+    static const char *const keys[] = { "name", "soc", "mode", "seed", "duration",
+                                        "display_split", "buffers", "steps", "masters", NULL };
     const struct config_node *root = config_root(s->cfg), *soc, *bufs, *masters;
     unsigned mode = SCN_TIMING;
     int rc;
@@ -795,6 +804,7 @@ static int read_scenario(struct scenario *s, const struct scenario_overrides *ov
     if ((rc = opt_time(root, "duration", 1, 1000 * SIM_S, &s->duration, err)) ||
         (rc = config_get_node(root, "soc", CONFIG_MAP, &soc, err)) ||
         (rc = read_soc(soc, &s->soc, s->seed, err)) ||
+        (rc = opt_bool(root, "display_split", &s->soc.display_split, err)) ||
         (rc = config_get_node(root, "buffers", CONFIG_MAP, &bufs, err)))
         return rc;
     if (bufs->count > SCN_MAX_BUFFERS)

@@ -43,6 +43,7 @@ struct scn_smmu {
     struct smmu_desc desc;              /* names, window, IRQs, banks, contexts, MIDs */
     struct smmu_config cfg;             /* timing and TLB (desc fields filled in too) */
     unsigned port_width;                /* bytes per fabric cycle of its fabric port */
+    bool bypass;                        /* CR.CLIENTPD set after bring-up: no translation */
 };
 
 struct scn_fabric {
@@ -75,6 +76,8 @@ struct scn_buffer {
     int partition;                      /* VIDEO_FIRMWARE_POOL, VIDEO_MAIN_POOL or GEN_POOL */
     enum vcm_map_policy policy;
     bool mapped_at_start;
+    bool read_only;                     /* devices may not write it */
+    bool privileged_only;               /* user accesses may not use it */
 };
 
 struct scn_step {
@@ -103,6 +106,7 @@ struct scn_master {
     enum trace_format format;
     uint32_t din_bytes;
     sim_time_t start;                   /* when the master starts */
+    bool isolation_check;               /* check where its accesses land (soc.h) */
     unsigned nbindings;
     struct scn_binding binding[SCN_MAX_BINDINGS];
 };

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/smmu_regs.h"
 #include "sim/kernel.h"
 
 static int soc_fail(char *err, size_t len, int code, const char *fmt, ...)
@@ -66,8 +67,10 @@ static int map_buffer(struct soc *s, struct soc_buffer *b, char *err, size_t len
         int d = sb->domain[i];
         unsigned long got;
         uint32_t iova;
-        int rc = ion_map_iommu(s->ion, b->phys, d, sb->partition, 0, 0, &iova, &got,
-                               ION_IOMMU_POLICY(sb->policy));
+        unsigned long flags = ION_IOMMU_POLICY(sb->policy) |
+                              (sb->read_only ? ION_IOMMU_READ_ONLY : 0) |
+                              (sb->privileged_only ? ION_IOMMU_PRIV_ONLY : 0);
+        int rc = ion_map_iommu(s->ion, b->phys, d, sb->partition, 0, 0, &iova, &got, flags);
         if (rc)
             return soc_fail(err, len, rc, "%s: buffer %s: cannot map into domain %s: %s",
                             s->scn->path, sb->name, s->scn->soc.domain[d].name,
@@ -312,6 +315,134 @@ static int open_source(struct soc *s, unsigned i, char *err, size_t len)
     return 0;
 }
 
+/* ---- Isolation checks ----------------------------------------------------------------------- */
+
+#define ISOLATION_WRITE_BYTE 0xEE   /* what a checked master's writes store */
+
+static uint8_t buffer_fill_byte(unsigned i)
+{
+    return (uint8_t)(0x11 + i % 0xD0);  /* never ISOLATION_WRITE_BYTE */
+}
+
+/* FNV-1a over physical memory, a page at a time. */
+static uint64_t hash_range(const struct physmem *pm, uint32_t pa, uint64_t len, uint64_t h)
+{
+    uint8_t page[4096];
+
+    while (len) {
+        size_t n = len < sizeof(page) ? (size_t)len : sizeof(page);
+        physmem_read(pm, pa, page, n);
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ page[i]) * 0x100000001b3ull;
+        pa += (uint32_t)n;
+        len -= n;
+    }
+    return h;
+}
+
+static uint64_t hash_buffer(const struct soc *s, const struct soc_buffer *b)
+{
+    const struct phys_alloc *a = vcm_phys_blocks(b->phys);
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    for (uint32_t k = 0; k < a->nblocks; k++)
+        h = hash_range(s->pm, a->blocks[k].pa, a->blocks[k].size, h);
+    return h;
+}
+
+static bool domain_checked(const struct soc *s, int domain)
+{
+    for (unsigned i = 0; i < s->scn->nmasters; i++)
+        if (s->scn->master[i].isolation_check && s->scn->master[i].domain == domain)
+            return true;
+    return false;
+}
+
+static bool victim(const struct soc *s, const struct scn_buffer *b)
+{
+    for (unsigned k = 0; k < b->ndomains; k++)
+        if (domain_checked(s, b->domain[k]))
+            return false;
+    return true;
+}
+
+/* Is [pa, pa + len) inside the physical memory of a buffer of the master's domain? */
+static bool pa_is_own(const struct soc_source *src, uint32_t pa, uint32_t len)
+{
+    const struct soc *s = src->soc;
+
+    for (unsigned i = 0; i < s->scn->nbuffers; i++) {
+        const struct soc_buffer *b = &s->buffer[i];
+        if (!buffer_in_domain(b->scn, src->scn->domain))
+            continue;
+        const struct phys_alloc *a = vcm_phys_blocks(b->phys);
+        for (uint32_t k = 0; k < a->nblocks; k++)
+            if (pa >= a->blocks[k].pa &&
+                (uint64_t)pa + len <= (uint64_t)a->blocks[k].pa + a->blocks[k].size)
+                return true;
+    }
+    return false;
+}
+
+static void isolation_observe(void *arg, const struct smmu_txn *t)
+{
+    struct soc_source *src = arg;
+
+    if (t->status != SMMU_DONE)
+        return;
+    src->checked++;
+    if (!pa_is_own(src, t->pa, t->bytes)) {
+        if (t->write)
+            src->foreign_writes++;
+        else
+            src->foreign_reads++;
+    }
+    if (t->write)
+        physmem_fill(src->soc->pm, t->pa, ISOLATION_WRITE_BYTE, t->bytes);
+}
+
+/* Fills every buffer with its pattern and takes the snapshot the end compares with. */
+static void isolation_begin(struct soc *s)
+{
+    for (unsigned i = 0; i < s->scn->nmasters; i++)
+        s->isolation |= s->scn->master[i].isolation_check;
+    if (!s->isolation)
+        return;
+    for (unsigned i = 0; i < s->scn->nbuffers; i++) {
+        const struct phys_alloc *a = vcm_phys_blocks(s->buffer[i].phys);
+        for (uint32_t k = 0; k < a->nblocks; k++)
+            physmem_fill(s->pm, a->blocks[k].pa, buffer_fill_byte(i), a->blocks[k].size);
+    }
+    for (unsigned i = 0; i < s->scn->nbuffers; i++) {
+        if (!victim(s, s->buffer[i].scn))
+            continue;
+        s->victim_hash_before[i] = hash_buffer(s, &s->buffer[i]);
+        s->victim_buffers++;
+        s->victim_bytes += vcm_phys_blocks(s->buffer[i].phys)->total;
+    }
+    /* Driver steps rewrite page tables on purpose; without them the tables must not
+     * change at all. */
+    s->pt_checked = s->scn->nsteps == 0;
+    if (s->pt_checked)
+        s->pt_hash_before = hash_range(s->pm, (uint32_t)s->scn->soc.page_tables.cont_base,
+                                       s->scn->soc.page_tables.cont_size,
+                                       0xcbf29ce484222325ull);
+}
+
+static void isolation_end(struct soc *s)
+{
+    if (!s->isolation)
+        return;
+    for (unsigned i = 0; i < s->scn->nbuffers; i++)
+        if (victim(s, s->buffer[i].scn) &&
+            hash_buffer(s, &s->buffer[i]) != s->victim_hash_before[i])
+            s->victims_changed++;
+    if (s->pt_checked)
+        s->pt_changed = hash_range(s->pm, (uint32_t)s->scn->soc.page_tables.cont_base,
+                                   s->scn->soc.page_tables.cont_size,
+                                   0xcbf29ce484222325ull) != s->pt_hash_before;
+}
+
 /* ---- Build -------------------------------------------------------------------------------- */
 
 static int build_memory_system(struct soc *s, char *err, size_t len)
@@ -378,6 +509,10 @@ static int build_smmus(struct soc *s, char *err, size_t len)
     s->ion = ion_iommu_new(s->platform, &ic, msg, sizeof(msg));
     if (!s->ion)
         return soc_fail(err, len, -EINVAL, "%s: domains: %s", s->scn->path, msg);
+    /* A misconfigured SoC: the SMMU left in global bypass, every IOVA used as a PA. */
+    for (unsigned i = 0; i < c->nsmmus; i++)
+        if (c->smmu[i].bypass)
+            smmu_mmio_write(s->hw[i], SMMU_CR, smmu_mmio_read(s->hw[i], SMMU_CR) | CR_CLIENTPD);
     return 0;
 }
 
@@ -418,6 +553,10 @@ static int build_masters(struct soc *s, char *err, size_t len)
 {
     for (unsigned i = 0; i < s->scn->nmasters; i++) {
         struct scn_master *m = &s->scn->master[i];
+        if (m->isolation_check) {
+            m->cfg.observe = isolation_observe;
+            m->cfg.observe_arg = s->source[i];
+        }
         s->master[i] = master_new(&m->cfg, s->hw[m->smmu], source_next, s->source[i]);
         if (!s->master[i])
             return soc_fail(err, len, -ENOMEM, "master %s: cannot build", m->name);
@@ -446,6 +585,8 @@ struct soc *soc_build(struct scenario *scn, char *err, size_t errlen)
         rc = build_buffers(s, err, errlen);
     if (!rc)
         rc = build_masters(s, err, errlen);
+    if (!rc)
+        isolation_begin(s);
     if (rc) {
         soc_free(s);
         return NULL;
@@ -575,8 +716,10 @@ int soc_run(struct soc *s, char *err, size_t len)
         return soc_fail(err, len, -EINVAL, "soc_run: %s", s ? "the scenario has already run"
                                                             : "no SoC");
     s->ran = true;
-    return s->scn->mode == SCN_FUNCTIONAL ? run_functional(s, err, len)
-                                          : run_timing(s, err, len);
+    int rc = s->scn->mode == SCN_FUNCTIONAL ? run_functional(s, err, len)
+                                            : run_timing(s, err, len);
+    isolation_end(s);
+    return rc;
 }
 
 void soc_free(struct soc *s)

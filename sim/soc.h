@@ -19,6 +19,10 @@
  * times (ties by master order, then trace order) with no timing and no duration
  * limit, applying each step once the accesses before its time are done.
  *
+ * Isolation checks (a master with isolation_check: true) follow every burst of the
+ * master to its physical address and compare the memory of other domains before and
+ * after the run (docs/security.md).
+ *
  * sim/report.c registers the results in a stats registry and prints the report.
  */
 #ifndef IOMMUSIM_SIM_SOC_H
@@ -64,6 +68,9 @@ struct soc_source {
     unsigned nbuf;                      /* entries of buf */
     int *buf;                           /* source index -> soc buffer */
     uint64_t records;
+    /* isolation check (scn->isolation_check): bursts that translated to a PA outside
+     * the physical memory of the buffers mapped in the master's own domain */
+    uint64_t checked, foreign_reads, foreign_writes;
     int error;                          /* negative errno once the source failed */
     char msg[SOC_ERR_MAX];
 };
@@ -86,6 +93,17 @@ struct soc {
     struct soc_source *source[SCN_MAX_MASTERS];
     struct master *master[SCN_MAX_MASTERS];
     unsigned steps_done;
+    /*
+     * Isolation checks, when a master asks for them: every buffer starts filled with
+     * its own byte pattern; checked masters' writes store their pattern where they
+     * land; at the end the buffers of no checked master's domain (the victims) and,
+     * in a scenario without driver steps, the page tables, must be unchanged.
+     */
+    bool isolation;
+    uint64_t victim_hash_before[SCN_MAX_BUFFERS];
+    uint64_t pt_hash_before;
+    uint64_t victim_buffers, victim_bytes, victims_changed;
+    bool pt_checked, pt_changed;
     /* called between slices of a timing run (about every 1/200 of the duration) */
     void (*progress)(const struct soc *s, void *arg);
     void *progress_arg;

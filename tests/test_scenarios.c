@@ -2,7 +2,8 @@
  * test_scenarios.c - the shipped scenarios end to end, through the iommusim command.
  *
  * Runs build/iommusim (path in $IOMMUSIM) as a user would and checks:
- *   - every scenario in configs/scenarios/ runs and its stats.json equals the
+ *   - every scenario in configs/scenarios/ (the six multimedia ones and the three
+ *     security ones) runs and its stats.json equals the
  *     committed tests/golden/NAME.json byte for byte (regenerate them with
  *     tests/golden/update.sh after a deliberate model change, and say why in the
  *     commit);
@@ -124,6 +125,21 @@ static void test_golden_rotate_90(void **state) { (void)state; golden("rotate_90
 static void test_golden_jpeg_snapshot(void **state) { (void)state; golden("jpeg_snapshot_8mp"); }
 static void test_golden_gpu2d_blit(void **state) { (void)state; golden("gpu2d_blit"); }
 static void test_golden_concurrent(void **state) { (void)state; golden("concurrent"); }
+static void test_golden_security_rogue(void **state)
+{
+    (void)state;
+    golden("security_rogue_camera");
+}
+static void test_golden_security_permissions(void **state)
+{
+    (void)state;
+    golden("security_permissions");
+}
+static void test_golden_security_secure_playback(void **state)
+{
+    (void)state;
+    golden("security_secure_playback");
+}
 
 /* ---- Determinism --------------------------------------------------------------------------- */
 
@@ -256,6 +272,9 @@ int main(void)
         cmocka_unit_test(test_golden_jpeg_snapshot),
         cmocka_unit_test(test_golden_gpu2d_blit),
         cmocka_unit_test(test_golden_concurrent),
+        cmocka_unit_test(test_golden_security_rogue),
+        cmocka_unit_test(test_golden_security_permissions),
+        cmocka_unit_test(test_golden_security_secure_playback),
         cmocka_unit_test(test_same_seed_same_bytes),
         cmocka_unit_test(test_other_seed_other_results),
         cmocka_unit_test(test_modes_agree_with_one_outstanding),

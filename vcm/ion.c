@@ -305,11 +305,13 @@ int ion_map_iommu(struct ion_iommu *ion, struct vcm_physmem *buffer, int domain_
     if (len < size)
         return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: iova_length 0x%lx is "
                        "shorter than the buffer (0x%zx bytes)", fn, iova_length, size);
-    if (flags & ~(unsigned long)(ION_IOMMU_CACHE_MASK | ION_IOMMU_POLICY_MASK) ||
+    if (flags & ~(unsigned long)(ION_IOMMU_CACHE_MASK | ION_IOMMU_POLICY_MASK |
+                                 ION_IOMMU_READ_ONLY | ION_IOMMU_PRIV_ONLY) ||
         (flags & ION_IOMMU_CACHE_MASK) > VCM_WT ||
         ((flags & ION_IOMMU_POLICY_MASK) >> ION_IOMMU_POLICY_SHIFT) > VCM_MAP_NPOLICIES)
         return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: flags 0x%lx: valid are a "
-                       "cache policy 0..3 and ION_IOMMU_POLICY(best..16m)", fn, flags);
+                       "cache policy 0..3, ION_IOMMU_POLICY(best..16m), ION_IOMMU_READ_ONLY "
+                       "and ION_IOMMU_PRIV_ONLY", fn, flags);
 
     struct ion_mapping *m = find_mapping(ion, buffer, domain_num, partition_num);
     if (m) {
@@ -326,7 +328,8 @@ int ion_map_iommu(struct ion_iommu *ion, struct vcm_physmem *buffer, int domain_
     m = calloc(1, sizeof(*m));
     if (!m)
         return ion_err(ion->err, sizeof(ion->err), -ENOMEM, "%s: out of memory", fn);
-    uint32_t attr = VCM_READ | VCM_WRITE | VCM_USER | VCM_SUPERVISOR |
+    uint32_t attr = VCM_READ | (flags & ION_IOMMU_READ_ONLY ? 0 : VCM_WRITE) |
+                    (flags & ION_IOMMU_PRIV_ONLY ? 0 : VCM_USER) | VCM_SUPERVISOR |
                     (uint32_t)(flags & ION_IOMMU_CACHE_MASK) | VCM_ALIGN_ATTR(order);
     struct vcm *vcm = ion->dom[domain_num].vcm[partition_num];
     if (len > vcm_get_len(vcm)) {

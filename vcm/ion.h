@@ -110,6 +110,10 @@ void ion_iommu_free(struct ion_iommu *ion);
 #define ION_IOMMU_POLICY_MASK       (7u << ION_IOMMU_POLICY_SHIFT)
 /* 0 in the field: the platform's policy; otherwise this one. */
 #define ION_IOMMU_POLICY(pol)       ((((unsigned long)(pol)) + 1) << ION_IOMMU_POLICY_SHIFT)
+/* Protection: a mapping devices may only read (a write takes a permission fault), and
+ * one only privileged accesses may use (a user access takes a permission fault). */
+#define ION_IOMMU_READ_ONLY         (1ul << 8)
+#define ION_IOMMU_PRIV_ONLY         (1ul << 9)
 
 /*
  * Maps buffer into partition_num of domain_num and returns its device address in
@@ -118,7 +122,8 @@ void ion_iommu_free(struct ion_iommu *ion);
  * (rounded up to 4 KiB); the part past the buffer is reserved but left unmapped, so
  * a device running past the buffer faults. Mapping the same buffer into the same
  * partition again returns the same IOVA and counts a reference (the lengths must
- * agree). Reads and writes are allowed to user and privileged accesses.
+ * agree). Reads and writes are allowed to user and privileged accesses, unless flags
+ * hold ION_IOMMU_READ_ONLY (no writes) or ION_IOMMU_PRIV_ONLY (privileged only).
  * -EINVAL for bad arguments; errors of the VCM layer are passed on.
  */
 int ion_map_iommu(struct ion_iommu *ion, struct vcm_physmem *buffer, int domain_num,
