@@ -246,6 +246,36 @@ static void test_driver_steps(void **state)
     free(err);
 }
 
+/*
+ * concurrent needs about 42 MiB of buffers; with the pools cut to 256 MiB and 80% of
+ * every pool taken (16M 6 of 8 blocks, 1M 51 of 64, 64K 409 of 512, 4K 6553 of 8192)
+ * they run dry at cam2. The message names the buffer, the request and what was left;
+ * the statistics say the run did not complete, and why.
+ */
+static void test_pools_exhausted(void **state)
+{
+    char *out, *err, *json;
+    static const char msg[] =
+        "configs/scenarios/concurrent.yaml:20:9: error: buffers.cam2: cannot allocate 3040K "
+        "of physical memory: phys_alloc: cannot allocate 0x2f8000 bytes from 16M|1M|64K|4K "
+        "blocks (0x2f8000 bytes could not be covered); free/total blocks: 16M 0/8, 1M 0/64, "
+        "64K 0/512, 4K 0/8192 (0 bytes left in the pools)";
+
+    (void)state;
+    assert_int_equal(run("run configs/scenarios/concurrent.yaml --quiet "
+                         "--set memory.ram.size=256M --set memory.ram.fragmentation=0.8 "
+                         "--out " OUT "/exhausted", &out, &err), 1);
+    assert_true(strncmp(err, msg, sizeof(msg) - 1) == 0);
+    json = slurp(OUT "/exhausted/stats.json");
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"complete\": 0,\n"));
+    assert_non_null(strstr(json, "\"error\": \"configs/scenarios/concurrent.yaml:20:9: error: "
+                                 "buffers.cam2: cannot allocate 3040K"));
+    free(json);
+    free(out);
+    free(err);
+}
+
 /* info lists what HARDWARE.md's table says: vcodec_a at 0x07A00000, IRQ 58, MIDs. */
 static void test_info(void **state)
 {
@@ -275,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_small_trace_hand_count),
         cmocka_unit_test(test_driver_steps),
+        cmocka_unit_test(test_pools_exhausted),
         cmocka_unit_test(test_info),
     };
 

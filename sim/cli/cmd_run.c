@@ -100,6 +100,31 @@ static int write_outputs(const struct soc *s, const char *dir, const char *run_e
     return CLI_OK;
 }
 
+/*
+ * The SoC could not be built (a pool or the IOVA space ran out, a bad trace path):
+ * the statistics say so, so that a sweep or a script sees a run that did not happen
+ * rather than a missing file.
+ */
+static void write_failed_build(const struct scenario *scn, const char *dir, const char *why)
+{
+    struct stats *st = stats_new();
+    char path[4096], err[512];
+
+    if (!st || stats_add_str(st, scn->name, "run.scenario") ||
+        stats_add_str(st, scenario_mode_name(scn->mode), "run.mode") ||
+        stats_add_u64(st, scn->seed, "run.seed") || stats_add_u64(st, 0, "run.complete") ||
+        stats_add_str(st, why, "run.error") || make_dir(dir)) {
+        stats_free(st);
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/stats.json", dir);
+    if (!stats_write_file(st, path, "json", err, sizeof(err))) {
+        snprintf(path, sizeof(path), "%s/stats.csv", dir);
+        stats_write_file(st, path, "csv", err, sizeof(err));
+    }
+    stats_free(st);
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *sets[MAX_SETS], *path = NULL, *out = NULL;
@@ -189,6 +214,8 @@ int cmd_run(int argc, char **argv)
     struct soc *s = soc_build(scn, err, sizeof(err));
     if (!s) {
         fprintf(stderr, "%s\n", err);
+        if (out)
+            write_failed_build(scn, out, err);
         scenario_free(scn);
         return CLI_FAILED;
     }
