@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/smmu_regs.h"
 #include "sim/soc.h"
 
 static const char *const size_names[PAGE_SIZES] = { "4k", "64k", "1m", "16m" };
@@ -247,6 +248,35 @@ static int collect_faults(const struct soc *s, struct stats *st)
     return 0;
 }
 
+/* A context bank left stalled at the end (FSR.SS), and the bursts waiting on it. */
+static bool bank_stalled(const struct soc *s, unsigned i, unsigned bank)
+{
+    return smmu_mmio_read(s->hw[i], SMMU_CTX_REG(bank, SMMU_FSR)) & FSR_SS;
+}
+
+static uint64_t waiting_on(const struct soc *s, unsigned smmu)
+{
+    uint64_t n = 0;
+
+    for (unsigned m = 0; m < s->scn->nmasters; m++)
+        if (s->scn->master[m].smmu == smmu)
+            n += master_in_flight(s->master[m]);
+    return n;
+}
+
+static int collect_stalls(const struct soc *s, struct stats *st)
+{
+    char b[16];
+
+    for (unsigned i = 0; i < s->scn->soc.nsmmus; i++)
+        for (unsigned bank = 0; bank < s->desc[i].nbanks; bank++)
+            if (bank_stalled(s, i, bank))
+                TRY(stats_add_u64(st, waiting_on(s, i), "run.stalled.%s.%s.waiting_bursts",
+                                  s->desc[i].name, bank_name(&s->desc[i], bank, b,
+                                                             sizeof(b))));
+    return 0;
+}
+
 int soc_collect_stats(const struct soc *s, struct stats *st)
 {
     uint64_t bursts = 0;
@@ -259,6 +289,7 @@ int soc_collect_stats(const struct soc *s, struct stats *st)
     TRY(stats_add_u64(st, s->complete, "run.complete"));
     TRY(stats_add_u64(st, s->end, "run.sim_time_ps"));
     TRY(stats_add_u64(st, bursts, "run.transactions"));
+    TRY(collect_stalls(s, st));
     for (unsigned i = 0; i < s->scn->soc.nsmmus; i++)
         if (smmu_used(s, i))
             TRY(collect_smmu(s, i, st));
@@ -350,6 +381,18 @@ void soc_print_report(const struct soc *s, FILE *out, double wall)
                 ms->underruns);
     }
     print_faults(s, out);
+    for (unsigned i = 0; i < scn->soc.nsmmus; i++)
+        for (unsigned bank = 0; bank < s->desc[i].nbanks; bank++) {
+            if (!bank_stalled(s, i, bank))
+                continue;
+            fprintf(out, "\nstalled: SMMU %s context %s is stalled (FSR.SS) and nobody "
+                    "resumed it;", s->desc[i].name, bank_name(&s->desc[i], bank, b, sizeof(b)));
+            for (unsigned m = 0; m < scn->nmasters; m++)
+                if (scn->master[m].smmu == i && master_in_flight(s->master[m]))
+                    fprintf(out, " master %s waits with %u bursts in flight;",
+                            scn->master[m].name, master_in_flight(s->master[m]));
+            fputc('\n', out);
+        }
     if (s->isolation) {
         uint64_t foreign = 0;
         for (unsigned i = 0; i < scn->nmasters; i++)
@@ -362,7 +405,10 @@ void soc_print_report(const struct soc *s, FILE *out, double wall)
     }
     fprintf(out, "\nsimulated time %.6f ms%s, wall time %.3f s, %.2f M transactions/s\n",
             (double)s->end / (double)SIM_MS,
-            s->complete ? "" : " (stopped at the duration limit: not all traffic finished)",
+            s->complete ? "" : s->stuck ? " (stopped: masters still wait but nothing is left "
+                                          "to happen)"
+                                        : " (stopped at the duration limit: not all traffic "
+                                          "finished)",
             wall, wall > 0 ? (double)bursts / wall / 1e6 : 0.0);
 }
 

@@ -782,7 +782,8 @@ static int read_scenario(struct scenario *s, const struct scenario_overrides *ov
                          struct config_err *err)
 {
     static const char *const keys[] = { "name", "soc", "mode", "seed", "duration",
-                                        "display_split", "buffers", "steps", "masters", NULL };
+                                        "display_split", "no_resume", "buffers", "steps",
+                                        "masters", NULL };
     const struct config_node *root = config_root(s->cfg), *soc, *bufs, *masters;
     unsigned mode = SCN_TIMING;
     int rc;
@@ -805,8 +806,14 @@ static int read_scenario(struct scenario *s, const struct scenario_overrides *ov
         (rc = config_get_node(root, "soc", CONFIG_MAP, &soc, err)) ||
         (rc = read_soc(soc, &s->soc, s->seed, err)) ||
         (rc = opt_bool(root, "display_split", &s->soc.display_split, err)) ||
+        (rc = get_names(root, "no_resume", s->no_resume, SCN_MAX_ATTACH, &s->nno_resume,
+                        err)) ||
         (rc = config_get_node(root, "buffers", CONFIG_MAP, &bufs, err)))
         return rc;
+    for (unsigned i = 0; i < s->nno_resume; i++)
+        if (!find_ctx(&s->soc, s->no_resume[i], NULL))
+            return config_fail(err, config_find(root, "no_resume"), -EINVAL, "no SMMU context "
+                               "named '%s' in the SoC file", s->no_resume[i]);
     if (bufs->count > SCN_MAX_BUFFERS)
         return config_fail(err, bufs, -EINVAL, "%zu buffers; at most %d", bufs->count,
                            SCN_MAX_BUFFERS);

@@ -122,6 +122,8 @@ struct scenario {
     unsigned nbuffers, nsteps, nmasters;
     struct scn_buffer buffer[SCN_MAX_BUFFERS];
     struct scn_step *step;              /* nsteps of them, in time order */
+    unsigned nno_resume;                /* contexts whose fault handler never resumes */
+    const char *no_resume[SCN_MAX_ATTACH];
     struct scn_master master[SCN_MAX_MASTERS];
 };
 

@@ -480,6 +480,14 @@ static int build_memory_system(struct soc *s, char *err, size_t len)
     return 0;
 }
 
+static int leave_stalled(struct vcm_dev *dev, void *data, const struct smmu_fault *fault)
+{
+    (void)dev;
+    (void)data;
+    (void)fault;
+    return SMMU_FAULT_HOOK_LEAVE;
+}
+
 static int build_smmus(struct soc *s, char *err, size_t len)
 {
     const struct scn_soc *c = &s->scn->soc;
@@ -509,6 +517,18 @@ static int build_smmus(struct soc *s, char *err, size_t len)
     s->ion = ion_iommu_new(s->platform, &ic, msg, sizeof(msg));
     if (!s->ion)
         return soc_fail(err, len, -EINVAL, "%s: domains: %s", s->scn->path, msg);
+    /* A hung driver: these contexts' faults are never resumed. */
+    for (unsigned i = 0; i < s->scn->nno_resume; i++) {
+        struct vcm_dev *dev = NULL;
+        for (unsigned d = 0; d < c->ndomains && !dev; d++)
+            for (unsigned k = 0; k < ion_domain_num_devs(s->ion, (int)d); k++)
+                if (!strcmp(vcm_dev_name(ion_domain_dev(s->ion, (int)d, k)),
+                            s->scn->no_resume[i]))
+                    dev = ion_domain_dev(s->ion, (int)d, k);
+        if (!dev || vcm_hook(dev, leave_stalled, NULL))
+            return soc_fail(err, len, -EINVAL, "%s: no_resume: context %s is attached to no "
+                            "domain", s->scn->path, s->scn->no_resume[i]);
+    }
     /* A misconfigured SoC: the SMMU left in global bypass, every IOVA used as a PA. */
     for (unsigned i = 0; i < c->nsmmus; i++)
         if (c->smmu[i].bypass)
@@ -661,8 +681,11 @@ static int run_timing(struct soc *s, char *err, size_t len)
         if (ms->last_done > s->end)
             s->end = ms->last_done;
     }
-    if (!s->complete)
+    if (!s->complete) {
+        sim_time_t next;
         s->end = sim_now();
+        s->stuck = !sim_pending(&next);
+    }
     finish_sources(s, err, len, &rc);
     return rc;
 }

@@ -109,6 +109,7 @@ struct soc {
     void *progress_arg;
     /* results of soc_run */
     bool ran, complete;
+    bool stuck;                         /* incomplete with nothing left to do (a stall) */
     sim_time_t end;                     /* last completion (timing) or 0 (functional) */
     uint64_t callbacks;
     char err[SOC_ERR_MAX];

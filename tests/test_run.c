@@ -276,6 +276,38 @@ static void test_pools_exhausted(void **state)
     free(err);
 }
 
+/*
+ * stalled.yaml: vfe_misc's faults are never resumed. The first read of cam0 misses
+ * and walks (L1 + L2: 2 descriptor reads) and completes; the read of unmapped
+ * 0x40000000 walks (L1 only: a fault entry) and stalls; with one burst outstanding the
+ * third never issues. The run ends with 1 burst done, 1 stalled, the context and the
+ * master named, and run.complete 0.
+ */
+static void test_stall_nobody_resumes(void **state)
+{
+    char *out, *err, *csv;
+
+    (void)state;
+    assert_int_equal(run("run " D "stalled.yaml --out " OUT "/stalled", &out, &err), 0);
+    assert_non_null(strstr(out, "\nstalled: SMMU vfe context vfe_misc is stalled (FSR.SS) and "
+                                "nobody resumed it; master cam waits with 1 bursts in "
+                                "flight;\n"));
+    assert_non_null(strstr(out, "(stopped: masters still wait but nothing is left to "
+                                "happen)"));
+    assert_non_null(strstr(out, "translation fault level 1; left stalled\n"));
+    csv = slurp(OUT "/stalled/stats.csv");
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, "\nrun.complete,0\n"));
+    assert_non_null(strstr(csv, "\nrun.transactions,1\n"));
+    assert_non_null(strstr(csv, "\nrun.stalled.vfe.vfe_misc.waiting_bursts,1\n"));
+    assert_non_null(strstr(csv, "\nsmmu.vfe.ctx.vfe_misc.desc_reads,3\n"));
+    assert_non_null(strstr(csv, "\nsmmu.vfe.ctx.vfe_misc.stalls,1\n"));
+    assert_non_null(strstr(csv, "\nsmmu.vfe.ctx.vfe_misc.terminated,0\n"));
+    free(csv);
+    free(out);
+    free(err);
+}
+
 /* info lists what HARDWARE.md's table says: vcodec_a at 0x07A00000, IRQ 58, MIDs. */
 static void test_info(void **state)
 {
@@ -306,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_small_trace_hand_count),
         cmocka_unit_test(test_driver_steps),
         cmocka_unit_test(test_pools_exhausted),
+        cmocka_unit_test(test_stall_nobody_resumes),
         cmocka_unit_test(test_info),
     };
 

@@ -122,6 +122,7 @@ static const char *action_name(enum smmu_fault_action a)
     switch (a) {
     case SMMU_FAULT_RETRIED:    return "retried";
     case SMMU_FAULT_TERMINATED: return "terminated";
+    case SMMU_FAULT_LEFT_STALLED: return "left stalled";
     default:                    return "not stalled";
     }
 }
@@ -238,10 +239,17 @@ static void context_fault(struct smmu_driver *drv, unsigned bank, uint32_t fsr)
         drv->stats.unhooked++;
     }
 
+    bool leave = f->stalled && ret == SMMU_FAULT_HOOK_LEAVE;
     bool retry = f->stalled && ret == 1 && retry_allowed(drv, bank, f->far);
     if (!f->stalled) {
         r.action = SMMU_FAULT_NOT_STALLED;
         drv->stats.not_stalled++;
+    } else if (leave) {
+        r.action = SMMU_FAULT_LEFT_STALLED;
+        drv->stats.left_stalled++;
+        format_record(&r);
+        log_record(drv, &r);
+        return;
     } else if (retry) {
         r.action = SMMU_FAULT_RETRIED;
         drv->stats.retried++;

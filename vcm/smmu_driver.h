@@ -126,17 +126,22 @@ struct smmu_fault {
 
 /*
  * A context's fault hook: returns 1 to retry the stalled transaction (RESUME.TNR =
- * 0), 0 to terminate it (TNR = 1; the master sees an error). It runs inside the ISR,
+ * 0), 0 to terminate it (TNR = 1; the master sees an error), or SMMU_FAULT_HOOK_LEAVE
+ * to take the fault away without resuming: the ISR writes neither FSR nor RESUME, and
+ * the bank stays stalled until someone writes RESUME (a driver that defers its fault
+ * handling, or one that hangs; scenarios use it to model the latter). It runs inside the ISR,
  * which runs inside the SMMU model: it may map pages (smmu_update_start, smmu_map,
  * smmu_update_done) but must not deactivate or free the context.
  */
 typedef int (*smmu_fault_handler_fn)(struct smmu_dev *dev, void *data,
                                      const struct smmu_fault *fault);
+#define SMMU_FAULT_HOOK_LEAVE 2
 
 enum smmu_fault_action {
     SMMU_FAULT_RETRIED = 0,         /* RESUME with TNR = 0 */
     SMMU_FAULT_TERMINATED,          /* RESUME with TNR = 1 */
     SMMU_FAULT_NOT_STALLED,         /* FSR.SS clear: the hardware had already terminated it */
+    SMMU_FAULT_LEFT_STALLED,        /* the hook took it away: no RESUME written */
 };
 
 /*
@@ -177,6 +182,7 @@ struct smmu_driver_stats {
     uint64_t irqs;                  /* ISR invocations */
     uint64_t faults;                /* context faults seen (logged or dropped) */
     uint64_t retried, terminated, not_stalled;
+    uint64_t left_stalled;          /* the hook took the fault away (SMMU_FAULT_HOOK_LEAVE) */
     uint64_t unhooked;              /* faults on a bank with no hook (reported, terminated) */
     uint64_t retry_limit_hits;      /* terminations forced by SMMU_FAULT_RETRY_LIMIT */
     uint64_t global_faults;         /* ESR faults seen by the ISR */

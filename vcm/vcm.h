@@ -361,7 +361,8 @@ int vcm_vmm_write(struct res *res, size_t offset, const void *buf, size_t len);
 /*
  * Called from the SMMU driver's interrupt handler for a context fault on dev.
  * Return 1 to retry the stalled transaction (e.g. after backing the page), 0 to
- * terminate it (the master gets an error response). The handler may back and unback
+ * terminate it (the master gets an error response), SMMU_FAULT_HOOK_LEAVE to leave
+ * it stalled (nobody resumes it). The handler may back and unback
  * reservations but must not deactivate, deassociate or free.
  */
 typedef int (*vcm_handler)(struct vcm_dev *dev, void *data, const struct smmu_fault *fault);
