@@ -6,6 +6,7 @@
 #   make test-asan  the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      benchmarks (speed is measured here, never in tests)
 #   make test-valgrind  short scenario runs under valgrind: no leaks, no errors
+#   make coverage   line coverage of models/ and vcm/ (fails below COVERAGE_MIN=90)
 #   make study      the page-size study: sweeps, plots and build/study/summary.md
 #   make plots      redraw the plots of every sweep under build/study
 #   make clean
@@ -57,7 +58,7 @@ MAIN_BIN   := $(if $(wildcard sim/main.c),$(BUILD)/iommusim)
 # The kernel's copyright banner is noise in every run and test log.
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
-.PHONY: all deps run test test-asan test-valgrind bench study plots clean
+.PHONY: all deps run test test-asan test-valgrind coverage bench study plots clean
 .DEFAULT_GOAL := all
 
 all: deps-check $(LIB) $(MAIN_BIN)
@@ -171,5 +172,7 @@ plots: deps
 
 clean:
 	rm -rf $(BUILD)
+
+include tests/coverage.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -390,6 +390,37 @@ static void test_config_check(void **state)
     assert_int_equal(strlen(err), 7);
 }
 
+/*
+ * A width that is not a power of two, and a transfer longer than the precomputed
+ * table: 12 bytes per 2 ns cycle. 64 bytes: ceil(64 / 12) = 6 cycles = 12 ns, done at
+ * 12 + 40 = 52 ns. Then 1000 bytes arriving at 100 ns: ceil(1000 / 12) = 84 cycles
+ * = 168 ns, done at 100 + 168 + 40 = 308 ns.
+ */
+static void test_odd_width_and_long_transfer(void **state)
+{
+    struct dram_config cfg = cfg_500;
+    struct dram *d;
+    struct mem_port port;
+    struct probe_req a, b;
+
+    (void)state;
+    cfg.width_bytes = 12;
+    cfg.interleave_bytes = 4096;
+    d = dram_new(&cfg);
+    assert_non_null(d);
+    port = dram_port(d);
+    probe_init(&a, 0, 64, 0);
+    probe_init(&b, 0x100, 1000, 100 * SIM_NS);
+    mem_request(&port, &a.req);
+    mem_request(&port, &b.req);
+    sim_run(SIM_TIME_MAX);
+    assert_done(&a, 52 * SIM_NS, MEM_OK);
+    assert_done(&b, 308 * SIM_NS, MEM_OK);
+    assert_int_equal(dram_channel_stats(d, 0)->busy, (12 + 168) * SIM_NS);
+    assert_int_equal(dram_channel_stats(d, 0)->bytes, 1064);
+    dram_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +434,7 @@ int main(void)
         cmocka_unit_test_setup(test_non_integer_period_533mhz, reset_kernel),
         cmocka_unit_test_setup(test_three_channels_interleave, reset_kernel),
         cmocka_unit_test_setup(test_bad_requests_get_slave_error, reset_kernel),
+        cmocka_unit_test_setup(test_odd_width_and_long_transfer, reset_kernel),
         cmocka_unit_test(test_config_check),
     };
 

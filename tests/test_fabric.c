@@ -669,6 +669,39 @@ static void test_config_check(void **state)
     assert_int_equal(fabric_config_check(&c, NULL, 0), 0);
 }
 
+/*
+ * A request longer than the fabric's precomputed durations: 2048 bytes on an 8-byte
+ * port take 256 cycles on the link (1280 ns) and 128 on the 16-byte gateway (640 ns).
+ * Granted at once when it leaves the link: at the sink 1280 + 640 + 10 = 1930 ns,
+ * done 100 ns later.
+ */
+static void test_long_request(void **state)
+{
+    struct fabric_config fc = fabric_cfg(1, 8);
+    struct sink s;
+    struct mem_port sp = sink_port(&s);
+    struct fabric *f = fabric_new(&fc, &sp);
+    struct mem_port p0 = fabric_port(f, 0);
+    struct probe_req a;
+
+    (void)state;
+    probe_init(&a, 0x1000, 2048, 0);
+    mem_request(&p0, &a.req);
+    sim_run(SIM_TIME_MAX);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.at[0], 1930 * SIM_NS);
+    assert_done(&a, 2030 * SIM_NS, MEM_OK);
+    assert_int_equal(fabric_gateway_stats(f)->busy, 640 * SIM_NS);
+    assert_int_equal(fabric_gateway_stats(f)->grants_immediate, 1);
+    assert_int_equal(fabric_port_stats(f, 0)->bytes, 2048);
+    assert_int_equal(fabric_port_stats(f, 0)->link_wait, 0);
+    /* Statistics of no fabric are none; freeing no fabric is nothing. */
+    assert_null(fabric_gateway_stats(NULL));
+    assert_null(fabric_port_stats(NULL, 0));
+    fabric_free(NULL);
+    fabric_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -683,6 +716,7 @@ int main(void)
         cmocka_unit_test_setup(test_determinism, reset_kernel),
         cmocka_unit_test_setup(test_bad_requests_get_slave_error, reset_kernel),
         cmocka_unit_test_setup(test_downstream_error_reaches_requester, reset_kernel),
+        cmocka_unit_test_setup(test_long_request, reset_kernel),
         cmocka_unit_test(test_config_check),
     };
 

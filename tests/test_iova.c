@@ -449,6 +449,59 @@ static void test_random_against_model(void **state)
     iova_destroy(s);
 }
 
+/* Holes given in descending order, lookups around allocations, NULL spaces. */
+static void test_holes_out_of_order_and_lookups(void **state)
+{
+    struct iova_space *s = make_space(0, SZ_1M);
+    struct iova_stats st;
+    char err[256] = "";
+    uint32_t start = 0;
+    uint64_t len = 0;
+
+    (void)state;
+    /* The higher hole first, then the lower one: both stay out of every allocation. */
+    assert_int_equal(iova_reserve_hole(s, 0x80000u, SZ_4K, NULL, 0), 0);
+    assert_int_equal(iova_reserve_hole(s, 0x20000u, SZ_4K, NULL, 0), 0);
+    iova_stats(s, &st);
+    assert_int_equal(st.hole_bytes, 2 * SZ_4K);
+    assert_int_equal(st.free_ranges, 3);
+    /* 64K at 64K alignment: 0, 0x10000, then 0x20000 is blocked by the low hole ->
+     * 0x30000 (the first 64K boundary after 0x21000). */
+    assert_int_equal(must_alloc(s, SZ_64K, 0, 0), 0);
+    assert_int_equal(must_alloc(s, SZ_64K, 0, 0), 0x10000u);
+    assert_int_equal(must_alloc(s, SZ_64K, 0, 0), 0x30000u);
+    /* The low hole cannot be taken twice, even partly. */
+    assert_int_equal(iova_reserve_hole(s, 0x20000u, SZ_8K, NULL, 0), -EBUSY);
+
+    /* Lookups: inside, at the last byte, just past the end, below the first. */
+    iova_destroy(s);
+    s = make_space(0, SZ_1M);
+    assert_int_equal(iova_alloc_fixed(s, 0x10000u, 0x1800u, 0, NULL, 0), 0);
+    assert_int_equal(iova_lookup(s, 0x10800u, &start, &len), 0);
+    assert_int_equal(start, 0x10000u);
+    assert_int_equal(len, SZ_8K);                       /* 0x1800 rounded up to 4K */
+    assert_int_equal(iova_lookup(s, 0x11FFFu, NULL, NULL), 0);
+    assert_int_equal(iova_lookup(s, 0x12000u, &start, &len), -ENOENT);
+    assert_int_equal(iova_lookup(s, 0x5000u, &start, &len), -ENOENT);
+    assert_int_equal(iova_lookup(NULL, 0x10000u, &start, &len), -EINVAL);
+
+    /* Fixed allocations check length and flags like dynamic ones. */
+    assert_int_equal(iova_alloc_fixed(s, 0x40000u, 0, 0, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "iova len 0x0: must be in [1, 0x100000000]");
+    assert_int_equal(iova_alloc_fixed(s, 0x40000u, SZ_4K, 0x2, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "iova flags 0x2: only IOVA_GUARD (0x1) is defined");
+
+    /* NULL spaces: refused, and statistics of nothing are zero. */
+    assert_int_equal(iova_reserve_hole(NULL, 0, SZ_4K, NULL, 0), -EINVAL);
+    assert_int_equal(iova_alloc_fixed(NULL, 0, SZ_4K, 0, NULL, 0), -EINVAL);
+    memset(&st, 0xFF, sizeof(st));
+    iova_stats(NULL, &st);
+    assert_int_equal(st.len, 0);
+    assert_int_equal(st.live, 0);
+    assert_int_equal(st.allocs, 0);
+    iova_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_fixed_allocations),
         cmocka_unit_test(test_many_reservations_fragment),
         cmocka_unit_test(test_random_against_model),
+        cmocka_unit_test(test_holes_out_of_order_and_lookups),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

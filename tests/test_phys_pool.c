@@ -747,6 +747,98 @@ static void test_no_contiguous_pool(void **state)
     phys_target_destroy(NULL);
 }
 
+/*
+ * A live allocation whose block list was altered by its holder no longer describes
+ * what the pools handed out: phys_free refuses it and changes nothing; restored, it
+ * frees.
+ */
+static void test_altered_allocation_refused(void **state)
+{
+    struct phys_target *t = make_target(0, 0, SZ_1M, PHYS_CONT_FIRST_FIT);
+    struct phys_alloc *a = NULL, *c = NULL;
+
+    (void)state;
+    assert_int_equal(phys_alloc(t, SZ_1M, PHYS_SZ_1M, 0, 0, &a, NULL, 0), 0);
+    expect_block(a, 0, POOL1M, SZ_1M);
+    expect_free(t, 2, 15, 128, 2048);
+
+    a->blocks[0].size = SZ_64K;                         /* not the 1M pool's size */
+    assert_int_equal(phys_free(t, a), -EINVAL);
+    a->blocks[0].size = SZ_1M;
+    a->blocks[0].pa = POOL1M + 0x800;                   /* not on a block boundary */
+    assert_int_equal(phys_free(t, a), -EINVAL);
+    a->blocks[0].pa = POOL1M + SZ_1M;                   /* a block nobody holds */
+    assert_int_equal(phys_free(t, a), -EINVAL);
+    a->blocks[0].pa = POOL1M;
+    a->blocks[0].pool = 9;                              /* no such pool */
+    assert_int_equal(phys_free(t, a), -EINVAL);
+    a->blocks[0].pool = PHYS_POOL_1M;
+    expect_free(t, 2, 15, 128, 2048);
+
+    /* Contiguous: 64K at CONT_BASE; the recorded size must be the range's. */
+    assert_int_equal(phys_alloc(t, SZ_64K, 0, PHYS_CONT, 0, &c, NULL, 0), 0);
+    expect_block(c, 0, CONT_BASE, SZ_64K);
+    c->blocks[0].size = SZ_4K;
+    assert_int_equal(phys_free(t, c), -EINVAL);
+    assert_true(phys_is_allocated(t, CONT_BASE, SZ_64K));
+    c->blocks[0].size = SZ_64K;
+
+    assert_int_equal(phys_free(t, a), 0);
+    assert_int_equal(phys_free(t, c), 0);
+    expect_free(t, 2, 16, 128, 2048);
+    assert_false(phys_is_allocated(t, CONT_BASE, SZ_4K));
+    phys_target_destroy(t);
+}
+
+static void test_null_target_and_limits(void **state)
+{
+    struct phys_target *t = make_target(0, 0, SZ_1M, PHYS_CONT_FIRST_FIT);
+    struct phys_target_stats st;
+    struct phys_target_cfg cfg;
+    struct phys_alloc *a = NULL;
+    char err[256] = "";
+    uint32_t lo, hi;
+
+    (void)state;
+    assert_int_equal(phys_alloc(NULL, SZ_4K, PHYS_SZ_4K, 0, 0, &a, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "phys_alloc: no target or no result pointer given");
+    assert_int_equal(phys_alloc(t, SZ_4K, PHYS_SZ_4K, 0, 0, NULL, NULL, 0), -EINVAL);
+    assert_int_equal(phys_alloc(t, 0xFFFFF001ull, 0, PHYS_CONT, 0, &a, err, sizeof(err)),
+                     -EINVAL);
+    assert_string_equal(err, "phys_alloc PHYS_CONT len 0xfffff001: must be <= 0xfffff000");
+    assert_int_equal(phys_cont_free(NULL, CONT_BASE), -EINVAL);
+    assert_false(phys_is_allocated(NULL, CONT_BASE, SZ_4K));
+    assert_false(phys_is_allocated(t, CONT_BASE, 0));
+    memset(&st, 0xFF, sizeof(st));
+    phys_target_stats(NULL, &st);
+    assert_int_equal(st.live_allocs, 0);
+    assert_int_equal(st.cont.size, 0);
+    assert_int_equal(st.pool[PHYS_POOL_4K].total, 0);
+
+    /*
+     * A contiguous range cut from the top end of a free range: after 1K at CONT_BASE,
+     * 0xF0000 bytes at 64K alignment go at CONT_BASE + 0x10000 and end at the pool's
+     * end; [CONT_BASE + 0x400, CONT_BASE + 0x10000) is the only free range left.
+     */
+    assert_int_equal(phys_cont_alloc(t, 0x400, 0, &lo), 0);
+    assert_int_equal(lo, CONT_BASE);
+    assert_int_equal(phys_cont_alloc(t, 0xF0000u, SZ_64K, &hi), 0);
+    assert_int_equal(hi, CONT_BASE + SZ_64K);
+    phys_target_stats(t, &st);
+    assert_int_equal(st.cont.free_ranges, 1);
+    assert_int_equal(st.cont.free_bytes, SZ_64K - 0x400);
+    assert_int_equal(st.cont.largest_free, SZ_64K - 0x400);
+    phys_target_destroy(t);
+
+    /* A contiguous region must end at or below 4 GiB. */
+    phys_target_cfg_default(&cfg, BASE, SZ_64M);
+    cfg.cont_base = 0xFFF00000u;
+    cfg.cont_size = 2 * SZ_1M;
+    assert_int_equal(phys_target_cfg_check(&cfg, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "phys target cont_base 0xfff00000 cont_size 0x200000: "
+                             "cont_base + cont_size must be <= 0x100000000");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -769,6 +861,8 @@ int main(void)
         cmocka_unit_test(test_cont_first_fit_vs_best_fit),
         cmocka_unit_test(test_phys_cont_allocation_object),
         cmocka_unit_test(test_no_contiguous_pool),
+        cmocka_unit_test(test_altered_allocation_refused),
+        cmocka_unit_test(test_null_target_and_limits),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
  * Every expected value is worked out in a comment from the ARMv7 short-descriptor
  * format and the register map in HARDWARE.md.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -477,6 +478,187 @@ static void test_tlblckr_gated(void **state)
     fixture_free(f);
 }
 
+/* ---- Configuration errors ------------------------------------------------------------ */
+
+static void expect_config_error(const struct smmu_config *c, const char *msg)
+{
+    char err[200] = "";
+    struct physmem *pm = physmem_new();
+
+    assert_int_equal(smmu_config_check(c, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, msg);
+    assert_null(smmu_new(c, pm, NULL, NULL));
+    physmem_free(pm);
+}
+
+static void test_config_errors(void **state)
+{
+    (void)state;
+    struct smmu_config c;
+
+    expect_config_error(NULL, "no SMMU configuration given");
+    c = default_config(); c.nbanks = 0;
+    expect_config_error(&c, "context banks (0) must be in 1..8");
+    c = default_config(); c.nbanks = 9;
+    expect_config_error(&c, "context banks (9) must be in 1..8");
+    c = default_config(); c.nmids = 129;
+    expect_config_error(&c, "MIDs (129) must be in 1..128");
+    c = default_config(); c.clock_hz = 0;
+    expect_config_error(&c, "clock (0 Hz) must be in 1..10^12 Hz");
+    c = default_config(); c.max_walks = 65;
+    expect_config_error(&c, "outstanding walks (65) must be in 1..64");
+    c = default_config(); c.walk_overhead_cycles = 1001;
+    expect_config_error(&c, "TLB lookup and walk overhead cycles must be in 0..1000");
+    c = default_config(); c.tlb.ways = 3;
+    expect_config_error(&c, "TLB: tlb ways = 3 does not divide entries = 32: ways must be "
+                            "a divisor of entries");
+    /* A good configuration without physical memory is refused too. */
+    c = default_config();
+    assert_int_equal(smmu_config_check(&c, NULL, 0), 0);
+    assert_null(smmu_new(&c, NULL, NULL, NULL));
+}
+
+/* ---- Registers that only hold values, REV, and offsets that are not registers --------- */
+
+static void test_register_file_odds_and_ends(void **state)
+{
+    (void)state;
+    struct smmu_config c = default_config();
+    struct fixture *f = fixture_new(&c, NULL, NULL);
+    struct smmu *s = f->s;
+
+    /* REV: major 1, minor 0 = 0x10 */
+    assert_int_equal(smmu_mmio_read(s, SMMU_REV), 0x10u);
+    /* Global syndrome registers hold what software writes (a fault handler restoring
+     * state); ESRRESTORE sets ESR, which is then write-one-to-clear. */
+    smmu_mmio_write(s, SMMU_EAR, 0xDEADB000u);
+    smmu_mmio_write(s, SMMU_ESYNR0, 0x7u);
+    smmu_mmio_write(s, SMMU_ESYNR1, ESYNR1_AWRITE);
+    smmu_mmio_write(s, SMMU_ESRRESTORE, ESR_CFG | ESR_MULTI);
+    assert_int_equal(smmu_mmio_read(s, SMMU_EAR), 0xDEADB000u);
+    assert_int_equal(smmu_mmio_read(s, SMMU_ESYNR0), 0x7u);
+    assert_int_equal(smmu_mmio_read(s, SMMU_ESYNR1), ESYNR1_AWRITE);
+    assert_int_equal(smmu_mmio_read(s, SMMU_ESR), ESR_CFG | ESR_MULTI);
+    smmu_mmio_write(s, SMMU_ESR, ESR_MULTI);
+    assert_int_equal(smmu_mmio_read(s, SMMU_ESR), ESR_CFG);
+    smmu_mmio_write(s, SMMU_TLBRSW, 5);
+    assert_int_equal(smmu_mmio_read(s, SMMU_TLBRSW), 5);
+
+    /* Bank syndrome registers likewise; FSRRESTORE sets FSR bits W1C cannot (SS). */
+    smmu_mmio_write(s, SMMU_CTX_REG(1, SMMU_PAR), 0x12345001u);
+    smmu_mmio_write(s, SMMU_CTX_REG(1, SMMU_FAR), 0x00ABC000u);
+    smmu_mmio_write(s, SMMU_CTX_REG(1, SMMU_FSYNR0), 3);
+    smmu_mmio_write(s, SMMU_CTX_REG(1, SMMU_FSYNR1), FSYNR1_APRIV);
+    smmu_mmio_write(s, SMMU_CTX_REG(1, SMMU_FSRRESTORE), FSR_TF | FSR_SS);
+    assert_int_equal(smmu_mmio_read(s, SMMU_CTX_REG(1, SMMU_PAR)), 0x12345001u);
+    assert_int_equal(smmu_mmio_read(s, SMMU_CTX_REG(1, SMMU_FAR)), 0x00ABC000u);
+    assert_int_equal(smmu_mmio_read(s, SMMU_CTX_REG(1, SMMU_FSYNR0)), 3);
+    assert_int_equal(smmu_mmio_read(s, SMMU_CTX_REG(1, SMMU_FSYNR1)), FSYNR1_APRIV);
+    assert_int_equal(smmu_mmio_read(s, SMMU_CTX_REG(1, SMMU_FSR)), FSR_TF | FSR_SS);
+    /* RESUME with nothing stalled changes nothing, not even FSR.SS. */
+    smmu_mmio_write(s, SMMU_CTX_REG(1, SMMU_RESUME), RESUME_TNR);
+    assert_int_equal(smmu_mmio_read(s, SMMU_CTX_REG(1, SMMU_FSR)), FSR_TF | FSR_SS);
+
+    /* Offsets with no register: read as zero, writes go nowhere. RPU_ACR (global) and
+     * TLBFLPTER (bank) are in the map but not implemented. */
+    smmu_mmio_write(s, SMMU_RPU_ACR, 0xFFFFFFFFu);
+    assert_int_equal(smmu_mmio_read(s, SMMU_RPU_ACR), 0);
+    smmu_mmio_write(s, SMMU_CTX_REG(0, SMMU_TLBFLPTER), 0xFFFFFFFFu);
+    assert_int_equal(smmu_mmio_read(s, SMMU_CTX_REG(0, SMMU_TLBFLPTER)), 0);
+    /* A misaligned access does not reach the register it overlaps, in either direction. */
+    smmu_mmio_write(s, SMMU_CTX_REG(0, SMMU_TTBR0), 0x00104000u);
+    assert_int_equal(smmu_mmio_read(s, SMMU_CTX_REG(0, SMMU_TTBR0) + 2), 0);
+    smmu_mmio_write(s, SMMU_CTX_REG(0, SMMU_TTBR0) + 1, 0xFFFFC000u);
+    assert_int_equal(smmu_mmio_read(s, SMMU_CTX_REG(0, SMMU_TTBR0)), 0x00104000u);
+    /* Past the 1 MiB window. */
+    assert_int_equal(smmu_mmio_read(s, SMMU_WINDOW_SIZE), 0);
+    smmu_mmio_write(s, SMMU_WINDOW_SIZE, 1);
+    fixture_free(f);
+}
+
+/* ---- TLB entry read-back (TLBRSW / TLBTR0..2) and V2PSR ------------------------------- */
+
+static void test_tlbtr0_and_v2psr(void **state)
+{
+    (void)state;
+    struct smmu_config c = default_config();
+    struct fixture *f = fixture_new(&c, NULL, NULL);
+    setup_bank(f->s, 0, 1, 7, false);
+    /*
+     * VA 0x41000000 -> section at PA 0x80000000, privileged and user RW, XN, NS:
+     * 0x80000000 | NS (1<<19) | nG (1<<17) | AP1 | AP0 | XN (1<<4) | 0b10 = 0x800A0C12,
+     * L1 index 0x410.
+     */
+    physmem_write32(f->pm, L1_BASE + 0x410 * 4, 0x800A0C12u);
+
+    /* Empty TLB: the fills take indexes 0, 1, 2 in order (fully associative). */
+    access(f->s, 1, RO_VA, false, NULL);
+    access(f->s, 1, PAGE_VA, false, NULL);
+    access(f->s, 1, 0x41000000u, false, NULL);
+    unsigned tr0 = SMMU_TLBTR0;
+
+    /* RO section: PR | UR (AP1), no PW/UW (AP2), size 1M (2) at [17:16] = 0x20005 */
+    smmu_mmio_write(f->s, SMMU_TLBRSW, 0);
+    assert_int_equal(smmu_mmio_read(f->s, tr0), 0x00020005u);
+    /* small page, user RW: PR | PW | UR | UW, size 4K (0) = 0xF */
+    smmu_mmio_write(f->s, SMMU_TLBRSW, 1);
+    assert_int_equal(smmu_mmio_read(f->s, tr0), 0x0000000Fu);
+    /* XN (bit 4) and NSDESC (bit 6) as well: 0x20000 | 0x4F | 0x10 = 0x2005F */
+    smmu_mmio_write(f->s, SMMU_TLBRSW, 2);
+    assert_int_equal(smmu_mmio_read(f->s, tr0), 0x0002005Fu);
+    /* an invalid entry reads as zero in all three */
+    smmu_mmio_write(f->s, SMMU_TLBRSW, 3);
+    assert_int_equal(smmu_mmio_read(f->s, tr0), 0);
+    assert_int_equal(smmu_mmio_read(f->s, SMMU_TLBTR1), 0);
+    assert_int_equal(smmu_mmio_read(f->s, SMMU_TLBTR2), 0);
+
+    /* V2PSR.HIT says whether the V2P address was in the TLB; PAR comes from a walk. */
+    unsigned v2psr = SMMU_CTX_REG(0, SMMU_V2PSR), par = SMMU_CTX_REG(0, SMMU_PAR);
+    smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_V2PPR), PAGE_VA | 0x10u);
+    assert_int_equal(smmu_mmio_read(f->s, v2psr), V2PSR_HIT);
+    smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_V2PPR), SS_VA);
+    assert_int_equal(smmu_mmio_read(f->s, v2psr), 0);
+    /* privileged write to the RO section: FAULT | APF = 0x9; user read: PA 0xA0000000 */
+    smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_V2PPW), RO_VA);
+    assert_int_equal(smmu_mmio_read(f->s, par), 0x9u);
+    smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_V2PUR), RO_VA | 0x3456u);
+    assert_int_equal(smmu_mmio_read(f->s, par), 0xA0003000u);
+    /* bank 1 has translation off: PAR is the VA's page, V2PSR clear */
+    smmu_mmio_write(f->s, SMMU_CTX_REG(1, SMMU_V2PPR), 0x12345678u);
+    assert_int_equal(smmu_mmio_read(f->s, SMMU_CTX_REG(1, SMMU_PAR)), 0x12345000u);
+    assert_int_equal(smmu_mmio_read(f->s, SMMU_CTX_REG(1, SMMU_V2PSR)), 0);
+    fixture_free(f);
+}
+
+/* ---- Functional stalls that are retried without a fix --------------------------------- */
+
+static void test_functional_retry_limit(void **state)
+{
+    (void)state;
+    struct smmu_config c = default_config();
+    struct fixture *f = fixture_new(&c, NULL, NULL);
+    setup_bank(f->s, 0, 1, 7, true);
+    f->resume_with = 0;                 /* always retry, never map anything */
+
+    struct smmu_txn t = { .mid = 1, .iova = 0x00800000u, .bytes = 4 };
+    assert_int_equal(smmu_access(f->s, &t), SMMU_FAULTED);
+    /*
+     * The functional path allows attempts 0..64 (SMMU_FUNCTIONAL_MAX_RETRIES = 64 in
+     * smmu.c): 65 walks, each faulting, stalling, interrupting and being resumed with
+     * TNR = 0, then one termination.
+     */
+    const struct smmu_ctx_stats *st = smmu_ctx_stats(f->s, 0);
+    assert_int_equal(st->walks, 65);
+    assert_int_equal(st->faults, 65);
+    assert_int_equal(st->stalls, 65);
+    assert_int_equal(st->retries, 65);
+    assert_int_equal(st->terminated, 1);
+    assert_int_equal(st->misses, 1);
+    assert_int_equal(f->irqs, 65);
+    assert_int_equal(t.fsr, FSR_TF);
+    fixture_free(f);
+}
+
 /* ---- Timing with a fixed-latency memory ---------------------------------------------- */
 
 /* A memory that answers every request exactly `latency` after it arrives. */
@@ -653,6 +835,157 @@ static void test_timing_terminate_no_stall(void **state)
     fixture_free(f);
 }
 
+/* A memory that answers every request with a slave error after `latency`. */
+static void error_mem_request(void *target, unsigned port, struct mem_req *req)
+{
+    struct fixed_mem *m = target;
+    (void)port;
+    m->requests++;
+    req->done_at = req->at + m->latency;
+    req->status = MEM_ERROR;
+    sim_schedule(req->done_at - sim_now(), fixed_mem_complete, req);
+}
+
+static void test_timing_permission_faults(void **state)
+{
+    (void)state;
+    struct fixed_mem mem = { .latency = 100 * SIM_NS };
+    struct mem_port port = { .request = fixed_mem_request, .target = &mem };
+    struct smmu_config c = default_config();
+    struct fixture *f = fixture_new(&c, &port, &port);
+    setup_bank(f->s, 0, 1, 7, false);
+
+    /* A write to the read-only section, on a miss: the L1 read 15 -> 115 ns returns the
+     * entry, the permission check fails; no data access. */
+    struct smmu_txn t = { .mid = 1, .iova = RO_VA, .bytes = 64, .write = true,
+                          .done = record_done, .owner = (void *)0 };
+    smmu_submit(f->s, &t);
+    sim_run(SIM_TIME_MAX);
+    assert_int_equal(t.status, SMMU_FAULTED);
+    assert_int_equal(t.fsr, FSR_APF);
+    assert_int_equal(completed[0], 115 * SIM_NS);
+    assert_int_equal(mem.requests, 1);
+
+    /* Again: the walk filled the TLB, so the fault is known after the 5 ns lookup. */
+    sim_time_t t0 = sim_now();
+    t = (struct smmu_txn){ .mid = 1, .iova = RO_VA + 64, .bytes = 64, .write = true,
+                           .done = record_done, .owner = (void *)1 };
+    smmu_submit(f->s, &t);
+    sim_run(SIM_TIME_MAX);
+    assert_int_equal(t.status, SMMU_FAULTED);
+    assert_true(t.tlb_hit);
+    assert_int_equal(completed[1] - t0, 5 * SIM_NS);
+    assert_int_equal(mem.requests, 1);
+    const struct smmu_ctx_stats *st = smmu_ctx_stats(f->s, 0);
+    assert_int_equal(st->faults_permission, 2);
+    assert_int_equal(st->terminated, 2);
+    assert_int_equal(f->irqs, 2);
+    fixture_free(f);
+}
+
+static void test_timing_ports_missing_or_failing(void **state)
+{
+    (void)state;
+    struct fixed_mem walk_mem = { .latency = 100 * SIM_NS };
+    struct fixed_mem bad_mem = { .latency = 100 * SIM_NS };
+    struct mem_port walk = { .request = fixed_mem_request, .target = &walk_mem };
+    struct mem_port bad = { .request = error_mem_request, .target = &bad_mem };
+    struct smmu_config c = default_config();
+
+    /* No data port: the transaction completes when its PA is known (115 ns). */
+    struct fixture *f = fixture_new(&c, NULL, &walk);
+    setup_bank(f->s, 0, 1, 7, false);
+    assert_non_null(smmu_walker_stats(f->s));
+    struct smmu_txn t = { .mid = 1, .iova = SECT_VA | 0x40u, .bytes = 64,
+                          .done = record_done, .owner = (void *)0 };
+    smmu_submit(f->s, &t);
+    sim_run(SIM_TIME_MAX);
+    assert_int_equal(t.status, SMMU_DONE);
+    assert_int_equal(t.pa, 0x80000040u);
+    assert_int_equal(completed[0], 115 * SIM_NS);
+    assert_int_equal(smmu_walker_stats(f->s)->walks, 1);
+    assert_int_equal(smmu_walker_stats(f->s)->desc_reads, 1);
+    fixture_free(f);
+
+    /* The data port answers with an error: translated, but the master sees a fault
+     * (no context fault is recorded: the SMMU did its part). Data back at 215 ns. */
+    sim_reset();
+    f = fixture_new(&c, &bad, &walk);
+    setup_bank(f->s, 0, 1, 7, false);
+    t = (struct smmu_txn){ .mid = 1, .iova = SECT_VA, .bytes = 64, .done = record_done,
+                           .owner = (void *)1 };
+    smmu_submit(f->s, &t);
+    sim_run(SIM_TIME_MAX);
+    assert_int_equal(t.status, SMMU_FAULTED);
+    assert_int_equal(t.translated, 115 * SIM_NS);
+    assert_int_equal(completed[1], 215 * SIM_NS);
+    assert_int_equal(smmu_ctx_stats(f->s, 0)->faults, 0);
+    assert_int_equal(bad_mem.requests, 1);
+    fixture_free(f);
+
+    /* No walk port: the timed path cannot translate and ends the transaction at once. */
+    sim_reset();
+    f = fixture_new(&c, &walk, NULL);
+    setup_bank(f->s, 0, 1, 7, false);
+    assert_null(smmu_walker_stats(f->s));
+    t = (struct smmu_txn){ .mid = 1, .iova = SECT_VA, .bytes = 64, .done = record_done,
+                           .owner = (void *)2 };
+    completed[2] = SIM_TIME_MAX;
+    smmu_submit(f->s, &t);
+    sim_run(SIM_TIME_MAX);
+    assert_int_equal(t.status, SMMU_FAULTED);
+    assert_int_equal(completed[2], 0);
+    fixture_free(f);
+}
+
+static void test_timing_bypass_and_two_stalls_terminated(void **state)
+{
+    (void)state;
+    struct fixed_mem mem = { .latency = 100 * SIM_NS };
+    struct mem_port port = { .request = fixed_mem_request, .target = &mem };
+    struct smmu_config c = default_config();
+    struct fixture *f = fixture_new(&c, &port, &port);
+
+    /* Bank 1 routed but not translating: the data access leaves at once, done at 100. */
+    smmu_mmio_write(f->s, SMMU_M2VCBR_N(3), 1u << M2VCBR_CBNDX_SHIFT);
+    struct smmu_txn b = { .mid = 3, .iova = 0x12345678u, .bytes = 64, .done = record_done,
+                          .owner = (void *)0 };
+    smmu_submit(f->s, &b);
+    sim_run(SIM_TIME_MAX);
+    assert_true(b.bypassed);
+    assert_int_equal(b.pa, 0x12345678u);
+    assert_int_equal(completed[0], 100 * SIM_NS);
+
+    /* Two misses on unmapped pages with stalls on and nobody resuming: both walks
+     * fault at t0 + 115 ns and both transactions wait on the bank. */
+    setup_bank(f->s, 0, 1, 7, true);
+    sim_time_t t0 = sim_now();
+    struct smmu_txn t[2] = {
+        { .mid = 1, .iova = 0x00800000u, .bytes = 64, .done = record_done, .owner = (void *)1 },
+        { .mid = 1, .iova = 0x00900000u, .bytes = 64, .done = record_done, .owner = (void *)2 },
+    };
+    completed[1] = completed[2] = 0;
+    smmu_submit(f->s, &t[0]);
+    smmu_submit(f->s, &t[1]);
+    sim_run(SIM_TIME_MAX);
+    assert_int_equal(completed[1], 0);
+    assert_int_equal(completed[2], 0);
+    assert_int_equal(smmu_ctx_stats(f->s, 0)->stalls, 2);
+    assert_int_equal(smmu_mmio_read(f->s, SMMU_CTX_REG(0, SMMU_FSR)) & FSR_SS, FSR_SS);
+    /* One RESUME with TNR = 1 terminates both, at the time it is written. */
+    sim_time_t tr = sim_now();
+    assert_int_equal(tr - t0, 115 * SIM_NS);
+    smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_RESUME), RESUME_TNR);
+    sim_run(SIM_TIME_MAX);
+    assert_int_equal(t[0].status, SMMU_FAULTED);
+    assert_int_equal(t[1].status, SMMU_FAULTED);
+    assert_int_equal(completed[1], tr);
+    assert_int_equal(completed[2], tr);
+    assert_int_equal(smmu_ctx_stats(f->s, 0)->terminated, 2);
+    assert_int_equal(smmu_mmio_read(f->s, SMMU_CTX_REG(0, SMMU_FSR)) & FSR_SS, 0);
+    fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -672,6 +1005,13 @@ int main(void)
         cmocka_unit_test_setup(test_timing_no_hit_under_miss, setup),
         cmocka_unit_test_setup(test_timing_stall_then_retry, setup),
         cmocka_unit_test_setup(test_timing_terminate_no_stall, setup),
+        cmocka_unit_test_setup(test_config_errors, setup),
+        cmocka_unit_test_setup(test_register_file_odds_and_ends, setup),
+        cmocka_unit_test_setup(test_tlbtr0_and_v2psr, setup),
+        cmocka_unit_test_setup(test_functional_retry_limit, setup),
+        cmocka_unit_test_setup(test_timing_permission_faults, setup),
+        cmocka_unit_test_setup(test_timing_ports_missing_or_failing, setup),
+        cmocka_unit_test_setup(test_timing_bypass_and_two_stalls_terminated, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

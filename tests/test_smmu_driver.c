@@ -405,6 +405,120 @@ static void test_split_tables(void **state)
     assert_int_equal(f->ta.last_free_pa, t1);
 }
 
+/* An allocator that ignores the alignment it is asked for (a bug): the driver gives
+ * the memory back and fails instead of using a misaligned table. */
+static uint32_t misaligned_alloc(void *arg, uint32_t size, uint32_t align)
+{
+    struct test_alloc *a = arg;
+
+    (void)align;
+    a->allocs++;
+    uint32_t pa = a->next + 0x400u;         /* 1 KiB past a 16 KiB boundary */
+    a->next = pa + size;
+    return pa;
+}
+
+static void test_misaligned_table_memory_refused(void **state)
+{
+    struct fx *f = *state;
+    struct test_alloc bad = { .next = 0x20000000u, .fail_after = ~0u };
+    struct smmu_pt_allocator pt = { .pm = f->pm, .alloc = misaligned_alloc, .free = ta_free,
+                                    .arg = &bad };
+
+    assert_null(smmu_ctx_init(0, &pt));
+    assert_int_equal(bad.allocs, 1);
+    assert_int_equal(bad.frees, 1);
+    assert_int_equal(bad.last_free_pa, 0x20000400u);
+    assert_int_equal(bad.last_free_size, 16384);
+}
+
+/* A small page with SMMU_ATTR_SHARED: S is bit 10 of a small-page descriptor. */
+static void test_shared_small_page(void **state)
+{
+    struct fx *f = *state;
+
+    assert_int_equal(smmu_map(f->dev, 0x80001000u, 0x00001000u, SZ_4K,
+                              SMMU_ATTR_READ | SMMU_ATTR_WRITE | SMMU_ATTR_SHARED), 0);
+    /* 0x80001000 | nG 0x800 | S 0x400 | AP1 0x20 | AP0 0x10 | 0b1x 0x2 | XN 0x1 */
+    assert_int_equal(rd(f, L2_0 + 4), 0x80001C33u);
+}
+
+/*
+ * A run of 16 descriptors (supersection, large page) whose copies disagree is not
+ * one mapping: unmap refuses it and leaves every entry as it was.
+ */
+static void test_unmap_refuses_inconsistent_runs(void **state)
+{
+    struct fx *f = *state;
+    const uint32_t rw = SMMU_ATTR_READ | SMMU_ATTR_WRITE;
+
+    assert_int_equal(smmu_unmap(f->dev, 0x00500000u, SZ_1M), -ENOENT);
+    assert_int_equal(smmu_unmap(f->dev, 0x01000000u, SZ_16M), -ENOENT);
+
+    /* Supersection at 0x01000000: L1[16..31] = 0x81060C12 (see test_map_16m_descriptor,
+     * here non-secure: | NS 0x80000 = 0x810E0C12). Entry 20 altered. */
+    assert_int_equal(smmu_map(f->dev, 0x81000000u, 0x01000000u, SZ_16M, rw), 0);
+    assert_int_equal(rd(f, L1 + 4 * 16), 0x810E0C12u);
+    physmem_write32(f->pm, L1 + 4 * 20, 0x820E0C12u);
+    assert_int_equal(smmu_unmap(f->dev, 0x01000000u, SZ_16M), -EINVAL);
+    assert_int_equal(rd(f, L1 + 4 * 16), 0x810E0C12u);
+    assert_int_equal(rd(f, L1 + 4 * 20), 0x820E0C12u);
+
+    /* Large page at 0x50000: L2_0 entries 0x50..0x5F = 0x80018831 (RW: 0x80018A31 less
+     * AP2 0x200); entry 0x55 altered. */
+    assert_int_equal(smmu_map(f->dev, 0x80010000u, 0x00050000u, SZ_64K, rw), 0);
+    assert_int_equal(rd(f, L2_0 + 0x140u), 0x80018831u);
+    physmem_write32(f->pm, L2_0 + 4 * 0x55, 0x80028831u);
+    assert_int_equal(smmu_unmap(f->dev, 0x00050000u, SZ_64K), -EINVAL);
+    assert_int_equal(rd(f, L2_0 + 0x140u), 0x80018831u);
+    assert_int_equal(smmu_dev_stats(f->dev)->unmaps[PAGE_64K], 0);
+    assert_int_equal(smmu_dev_stats(f->dev)->unmaps[PAGE_16M], 0);
+    /* Repaired, they unmap. */
+    physmem_write32(f->pm, L1 + 4 * 20, 0x810E0C12u);
+    physmem_write32(f->pm, L2_0 + 4 * 0x55, 0x80018831u);
+    assert_int_equal(smmu_unmap(f->dev, 0x01000000u, SZ_16M), 0);
+    assert_int_equal(smmu_unmap(f->dev, 0x00050000u, SZ_64K), 0);
+}
+
+/* Calls with a NULL object are refused (or do nothing), never dereferenced. */
+static void test_null_arguments(void **state)
+{
+    struct fx *f = *state;
+    struct smmu_config cfg = { .nbanks = 3 };
+    uint32_t pa;
+
+    assert_int_equal(smmu_update_start(NULL), -EINVAL);
+    assert_int_equal(smmu_update_done(NULL), -EINVAL);
+    assert_int_equal(smmu_unmap(NULL, 0, SZ_4K), -EINVAL);
+    assert_int_equal(smmu_ctx_deinit(NULL), -EINVAL);
+    assert_int_equal(smmu_ctx_bind(NULL, NULL), -EINVAL);
+    assert_int_equal(smmu_ctx_bind(f->dev, NULL), -EINVAL);
+    assert_int_equal(smmu_ctx_set_mids(NULL, NULL, 0), -EINVAL);
+    assert_int_equal(smmu_ctx_set_mids(f->dev, NULL, 1), -EINVAL);
+    assert_int_equal(smmu_ctx_set_name(NULL, "x"), -EINVAL);
+    assert_int_equal(smmu_ctx_set_name(f->dev, NULL), -EINVAL);
+    assert_int_equal(smmu_set_split(NULL, 1), -EINVAL);
+    assert_int_equal(smmu_activate(NULL), -EINVAL);
+    assert_int_equal(smmu_deactivate(NULL), -EINVAL);
+    assert_int_equal(smmu_is_active(NULL), -EINVAL);
+    assert_int_equal(smmu_translate(NULL, 0, &pa), -EINVAL);
+    assert_int_equal(smmu_translate(f->dev, 0, NULL), -EINVAL);
+    assert_int_equal(smmu_hook_irpt(NULL, NULL, NULL), -EINVAL);
+    assert_int_equal(smmu_free_ctx_instance(NULL), -EINVAL);
+    assert_int_equal(smmu_drvdata_init(NULL, NULL, 0, 0), -EINVAL);
+    assert_int_equal(smmu_drvdata_deinit(NULL), -EINVAL);
+    assert_int_equal(smmu_poll_global_fault(NULL), -EINVAL);
+    smmu_fault_log_clear(NULL);
+    smmu_tree_free(NULL);
+    assert_null(smmu_tree_find_driver(NULL, "rot"));
+    assert_null(smmu_get_ctx_instance(NULL, "rot_src"));
+    smmu_desc_fill_config(NULL, &cfg);
+    assert_int_equal(cfg.nbanks, 3);                    /* untouched */
+    /* Setting the split a context already has is nothing to do. */
+    assert_int_equal(smmu_set_split(f->dev, 0), 0);
+    assert_int_equal(f->ta.allocs, 1);
+}
+
 /* ---- Against the SMMU model ------------------------------------------------------- */
 
 static uint32_t reg(struct fx *f, unsigned bank, uint32_t r)
@@ -876,6 +990,186 @@ static void test_split_through_hardware(void **state)
     assert_int_equal(t.pa, 0x90ABCDEFu);
 }
 
+/*
+ * A fault that does not stall (CR.STALLD set behind the driver's back) is logged as
+ * "not stalled" and needs no RESUME; a fault on a bank that no context of the driver
+ * holds (programmed directly through MMIO) is reported under the bank's number.
+ */
+static void test_fault_not_stalled_and_unowned_bank(void **state)
+{
+    struct fx *f = *state;
+    struct smmu_driver *drv = smmu_dev_driver(f->dev);
+    struct smmu_txn t;
+
+    assert_int_equal(smmu_activate(f->dev), 0);
+    smmu_mmio_write(f->hw, SMMU_CR, CR_STALLD);
+    assert_int_equal(do_access(f, 6, 0x00200000u, false, &t), SMMU_FAULTED);
+    assert_int_equal(smmu_fault_log_count(drv), 1);
+    const struct smmu_fault_record *r = smmu_fault_log_entry(drv, 0);
+    assert_false(r->fault.stalled);
+    assert_int_equal(r->action, SMMU_FAULT_NOT_STALLED);
+    assert_string_equal(r->msg, "SMMU vcodec_a ctx vcodec_a_mm1 [DMA Read] Request device "
+                                "mid 6 fault addr 0x00200000 reason: translation fault "
+                                "level 1; not stalled");
+    assert_int_equal(smmu_driver_stats(drv)->not_stalled, 1);
+    assert_int_equal(reg(f, 1, SMMU_FSR), 0);
+
+    /* Bank 0 (vcodec_a_stream's, not activated) brought up by hand on an empty table
+     * at 0x20000000, MID 2 routed to it, interrupt on fault. */
+    smmu_mmio_write(f->hw, SMMU_CTX_REG(0, SMMU_TTBR0), 0x20000000u);
+    smmu_mmio_write(f->hw, SMMU_CTX_REG(0, SMMU_ACTLR), ACTLR_CFEIE | ACTLR_CFERE);
+    smmu_mmio_write(f->hw, SMMU_CTX_REG(0, SMMU_SCTLR), SCTLR_M | SCTLR_TRE | SCTLR_AFE);
+    smmu_mmio_write(f->hw, SMMU_M2VCBR_N(2), 0u << M2VCBR_CBNDX_SHIFT);
+    assert_int_equal(do_access(f, 2, 0x00001000u, false, &t), SMMU_FAULTED);
+    assert_int_equal(smmu_fault_log_count(drv), 2);
+    r = smmu_fault_log_entry(drv, 1);
+    assert_string_equal(r->fault.ctx, "bank0");
+    assert_false(r->hooked);
+    assert_string_equal(r->msg, "SMMU vcodec_a ctx bank0 [DMA Read] Request device mid 2 "
+                                "fault addr 0x00001000 reason: translation fault level 1; "
+                                "not stalled");
+    assert_int_equal(smmu_driver_stats(drv)->unhooked, 2);
+    assert_int_equal(reg(f, 0, SMMU_FSR), 0);
+}
+
+/*
+ * A transaction left stalled with nobody told (the context interrupt disabled behind
+ * the driver's back) is terminated, and FSR cleared, when the context is
+ * deactivated: nobody is left to fix it.
+ */
+static void test_deactivate_releases_stalled_transaction(void **state)
+{
+    struct fx *f = *state;
+    struct smmu_txn t;
+
+    assert_int_equal(smmu_activate(f->dev), 0);
+    /* ACTLR as the driver wrote it (0x37003) without CFEIE (bit 1): 0x37001 */
+    smmu_mmio_write(f->hw, SMMU_CTX_REG(1, SMMU_ACTLR), 0x37001u);
+    assert_int_equal(do_access(f, 6, 0x00200000u, false, &t), SMMU_STALLED);
+    assert_int_equal(reg(f, 1, SMMU_FSR), FSR_TF | FSR_SS);
+    assert_int_equal(smmu_fault_log_count(smmu_dev_driver(f->dev)), 0);
+    assert_int_equal(smmu_deactivate(f->dev), 0);
+    assert_int_equal(reg(f, 1, SMMU_FSR), 0);
+    assert_int_equal(smmu_is_active(f->dev), 0);
+}
+
+/*
+ * Unmapping a global mapping inside a bracket: with more unmaps than the batch, the
+ * flush must be CTX_TLBIALL (TLBIASID would spare the global entry).
+ */
+static void test_batch_with_global_unmap_uses_ctx_tlbiall(void **state)
+{
+    struct fx *f = *state;
+    struct smmu_txn t;
+    const unsigned n = SMMU_TLBI_BATCH + 1;
+
+    for (unsigned i = 0; i < n; i++)
+        assert_int_equal(smmu_map(f->dev, 0x80000000u + i * SZ_4K, i * SZ_4K, SZ_4K,
+                                  SMMU_ATTR_READ | (i == 0 ? SMMU_ATTR_GLOBAL : 0)), 0);
+    assert_int_equal(smmu_activate(f->dev), 0);
+    assert_int_equal(do_access(f, 6, 0, false, &t), SMMU_DONE);       /* the global one */
+    assert_int_equal(tlb_valid_entries(smmu_tlb(f->hw)), 1);
+    smmu_update_start(f->dev);
+    for (unsigned i = 0; i < n; i++)
+        assert_int_equal(smmu_unmap(f->dev, i * SZ_4K, SZ_4K), 0);
+    smmu_update_done(f->dev);
+    const struct smmu_dev_stats *st = smmu_dev_stats(f->dev);
+    assert_int_equal(st->tlbi_ctx, 1);
+    assert_int_equal(st->tlbi_asid, 0);
+    assert_int_equal(st->tlbi_va, 0);
+    assert_int_equal(tlb_valid_entries(smmu_tlb(f->hw)), 0);
+    /* The context no longer has global mappings: deactivation needs only TLBIASID. */
+    assert_int_equal(smmu_deactivate(f->dev), 0);
+    assert_int_equal(st->tlbi_ctx, 1);
+}
+
+/* A bump allocator over a larger region, for many contexts. */
+struct big_alloc { uint32_t next; };
+
+static uint32_t big_alloc_fn(void *arg, uint32_t size, uint32_t align)
+{
+    struct big_alloc *a = arg;
+    uint32_t pa = (a->next + align - 1) & ~(align - 1);
+
+    a->next = pa + size;
+    return pa;
+}
+
+static void big_free_fn(void *arg, uint32_t pa, uint32_t size)
+{
+    (void)arg;
+    (void)pa;
+    (void)size;
+}
+
+/*
+ * ASIDs 1..255 exist per SMMU (0 is CONTEXTIDR's reset value). vcodec_a_mm1 holds 1;
+ * 254 more contexts get 2..255; the next bind fails with -ENOSPC and changes nothing;
+ * a freed ASID is handed out again.
+ */
+static void test_asids_run_out(void **state)
+{
+    struct fx *f = *state;
+    struct smmu_driver *drv = smmu_dev_driver(f->dev);
+    struct big_alloc ba = { .next = 0x20000000u };
+    struct smmu_pt_allocator pt = { .pm = f->pm, .alloc = big_alloc_fn, .free = big_free_fn,
+                                    .arg = &ba };
+    static struct smmu_dev *devs[255];
+
+    for (unsigned i = 0; i < 255; i++) {
+        devs[i] = smmu_ctx_init(0, &pt);
+        assert_non_null(devs[i]);
+    }
+    for (unsigned i = 0; i < 254; i++) {
+        assert_int_equal(smmu_ctx_bind(devs[i], drv), 0);
+        assert_int_equal(smmu_dev_asid(devs[i]), i + 2);
+    }
+    assert_int_equal(smmu_ctx_bind(devs[254], drv), -ENOSPC);
+    assert_int_equal(smmu_dev_asid(devs[254]), 0);
+    assert_null(smmu_dev_driver(devs[254]));
+    /* devs[98] has ASID 100: free it, and the unbound context gets 100. */
+    assert_int_equal(smmu_ctx_deinit(devs[98]), 0);
+    devs[98] = NULL;
+    assert_int_equal(smmu_ctx_bind(devs[254], drv), 0);
+    assert_int_equal(smmu_dev_asid(devs[254]), 100);
+    for (unsigned i = 0; i < 255; i++)
+        if (devs[i])
+            assert_int_equal(smmu_ctx_deinit(devs[i]), 0);
+}
+
+/*
+ * Binding rules against a second SMMU: a context bound to one SMMU cannot be bound
+ * to another; a context whose MIDs the SMMU does not have cannot be bound.
+ */
+static void test_bind_to_other_smmu_and_mid_range(void **state)
+{
+    struct fx *f = *state;
+    struct smmu *hw2 = new_hw(f->pm, &msm8960_smmus[MSM8960_SMMU_ROT]);
+    static struct smmu_driver d2;
+
+    assert_non_null(hw2);
+    assert_int_equal(smmu_drvdata_init(&d2, hw2, 0x07700000u, 60), 0);
+    assert_int_equal(smmu_ctx_bind(f->dev, &d2), -EBUSY);
+    assert_ptr_equal(smmu_dev_driver(f->dev), smmu_tree_driver(f->tree, 0));
+
+    /* MID 2 on rot, which has MIDs 0..1 (any MID up to 127 is accepted unbound). */
+    struct smmu_dev *d = smmu_ctx_init(0, &f->pt);
+    const unsigned mids[] = { 2 };
+    assert_int_equal(smmu_ctx_set_mids(d, mids, 1), 0);
+    assert_int_equal(smmu_ctx_bind(d, &d2), -EINVAL);
+    assert_int_equal(smmu_dev_asid(d), 0);
+    assert_int_equal(smmu_ctx_deinit(d), 0);
+
+    /* MIDs of an active context cannot change. */
+    assert_int_equal(smmu_activate(f->dev), 0);
+    assert_int_equal(smmu_ctx_set_mids(f->dev, mids, 1), -EBUSY);
+    /* The VMID a context's MIDs get is its bank's: bank 1 -> 1. */
+    assert_int_equal(smmu_dev_vmid(f->dev), 1);
+    assert_int_equal(smmu_drvdata_deinit(&d2), 0);
+    assert_int_equal(smmu_drvdata_deinit(&d2), -EINVAL);    /* already */
+    smmu_free(hw2);
+}
+
 /* ---- Timed path: the ISR runs from the kernel, RESUME restarts a timed walk ------- */
 
 #define FAKE_LATENCY (10 * SIM_NS)
@@ -1071,6 +1365,105 @@ static void test_bind_rules(void **state)
     assert_int_equal(smmu_ctx_deinit(d), 0);
 }
 
+/* A transaction left stalled by whoever ran the SMMU before is terminated by init. */
+static void test_init_releases_stalled_transaction(void **state)
+{
+    (void)state;
+    struct physmem *pm = physmem_new();
+    struct smmu *hw = new_hw(pm, &msm8960_smmus[MSM8960_SMMU_ROT]);
+    static struct smmu_driver drv;
+    struct smmu_txn t = { .mid = 0, .iova = 0x00001000u, .bytes = 4 };
+
+    /* Bank 0 on an empty table at 0x20000000, stall on fault, no interrupt. */
+    smmu_mmio_write(hw, SMMU_CTX_REG(0, SMMU_TTBR0), 0x20000000u);
+    smmu_mmio_write(hw, SMMU_CTX_REG(0, SMMU_ACTLR), ACTLR_CFCFG);
+    smmu_mmio_write(hw, SMMU_CTX_REG(0, SMMU_SCTLR), SCTLR_M);
+    smmu_mmio_write(hw, SMMU_M2VCBR_N(0), 0u << M2VCBR_CBNDX_SHIFT);
+    assert_int_equal(smmu_access(hw, &t), SMMU_STALLED);
+    assert_int_equal(smmu_mmio_read(hw, SMMU_CTX_REG(0, SMMU_FSR)), FSR_TF | FSR_SS);
+
+    assert_int_equal(smmu_drvdata_init(&drv, hw, 0x07700000u, 60), 0);
+    assert_int_equal(smmu_mmio_read(hw, SMMU_CTX_REG(0, SMMU_FSR)), 0);
+    assert_int_equal(smmu_mmio_read(hw, SMMU_CTX_REG(0, SMMU_SCTLR)), 0);
+    assert_int_equal(smmu_mmio_read(hw, SMMU_M2VCBR_N(0)), 0xFF00u);
+    assert_int_equal(smmu_drvdata_deinit(&drv), 0);
+    smmu_free(hw);
+    physmem_free(pm);
+}
+
+static void expect_desc_error(const struct smmu_desc *d, unsigned n, const char *msg)
+{
+    char err[200] = "";
+
+    assert_int_equal(smmu_desc_check(d, n, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, msg);
+}
+
+static void test_desc_check_messages(void **state)
+{
+    (void)state;
+    struct smmu_desc d[2];
+
+    expect_desc_error(NULL, 1, "no SMMU descriptions given (need at least 1)");
+    expect_desc_error(msm8960_smmus, 0, "no SMMU descriptions given (need at least 1)");
+    memcpy(d, &msm8960_smmus[MSM8960_SMMU_ROT], sizeof(d[0]));
+    memcpy(&d[1], &msm8960_smmus[MSM8960_SMMU_IJPEG], sizeof(d[1]));
+    assert_int_equal(smmu_desc_check(d, 2, NULL, 0), 0);
+
+    d[0].name = "";
+    expect_desc_error(d, 2, "SMMU 0: name must be 1..31 characters");
+    d[0].name = "ijpeg";
+    expect_desc_error(d, 2, "SMMU name ijpeg is used twice; SMMU names must be unique");
+    d[0].name = "rot";
+    d[0].nmids = 0;
+    expect_desc_error(d, 2, "SMMU rot: MIDs (0) must be in 1..128");
+    d[0].nmids = 2;
+    d[0].nctx = 3;
+    expect_desc_error(d, 2, "SMMU rot: contexts (3) must be in 0..4 (and at most the bank "
+                            "count 2)");
+    d[0].nctx = 2;
+    d[0].ctx[1].name = "";
+    expect_desc_error(d, 2, "SMMU rot context 1: name must be 1..31 characters");
+    d[0].ctx[1].name = "rot_dst";
+    d[0].ctx[1].bank = 2;
+    expect_desc_error(d, 2, "SMMU rot context rot_dst: bank 2 must be in 0..1");
+    d[0].ctx[1].bank = 0;
+    expect_desc_error(d, 2, "SMMU rot: contexts rot_src and rot_dst are both on bank 0; "
+                            "each bank takes one context");
+    d[0].ctx[1].bank = 1;
+    d[0].ctx[1].nmids = 0;
+    expect_desc_error(d, 2, "SMMU rot context rot_dst: MID count 0 must be in 1..32");
+    d[0].ctx[1].nmids = 1;
+    d[0].ctx[1].mids[0] = 0;
+    expect_desc_error(d, 2, "SMMU rot: MID 0 is listed twice (context rot_src and rot_dst); "
+                            "each MID routes to one context");
+}
+
+static void test_tree_new_needs_hardware_and_allocator(void **state)
+{
+    (void)state;
+    struct physmem *pm = physmem_new();
+    struct test_alloc ta = { .next = PT_BASE, .fail_after = ~0u };
+    struct smmu_pt_allocator pt = { .pm = pm, .alloc = ta_alloc, .free = ta_free, .arg = &ta };
+    struct smmu_pt_allocator no_mem = { .alloc = ta_alloc, .arg = &ta };
+    const struct smmu_desc *rot = &msm8960_smmus[MSM8960_SMMU_ROT];
+    struct smmu *none[1] = { NULL };
+    char err[200];
+
+    assert_null(smmu_tree_new(NULL, 0, none, &pt, err, sizeof(err)));
+    assert_string_equal(err, "no SMMU descriptions given (need at least 1)");
+    assert_null(smmu_tree_new(rot, 1, NULL, &pt, err, sizeof(err)));
+    assert_string_equal(err, "the SMMU array and a page-table allocator with memory are "
+                             "required");
+    assert_null(smmu_tree_new(rot, 1, none, &no_mem, err, sizeof(err)));
+    assert_string_equal(err, "the SMMU array and a page-table allocator with memory are "
+                             "required");
+    assert_null(smmu_tree_new(rot, 1, none, &pt, err, sizeof(err)));
+    assert_string_equal(err, "SMMU rot: no hardware instance given");
+    assert_int_equal(ta.allocs, 0);
+    physmem_free(pm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1105,6 +1498,18 @@ int main(void)
         cmocka_unit_test(test_timed_fault_retry),
         cmocka_unit_test(test_msm8960_tree),
         cmocka_unit_test(test_tree_errors),
+        cmocka_unit_test_setup_teardown(test_misaligned_table_memory_refused, setup_pt, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_small_page, setup_pt, teardown),
+        cmocka_unit_test_setup_teardown(test_unmap_refuses_inconsistent_runs, setup_pt, teardown),
+        cmocka_unit_test_setup_teardown(test_null_arguments, setup_pt, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_not_stalled_and_unowned_bank, setup_hw, teardown),
+        cmocka_unit_test_setup_teardown(test_deactivate_releases_stalled_transaction, setup_hw, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_with_global_unmap_uses_ctx_tlbiall, setup_hw, teardown),
+        cmocka_unit_test_setup_teardown(test_asids_run_out, setup_hw, teardown),
+        cmocka_unit_test_setup_teardown(test_bind_to_other_smmu_and_mid_range, setup_hw, teardown),
+        cmocka_unit_test(test_init_releases_stalled_transaction),
+        cmocka_unit_test(test_desc_check_messages),
+        cmocka_unit_test(test_tree_new_needs_hardware_and_allocator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

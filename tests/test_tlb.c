@@ -1004,6 +1004,9 @@ static void test_replacement_names(void **state)
     assert_int_equal(r, TLB_LRU);                      /* unchanged on error */
     assert_string_equal(tlb_replacement_name(TLB_ROUND_ROBIN), "round-robin");
     assert_string_equal(tlb_replacement_name(TLB_PLRU), "plru");
+    /* A value outside the enumeration has a name too, for messages. */
+    assert_string_equal(tlb_replacement_name((enum tlb_replacement)9), "unknown");
+    tlb_free(NULL);
 }
 
 /* ------------------------------------------------------------------ reference model */

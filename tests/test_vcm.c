@@ -967,8 +967,547 @@ static void test_policy_names(void **state)
     assert_int_equal(vcm_map_policy_parse("best", &p), 0);
     assert_int_equal(p, VCM_MAP_BEST);
     assert_int_equal(vcm_map_policy_parse("2m", &p), -EINVAL);
+    assert_int_equal(vcm_map_policy_parse(NULL, &p), -EINVAL);
+    assert_int_equal(vcm_map_policy_parse("4k", NULL), -EINVAL);
+    assert_int_equal(p, VCM_MAP_BEST);                  /* unchanged by the failures */
     assert_string_equal(vcm_map_policy_name(VCM_MAP_16M), "16m");
     assert_null(vcm_map_policy_name(VCM_MAP_NPOLICIES));
+}
+
+/* ---- Platforms: configuration errors, a platform without SMMUs or VMM ---------------- */
+
+static void test_platform_config_errors(void **state)
+{
+    struct fx *f = *state;
+    char err[256];
+    struct vcm_platform_cfg c = { .pm = f->pm };
+
+    assert_null(vcm_platform_new(NULL, err, sizeof(err)));
+    assert_string_equal(err, "vcm_platform_new: cfg is NULL");
+    c.pm = NULL;
+    assert_null(vcm_platform_new(&c, err, sizeof(err)));
+    assert_string_equal(err, "vcm_platform_new: pm (the physical memory) is required");
+    c.pm = f->pm;
+    c.policy = VCM_MAP_NPOLICIES;
+    assert_null(vcm_platform_new(&c, err, sizeof(err)));
+    assert_string_equal(err, "vcm_platform_new: policy must be one of best, 4k, 64k, 1m, 16m");
+    c.policy = VCM_MAP_BEST;
+    /* A VMM area that starts off a page, and one that runs past 2^32. */
+    c.vmm_start = VMM_START + 0x800;
+    c.vmm_len = SZ_1M;
+    assert_null(vcm_platform_new(&c, err, sizeof(err)));
+    assert_string_equal(err, "vcm_platform_new: the VMM area (vmm_start, vmm_len) must be "
+                             "4 KiB aligned and end at or below 2^32");
+    c.vmm_start = 0xFFF00000u;
+    c.vmm_len = SZ_2M;
+    assert_null(vcm_platform_new(&c, NULL, 0));         /* no message buffer: no crash */
+    assert_null(vcm_platform_new(&c, err, sizeof(err)));
+    assert_non_null(strstr(err, "end at or below 2^32"));
+}
+
+/*
+ * A second platform on the same memory target, with no SMMU tree and no VMM area:
+ * the calls that need either are refused with a sentence, and objects of one
+ * platform are refused by the other.
+ */
+static void test_platform_without_tree_or_vmm(void **state)
+{
+    struct fx *f = *state;
+    char err[256];
+    struct vcm_platform_cfg c = { .pm = f->pm, .target = { f->mem } };
+    struct vcm_platform *p2 = vcm_platform_new(&c, err, sizeof(err));
+
+    assert_non_null(p2);
+    assert_ptr_equal(vcm_platform_physmem(p2), f->pm);
+    assert_string_equal(vcm_last_error(p2), "");
+    assert_string_equal(vcm_last_error(NULL), "");
+
+    assert_null(vcm_dev_get(p2, "vcodec_a_mm1"));
+    assert_string_equal(vcm_last_error(p2), "vcm_dev_get: the platform has no SMMU tree, "
+                                            "so no context 'vcodec_a_mm1'");
+    assert_null(vcm_dev_get(p2, NULL));
+    assert_string_equal(vcm_last_error(p2), "vcm_dev_get: ctx_name is NULL");
+    assert_null(vcm_dev_one_to_one(p2, "rot_src"));
+    assert_string_equal(vcm_last_error(p2), "vcm_dev_one_to_one: the platform has no SMMU "
+                                            "tree, so no context 'rot_src'");
+    assert_null(vcm_create_from_prebuilt(p2, VCM_PREBUILT_KERNEL));
+    assert_string_equal(vcm_last_error(p2), "vcm_create_from_prebuilt: the platform has no "
+                                            "VMM area (vmm_len is 0)");
+    /* Calls on something that is not a platform create nothing. */
+    assert_null(vcm_dev_get(NULL, "vcodec_a_mm1"));
+    assert_null(vcm_dev_one_to_one(NULL, NULL));
+    assert_null(vcm_dev_cpu(NULL));
+    assert_null(vcm_create(NULL, SZ_1M, SZ_1M));
+    assert_null(vcm_create_from_prebuilt(NULL, VCM_PREBUILT_KERNEL));
+    assert_null(vcm_phys_alloc(NULL, VCM_MEMTYPE_0, SZ_4K, VCM_4KB));
+    vcm_platform_free(NULL);
+
+    /* A physical allocation of p2 cannot back a reservation of the fixture's platform. */
+    struct vcm_physmem *m2 = vcm_phys_alloc(p2, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
+    assert_non_null(m2);
+    struct vcm *v = vcm_create(f->p, SZ_1M, SZ_16M);
+    struct res *r = vcm_reserve(v, SZ_4K, RW);
+    assert_int_equal(vcm_back(r, m2), -EINVAL);
+    assert_string_equal(vcm_last_error(f->p), "vcm_back: physmem belongs to another platform");
+    assert_false(vcm_res_is_backed(r));
+    /* Nor can p2's direct device take the fixture's one-to-one VCM. */
+    struct vcm_physmem *cont = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_PHYS_CONT);
+    struct vcm *v11 = vcm_create(f->p, vcm_phys_blocks(cont)->blocks[0].pa, SZ_64K);
+    assert_int_equal(vcm_get_type(v11), VCM_TYPE_ONE_TO_ONE);
+    struct vcm_dev *d2 = vcm_dev_one_to_one(p2, NULL);
+    assert_non_null(d2);
+    assert_int_equal(vcm_dev_type(d2), VCM_DEV_ONE_TO_ONE);
+    assert_null(vcm_dev_smmu(d2));
+    assert_null(vcm_assoc(v11, d2, 0));
+    assert_string_equal(vcm_last_error(f->p), "vcm_assoc: the device belongs to another "
+                                              "platform");
+
+    /*
+     * The platform's mapping policy applies to reservations without their own. p2 has
+     * no devices, but backing still plans the pages: a 64 KiB reservation (64 KiB
+     * aligned) on one 64K block is 16 small pages under "4k", one large page once
+     * the reservation asks for "best".
+     */
+    assert_int_equal(vcm_platform_set_policy(p2, VCM_MAP_NPOLICIES), -EINVAL);
+    assert_string_equal(vcm_last_error(p2), "vcm_platform_set_policy: policy 5 is out of "
+                                            "range (best, 4k, 64k, 1m, 16m)");
+    assert_int_equal(vcm_platform_policy(p2), VCM_MAP_BEST);
+    assert_int_equal(vcm_platform_set_policy(p2, VCM_MAP_4K), 0);
+    assert_int_equal(vcm_platform_policy(p2), VCM_MAP_4K);
+    assert_int_equal(vcm_platform_set_policy(NULL, VCM_MAP_4K), -EINVAL);
+    assert_int_equal(vcm_platform_policy(NULL), VCM_MAP_BEST);
+    struct vcm *pv = vcm_create(p2, SZ_1M, SZ_16M);
+    struct res *pr = vcm_reserve(pv, SZ_64K, RW);
+    struct vcm_physmem *pm64 = vcm_phys_alloc(p2, VCM_MEMTYPE_0, SZ_64K, VCM_64KB);
+    struct vcm_map_mix mix;
+    assert_int_equal(vcm_back(pr, pm64), 0);
+    assert_int_equal(vcm_res_mix(pr, &mix), 0);
+    assert_int_equal(mix.count[PAGE_4K], 16);
+    assert_int_equal(mix.total, 16);
+    assert_int_equal(vcm_unback(pr), 0);
+    assert_int_equal(vcm_res_set_policy(pr, VCM_MAP_BEST), 0);
+    assert_int_equal(vcm_back(pr, pm64), 0);
+    assert_int_equal(vcm_res_mix(pr, &mix), 0);
+    assert_int_equal(mix.count[PAGE_64K], 1);
+    assert_int_equal(mix.total, 1);
+
+    /* Freeing p2 frees what it still holds (backed reservation, allocations, device). */
+    vcm_platform_free(p2);
+    assert_int_equal(vcm_phys_len(m2), 0);              /* a dead handle */
+    assert_int_equal(vcm_get_len(pv), 0);
+}
+
+/* ---- Mapping attributes and the 1M cap, in the descriptors ----------------------------- */
+
+static void test_attributes_and_1m_policy(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct avcm *av = vcm_assoc(vcm, dev, 0);
+    assert_non_null(av);
+    assert_int_equal(vcm_dev_type(dev), VCM_DEV_IOMMU);
+    assert_int_equal(vcm_dev_type(vcm_dev_cpu(f->p)), VCM_DEV_CPU);
+    uint32_t ttbr0 = smmu_dev_ttbr0(vcm_dev_smmu(dev));
+
+    static const struct {
+        uint32_t attr;
+        uint32_t desc;              /* the section descriptor, worked out below */
+    } c[] = {
+        /*
+         * EXECUTE: XN clear; SECURE: NS clear; WB-WA is TEX remap index 1 = B (bit 2).
+         * 0x82000000 | nG 0x20000 | AP1 0x800 | AP0 0x400 | B 0x4 | 0b10 = 0x82020C06.
+         */
+        { RW | VCM_EXECUTE | VCM_SECURE | VCM_WB_WA, 0x82020C06u },
+        /*
+         * SUPERVISOR alone: privileged only, AP1 clear; WT is index 2 = C (bit 3).
+         * 0x82100000 | NS 0x80000 | nG 0x20000 | AP0 0x400 | XN 0x10 | C 0x8 | 0b10
+         * = 0x821A041Au.
+         */
+        { RW | VCM_SUPERVISOR | VCM_WT, 0x821A041Au },
+        /*
+         * Read-only (AP2, bit 15) for user and kernel; WB-NWA is index 3 = C | B.
+         * 0x82200000 | NS 0x80000 | nG 0x20000 | AP2 0x8000 | AP1 0x800 | AP0 0x400 |
+         * XN 0x10 | CB 0xC | 0b10 = 0x822A8C1Eu.
+         */
+        { VCM_READ | VCM_USER | VCM_WB_NWA, 0x822A8C1Eu },
+    };
+    for (unsigned i = 0; i < 3; i++) {
+        struct res *r = vcm_reserve(vcm, SZ_1M, c[i].attr);
+        /* 1 MiB reservations one after another from 1 MiB: 0x100000, 0x200000, ... */
+        assert_int_equal(vcm_get_dev_addr(r), 0x100000u * (i + 1));
+        assert_int_equal(vcm_get_res_attr(r), c[i].attr);
+        assert_ptr_equal(vcm_get_vcm_from_res(r), vcm);
+        struct vcm_physmem *m = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+        /* The 1M pool's blocks in order: 0x82000000, 0x82100000, 0x82200000. */
+        assert_int_equal(vcm_phys_blocks(m)->blocks[0].pa, 0x82000000u + 0x100000u * i);
+        assert_int_equal(vcm_back(r, m), 0);
+        assert_ptr_equal(vcm_res_physmem(r), m);
+        assert_int_equal(physmem_read32(f->pm, ttbr0 + 4 * (i + 1)), c[i].desc);
+    }
+
+    /*
+     * The "1m" cap on a 16 MiB reservation at 16 MiB backed by the first 16M block
+     * (0x80000000): 16 sections instead of one supersection, L1 entries 0x10..0x1F,
+     * each 0x80000000 + n MiB | NS | nG | AP1 | AP0 | XN | 0b10 (0xA0C12).
+     */
+    struct res *big = vcm_reserve(vcm, SZ_16M, RW | VCM_ALIGN_ATTR(24));
+    assert_int_equal(vcm_get_dev_addr(big), 0x01000000u);
+    assert_int_equal(vcm_res_set_policy(big, VCM_MAP_1M), 0);
+    struct vcm_physmem *m16 = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_16M, VCM_ALL);
+    assert_int_equal(vcm_phys_blocks(m16)->blocks[0].pa, 0x80000000u);
+    assert_int_equal(vcm_back(big, m16), 0);
+    struct vcm_map_mix mix;
+    assert_int_equal(vcm_res_mix(big, &mix), 0);
+    assert_int_equal(mix.count[PAGE_1M], 16);
+    assert_int_equal(mix.count[PAGE_16M], 0);
+    assert_int_equal(mix.total, 16);
+    for (unsigned i = 0; i < 16; i++)
+        assert_int_equal(physmem_read32(f->pm, ttbr0 + 4 * (0x10 + i)),
+                         (0x80000000u + i * SZ_1M) | 0xA0C12u);
+    /* The VCM's mix is the sum over its reservations: 3 + 16 sections. */
+    assert_int_equal(vcm_mix(vcm, &mix), 0);
+    assert_int_equal(mix.count[PAGE_1M], 19);
+    assert_int_equal(mix.total, 19);
+    assert_int_equal(vcm_mix(NULL, &mix), -EINVAL);
+    assert_int_equal(vcm_mix(vcm, NULL), -EINVAL);
+    assert_int_equal(vcm_res_mix(NULL, &mix), -EINVAL);
+    /* A backed reservation keeps its policy. */
+    assert_int_equal(vcm_res_set_policy(big, VCM_MAP_4K), -EBUSY);
+    assert_string_equal(vcm_last_error(f->p), "vcm_res_set_policy: the reservation at "
+                                              "0x1000000 is backed");
+    assert_int_equal(vcm_res_set_policy(big, VCM_MAP_NPOLICIES), -EINVAL);
+    assert_string_equal(vcm_last_error(f->p), "vcm_res_set_policy: policy 5 is out of range "
+                                              "(best, 4k, 64k, 1m, 16m)");
+    assert_int_equal(vcm_res_set_policy(NULL, VCM_MAP_4K), -EINVAL);
+}
+
+/* ---- Reservations: lookups, a full VCM, prefix backing, CPU copies ---------------------- */
+
+static void test_reservation_queries_and_limits(void **state)
+{
+    struct fx *f = *state;
+
+    /* A 64 KiB VCM holds one 64 KiB reservation and then nothing. */
+    struct vcm *small = vcm_create(f->p, SZ_1M, SZ_64K);
+    struct res *all = vcm_reserve(small, SZ_64K, RW);
+    assert_non_null(all);
+    assert_null(vcm_reserve(small, SZ_4K, RW));
+    assert_string_equal(vcm_last_error(f->p),
+                        "iova: no room for len 0x1000 (span 0x1000, align 0x1000) in "
+                        "[0x100000, 0x110000): 0 bytes free, largest free range 0x0");
+    assert_ptr_equal(vcm_find_res(small, 0x10FFFFu), all);
+    assert_null(vcm_find_res(small, 0x110000u));
+    assert_null(vcm_find_res(NULL, 0x100000u));
+    /* A VCM with a reservation and no device still frees only once empty. */
+    assert_int_equal(vcm_free(small), -EBUSY);
+    assert_int_equal(vcm_unreserve(all), 0);
+    assert_int_equal(vcm_free(small), 0);
+
+    /*
+     * Prefix backing: a 64 KiB reservation (64 KiB aligned: 0x100000 in a VCM at
+     * 1 MiB) with one 4 KiB page at its start (the first 4K block, 0x83800000). The
+     * rest of the reservation has no physical address.
+     */
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_16M);
+    struct res *r = vcm_reserve(vcm, SZ_64K, RW);
+    assert_int_equal(vcm_get_dev_addr(r), 0x100000u);
+    struct vcm_physmem *m4 = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
+    struct vcm_physmem *m8 = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, 2 * SZ_4K, VCM_4KB);
+    uint32_t pa;
+    assert_int_equal(vcm_res_phys_addr(r, 0, &pa), -EINVAL);
+    assert_string_equal(vcm_last_error(f->p), "vcm_res_phys_addr: offset 0x0 of the "
+                                              "reservation at 0x100000 is not backed");
+    assert_int_equal(vcm_back(NULL, m4), -EINVAL);
+    assert_int_equal(vcm_back(r, NULL), -EINVAL);
+    assert_string_equal(vcm_last_error(f->p), "vcm_back: physmem is not a live physical "
+                                              "allocation");
+    struct res *tiny = vcm_reserve(vcm, SZ_4K, RW);
+    assert_int_equal(vcm_back_prefix(tiny, m8), -EINVAL);
+    assert_string_equal(vcm_last_error(f->p), "vcm_back_prefix: physmem of 0x2000 bytes "
+                                              "cannot back a reservation of 0x1000 bytes "
+                                              "(it must not be longer)");
+    assert_int_equal(vcm_back_prefix(r, m4), 0);
+    assert_int_equal(vcm_res_phys_addr(r, 0x10, &pa), 0);
+    assert_int_equal(pa, 0x83800010u);
+    assert_int_equal(vcm_res_phys_addr(r, 0x1000, &pa), -EINVAL);
+    assert_string_equal(vcm_last_error(f->p), "vcm_res_phys_addr: offset 0x1000 of the "
+                                              "reservation at 0x100000 is not backed");
+    assert_int_equal(vcm_res_phys_addr(NULL, 0, &pa), -EINVAL);
+    assert_int_equal(vcm_res_phys_addr(r, 0, NULL), -EINVAL);
+    assert_null(vcm_res_physmem(NULL));
+    assert_null(vcm_res_physmem(tiny));
+    assert_int_equal(vcm_unback(NULL), -EINVAL);
+
+    /* Guard and hole calls: only where they mean something. */
+    struct vcm *vmm = vcm_create_from_prebuilt(f->p, VCM_PREBUILT_KERNEL);
+    assert_int_equal(vcm_set_guard(vmm, false), -EINVAL);
+    assert_string_equal(vcm_last_error(f->p), "vcm_set_guard: a VMM VCM always has guard "
+                                              "pages");
+    assert_int_equal(vcm_set_guard(NULL, true), -EINVAL);
+    assert_int_equal(vcm_reserve_hole(vmm, VMM_START, SZ_4K), -EINVAL);
+    assert_string_equal(vcm_last_error(f->p), "vcm_reserve_hole: only IOMMU VCMs have holes");
+    assert_int_equal(vcm_reserve_hole(NULL, VMM_START, SZ_4K), -EINVAL);
+}
+
+/*
+ * CPU copies through a VMM reservation whose two 4 KiB pages are not physically
+ * adjacent. The 4K pool hands out its lowest free blocks: take 0x83800000 and
+ * 0x83801000, give the first back, and an 8 KiB allocation gets 0x83800000 and
+ * 0x83802000.
+ */
+static void test_vmm_copy_across_pages(void **state)
+{
+    struct fx *f = *state;
+    struct vcm_physmem *a = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
+    struct vcm_physmem *hold = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
+    assert_int_equal(vcm_phys_blocks(hold)->blocks[0].pa, 0x83801000u);
+    assert_int_equal(vcm_phys_free(a), 0);
+    struct vcm_physmem *m = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, 2 * SZ_4K, VCM_4KB);
+    assert_int_equal(vcm_phys_blocks(m)->nblocks, 2);
+    assert_int_equal(vcm_phys_blocks(m)->blocks[0].pa, 0x83800000u);
+    assert_int_equal(vcm_phys_blocks(m)->blocks[1].pa, 0x83802000u);
+
+    struct vcm *vmm = vcm_create_from_prebuilt(f->p, VCM_PREBUILT_KERNEL);
+    struct res *r = vcm_reserve(vmm, 2 * SZ_4K, RW);
+    assert_int_equal(vcm_back(r, m), 0);
+    /* 8 bytes at offset 0xFFC: 4 at the end of the first page, 4 at the start of the
+     * second, which is 0x83802000. */
+    assert_int_equal(vcm_vmm_write(r, 0xFFC, "abcdefgh", 8), 0);
+    char b[9] = "";
+    physmem_read(f->pm, 0x83800FFCu, b, 4);
+    physmem_read(f->pm, 0x83802000u, b + 4, 4);
+    assert_memory_equal(b, "abcdefgh", 8);
+    memset(b, 0, sizeof(b));
+    assert_int_equal(vcm_vmm_read(r, 0xFFE, b, 4), 0);
+    assert_memory_equal(b, "cdef", 4);
+
+    /* Out of range, no buffer, not a reservation. */
+    assert_int_equal(vcm_vmm_read(r, 0x1FFE, b, 4), -EINVAL);
+    assert_string_equal(vcm_last_error(f->p), "vcm_vmm_read: [0x1ffe, + 0x4) is outside the "
+                                              "0x2000 backed bytes");
+    assert_int_equal(vcm_vmm_write(r, 0x3000, b, 1), -EINVAL);
+    assert_int_equal(vcm_vmm_write(r, 0, NULL, 4), -EINVAL);
+    assert_int_equal(vcm_vmm_read(NULL, 0, b, 4), -EINVAL);
+
+    /* Two VMM VCMs share the one VMM area and may both be on the CPU. */
+    struct vcm *vmm2 = vcm_create_from_prebuilt(f->p, VCM_PREBUILT_KERNEL);
+    assert_non_null(vcm_assoc(vmm, vcm_dev_cpu(f->p), 0));
+    assert_non_null(vcm_assoc(vmm2, vcm_dev_cpu(f->p), 0));
+    /* r took [VMM_START, + 8 KiB) and its guard page: the next one starts 12 KiB in. */
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(vmm2, SZ_4K, RW)), VMM_START + 0x3000u);
+}
+
+/* ---- Physical allocation and device misuse ------------------------------------------------ */
+
+static void test_phys_alloc_and_device_misuse(void **state)
+{
+    struct fx *f = *state;
+
+    assert_null(vcm_phys_alloc(f->p, VCM_MEMTYPE_0, 0, VCM_4KB));
+    assert_string_equal(vcm_last_error(f->p), "vcm_phys_alloc: len must be > 0");
+    assert_null(vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB | (1u << 20)));
+    assert_string_equal(vcm_last_error(f->p), "vcm_phys_alloc: attr 0x100020 has unknown "
+                                              "bits 0x100000");
+    assert_null(vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_PHYS_CONT | VCM_ALIGN_ATTR(5)));
+    assert_string_equal(vcm_last_error(f->p), "vcm_phys_alloc: alignment order 5 is out of "
+                                              "range (0 for the default, or 12..31)");
+    /* 32 MiB from a 16 MiB contiguous pool: the pool's own sentence. */
+    assert_null(vcm_phys_alloc(f->p, VCM_MEMTYPE_0, 2 * SZ_16M, VCM_PHYS_CONT));
+    assert_string_equal(vcm_last_error(f->p),
+                        "phys_alloc PHYS_CONT: cannot allocate 0x2000000 bytes aligned to "
+                        "0x100000 from the contiguous pool [0x84000000, 0x85000000): "
+                        "0x1000000 bytes free, largest free range 0x1000000");
+    /* An order with VCM_PHYS_CONT aligns the range: 64 KiB at 1 MiB (order 20). */
+    struct vcm_physmem *pad = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_PHYS_CONT);
+    struct vcm_physmem *al = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K,
+                                            VCM_PHYS_CONT | VCM_ALIGN_ATTR(20));
+    assert_int_equal(vcm_phys_blocks(pad)->blocks[0].pa, CONT_BASE);
+    assert_int_equal(vcm_phys_blocks(al)->blocks[0].pa, CONT_BASE + SZ_1M);
+
+    /* A device with an association cannot be put; after deassociation it can. */
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_16M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct avcm *av = vcm_assoc(vcm, dev, 0);
+    assert_int_equal(vcm_dev_put(dev), -EBUSY);
+    assert_string_equal(vcm_last_error(f->p), "vcm_dev_put: device vcodec_a_mm1 still has 1 "
+                                              "association(s)");
+    assert_int_equal(vcm_free(vcm), -EBUSY);
+    assert_string_equal(vcm_last_error(f->p), "vcm_free: the VCM is still associated with a "
+                                              "device");
+    assert_int_equal(vcm_deassoc(av), 0);
+    assert_int_equal(vcm_dev_put(dev), 0);
+    assert_int_equal(vcm_dev_put(dev), -EINVAL);
+    assert_null(vcm_dev_name(dev));
+    assert_int_equal(vcm_free(vcm), 0);
+
+    /* Handles that are not (or no longer) associations. */
+    assert_int_equal(vcm_activate(av), -EINVAL);
+    assert_int_equal(vcm_deactivate(av), -EINVAL);
+    assert_int_equal(vcm_is_active(av), -EINVAL);
+    assert_int_equal(vcm_hook(NULL, NULL, NULL), -EINVAL);
+}
+
+/* ---- Associations: every refusal names its reason ----------------------------------------- */
+
+static void test_assoc_refusals(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_16M);
+    struct vcm *vmm = vcm_create_from_prebuilt(f->p, VCM_PREBUILT_KERNEL);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct vcm_physmem *cont = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_PHYS_CONT);
+    struct vcm *v11 = vcm_create(f->p, CONT_BASE, SZ_64K);
+    struct vcm_dev *d11 = vcm_dev_one_to_one(f->p, "rot_src");
+    assert_non_null(cont);
+    assert_int_equal(vcm_get_type(v11), VCM_TYPE_ONE_TO_ONE);
+
+    assert_null(vcm_assoc(NULL, dev, 0));
+    assert_null(vcm_assoc(vcm, NULL, 0));
+    assert_string_equal(vcm_last_error(f->p), "vcm_assoc: dev is not a live device");
+    assert_null(vcm_assoc(vmm, dev, 0));
+    assert_string_equal(vcm_last_error(f->p), "vcm_assoc: a VMM VCM cannot be associated with "
+                                              "a SMMU device (vcodec_a_mm1)");
+    assert_null(vcm_assoc(v11, vcm_dev_cpu(f->p), 0));
+    assert_string_equal(vcm_last_error(f->p), "vcm_assoc: a one-to-one VCM cannot be "
+                                              "associated with a CPU device (cpu)");
+    assert_null(vcm_assoc(vcm, d11, 0));
+    assert_non_null(strstr(vcm_last_error(f->p), "cannot be associated with a one-to-one "
+                                                 "device (rot_src)"));
+    assert_null(vcm_assoc(vcm, dev, 1u << 5));
+    assert_string_equal(vcm_last_error(f->p), "vcm_assoc: attr 0x20 has unknown bits 0x20");
+    assert_null(vcm_assoc(v11, d11, VCM_SPLIT | VCM_USE_LOW_BASE));
+    assert_string_equal(vcm_last_error(f->p), "vcm_assoc: VCM_SPLIT applies to IOMMU VCMs "
+                                              "only");
+    assert_null(vcm_assoc(vcm, dev, VCM_SPLIT | VCM_USE_HIGH_BASE));
+    assert_string_equal(vcm_last_error(f->p), "vcm_assoc: a VCM_USE_HIGH_BASE VCM must start "
+                                              "at or above 0x80000000 (TTBCR.N = 1); this one "
+                                              "starts at 0x100000");
+    /* Nothing was associated by any of them. */
+    assert_int_equal(vcm_dev_put(d11), 0);
+    assert_int_equal(vcm_dev_put(dev), 0);
+}
+
+/*
+ * A split association needs TTBCR.N = 1, which the driver refuses while the
+ * context's TTBR0 table maps something at or above 2 GiB (it would move to TTBR1).
+ */
+static void test_assoc_split_refused_by_driver(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *low = vcm_create(f->p, SZ_1M, SZ_16M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_b_mm2");
+    struct smmu_dev *sd = vcm_dev_smmu(dev);
+
+    assert_int_equal(smmu_map(sd, 0x83FFF000u, 0x90000000u, SZ_4K, SMMU_ATTR_READ), 0);
+    assert_null(vcm_assoc(low, dev, VCM_SPLIT | VCM_USE_LOW_BASE));
+    assert_string_equal(vcm_last_error(f->p), "vcm_assoc: cannot set TTBCR.N = 1 on "
+                                              "vcodec_b_mm2 (-16)");
+    assert_int_equal(smmu_get_split(sd), 0);
+    assert_int_equal(vcm_free(low), 0);                 /* no association was left behind */
+}
+
+/*
+ * Associating a VCM whose reservations are already backed writes their mappings into
+ * the new context; when one cannot be written (a foreign page sits where a section
+ * must go) the ones already written are removed and the split is undone.
+ */
+static void test_assoc_after_backing_rolls_back(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
+    struct res *r1 = vcm_reserve(vcm, SZ_1M, RW);
+    struct res *r2 = vcm_reserve(vcm, SZ_1M, RW);
+    struct vcm_physmem *m1 = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+    struct vcm_physmem *m2 = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+    assert_int_equal(vcm_get_dev_addr(r1), 0x100000u);
+    assert_int_equal(vcm_get_dev_addr(r2), 0x200000u);
+    assert_int_equal(vcm_back(r1, m1), 0);
+    assert_int_equal(vcm_back(r2, m2), 0);
+
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_b_mm2");
+    struct smmu_dev *sd = vcm_dev_smmu(dev);
+    /* A 4 KiB page inside r1's MiB: r1's section cannot go in. */
+    assert_int_equal(smmu_map(sd, 0x83FFF000u, 0x100000u, SZ_4K, SMMU_ATTR_READ), 0);
+    /* Newest reservation first: r2's section is written (L1 entry 2), then r1 fails. */
+    assert_null(vcm_assoc(vcm, dev, VCM_SPLIT | VCM_USE_LOW_BASE));
+    assert_string_equal(vcm_last_error(f->p), "vcm_assoc: mapping the backed reservation at "
+                                              "0x100000 into vcodec_b_mm2 failed (-16)");
+    uint32_t ttbr0 = smmu_dev_ttbr0(sd);
+    assert_int_equal(physmem_read32(f->pm, ttbr0 + 4 * 2), 0);
+    assert_int_equal(physmem_read32(f->pm, ttbr0 + 4 * 1) & 3u, 1u);   /* the foreign table */
+    assert_int_equal(smmu_dev_stats(sd)->maps[PAGE_1M], 1);
+    assert_int_equal(smmu_dev_stats(sd)->unmaps[PAGE_1M], 1);
+    assert_int_equal(smmu_get_split(sd), 0);
+
+    /* Without the foreign page the same association writes both sections. */
+    assert_int_equal(smmu_unmap(sd, 0x100000u, SZ_4K), 0);
+    struct avcm *a = vcm_assoc(vcm, dev, VCM_SPLIT | VCM_USE_LOW_BASE);
+    assert_non_null(a);
+    assert_int_equal(smmu_get_split(sd), 1);
+    /* Section 0x82000000 | NS | nG | AP1 | AP0 | XN | 0b10 at L1 entry 1. */
+    assert_int_equal(physmem_read32(f->pm, ttbr0 + 4 * 1), 0x820A0C12u);
+    assert_int_equal(vcm_deassoc(a), 0);
+    assert_int_equal(smmu_get_split(sd), 0);
+}
+
+/* A plan that fails half-way in one context is taken out of that context. */
+static void test_back_rolls_back_in_one_context(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_16M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct smmu_dev *sd = vcm_dev_smmu(dev);
+    assert_non_null(vcm_assoc(vcm, dev, 0));
+
+    /* 128 KiB: 64 KiB aligned at 0x100000; two 64K blocks 0x83000000, 0x83010000. */
+    struct res *r = vcm_reserve(vcm, 2 * SZ_64K, RW);
+    struct vcm_physmem *m = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, 2 * SZ_64K, VCM_64KB);
+    assert_int_equal(vcm_get_dev_addr(r), 0x100000u);
+    assert_int_equal(vcm_phys_blocks(m)->nblocks, 2);
+    /* A foreign small page in the second 64 KiB. */
+    assert_int_equal(smmu_map(sd, 0x83FFF000u, 0x118000u, SZ_4K, SMMU_ATTR_READ), 0);
+    assert_int_equal(vcm_back(r, m), -EBUSY);
+    assert_string_equal(vcm_last_error(f->p), "vcm_back: mapping 0x100000 (+0x20000) into "
+                                              "context vcodec_a_mm1 failed (-16); nothing is "
+                                              "mapped");
+    assert_int_equal(smmu_dev_stats(sd)->maps[PAGE_64K], 1);
+    assert_int_equal(smmu_dev_stats(sd)->unmaps[PAGE_64K], 1);
+    /* L2 entries 0x00..0x0F of the table for MiB 1 are fault entries again. */
+    uint32_t l2 = physmem_read32(f->pm, smmu_dev_ttbr0(sd) + 4 * 1) & 0xFFFFFC00u;
+    for (unsigned i = 0; i < 16; i++)
+        assert_int_equal(physmem_read32(f->pm, l2 + 4 * i), 0);
+    assert_false(vcm_res_is_backed(r));
+}
+
+/*
+ * The driver refuses to activate a context one of whose MIDs is routed by a context
+ * active on another bank; the association stays inactive.
+ */
+static void test_activate_refused_by_driver(void **state)
+{
+    struct fx *f = *state;
+    struct vcm *va = vcm_create(f->p, SZ_1M, SZ_16M);
+    struct vcm *vs = vcm_create(f->p, SZ_1M, SZ_16M);
+    struct vcm_dev *mm1 = vcm_dev_get(f->p, "vcodec_a_mm1");      /* bank 1, MID 6 */
+    struct vcm_dev *stream = vcm_dev_get(f->p, "vcodec_a_stream"); /* bank 0 */
+    const unsigned mids[] = { 5, 6 };
+
+    assert_int_equal(smmu_ctx_set_mids(vcm_dev_smmu(stream), mids, 2), 0);
+    struct avcm *aa = vcm_assoc(va, mm1, 0);
+    struct avcm *as = vcm_assoc(vs, stream, 0);
+    assert_int_equal(vcm_activate(aa), 0);
+    assert_int_equal(vcm_activate(as), -EBUSY);
+    assert_string_equal(vcm_last_error(f->p), "vcm_activate: the SMMU driver refused to "
+                                              "activate vcodec_a_stream (-16)");
+    assert_int_equal(vcm_is_active(as), 0);
+    assert_int_equal(vcm_deactivate(as), -EINVAL);
+    assert_string_equal(vcm_last_error(f->p), "vcm_deactivate: the association with "
+                                              "vcodec_a_stream is not active");
+    /* Once mm1 lets go of MID 6, stream can have it. */
+    assert_int_equal(vcm_deactivate(aa), 0);
+    assert_int_equal(vcm_activate(as), 0);
+    assert_int_equal(vcm_is_active(as), 1);
 }
 
 int main(void)
@@ -989,6 +1528,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_misuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_to_one_rules, setup, teardown),
         cmocka_unit_test(test_policy_names),
+        cmocka_unit_test_setup_teardown(test_platform_config_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_platform_without_tree_or_vmm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attributes_and_1m_policy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reservation_queries_and_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vmm_copy_across_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phys_alloc_and_device_misuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_assoc_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_assoc_split_refused_by_driver, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_assoc_after_backing_rolls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_back_rolls_back_in_one_context, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_activate_refused_by_driver, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
