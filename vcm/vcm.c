@@ -705,7 +705,9 @@ struct res *vcm_reserve(struct vcm *vcm, size_t len, uint32_t attr)
     uint64_t align = order ? (1ull << order) : (vcm->type == VCM_TYPE_IOMMU ? 0 : VCM_PAGE_SIZE);
     unsigned flags = vcm->guard ? IOVA_GUARD : 0;
     uint32_t addr;
-    if (iova_alloc(vcm->space, len, align, flags, &addr, p->err, sizeof(p->err)))
+    /* The rounded length chooses the alignment, as it does the physical blocks. */
+    if (iova_alloc(vcm->space, round_up_page(len), align, flags, &addr, p->err,
+                   sizeof(p->err)))
         return NULL;
 
     struct res *r = obj_new(sizeof(*r), OBJ_RES);
@@ -908,7 +910,8 @@ struct vcm_physmem *vcm_phys_alloc(struct vcm_platform *p, enum memtype_t memtyp
         return NULL;
     }
     struct phys_alloc *a;
-    if (phys_alloc(p->target[memtype], len, sz_mask, flags, align, &a, p->err,
+    /* The rounded length chooses the blocks: 1 MiB - 100 bytes is one 1M block. */
+    if (phys_alloc(p->target[memtype], round_up_page(len), sz_mask, flags, align, &a, p->err,
                    sizeof(p->err))) {
         obj_free(m);
         return NULL;
