@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include "models/physmem.h"
 #include "models/smmu.h"
+#include "models/smmu_regs.h"
 #include "vcm/ion.h"
 #include "vcm/msm8960.h"
 #include "vcm/phys_pool.h"
@@ -394,6 +396,103 @@ static void test_map_errors(void **state)
     assert_non_null(ion_iommu_res(f->ion, buf, VIDEO_DOMAIN, VIDEO_FIRMWARE_POOL));
 }
 
+/* An access of the given kind through the functional path of an SMMU. */
+static enum smmu_status dev_access_as(struct fx *f, unsigned smmu, unsigned mid, uint32_t iova,
+                                      bool write, bool priv, uint32_t *fsr)
+{
+    struct smmu_txn t;
+
+    memset(&t, 0, sizeof(t));
+    t.mid = (uint16_t)mid;
+    t.iova = iova;
+    t.bytes = 4;
+    t.write = write;
+    t.privileged = priv;
+    enum smmu_status st = smmu_access(f->hw[smmu], &t);
+    *fsr = t.fsr;
+    return st;
+}
+
+/*
+ * The protection flags. Two 64 KiB buffers in CAMERA's GEN_POOL (64 KiB-aligned from
+ * 128 KiB: 0x20000 and 0x30000), seen by vpe_src (vpe MID 0): the read-only one
+ * takes reads from user and privileged accesses and a permission fault (FSR.APF) on
+ * any write; the privileged-only one takes privileged reads and writes and a
+ * permission fault on any user access.
+ */
+static void test_map_protection(void **state)
+{
+    struct fx *f = *state;
+    struct vcm_physmem *ro = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_64KB);
+    struct vcm_physmem *pr = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_64KB);
+    unsigned long size;
+    uint32_t iova, fsr;
+
+    assert_int_equal(ion_map_iommu(f->ion, ro, CAMERA_DOMAIN, GEN_POOL, 0, 0, &iova, &size,
+                                   ION_IOMMU_READ_ONLY), 0);
+    assert_int_equal(iova, SZ_128K);
+    assert_int_equal(ion_map_iommu(f->ion, pr, CAMERA_DOMAIN, GEN_POOL, 0, 0, &iova, &size,
+                                   ION_IOMMU_PRIV_ONLY), 0);
+    assert_int_equal(iova, SZ_128K + SZ_64K);
+
+    assert_int_equal(dev_access_as(f, MSM8960_SMMU_VPE, 0, 0x20010, false, false, &fsr),
+                     SMMU_DONE);
+    assert_int_equal(dev_access_as(f, MSM8960_SMMU_VPE, 0, 0x20010, false, true, &fsr),
+                     SMMU_DONE);
+    assert_int_equal(dev_access_as(f, MSM8960_SMMU_VPE, 0, 0x20010, true, true, &fsr),
+                     SMMU_FAULTED);
+    assert_true(fsr & FSR_APF);
+    assert_int_equal(dev_access_as(f, MSM8960_SMMU_VPE, 0, 0x20010, true, false, &fsr),
+                     SMMU_FAULTED);
+    assert_true(fsr & FSR_APF);
+
+    assert_int_equal(dev_access_as(f, MSM8960_SMMU_VPE, 0, 0x30010, false, true, &fsr),
+                     SMMU_DONE);
+    assert_int_equal(dev_access_as(f, MSM8960_SMMU_VPE, 0, 0x30010, true, true, &fsr),
+                     SMMU_DONE);
+    assert_int_equal(dev_access_as(f, MSM8960_SMMU_VPE, 0, 0x30010, false, false, &fsr),
+                     SMMU_FAULTED);
+    assert_true(fsr & FSR_APF);
+    assert_int_equal(dev_access_as(f, MSM8960_SMMU_VPE, 0, 0x30010, true, false, &fsr),
+                     SMMU_FAULTED);
+    assert_true(fsr & FSR_APF);
+
+    /* Flags outside the defined ones are refused. */
+    assert_int_equal(ion_map_iommu(f->ion, ro, VIDEO_DOMAIN, GEN_POOL, 0, 0, &iova, &size,
+                                   1ul << 12), -EINVAL);
+    assert_non_null(strstr(ion_last_error(f->ion), "ION_IOMMU_READ_ONLY"));
+}
+
+/* ion_iommu_new's checks of the tables it is given. */
+static void test_new_errors(void **state)
+{
+    struct fx *f = *state;
+    struct ion_domain_desc doms[2] = {
+        { "a", { [GEN_POOL] = { SZ_128K, SZ_1M } } },
+        { "b", { [GEN_POOL] = { 0x1000, 0x800 } } },          /* not 4 KiB long */
+    };
+    struct ion_attach at[2] = {
+        { "vpe_src", 0, ION_ATTACH_ALWAYS },
+        { "vpe_src", 1, ION_ATTACH_ALWAYS },                   /* attached twice */
+    };
+    struct ion_iommu_cfg cfg = { .domains = doms, .ndomains = 2, .attach = at, .nattach = 1 };
+    char err[256];
+
+    assert_null(ion_iommu_new(f->p, &cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "domain 1 partition 2"));
+    doms[1].part[GEN_POOL].size = SZ_1M;
+    cfg.nattach = 2;
+    assert_null(ion_iommu_new(f->p, &cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "context vpe_src is attached to two domains (0 and 1)"));
+    cfg.ndomains = ION_MAX_DOMAINS + 1;
+    assert_null(ion_iommu_new(f->p, &cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "ndomains 9 is out of range (1..8)"));
+    at[1].domain = 5;
+    cfg.ndomains = 2;
+    assert_null(ion_iommu_new(f->p, &cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "attachment 1 needs a context name and a domain in 0..1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +502,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_firmware_pool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_other_domains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_protection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_errors, setup_bare, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
