@@ -563,7 +563,7 @@ static void test_gen_list_and_help(void **state)
 {
     (void)state;
     run("gen", "--list", NULL);
-    expect(0, "video_decode\ndisplay\ncamera\nrotator\njpeg\nblit\n", "");
+    expect(0, "video_decode\ndisplay\ncamera\nrotator\njpeg\nblit\nscan\n", "");
     run("gen", "display", "--help", NULL);
     expect_start("usage: iommusim gen display [--PARAM VALUE ...] [--format text|bin] -o FILE\n\n");
     assert_non_null(strstr(res.out, "\n  width "));
@@ -603,10 +603,10 @@ static void test_gen_usage_errors(void **state)
         { { "gen" }, "iommusim gen: missing the generator KIND (iommusim gen --list shows them)\n" },
         { { "gen", "hdmi", "-o", "x.txt" },
           "iommusim gen: unknown kind 'hdmi': the first argument is the generator kind: one of "
-          "video_decode, display, camera, rotator, jpeg, blit\n" },
+          "video_decode, display, camera, rotator, jpeg, blit, scan\n" },
         { { "gen", "--width", "64", "display" },
           "iommusim gen: expected KIND before options, found '--width': the first argument is "
-          "the generator kind: one of video_decode, display, camera, rotator, jpeg, blit\n" },
+          "the generator kind: one of video_decode, display, camera, rotator, jpeg, blit, scan\n" },
         { { "gen", "display", "--width", "64" },
           "iommusim gen: missing -o FILE (usage: iommusim gen KIND [--PARAM VALUE ...] "
           "[--format text|bin] -o FILE)\n" },
