@@ -139,10 +139,12 @@ test-asan: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
-# Two short runs that between them load a trace and a generator, apply driver steps,
-# fault and terminate, and write both statistics files.
+# Short runs that between them load a trace and a generator, apply driver steps,
+# fault and terminate, stop with a context left stalled, and write both statistics
+# files.
 VALGRIND_RUNS := "tests/data/scenarios/steps.yaml" \
-  "tests/data/scenarios/display_scan.yaml --set masters.mdp0.generator.height=64"
+  "tests/data/scenarios/display_scan.yaml --set masters.mdp0.generator.height=64" \
+  "tests/data/scenarios/stalled.yaml"
 
 test-valgrind: deps
 	@$(MAKE) --no-print-directory all

@@ -751,6 +751,15 @@ void soc_free(struct soc *s)
         return;
     /* Work still in flight (a run cut by its duration) dies with the kernel's. */
     sim_reset();
+    /*
+     * The driver goes first: deactivating a context resumes (terminates) what is
+     * still stalled in its bank, and those transactions belong to the masters, which
+     * must still exist then. Whatever the terminations schedule is discarded.
+     */
+    ion_iommu_free(s->ion);
+    vcm_platform_free(s->platform);
+    smmu_tree_free(s->tree);
+    sim_reset();
     for (unsigned i = 0; i < SCN_MAX_MASTERS; i++) {
         struct soc_source *src = s->source[i];
         master_free(s->master[i]);
@@ -761,9 +770,6 @@ void soc_free(struct soc *s)
             free(src);
         }
     }
-    ion_iommu_free(s->ion);
-    vcm_platform_free(s->platform);
-    smmu_tree_free(s->tree);
     for (unsigned i = 0; i < SCN_MAX_SMMUS; i++)
         smmu_free(s->hw[i]);
     fabric_free(s->fabric);
