@@ -7,6 +7,7 @@
 #   make bench      benchmarks (speed is measured here, never in tests)
 #   make test-valgrind  short scenario runs under valgrind: no leaks, no errors
 #   make coverage   line coverage of models/ and vcm/ (fails below COVERAGE_MIN=90)
+#   make fuzz       the libFuzzer harnesses, FUZZ_SECONDS each (fuzz-ci: bounded, for CI)
 #   make study      the page-size study: sweeps, plots and build/study/summary.md
 #   make plots      redraw the plots of every sweep under build/study
 #   make clean
@@ -22,7 +23,9 @@ DEPS_PKGS    := libsystemc-dev libyaml-dev libcmocka-dev pkg-config
 DEPS_MODULES := systemc yaml-0.1 cmocka
 # Commands, as COMMAND:PACKAGE: the tests need GNU parallel (the sweep's job list is
 # run through it); gnuplot is optional (plots are skipped with a message without it).
-DEPS_TOOLS    := parallel:parallel
+DEPS_TOOLS    := parallel:parallel clang:clang
+# Files, as GLOB:PACKAGE: the libFuzzer runtime for the fuzz harnesses (tests/fuzz/).
+DEPS_FILES    := /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
 DEPS_OPTIONAL := gnuplot:gnuplot-nox
 
 CC      ?= gcc
@@ -73,6 +76,8 @@ deps:
 	command -v pkg-config >/dev/null 2>&1 || need="$(DEPS_PKGS)"; \
 	for t in $(DEPS_TOOLS); do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || need="$$need $${t#*:}"; done; \
+	for t in $(DEPS_FILES); do \
+	  ls $${t%%:*} >/dev/null 2>&1 || need="$$need $${t#*:}"; done; \
 	for t in $(DEPS_OPTIONAL); do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || want="$$want $${t#*:}"; done; \
 	if [ -z "$$need$$want" ]; then exit 0; fi; \
@@ -176,5 +181,6 @@ clean:
 	rm -rf $(BUILD)
 
 include tests/coverage.mk
+include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -27,6 +27,9 @@
 /* A functional-mode access retried this often without success is terminated. */
 #define SMMU_FUNCTIONAL_MAX_RETRIES 64
 
+/* The FSR bits smmu_regs.h defines; the others are reserved and read as zero. */
+#define FSR_DEFINED_MASK    (FSR_FAULT_MASK | FSR_SS | FSR_MULTI)
+
 enum txn_state {
     TXN_IDLE = 0,
     TXN_LOOKUP,         /* in the TLB or waiting for a walk */
@@ -688,6 +691,7 @@ enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t)
             level = e->size <= PAGE_64K ? 2 : 1;
             if (f == WALK_OK) {
                 t->pa = entry_pa(e, t->iova);
+                t->fsr = 0;     /* an earlier attempt's fault was retried away */
                 return t->status = SMMU_DONE;
             }
         } else {
@@ -708,6 +712,7 @@ enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t)
             level = r.level;
             if (f == WALK_OK) {
                 t->pa = r.pa;
+                t->fsr = 0;
                 return t->status = SMMU_DONE;
             }
         }
@@ -900,7 +905,7 @@ static void bank_write(struct smmu *s, unsigned bank, uint32_t reg, uint32_t v)
     case SMMU_PAR:          k->par = v; return;
     /* FSR is write-one-to-clear; SS is cleared only by RESUME */
     case SMMU_FSR:          k->fsr &= ~(v & (FSR_FAULT_MASK | FSR_MULTI)); return;
-    case SMMU_FSRRESTORE:   k->fsr = v; return;
+    case SMMU_FSRRESTORE:   k->fsr = v & FSR_DEFINED_MASK; return;
     case SMMU_FAR:          k->far = v; return;
     case SMMU_FSYNR0:       k->fsynr0 = v; return;
     case SMMU_FSYNR1:       k->fsynr1 = v; return;

@@ -29,7 +29,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TRACE_BUF_SIZE      (1u << 20)  /* reader input buffer; also the longest line + 1 */
+/*
+ * Reader input buffer; also the longest line + 1. The fuzz build (tests/fuzz/fuzz.mk)
+ * compiles this file again with a small buffer so that short inputs cross refills;
+ * a bin DEFINE record with the longest name must still fit.
+ */
+#ifndef TRACE_BUF_SIZE
+#define TRACE_BUF_SIZE      (1u << 20)
+#endif
 #define WRITE_BUF_SIZE      (1u << 18)
 #define WRITE_LINE_MAX      160         /* longest text line the writer can produce, rounded up */
 #define BIN_MAGIC           "IOMTRC1\n"
@@ -49,6 +56,10 @@
 #define STDIO_NAME_IN       "<stdin>"
 #define STDIO_NAME_OUT      "<stdout>"
 #define TEXT_HEADER         "# iommusim trace v1: time_ns op target bytes\n"
+
+_Static_assert(TRACE_BUF_SIZE >= BIN_REC_SIZE + ((TRACE_MAX_NAME + BIN_NAME_ALIGN - 1) &
+                                                 ~(BIN_NAME_ALIGN - 1)),
+               "a DEFINE record with the longest name must fit in the reader's buffer");
 
 /* ------------------------------------------------------------------ helpers */
 

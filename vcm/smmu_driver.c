@@ -187,7 +187,7 @@ static void log_record(struct smmu_driver *drv, const struct smmu_fault_record *
 
 /* ---- The ISR ---------------------------------------------------------------------------- */
 
-/* Whether a retry is allowed: stops a hook that retries one address forever. */
+/* Whether a retry is allowed: stops a hook that retries one address forever, fixing nothing. */
 static bool retry_allowed(struct smmu_driver *drv, unsigned bank, uint32_t far)
 {
     if (drv->retry_far[bank] != far || drv->retry_count[bank] == 0) {
@@ -201,6 +201,22 @@ static bool retry_allowed(struct smmu_driver *drv, unsigned bank, uint32_t far)
     }
     drv->retry_count[bank]++;
     return true;
+}
+
+/*
+ * Whether the faulting access would now translate (a V2P of FAR with the fault's
+ * kind of access): the hook mapped the page, so its retry is progress rather than a
+ * loop. V2P cannot ask for an instruction fetch (XN), so those never count as fixed.
+ */
+static bool fault_fixed(struct smmu_driver *drv, unsigned bank, const struct smmu_fault *f)
+{
+    uint32_t reg = f->priv ? (f->write ? SMMU_V2PPW : SMMU_V2PPR)
+                           : (f->write ? SMMU_V2PUW : SMMU_V2PUR);
+
+    if (f->instr)
+        return false;
+    cb_write(drv, bank, reg, f->far);
+    return !(cb_read(drv, bank, SMMU_PAR) & PAR_FAULT);
 }
 
 static void context_fault(struct smmu_driver *drv, unsigned bank, uint32_t fsr)
@@ -240,6 +256,10 @@ static void context_fault(struct smmu_driver *drv, unsigned bank, uint32_t fsr)
     }
 
     bool leave = f->stalled && ret == SMMU_FAULT_HOOK_LEAVE;
+    /* A retry the hook made good starts the count afresh: only retries that change
+     * nothing count toward SMMU_FAULT_RETRY_LIMIT. */
+    if (f->stalled && ret == 1 && fault_fixed(drv, bank, f))
+        drv->retry_count[bank] = 0;
     bool retry = f->stalled && ret == 1 && retry_allowed(drv, bank, f->far);
     if (!f->stalled) {
         r.action = SMMU_FAULT_NOT_STALLED;

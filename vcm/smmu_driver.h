@@ -173,8 +173,9 @@ struct smmu_fault_record {
 
 /*
  * A hook that keeps returning 1 for the same address would stall the master
- * forever; after this many consecutive retries of one FAR on one bank the ISR
- * terminates the transaction whatever the hook says.
+ * forever; after this many consecutive retries of one FAR on one bank that left the
+ * access still failing (checked through V2P), the ISR terminates the transaction
+ * whatever the hook says. A retry the hook made good starts the count again.
  */
 #define SMMU_FAULT_RETRY_LIMIT  16u
 
