@@ -72,8 +72,9 @@ static int map_buffer(struct soc *s, struct soc_buffer *b, char *err, size_t len
                               (sb->privileged_only ? ION_IOMMU_PRIV_ONLY : 0);
         int rc = ion_map_iommu(s->ion, b->phys, d, sb->partition, 0, 0, &iova, &got, flags);
         if (rc)
-            return soc_fail(err, len, rc, "%s: buffer %s: cannot map into domain %s: %s",
-                            s->scn->path, sb->name, s->scn->soc.domain[d].name,
+            return soc_fail(err, len, rc, "%s:%u:%u: error: buffers.%s: cannot map into "
+                            "domain %s: %s", sb->node->pos.file, sb->node->pos.line,
+                            sb->node->pos.col, sb->name, s->scn->soc.domain[d].name,
                             ion_last_error(s->ion));
         b->iova[d] = iova;
         vcm_res_mix(ion_iommu_res(s->ion, b->phys, d, sb->partition), &b->mix[d]);

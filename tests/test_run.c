@@ -308,6 +308,31 @@ static void test_stall_nobody_resumes(void **state)
     free(err);
 }
 
+/*
+ * IOVA space exhausted: a 20 MiB frame does not fit in the video firmware partition
+ * (128K .. 16M: 0xfe0000 bytes). The message names the buffer, the domain and the room
+ * there was; the statistics say the run did not complete.
+ */
+static void test_iova_exhausted(void **state)
+{
+    char *out, *err, *json;
+
+    (void)state;
+    assert_int_equal(run("run configs/scenarios/video_playback_1080p30.yaml --quiet "
+                         "--set buffers.frame0.partition=video_firmware "
+                         "--set buffers.frame0.size=20M --out " OUT "/iova", &out, &err), 1);
+    assert_string_equal(err, "configs/scenarios/video_playback_1080p30.yaml:12:11: error: "
+                             "buffers.frame0: cannot map into domain video: ion_map_iommu: "
+                             "0x1400000 bytes do not fit in domain video partition 0 "
+                             "(0xfe0000 bytes)\n");
+    json = slurp(OUT "/iova/stats.json");
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"complete\": 0,\n"));
+    free(json);
+    free(out);
+    free(err);
+}
+
 /* info lists what HARDWARE.md's table says: vcodec_a at 0x07A00000, IRQ 58, MIDs. */
 static void test_info(void **state)
 {
@@ -338,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_small_trace_hand_count),
         cmocka_unit_test(test_driver_steps),
         cmocka_unit_test(test_pools_exhausted),
+        cmocka_unit_test(test_iova_exhausted),
         cmocka_unit_test(test_stall_nobody_resumes),
         cmocka_unit_test(test_info),
     };
