@@ -31,21 +31,6 @@ static int soc_fail(char *err, size_t len, int code, const char *fmt, ...)
     return code;
 }
 
-/* ---- Page-table memory for the driver ----------------------------------------------------- */
-
-static uint32_t pt_alloc(void *arg, uint32_t size, uint32_t align)
-{
-    uint32_t pa;
-
-    return phys_cont_alloc(arg, size, align, &pa) ? 0 : pa;
-}
-
-static void pt_free(void *arg, uint32_t pa, uint32_t size)
-{
-    (void)size;
-    phys_cont_free(arg, pa);
-}
-
 /* ---- Buffers ------------------------------------------------------------------------------ */
 
 static const char *size_str(uint64_t bytes, char *buf, size_t len)
@@ -502,8 +487,8 @@ static int build_smmus(struct soc *s, char *err, size_t len)
                             s->scn->path, c->smmu[i].desc.name);
         s->desc[i] = c->smmu[i].desc;
     }
-    s->pt = (struct smmu_pt_allocator){ .pm = s->pm, .alloc = pt_alloc, .free = pt_free,
-                                        .arg = s->ptmem };
+    s->pt = (struct smmu_pt_allocator){ .pm = s->pm, .alloc = phys_pt_alloc,
+                                        .free = phys_pt_free, .arg = s->ptmem };
     s->tree = smmu_tree_new(s->desc, c->nsmmus, s->hw, &s->pt, msg, sizeof(msg));
     if (!s->tree)
         return soc_fail(err, len, -EINVAL, "%s: smmus: %s", s->scn->path, msg);

@@ -47,19 +47,6 @@ struct fx {
     struct ion_iommu *ion;
 };
 
-static uint32_t pt_alloc(void *arg, uint32_t size, uint32_t align)
-{
-    uint32_t pa;
-
-    return phys_cont_alloc(arg, size, align, &pa) ? 0 : pa;
-}
-
-static void pt_free(void *arg, uint32_t pa, uint32_t size)
-{
-    (void)size;
-    phys_cont_free(arg, pa);
-}
-
 static int setup_platform(struct fx *f)
 {
     struct phys_target_cfg mc, pc;
@@ -77,8 +64,8 @@ static int setup_platform(struct fx *f)
     f->ptmem = phys_target_create(&pc, err, sizeof(err));
     assert_non_null(f->ptmem);
     f->pt.pm = f->pm;
-    f->pt.alloc = pt_alloc;
-    f->pt.free = pt_free;
+    f->pt.alloc = phys_pt_alloc;
+    f->pt.free = phys_pt_free;
     f->pt.arg = f->ptmem;
     for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++) {
         struct smmu_config cfg = {

@@ -63,19 +63,6 @@ struct fx {
     struct vcm_platform *p;
 };
 
-static uint32_t pt_alloc(void *arg, uint32_t size, uint32_t align)
-{
-    uint32_t pa;
-
-    return phys_cont_alloc(arg, size, align, &pa) ? 0 : pa;
-}
-
-static void pt_free(void *arg, uint32_t pa, uint32_t size)
-{
-    (void)size;
-    phys_cont_free(arg, pa);
-}
-
 static int setup(void **state)
 {
     static struct fx f;
@@ -98,8 +85,8 @@ static int setup(void **state)
     f.ptmem = phys_target_create(&pc, err, sizeof(err));
     assert_non_null(f.ptmem);
     f.pt.pm = f.pm;
-    f.pt.alloc = pt_alloc;
-    f.pt.free = pt_free;
+    f.pt.alloc = phys_pt_alloc;
+    f.pt.free = phys_pt_free;
     f.pt.arg = f.ptmem;
 
     for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++) {

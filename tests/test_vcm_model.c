@@ -448,19 +448,6 @@ static void expect_message(struct model *m)
 
 /* ---- The platform ------------------------------------------------------------------------ */
 
-static uint32_t pt_alloc(void *arg, uint32_t size, uint32_t align)
-{
-    uint32_t pa;
-
-    return phys_cont_alloc(arg, size, align, &pa) ? 0 : pa;
-}
-
-static void pt_free(void *arg, uint32_t pa, uint32_t size)
-{
-    (void)size;
-    phys_cont_free(arg, pa);
-}
-
 static void platform_new(struct model *m)
 {
     struct phys_target_cfg mc, pc;
@@ -479,8 +466,8 @@ static void platform_new(struct model *m)
     m->ptmem = phys_target_create(&pc, err, sizeof(err));
     assert_non_null(m->ptmem);
     m->pt.pm = m->pm;
-    m->pt.alloc = pt_alloc;
-    m->pt.free = pt_free;
+    m->pt.alloc = phys_pt_alloc;
+    m->pt.free = phys_pt_free;
     m->pt.arg = m->ptmem;
 
     for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++) {

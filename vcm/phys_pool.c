@@ -873,6 +873,19 @@ int phys_cont_free(struct phys_target *t, uint32_t pa)
     return cont_put(&t->cont, (uint32_t)li);
 }
 
+uint32_t phys_pt_alloc(void *target, uint32_t size, uint32_t align)
+{
+    uint32_t pa;
+
+    return phys_cont_alloc(target, size, align, &pa) ? 0 : pa;
+}
+
+void phys_pt_free(void *target, uint32_t pa, uint32_t size)
+{
+    (void)size;
+    phys_cont_free(target, pa);
+}
+
 /* End of the live piece containing x, or 0 if x is not in a live allocation. */
 static uint64_t live_piece_end(const struct phys_target *t, uint64_t x)
 {

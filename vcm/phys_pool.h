@@ -201,6 +201,14 @@ int phys_cont_alloc(struct phys_target *t, uint64_t len, uint64_t align, uint32_
 /* Free a range by its start address: -EINVAL if no live range starts at pa. */
 int phys_cont_free(struct phys_target *t, uint32_t pa);
 
+/*
+ * The same two as the page-table callbacks of the SMMU driver (struct
+ * smmu_pt_allocator, with the phys_target as arg): the PA, or 0 when nothing fits;
+ * the free takes the range's start (size is not needed).
+ */
+uint32_t phys_pt_alloc(void *target, uint32_t size, uint32_t align);
+void phys_pt_free(void *target, uint32_t pa, uint32_t size);
+
 /* True if [pa, pa + len) lies inside a live allocation (block or contiguous). */
 bool phys_is_allocated(const struct phys_target *t, uint32_t pa, uint64_t len);
 

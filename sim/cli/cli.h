@@ -31,6 +31,13 @@ int cmd_info(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 
+/* Seconds of a monotonic wall clock, for timing runs (never for results). */
+double cli_wall_now(void);
+
+/* Creates one directory level: 0 when it exists afterwards, -ENOTDIR when something
+ * else has the name, or the negative errno of mkdir. */
+int cli_make_dir(const char *dir);
+
 /* "iommusim CMD: " + message + newline on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1650,17 +1650,6 @@ static void scenario_name(const char *dir, char *name, size_t len)
     sfmt(name, len, "%s", slash && slash[1] ? slash + 1 : d);
 }
 
-static int make_dir(const char *dir)
-{
-    struct stat st;
-
-    if (mkdir(dir, 0777) == 0)
-        return 0;
-    if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-        return 0;
-    return errno == EEXIST ? ENOTDIR : errno;
-}
-
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -1819,9 +1808,9 @@ int cmd_plot(int argc, char **argv)
         goto out;
     }
     sfmt(outdir, sizeof(outdir), "%s%s", out ? out : dir, out ? "" : "/plots");
-    if ((rc = make_dir(outdir))) {
+    if ((rc = cli_make_dir(outdir))) {
         cli_error(CMD, "%s%s: cannot create the directory: %s", out ? "--out " : "", outdir,
-                  strerror(rc));
+                  strerror(-rc));
         goto out;
     }
     if (title)

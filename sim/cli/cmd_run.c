@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "sim/cli/cli.h"
 #include "sim/soc.h"
@@ -37,30 +35,11 @@ static void usage(FILE *out)
             "2 usage error. docs/scenarios.md describes scenario files.\n");
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void show_progress(const struct soc *s, void *arg)
 {
     (void)arg;
     cli_progress("iommusim run: %s: simulated %.3f of %.3f ms", s->scn->name,
                  (double)sim_now() / (double)SIM_MS, (double)s->scn->duration / (double)SIM_MS);
-}
-
-static int make_dir(const char *dir)
-{
-    struct stat st;
-
-    if (mkdir(dir, 0777) == 0)
-        return 0;
-    if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-        return 0;
-    return -errno ? -errno : -EEXIST;
 }
 
 static int write_outputs(const struct soc *s, const char *dir, const char *run_error)
@@ -81,7 +60,7 @@ static int write_outputs(const struct soc *s, const char *dir, const char *run_e
         stats_free(st);
         return CLI_FAILED;
     }
-    if ((rc = make_dir(dir))) {
+    if ((rc = cli_make_dir(dir))) {
         cli_error("run", "--out %s: cannot create the directory: %s", dir, strerror(-rc));
         stats_free(st);
         return CLI_FAILED;
@@ -113,7 +92,7 @@ static void write_failed_build(const struct scenario *scn, const char *dir, cons
     if (!st || stats_add_str(st, scn->name, "run.scenario") ||
         stats_add_str(st, scenario_mode_name(scn->mode), "run.mode") ||
         stats_add_u64(st, scn->seed, "run.seed") || stats_add_u64(st, 0, "run.complete") ||
-        stats_add_str(st, why, "run.error") || make_dir(dir)) {
+        stats_add_str(st, why, "run.error") || cli_make_dir(dir)) {
         stats_free(st);
         return;
     }
@@ -221,9 +200,9 @@ int cmd_run(int argc, char **argv)
     }
     s->progress = show_progress;
     cli_progress_begin();
-    double t0 = wall_now();
+    double t0 = cli_wall_now();
     int rc = soc_run(s, err, sizeof(err));
-    double wall = wall_now() - t0;
+    double wall = cli_wall_now() - t0;
     cli_progress_end();
 
     status = rc ? CLI_FAILED : CLI_OK;

@@ -136,14 +136,6 @@ static bool has_line_break(const char *s)
     return strpbrk(s, "\r\n") != NULL;
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* printf into a malloc'd string; NULL when out of memory. */
 static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *str_printf(const char *fmt, ...)
@@ -168,17 +160,6 @@ static bool is_file(const char *path)
     struct stat st;
 
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static int make_dir(const char *dir)
-{
-    struct stat st;
-
-    if (mkdir(dir, 0777) == 0)
-        return 0;
-    if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-        return 0;
-    return errno == EEXIST ? -ENOTDIR : -errno;
 }
 
 /* Writes text to path through a temporary file and a rename: all of it or nothing. */
@@ -230,7 +211,7 @@ static int prepare_dir(const struct sweep *sw, const char *dir)
         rc = CLI_FAILED;
         goto out;
     }
-    if ((rc = make_dir(dir))) {
+    if ((rc = cli_make_dir(dir))) {
         cli_error(CMD, "--out %s: cannot create the directory: %s", dir, strerror(-rc));
         rc = CLI_FAILED;
         goto out;
@@ -263,7 +244,7 @@ static int prepare_dir(const struct sweep *sw, const char *dir)
         rc = CLI_FAILED;
         goto out;
     }
-    if ((rc = make_dir(points))) {
+    if ((rc = cli_make_dir(points))) {
         cli_error(CMD, "cannot create %s: %s", points, strerror(-rc));
         rc = CLI_FAILED;
     }
@@ -623,7 +604,7 @@ static void on_sigchld(int sig)
 
 static void show_progress(const struct runner *r)
 {
-    double elapsed = wall_now() - r->t0;
+    double elapsed = cli_wall_now() - r->t0;
     size_t left = r->sw->npoints - r->ndone;
 
     if (!r->nfinished) {
@@ -694,7 +675,7 @@ static int start_point(struct runner *r, size_t i, struct running *slot)
 
     if (!pdir || !log || !argv)
         rc = -ENOMEM;
-    else if ((rc = make_dir(pdir)) == 0 &&
+    else if ((rc = cli_make_dir(pdir)) == 0 &&
              (fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
         rc = -errno;
     if (!rc) {
@@ -706,7 +687,8 @@ static int start_point(struct runner *r, size_t i, struct running *slot)
             rc = -errno;
         else
             *slot = (struct running){ .pid = pid, .point = i,
-                                      .deadline = r->timeout > 0 ? wall_now() + r->timeout : 0 };
+                                      .deadline = r->timeout > 0 ? cli_wall_now() + r->timeout
+                                                                 : 0 };
     }
     if (fd >= 0)
         close(fd);
@@ -772,7 +754,7 @@ static void reap(struct runner *r)
 /* Kills the points past their deadline; returns the time to the next deadline. */
 static double enforce_timeouts(struct runner *r)
 {
-    double now = wall_now(), wait = WAIT_SLICE_S;
+    double now = cli_wall_now(), wait = WAIT_SLICE_S;
 
     for (unsigned s = 0; s < r->nslots; s++) {
         struct running *slot = &r->slots[s];
@@ -941,7 +923,7 @@ static int run_local(const struct sweep *sw, const char *out, const char *abs_di
     long nfailed;
     char exe[PATH_MAX];
     struct runner r = { .sw = sw, .dir = abs_dir, .exe = exe, .timeout = timeout, .res = res,
-                        .t0 = wall_now() };
+                        .t0 = cli_wall_now() };
     int rc, sig;
 
     if (!res || !todo) {

@@ -1,9 +1,12 @@
 /*
- * progress.c - the error line and the progress line shared by the subcommands.
+ * progress.c - what the subcommands share: the error line, the progress line, the
+ * wall clock and directory creation.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,12 +15,23 @@
 static double progress_t0, progress_last;
 static int progress_shown;
 
-static double wall_now(void)
+double cli_wall_now(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int cli_make_dir(const char *dir)
+{
+    struct stat st;
+
+    if (mkdir(dir, 0777) == 0)
+        return 0;
+    if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    return errno == EEXIST ? -ENOTDIR : -errno;
 }
 
 void cli_error(const char *cmd, const char *fmt, ...)
@@ -33,7 +47,7 @@ void cli_error(const char *cmd, const char *fmt, ...)
 
 void cli_progress_begin(void)
 {
-    progress_t0 = wall_now();
+    progress_t0 = cli_wall_now();
     progress_last = 0;
     progress_shown = 0;
 }
@@ -45,7 +59,7 @@ void cli_progress(const char *fmt, ...)
 
     if (!isatty(STDERR_FILENO))
         return;
-    now = wall_now();
+    now = cli_wall_now();
     if (now - progress_t0 < 1.0 || now - progress_last < 0.2)
         return;
     progress_last = now;
