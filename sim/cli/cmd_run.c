@@ -42,10 +42,32 @@ static void show_progress(const struct soc *s, void *arg)
                  (double)sim_now() / (double)SIM_MS, (double)s->scn->duration / (double)SIM_MS);
 }
 
+/* DIR/stats.json and DIR/stats.csv, DIR created if needed. */
+static int write_stats_files(const struct stats *st, const char *dir)
+{
+    char path[4096], err[512];
+    int rc;
+
+    if ((rc = cli_make_dir(dir))) {
+        cli_error("run", "--out %s: cannot create the directory: %s", dir, strerror(-rc));
+        return CLI_FAILED;
+    }
+    snprintf(path, sizeof(path), "%s/stats.json", dir);
+    rc = stats_write_file(st, path, "json", err, sizeof(err));
+    if (!rc) {
+        snprintf(path, sizeof(path), "%s/stats.csv", dir);
+        rc = stats_write_file(st, path, "csv", err, sizeof(err));
+    }
+    if (rc) {
+        cli_error("run", "%s", err);
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
 static int write_outputs(const struct soc *s, const char *dir, const char *run_error)
 {
     struct stats *st = stats_new();
-    char path[4096], err[512];
     int rc;
 
     if (!st) {
@@ -60,23 +82,9 @@ static int write_outputs(const struct soc *s, const char *dir, const char *run_e
         stats_free(st);
         return CLI_FAILED;
     }
-    if ((rc = cli_make_dir(dir))) {
-        cli_error("run", "--out %s: cannot create the directory: %s", dir, strerror(-rc));
-        stats_free(st);
-        return CLI_FAILED;
-    }
-    snprintf(path, sizeof(path), "%s/stats.json", dir);
-    rc = stats_write_file(st, path, "json", err, sizeof(err));
-    if (!rc) {
-        snprintf(path, sizeof(path), "%s/stats.csv", dir);
-        rc = stats_write_file(st, path, "csv", err, sizeof(err));
-    }
+    rc = write_stats_files(st, dir);
     stats_free(st);
-    if (rc) {
-        cli_error("run", "%s", err);
-        return CLI_FAILED;
-    }
-    return CLI_OK;
+    return rc;
 }
 
 /*
@@ -87,20 +95,14 @@ static int write_outputs(const struct soc *s, const char *dir, const char *run_e
 static void write_failed_build(const struct scenario *scn, const char *dir, const char *why)
 {
     struct stats *st = stats_new();
-    char path[4096], err[512];
 
     if (!st || stats_add_str(st, scn->name, "run.scenario") ||
         stats_add_str(st, scenario_mode_name(scn->mode), "run.mode") ||
         stats_add_u64(st, scn->seed, "run.seed") || stats_add_u64(st, 0, "run.complete") ||
-        stats_add_str(st, why, "run.error") || cli_make_dir(dir)) {
-        stats_free(st);
-        return;
-    }
-    snprintf(path, sizeof(path), "%s/stats.json", dir);
-    if (!stats_write_file(st, path, "json", err, sizeof(err))) {
-        snprintf(path, sizeof(path), "%s/stats.csv", dir);
-        stats_write_file(st, path, "csv", err, sizeof(err));
-    }
+        stats_add_str(st, why, "run.error"))
+        cli_error("run", "out of memory");
+    else
+        write_stats_files(st, dir);
     stats_free(st);
 }
 
