@@ -952,6 +952,28 @@ static void out_of_memory(struct plotter *pl)
     pl->failed = true;
 }
 
+/*
+ * The rows of a figure drawn per page-size policy, and the policies among them: 0, or
+ * -1 once the skip (the sweep does not vary the policy) or the lack of memory has
+ * been noted.
+ */
+static int policy_rows(struct plotter *pl, const char *kind, struct selection *sel,
+                       struct values *ps)
+{
+    int pol = pl->role[ROLE_POLICY];
+
+    if (!pl->varies[ROLE_POLICY]) {
+        skip_unvaried(pl, kind, ROLE_POLICY);
+        return -1;
+    }
+    if (select_rows(pl, &pol, 1, -1, NULL, sel) ||
+        distinct_values(pl, sel, pol, ROLE_POLICY, ps)) {
+        out_of_memory(pl);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- 1. TLB miss rate vs TLB entries, per context --------------------------------------- */
 
 static void plot_miss_rate(struct plotter *pl, const struct context *ctx, unsigned nctx)
@@ -1094,15 +1116,8 @@ static void plot_desc_reads(struct plotter *pl, const struct context *ctx, unsig
         out_of_memory(pl);
         goto out;
     }
-    if (!pl->varies[ROLE_POLICY]) {
-        skip_unvaried(pl, "desc-reads", ROLE_POLICY);
+    if (policy_rows(pl, "desc-reads", &sel, &ps))
         goto out;
-    }
-    if (select_rows(pl, &pol, 1, -1, NULL, &sel) ||
-        distinct_values(pl, &sel, pol, ROLE_POLICY, &ps)) {
-        out_of_memory(pl);
-        goto out;
-    }
     for (unsigned c = 0; c < nctx; c++)
         if (ctx[c].desc_reads >= 0 && any_positive(r, &sel, ctx[c].translations))
             used[nused++] = c;
@@ -1222,15 +1237,8 @@ static void plot_latency(struct plotter *pl, const struct master *m, unsigned nm
         out_of_memory(pl);
         goto out;
     }
-    if (!pl->varies[ROLE_POLICY]) {
-        skip_unvaried(pl, "latency-cdf", ROLE_POLICY);
+    if (policy_rows(pl, "latency-cdf", &sel, &ps))
         goto out;
-    }
-    if (select_rows(pl, &pol, 1, -1, NULL, &sel) ||
-        distinct_values(pl, &sel, pol, ROLE_POLICY, &ps)) {
-        out_of_memory(pl);
-        goto out;
-    }
     for (unsigned j = 0; j < nm; j++) {
         char name[NAME_MAX_LEN], sub[TITLE_MAX];
         unsigned nq = find_quantiles(r, m[j].name, q, r->nstats);
@@ -1279,15 +1287,8 @@ static void plot_frames(struct plotter *pl, const struct master *m, unsigned nm)
     struct values ps = { 0 };
     unsigned made = 0;
 
-    if (!pl->varies[ROLE_POLICY]) {
-        skip_unvaried(pl, "frames", ROLE_POLICY);
-        return;
-    }
-    if (select_rows(pl, &pol, 1, -1, NULL, &sel) ||
-        distinct_values(pl, &sel, pol, ROLE_POLICY, &ps)) {
-        out_of_memory(pl);
+    if (policy_rows(pl, "frames", &sel, &ps))
         goto out;
-    }
     for (unsigned j = 0; j < nm; j++) {
         char name[NAME_MAX_LEN], sub[TITLE_MAX];
         struct dat d;
