@@ -15,21 +15,7 @@
 
 #include "models/smmu_regs.h"
 #include "sim/kernel.h"
-
-static int soc_fail(char *err, size_t len, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int soc_fail(char *err, size_t len, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && len) {
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
+#include "sim/util.h"
 
 /* ---- Buffers ------------------------------------------------------------------------------ */
 
@@ -57,7 +43,7 @@ static int map_buffer(struct soc *s, struct soc_buffer *b, char *err, size_t len
                               (sb->privileged_only ? ION_IOMMU_PRIV_ONLY : 0);
         int rc = ion_map_iommu(s->ion, b->phys, d, sb->partition, 0, 0, &iova, &got, flags);
         if (rc)
-            return soc_fail(err, len, rc, "%s:%u:%u: error: buffers.%s: cannot map into "
+            return err_fail(err, len, rc, "%s:%u:%u: error: buffers.%s: cannot map into "
                             "domain %s: %s", sb->node->pos.file, sb->node->pos.line,
                             sb->node->pos.col, sb->name, s->scn->soc.domain[d].name,
                             ion_last_error(s->ion));
@@ -76,7 +62,7 @@ static int unmap_buffer(struct soc *s, struct soc_buffer *b, char *err, size_t l
     for (unsigned i = 0; i < sb->ndomains; i++) {
         int rc = ion_unmap_iommu(s->ion, b->phys, sb->domain[i], sb->partition);
         if (rc)
-            return soc_fail(err, len, rc, "%s: buffer %s: cannot unmap: %s", s->scn->path,
+            return err_fail(err, len, rc, "%s: buffer %s: cannot unmap: %s", s->scn->path,
                             sb->name, ion_last_error(s->ion));
     }
     b->mapped = false;
@@ -91,7 +77,7 @@ static int apply_step(struct soc *s, const struct scn_step *st, char *err, size_
     for (unsigned i = 0; i < st->nunmap; i++) {
         struct soc_buffer *b = &s->buffer[st->unmap[i]];
         if (!b->mapped)
-            return soc_fail(err, len, -EINVAL, "%s: step at %llu ps unmaps buffer %s, which "
+            return err_fail(err, len, -EINVAL, "%s: step at %llu ps unmaps buffer %s, which "
                             "is not mapped", s->scn->path, (unsigned long long)st->at,
                             b->scn->name);
         if ((rc = unmap_buffer(s, b, err, len)))
@@ -100,7 +86,7 @@ static int apply_step(struct soc *s, const struct scn_step *st, char *err, size_
     for (unsigned i = 0; i < st->nmap; i++) {
         struct soc_buffer *b = &s->buffer[st->map[i]];
         if (b->mapped)
-            return soc_fail(err, len, -EINVAL, "%s: step at %llu ps maps buffer %s, which is "
+            return err_fail(err, len, -EINVAL, "%s: step at %llu ps maps buffer %s, which is "
                             "already mapped", s->scn->path, (unsigned long long)st->at,
                             b->scn->name);
         if ((rc = map_buffer(s, b, err, len)))
@@ -238,19 +224,19 @@ static int bind_generator(struct soc *s, struct soc_source *src, char *err, size
         char s1[32], s2[32];
 
         if (b < 0)
-            return soc_fail(err, len, -EINVAL, "%s:%u:%u: error: masters.%s: its generator "
+            return err_fail(err, len, -EINVAL, "%s:%u:%u: error: masters.%s: its generator "
                             "uses a buffer '%s' (%s) that the scenario does not have; add it "
                             "to buffers or bind it under masters.%s.buffers",
                             m->node->pos.file, m->node->pos.line, m->node->pos.col, m->name,
                             name, size_str(need, s1, sizeof(s1)), m->name);
         struct scn_buffer *sb = &s->scn->buffer[b];
         if (!buffer_in_domain(sb, m->domain))
-            return soc_fail(err, len, -EINVAL, "%s:%u:%u: error: buffers.%s: master %s "
+            return err_fail(err, len, -EINVAL, "%s:%u:%u: error: buffers.%s: master %s "
                             "(context %s) needs it in domain %s", sb->node->pos.file,
                             sb->node->pos.line, sb->node->pos.col, sb->name, m->name, m->ctx,
                             s->scn->soc.domain[m->domain].name);
         if (config_find(sb->node, "size") && sb->size < need)
-            return soc_fail(err, len, -EINVAL, "%s:%u:%u: error: buffers.%s.size: %s is too "
+            return err_fail(err, len, -EINVAL, "%s:%u:%u: error: buffers.%s.size: %s is too "
                             "small; the generator of master %s needs %s", sb->node->pos.file,
                             sb->node->pos.line, sb->node->pos.col, sb->name,
                             size_str(sb->size, s1, sizeof(s1)), m->name,
@@ -258,7 +244,7 @@ static int bind_generator(struct soc *s, struct soc_source *src, char *err, size
         if (sb->size < need)
             sb->size = (need + 4095) & ~4095ull;
         if (add_index(src, b) < 0)
-            return soc_fail(err, len, -ENOMEM, "out of memory");
+            return err_fail(err, len, -ENOMEM, "out of memory");
     }
     return 0;
 }
@@ -270,7 +256,7 @@ static int open_source(struct soc *s, unsigned i, char *err, size_t len)
     struct config_err cerr = { 0 };
 
     if (!src)
-        return soc_fail(err, len, -ENOMEM, "out of memory");
+        return err_fail(err, len, -ENOMEM, "out of memory");
     s->source[i] = src;
     src->soc = s;
     src->scn = m;
@@ -280,11 +266,11 @@ static int open_source(struct soc *s, unsigned i, char *err, size_t len)
             snprintf(set, sizeof(set), "masters.%s.generator.seed=%llu", m->name,
                      (unsigned long long)(s->scn->seed + i));
             if (config_set(s->scn->cfg, set, &cerr))
-                return soc_fail(err, len, cerr.code, "%s", cerr.msg);
+                return err_fail(err, len, cerr.code, "%s", cerr.msg);
         }
         src->gen = tracegen_new(m->generator, &cerr);
         if (!src->gen)
-            return soc_fail(err, len, cerr.code ? cerr.code : -EINVAL, "%s", cerr.msg);
+            return err_fail(err, len, cerr.code ? cerr.code : -EINVAL, "%s", cerr.msg);
         if (!m->frame_period_given)
             m->cfg.frame_period = tracegen_frame_period(src->gen);
         return bind_generator(s, src, err, len);
@@ -296,7 +282,7 @@ static int open_source(struct soc *s, unsigned i, char *err, size_t len)
     char terr[TRACE_ERR_MAX];
     src->trace = trace_open(m->trace, &o, terr, sizeof(terr));
     if (!src->trace)
-        return soc_fail(err, len, -ENOENT, "%s:%u:%u: error: masters.%s.trace: %s",
+        return err_fail(err, len, -ENOENT, "%s:%u:%u: error: masters.%s.trace: %s",
                         m->node->pos.file, m->node->pos.line, m->node->pos.col, m->name, terr);
     return 0;
 }
@@ -445,24 +431,24 @@ static int build_memory_system(struct soc *s, char *err, size_t len)
     s->pm = physmem_new();
     s->ram = phys_target_create(&c->ram, msg, sizeof(msg));
     if (!s->pm || !s->ram)
-        return soc_fail(err, len, -EINVAL, "%s: memory.ram: %s", s->scn->path,
+        return err_fail(err, len, -EINVAL, "%s: memory.ram: %s", s->scn->path,
                         s->pm ? msg : "out of memory");
     s->ptmem = phys_target_create(&c->page_tables, msg, sizeof(msg));
     if (!s->ptmem)
-        return soc_fail(err, len, -EINVAL, "%s: memory.page_tables: %s", s->scn->path, msg);
+        return err_fail(err, len, -EINVAL, "%s: memory.page_tables: %s", s->scn->path, msg);
     s->dram = dram_new(&c->dram);
     if (!s->dram)
-        return soc_fail(err, len, -EINVAL, "%s: dram: invalid configuration", s->scn->path);
+        return err_fail(err, len, -EINVAL, "%s: dram: invalid configuration", s->scn->path);
     s->dram_port = dram_port(s->dram);
     for (unsigned i = 0; i < c->nsmmus; i++) {
         fc.port_width_bytes[i] = c->smmu[i].port_width;
         fc.port_name[i] = c->smmu[i].desc.name;
     }
     if (fabric_config_check(&fc, msg, sizeof(msg)))
-        return soc_fail(err, len, -EINVAL, "%s: fabric: %s", s->scn->path, msg);
+        return err_fail(err, len, -EINVAL, "%s: fabric: %s", s->scn->path, msg);
     s->fabric = fabric_new(&fc, &s->dram_port);
     if (!s->fabric)
-        return soc_fail(err, len, -ENOMEM, "out of memory");
+        return err_fail(err, len, -ENOMEM, "out of memory");
     return 0;
 }
 
@@ -483,7 +469,7 @@ static int build_smmus(struct soc *s, char *err, size_t len)
         s->port[i] = fabric_port(s->fabric, i);
         s->hw[i] = smmu_new(&c->smmu[i].cfg, s->pm, &s->port[i], &s->port[i]);
         if (!s->hw[i])
-            return soc_fail(err, len, -EINVAL, "%s: smmus.%s: cannot build the SMMU",
+            return err_fail(err, len, -EINVAL, "%s: smmus.%s: cannot build the SMMU",
                             s->scn->path, c->smmu[i].desc.name);
         s->desc[i] = c->smmu[i].desc;
     }
@@ -491,18 +477,18 @@ static int build_smmus(struct soc *s, char *err, size_t len)
                                         .free = phys_pt_free, .arg = s->ptmem };
     s->tree = smmu_tree_new(s->desc, c->nsmmus, s->hw, &s->pt, msg, sizeof(msg));
     if (!s->tree)
-        return soc_fail(err, len, -EINVAL, "%s: smmus: %s", s->scn->path, msg);
+        return err_fail(err, len, -EINVAL, "%s: smmus: %s", s->scn->path, msg);
     struct vcm_platform_cfg vc = { .pm = s->pm, .tree = s->tree, .target = { s->ram } };
     s->platform = vcm_platform_new(&vc, msg, sizeof(msg));
     if (!s->platform)
-        return soc_fail(err, len, -EINVAL, "%s: %s", s->scn->path, msg);
+        return err_fail(err, len, -EINVAL, "%s: %s", s->scn->path, msg);
     struct ion_iommu_cfg ic = {
         .display_split = c->display_split, .domains = c->domain, .ndomains = c->ndomains,
         .attach = c->attach, .nattach = c->nattach,
     };
     s->ion = ion_iommu_new(s->platform, &ic, msg, sizeof(msg));
     if (!s->ion)
-        return soc_fail(err, len, -EINVAL, "%s: domains: %s", s->scn->path, msg);
+        return err_fail(err, len, -EINVAL, "%s: domains: %s", s->scn->path, msg);
     /* A hung driver: these contexts' faults are never resumed. */
     for (unsigned i = 0; i < s->scn->nno_resume; i++) {
         struct vcm_dev *dev = NULL;
@@ -512,7 +498,7 @@ static int build_smmus(struct soc *s, char *err, size_t len)
                             s->scn->no_resume[i]))
                     dev = ion_domain_dev(s->ion, (int)d, k);
         if (!dev || vcm_hook(dev, leave_stalled, NULL))
-            return soc_fail(err, len, -EINVAL, "%s: no_resume: context %s is attached to no "
+            return err_fail(err, len, -EINVAL, "%s: no_resume: context %s is attached to no "
                             "domain", s->scn->path, s->scn->no_resume[i]);
     }
     /* A misconfigured SoC: the SMMU left in global bypass, every IOVA used as a PA. */
@@ -533,7 +519,7 @@ static int build_buffers(struct soc *s, char *err, size_t len)
 
         b->scn = sb;
         if (!sb->size)
-            return soc_fail(err, len, -EINVAL, "%s:%u:%u: error: buffers.%s: missing key "
+            return err_fail(err, len, -EINVAL, "%s:%u:%u: error: buffers.%s: missing key "
                             "'size' (no generator names this buffer, so its size is not "
                             "known)", sb->node->pos.file, sb->node->pos.line, sb->node->pos.col,
                             sb->name);
@@ -543,7 +529,7 @@ static int build_buffers(struct soc *s, char *err, size_t len)
             phys_target_stats(s->ram, &st);
             for (unsigned k = 0; k < PHYS_NPOOLS; k++)
                 left += (uint64_t)st.pool[k].free * st.pool[k].block_size;
-            return soc_fail(err, len, -ENOMEM, "%s:%u:%u: error: buffers.%s: cannot allocate "
+            return err_fail(err, len, -ENOMEM, "%s:%u:%u: error: buffers.%s: cannot allocate "
                             "%s of physical memory: %s (%llu bytes left in the pools)",
                             sb->node->pos.file, sb->node->pos.line, sb->node->pos.col,
                             sb->name, size_str(sb->size, s1, sizeof(s1)),
@@ -565,7 +551,7 @@ static int build_masters(struct soc *s, char *err, size_t len)
         }
         s->master[i] = master_new(&m->cfg, s->hw[m->smmu], source_next, s->source[i]);
         if (!s->master[i])
-            return soc_fail(err, len, -ENOMEM, "master %s: cannot build", m->name);
+            return err_fail(err, len, -ENOMEM, "master %s: cannot build", m->name);
     }
     return 0;
 }
@@ -576,7 +562,7 @@ struct soc *soc_build(struct scenario *scn, char *err, size_t errlen)
     int rc;
 
     if (!s) {
-        soc_fail(err, errlen, -ENOMEM, "out of memory");
+        err_fail(err, errlen, -ENOMEM, "out of memory");
         return NULL;
     }
     s->scn = scn;
@@ -624,7 +610,7 @@ static void finish_sources(struct soc *s, char *err, size_t len, int *rc)
     for (unsigned i = 0; i < s->scn->nmasters && !*rc; i++) {
         struct soc_source *src = s->source[i];
         if (src->error)
-            *rc = soc_fail(err, len, src->error, "%s", src->msg);
+            *rc = err_fail(err, len, src->error, "%s", src->msg);
     }
 }
 
@@ -658,7 +644,7 @@ static int run_timing(struct soc *s, char *err, size_t len)
     }
     s->callbacks = sim_callbacks_run();
     if (s->err[0])
-        return soc_fail(err, len, -EINVAL, "%s", s->err);
+        return err_fail(err, len, -EINVAL, "%s", s->err);
     s->complete = true;
     for (unsigned i = 0; i < scn->nmasters; i++) {
         const struct master_stats *ms = master_stats(s->master[i]);
@@ -722,7 +708,7 @@ out:
 int soc_run(struct soc *s, char *err, size_t len)
 {
     if (!s || s->ran)
-        return soc_fail(err, len, -EINVAL, "soc_run: %s", s ? "the scenario has already run"
+        return err_fail(err, len, -EINVAL, "soc_run: %s", s ? "the scenario has already run"
                                                             : "no SoC");
     s->ran = true;
     int rc = s->scn->mode == SCN_FUNCTIONAL ? run_functional(s, err, len)

@@ -23,6 +23,16 @@ void err_set(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+int err_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    err_vset(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 int err_invalid(char *err, unsigned errlen, const char *fmt, ...)
 {
     va_list ap;

@@ -34,8 +34,12 @@ void err_set(char *err, size_t errlen, const char *fmt, ...)
 
 /*
  * Writes a sentence saying what is wrong into err (when err is not NULL and errlen
- * is not 0) and returns -EINVAL: the convention of every *_config_check.
+ * is not 0) and returns code, a negative errno.
  */
+int err_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* err_fail with -EINVAL: the convention of every *_config_check. */
 int err_invalid(char *err, unsigned errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -8,10 +8,10 @@
 #include "vcm/ion.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sim/util.h"
 
 #define SZ_128K         0x00020000ull
 #define SZ_16M_ULL      0x01000000ull
@@ -84,18 +84,6 @@ struct ion_iommu {
     char err[ION_ERR_LEN];
 };
 
-static int ion_err(char *buf, size_t len, int ret, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!buf || !len)
-        return ret;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-    return ret;
-}
-
 static bool attach_applies(const struct ion_attach *a, bool split)
 {
     return a->mode == ION_ATTACH_ALWAYS || (a->mode == ION_ATTACH_SPLIT) == split;
@@ -107,33 +95,33 @@ static int check_tables(const struct ion_domain_desc *d, int nd, const struct io
                         unsigned n, bool split, char *err, size_t errlen)
 {
     if (nd < 1 || nd > ION_MAX_DOMAINS)
-        return ion_err(err, errlen, -EINVAL, "ion_iommu_new: ndomains %d is out of range "
-                       "(1..%d)", nd, ION_MAX_DOMAINS);
+        return err_fail(err, errlen, -EINVAL, "ion_iommu_new: ndomains %d is out of range "
+                        "(1..%d)", nd, ION_MAX_DOMAINS);
     for (int i = 0; i < nd; i++) {
         for (int k = 0; k < MAX_PARTITIONS; k++) {
             const struct ion_partition_desc *pd = &d[i].part[k];
             if (pd->size && (pd->start + pd->size > (1ull << 32) ||
                              pd->start % ION_PAGE || pd->size % ION_PAGE))
-                return ion_err(err, errlen, -EINVAL, "ion_iommu_new: domain %d partition %d "
-                               "[0x%llx, + 0x%llx) must be 4 KiB aligned and end at or "
-                               "below 2^32", i, k, (unsigned long long)pd->start,
-                               (unsigned long long)pd->size);
+                return err_fail(err, errlen, -EINVAL, "ion_iommu_new: domain %d partition %d "
+                                "[0x%llx, + 0x%llx) must be 4 KiB aligned and end at or "
+                                "below 2^32", i, k, (unsigned long long)pd->start,
+                                (unsigned long long)pd->size);
         }
     }
     for (unsigned i = 0; i < n; i++) {
         if (!at[i].ctx || at[i].domain < 0 || at[i].domain >= nd)
-            return ion_err(err, errlen, -EINVAL, "ion_iommu_new: attachment %u needs a "
-                           "context name and a domain in 0..%d", i, nd - 1);
+            return err_fail(err, errlen, -EINVAL, "ion_iommu_new: attachment %u needs a "
+                            "context name and a domain in 0..%d", i, nd - 1);
         if ((unsigned)at[i].mode > ION_ATTACH_SPLIT)
-            return ion_err(err, errlen, -EINVAL, "ion_iommu_new: attachment %u (%s) has mode "
-                           "%d; valid: always, unsplit, split", i, at[i].ctx, (int)at[i].mode);
+            return err_fail(err, errlen, -EINVAL, "ion_iommu_new: attachment %u (%s) has mode "
+                            "%d; valid: always, unsplit, split", i, at[i].ctx, (int)at[i].mode);
         if (!attach_applies(&at[i], split))
             continue;
         for (unsigned j = 0; j < i; j++)
             if (attach_applies(&at[j], split) && !strcmp(at[i].ctx, at[j].ctx))
-                return ion_err(err, errlen, -EINVAL, "ion_iommu_new: context %s is attached "
-                               "to two domains (%d and %d)", at[i].ctx, at[j].domain,
-                               at[i].domain);
+                return err_fail(err, errlen, -EINVAL, "ion_iommu_new: context %s is attached "
+                                "to two domains (%d and %d)", at[i].ctx, at[j].domain,
+                                at[i].domain);
     }
     return 0;
 }
@@ -145,7 +133,7 @@ static int attach_ctx(struct ion_iommu *ion, int d, const char *ctx, char *err, 
     struct vcm_dev *dev = vcm_dev_get(ion->p, ctx);
 
     if (!dev)
-        return ion_err(err, errlen, -ENODEV, "ion_iommu_new: %s", vcm_last_error(ion->p));
+        return err_fail(err, errlen, -ENODEV, "ion_iommu_new: %s", vcm_last_error(ion->p));
     dom->dev[i] = dev;
     dom->ndev++;
     for (int k = 0; k < MAX_PARTITIONS; k++) {
@@ -153,8 +141,8 @@ static int attach_ctx(struct ion_iommu *ion, int d, const char *ctx, char *err, 
             continue;
         struct avcm *a = vcm_assoc(dom->vcm[k], dev, 0);
         if (!a || vcm_activate(a))
-            return ion_err(err, errlen, -EINVAL, "ion_iommu_new: attaching %s to domain %s: "
-                           "%s", ctx, ion->domains[d].name, vcm_last_error(ion->p));
+            return err_fail(err, errlen, -EINVAL, "ion_iommu_new: attaching %s to domain %s: "
+                            "%s", ctx, ion->domains[d].name, vcm_last_error(ion->p));
         dom->avcm[i * MAX_PARTITIONS + (unsigned)k] = a;
     }
     return 0;
@@ -173,7 +161,7 @@ struct ion_iommu *ion_iommu_new(struct vcm_platform *p, const struct ion_iommu_c
     int nd = cfg->domains && cfg->ndomains ? (int)cfg->ndomains : MAX_DOMAINS;
 
     if (!p || !vcm_platform_physmem(p)) {
-        ion_err(err, errlen, -EINVAL, "ion_iommu_new: p is not a live VCM platform");
+        err_fail(err, errlen, -EINVAL, "ion_iommu_new: p is not a live VCM platform");
         return NULL;
     }
     if (check_tables(domains, nd, at, nat, cfg->display_split, err, errlen))
@@ -181,7 +169,7 @@ struct ion_iommu *ion_iommu_new(struct vcm_platform *p, const struct ion_iommu_c
 
     struct ion_iommu *ion = calloc(1, sizeof(*ion));
     if (!ion) {
-        ion_err(err, errlen, -ENOMEM, "ion_iommu_new: out of memory");
+        err_fail(err, errlen, -ENOMEM, "ion_iommu_new: out of memory");
         return NULL;
     }
     ion->p = p;
@@ -192,7 +180,7 @@ struct ion_iommu *ion_iommu_new(struct vcm_platform *p, const struct ion_iommu_c
         dom->dev = calloc(nat ? nat : 1, sizeof(*dom->dev));
         dom->avcm = calloc((nat ? nat : 1) * MAX_PARTITIONS, sizeof(*dom->avcm));
         if (!dom->dev || !dom->avcm) {
-            ion_err(err, errlen, -ENOMEM, "ion_iommu_new: out of memory");
+            err_fail(err, errlen, -ENOMEM, "ion_iommu_new: out of memory");
             goto fail;
         }
         for (int k = 0; k < MAX_PARTITIONS; k++) {
@@ -201,8 +189,8 @@ struct ion_iommu *ion_iommu_new(struct vcm_platform *p, const struct ion_iommu_c
                 continue;
             dom->vcm[k] = vcm_create(p, pd->start, pd->size);
             if (!dom->vcm[k]) {
-                ion_err(err, errlen, -EINVAL, "ion_iommu_new: domain %s partition %d: %s",
-                        domains[d].name, k, vcm_last_error(p));
+                err_fail(err, errlen, -EINVAL, "ion_iommu_new: domain %s partition %d: %s",
+                         domains[d].name, k, vcm_last_error(p));
                 goto fail;
             }
         }
@@ -263,11 +251,11 @@ static struct ion_mapping *find_mapping(const struct ion_iommu *ion,
 static int check_place(struct ion_iommu *ion, int d, int k, const char *fn)
 {
     if (d < 0 || d >= (int)ion->ndomains)
-        return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: domain_num %d is out of "
-                       "range (0..%u)", fn, d, ion->ndomains - 1);
+        return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: domain_num %d is out of "
+                        "range (0..%u)", fn, d, ion->ndomains - 1);
     if (k < 0 || k >= MAX_PARTITIONS || !ion->dom[d].vcm[k])
-        return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: domain %s has no partition "
-                       "%d", fn, ion->domains[d].name, k);
+        return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: domain %s has no partition "
+                        "%d", fn, ion->domains[d].name, k);
     return 0;
 }
 
@@ -295,30 +283,30 @@ int ion_map_iommu(struct ion_iommu *ion, struct vcm_physmem *buffer, int domain_
         return ret;
     size_t size = vcm_phys_len(buffer);
     if (!size)
-        return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: buffer is not a live "
-                       "physical allocation", fn);
+        return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: buffer is not a live "
+                        "physical allocation", fn);
     int order = 0;
     if (align && (order = align_order(align)) < 0)
-        return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: align 0x%lx must be 0 or a "
-                       "power of two from 4 KiB to 2 GiB", fn, align);
+        return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: align 0x%lx must be 0 or a "
+                        "power of two from 4 KiB to 2 GiB", fn, align);
     uint64_t len = iova_length ? (iova_length + ION_PAGE - 1) & ~(ION_PAGE - 1) : size;
     if (len < size)
-        return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: iova_length 0x%lx is "
-                       "shorter than the buffer (0x%zx bytes)", fn, iova_length, size);
+        return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: iova_length 0x%lx is "
+                        "shorter than the buffer (0x%zx bytes)", fn, iova_length, size);
     if (flags & ~(unsigned long)(ION_IOMMU_CACHE_MASK | ION_IOMMU_POLICY_MASK |
                                  ION_IOMMU_READ_ONLY | ION_IOMMU_PRIV_ONLY) ||
         (flags & ION_IOMMU_CACHE_MASK) > VCM_WT ||
         ((flags & ION_IOMMU_POLICY_MASK) >> ION_IOMMU_POLICY_SHIFT) > VCM_MAP_NPOLICIES)
-        return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: flags 0x%lx: valid are a "
-                       "cache policy 0..3, ION_IOMMU_POLICY(best..16m), ION_IOMMU_READ_ONLY "
-                       "and ION_IOMMU_PRIV_ONLY", fn, flags);
+        return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: flags 0x%lx: valid are a "
+                        "cache policy 0..3, ION_IOMMU_POLICY(best..16m), ION_IOMMU_READ_ONLY "
+                        "and ION_IOMMU_PRIV_ONLY", fn, flags);
 
     struct ion_mapping *m = find_mapping(ion, buffer, domain_num, partition_num);
     if (m) {
         if (m->iova_len != len)
-            return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: the buffer is already "
-                           "mapped there with iova_length 0x%llx, not 0x%llx", fn,
-                           (unsigned long long)m->iova_len, (unsigned long long)len);
+            return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: the buffer is already "
+                            "mapped there with iova_length 0x%llx, not 0x%llx", fn,
+                            (unsigned long long)m->iova_len, (unsigned long long)len);
         m->refs++;
         *iova = vcm_get_dev_addr(m->res);
         *buffer_size = size;
@@ -327,30 +315,30 @@ int ion_map_iommu(struct ion_iommu *ion, struct vcm_physmem *buffer, int domain_
 
     m = calloc(1, sizeof(*m));
     if (!m)
-        return ion_err(ion->err, sizeof(ion->err), -ENOMEM, "%s: out of memory", fn);
+        return err_fail(ion->err, sizeof(ion->err), -ENOMEM, "%s: out of memory", fn);
     uint32_t attr = VCM_READ | (flags & ION_IOMMU_READ_ONLY ? 0 : VCM_WRITE) |
                     (flags & ION_IOMMU_PRIV_ONLY ? 0 : VCM_USER) | VCM_SUPERVISOR |
                     (uint32_t)(flags & ION_IOMMU_CACHE_MASK) | VCM_ALIGN_ATTR(order);
     struct vcm *vcm = ion->dom[domain_num].vcm[partition_num];
     if (len > vcm_get_len(vcm)) {
         free(m);
-        return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: 0x%llx bytes do not fit in "
-                       "domain %s partition %d (0x%llx bytes)", fn, (unsigned long long)len,
-                       ion->domains[domain_num].name, partition_num,
-                       (unsigned long long)vcm_get_len(vcm));
+        return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: 0x%llx bytes do not fit in "
+                        "domain %s partition %d (0x%llx bytes)", fn, (unsigned long long)len,
+                        ion->domains[domain_num].name, partition_num,
+                        (unsigned long long)vcm_get_len(vcm));
     }
     struct res *res = vcm_reserve(vcm, len, attr);
     if (!res) {
         free(m);
-        return ion_err(ion->err, sizeof(ion->err), -ENOMEM, "%s: %s", fn,
-                       vcm_last_error(ion->p));
+        return err_fail(ion->err, sizeof(ion->err), -ENOMEM, "%s: %s", fn,
+                        vcm_last_error(ion->p));
     }
     unsigned pol = (unsigned)((flags & ION_IOMMU_POLICY_MASK) >> ION_IOMMU_POLICY_SHIFT);
     if (pol)
         vcm_res_set_policy(res, (enum vcm_map_policy)(pol - 1));
     ret = len == size ? vcm_back(res, buffer) : vcm_back_prefix(res, buffer);
     if (ret) {
-        ion_err(ion->err, sizeof(ion->err), ret, "%s: %s", fn, vcm_last_error(ion->p));
+        err_fail(ion->err, sizeof(ion->err), ret, "%s: %s", fn, vcm_last_error(ion->p));
         vcm_unreserve(res);
         free(m);
         return ret;
@@ -384,9 +372,9 @@ int ion_unmap_iommu(struct ion_iommu *ion, struct vcm_physmem *buffer, int domai
         pp = &(*pp)->next;
     struct ion_mapping *m = *pp;
     if (!m)
-        return ion_err(ion->err, sizeof(ion->err), -EINVAL, "%s: the buffer is not mapped in "
-                       "domain %s partition %d", fn, ion->domains[domain_num].name,
-                       partition_num);
+        return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: the buffer is not mapped in "
+                        "domain %s partition %d", fn, ion->domains[domain_num].name,
+                        partition_num);
     if (--m->refs)
         return 0;
     vcm_unback(m->res);
