@@ -605,13 +605,25 @@ static void master_due(void *arg)
     master_start(arg);
 }
 
-static void finish_sources(struct soc *s, char *err, size_t len, int *rc)
+/*
+ * The run's error, with its message: the first source that failed, else a master
+ * that stopped on a record it could not issue (models/master.c said why on stderr),
+ * else rc. 0 when the run had none.
+ */
+static int run_error(struct soc *s, char *err, size_t len, int rc)
 {
-    for (unsigned i = 0; i < s->scn->nmasters && !*rc; i++) {
-        struct soc_source *src = s->source[i];
-        if (src->error)
-            *rc = err_fail(err, len, src->error, "%s", src->msg);
+    for (unsigned i = 0; i < s->scn->nmasters; i++)
+        if (s->source[i]->error)
+            return err_fail(err, len, s->source[i]->error, "%s", s->source[i]->msg);
+    for (unsigned i = 0; i < s->scn->nmasters; i++) {
+        int e = master_source_error(s->master[i]);
+        if (e)
+            return err_fail(err, len, e, "%s: master %s stopped on a record it cannot issue "
+                            "(%s)", s->scn->path, s->scn->master[i].name, strerror(-e));
     }
+    if (rc)
+        return err_fail(err, len, rc, "%s: the run stopped: %s", s->scn->path, strerror(-rc));
+    return 0;
 }
 
 static int run_timing(struct soc *s, char *err, size_t len)
@@ -658,8 +670,7 @@ static int run_timing(struct soc *s, char *err, size_t len)
         s->end = sim_now();
         s->stuck = !sim_pending(&next);
     }
-    finish_sources(s, err, len, &rc);
-    return rc;
+    return run_error(s, err, len, 0);
 }
 
 static int run_functional(struct soc *s, char *err, size_t len)
@@ -701,8 +712,7 @@ static int run_functional(struct soc *s, char *err, size_t len)
     s->complete = true;
     rc = 0;
 out:
-    finish_sources(s, err, len, &rc);
-    return rc;
+    return run_error(s, err, len, rc);
 }
 
 int soc_run(struct soc *s, char *err, size_t len)

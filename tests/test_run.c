@@ -129,6 +129,13 @@ static void test_malformed_trace_line(void **state)
                              "L)\n");
     free(out);
     free(err);
+    /* The functional mode stops at the same line with the same message. */
+    assert_int_equal(run("run " D "bad_trace_line.yaml --quiet --mode functional", &out, &err),
+                     1);
+    assert_string_equal(err, D "bad_line.trc:4: error: unknown op 'X' (expected R, W, F or "
+                             "L)\n");
+    free(out);
+    free(err);
 }
 
 static void test_unknown_buffer_in_trace(void **state)

@@ -111,7 +111,7 @@ int cmd_run(int argc, char **argv)
     const char *sets[MAX_SETS], *path = NULL, *out = NULL;
     struct scenario_overrides ov = { .sets = sets, .mode = -1 };
     struct config_err cerr = { 0 };
-    char err[SOC_ERR_MAX];
+    char err[SOC_ERR_MAX] = "";
     bool quiet = false;
     int status;
 
