@@ -12,9 +12,9 @@
 #   make plots      redraw the plots of every sweep under build/study
 #   make clean
 #
-# Sources are discovered: every .c/.cpp under sim/, models/ and vcm/ goes into the
-# library except the command's own entry point (sim/main.c) and its subcommands
-# (sim/cli/*.c), which make build/iommusim; every tests/test_*.c is one test
+# Sources are discovered: every .c/.cpp in the layer folders (LIB_DIRS) goes into the
+# library; the command's own entry point (sim/main.c) and its subcommands
+# (sim/cli/*.c) make build/iommusim; every tests/test_*.c is one test
 # program (run with IOMMUSIM set to the program's path, for the command-line
 # tests); every tests/bench/bench_*.c is one benchmark program.
 
@@ -42,12 +42,15 @@ CXXFLAGS := -std=c++17 $(OPT) -g $(WARN) $(SAN)
 PKG_CFLAGS = $(shell pkg-config --cflags $(DEPS_MODULES) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(DEPS_MODULES) 2>/dev/null)
 LDLIBS     = $(PKG_LIBS) -lstdc++ -lm -lpthread
-# libsystemc.so refers to sc_main, which sim/kernel.cpp defines: pull it from the
+# libsystemc.so refers to sc_main, which sim/core/kernel.cpp defines: pull it from the
 # archive even into programs that use nothing else of the kernel.
 LDFLAGS    = -Wl,--undefined=sc_main
 
-LIB_C    := $(sort $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c vcm/*.c)))
-LIB_CXX  := $(sort $(wildcard sim/*.cpp))
+# The library's layers, bottom up (docs/architecture.md): the core models stand on,
+# the models, the driver, the input language, traces, the scenario program.
+LIB_DIRS := sim/core models vcm sim/config sim/trace sim/scenario
+LIB_C    := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+LIB_CXX  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp)))
 LIB_OBJS := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
 LIB      := $(BUILD)/libiommusim.a
 

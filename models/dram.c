@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 /* Channel transfer times of up to this many cycles come from a table. */
 #define DRAM_XFER_TABLE_CYCLES  64u

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "models/mem.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 #define DRAM_MAX_CHANNELS 8
 

@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 /* Durations of up to this many fabric cycles come from a table. */
 #define FABRIC_CYCLE_TABLE      64u

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "models/mem.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 #define FABRIC_MAX_PORTS 64
 

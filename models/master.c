@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "models/smmu_regs.h"
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 #define MASTER_MIN_BURST        4u
 #define MASTER_MAX_BURST        4096u

@@ -45,8 +45,8 @@
 #include <stdint.h>
 
 #include "models/smmu.h"
-#include "sim/kernel.h"
-#include "sim/stats.h"
+#include "sim/core/kernel.h"
+#include "sim/core/stats.h"
 
 enum master_op {
     MASTER_READ = 0,            /* the values of enum trace_op */

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 enum mem_status {
     MEM_OK = 0,

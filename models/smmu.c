@@ -22,7 +22,7 @@
 
 #include "models/pte.h"
 #include "models/smmu_regs.h"
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 /* A functional-mode access retried this often without success is terminated. */
 #define SMMU_FUNCTIONAL_MAX_RETRIES 64

@@ -32,7 +32,7 @@
 #include "models/physmem.h"
 #include "models/tlb.h"
 #include "models/walker.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 struct smmu_config {
     const char *name;               /* e.g. "vcodec_a" */

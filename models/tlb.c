@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 /*
  * A tag packs everything an entry is matched on into 39 bits:

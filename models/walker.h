@@ -26,7 +26,7 @@
 #include "models/physmem.h"
 #include "models/pte.h"
 #include "models/tlb.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 /* The context bank registers a walk depends on. */
 struct walk_regs {

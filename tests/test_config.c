@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "sim/config.h"
+#include "sim/config/config.h"
 
 #define DATA "tests/data/config/"
 

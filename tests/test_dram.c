@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "models/dram.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 /* One request and what its completion looked like. */
 struct probe_req {

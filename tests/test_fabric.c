@@ -19,7 +19,7 @@
 
 #include "models/dram.h"
 #include "models/fabric.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 /* ---- Requests and their completions ------------------------------------------------ */
 

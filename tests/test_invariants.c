@@ -59,9 +59,9 @@
 
 #include "models/pte.h"
 #include "models/tlb.h"
-#include "sim/config.h"
-#include "sim/trace.h"
-#include "sim/tracegen.h"
+#include "sim/config/config.h"
+#include "sim/trace/trace.h"
+#include "sim/trace/tracegen.h"
 
 #define SMALL_PAGE      SZ_4K           /* references are listed at this granularity */
 #define SLOT_SHIFT      24              /* buffer i lives at (i + 1) << SLOT_SHIFT */

@@ -1,5 +1,5 @@
 /*
- * test_kernel.c - the simulation kernel shim (sim/kernel.h) against its rules.
+ * test_kernel.c - the simulation kernel shim (sim/core/kernel.h) against its rules.
  *
  * Every expectation below follows from the rules written in kernel.h: time order,
  * first-notified-first-run at equal times, the earlier of two notifications wins,
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 /* ------------------------------------------------------------ call log */
 

@@ -28,7 +28,7 @@
 #include "models/pte.h"
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 #define L1_BASE     0x00100000u
 #define L2_BASE     0x00200000u

@@ -17,7 +17,7 @@
 #include "models/pte.h"
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 /* ---- The fixture: tables at fixed physical addresses ---------------------------- */
 

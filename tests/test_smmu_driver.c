@@ -21,7 +21,7 @@
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
 #include "models/tlb.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 #include "vcm/msm8960.h"
 #include "vcm/smmu_driver.h"
 

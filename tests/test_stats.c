@@ -1,5 +1,5 @@
 /*
- * test_stats.c - unit tests of the histograms and the statistics registry (sim/stats.c).
+ * test_stats.c - unit tests of the histograms and the statistics registry (sim/core/stats.c).
  *
  * Bucket boundaries are checked against the rule of docs/stats.md worked out by hand:
  * values below 128 are their own bucket; the group of values with highest bit k
@@ -28,7 +28,7 @@
 
 #include <cmocka.h>
 
-#include "sim/stats.h"
+#include "sim/core/stats.h"
 
 /* ------------------------------------------------------------------ helpers */
 

@@ -24,7 +24,7 @@
 
 #include <cmocka.h>
 
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 #define DATA            "tests/data/trace/"
 #define READ_BUF        (1u << 20)      /* the reader's input buffer, docs/traces.md */

@@ -22,9 +22,9 @@
 
 #include <cmocka.h>
 
-#include "sim/config.h"
-#include "sim/trace.h"
-#include "sim/tracegen.h"
+#include "sim/config/config.h"
+#include "sim/trace/trace.h"
+#include "sim/trace/tracegen.h"
 
 #define MAXF            8       /* frames a scan keeps per-frame figures for */
 #define MAXB            17      /* buffers of the largest table (bitstream + 16 frames) */

@@ -23,7 +23,7 @@
 #include "models/physmem.h"
 #include "models/pte.h"
 #include "models/walker.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 /* Accesses, in the ACCESS_* encoding of pte.h. */
 #define PRIV_READ   (ACCESS_PRIV)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 #define SZ_128K         0x00020000ull
 #define SZ_16M_ULL      0x01000000ull

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 #define SZ_64K (1ull << 16)
 #define SZ_1M  (1ull << 20)

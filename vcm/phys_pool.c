@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 #include "vcm/iova.h"
 
 #define SZ_4K  (1ull << 12)

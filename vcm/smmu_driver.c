@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 /* ---- Constants -------------------------------------------------------------------- */
 

@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
-#include "sim/config.h"
-#include "sim/trace.h"
+#include "sim/config/config.h"
+#include "sim/trace/trace.h"
 
 #define CMD             "convert"
 #define CONVERT_BATCH   4096u           /* records per trace_next_batch */

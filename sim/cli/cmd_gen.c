@@ -1,7 +1,7 @@
 /*
  * cmd_gen.c - `iommusim gen`: write a generated trace to a file.
  *
- * The generators (sim/tracegen.c) read their parameters from a configuration
+ * The generators (sim/trace/tracegen.c) read their parameters from a configuration
  * map, the same one a scenario's `generator:` section is. This command builds
  * that map from its options, "kind: KIND" plus one `--set`-style override per
  * --PARAM VALUE, so the command line accepts exactly the names, values and
@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
-#include "sim/config.h"
-#include "sim/trace.h"
-#include "sim/tracegen.h"
+#include "sim/config/config.h"
+#include "sim/trace/trace.h"
+#include "sim/trace/tracegen.h"
 
 #define CMD             "gen"
 #define CONFIG_NAME     "<command line>"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
-#include "sim/soc.h"
+#include "sim/scenario/soc.h"
 
 static void usage(FILE *out)
 {

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
-#include "sim/soc.h"
-#include "sim/stats.h"
+#include "sim/scenario/soc.h"
+#include "sim/core/stats.h"
 
 #define MAX_SETS 256
 

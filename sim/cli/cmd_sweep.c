@@ -35,7 +35,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/sweep.h"
-#include "sim/config.h"
+#include "sim/config/config.h"
 
 #define CMD                 "sweep"
 #define JOBS_FILE           "jobs.txt"

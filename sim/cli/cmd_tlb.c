@@ -24,8 +24,8 @@
 
 #include "models/tlb.h"
 #include "sim/cli/cli.h"
-#include "sim/config.h"
-#include "sim/trace.h"
+#include "sim/config/config.h"
+#include "sim/trace/trace.h"
 
 #define CMD             "tlb"
 #define TLB_BATCH       4096u           /* records per trace_next_batch */

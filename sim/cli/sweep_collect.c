@@ -8,7 +8,7 @@
  * when their texts are.
  *
  * Each point's run left DIR/points/NNNN/stats.csv, a "name,value" file written by
- * sim/stats.c (docs/stats.md). The results file has one row per point and one
+ * sim/core/stats.c (docs/stats.md). The results file has one row per point and one
  * column per numeric statistic: the union of the names over the done points, in
  * order of first appearance (points in order, each file top to bottom). String
  * statistics (run.scenario, run.mode, ...) are left out. Values are copied as the
@@ -30,7 +30,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/sweep.h"
-#include "sim/config.h"
+#include "sim/config/config.h"
 
 #define CMD                     "sweep"
 #define TEXT_MAX_BYTES          (64u << 20)     /* far above any stats.csv or sweep.txt */
@@ -471,7 +471,7 @@ static void stats_file_free(struct stats_file *f)
     memset(f, 0, sizeof(*f));
 }
 
-/* What sim/stats.c writes for u64 and f64: -?[0-9]+(\.[0-9]+)?, nothing else. */
+/* What sim/core/stats.c writes for u64 and f64: -?[0-9]+(\.[0-9]+)?, nothing else. */
 static bool is_number(const char *s)
 {
     if (*s == '-')
@@ -529,7 +529,7 @@ static char *skip_quoted(char *s, long *line)
  * NAME,VALUE record per line, VALUE quoted when it is a string holding a comma,
  * quote or line break. Keeps the unquoted numeric rows, NUL-terminating their
  * fields in the text. Returns 0, the line of the first malformed record, or
- * -ENOMEM. Lines end with LF alone, as sim/stats.c writes them: a CR outside
+ * -ENOMEM. Lines end with LF alone, as sim/core/stats.c writes them: a CR outside
  * quotes is malformed, so an edited file cannot lose a column without a word.
  */
 static long parse_stats_csv(char *s, struct stats_file *f)

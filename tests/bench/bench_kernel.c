@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 #define ROUNDS          5
 #define ROUND_SECONDS   0.1

@@ -17,7 +17,7 @@
 
 #include "models/dram.h"
 #include "models/fabric.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 #define BENCH_REQUESTS      4000000u
 #define BENCH_OUTSTANDING   16u

@@ -2,7 +2,7 @@
  * bench_trace.c - end-to-end speed of `iommusim tlb` on large traces.
  *
  * The trace-driven TLB study reads traces of 10^7 references and more, so the
- * whole path counts: reading and parsing the trace (sim/trace.c), the command's
+ * whole path counts: reading and parsing the trace (sim/trace/trace.c), the command's
  * loop (sim/cli/cmd_tlb.c) and the TLB model (models/tlb.c). This program writes
  * two din traces of TRACE_LINES references into $BENCH_DIR (default
  * /tmp/iommusim-bench):

@@ -36,7 +36,7 @@ FUZZ_NAMES     := $(FUZZ_SRCS:tests/fuzz/%.c=%)
 FUZZ_BINS      := $(FUZZ_NAMES:%=$(FUZZ_DIR)/%)
 FUZZ_LIB_OBJS  := $(LIB_C:%.c=$(FUZZ_DIR)/obj/%.o) $(LIB_CXX:%.cpp=$(FUZZ_DIR)/obj/%.o)
 FUZZ_LIB       := $(FUZZ_DIR)/libiommusim-fuzz.a
-# The three trace harnesses share their body, and link a copy of sim/trace.c whose
+# The three trace harnesses share their body, and link a copy of sim/trace/trace.c whose
 # input buffer is FUZZ_TRACE_BUF bytes instead of 1 MiB, so that inputs of a few
 # hundred bytes already cross buffer refills (records and lines split across reads).
 FUZZ_TRACE_BINS := $(filter $(FUZZ_DIR)/fuzz_trace_%,$(FUZZ_BINS))
@@ -78,15 +78,15 @@ $(FUZZ_DIR)/obj/%.o: %.cpp
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_DIR)/obj/sim/trace-smallbuf.o: sim/trace.c
+$(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o: sim/trace/trace.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_CFLAGS) -DTRACE_BUF_SIZE=$(FUZZ_TRACE_BUF) \
 	  -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
 # Objects before the archive: the small-buffer reader wins over the archive's.
-$(FUZZ_TRACE_BINS): $(FUZZ_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_DIR)/obj/sim/trace-smallbuf.o
+$(FUZZ_TRACE_BINS): $(FUZZ_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o
 
-# Linked by clang++: sim/kernel.cpp's sanitizer checks need the C++ runtime of UBSan.
+# Linked by clang++: sim/core/kernel.cpp's sanitizer checks need the C++ runtime of UBSan.
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
 	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer $(filter %.o,$^) $(FUZZ_LIB) $(LDFLAGS) \
 	  $(LDLIBS) -o $@

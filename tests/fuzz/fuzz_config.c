@@ -1,5 +1,5 @@
 /*
- * fuzz_config.c - libFuzzer harness for the YAML configuration loader (sim/config.c).
+ * fuzz_config.c - libFuzzer harness for the YAML configuration loader (sim/config/config.c).
  *
  * Each input is a configuration file given to config_parse. A refused file must
  * leave a negative errno and a message that names the file; an accepted one is
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/config.h"
+#include "sim/config/config.h"
 
 #define CHECK(cond, ...)                                                        \
     do {                                                                        \

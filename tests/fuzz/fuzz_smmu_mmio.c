@@ -39,7 +39,7 @@
 #include "models/pte.h"
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 
 #define CHECK(cond, ...)                                                        \
     do {                                                                        \

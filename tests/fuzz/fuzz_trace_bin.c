@@ -1,5 +1,5 @@
 /*
- * fuzz_trace_bin.c - libFuzzer harness for the bin trace reader (sim/trace.c).
+ * fuzz_trace_bin.c - libFuzzer harness for the bin trace reader (sim/trace/trace.c).
  *
  * The input is a bin trace; trace_common.c reads it one record at a time and in
  * batches, checks every record and the error message, and round-trips a trace that
@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 int trace_fuzz_one(enum trace_format format, const uint8_t *data, size_t size);
 

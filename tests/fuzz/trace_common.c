@@ -8,7 +8,7 @@
  *   1. read record by record with trace_next;
  *   2. read again with trace_next_batch, in batches of varying sizes: the same
  *      records, the same final return value and the same message as (1);
- *   3. every record obeys sim/trace.h: op READ..LINE; markers with addr 0, bytes 0,
+ *   3. every record obeys sim/trace/trace.h: op READ..LINE; markers with addr 0, bytes 0,
  *      buffer TRACE_RAW; accesses with bytes 1..TRACE_MAX_BYTES and addr below 2^32;
  *      a named buffer has a name in the reader's table; din records are raw reads or
  *      writes of din_bytes at time 0;
@@ -31,7 +31,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 #define CHECK(cond, ...)                                                        \
     do {                                                                        \

@@ -18,7 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>

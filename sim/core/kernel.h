@@ -1,7 +1,7 @@
 /*
  * kernel.h - the simulation kernel as seen from C.
  *
- * The only door to SystemC: sim/kernel.cpp implements this API over SystemC 2.3's
+ * The only door to SystemC: sim/core/kernel.cpp implements this API over SystemC 2.3's
  * kernel (time, one method process, sc_start). Models include this header and never
  * a SystemC header.
  *

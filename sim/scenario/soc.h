@@ -1,7 +1,7 @@
 /*
  * soc.h - the SoC built from a scenario, and the scenario's run.
  *
- * soc_build turns a loaded scenario (sim/scenario.h) into models and driver state,
+ * soc_build turns a loaded scenario (sim/scenario/scenario.h) into models and driver state,
  * in the order a kernel would bring the hardware up:
  *
  *   physical memory, DRAM, fabric (one port per SMMU)
@@ -23,7 +23,7 @@
  * master to its physical address and compare the memory of other domains before and
  * after the run (docs/security.md).
  *
- * sim/report.c registers the results in a stats registry and prints the report.
+ * sim/scenario/report.c registers the results in a stats registry and prints the report.
  */
 #ifndef IOMMUSIM_SIM_SOC_H
 #define IOMMUSIM_SIM_SOC_H
@@ -38,10 +38,10 @@
 #include "models/master.h"
 #include "models/physmem.h"
 #include "models/smmu.h"
-#include "sim/scenario.h"
-#include "sim/stats.h"
-#include "sim/trace.h"
-#include "sim/tracegen.h"
+#include "sim/scenario/scenario.h"
+#include "sim/core/stats.h"
+#include "sim/trace/trace.h"
+#include "sim/trace/tracegen.h"
 #include "vcm/ion.h"
 #include "vcm/phys_pool.h"
 #include "vcm/smmu_driver.h"
@@ -125,11 +125,11 @@ struct soc *soc_build(struct scenario *scn, char *err, size_t errlen);
 int soc_run(struct soc *s, char *err, size_t errlen);
 void soc_free(struct soc *s);
 
-/* sim/report.c: the results as named statistics, and the printed report. */
+/* sim/scenario/report.c: the results as named statistics, and the printed report. */
 int soc_collect_stats(const struct soc *s, struct stats *st);
 void soc_print_report(const struct soc *s, FILE *out, double wall_seconds);
 
-/* sim/report.c: `iommusim info`: the SMMUs, contexts, MIDs and domains of an SoC. */
+/* sim/scenario/report.c: `iommusim info`: the SMMUs, contexts, MIDs and domains of an SoC. */
 void soc_print_info(const struct scenario *scn, FILE *out);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * stats.c - latency histograms and the registry a run's results are written from
- * (interface sim/stats.h, formats in docs/stats.md).
+ * (interface sim/core/stats.h, formats in docs/stats.md).
  *
  * Histograms are log-linear: a value's bucket comes from its highest set bit and the
  * STATS_HIST_SUB_BITS bits below it, so adding a sample is a few instructions with no
@@ -18,7 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "sim/stats.h"
+#include "sim/core/stats.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -28,7 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 /* ---- Histograms ------------------------------------------------------------------- */
 

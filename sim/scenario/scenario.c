@@ -8,7 +8,7 @@
  * SoC builder gets data it can trust. docs/scenarios.md documents every key.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 #define SZ_4G   (1ull << 32)
 

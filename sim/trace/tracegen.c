@@ -1,5 +1,5 @@
 /*
- * tracegen.c - the trace generators of sim/tracegen.h.
+ * tracegen.c - the trace generators of sim/trace/tracegen.h.
  *
  * Each kind is three things: a parameter table (read by one generic loop, so the
  * YAML file and the command line get the same names, ranges and messages), a setup
@@ -17,7 +17,7 @@
  * ratio are doubles, each used in one IEEE multiplication, so the stream is the
  * same on every host. traces/README.md documents each kind.
  */
-#include "sim/tracegen.h"
+#include "sim/trace/tracegen.h"
 
 #include <errno.h>
 #include <math.h>
@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 typedef unsigned __int128 u128;
 

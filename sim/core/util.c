@@ -1,7 +1,7 @@
 /*
  * util.c - the out-of-line helpers of util.h.
  */
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 #include <errno.h>
 #include <stdarg.h>

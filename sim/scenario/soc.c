@@ -6,7 +6,7 @@
  * the master's domain, with bounds checks) and the schedule of driver steps.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "sim/soc.h"
+#include "sim/scenario/soc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "models/smmu_regs.h"
-#include "sim/kernel.h"
-#include "sim/util.h"
+#include "sim/core/kernel.h"
+#include "sim/core/util.h"
 
 /* ---- Buffers ------------------------------------------------------------------------------ */
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "models/smmu_regs.h"
-#include "sim/soc.h"
+#include "sim/scenario/soc.h"
 
 static const char *const size_names[PAGE_SIZES] = { "4k", "64k", "1m", "16m" };
 

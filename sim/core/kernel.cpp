@@ -1,5 +1,5 @@
 /*
- * kernel.cpp - the simulation kernel API of sim/kernel.h over SystemC 2.3.
+ * kernel.cpp - the simulation kernel API of sim/core/kernel.h over SystemC 2.3.
  *
  * The only C++ in the tree. SystemC drives time: one sc_event ("wakeup") and one
  * method process sensitive to it. The shim itself keeps every pending callback in
@@ -29,7 +29,7 @@
 #include <exception>
 
 extern "C" {
-#include "sim/kernel.h"
+#include "sim/core/kernel.h"
 }
 
 /* Picoseconds per second: clock arithmetic and the required time resolution. */

@@ -46,8 +46,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/config.h"
-#include "sim/trace.h"
+#include "sim/config/config.h"
+#include "sim/trace/trace.h"
 
 enum tracegen_kind {
     TRACEGEN_VIDEO_DECODE = 0,

@@ -10,7 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "sim/config.h"
+#include "sim/config/config.h"
 
 #include <errno.h>
 #include <limits.h>
