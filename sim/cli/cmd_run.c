@@ -96,10 +96,7 @@ static void write_failed_build(const struct scenario *scn, const char *dir, cons
 {
     struct stats *st = stats_new();
 
-    if (!st || stats_add_str(st, scn->name, "run.scenario") ||
-        stats_add_str(st, scenario_mode_name(scn->mode), "run.mode") ||
-        stats_add_u64(st, scn->seed, "run.seed") || stats_add_u64(st, 0, "run.complete") ||
-        stats_add_str(st, why, "run.error"))
+    if (!st || soc_collect_run(scn, false, st) || stats_add_str(st, why, "run.error"))
         cli_error("run", "out of memory");
     else
         write_stats_files(st, dir);

@@ -277,16 +277,21 @@ static int collect_stalls(const struct soc *s, struct stats *st)
     return 0;
 }
 
+int soc_collect_run(const struct scenario *scn, bool complete, struct stats *st)
+{
+    TRY(stats_add_str(st, scn->name, "run.scenario"));
+    TRY(stats_add_str(st, scenario_mode_name(scn->mode), "run.mode"));
+    TRY(stats_add_u64(st, scn->seed, "run.seed"));
+    return stats_add_u64(st, complete, "run.complete");
+}
+
 int soc_collect_stats(const struct soc *s, struct stats *st)
 {
     uint64_t bursts = 0;
 
     for (unsigned i = 0; i < s->scn->nmasters; i++)
         bursts += master_stats(s->master[i])->bursts;
-    TRY(stats_add_str(st, s->scn->name, "run.scenario"));
-    TRY(stats_add_str(st, scenario_mode_name(s->scn->mode), "run.mode"));
-    TRY(stats_add_u64(st, s->scn->seed, "run.seed"));
-    TRY(stats_add_u64(st, s->complete, "run.complete"));
+    TRY(soc_collect_run(s->scn, s->complete, st));
     TRY(stats_add_u64(st, s->end, "run.sim_time_ps"));
     TRY(stats_add_u64(st, bursts, "run.transactions"));
     TRY(collect_stalls(s, st));

@@ -127,6 +127,12 @@ void soc_free(struct soc *s);
 
 /* sim/scenario/report.c: the results as named statistics, and the printed report. */
 int soc_collect_stats(const struct soc *s, struct stats *st);
+/*
+ * The statistics that say which run this was (run.scenario, run.mode, run.seed) and
+ * whether it completed (run.complete): the first of soc_collect_stats, and all there is
+ * of a run whose SoC could not be built. 0, or the registry's negative errno.
+ */
+int soc_collect_run(const struct scenario *scn, bool complete, struct stats *st);
 void soc_print_report(const struct soc *s, FILE *out, double wall_seconds);
 
 /* sim/scenario/report.c: `iommusim info`: the SMMUs, contexts, MIDs and domains of an SoC. */
