@@ -2,7 +2,8 @@
 #
 #   make            build build/iommusim and build/libiommusim.a
 #   make run        install missing packages (as root), build, run the default scenario
-#   make test       build and run every cmocka test in tests/
+#   make test       the include-rule check, then every cmocka test in tests/
+#   make check-layers  only the include-rule check (tests/layers.tab), with its self-test
 #   make test-asan  the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      benchmarks (speed is measured here, never in tests)
 #   make test-valgrind  short scenario runs under valgrind: no leaks, no errors
@@ -64,7 +65,7 @@ MAIN_BIN   := $(if $(wildcard sim/main.c),$(BUILD)/iommusim)
 # The kernel's copyright banner is noise in every run and test log.
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
-.PHONY: all deps run test test-asan test-valgrind coverage bench study plots clean
+.PHONY: all deps run test check-layers test-asan test-valgrind coverage bench study plots clean
 .DEFAULT_GOAL := all
 
 all: deps-check $(LIB) $(MAIN_BIN)
@@ -133,7 +134,22 @@ run: deps
 	  $(MAKE) --no-print-directory test; \
 	fi
 
-test: deps
+# The include rule of docs/architecture.md (tests/layers.tab, applied by tests/layers.sh).
+# First the self-test: on the fixture tree tests/data/layers/ the check must report
+# exactly the violations of tests/data/layers/expected.txt (a check that cannot fail
+# proves nothing); then the tree itself, less the fixtures and the build output.
+LAYER_SKIP := tests/data build $(BUILD)
+
+check-layers:
+	@mkdir -p $(BUILD)
+	@st=0; tests/layers.sh tests/data/layers >$(BUILD)/layers-selftest.txt 2>&1 || st=$$?; \
+	if [ $$st != 1 ] || ! cmp -s tests/data/layers/expected.txt $(BUILD)/layers-selftest.txt; then \
+	  echo "check-layers: the self-test on tests/data/layers/ exited $$st (expected 1) or did"; \
+	  echo "  not print tests/data/layers/expected.txt; the difference:"; \
+	  diff tests/data/layers/expected.txt $(BUILD)/layers-selftest.txt | sed 's/^/  /'; exit 1; fi
+	@tests/layers.sh $(LAYER_SKIP:%=-x %) .
+
+test: deps check-layers
 	@$(MAKE) --no-print-directory $(TEST_BINS) $(MAIN_BIN)
 	@pass=0; fail=0; failed=""; \
 	for t in $(TEST_BINS); do \

@@ -1,0 +1,3 @@
+/* the configuration layer stands below the traces */
+#include "sim/core/kernel.h"
+#include <sim/trace/trace.h>

@@ -1,0 +1,1 @@
+/* a file in a folder the table does not know */

@@ -1,0 +1,1 @@
+/* a helper of the tests */
