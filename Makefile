@@ -17,7 +17,8 @@
 # library; the command's own entry point (sim/main.c) and its subcommands
 # (sim/cli/*.c) make build/iommusim; every tests/test_*.c is one test
 # program (run with IOMMUSIM set to the program's path, for the command-line
-# tests); every tests/bench/bench_*.c is one benchmark program.
+# tests), linked with the helpers of tests/lib/; every tests/bench/bench_*.c is one
+# benchmark program.
 
 # Debian packages the build needs, and how each is detected (pkg-config module).
 DEPS_PKGS    := libsystemc-dev libyaml-dev libcmocka-dev pkg-config
@@ -55,6 +56,10 @@ LIB_CXX  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp)))
 LIB_OBJS := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
 LIB      := $(BUILD)/libiommusim.a
 
+# The tests' helper module (tests/lib/: the VCM platform, fake memory ports, running
+# the program): an archive linked into every test program, so each takes what it uses.
+TESTLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
+TESTLIB      := $(BUILD)/libiommusim-tests.a
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_BINS  := $(TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
@@ -121,7 +126,11 @@ $(LIB): $(LIB_OBJS)
 $(BUILD)/iommusim: $(BUILD)/sim/main.o $(CLI_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+$(TESTLIB): $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTLIB) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---------------------------------------------------------------- targets

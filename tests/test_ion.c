@@ -6,7 +6,8 @@
  * from the partition starts and the VCM's alignment rule, and every mapping is
  * checked through the SMMU models of the contexts attached to the domain.
  *
- * Physical layout (docs/allocators.md, default shares of 64 MiB at 0x80000000):
+ * Physical layout (tests/lib/platform.h; docs/allocators.md, default shares of 64 MiB
+ * at 0x80000000):
  * 1M blocks from 0x82000000, 64K blocks from 0x83000000, 4K blocks from 0x83800000.
  */
 #include <errno.h>
@@ -20,91 +21,47 @@
 #include <cmocka.h>
 
 #include "models/physmem.h"
+#include "models/pte.h"
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
+#include "tests/lib/platform.h"
 #include "vcm/ion.h"
 #include "vcm/msm8960.h"
 #include "vcm/phys_pool.h"
 #include "vcm/smmu_driver.h"
 #include "vcm/vcm.h"
 
-#define RAM_BASE    0x80000000u
-#define RAM_SIZE    0x04000000u
-#define PT_BASE     0x90000000u
-#define PT_SIZE     0x00800000u
-
 #define SZ_128K     0x20000u
 #define SZ_256M     0x10000000u
 #define SZ_2G       0x80000000ull
 
+/* The platform of tests/lib/platform.h, and the ION layer on it. */
 struct fx {
-    struct physmem *pm;
-    struct phys_target *mem, *ptmem;
-    struct smmu_pt_allocator pt;
-    struct smmu *hw[MSM8960_NUM_SMMUS];
-    struct smmu_tree *tree;
-    struct vcm_platform *p;
+    struct test_platform tp;
     struct ion_iommu *ion;
 };
 
-static int setup_platform(struct fx *f)
+static int setup_bare(void **state)
 {
-    struct phys_target_cfg mc, pc;
+    static struct fx f;
     char err[256];
 
-    memset(f, 0, sizeof(*f));
-    f->pm = physmem_new();
-    assert_non_null(f->pm);
-    phys_target_cfg_default(&mc, RAM_BASE, RAM_SIZE);
-    f->mem = phys_target_create(&mc, err, sizeof(err));
-    assert_non_null(f->mem);
-    phys_target_cfg_default(&pc, 0, 0);
-    pc.cont_base = PT_BASE;
-    pc.cont_size = PT_SIZE;
-    f->ptmem = phys_target_create(&pc, err, sizeof(err));
-    assert_non_null(f->ptmem);
-    f->pt.pm = f->pm;
-    f->pt.alloc = phys_pt_alloc;
-    f->pt.free = phys_pt_free;
-    f->pt.arg = f->ptmem;
-    for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++) {
-        struct smmu_config cfg = {
-            .tlb = { .entries = 32, .ways = 32, .replacement = TLB_LRU, .seed = 1 },
-            .clock_hz = 200000000u,
-            .tlb_lookup_cycles = 1,
-            .max_walks = 4,
-            .hit_under_miss = true,
-        };
-        smmu_desc_fill_config(&msm8960_smmus[i], &cfg);
-        f->hw[i] = smmu_new(&cfg, f->pm, NULL, NULL);
-        assert_non_null(f->hw[i]);
-    }
-    f->tree = msm8960_smmu_tree_new(f->hw, &f->pt, err, sizeof(err));
-    assert_non_null(f->tree);
-    struct vcm_platform_cfg vc = { .pm = f->pm, .tree = f->tree, .target = { f->mem } };
-    f->p = vcm_platform_new(&vc, err, sizeof(err));
-    assert_non_null(f->p);
+    memset(&f, 0, sizeof(f));
+    if (test_platform_init(&f.tp, VCM_MAP_BEST, err, sizeof(err)))
+        fail_msg("%s", err);
+    *state = &f;
     return 0;
 }
 
 static int setup(void **state)
 {
-    static struct fx f;
+    struct fx *f;
     char err[256];
 
-    setup_platform(&f);
-    f.ion = ion_iommu_new(f.p, NULL, err, sizeof(err));
-    assert_non_null(f.ion);
-    *state = &f;
-    return 0;
-}
-
-static int setup_bare(void **state)
-{
-    static struct fx f;
-
-    setup_platform(&f);
-    *state = &f;
+    setup_bare(state);
+    f = *state;
+    f->ion = ion_iommu_new(f->tp.p, NULL, err, sizeof(err));
+    assert_non_null(f->ion);
     return 0;
 }
 
@@ -113,26 +70,30 @@ static int teardown(void **state)
     struct fx *f = *state;
 
     ion_iommu_free(f->ion);
-    vcm_platform_free(f->p);
-    smmu_tree_free(f->tree);
-    for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++)
-        smmu_free(f->hw[i]);
-    phys_target_destroy(f->ptmem);
-    phys_target_destroy(f->mem);
-    physmem_free(f->pm);
+    test_platform_fini(&f->tp);
     return 0;
 }
 
+/* A functional device access of the given kind (ACCESS_* of models/pte.h). */
+static enum smmu_status dev_access_as(struct fx *f, unsigned smmu, unsigned mid, uint32_t iova,
+                                      bool write, bool priv, uint32_t *fsr)
+{
+    struct smmu_txn t;
+    enum smmu_status st = test_platform_access(&f->tp, smmu, mid, iova,
+                                               (write ? ACCESS_WRITE : 0) |
+                                               (priv ? ACCESS_PRIV : 0), &t);
+
+    *fsr = t.fsr;
+    return st;
+}
+
+/* A user read. */
 static enum smmu_status dev_access(struct fx *f, unsigned smmu, unsigned mid, uint32_t iova,
                                    uint32_t *pa)
 {
     struct smmu_txn t;
+    enum smmu_status st = test_platform_access(&f->tp, smmu, mid, iova, 0, &t);
 
-    memset(&t, 0, sizeof(t));
-    t.mid = (uint16_t)mid;
-    t.iova = iova;
-    t.bytes = 4;
-    enum smmu_status st = smmu_access(f->hw[smmu], &t);
     *pa = t.pa;
     return st;
 }
@@ -212,7 +173,7 @@ static void test_attachments(void **state)
     char err[256];
     ion_iommu_free(f->ion);
     struct ion_iommu_cfg cfg = { .display_split = true };
-    f->ion = ion_iommu_new(f->p, &cfg, err, sizeof(err));
+    f->ion = ion_iommu_new(f->tp.p, &cfg, err, sizeof(err));
     assert_non_null(f->ion);
     assert_int_equal(ion_domain_num_devs(f->ion, DISPLAY_READ_DOMAIN), 2);
     assert_int_equal(ion_domain_num_devs(f->ion, DISPLAY_WRITE_DOMAIN), 2);
@@ -231,7 +192,7 @@ static void test_custom_table(void **state)
     };
     struct ion_iommu_cfg cfg = { .attach = mine, .nattach = 2 };
 
-    f->ion = ion_iommu_new(f->p, &cfg, err, sizeof(err));
+    f->ion = ion_iommu_new(f->tp.p, &cfg, err, sizeof(err));
     assert_non_null(f->ion);
     assert_int_equal(ion_domain_num_devs(f->ion, VIDEO_DOMAIN), 0);
     assert_int_equal(ion_ctx_domain(f->ion, "gfx2d0_2d0"), CAMERA_DOMAIN);
@@ -243,13 +204,13 @@ static void test_custom_table(void **state)
         { "rot_src", VIDEO_DOMAIN, ION_ATTACH_ALWAYS },
     };
     struct ion_iommu_cfg bad = { .attach = twice, .nattach = 2 };
-    f->ion = ion_iommu_new(f->p, &bad, err, sizeof(err));
+    f->ion = ion_iommu_new(f->tp.p, &bad, err, sizeof(err));
     assert_null(f->ion);
     assert_non_null(strstr(err, "rot_src"));
 
     static const struct ion_attach unknown[] = { { "no_such_ctx", CAMERA_DOMAIN, ION_ATTACH_ALWAYS } };
     struct ion_iommu_cfg bad2 = { .attach = unknown, .nattach = 1 };
-    assert_null(ion_iommu_new(f->p, &bad2, err, sizeof(err)));
+    assert_null(ion_iommu_new(f->tp.p, &bad2, err, sizeof(err)));
     assert_non_null(strstr(err, "no_such_ctx"));
 }
 
@@ -258,7 +219,7 @@ static void test_custom_table(void **state)
 static void test_map_firmware_pool(void **state)
 {
     struct fx *f = *state;
-    struct vcm_physmem *fw = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
+    struct vcm_physmem *fw = vcm_phys_alloc(f->tp.p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
     uint32_t iova, pa;
     unsigned long size;
 
@@ -304,7 +265,7 @@ static void test_map_other_domains(void **state)
 
     /* 1 MiB buffer (first 1M block 0x82000000) in CAMERA's GEN_POOL, default alignment:
      * 1 MiB, the first 1 MiB boundary at or above 128 KiB is 0x100000. */
-    struct vcm_physmem *img = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+    struct vcm_physmem *img = vcm_phys_alloc(f->tp.p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
     assert_int_equal(ion_map_iommu(f->ion, img, CAMERA_DOMAIN, GEN_POOL, 0, 0, &iova, &size,
                                    0), 0);
     assert_int_equal(iova, 0x100000u);
@@ -319,7 +280,7 @@ static void test_map_other_domains(void **state)
 
     /* iova_length past the buffer: 64 KiB reserved (64 KiB aligned, first at 16 MiB in
      * VIDEO_MAIN_POOL), the 4 KiB buffer (first 4K block) mapped, the rest faults. */
-    struct vcm_physmem *small = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
+    struct vcm_physmem *small = vcm_phys_alloc(f->tp.p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
     assert_int_equal(ion_map_iommu(f->ion, small, VIDEO_DOMAIN, VIDEO_MAIN_POOL, 0, SZ_64K,
                                    &iova, &size, 0), 0);
     assert_int_equal(iova, SZ_16M);
@@ -333,7 +294,7 @@ static void test_map_other_domains(void **state)
     /* A mapping policy through the flags: a 1 MiB buffer (second 1M block, 0x82100000)
      * capped at 64K in ROTATOR_SRC is 16 large pages. Its IOVA: 0x100000, as in
      * CAMERA, since every partition is its own address space. */
-    struct vcm_physmem *frame = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+    struct vcm_physmem *frame = vcm_phys_alloc(f->tp.p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
     assert_int_equal(ion_map_iommu(f->ion, frame, ROTATOR_SRC_DOMAIN, GEN_POOL, 0, 0, &iova,
                                    &size, VCM_WB_WA | ION_IOMMU_POLICY(VCM_MAP_64K)), 0);
     assert_int_equal(iova, 0x100000u);
@@ -350,7 +311,7 @@ static void test_map_other_domains(void **state)
 static void test_map_errors(void **state)
 {
     struct fx *f = *state;
-    struct vcm_physmem *buf = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_64KB);
+    struct vcm_physmem *buf = vcm_phys_alloc(f->tp.p, VCM_MEMTYPE_0, SZ_64K, VCM_64KB);
     uint32_t iova;
     unsigned long size;
 
@@ -383,23 +344,6 @@ static void test_map_errors(void **state)
     assert_non_null(ion_iommu_res(f->ion, buf, VIDEO_DOMAIN, VIDEO_FIRMWARE_POOL));
 }
 
-/* An access of the given kind through the functional path of an SMMU. */
-static enum smmu_status dev_access_as(struct fx *f, unsigned smmu, unsigned mid, uint32_t iova,
-                                      bool write, bool priv, uint32_t *fsr)
-{
-    struct smmu_txn t;
-
-    memset(&t, 0, sizeof(t));
-    t.mid = (uint16_t)mid;
-    t.iova = iova;
-    t.bytes = 4;
-    t.write = write;
-    t.privileged = priv;
-    enum smmu_status st = smmu_access(f->hw[smmu], &t);
-    *fsr = t.fsr;
-    return st;
-}
-
 /*
  * The protection flags. Two 64 KiB buffers in CAMERA's GEN_POOL (64 KiB-aligned from
  * 128 KiB: 0x20000 and 0x30000), seen by vpe_src (vpe MID 0): the read-only one
@@ -410,8 +354,8 @@ static enum smmu_status dev_access_as(struct fx *f, unsigned smmu, unsigned mid,
 static void test_map_protection(void **state)
 {
     struct fx *f = *state;
-    struct vcm_physmem *ro = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_64KB);
-    struct vcm_physmem *pr = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_64KB);
+    struct vcm_physmem *ro = vcm_phys_alloc(f->tp.p, VCM_MEMTYPE_0, SZ_64K, VCM_64KB);
+    struct vcm_physmem *pr = vcm_phys_alloc(f->tp.p, VCM_MEMTYPE_0, SZ_64K, VCM_64KB);
     unsigned long size;
     uint32_t iova, fsr;
 
@@ -465,18 +409,18 @@ static void test_new_errors(void **state)
     struct ion_iommu_cfg cfg = { .domains = doms, .ndomains = 2, .attach = at, .nattach = 1 };
     char err[256];
 
-    assert_null(ion_iommu_new(f->p, &cfg, err, sizeof(err)));
+    assert_null(ion_iommu_new(f->tp.p, &cfg, err, sizeof(err)));
     assert_non_null(strstr(err, "domain 1 partition 2"));
     doms[1].part[GEN_POOL].size = SZ_1M;
     cfg.nattach = 2;
-    assert_null(ion_iommu_new(f->p, &cfg, err, sizeof(err)));
+    assert_null(ion_iommu_new(f->tp.p, &cfg, err, sizeof(err)));
     assert_non_null(strstr(err, "context vpe_src is attached to two domains (0 and 1)"));
     cfg.ndomains = ION_MAX_DOMAINS + 1;
-    assert_null(ion_iommu_new(f->p, &cfg, err, sizeof(err)));
+    assert_null(ion_iommu_new(f->tp.p, &cfg, err, sizeof(err)));
     assert_non_null(strstr(err, "ndomains 9 is out of range (1..8)"));
     at[1].domain = 5;
     cfg.ndomains = 2;
-    assert_null(ion_iommu_new(f->p, &cfg, err, sizeof(err)));
+    assert_null(ion_iommu_new(f->tp.p, &cfg, err, sizeof(err)));
     assert_non_null(strstr(err, "attachment 1 needs a context name and a domain in 0..1"));
 }
 

@@ -12,8 +12,8 @@
  * comments; descriptor words from the ARMv7 short-descriptor format and the
  * driver's documented attribute encoding (smmu_driver.h).
  *
- * Physical layout of the fixture (docs/allocators.md, default shares of a 64 MiB
- * block region at 0x80000000):
+ * Physical layout of the fixture (tests/lib/platform.h; docs/allocators.md, default
+ * shares of a 64 MiB block region at 0x80000000):
  *   16M blocks 0x80000000, 0x81000000
  *   1M  blocks 0x82000000 .. 0x82F00000 (16)
  *   64K blocks 0x83000000 .. 0x837F0000 (128)
@@ -32,21 +32,14 @@
 #include <cmocka.h>
 
 #include "models/physmem.h"
+#include "models/pte.h"
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
+#include "tests/lib/platform.h"
 #include "vcm/msm8960.h"
 #include "vcm/phys_pool.h"
 #include "vcm/smmu_driver.h"
 #include "vcm/vcm.h"
-
-#define RAM_BASE    0x80000000u
-#define RAM_SIZE    0x04000000u
-#define CONT_BASE   0x84000000u
-#define CONT_SIZE   0x01000000u
-#define PT_BASE     0x90000000u
-#define PT_SIZE     0x00400000u
-#define VMM_START   0xE0000000u
-#define VMM_LEN     0x10000000u
 
 #define SZ_1K       0x400u
 #define SZ_2M       0x200000u
@@ -54,93 +47,32 @@
 #define SZ_1G       0x40000000u
 #define RW          (VCM_READ | VCM_WRITE)
 
-struct fx {
-    struct physmem *pm;
-    struct phys_target *mem, *ptmem;
-    struct smmu_pt_allocator pt;
-    struct smmu *hw[MSM8960_NUM_SMMUS];
-    struct smmu_tree *tree;
-    struct vcm_platform *p;
-};
-
+/* The platform of tests/lib/platform.h, with the best-fit mapping policy. */
 static int setup(void **state)
 {
-    static struct fx f;
-    struct phys_target_cfg mc, pc;
+    static struct test_platform tp;
     char err[256];
 
-    memset(&f, 0, sizeof(f));
-    f.pm = physmem_new();
-    assert_non_null(f.pm);
-
-    phys_target_cfg_default(&mc, RAM_BASE, RAM_SIZE);
-    mc.cont_base = CONT_BASE;
-    mc.cont_size = CONT_SIZE;
-    f.mem = phys_target_create(&mc, err, sizeof(err));
-    assert_non_null(f.mem);
-
-    phys_target_cfg_default(&pc, 0, 0);
-    pc.cont_base = PT_BASE;
-    pc.cont_size = PT_SIZE;
-    f.ptmem = phys_target_create(&pc, err, sizeof(err));
-    assert_non_null(f.ptmem);
-    f.pt.pm = f.pm;
-    f.pt.alloc = phys_pt_alloc;
-    f.pt.free = phys_pt_free;
-    f.pt.arg = f.ptmem;
-
-    for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++) {
-        struct smmu_config cfg = {
-            .tlb = { .entries = 32, .ways = 32, .replacement = TLB_LRU, .seed = 1 },
-            .clock_hz = 200000000u,
-            .tlb_lookup_cycles = 1,
-            .max_walks = 4,
-            .hit_under_miss = true,
-        };
-        smmu_desc_fill_config(&msm8960_smmus[i], &cfg);
-        f.hw[i] = smmu_new(&cfg, f.pm, NULL, NULL);
-        assert_non_null(f.hw[i]);
-    }
-    f.tree = msm8960_smmu_tree_new(f.hw, &f.pt, err, sizeof(err));
-    assert_non_null(f.tree);
-
-    struct vcm_platform_cfg vc = {
-        .pm = f.pm, .tree = f.tree, .target = { f.mem },
-        .vmm_start = VMM_START, .vmm_len = VMM_LEN, .policy = VCM_MAP_BEST,
-    };
-    f.p = vcm_platform_new(&vc, err, sizeof(err));
-    assert_non_null(f.p);
-    *state = &f;
+    if (test_platform_init(&tp, VCM_MAP_BEST, err, sizeof(err)))
+        fail_msg("%s", err);
+    *state = &tp;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-
-    vcm_platform_free(f->p);
-    smmu_tree_free(f->tree);
-    for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++)
-        smmu_free(f->hw[i]);
-    phys_target_destroy(f->ptmem);
-    phys_target_destroy(f->mem);
-    physmem_free(f->pm);
+    test_platform_fini(*state);
     return 0;
 }
 
-/* A functional device access: status, and the PA in *pa. Privileged unless told. */
-static enum smmu_status access(struct fx *f, unsigned smmu, unsigned mid, uint32_t iova,
-                               bool write, uint32_t *pa, bool *hit)
+/* A functional device access, privileged: status, the PA in *pa, the TLB hit in *hit. */
+static enum smmu_status access(struct test_platform *f, unsigned smmu, unsigned mid,
+                               uint32_t iova, bool write, uint32_t *pa, bool *hit)
 {
     struct smmu_txn t;
+    enum smmu_status st = test_platform_access(f, smmu, mid, iova,
+                                               ACCESS_PRIV | (write ? ACCESS_WRITE : 0), &t);
 
-    memset(&t, 0, sizeof(t));
-    t.mid = (uint16_t)mid;
-    t.iova = iova;
-    t.bytes = 4;
-    t.write = write;
-    t.privileged = true;
-    enum smmu_status st = smmu_access(f->hw[smmu], &t);
     if (pa)
         *pa = t.pa;
     if (hit)
@@ -165,7 +97,7 @@ static uint32_t translate(struct vcm_dev *dev, uint32_t va)
 
 static void test_walkthrough(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
 
     /* Stage 1: Map and Allocate Memory for a Device. */
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
@@ -207,7 +139,7 @@ static void test_walkthrough(void **state)
     struct res *res_vmm = vcm_reserve(vcm_vmm, SZ_1M, RW);
     assert_non_null(res_vmm);
     /* The first page of the VMM area. */
-    assert_int_equal(vcm_get_dev_addr(res_vmm), VMM_START);
+    assert_int_equal(vcm_get_dev_addr(res_vmm), TP_VMM_START);
     assert_int_equal(vcm_back(res_vmm, physmem), 0);
 
     /* The CPU writes through its view; the device reads the same bytes at its IOVA. */
@@ -232,7 +164,7 @@ static void test_walkthrough(void **state)
 
 static void test_iommu_onetoone_vmm(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     const size_t len = SZ_2M + SZ_4K;
 
     struct vcm_physmem *physmem = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, len, VCM_PHYS_CONT);
@@ -240,7 +172,7 @@ static void test_iommu_onetoone_vmm(void **state)
     /* Contiguous, default alignment for >= 1 MiB is 1 MiB: the pool's first byte. */
     uint32_t phys_addr = vcm_phys_blocks(physmem)->blocks[0].pa;
     size_t phys_size = vcm_phys_len(physmem);
-    assert_int_equal(phys_addr, CONT_BASE);
+    assert_int_equal(phys_addr, TP_CONT_BASE);
     assert_int_equal(phys_size, len);
 
     /* The text's vcm_create(SZ_1K, SZ_16M): a start that is not page aligned. */
@@ -283,7 +215,7 @@ static void test_iommu_onetoone_vmm(void **state)
      */
     assert_int_equal(vcm_get_dev_addr(res_iommu), 0x100000);
     assert_int_equal(vcm_get_dev_addr(res_onetoone), phys_addr);
-    assert_int_equal(vcm_get_dev_addr(res_vmm), VMM_START);
+    assert_int_equal(vcm_get_dev_addr(res_vmm), TP_VMM_START);
     assert_int_equal(vcm_back(res_iommu, physmem), 0);
     assert_int_equal(vcm_back(res_onetoone, physmem), 0);
     assert_int_equal(vcm_back(res_vmm, physmem), 0);
@@ -310,12 +242,7 @@ static void test_iommu_onetoone_vmm(void **state)
     assert_string_equal(buf, "same");
     /* rot_src (MID 0 of the rot SMMU) runs in bypass: device address = PA. */
     struct smmu_txn t;
-    memset(&t, 0, sizeof(t));
-    t.mid = 0;
-    t.iova = 0x84200010u;
-    t.bytes = 4;
-    t.privileged = true;
-    assert_int_equal(smmu_access(f->hw[ROT], &t), SMMU_DONE);
+    assert_int_equal(test_platform_access(f, ROT, 0, 0x84200010u, ACCESS_PRIV, &t), SMMU_DONE);
     assert_true(t.bypassed);
     assert_int_equal(t.pa, 0x84200010u);
 
@@ -338,7 +265,7 @@ static void test_iommu_onetoone_vmm(void **state)
 
 static void test_translate_each_page_size(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_16M, SZ_256M);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct avcm *av = vcm_assoc(vcm, dev, 0);
@@ -414,7 +341,7 @@ struct mix_case {
 };
 
 /* Reserve, allocate, back, check the mix and two translations, undo. */
-static void run_mix(struct fx *f, struct vcm *vcm, struct vcm_dev *dev,
+static void run_mix(struct test_platform *f, struct vcm *vcm, struct vcm_dev *dev,
                     const struct mix_case *c, uint32_t first_pa, uint32_t tail_pa)
 {
     const size_t len = 5 * SZ_1M + SZ_4K;
@@ -456,7 +383,7 @@ static void run_mix(struct fx *f, struct vcm *vcm, struct vcm_dev *dev,
 
 static void test_mix_5m_4k(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct avcm *av = vcm_assoc(vcm, dev, 0);
@@ -496,7 +423,7 @@ static void test_mix_5m_4k(void **state)
 
 static void test_unback_invalidates(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct avcm *av = vcm_assoc(vcm, dev, 0);
@@ -560,7 +487,7 @@ static int back_on_demand(struct vcm_dev *dev, void *data, const struct smmu_fau
 
 static void test_fault_no_handler(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct avcm *av = vcm_assoc(vcm, dev, 0);
@@ -582,7 +509,7 @@ static void test_fault_no_handler(void **state)
 
 static void test_fault_handler_retry(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct avcm *av = vcm_assoc(vcm, dev, 0);
@@ -614,7 +541,7 @@ static void test_fault_handler_retry(void **state)
 
 static void test_fault_handler_terminate(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct avcm *av = vcm_assoc(vcm, dev, 0);
@@ -643,7 +570,7 @@ static void test_fault_handler_terminate(void **state)
 
 static void test_split_low_high(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *low = vcm_create(f->p, SZ_1M, SZ_1G - SZ_1M);
     struct vcm *high = vcm_create(f->p, 0x80000000ull + SZ_1M, SZ_256M);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
@@ -697,7 +624,7 @@ static void test_split_low_high(void **state)
 
 static void test_many_devices_and_vcms(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
     struct vcm_dev *da = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct vcm_dev *db = vcm_dev_get(f->p, "vcodec_b_mm2");
@@ -758,7 +685,7 @@ static void test_many_devices_and_vcms(void **state)
 /* Backing is all or nothing across contexts. */
 static void test_back_all_or_nothing(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
     struct vcm_dev *da = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct vcm_dev *db = vcm_dev_get(f->p, "vcodec_b_mm2");
@@ -792,7 +719,7 @@ static void test_back_all_or_nothing(void **state)
 
 static void test_alignment_guard_hole(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
 
     /* Guard pages: a 4 KiB reservation takes 8 KiB of address space. */
     struct vcm *g = vcm_create(f->p, SZ_1M, SZ_16M);
@@ -825,15 +752,15 @@ static void test_alignment_guard_hole(void **state)
 
     /* A VMM VCM leaves a guard page after each reservation, as vmalloc does. */
     struct vcm *vmm = vcm_create_from_prebuilt(f->p, VCM_PREBUILT_KERNEL);
-    assert_int_equal(vcm_get_dev_addr(vcm_reserve(vmm, SZ_4K, RW)), VMM_START);
-    assert_int_equal(vcm_get_dev_addr(vcm_reserve(vmm, SZ_4K, RW)), VMM_START + 2 * SZ_4K);
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(vmm, SZ_4K, RW)), TP_VMM_START);
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(vmm, SZ_4K, RW)), TP_VMM_START + 2 * SZ_4K);
 }
 
 /* ---- Misuse: a clear error and nothing changes --------------------------------------------- */
 
 static void test_misuse(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_16M);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct avcm *av = vcm_assoc(vcm, dev, 0);
@@ -916,7 +843,7 @@ static void test_misuse(void **state)
 /* One-to-one reservations only take the memory at their own address. */
 static void test_one_to_one_rules(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm_physmem *m = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_PHYS_CONT);
     struct vcm_physmem *other = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_PHYS_CONT);
     /* 64 KiB aligned first fit: 0x84000000, then 0x84010000. */
@@ -965,7 +892,7 @@ static void test_policy_names(void **state)
 
 static void test_platform_config_errors(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     char err[256];
     struct vcm_platform_cfg c = { .pm = f->pm };
 
@@ -980,7 +907,7 @@ static void test_platform_config_errors(void **state)
     assert_string_equal(err, "vcm_platform_new: policy must be one of best, 4k, 64k, 1m, 16m");
     c.policy = VCM_MAP_BEST;
     /* A VMM area that starts off a page, and one that runs past 2^32. */
-    c.vmm_start = VMM_START + 0x800;
+    c.vmm_start = TP_VMM_START + 0x800;
     c.vmm_len = SZ_1M;
     assert_null(vcm_platform_new(&c, err, sizeof(err)));
     assert_string_equal(err, "vcm_platform_new: the VMM area (vmm_start, vmm_len) must be "
@@ -999,7 +926,7 @@ static void test_platform_config_errors(void **state)
  */
 static void test_platform_without_tree_or_vmm(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     char err[256];
     struct vcm_platform_cfg c = { .pm = f->pm, .target = { f->mem } };
     struct vcm_platform *p2 = vcm_platform_new(&c, err, sizeof(err));
@@ -1088,7 +1015,7 @@ static void test_platform_without_tree_or_vmm(void **state)
 
 static void test_attributes_and_1m_policy(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct avcm *av = vcm_assoc(vcm, dev, 0);
@@ -1173,7 +1100,7 @@ static void test_attributes_and_1m_policy(void **state)
 
 static void test_reservation_queries_and_limits(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
 
     /* A 64 KiB VCM holds one 64 KiB reservation and then nothing. */
     struct vcm *small = vcm_create(f->p, SZ_1M, SZ_64K);
@@ -1232,9 +1159,9 @@ static void test_reservation_queries_and_limits(void **state)
     assert_string_equal(vcm_last_error(f->p), "vcm_set_guard: a VMM VCM always has guard "
                                               "pages");
     assert_int_equal(vcm_set_guard(NULL, true), -EINVAL);
-    assert_int_equal(vcm_reserve_hole(vmm, VMM_START, SZ_4K), -EINVAL);
+    assert_int_equal(vcm_reserve_hole(vmm, TP_VMM_START, SZ_4K), -EINVAL);
     assert_string_equal(vcm_last_error(f->p), "vcm_reserve_hole: only IOMMU VCMs have holes");
-    assert_int_equal(vcm_reserve_hole(NULL, VMM_START, SZ_4K), -EINVAL);
+    assert_int_equal(vcm_reserve_hole(NULL, TP_VMM_START, SZ_4K), -EINVAL);
 }
 
 /*
@@ -1245,7 +1172,7 @@ static void test_reservation_queries_and_limits(void **state)
  */
 static void test_vmm_copy_across_pages(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm_physmem *a = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
     struct vcm_physmem *hold = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_4KB);
     assert_int_equal(vcm_phys_blocks(hold)->blocks[0].pa, 0x83801000u);
@@ -1281,15 +1208,15 @@ static void test_vmm_copy_across_pages(void **state)
     struct vcm *vmm2 = vcm_create_from_prebuilt(f->p, VCM_PREBUILT_KERNEL);
     assert_non_null(vcm_assoc(vmm, vcm_dev_cpu(f->p), 0));
     assert_non_null(vcm_assoc(vmm2, vcm_dev_cpu(f->p), 0));
-    /* r took [VMM_START, + 8 KiB) and its guard page: the next one starts 12 KiB in. */
-    assert_int_equal(vcm_get_dev_addr(vcm_reserve(vmm2, SZ_4K, RW)), VMM_START + 0x3000u);
+    /* r took [TP_VMM_START, + 8 KiB) and its guard page: the next one starts 12 KiB in. */
+    assert_int_equal(vcm_get_dev_addr(vcm_reserve(vmm2, SZ_4K, RW)), TP_VMM_START + 0x3000u);
 }
 
 /* ---- Physical allocation and device misuse ------------------------------------------------ */
 
 static void test_phys_alloc_and_device_misuse(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
 
     assert_null(vcm_phys_alloc(f->p, VCM_MEMTYPE_0, 0, VCM_4KB));
     assert_string_equal(vcm_last_error(f->p), "vcm_phys_alloc: len must be > 0");
@@ -1309,8 +1236,8 @@ static void test_phys_alloc_and_device_misuse(void **state)
     struct vcm_physmem *pad = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_4K, VCM_PHYS_CONT);
     struct vcm_physmem *al = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K,
                                             VCM_PHYS_CONT | VCM_ALIGN_ATTR(20));
-    assert_int_equal(vcm_phys_blocks(pad)->blocks[0].pa, CONT_BASE);
-    assert_int_equal(vcm_phys_blocks(al)->blocks[0].pa, CONT_BASE + SZ_1M);
+    assert_int_equal(vcm_phys_blocks(pad)->blocks[0].pa, TP_CONT_BASE);
+    assert_int_equal(vcm_phys_blocks(al)->blocks[0].pa, TP_CONT_BASE + SZ_1M);
 
     /* A device with an association cannot be put; after deassociation it can. */
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_16M);
@@ -1339,12 +1266,12 @@ static void test_phys_alloc_and_device_misuse(void **state)
 
 static void test_assoc_refusals(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_16M);
     struct vcm *vmm = vcm_create_from_prebuilt(f->p, VCM_PREBUILT_KERNEL);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct vcm_physmem *cont = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_PHYS_CONT);
-    struct vcm *v11 = vcm_create(f->p, CONT_BASE, SZ_64K);
+    struct vcm *v11 = vcm_create(f->p, TP_CONT_BASE, SZ_64K);
     struct vcm_dev *d11 = vcm_dev_one_to_one(f->p, "rot_src");
     assert_non_null(cont);
     assert_int_equal(vcm_get_type(v11), VCM_TYPE_ONE_TO_ONE);
@@ -1381,7 +1308,7 @@ static void test_assoc_refusals(void **state)
  */
 static void test_assoc_split_refused_by_driver(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *low = vcm_create(f->p, SZ_1M, SZ_16M);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_b_mm2");
     struct smmu_dev *sd = vcm_dev_smmu(dev);
@@ -1401,7 +1328,7 @@ static void test_assoc_split_refused_by_driver(void **state)
  */
 static void test_assoc_after_backing_rolls_back(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_256M);
     struct res *r1 = vcm_reserve(vcm, SZ_1M, RW);
     struct res *r2 = vcm_reserve(vcm, SZ_1M, RW);
@@ -1441,7 +1368,7 @@ static void test_assoc_after_backing_rolls_back(void **state)
 /* A plan that fails half-way in one context is taken out of that context. */
 static void test_back_rolls_back_in_one_context(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *vcm = vcm_create(f->p, SZ_1M, SZ_16M);
     struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
     struct smmu_dev *sd = vcm_dev_smmu(dev);
@@ -1473,7 +1400,7 @@ static void test_back_rolls_back_in_one_context(void **state)
  */
 static void test_activate_refused_by_driver(void **state)
 {
-    struct fx *f = *state;
+    struct test_platform *f = *state;
     struct vcm *va = vcm_create(f->p, SZ_1M, SZ_16M);
     struct vcm *vs = vcm_create(f->p, SZ_1M, SZ_16M);
     struct vcm_dev *mm1 = vcm_dev_get(f->p, "vcodec_a_mm1");      /* bank 1, MID 6 */

@@ -41,10 +41,10 @@
  * worked examples of docs/vcm.md and docs/allocators.md, so that the model is
  * not just a copy of whatever the layer does.
  *
- * Fixture (as tests/test_vcm.c): a 64 MiB block region at 0x80000000 with the
- * default shares (2 x 16M at 0x80000000, 16 x 1M at 0x82000000, 128 x 64K at
- * 0x83000000, 2048 x 4K at 0x83800000), a 16 MiB contiguous pool at 0x84000000,
- * page tables from a separate target at 0x90000000. VCM A is
+ * Fixture (tests/lib/platform.h, as for tests/test_vcm.c): a 64 MiB block region at
+ * 0x80000000 with the default shares (2 x 16M at 0x80000000, 16 x 1M at 0x82000000,
+ * 128 x 64K at 0x83000000, 2048 x 4K at 0x83800000), a 16 MiB contiguous pool at
+ * 0x84000000, page tables from a separate target at 0x90000000. VCM A is
  * [0x00380000, 0x20000000), large enough that 16 MiB aligned holes stay free for
  * supersections; the second VCM B is the small [0x00100000, 0x00380000) just below
  * it. Their boundary is not 1 MiB aligned: the small pages at the top of B and at
@@ -67,17 +67,15 @@
 #include "models/pte.h"
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
+#include "tests/lib/platform.h"
 #include "vcm/msm8960.h"
 #include "vcm/phys_pool.h"
 #include "vcm/smmu_driver.h"
 #include "vcm/vcm.h"
 
-#define RAM_BASE    0x80000000u
-#define RAM_SIZE    0x04000000u
+/* The reference's own view of the contiguous pool (platform_new checks the target's). */
 #define CONT_BASE   0x84000000u
 #define CONT_SIZE   0x01000000u
-#define PT_BASE     0x90000000u
-#define PT_SIZE     0x00400000u
 
 #define B_START     0x00100000u
 #define B_END       0x00380000u
@@ -378,12 +376,8 @@ static const unsigned op_weight[NOPS] = {
 struct model {
     const struct scenario *sc;
 
-    struct physmem *pm;
-    struct phys_target *mem, *ptmem;
-    struct smmu_pt_allocator pt;
-    struct smmu *hw[MSM8960_NUM_SMMUS];
-    struct smmu_tree *tree;
-    struct vcm_platform *p;
+    struct test_platform tp;                /* tests/lib/platform.h */
+    struct vcm_platform *p;                 /* tp.p */
     struct vcm_dev *dev[MAX_DEV];
 
     uint64_t rng;
@@ -450,55 +444,22 @@ static void expect_message(struct model *m)
 
 static void platform_new(struct model *m)
 {
-    struct phys_target_cfg mc, pc;
     char err[256];
 
-    m->pm = physmem_new();
-    assert_non_null(m->pm);
-    phys_target_cfg_default(&mc, RAM_BASE, RAM_SIZE);
-    mc.cont_base = CONT_BASE;
-    mc.cont_size = CONT_SIZE;
-    m->mem = phys_target_create(&mc, err, sizeof(err));
-    assert_non_null(m->mem);
-    phys_target_cfg_default(&pc, 0, 0);
-    pc.cont_base = PT_BASE;
-    pc.cont_size = PT_SIZE;
-    m->ptmem = phys_target_create(&pc, err, sizeof(err));
-    assert_non_null(m->ptmem);
-    m->pt.pm = m->pm;
-    m->pt.alloc = phys_pt_alloc;
-    m->pt.free = phys_pt_free;
-    m->pt.arg = m->ptmem;
-
-    for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++) {
-        struct smmu_config cfg = {
-            .tlb = { .entries = 32, .ways = 32, .replacement = TLB_LRU, .seed = 1 },
-            .clock_hz = 200000000u,
-            .tlb_lookup_cycles = 1,
-            .max_walks = 4,
-            .hit_under_miss = true,
-        };
-        smmu_desc_fill_config(&msm8960_smmus[i], &cfg);
-        m->hw[i] = smmu_new(&cfg, m->pm, NULL, NULL);
-        assert_non_null(m->hw[i]);
-    }
-    m->tree = msm8960_smmu_tree_new(m->hw, &m->pt, err, sizeof(err));
-    assert_non_null(m->tree);
-
-    struct vcm_platform_cfg vc = {
-        .pm = m->pm, .tree = m->tree, .target = { m->mem }, .policy = m->sc->policy,
-    };
-    m->p = vcm_platform_new(&vc, err, sizeof(err));
-    assert_non_null(m->p);
+    if (test_platform_init(&m->tp, m->sc->policy, err, sizeof(err)))
+        fail_msg("%s", err);
+    m->p = m->tp.p;
     m->policy = m->sc->policy;
 
     /* The pool layout the reference assumes is the one the target built. */
     struct phys_target_stats st;
-    phys_target_stats(m->mem, &st);
+    phys_target_stats(m->tp.mem, &st);
     for (unsigned id = 0; id < PHYS_NPOOLS; id++) {
         assert_int_equal(st.pool[id].base, pool_desc[id].base);
         assert_int_equal(st.pool[id].total, pool_desc[id].n);
     }
+    assert_int_equal(st.cont.base, CONT_BASE);
+    assert_int_equal(st.cont.size, CONT_SIZE);
 }
 
 static void phys_forget(struct mphys *ph)
@@ -512,17 +473,7 @@ static void model_free(struct model *m)
 {
     if (!m)
         return;
-    if (m->p)
-        vcm_platform_free(m->p);
-    if (m->tree)
-        smmu_tree_free(m->tree);
-    for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++)
-        if (m->hw[i])
-            smmu_free(m->hw[i]);
-    phys_target_destroy(m->ptmem);
-    phys_target_destroy(m->mem);
-    if (m->pm)
-        physmem_free(m->pm);
+    test_platform_fini(&m->tp);
     for (unsigned i = 0; i < MAX_PHYS; i++)
         phys_forget(&m->phys[i]);
     free(m);
@@ -656,6 +607,15 @@ static bool res_maps(const struct model *m, const struct mres *r, uint64_t off, 
 
 enum acc_kind { ACC_READ, ACC_WRITE, ACC_USER_READ, ACC_USER_WRITE, ACC_INSTR, ACC_KINDS };
 
+/* Each kind as the ACCESS_* bits of models/pte.h: all but the user ones privileged. */
+static const unsigned acc_bits[ACC_KINDS] = {
+    [ACC_READ] = ACCESS_PRIV,
+    [ACC_WRITE] = ACCESS_PRIV | ACCESS_WRITE,
+    [ACC_USER_READ] = 0,
+    [ACC_USER_WRITE] = ACCESS_WRITE,
+    [ACC_INSTR] = ACCESS_PRIV | ACCESS_INSTR,
+};
+
 /*
  * docs/vcm.md attribute table and docs/walker.md permission table: every mapping is
  * readable by privileged accesses; WRITE clears AP2 (read-only otherwise); SUPERVISOR
@@ -697,14 +657,8 @@ static void check_page(struct model *m, unsigned d, uint32_t va, bool mapped, ui
 
     enum acc_kind k = chance(m, 70) ? ACC_READ : (enum acc_kind)rnd(m, ACC_KINDS);
     struct smmu_txn t;
-    memset(&t, 0, sizeof(t));
-    t.mid = m->sc->dev[d]->mid;
-    t.iova = va;
-    t.bytes = 4;
-    t.write = k == ACC_WRITE || k == ACC_USER_WRITE;
-    t.privileged = !(k == ACC_USER_READ || k == ACC_USER_WRITE);
-    t.instr = k == ACC_INSTR;
-    enum smmu_status st = smmu_access(m->hw[m->sc->dev[d]->smmu], &t);
+    enum smmu_status st = test_platform_access(&m->tp, m->sc->dev[d]->smmu, m->sc->dev[d]->mid,
+                                               va, acc_bits[k], &t);
     if (!mapped) {
         EXPECT_EQ(st, SMMU_FAULTED);
         EXPECT_TRUE(t.fsr & FSR_TF);
@@ -730,12 +684,8 @@ static void check_dev_off(struct model *m, unsigned d, uint32_t va)
     EXPECT_EQ(smmu_is_active(sd), 0);
     EXPECT_EQ(smmu_translate(sd, va, &got), -ENODEV);
     struct smmu_txn t;
-    memset(&t, 0, sizeof(t));
-    t.mid = m->sc->dev[d]->mid;
-    t.iova = va;
-    t.bytes = 4;
-    t.privileged = true;
-    EXPECT_EQ(smmu_access(m->hw[m->sc->dev[d]->smmu], &t), SMMU_GLOBAL_FAULTED);
+    EXPECT_EQ(test_platform_access(&m->tp, m->sc->dev[d]->smmu, m->sc->dev[d]->mid, va,
+                                   ACCESS_PRIV, &t), SMMU_GLOBAL_FAULTED);
     EXPECT_EQ(smmu_poll_global_fault(smmu_dev_driver(sd)), 1);
 }
 
@@ -943,7 +893,7 @@ static void check_phys(struct model *m)
     }
 
     struct phys_target_stats st;
-    phys_target_stats(m->mem, &st);
+    phys_target_stats(m->tp.mem, &st);
     for (unsigned id = 0; id < PHYS_NPOOLS; id++) {
         EXPECT_EQ(st.pool[id].used, used[id]);
         EXPECT_EQ(st.pool[id].used, m->pools.nused[id]);
@@ -1775,7 +1725,7 @@ static void drain(struct model *m)
     check_all(m, -1);
 
     struct phys_target_stats st;
-    phys_target_stats(m->mem, &st);
+    phys_target_stats(m->tp.mem, &st);
     for (unsigned id = 0; id < PHYS_NPOOLS; id++)
         EXPECT_EQ(st.pool[id].used, 0);
     EXPECT_EQ(st.cont.live, 0);

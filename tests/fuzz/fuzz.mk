@@ -1,5 +1,6 @@
 # tests/fuzz/fuzz.mk - libFuzzer harnesses; included by the main Makefile, whose
-# variables it uses (BUILD, LIB_C, LIB_CXX, CPPFLAGS, PKG_CFLAGS, WARN, LDFLAGS, LDLIBS).
+# variables it uses (BUILD, LIB_C, LIB_CXX, TESTLIB_SRCS, CPPFLAGS, PKG_CFLAGS, WARN,
+# LDFLAGS, LDLIBS).
 #
 #   make fuzz           build every harness, then fuzz each for FUZZ_SECONDS (default 60)
 #                       in $(BUILD)/fuzz/corpus-NAME, a working copy of its committed
@@ -36,6 +37,9 @@ FUZZ_NAMES     := $(FUZZ_SRCS:tests/fuzz/%.c=%)
 FUZZ_BINS      := $(FUZZ_NAMES:%=$(FUZZ_DIR)/%)
 FUZZ_LIB_OBJS  := $(LIB_C:%.c=$(FUZZ_DIR)/obj/%.o) $(LIB_CXX:%.cpp=$(FUZZ_DIR)/obj/%.o)
 FUZZ_LIB       := $(FUZZ_DIR)/libiommusim-fuzz.a
+# The tests' helpers (tests/lib/, e.g. the VCM platform), instrumented the same way; an
+# archive, so a harness links only the helpers it uses.
+FUZZ_TESTLIB   := $(FUZZ_DIR)/libiommusim-fuzz-tests.a
 # The three trace harnesses share their body, and link a copy of sim/trace/trace.c whose
 # input buffer is FUZZ_TRACE_BUF bytes instead of 1 MiB, so that inputs of a few
 # hundred bytes already cross buffer refills (records and lines split across reads).
@@ -78,6 +82,9 @@ $(FUZZ_DIR)/obj/%.o: %.cpp
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
+$(FUZZ_TESTLIB): $(TESTLIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+	rm -f $@ && ar rcs $@ $^
+
 $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o: sim/trace/trace.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_CFLAGS) -DTRACE_BUF_SIZE=$(FUZZ_TRACE_BUF) \
@@ -87,9 +94,9 @@ $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o: sim/trace/trace.c
 $(FUZZ_TRACE_BINS): $(FUZZ_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o
 
 # Linked by clang++: sim/core/kernel.cpp's sanitizer checks need the C++ runtime of UBSan.
-$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer $(filter %.o,$^) $(FUZZ_LIB) $(LDFLAGS) \
-	  $(LDLIBS) -o $@
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_TESTLIB) $(FUZZ_LIB)
+	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer $(filter %.o,$^) $(FUZZ_TESTLIB) $(FUZZ_LIB) \
+	  $(LDFLAGS) $(LDLIBS) -o $@
 
 fuzz-build: deps-check fuzz-check
 	+@$(FUZZ_MAKE) fuzz-bins

@@ -1,7 +1,7 @@
 /*
  * fuzz_vcm_api.c - libFuzzer harness for the VCM API (vcm/vcm.c) and what lies
  * under it: the IOVA allocator, the physical pools, the SMMU driver and the SMMU
- * models of the MSM8960 (built as tests/test_vcm.c builds them).
+ * models of the MSM8960 (the platform of tests/lib/platform.h, as for tests/test_vcm.c).
  *
  * The input is a program of API calls on small handle tables: VCMs, reservations,
  * physical allocations, devices and associations. A handle stays in its table
@@ -42,8 +42,10 @@
 #include <string.h>
 
 #include "models/physmem.h"
+#include "models/pte.h"
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
+#include "tests/lib/platform.h"
 #include "vcm/msm8960.h"
 #include "vcm/phys_pool.h"
 #include "vcm/smmu_driver.h"
@@ -59,16 +61,6 @@
             abort();                                                            \
         }                                                                       \
     } while (0)
-
-/* The platform of tests/test_vcm.c. */
-#define RAM_BASE    0x80000000u
-#define RAM_SIZE    0x04000000u
-#define CONT_BASE   0x84000000u
-#define CONT_SIZE   0x01000000u
-#define PT_BASE     0x90000000u
-#define PT_SIZE     0x00400000u
-#define VMM_START   0xE0000000u
-#define VMM_LEN     0x10000000u
 
 #define MAX_OPS     256
 #define N_VCM       6
@@ -163,12 +155,8 @@ static const struct {
 #define N_CTX (sizeof(ctxs) / sizeof(ctxs[0]))
 
 struct fx {
-    struct physmem *pm;
-    struct phys_target *mem, *ptmem;
-    struct smmu_pt_allocator pt;
-    struct smmu *hw[MSM8960_NUM_SMMUS];
-    struct smmu_tree *tree;
-    struct vcm_platform *p;
+    struct test_platform tp;        /* tests/lib/platform.h */
+    struct vcm_platform *p;         /* tp.p */
 
     struct vcm_slot vcm[N_VCM];
     struct res_slot res[N_RES];
@@ -183,44 +171,10 @@ struct fx {
 
 static void platform_new(struct fx *f)
 {
-    struct phys_target_cfg mc, pc;
     char err[256];
 
-    f->pm = physmem_new();
-    phys_target_cfg_default(&mc, RAM_BASE, RAM_SIZE);
-    mc.cont_base = CONT_BASE;
-    mc.cont_size = CONT_SIZE;
-    f->mem = phys_target_create(&mc, err, sizeof(err));
-    CHECK(f->pm && f->mem, "memory target: %s", err);
-    phys_target_cfg_default(&pc, 0, 0);
-    pc.cont_base = PT_BASE;
-    pc.cont_size = PT_SIZE;
-    f->ptmem = phys_target_create(&pc, err, sizeof(err));
-    CHECK(f->ptmem != NULL, "page-table target: %s", err);
-    f->pt.pm = f->pm;
-    f->pt.alloc = phys_pt_alloc;
-    f->pt.free = phys_pt_free;
-    f->pt.arg = f->ptmem;
-    for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++) {
-        struct smmu_config cfg = {
-            .tlb = { .entries = 32, .ways = 32, .replacement = TLB_LRU, .seed = 1 },
-            .clock_hz = 200000000u,
-            .tlb_lookup_cycles = 1,
-            .max_walks = 4,
-            .hit_under_miss = true,
-        };
-        smmu_desc_fill_config(&msm8960_smmus[i], &cfg);
-        f->hw[i] = smmu_new(&cfg, f->pm, NULL, NULL);
-        CHECK(f->hw[i] != NULL, "smmu_new");
-    }
-    f->tree = msm8960_smmu_tree_new(f->hw, &f->pt, err, sizeof(err));
-    CHECK(f->tree != NULL, "tree: %s", err);
-    struct vcm_platform_cfg vc = {
-        .pm = f->pm, .tree = f->tree, .target = { f->mem },
-        .vmm_start = VMM_START, .vmm_len = VMM_LEN, .policy = VCM_MAP_BEST,
-    };
-    f->p = vcm_platform_new(&vc, err, sizeof(err));
-    CHECK(f->p != NULL, "platform: %s", err);
+    CHECK(test_platform_init(&f->tp, VCM_MAP_BEST, err, sizeof(err)) == 0, "%s", err);
+    f->p = f->tp.p;
     f->dev[0] = (struct dev_slot){ LIVE, vcm_dev_cpu(f->p), VCM_DEV_CPU, -1, 0, true };
 }
 
@@ -229,20 +183,16 @@ static void platform_free(struct fx *f)
     struct phys_target_stats st;
 
     vcm_platform_free(f->p);
-    phys_target_stats(f->mem, &st);
+    f->p = f->tp.p = NULL;
+    phys_target_stats(f->tp.mem, &st);
     CHECK(st.live_allocs == 0 && st.cont.live == 0, "after vcm_platform_free: %u allocations, "
           "%u contiguous ranges live", st.live_allocs, st.cont.live);
     for (unsigned i = 0; i < PHYS_NPOOLS; i++)
         CHECK(st.pool[i].used == 0, "pool %u: %u blocks still used", i, st.pool[i].used);
     /* The platform freed every context instance it made, and with them their tables. */
-    phys_target_stats(f->ptmem, &st);
+    phys_target_stats(f->tp.ptmem, &st);
     CHECK(st.cont.live == 0, "%u page tables still live after vcm_platform_free", st.cont.live);
-    smmu_tree_free(f->tree);
-    for (unsigned i = 0; i < MSM8960_NUM_SMMUS; i++)
-        smmu_free(f->hw[i]);
-    phys_target_destroy(f->ptmem);
-    phys_target_destroy(f->mem);
-    physmem_free(f->pm);
+    test_platform_fini(&f->tp);
 }
 
 /* ---- Answers -------------------------------------------------------------------------- */
@@ -272,14 +222,14 @@ struct quiet {
 static void quiet_begin(const struct fx *f, struct quiet *q)
 {
     snprintf(q->err, sizeof(q->err), "%s", vcm_last_error(f->p));
-    phys_target_stats(f->mem, &q->mem);
+    phys_target_stats(f->tp.mem, &q->mem);
 }
 
 static void quiet_end(const struct fx *f, const struct quiet *q, const char *call)
 {
     struct phys_target_stats now;
 
-    phys_target_stats(f->mem, &now);
+    phys_target_stats(f->tp.mem, &now);
     CHECK(!strcmp(q->err, vcm_last_error(f->p)), "%s on a freed handle set a message: %s",
           call, vcm_last_error(f->p));
     CHECK(!memcmp(&q->mem, &now, sizeof(now)), "%s on a freed handle changed the memory", call);
@@ -363,15 +313,15 @@ static void check_new_alloc(const struct fx *f, int slot, uint64_t len, uint32_t
     CHECK(vcm_phys_len(f->phys[slot].h) == ((len + SZ_4K - 1) & ~(uint64_t)(SZ_4K - 1)),
           "vcm_phys_len");
     if (attr & VCM_PHYS_CONT)
-        CHECK(a->nblocks == 1 && a->blocks[0].pa >= CONT_BASE &&
-              (uint64_t)a->blocks[0].pa + a->blocks[0].size <= (uint64_t)CONT_BASE + CONT_SIZE,
+        CHECK(a->nblocks == 1 && a->blocks[0].pa >= TP_CONT_BASE &&
+              (uint64_t)a->blocks[0].pa + a->blocks[0].size <= (uint64_t)TP_CONT_BASE + TP_CONT_SIZE,
               "contiguous allocation outside the pool");
     for (uint32_t i = 0; i < a->nblocks; i++) {
         const struct phys_block *b = &a->blocks[i];
 
         CHECK(b->size && !(b->size & (SZ_4K - 1)) && !(b->pa & (SZ_4K - 1)), "block %u", i);
-        CHECK((uint64_t)b->pa >= RAM_BASE &&
-              (uint64_t)b->pa + b->size <= (uint64_t)CONT_BASE + CONT_SIZE,
+        CHECK((uint64_t)b->pa >= TP_RAM_BASE &&
+              (uint64_t)b->pa + b->size <= (uint64_t)TP_CONT_BASE + TP_CONT_SIZE,
               "block 0x%x+0x%x outside the memory target", b->pa, b->size);
         total += b->size;
         for (int j = 0; j < N_PHYS; j++) {
@@ -425,13 +375,9 @@ static void check_new_res(const struct fx *f, int slot, size_t len, uint32_t att
 static enum smmu_status device_access(struct fx *f, int ctx, uint32_t iova, uint32_t *pa)
 {
     struct smmu_txn t;
+    enum smmu_status st = test_platform_access(&f->tp, ctxs[ctx].smmu, ctxs[ctx].mid, iova,
+                                               ACCESS_PRIV, &t);
 
-    memset(&t, 0, sizeof(t));
-    t.mid = (uint16_t)ctxs[ctx].mid;
-    t.iova = iova;
-    t.bytes = 4;
-    t.privileged = true;
-    enum smmu_status st = smmu_access(f->hw[ctxs[ctx].smmu], &t);
     *pa = t.pa;
     return st;
 }
@@ -520,7 +466,7 @@ static void check_vmm_copy(struct fx *f, const struct res_slot *r, uint8_t salt)
     CHECK(vcm_vmm_write(r->h, off, out, len) == 0, "vcm_vmm_write");
     memset(back, 0, sizeof(back));
     CHECK(vcm_vmm_read(r->h, off, back, len) == 0 && !memcmp(out, back, len), "vcm_vmm_read");
-    CHECK(vcm_res_phys_addr(r->h, off, &pa) == 0 && physmem_read8(f->pm, pa) == out[0],
+    CHECK(vcm_res_phys_addr(r->h, off, &pa) == 0 && physmem_read8(f->tp.pm, pa) == out[0],
           "the byte written through the VMM is not at the recorded PA");
     CHECK(vcm_vmm_read(r->h, (size_t)plen, back, 1) == -EINVAL, "read past the backing");
 }
@@ -650,8 +596,8 @@ static void op_vcm_create(struct fx *f, struct in *in)
         v = vcm_create_from_prebuilt(f->p, a & 1 ? VCM_PREBUILT_KERNEL : a);
         if (v) {
             CHECK(a & 1 || a == VCM_PREBUILT_KERNEL, "unknown prebuilt id accepted");
-            start = VMM_START;
-            len = VMM_LEN;
+            start = TP_VMM_START;
+            len = TP_VMM_LEN;
         }
         break;
     default:
