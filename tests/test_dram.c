@@ -2,6 +2,7 @@
  * test_dram.c - DRAM timing against times worked out by hand from the rules in
  * dram.h: start = max(arrival, busy_until), transfer = ceil(bytes / width) channel
  * cycles, done = start + transfer + latency, interleaved channels, split requests.
+ * Requests are tests/lib/mem_fake.h's probes: each records its completion.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,41 +15,7 @@
 
 #include "models/dram.h"
 #include "sim/core/kernel.h"
-
-/* One request and what its completion looked like. */
-struct probe_req {
-    struct mem_req req;
-    unsigned calls;
-    sim_time_t seen_now;            /* sim_now() inside done */
-};
-
-static void probe_done(struct mem_req *req)
-{
-    struct probe_req *p = req->owner;
-
-    p->calls++;
-    p->seen_now = sim_now();
-}
-
-static void probe_init(struct probe_req *p, uint32_t pa, uint32_t bytes, sim_time_t at)
-{
-    memset(p, 0, sizeof(*p));
-    p->req.pa = pa;
-    p->req.bytes = bytes;
-    p->req.at = at;
-    p->req.done = probe_done;
-    p->req.owner = p;
-    p->req.status = MEM_ERROR;      /* the target must set it */
-}
-
-/* Completed exactly once, at its done_at, with the expected time and status. */
-static void assert_done(const struct probe_req *p, sim_time_t when, enum mem_status st)
-{
-    assert_int_equal(p->calls, 1);
-    assert_int_equal(p->req.done_at, when);
-    assert_int_equal(p->seen_now, when);
-    assert_int_equal(p->req.status, st);
-}
+#include "tests/lib/mem_fake.h"
 
 static int reset_kernel(void **state)
 {
@@ -82,7 +49,7 @@ static void test_single_read(void **state)
     /* The one completion is the only kernel work. */
     assert_int_equal(sim_run(SIM_TIME_MAX), 1);
     /* 64 / 8 = 8 cycles of 2 ns = 16 ns; + 40 ns latency = 56 ns. */
-    assert_done(&a, 56 * SIM_NS, MEM_OK);
+    probe_assert_done(&a, 56 * SIM_NS, MEM_OK);
     assert_int_equal(dram_channel_stats(d, 0)->requests, 1);
     assert_int_equal(dram_channel_stats(d, 0)->bytes, 64);
     assert_int_equal(dram_channel_stats(d, 0)->busy, 16 * SIM_NS);
@@ -103,9 +70,9 @@ static void test_back_to_back_queues(void **state)
     mem_request(&port, &b.req);
     sim_run(SIM_TIME_MAX);
     /* a: 0 + 16 + 40 = 56 ns. */
-    assert_done(&a, 56 * SIM_NS, MEM_OK);
+    probe_assert_done(&a, 56 * SIM_NS, MEM_OK);
     /* b waits for a's transfer: starts at 16 ns, 16 + 16 + 40 = 72 ns. */
-    assert_done(&b, 72 * SIM_NS, MEM_OK);
+    probe_assert_done(&b, 72 * SIM_NS, MEM_OK);
     /* Two transfers of 16 ns; b waited 16 ns. */
     assert_int_equal(dram_channel_stats(d, 0)->requests, 2);
     assert_int_equal(dram_channel_stats(d, 0)->bytes, 128);
@@ -128,8 +95,8 @@ static void test_future_arrival_and_idle_gap(void **state)
     mem_request(&port, &a.req);
     mem_request(&port, &b.req);
     sim_run(SIM_TIME_MAX);
-    assert_done(&a, 156 * SIM_NS, MEM_OK);
-    assert_done(&b, 256 * SIM_NS, MEM_OK);
+    probe_assert_done(&a, 156 * SIM_NS, MEM_OK);
+    probe_assert_done(&b, 256 * SIM_NS, MEM_OK);
     assert_int_equal(dram_channel_stats(d, 0)->queue_delay, 0);
     dram_free(d);
 }
@@ -150,10 +117,10 @@ static void test_two_channels_overlap(void **state)
     mem_request(&port, &c.req);
     sim_run(SIM_TIME_MAX);
     /* a and b on different channels both take 16 + 40 = 56 ns. */
-    assert_done(&a, 56 * SIM_NS, MEM_OK);
-    assert_done(&b, 56 * SIM_NS, MEM_OK);
+    probe_assert_done(&a, 56 * SIM_NS, MEM_OK);
+    probe_assert_done(&b, 56 * SIM_NS, MEM_OK);
     /* c queues behind a on ch0: 16 + 16 + 40 = 72 ns. */
-    assert_done(&c, 72 * SIM_NS, MEM_OK);
+    probe_assert_done(&c, 72 * SIM_NS, MEM_OK);
     assert_int_equal(dram_channel_stats(d, 0)->requests, 2);
     assert_int_equal(dram_channel_stats(d, 0)->queue_delay, 16 * SIM_NS);
     assert_int_equal(dram_channel_stats(d, 1)->requests, 1);
@@ -180,8 +147,8 @@ static void test_split_at_interleave_boundary(void **state)
     mem_request(&port, &busy.req);
     mem_request(&port, &s.req);
     sim_run(SIM_TIME_MAX);
-    assert_done(&busy, 56 * SIM_NS, MEM_OK);
-    assert_done(&s, 64 * SIM_NS, MEM_OK);
+    probe_assert_done(&busy, 56 * SIM_NS, MEM_OK);
+    probe_assert_done(&s, 64 * SIM_NS, MEM_OK);
     /* Each part counts as a request on its channel. */
     assert_int_equal(dram_channel_stats(d, 0)->requests, 1);
     assert_int_equal(dram_channel_stats(d, 0)->bytes, 32);
@@ -211,7 +178,7 @@ static void test_split_ends_with_latest_part_not_last(void **state)
     mem_request(&port, &busy.req);
     mem_request(&port, &s.req);
     sim_run(SIM_TIME_MAX);
-    assert_done(&s, 64 * SIM_NS, MEM_OK);
+    probe_assert_done(&s, 64 * SIM_NS, MEM_OK);
     assert_int_equal(dram_channel_stats(d, 0)->queue_delay, 16 * SIM_NS);
     assert_int_equal(dram_channel_stats(d, 1)->queue_delay, 0);
     dram_free(d);
@@ -242,8 +209,8 @@ static void test_split_on_one_channel_rounds_each_part(void **state)
     mem_request(&port, &s.req);
     mem_request(&port, &w.req);
     sim_run(SIM_TIME_MAX);
-    assert_done(&s, 44 * SIM_NS, MEM_OK);
-    assert_done(&w, 94 * SIM_NS, MEM_OK);
+    probe_assert_done(&s, 44 * SIM_NS, MEM_OK);
+    probe_assert_done(&w, 94 * SIM_NS, MEM_OK);
     assert_int_equal(dram_channel_stats(d, 0)->requests, 6);
     assert_int_equal(dram_channel_stats(d, 0)->bytes, 208);
     assert_int_equal(dram_channel_stats(d, 0)->busy, 54 * SIM_NS);
@@ -276,9 +243,9 @@ static void test_non_integer_period_533mhz(void **state)
     mem_request(&port, &b.req);
     mem_request(&port, &c.req);
     sim_run(SIM_TIME_MAX);
-    assert_done(&a, 65010, MEM_OK);
-    assert_done(&b, 80020, MEM_OK);
-    assert_done(&c, 55629, MEM_OK);
+    probe_assert_done(&a, 65010, MEM_OK);
+    probe_assert_done(&b, 80020, MEM_OK);
+    probe_assert_done(&c, 55629, MEM_OK);
     assert_int_equal(dram_channel_stats(d, 0)->busy, 30020);
     assert_int_equal(dram_channel_stats(d, 1)->busy, 5629);
     dram_free(d);
@@ -304,10 +271,10 @@ static void test_three_channels_interleave(void **state)
         mem_request(&port, &r[i].req);
     }
     sim_run(SIM_TIME_MAX);
-    assert_done(&r[0], 56 * SIM_NS, MEM_OK);
-    assert_done(&r[1], 56 * SIM_NS, MEM_OK);
-    assert_done(&r[2], 56 * SIM_NS, MEM_OK);
-    assert_done(&r[3], 72 * SIM_NS, MEM_OK);   /* behind r[0] on ch0 */
+    probe_assert_done(&r[0], 56 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[1], 56 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[2], 56 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[3], 72 * SIM_NS, MEM_OK);   /* behind r[0] on ch0 */
     assert_int_equal(dram_channel_stats(d, 0)->requests, 2);
     assert_int_equal(dram_channel_stats(d, 1)->requests, 1);
     assert_int_equal(dram_channel_stats(d, 2)->requests, 1);
@@ -344,8 +311,8 @@ static void test_bad_requests_get_slave_error(void **state)
     probe_init(&late.p, 0, 64, 0);
     sim_schedule(10 * SIM_NS, late_issue, &late);
     sim_run(SIM_TIME_MAX);
-    assert_done(&z, 30 * SIM_NS, MEM_ERROR);
-    assert_done(&late.p, 10 * SIM_NS, MEM_ERROR);
+    probe_assert_done(&z, 30 * SIM_NS, MEM_ERROR);
+    probe_assert_done(&late.p, 10 * SIM_NS, MEM_ERROR);
     /* Neither touched the channel. */
     assert_int_equal(dram_channel_stats(d, 0)->requests, 0);
     assert_int_equal(dram_channel_stats(d, 0)->busy, 0);
@@ -414,8 +381,8 @@ static void test_odd_width_and_long_transfer(void **state)
     mem_request(&port, &a.req);
     mem_request(&port, &b.req);
     sim_run(SIM_TIME_MAX);
-    assert_done(&a, 52 * SIM_NS, MEM_OK);
-    assert_done(&b, 308 * SIM_NS, MEM_OK);
+    probe_assert_done(&a, 52 * SIM_NS, MEM_OK);
+    probe_assert_done(&b, 308 * SIM_NS, MEM_OK);
     assert_int_equal(dram_channel_stats(d, 0)->busy, (12 + 168) * SIM_NS);
     assert_int_equal(dram_channel_stats(d, 0)->bytes, 1064);
     dram_free(d);

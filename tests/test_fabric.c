@@ -2,8 +2,9 @@
  * test_fabric.c - fabric timing against times worked out by hand from the rules in
  * docs/timing.md: link (per port) -> gateway (shared, round-robin) -> hop -> the
  * downstream port. Most cases send the fabric's output to a recording target with a
- * fixed 100 ns latency and no contention, so that arrival order and times at the
- * gateway's far side can be read directly; the end-to-end cases use the DRAM.
+ * fixed 100 ns latency and no contention (tests/lib/mem_fake.h), so that arrival order
+ * and times at the gateway's far side can be read directly; the end-to-end cases use
+ * the DRAM.
  *
  * Unless said otherwise: fabric at 200 MHz (5 ns per cycle), 16-byte gateway,
  * hop 2 cycles = 10 ns. A 64-byte request holds the gateway 4 cycles = 20 ns.
@@ -20,82 +21,12 @@
 #include "models/dram.h"
 #include "models/fabric.h"
 #include "sim/core/kernel.h"
+#include "tests/lib/mem_fake.h"
 
-/* ---- Requests and their completions ------------------------------------------------ */
-
-struct probe_req {
-    struct mem_req req;
-    unsigned calls;
-    sim_time_t seen_now;
-};
-
-static void probe_done(struct mem_req *req)
+/* The recording target behind the fabric: 100 ns after each arrival, no contention. */
+static struct mem_port sink_port(struct fake_mem *s)
 {
-    struct probe_req *p = req->owner;
-
-    p->calls++;
-    p->seen_now = sim_now();
-}
-
-static void probe_init(struct probe_req *p, uint32_t pa, uint32_t bytes, sim_time_t at)
-{
-    memset(p, 0, sizeof(*p));
-    p->req.pa = pa;
-    p->req.bytes = bytes;
-    p->req.at = at;
-    p->req.done = probe_done;
-    p->req.owner = p;
-    p->req.status = MEM_ERROR;
-}
-
-static void assert_done(const struct probe_req *p, sim_time_t when, enum mem_status st)
-{
-    assert_int_equal(p->calls, 1);
-    assert_int_equal(p->req.done_at, when);
-    assert_int_equal(p->seen_now, when);
-    assert_int_equal(p->req.status, st);
-}
-
-/* ---- A downstream target that records arrivals ------------------------------------ */
-
-#define SINK_MAX 1024
-
-struct sink {
-    sim_time_t latency;
-    unsigned n;
-    uint32_t pa[SINK_MAX];          /* in hand-over order */
-    sim_time_t at[SINK_MAX];
-};
-
-static void sink_complete(void *arg)
-{
-    struct mem_req *req = arg;
-
-    req->done(req);
-}
-
-static void sink_request(void *target, unsigned port, struct mem_req *req)
-{
-    struct sink *s = target;
-
-    (void)port;
-    assert_true(req->at >= sim_now());
-    assert_true(s->n < SINK_MAX);
-    s->pa[s->n] = req->pa;
-    s->at[s->n] = req->at;
-    s->n++;
-    req->done_at = req->at + s->latency;
-    req->status = MEM_OK;
-    sim_schedule(req->done_at - sim_now(), sink_complete, req);
-}
-
-static struct mem_port sink_port(struct sink *s)
-{
-    struct mem_port p = { .request = sink_request, .target = s, .port = 0 };
-
-    memset(s, 0, sizeof(*s));
-    s->latency = 100 * SIM_NS;
-    return p;
+    return fake_mem_init(s, 100 * SIM_NS);
 }
 
 /* ---- Configurations ---------------------------------------------------------------- */
@@ -150,7 +81,7 @@ static void test_single_request_to_dram(void **state)
      * DRAM: 8 cycles at 533 MHz = ceil(8e12 / 533e6) = 15010 ps, + 50 ns latency:
      * 70000 + 15010 + 50000 = 135010 ps.
      */
-    assert_done(&a, 135010, MEM_OK);
+    probe_assert_done(&a, 135010, MEM_OK);
     /* 0x1000 / 256 = 16 -> channel 0. */
     assert_int_equal(dram_channel_stats(d, 0)->requests, 1);
     assert_int_equal(dram_channel_stats(d, 1)->requests, 0);
@@ -192,9 +123,9 @@ static void test_link_serialises_one_port(void **state)
      * once, at the DRAM 30 ns later (70, 110, 150 ns), whose 16 ns transfers do not
      * overlap: done at 70 + 56 = 126, 166, 206 ns.
      */
-    assert_done(&r[0], 126 * SIM_NS, MEM_OK);
-    assert_done(&r[1], 166 * SIM_NS, MEM_OK);
-    assert_done(&r[2], 206 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[0], 126 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[1], 166 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[2], 206 * SIM_NS, MEM_OK);
     assert_int_equal(fabric_port_stats(f, 0)->link_wait, 120 * SIM_NS);
     assert_int_equal(fabric_port_stats(f, 0)->wait, 0);
     assert_int_equal(fabric_gateway_stats(f)->grants_immediate, 3);
@@ -231,7 +162,7 @@ static void test_two_ports_round_robin(void **state)
 {
     /* 32-byte ports: a 64-byte request leaves its link after 2 cycles = 10 ns. */
     struct fabric_config fc = fabric_cfg(2, 32);
-    struct sink s;
+    struct fake_mem s;
     struct mem_port sp = sink_port(&s);
     struct fabric *f = fabric_new(&fc, &sp);
     struct probe_req r[2][8];
@@ -254,17 +185,17 @@ static void test_two_ports_round_robin(void **state)
     issue_backlog(f, r, n, 2);
     /* 6 completions + arbitration events at 30, 50, 70, 90, 110 ns. */
     assert_int_equal(sim_run(SIM_TIME_MAX), 11);
-    assert_int_equal(s.n, 6);
+    assert_int_equal(s.requests, 6);
     for (i = 0; i < 6; i++) {
-        assert_int_equal(s.pa[i], order[i]);
-        assert_int_equal(s.at[i], (grant[i] + 30) * SIM_NS);
+        assert_int_equal(s.log[i].pa, order[i]);
+        assert_int_equal(s.log[i].at, (grant[i] + 30) * SIM_NS);
     }
-    assert_done(&r[0][0], 140 * SIM_NS, MEM_OK);
-    assert_done(&r[1][0], 160 * SIM_NS, MEM_OK);
-    assert_done(&r[0][1], 180 * SIM_NS, MEM_OK);
-    assert_done(&r[1][1], 200 * SIM_NS, MEM_OK);
-    assert_done(&r[0][2], 220 * SIM_NS, MEM_OK);
-    assert_done(&r[1][2], 240 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[0][0], 140 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[1][0], 160 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[0][1], 180 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[1][1], 200 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[0][2], 220 * SIM_NS, MEM_OK);
+    probe_assert_done(&r[1][2], 240 * SIM_NS, MEM_OK);
     /* Waits: port 0: 0 + 30 + 60 = 90 ns; port 1: 20 + 50 + 80 = 150 ns. */
     assert_int_equal(fabric_port_stats(f, 0)->wait, 90 * SIM_NS);
     assert_int_equal(fabric_port_stats(f, 1)->wait, 150 * SIM_NS);
@@ -279,7 +210,7 @@ static void test_round_robin_is_not_oldest_first(void **state)
 {
     /* Port 0 is 64 bytes wide (link 1 cycle = 5 ns), port 1 is 32 bytes (10 ns). */
     struct fabric_config fc = fabric_cfg(2, 32);
-    struct sink s;
+    struct fake_mem s;
     struct mem_port sp;
     struct fabric *f;
     struct mem_port p0, p1;
@@ -307,18 +238,18 @@ static void test_round_robin_is_not_oldest_first(void **state)
      * 65 ns: A2 (waited 50); 85 ns: A3 (waited 65).
      */
     sim_run(SIM_TIME_MAX);
-    assert_int_equal(s.n, 5);
-    assert_int_equal(s.pa[0], PA(0, 0));
-    assert_int_equal(s.pa[1], PA(0, 1));
-    assert_int_equal(s.pa[2], PA(1, 0));
-    assert_int_equal(s.pa[3], PA(0, 2));
-    assert_int_equal(s.pa[4], PA(0, 3));
+    assert_int_equal(s.requests, 5);
+    assert_int_equal(s.log[0].pa, PA(0, 0));
+    assert_int_equal(s.log[1].pa, PA(0, 1));
+    assert_int_equal(s.log[2].pa, PA(1, 0));
+    assert_int_equal(s.log[3].pa, PA(0, 2));
+    assert_int_equal(s.log[4].pa, PA(0, 3));
     /* done = grant + 20 (gateway) + 10 (hop) + 100 (sink). */
-    assert_done(&a[0], 135 * SIM_NS, MEM_OK);
-    assert_done(&a[1], 155 * SIM_NS, MEM_OK);
-    assert_done(&b, 175 * SIM_NS, MEM_OK);
-    assert_done(&a[2], 195 * SIM_NS, MEM_OK);
-    assert_done(&a[3], 215 * SIM_NS, MEM_OK);
+    probe_assert_done(&a[0], 135 * SIM_NS, MEM_OK);
+    probe_assert_done(&a[1], 155 * SIM_NS, MEM_OK);
+    probe_assert_done(&b, 175 * SIM_NS, MEM_OK);
+    probe_assert_done(&a[2], 195 * SIM_NS, MEM_OK);
+    probe_assert_done(&a[3], 215 * SIM_NS, MEM_OK);
     /* port 0: 0 + 15 + 50 + 65 = 130 ns; port 1: 15 ns. */
     assert_int_equal(fabric_port_stats(f, 0)->wait, 130 * SIM_NS);
     assert_int_equal(fabric_port_stats(f, 1)->wait, 15 * SIM_NS);
@@ -328,7 +259,7 @@ static void test_round_robin_is_not_oldest_first(void **state)
 static void test_three_ports_rotation(void **state)
 {
     struct fabric_config fc = fabric_cfg(3, 32);
-    struct sink s;
+    struct fake_mem s;
     struct mem_port sp = sink_port(&s);
     struct fabric *f = fabric_new(&fc, &sp);
     struct probe_req r[3][8];
@@ -345,15 +276,15 @@ static void test_three_ports_rotation(void **state)
      * ready request, so grants go B0 C0 A1 B1 C1 A2 B2 C2 A3 B3 C3, one every 20 ns:
      * grant i (i = 0 for A0) at 10 + 20 i ns, port i % 3, its (i / 3)th request.
      */
-    assert_int_equal(s.n, 12);
+    assert_int_equal(s.requests, 12);
     for (i = 0; i < 12; i++) {
         sim_time_t g = (10 + 20 * i) * SIM_NS;
         unsigned k = i / 3;
 
         p = i % 3;
-        assert_int_equal(s.pa[i], PA(p, k));
-        assert_int_equal(s.at[i], g + 30 * SIM_NS);
-        assert_done(&r[p][k], g + 130 * SIM_NS, MEM_OK);
+        assert_int_equal(s.log[i].pa, PA(p, k));
+        assert_int_equal(s.log[i].at, g + 30 * SIM_NS);
+        probe_assert_done(&r[p][k], g + 130 * SIM_NS, MEM_OK);
         /* Request k became ready at 10 (k + 1) ns. */
         wait[p] += g - 10 * (k + 1) * SIM_NS;
     }
@@ -378,7 +309,7 @@ static void test_three_ports_rotation(void **state)
 static void test_rr_skips_empty_ports(void **state)
 {
     struct fabric_config fc = fabric_cfg(3, 32);
-    struct sink s;
+    struct fake_mem s;
     struct mem_port sp = sink_port(&s);
     struct fabric *f = fabric_new(&fc, &sp);
     struct probe_req r[3][8];
@@ -396,12 +327,12 @@ static void test_rr_skips_empty_ports(void **state)
     (void)state;
     issue_backlog(f, r, n, 3);
     sim_run(SIM_TIME_MAX);
-    assert_int_equal(s.n, 7);
+    assert_int_equal(s.requests, 7);
     for (i = 0; i < 7; i++) {
-        assert_int_equal(s.pa[i], order[i]);
-        assert_int_equal(s.at[i], (10 + 20 * i + 30) * SIM_NS);
+        assert_int_equal(s.log[i].pa, order[i]);
+        assert_int_equal(s.log[i].at, (10 + 20 * i + 30) * SIM_NS);
     }
-    assert_done(&r[2][1], (90 + 130) * SIM_NS, MEM_OK);
+    probe_assert_done(&r[2][1], (90 + 130) * SIM_NS, MEM_OK);
     assert_int_equal(fabric_port_stats(f, 0)->wait, 130 * SIM_NS);     /* 0 + 50 + 80 */
     assert_int_equal(fabric_port_stats(f, 1)->wait, 20 * SIM_NS);
     assert_int_equal(fabric_port_stats(f, 2)->wait, 210 * SIM_NS);     /* 40 + 70 + 100 */
@@ -411,7 +342,7 @@ static void test_rr_skips_empty_ports(void **state)
 static void test_waiting_request_not_ready_yet(void **state)
 {
     struct fabric_config fc = fabric_cfg(3, 32);
-    struct sink s;
+    struct fake_mem s;
     struct mem_port sp = sink_port(&s);
     struct fabric *f = fabric_new(&fc, &sp);
     struct mem_port p0 = fabric_port(f, 0), p2 = fabric_port(f, 2);
@@ -432,9 +363,9 @@ static void test_waiting_request_not_ready_yet(void **state)
      * Arbitration ran at 30 and 70 ns only: 3 completions + 2 = 5 callbacks.
      */
     assert_int_equal(sim_run(SIM_TIME_MAX), 5);
-    assert_done(&a0, 140 * SIM_NS, MEM_OK);
-    assert_done(&a1, 160 * SIM_NS, MEM_OK);
-    assert_done(&c0, 200 * SIM_NS, MEM_OK);
+    probe_assert_done(&a0, 140 * SIM_NS, MEM_OK);
+    probe_assert_done(&a1, 160 * SIM_NS, MEM_OK);
+    probe_assert_done(&c0, 200 * SIM_NS, MEM_OK);
     assert_int_equal(fabric_port_stats(f, 0)->wait, 10 * SIM_NS);
     assert_int_equal(fabric_port_stats(f, 2)->wait, 0);
     assert_int_equal(fabric_gateway_stats(f)->grants_immediate, 1);
@@ -448,7 +379,7 @@ static void test_many_outstanding(void **state)
 {
     /* 16-byte port: 64 bytes leave the link every 4 cycles = 20 ns, as the gateway. */
     struct fabric_config fc = fabric_cfg(1, 16);
-    struct sink s;
+    struct fake_mem s;
     struct mem_port sp = sink_port(&s);
     struct fabric *f = fabric_new(&fc, &sp);
     struct mem_port port = fabric_port(f, 0);
@@ -464,7 +395,7 @@ static void test_many_outstanding(void **state)
     assert_int_equal(sim_run(SIM_TIME_MAX), 600);
     /* Request i leaves its link at 20 (i + 1) ns: done 20 (i + 1) + 20 + 10 + 100. */
     for (i = 0; i < 600; i++)
-        assert_done(&r[i], (20 * i + 150) * SIM_NS, MEM_OK);
+        probe_assert_done(&r[i], (20 * i + 150) * SIM_NS, MEM_OK);
     assert_int_equal(fabric_gateway_stats(f)->grants_immediate, 600);
     assert_int_equal(fabric_port_stats(f, 0)->wait, 0);
     fabric_free(f);
@@ -581,7 +512,7 @@ static void test_determinism(void **state)
 static void test_bad_requests_get_slave_error(void **state)
 {
     struct fabric_config fc = fabric_cfg(2, 8);
-    struct sink s;
+    struct fake_mem s;
     struct mem_port sp = sink_port(&s);
     struct fabric *f = fabric_new(&fc, &sp);
     struct mem_port bad = fabric_port(f, 2), p0 = fabric_port(f, 0);
@@ -594,9 +525,9 @@ static void test_bad_requests_get_slave_error(void **state)
     probe_init(&z, 0, 0, 0);
     mem_request(&p0, &z.req);
     sim_run(SIM_TIME_MAX);
-    assert_done(&a, 15 * SIM_NS, MEM_ERROR);
-    assert_done(&z, 0, MEM_ERROR);
-    assert_int_equal(s.n, 0);
+    probe_assert_done(&a, 15 * SIM_NS, MEM_ERROR);
+    probe_assert_done(&z, 0, MEM_ERROR);
+    assert_int_equal(s.requests, 0);
     assert_int_equal(fabric_port_stats(f, 0)->requests, 0);
     assert_null(fabric_port_stats(f, 2));
     fabric_free(f);
@@ -626,7 +557,7 @@ static void test_downstream_error_reaches_requester(void **state)
     }
     sim_run(SIM_TIME_MAX);
     /* At the DRAM port at 40 + 20 + 10 = 70 ns, which errs at the arrival. */
-    assert_done(&a, 70 * SIM_NS, MEM_ERROR);
+    probe_assert_done(&a, 70 * SIM_NS, MEM_ERROR);
     fabric_free(f);
     dram_free(d);
 }
@@ -634,7 +565,7 @@ static void test_downstream_error_reaches_requester(void **state)
 static void expect_bad(const struct fabric_config *cfg, const char *field)
 {
     char err[160] = "";
-    struct sink s;
+    struct fake_mem s;
     struct mem_port sp = sink_port(&s);
 
     assert_int_equal(fabric_config_check(cfg, err, sizeof(err)), -EINVAL);
@@ -645,7 +576,7 @@ static void expect_bad(const struct fabric_config *cfg, const char *field)
 static void test_config_check(void **state)
 {
     struct fabric_config c;
-    struct sink s;
+    struct fake_mem s;
     struct mem_port sp = sink_port(&s);
 
     (void)state;
@@ -678,7 +609,7 @@ static void test_config_check(void **state)
 static void test_long_request(void **state)
 {
     struct fabric_config fc = fabric_cfg(1, 8);
-    struct sink s;
+    struct fake_mem s;
     struct mem_port sp = sink_port(&s);
     struct fabric *f = fabric_new(&fc, &sp);
     struct mem_port p0 = fabric_port(f, 0);
@@ -688,9 +619,9 @@ static void test_long_request(void **state)
     probe_init(&a, 0x1000, 2048, 0);
     mem_request(&p0, &a.req);
     sim_run(SIM_TIME_MAX);
-    assert_int_equal(s.n, 1);
-    assert_int_equal(s.at[0], 1930 * SIM_NS);
-    assert_done(&a, 2030 * SIM_NS, MEM_OK);
+    assert_int_equal(s.requests, 1);
+    assert_int_equal(s.log[0].at, 1930 * SIM_NS);
+    probe_assert_done(&a, 2030 * SIM_NS, MEM_OK);
     assert_int_equal(fabric_gateway_stats(f)->busy, 640 * SIM_NS);
     assert_int_equal(fabric_gateway_stats(f)->grants_immediate, 1);
     assert_int_equal(fabric_port_stats(f, 0)->bytes, 2048);

@@ -29,6 +29,7 @@
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
 #include "sim/core/kernel.h"
+#include "tests/lib/mem_fake.h"
 
 #define L1_BASE     0x00100000u
 #define L2_BASE     0x00200000u
@@ -41,46 +42,21 @@
 #define MEM_LATENCY (100 * SIM_NS)
 #define HIT_NS      105u            /* lookup 5 + memory 100 */
 #define MISS_NS     215u            /* lookup 5 + walk 10 + L1 read 100 + data 100 */
-#define MAX_LOG     64
 #define MAX_RECS    400
 
-/* ---- The fixture: an SMMU over a fixed-latency memory that logs requests -------- */
+/* ---- The fixture: an SMMU over fixed-latency memories that log requests ---------- */
 
-struct logged_req {
-    uint32_t pa, bytes;
-    bool write;
-    sim_time_t at;
-};
-
+/*
+ * Two memories of tests/lib/mem_fake.h, MEM_LATENCY each: one behind the SMMU's data
+ * port, one behind its walk port (descriptor reads), so that the data requests are
+ * read off on their own.
+ */
 struct fixture {
     struct physmem *pm;
     struct smmu *smmu;
-    struct mem_port port;
-    unsigned nlog, ndata;
-    struct logged_req log[MAX_LOG];
-    struct logged_req data[MAX_LOG];    /* data requests only (not descriptor reads) */
+    struct mem_port data_port, walk_port;
+    struct fake_mem data, walk;
 };
-
-static void mem_complete(void *arg)
-{
-    struct mem_req *req = arg;
-    req->done(req);
-}
-
-static void mem_request_fn(void *target, unsigned port, struct mem_req *req)
-{
-    struct fixture *f = target;
-    struct logged_req l = { req->pa, req->bytes, req->write, req->at };
-    (void)port;
-
-    assert_true(f->nlog < MAX_LOG);
-    f->log[f->nlog++] = l;
-    if (req->pa >= SECT_PA)             /* the tables live far below the data */
-        f->data[f->ndata++] = l;
-    req->done_at = req->at + MEM_LATENCY;
-    req->status = MEM_OK;
-    sim_schedule(req->done_at - sim_now(), mem_complete, req);
-}
 
 static void write_tables(struct physmem *pm)
 {
@@ -124,8 +100,9 @@ static struct fixture *fixture_new(void)
     f->pm = physmem_new();
     assert_non_null(f->pm);
     write_tables(f->pm);
-    f->port = (struct mem_port){ .request = mem_request_fn, .target = f };
-    f->smmu = smmu_new(&c, f->pm, &f->port, &f->port);
+    f->data_port = fake_mem_init(&f->data, MEM_LATENCY);
+    f->walk_port = fake_mem_init(&f->walk, MEM_LATENCY);
+    f->smmu = smmu_new(&c, f->pm, &f->data_port, &f->walk_port);
     assert_non_null(f->smmu);
     setup_bank(f->smmu);
     return f;
@@ -278,14 +255,14 @@ static void test_burst_split(void **state)
     struct master *m = run(f, &c, &s);
 
     /* data requests in order, at the section's PA 0x80000000 + offset */
-    assert_int_equal(f->ndata, 5);
+    assert_int_equal(f->data.requests, 5);
     const uint32_t pa[5] = { 0x80000030u, 0x80000040u, 0x80000080u, 0x80000FFCu, 0x80001000u };
     const uint32_t bytes[5] = { 16, 64, 20, 4, 4 };
     const bool write[5] = { false, false, false, true, true };
     for (unsigned i = 0; i < 5; i++) {
-        assert_int_equal(f->data[i].pa, pa[i]);
-        assert_int_equal(f->data[i].bytes, bytes[i]);
-        assert_int_equal(f->data[i].write, write[i]);
+        assert_int_equal(f->data.log[i].pa, pa[i]);
+        assert_int_equal(f->data.log[i].bytes, bytes[i]);
+        assert_int_equal(f->data.log[i].write, write[i]);
     }
     /*
      * Four bursts issue at 0 (four slots): the first misses and walks, the next
@@ -294,12 +271,12 @@ static void test_burst_split(void **state)
      * it hits the section entry (data leaves 220), completes at 320 ns.
      */
     for (unsigned i = 0; i < 4; i++)
-        assert_int_equal(f->data[i].at, 115 * SIM_NS);
-    assert_int_equal(f->data[4].at, 220 * SIM_NS);
+        assert_int_equal(f->data.log[i].at, 115 * SIM_NS);
+    assert_int_equal(f->data.log[4].at, 220 * SIM_NS);
     /* the only other request: the L1 descriptor of VA 0x40000000, index 0x400 */
-    assert_int_equal(f->nlog, 6);
-    assert_int_equal(f->log[0].pa, L1_BASE + 0x400 * 4);
-    assert_int_equal(f->log[0].at, 15 * SIM_NS);
+    assert_int_equal(f->walk.requests + f->data.requests, 6);
+    assert_int_equal(f->walk.log[0].pa, L1_BASE + 0x400 * 4);
+    assert_int_equal(f->walk.log[0].at, 15 * SIM_NS);
 
     const struct master_stats *st = master_stats(m);
     assert_int_equal(st->accesses, 2);
@@ -396,13 +373,13 @@ static void test_open_loop_times(void **state)
     struct master *m = run(f, &c, &s);
 
     /* every burst hits: its data leaves 5 ns after its issue time */
-    assert_int_equal(f->ndata, 5);
-    assert_int_equal(f->data[0].at, 25 * SIM_NS);
-    assert_int_equal(f->data[1].at, 55 * SIM_NS);
-    assert_int_equal(f->data[2].at, 55 * SIM_NS);
-    assert_int_equal(f->data[3].at, 305 * SIM_NS);
+    assert_int_equal(f->data.requests, 5);
+    assert_int_equal(f->data.log[0].at, 25 * SIM_NS);
+    assert_int_equal(f->data.log[1].at, 55 * SIM_NS);
+    assert_int_equal(f->data.log[2].at, 55 * SIM_NS);
+    assert_int_equal(f->data.log[3].at, 305 * SIM_NS);
     /* in trace order: the late-stamped record issues right after the one before it */
-    assert_int_equal(f->data[4].at, 305 * SIM_NS);
+    assert_int_equal(f->data.log[4].at, 305 * SIM_NS);
     assert_int_equal(master_stats(m)->first_issue, 20 * SIM_NS);
     assert_int_equal(master_stats(m)->last_done, 405 * SIM_NS);
     master_free(m);
@@ -420,9 +397,9 @@ static void test_open_loop_times(void **state)
     for (unsigned i = 0; i < 3; i++)
         add(&s, MASTER_READ, i * 10 * SIM_NS, SECT_VA + i * 64, 64);
     m = run(f, &c, &s);
-    assert_int_equal(f->data[0].at, 5 * SIM_NS);
-    assert_int_equal(f->data[1].at, 110 * SIM_NS);
-    assert_int_equal(f->data[2].at, 215 * SIM_NS);
+    assert_int_equal(f->data.log[0].at, 5 * SIM_NS);
+    assert_int_equal(f->data.log[1].at, 110 * SIM_NS);
+    assert_int_equal(f->data.log[2].at, 215 * SIM_NS);
     master_free(m);
     fixture_free(f);
 
@@ -436,8 +413,8 @@ static void test_open_loop_times(void **state)
     add(&s, MASTER_READ, 500 * SIM_NS, SECT_VA, 64);
     add(&s, MASTER_READ, 900 * SIM_NS, SECT_VA + 64, 64);
     m = run(f, &c, &s);
-    assert_int_equal(f->data[0].at, 5 * SIM_NS);
-    assert_int_equal(f->data[1].at, 5 * SIM_NS);
+    assert_int_equal(f->data.log[0].at, 5 * SIM_NS);
+    assert_int_equal(f->data.log[1].at, 5 * SIM_NS);
     master_free(m);
     fixture_free(f);
 }
@@ -453,9 +430,9 @@ static void test_rate_limit(void **state)
     c.rate_bytes_per_s = 1000000000;    /* 1 GB/s: 64 bytes every 64 ns */
     rd(&s, SECT_VA, 256);               /* four 64-byte bursts */
     struct master *m = run(f, &c, &s);
-    assert_int_equal(f->ndata, 4);
+    assert_int_equal(f->data.requests, 4);
     for (unsigned i = 0; i < 4; i++)
-        assert_int_equal(f->data[i].at, (i * 64 + 5) * SIM_NS);
+        assert_int_equal(f->data.log[i].at, (i * 64 + 5) * SIM_NS);
     master_free(m);
     fixture_free(f);
 
@@ -474,7 +451,7 @@ static void test_rate_limit(void **state)
     m = run(f, &c, &s);
     const sim_time_t issue[4] = { 0, 21333, 42666, 64000 };
     for (unsigned i = 0; i < 4; i++)
-        assert_int_equal(f->data[i].at, issue[i] + 5 * SIM_NS);
+        assert_int_equal(f->data.log[i].at, issue[i] + 5 * SIM_NS);
     master_free(m);
     fixture_free(f);
 
@@ -491,10 +468,10 @@ static void test_rate_limit(void **state)
     for (unsigned i = 0; i < 8; i++)
         rd(&s, SECT_VA + i * 64, 64);
     m = run(f, &c, &s);
-    assert_int_equal(f->ndata, 8);
+    assert_int_equal(f->data.requests, 8);
     for (unsigned k = 0; k < 8; k++)
-        assert_int_equal(f->data[k].at, k * 64000 / 7 + 5 * SIM_NS);
-    assert_int_equal(f->data[7].at, 64000 + 5 * SIM_NS);
+        assert_int_equal(f->data.log[k].at, k * 64000 / 7 + 5 * SIM_NS);
+    assert_int_equal(f->data.log[7].at, 64000 + 5 * SIM_NS);
     master_free(m);
     fixture_free(f);
 }
@@ -537,10 +514,10 @@ static void test_frame_lateness(void **state)
      *   300 empty frames: never late
      *   frame 303 (F 5000): 5000 -> 5105; deadline 5200: on time
      */
-    assert_int_equal(f->ndata, 7);
-    assert_int_equal(f->data[1].at, 1005 * SIM_NS);
-    assert_int_equal(f->data[5].at, 1425 * SIM_NS);
-    assert_int_equal(f->data[6].at, 5005 * SIM_NS);
+    assert_int_equal(f->data.requests, 7);
+    assert_int_equal(f->data.log[1].at, 1005 * SIM_NS);
+    assert_int_equal(f->data.log[5].at, 1425 * SIM_NS);
+    assert_int_equal(f->data.log[6].at, 5005 * SIM_NS);
     const struct master_stats *st = master_stats(m);
     assert_int_equal(st->frames, 304);
     assert_int_equal(st->late_frames, 1);
@@ -600,8 +577,8 @@ static void test_line_underrun(void **state)
     assert_int_equal(st->frames, 2);
     assert_int_equal(st->late_frames, 0);
     /* no FIFO gating: the third line's read went at 315, long before its L at 1000 */
-    assert_int_equal(f->data[3].at, 320 * SIM_NS);
-    assert_int_equal(f->data[5].at, 3005 * SIM_NS);
+    assert_int_equal(f->data.log[3].at, 320 * SIM_NS);
+    assert_int_equal(f->data.log[5].at, 3005 * SIM_NS);
     master_free(m);
     fixture_free(f);
 }
@@ -627,9 +604,9 @@ static void run_fifo(unsigned fifo_lines, sim_time_t *at, unsigned *n, uint64_t 
     c.max_outstanding = 4;
     c.fifo_lines = fifo_lines;
     struct master *m = run(f, &c, &s);
-    *n = f->ndata;
-    for (unsigned i = 0; i < f->ndata; i++)
-        at[i] = f->data[i].at / SIM_NS - 5;     /* hits: issue = data - 5 ns */
+    *n = f->data.requests;
+    for (unsigned i = 0; i < f->data.requests; i++)
+        at[i] = f->data.log[i].at / SIM_NS - 5;     /* hits: issue = data - 5 ns */
     *underruns = master_stats(m)->underruns;
     master_free(m);
     fixture_free(f);
@@ -692,11 +669,11 @@ static void test_line_fifo_gating(void **state)
     c.max_outstanding = 4;
     c.fifo_lines = 1;
     struct master *m = run(f, &c, &s);
-    assert_int_equal(f->ndata, 4);
-    assert_int_equal(f->data[0].at, 105 * SIM_NS);
-    assert_int_equal(f->data[1].at, 1005 * SIM_NS);
-    assert_int_equal(f->data[2].at, 2005 * SIM_NS);
-    assert_int_equal(f->data[3].at, 2005 * SIM_NS);
+    assert_int_equal(f->data.requests, 4);
+    assert_int_equal(f->data.log[0].at, 105 * SIM_NS);
+    assert_int_equal(f->data.log[1].at, 1005 * SIM_NS);
+    assert_int_equal(f->data.log[2].at, 2005 * SIM_NS);
+    assert_int_equal(f->data.log[3].at, 2005 * SIM_NS);
     master_free(m);
     fixture_free(f);
 }
@@ -728,7 +705,7 @@ static void test_fault_counts_error_and_goes_on(void **state)
     assert_int_equal(st->latency.max, MISS_NS * SIM_NS);
     assert_int_equal(st->latency.min, HIT_NS * SIM_NS);
     assert_int_equal(st->latency.sum, (MISS_NS + 115 + HIT_NS) * SIM_NS);
-    assert_int_equal(f->ndata, 2);
+    assert_int_equal(f->data.requests, 2);
     assert_int_equal(master_source_error(m), 0);
     assert_int_equal(smmu_ctx_stats(f->smmu, 0)->faults_translation, 1);
     master_free(m);
@@ -824,7 +801,7 @@ static void test_functional_matches_timing(void **state)
     assert_false(master_done(fm));
     assert_int_equal(master_run_functional(fm), 0);
     assert_true(master_done(fm));
-    assert_int_equal(ff->nlog, 0);      /* no memory traffic, no time */
+    assert_int_equal(ff->walk.requests + ff->data.requests, 0);    /* no memory traffic, no time */
     assert_int_equal(sim_now(), 0);
 
     sim_reset();

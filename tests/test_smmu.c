@@ -18,6 +18,7 @@
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
 #include "sim/core/kernel.h"
+#include "tests/lib/mem_fake.h"
 
 /* ---- The fixture: tables at fixed physical addresses ---------------------------- */
 
@@ -661,27 +662,7 @@ static void test_functional_retry_limit(void **state)
 
 /* ---- Timing with a fixed-latency memory ---------------------------------------------- */
 
-/* A memory that answers every request exactly `latency` after it arrives. */
-struct fixed_mem {
-    sim_time_t latency;
-    unsigned requests;
-};
-
-static void fixed_mem_complete(void *arg)
-{
-    struct mem_req *req = arg;
-    req->done(req);
-}
-
-static void fixed_mem_request(void *target, unsigned port, struct mem_req *req)
-{
-    struct fixed_mem *m = target;
-    (void)port;
-    m->requests++;
-    req->done_at = req->at + m->latency;
-    req->status = MEM_OK;
-    sim_schedule(req->done_at - sim_now(), fixed_mem_complete, req);
-}
+/* The memories are tests/lib/mem_fake.h's: every request answered 100 ns after it arrives. */
 
 static sim_time_t completed[8];
 static void record_done(struct smmu_txn *t)
@@ -692,8 +673,8 @@ static void record_done(struct smmu_txn *t)
 static void test_timing_hit_and_miss(void **state)
 {
     (void)state;
-    struct fixed_mem mem = { .latency = 100 * SIM_NS };
-    struct mem_port port = { .request = fixed_mem_request, .target = &mem };
+    struct fake_mem mem;
+    struct mem_port port = fake_mem_init(&mem, 100 * SIM_NS);
     struct smmu_config c = default_config();
     struct fixture *f = fixture_new(&c, &port, &port);
     setup_bank(f->s, 0, 1, 7, false);
@@ -730,8 +711,8 @@ static void test_timing_hit_and_miss(void **state)
 static void test_timing_merged_miss_and_walk_limit(void **state)
 {
     (void)state;
-    struct fixed_mem mem = { .latency = 100 * SIM_NS };
-    struct mem_port port = { .request = fixed_mem_request, .target = &mem };
+    struct fake_mem mem;
+    struct mem_port port = fake_mem_init(&mem, 100 * SIM_NS);
     struct smmu_config c = default_config();
     c.max_walks = 1;
     struct fixture *f = fixture_new(&c, &port, &port);
@@ -761,8 +742,8 @@ static void test_timing_merged_miss_and_walk_limit(void **state)
 static void test_timing_no_hit_under_miss(void **state)
 {
     (void)state;
-    struct fixed_mem mem = { .latency = 100 * SIM_NS };
-    struct mem_port port = { .request = fixed_mem_request, .target = &mem };
+    struct fake_mem mem;
+    struct mem_port port = fake_mem_init(&mem, 100 * SIM_NS);
     struct smmu_config c = default_config();
     c.hit_under_miss = false;
     struct fixture *f = fixture_new(&c, &port, &port);
@@ -791,8 +772,8 @@ static void test_timing_no_hit_under_miss(void **state)
 static void test_timing_stall_then_retry(void **state)
 {
     (void)state;
-    struct fixed_mem mem = { .latency = 100 * SIM_NS };
-    struct mem_port port = { .request = fixed_mem_request, .target = &mem };
+    struct fake_mem mem;
+    struct mem_port port = fake_mem_init(&mem, 100 * SIM_NS);
     struct smmu_config c = default_config();
     struct fixture *f = fixture_new(&c, &port, &port);
     setup_bank(f->s, 0, 1, 7, true);
@@ -817,8 +798,8 @@ static void test_timing_stall_then_retry(void **state)
 static void test_timing_terminate_no_stall(void **state)
 {
     (void)state;
-    struct fixed_mem mem = { .latency = 100 * SIM_NS };
-    struct mem_port port = { .request = fixed_mem_request, .target = &mem };
+    struct fake_mem mem;
+    struct mem_port port = fake_mem_init(&mem, 100 * SIM_NS);
     struct smmu_config c = default_config();
     struct fixture *f = fixture_new(&c, &port, &port);
     setup_bank(f->s, 0, 1, 7, false);
@@ -835,22 +816,11 @@ static void test_timing_terminate_no_stall(void **state)
     fixture_free(f);
 }
 
-/* A memory that answers every request with a slave error after `latency`. */
-static void error_mem_request(void *target, unsigned port, struct mem_req *req)
-{
-    struct fixed_mem *m = target;
-    (void)port;
-    m->requests++;
-    req->done_at = req->at + m->latency;
-    req->status = MEM_ERROR;
-    sim_schedule(req->done_at - sim_now(), fixed_mem_complete, req);
-}
-
 static void test_timing_permission_faults(void **state)
 {
     (void)state;
-    struct fixed_mem mem = { .latency = 100 * SIM_NS };
-    struct mem_port port = { .request = fixed_mem_request, .target = &mem };
+    struct fake_mem mem;
+    struct mem_port port = fake_mem_init(&mem, 100 * SIM_NS);
     struct smmu_config c = default_config();
     struct fixture *f = fixture_new(&c, &port, &port);
     setup_bank(f->s, 0, 1, 7, false);
@@ -886,10 +856,11 @@ static void test_timing_permission_faults(void **state)
 static void test_timing_ports_missing_or_failing(void **state)
 {
     (void)state;
-    struct fixed_mem walk_mem = { .latency = 100 * SIM_NS };
-    struct fixed_mem bad_mem = { .latency = 100 * SIM_NS };
-    struct mem_port walk = { .request = fixed_mem_request, .target = &walk_mem };
-    struct mem_port bad = { .request = error_mem_request, .target = &bad_mem };
+    struct fake_mem walk_mem, bad_mem;
+    struct mem_port walk = fake_mem_init(&walk_mem, 100 * SIM_NS);
+    struct mem_port bad = fake_mem_init(&bad_mem, 100 * SIM_NS);
+
+    bad_mem.fail_all = true;            /* every request ends in a slave error */
     struct smmu_config c = default_config();
 
     /* No data port: the transaction completes when its PA is known (115 ns). */
@@ -941,8 +912,8 @@ static void test_timing_ports_missing_or_failing(void **state)
 static void test_timing_bypass_and_two_stalls_terminated(void **state)
 {
     (void)state;
-    struct fixed_mem mem = { .latency = 100 * SIM_NS };
-    struct mem_port port = { .request = fixed_mem_request, .target = &mem };
+    struct fake_mem mem;
+    struct mem_port port = fake_mem_init(&mem, 100 * SIM_NS);
     struct smmu_config c = default_config();
     struct fixture *f = fixture_new(&c, &port, &port);
 

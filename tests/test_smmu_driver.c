@@ -22,6 +22,7 @@
 #include "models/smmu_regs.h"
 #include "models/tlb.h"
 #include "sim/core/kernel.h"
+#include "tests/lib/mem_fake.h"
 #include "vcm/msm8960.h"
 #include "vcm/smmu_driver.h"
 
@@ -1172,24 +1173,8 @@ static void test_bind_to_other_smmu_and_mid_range(void **state)
 
 /* ---- Timed path: the ISR runs from the kernel, RESUME restarts a timed walk ------- */
 
+/* The memory (tests/lib/mem_fake.h) answers every request 10 ns after it arrives. */
 #define FAKE_LATENCY (10 * SIM_NS)
-
-static void fake_done(void *arg)
-{
-    struct mem_req *req = arg;
-
-    req->done(req);
-}
-
-/* A memory that answers every request FAKE_LATENCY after it arrives. */
-static void fake_request(void *target, unsigned port, struct mem_req *req)
-{
-    (void)target;
-    (void)port;
-    req->done_at = req->at + FAKE_LATENCY;
-    req->status = MEM_OK;
-    sim_schedule(req->done_at - sim_now(), fake_done, req);
-}
 
 static unsigned timed_done_calls;
 static void timed_done(struct smmu_txn *t) { (void)t; timed_done_calls++; }
@@ -1200,7 +1185,8 @@ static void test_timed_fault_retry(void **state)
     struct physmem *pm = physmem_new();
     struct test_alloc ta = { .next = PT_BASE, .fail_after = ~0u };
     struct smmu_pt_allocator pt = { .pm = pm, .alloc = ta_alloc, .free = ta_free, .arg = &ta };
-    struct mem_port port = { .request = fake_request };
+    struct fake_mem mem;
+    struct mem_port port = fake_mem_init(&mem, FAKE_LATENCY);
     struct smmu_config cfg = {
         .tlb = { .entries = 32, .ways = 32, .replacement = TLB_LRU, .seed = 1 },
         .clock_hz = 200000000u, .tlb_lookup_cycles = 1, .max_walks = 4,

@@ -7,9 +7,9 @@
  *   L1 address = table base | VA[31:20] << 2; L2 address = desc[31:10] | VA[19:12] << 2;
  *   section PA = desc[31:20] | VA[19:0]; supersection desc[31:24] | VA[23:0];
  *   large page desc[31:16] | VA[15:0]; small page desc[31:12] | VA[11:0].
- * The timed tests run the walker over a fake memory port (a fixed latency, no
- * contention) on the simulation kernel, so each finish time is overhead plus one
- * latency per descriptor read, plus the wait for a slot.
+ * The timed tests run the walker over a fake memory port (tests/lib/mem_fake.h: a
+ * fixed latency, no contention) on the simulation kernel, so each finish time is
+ * overhead plus one latency per descriptor read, plus the wait for a slot.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,6 +24,7 @@
 #include "models/pte.h"
 #include "models/walker.h"
 #include "sim/core/kernel.h"
+#include "tests/lib/mem_fake.h"
 
 /* Accesses, in the ACCESS_* encoding of pte.h. */
 #define PRIV_READ   (ACCESS_PRIV)
@@ -700,42 +701,12 @@ static void test_doc_example(void **state)
 /* ---- Timed walker ---------------------------------------------------------------- */
 
 /*
- * A memory port with a fixed latency and no contention: each read completes
- * LATENCY after its arrival time. It can be told to fail reads of one address.
+ * The memory is tests/lib/mem_fake.h's: a fixed latency and no contention, each read
+ * completing LATENCY after its arrival time; it can be told to fail reads of one
+ * address.
  */
 #define OVERHEAD    (10 * SIM_NS)
 #define LATENCY     (50 * SIM_NS)
-
-struct fake_mem {
-    sim_time_t latency;
-    unsigned reads;
-    uint32_t read_pa[16];
-    sim_time_t read_at[16];
-    bool fail;
-    uint32_t fail_pa;
-};
-
-static void fake_mem_complete(void *arg)
-{
-    struct mem_req *req = arg;
-
-    req->done(req);
-}
-
-static void fake_mem_request(void *target, unsigned port, struct mem_req *req)
-{
-    struct fake_mem *m = target;
-
-    (void)port;
-    if (m->reads < 16) {
-        m->read_pa[m->reads] = req->pa;
-        m->read_at[m->reads] = req->at;
-    }
-    m->reads++;
-    req->done_at = req->at + m->latency;
-    req->status = (m->fail && req->pa == m->fail_pa) ? MEM_ERROR : MEM_OK;
-    sim_schedule(req->done_at - sim_now(), fake_mem_complete, req);
-}
 
 struct timed {
     struct physmem *pm;
@@ -751,9 +722,7 @@ static int timed_setup(void **state)
     t.pm = physmem_new();
     if (!t.pm)
         return -1;
-    t.mem.latency = LATENCY;
-    t.port.request = fake_mem_request;
-    t.port.target = &t.mem;
+    t.port = fake_mem_init(&t.mem, LATENCY);
     sim_reset();
     *state = &t;
     return 0;
@@ -843,11 +812,11 @@ static void test_timed_section_and_page(void **state)
     walker_start(w, &page);
     assert_int_equal(walker_in_flight(w), 2);
     /* The L1 reads of both are issued at once to arrive at 0 + overhead = 10 ns. */
-    assert_int_equal(t->mem.reads, 2);
-    assert_int_equal(t->mem.read_pa[0], 0x0010048Cu);
-    assert_int_equal(t->mem.read_at[0], 10 * SIM_NS);
-    assert_int_equal(t->mem.read_pa[1], 0x00100008u);
-    assert_int_equal(t->mem.read_at[1], 10 * SIM_NS);
+    assert_int_equal(t->mem.requests, 2);
+    assert_int_equal(t->mem.log[0].pa, 0x0010048Cu);
+    assert_int_equal(t->mem.log[0].at, 10 * SIM_NS);
+    assert_int_equal(t->mem.log[1].pa, 0x00100008u);
+    assert_int_equal(t->mem.log[1].at, 10 * SIM_NS);
     assert_int_equal(finish_count, 0);          /* nothing completes inside walker_start */
 
     sim_run(SIM_TIME_MAX);
@@ -862,9 +831,9 @@ static void test_timed_section_and_page(void **state)
     assert_int_equal(page.result.fault, WALK_OK);
     assert_int_equal(page.result.pa, 0x5555AABCu);
     assert_int_equal(page.result.desc_reads, 2);
-    assert_int_equal(t->mem.reads, 3);
-    assert_int_equal(t->mem.read_pa[2], 0x0010440Cu);
-    assert_int_equal(t->mem.read_at[2], 60 * SIM_NS);
+    assert_int_equal(t->mem.requests, 3);
+    assert_int_equal(t->mem.log[2].pa, 0x0010440Cu);
+    assert_int_equal(t->mem.log[2].at, 60 * SIM_NS);
     assert_int_equal(finish_count, 2);
     assert_ptr_equal(finish_order[0], &sect);
     assert_ptr_equal(finish_order[1], &page);
@@ -901,7 +870,7 @@ static void test_timed_one_outstanding(void **state)
     assert_int_equal(b.finished, 220 * SIM_NS);
     assert_int_equal(b.result.pa, 0x5555A004u);
     /* b's L1 read (the third read) arrives at 110 + 10 = 120 ns. */
-    assert_int_equal(t->mem.read_at[2], 120 * SIM_NS);
+    assert_int_equal(t->mem.log[2].at, 120 * SIM_NS);
 
     const struct walker_stats *st = walker_stats(w);
     assert_int_equal(st->walks, 2);
