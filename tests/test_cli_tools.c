@@ -14,9 +14,7 @@
  * Run from the repository root: fixture paths appear verbatim in the output.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -26,90 +24,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "tests/lib/proc.h"
+
 #define DATA            "tests/data/cli/"
-#define OUT_MAX         (64 * 1024)     /* bytes of stdout or stderr kept per run */
-#define FILE_MAX        (256 * 1024)    /* bytes of a generated file compared */
 #define MAX_ARGS        32
-#define PATH_LEN        512
 
-static const char *prog;                /* the program under test */
-static char tmpdir[] = "/tmp/iommusim-cli-XXXXXX";
-
-/* The outcome of one run: exit status (128 + signal if killed) and both streams. */
-struct result {
-    int status;
-    char out[OUT_MAX];
-    char err[OUT_MAX];
-};
-
-static struct result res;
-
-/* ------------------------------------------------------------------ running */
-
-static char *tmp(const char *name)
-{
-    static char paths[8][PATH_LEN];
-    static unsigned next;
-    char *p = paths[next++ % 8];
-
-    snprintf(p, PATH_LEN, "%s/%s", tmpdir, name);
-    return p;
-}
-
-/* The whole file into buf (NUL-terminated); its length, or -1 if it cannot be read. */
-static long slurp(const char *path, char *buf, size_t max)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n;
-
-    if (!f)
-        return -1;
-    n = fread(buf, 1, max - 1, f);
-    buf[n] = '\0';
-    if (!feof(f))
-        fail_msg("%s is larger than %zu bytes", path, max - 1);
-    fclose(f);
-    return (long)n;
-}
-
-static void run_argv(const char *const args[])
-{
-    const char *argv[MAX_ARGS + 2];
-    char out_path[PATH_LEN], err_path[PATH_LEN];
-    int n = 0, st;
-    pid_t pid;
-
-    argv[n++] = prog;
-    while (args[n - 1]) {
-        assert_true(n <= MAX_ARGS);
-        argv[n] = args[n - 1];
-        n++;
-    }
-    argv[n] = NULL;
-    snprintf(out_path, sizeof(out_path), "%s/.stdout", tmpdir);
-    snprintf(err_path, sizeof(err_path), "%s/.stderr", tmpdir);
-    fflush(NULL);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-            _exit(126);
-        execv(prog, (char *const *)argv);
-        _exit(127);
-    }
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    assert_true(slurp(out_path, res.out, sizeof(res.out)) >= 0);
-    assert_true(slurp(err_path, res.err, sizeof(res.err)) >= 0);
-}
+/* The outcome of the last run (tests/lib/proc.h): exit status and both streams. */
+static struct proc res;
 
 /* run("tlb", "--trace", ..., NULL) */
 static void run(const char *first, ...)
@@ -125,7 +50,7 @@ static void run(const char *first, ...)
     }
     va_end(ap);
     args[n] = NULL;
-    run_argv(args);
+    proc_runv(&res, args);
 }
 
 static void expect(int status, const char *out, const char *err)
@@ -154,13 +79,6 @@ static void expect_start(const char *out_prefix)
     assert_string_equal(res.err, "");
     if (strncmp(res.out, out_prefix, strlen(out_prefix)))
         fail_msg("stdout '%s' does not start with '%s'", res.out, out_prefix);
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0;
 }
 
 /* ------------------------------------------------------------------ tlb: replacement */
@@ -371,16 +289,16 @@ static void test_tlb_bin_same_as_din(void **state)
     char want[512];
 
     (void)state;
-    run("convert", DATA "policy.din", "-o", tmp("policy.bin"), NULL);
+    run("convert", DATA "policy.din", "-o", proc_tmp("policy.bin"), NULL);
     snprintf(want, sizeof(want), "converted 24 records: tests/data/cli/policy.din (din) -> "
-             "%s (bin)\n", tmp("policy.bin"));
+             "%s (bin)\n", proc_tmp("policy.bin"));
     expect(0, want, "");
     /* The records, not the format, decide the counts: lru as in test_tlb_lru. */
-    run("tlb", "--trace", tmp("policy.bin"), "--page-size", "4k", "--entries", "4", "--json",
+    run("tlb", "--trace", proc_tmp("policy.bin"), "--page-size", "4k", "--entries", "4", "--json",
         NULL);
     snprintf(want, sizeof(want), "{\"trace\": \"%s\", \"page_size\": \"4k\", \"entries\": 4, "
              "\"ways\": 4, \"replacement\": \"lru\", \"references\": 24, \"hits\": 14, "
-             "\"misses\": 10, \"miss_rate\": 0.416667}\n", tmp("policy.bin"));
+             "\"misses\": 10, \"miss_rate\": 0.416667}\n", proc_tmp("policy.bin"));
     expect(0, want, "");
     /* --format overrides the name: the din file read as bin has no magic. */
     run("tlb", "--trace", DATA "policy.din", "--format", "bin", "--page-size", "4k",
@@ -442,7 +360,7 @@ static void test_tlb_usage_errors(void **state)
 
     (void)state;
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        run_argv(cases[i].args);
+        proc_runv(&res, cases[i].args);
         expect(2, "", cases[i].err);
     }
 }
@@ -483,7 +401,7 @@ static void test_tlb_help(void **state)
 
 static void test_gen_display_text(void **state)
 {
-    char file[FILE_MAX], want[512];
+    char want[512], *file;
 
     (void)state;
     /*
@@ -495,11 +413,12 @@ static void test_gen_display_text(void **state)
      * the same time. One frame: F, then 4 x (L + 2 R) = 13 records.
      */
     run("gen", "display", "--width", "64", "--height=4", "--frames", "1", "--fps", "50",
-        "--vtotal", "5", "--layers", "2", "-o", tmp("display.txt"), NULL);
+        "--vtotal", "5", "--layers", "2", "-o", proc_tmp("display.txt"), NULL);
     snprintf(want, sizeof(want), "wrote 13 records to %s (text)\n"
-             "buffer layer0: 1024 bytes\nbuffer layer1: 1024 bytes\n", tmp("display.txt"));
+             "buffer layer0: 1024 bytes\nbuffer layer1: 1024 bytes\n", proc_tmp("display.txt"));
     expect(0, want, "");
-    assert_true(slurp(tmp("display.txt"), file, sizeof(file)) > 0);
+    file = slurp(proc_tmp("display.txt"), NULL);
+    assert_non_null(file);
     assert_string_equal(file,
                         "# iommusim trace v1: time_ns op target bytes\n"
                         "0 F\n"
@@ -515,6 +434,7 @@ static void test_gen_display_text(void **state)
                         "16000000 L\n"
                         "16000000 R layer0+0x300 256\n"
                         "16000000 R layer1+0x300 256\n");
+    free(file);
 }
 
 /* The N of the first "wrote N records" or "converted N records" line of stdout. */
@@ -530,33 +450,43 @@ static unsigned long records_reported(void)
 
 static void test_gen_convert_round_trip(void **state)
 {
-    static char a[FILE_MAX], b[FILE_MAX];
+    char *a, *b;
+    size_t la, lb;
     unsigned long n;
 
     (void)state;
     /* A kind with several buffers and motion vectors: every field kind is exercised. */
     run("gen", "video_decode", "--width", "64", "--height", "32", "--frames", "2",
-        "-o", tmp("video.txt"), NULL);
+        "-o", proc_tmp("video.txt"), NULL);
     assert_int_equal(res.status, 0);
     n = records_reported();
     assert_true(n > 100);
-    run("convert", tmp("video.txt"), "-o", tmp("video.bin"), NULL);
+    run("convert", proc_tmp("video.txt"), "-o", proc_tmp("video.bin"), NULL);
     assert_int_equal(res.status, 0);
     assert_int_equal(records_reported(), n);
-    run("convert", tmp("video.bin"), "-o", tmp("video2.txt"), NULL);
+    run("convert", proc_tmp("video.bin"), "-o", proc_tmp("video2.txt"), NULL);
     assert_int_equal(res.status, 0);
     assert_int_equal(records_reported(), n);
-    assert_int_equal(slurp(tmp("video.txt"), a, sizeof(a)), slurp(tmp("video2.txt"), b, sizeof(b)));
+    a = slurp(proc_tmp("video.txt"), &la);
+    b = slurp(proc_tmp("video2.txt"), &lb);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(la, lb);
     assert_memory_equal(a, b, strlen(a));
+    free(b);
     /* The same generator written as bin directly reads back as the same text. */
     run("gen", "video_decode", "--width", "64", "--height", "32", "--frames", "2",
-        "--format", "bin", "-o", tmp("video.trace"), NULL);
+        "--format", "bin", "-o", proc_tmp("video.trace"), NULL);
     assert_int_equal(res.status, 0);
     assert_int_equal(records_reported(), n);
-    run("convert", tmp("video.trace"), "--from", "bin", "-o", tmp("video3.txt"), NULL);
+    run("convert", proc_tmp("video.trace"), "--from", "bin", "-o", proc_tmp("video3.txt"), NULL);
     assert_int_equal(res.status, 0);
-    assert_int_equal(slurp(tmp("video3.txt"), b, sizeof(b)), (long)strlen(a));
+    b = slurp(proc_tmp("video3.txt"), &lb);
+    assert_non_null(b);
+    assert_int_equal(lb, strlen(a));
     assert_memory_equal(a, b, strlen(a));
+    free(a);
+    free(b);
 }
 
 static void test_gen_list_and_help(void **state)
@@ -577,21 +507,21 @@ static void test_gen_list_and_help(void **state)
 static void test_gen_parameter_errors(void **state)
 {
     (void)state;
-    run("gen", "display", "--widht", "64", "-o", tmp("typo.txt"), NULL);
+    run("gen", "display", "--widht", "64", "-o", proc_tmp("typo.txt"), NULL);
     expect(2, "", "iommusim gen: --widht: display has no parameter 'widht'; did you mean "
                   "--width?\n");
-    assert_false(exists(tmp("typo.txt")));
-    run("gen", "video_decode", "--mv-dst", "normal", "-o", tmp("typo.txt"), NULL);
+    assert_false(file_exists(proc_tmp("typo.txt")));
+    run("gen", "video_decode", "--mv-dst", "normal", "-o", proc_tmp("typo.txt"), NULL);
     expect(2, "", "iommusim gen: --mv-dst: video_decode has no parameter 'mv_dst'; did you "
                   "mean --mv_dist?\n");
     /* Range and cross checks are the generator's: the option they blame is named. */
-    run("gen", "display", "--width", "0", "-o", tmp("typo.txt"), NULL);
+    run("gen", "display", "--width", "0", "-o", proc_tmp("typo.txt"), NULL);
     expect_failure(2, "iommusim gen: --width: ", "16384");
-    run("gen", "display", "--height", "4", "--vtotal", "2", "-o", tmp("typo.txt"), NULL);
+    run("gen", "display", "--height", "4", "--vtotal", "2", "-o", proc_tmp("typo.txt"), NULL);
     expect_failure(2, "iommusim gen: --vtotal: ", "height 4");
-    run("gen", "camera", "--set", "format=rgb", "-o", tmp("typo.txt"), NULL);
+    run("gen", "camera", "--set", "format=rgb", "-o", proc_tmp("typo.txt"), NULL);
     expect_failure(2, "iommusim gen: --set format: ", "'rgb'");
-    assert_false(exists(tmp("typo.txt")));
+    assert_false(file_exists(proc_tmp("typo.txt")));
 }
 
 static void test_gen_usage_errors(void **state)
@@ -634,25 +564,26 @@ static void test_gen_usage_errors(void **state)
 
     (void)state;
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        run_argv(cases[i].args);
+        proc_runv(&res, cases[i].args);
         expect(2, "", cases[i].err);
     }
-    assert_false(exists("x.txt"));
+    assert_false(file_exists("x.txt"));
 }
 
 /* ------------------------------------------------------------------ convert */
 
 static void test_convert_din_to_text(void **state)
 {
-    char file[FILE_MAX], want[512];
+    char want[512], *file;
 
     (void)state;
     /* din: label 0 and 2 read, 1 write; every access at time 0, of --din-bytes bytes. */
-    run("convert", DATA "policy.din", "--din-bytes", "4", "-o", tmp("policy.txt"), NULL);
+    run("convert", DATA "policy.din", "--din-bytes", "4", "-o", proc_tmp("policy.txt"), NULL);
     snprintf(want, sizeof(want), "converted 24 records: tests/data/cli/policy.din (din) -> "
-             "%s (text)\n", tmp("policy.txt"));
+             "%s (text)\n", proc_tmp("policy.txt"));
     expect(0, want, "");
-    assert_true(slurp(tmp("policy.txt"), file, sizeof(file)) > 0);
+    file = slurp(proc_tmp("policy.txt"), NULL);
+    assert_non_null(file);
     assert_string_equal(file,
                         "# iommusim trace v1: time_ns op target bytes\n"
                         "0 R 0x10000 4\n0 R 0x10ffc 4\n0 W 0x11040 4\n0 R 0x11044 4\n"
@@ -661,26 +592,28 @@ static void test_convert_din_to_text(void **state)
                         "0 R 0x11000 4\n0 R 0x11800 4\n0 R 0x12010 4\n0 W 0x12020 4\n"
                         "0 R 0x10abc 4\n0 R 0x10abd 4\n0 R 0x13000 4\n0 R 0x13ff0 4\n"
                         "0 W 0x14100 4\n0 R 0x14200 4\n0 R 0x11f00 4\n0 R 0x11f04 4\n");
+    free(file);
 }
 
 static void test_convert_names_round_trip(void **state)
 {
-    char file[FILE_MAX];
+    char *file;
     struct stat st;
 
     (void)state;
-    run("convert", DATA "named.txt", "-o", tmp("named.bin"), NULL);
+    run("convert", DATA "named.txt", "-o", proc_tmp("named.bin"), NULL);
     assert_int_equal(res.status, 0);
     /*
      * Each buffer is defined once, before its first use: 8 bytes of magic, two
      * DEFINE records of 24 bytes, each followed by its name padded to 8 bytes
      * ("fb0", "cursor"), and 6 records of 24 bytes: 8 + 2 * 32 + 6 * 24 = 216.
      */
-    assert_int_equal(stat(tmp("named.bin"), &st), 0);
+    assert_int_equal(stat(proc_tmp("named.bin"), &st), 0);
     assert_int_equal(st.st_size, 216);
-    run("convert", tmp("named.bin"), "--to", "text", "-o", tmp("named.out"), NULL);
+    run("convert", proc_tmp("named.bin"), "--to", "text", "-o", proc_tmp("named.out"), NULL);
     assert_int_equal(res.status, 0);
-    assert_true(slurp(tmp("named.out"), file, sizeof(file)) > 0);
+    file = slurp(proc_tmp("named.out"), NULL);
+    assert_non_null(file);
     /* The writer spells a bare NAME as NAME+0x0. */
     assert_string_equal(file,
                         "# iommusim trace v1: time_ns op target bytes\n"
@@ -690,6 +623,7 @@ static void test_convert_names_round_trip(void **state)
                         "7.5 R fb0+0x0 4096\n"
                         "8 R 0x1000 8\n"
                         "16666.667 F\n");
+    free(file);
 }
 
 static void test_convert_errors(void **state)
@@ -727,41 +661,46 @@ static void test_convert_errors(void **state)
 
     (void)state;
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        run_argv(cases[i].args);
+        proc_runv(&res, cases[i].args);
         expect(2, "", cases[i].err);
     }
-    assert_false(exists("x.txt"));
-    assert_false(exists("x.bin"));
+    assert_false(file_exists("x.txt"));
+    assert_false(file_exists("x.bin"));
 }
 
 static void test_convert_input_errors(void **state)
 {
-    static char text[FILE_MAX], after[FILE_MAX];
-    char want[512];
+    char want[512], *text, *after;
+    size_t len;
     FILE *f;
 
     (void)state;
     /* Writing the input over itself is refused before anything is opened. */
-    assert_true(slurp(DATA "policy.din", text, sizeof(text)) > 0);
-    f = fopen(tmp("same.din"), "w");
+    text = slurp(DATA "policy.din", NULL);
+    assert_non_null(text);
+    f = fopen(proc_tmp("same.din"), "w");
     assert_non_null(f);
     fputs(text, f);
     assert_int_equal(fclose(f), 0);
-    run("convert", tmp("same.din"), "-o", tmp("same.din"), "--to", "text", NULL);
+    run("convert", proc_tmp("same.din"), "-o", proc_tmp("same.din"), "--to", "text", NULL);
     snprintf(want, sizeof(want), "iommusim convert: -o %s is the input file itself: writing "
-             "it would destroy the input\n", tmp("same.din"));
+             "it would destroy the input\n", proc_tmp("same.din"));
     expect(2, "", want);
-    assert_int_equal(slurp(tmp("same.din"), after, sizeof(after)), (long)strlen(text));
+    after = slurp(proc_tmp("same.din"), &len);
+    assert_non_null(after);
+    assert_int_equal(len, strlen(text));
     assert_string_equal(after, text);
+    free(text);
+    free(after);
 
     /* A bad line stops the conversion and leaves no partial output behind. */
-    run("convert", DATA "bad.din", "-o", tmp("bad.txt"), NULL);
+    run("convert", DATA "bad.din", "-o", proc_tmp("bad.txt"), NULL);
     expect_failure(1, "iommusim convert: tests/data/cli/bad.din:3: error: ", "'3'");
-    assert_false(exists(tmp("bad.txt")));
-    run("convert", DATA "absent.txt", "-o", tmp("absent.bin"), NULL);
+    assert_false(file_exists(proc_tmp("bad.txt")));
+    run("convert", DATA "absent.txt", "-o", proc_tmp("absent.bin"), NULL);
     expect_failure(1, "iommusim convert: tests/data/cli/absent.txt", "");
-    assert_false(exists(tmp("absent.bin")));
-    run("convert", DATA "policy.din", "-o", tmp("no/such/dir/x.txt"), NULL);
+    assert_false(file_exists(proc_tmp("absent.bin")));
+    run("convert", DATA "policy.din", "-o", proc_tmp("no/such/dir/x.txt"), NULL);
     expect_failure(1, "iommusim convert: ", "no/such/dir/x.txt");
 }
 
@@ -770,37 +709,12 @@ static void test_convert_input_errors(void **state)
 static int setup(void **state)
 {
     (void)state;
-    prog = getenv("IOMMUSIM");
-    if (!prog || !*prog) {
-        fprintf(stderr, "test_cli_tools: set IOMMUSIM to the iommusim program "
-                        "(the Makefile sets build/iommusim)\n");
+    if (access(proc_prog(), X_OK)) {
+        fprintf(stderr, "test_cli_tools: %s is not an executable program (set IOMMUSIM to "
+                        "the iommusim program; the Makefile sets build/iommusim)\n",
+                proc_prog());
         return -1;
     }
-    if (access(prog, X_OK)) {
-        fprintf(stderr, "test_cli_tools: IOMMUSIM=%s is not an executable program\n", prog);
-        return -1;
-    }
-    if (!mkdtemp(tmpdir)) {
-        perror("test_cli_tools: mkdtemp");
-        return -1;
-    }
-    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    DIR *d = opendir(tmpdir);
-    struct dirent *e;
-
-    (void)state;
-    if (d) {
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-                unlink(tmp(e->d_name));
-        closedir(d);
-    }
-    rmdir(tmpdir);
     return 0;
 }
 
@@ -832,5 +746,5 @@ int main(void)
         cmocka_unit_test(test_convert_input_errors),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, NULL);
 }

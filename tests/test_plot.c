@@ -35,39 +35,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <cmocka.h>
 
-#define OUT     "/tmp/iommusim-test-plot"
+#include "tests/lib/proc.h"
+
 #define DATA    "tests/data/plot/"
 
-static const char *prog(void)
-{
-    const char *p = getenv("IOMMUSIM");
-
-    return p ? p : "build/iommusim";
-}
-
-/* The whole file, or NULL when it does not exist. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n;
-
-    if (!f)
-        return NULL;
-    buf = calloc(1, 1 << 20);
-    if (!buf) {
-        fclose(f);
-        return NULL;
-    }
-    n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
-}
+/* The last run (tests/lib/proc.h); each case works in OUT/CASE, OUT the scratch directory. */
+static struct proc pr;
+#define OUT     proc_tmpdir()
 
 static long file_size(const char *path)
 {
@@ -79,40 +56,40 @@ static long file_size(const char *path)
 /*
  * Copies DATA/CASE.csv to OUT/CASE/results.csv (a fresh directory) and runs
  * `ENV iommusim plot OUT/CASE ARGS`. Returns the exit status; stdout and stderr
- * in *out and *err.
+ * in *out and *err (until the next run).
  */
 static int plot(const char *csv, const char *env, const char *args, char **out, char **err)
 {
-    char cmd[4096];
-    int st;
-
-    snprintf(cmd, sizeof(cmd),
-             "rm -rf " OUT "/%s && mkdir -p " OUT "/%s && cp " DATA "%s.csv " OUT
-             "/%s/results.csv && unset IOMMUSIM_PLOTS && %s %s plot " OUT "/%s %s >" OUT
-             "/stdout 2>" OUT "/stderr",
-             csv, csv, csv, csv, env, prog(), csv, args);
-    st = system(cmd);
-    *out = slurp(OUT "/stdout");
-    *err = slurp(OUT "/stderr");
-    assert_non_null(*out);
-    assert_non_null(*err);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    proc_sh(&pr, "rm -rf %s/%s && mkdir -p %s/%s && cp " DATA "%s.csv %s/%s/results.csv && "
+            "unset IOMMUSIM_PLOTS && %s '%s' plot %s/%s %s", OUT, csv, OUT, csv, csv, OUT, csv,
+            env, proc_prog(), OUT, csv, args);
+    *out = pr.out;
+    *err = pr.err;
+    return pr.status;
 }
 
 /* Runs `iommusim plot ARGS` (no fixture); exit status, stdout, stderr. */
 static int plot_args(const char *args, char **out, char **err)
 {
-    char cmd[4096];
-    int st;
+    proc_run(&pr, "plot %s", args);
+    *out = pr.out;
+    *err = pr.err;
+    return pr.status;
+}
 
-    snprintf(cmd, sizeof(cmd), "mkdir -p " OUT " && %s plot %s >" OUT "/stdout 2>" OUT
-             "/stderr", prog(), args);
-    st = system(cmd);
-    *out = slurp(OUT "/stdout");
-    *err = slurp(OUT "/stderr");
-    assert_non_null(*out);
-    assert_non_null(*err);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+/* A file of the plots of case `csv`: OUT/CSV/plots/NAME. */
+static const char *plots(const char *csv, const char *name)
+{
+    return proc_tmp("%s/plots/%s", csv, name);
+}
+
+/* The environment of a run that finds no gnuplot: PATH is an empty directory. */
+static const char *no_gnuplot(void)
+{
+    static char env[4096];
+
+    snprintf(env, sizeof(env), "mkdir -p %s/empty_bin && PATH=%s/empty_bin", OUT, OUT);
+    return env;
 }
 
 static bool have_gnuplot(void)
@@ -122,7 +99,7 @@ static bool have_gnuplot(void)
 
 static void expect_file(const char *path, const char *want)
 {
-    char *got = slurp(path);
+    char *got = slurp(path, NULL);
 
     if (!got)
         fail_msg("%s was not written", path);
@@ -139,7 +116,6 @@ static void expect_text(const char *what, const char *got, const char *want)
 
 /* ---- the data files of full.csv --------------------------------------------------------- */
 
-#define FULL    OUT "/full/plots/"
 
 static const char *const full_figures[] = {
     "miss-rate-mdp_port0_cb0", "miss-rate-rot_src", "desc-reads-all", "latency-cdf-rot",
@@ -267,16 +243,16 @@ static const char page_mix[] =
 
 static void expect_full_data(void)
 {
-    expect_file(FULL "miss-rate-mdp_port0_cb0.dat", miss_mdp);
-    expect_file(FULL "miss-rate-rot_src.dat", miss_rot);
-    expect_file(FULL "desc-reads-all.dat", desc_reads);
-    expect_file(FULL "latency-cdf-rot.dat", latency_rot);
-    expect_file(FULL "latency-cdf-mdp0.dat", latency_mdp);
-    expect_file(FULL "frames-mdp0.dat", frames_mdp);
-    expect_file(FULL "page-mix-best.dat", page_mix);
+    expect_file(plots("full", "miss-rate-mdp_port0_cb0.dat"), miss_mdp);
+    expect_file(plots("full", "miss-rate-rot_src.dat"), miss_rot);
+    expect_file(plots("full", "desc-reads-all.dat"), desc_reads);
+    expect_file(plots("full", "latency-cdf-rot.dat"), latency_rot);
+    expect_file(plots("full", "latency-cdf-mdp0.dat"), latency_mdp);
+    expect_file(plots("full", "frames-mdp0.dat"), frames_mdp);
+    expect_file(plots("full", "page-mix-best.dat"), page_mix);
     /* no figure for the context without translations or the master without frames */
-    assert_int_equal(file_size(FULL "miss-rate-mdp_port1_cb0.dat"), -1);
-    assert_int_equal(file_size(FULL "frames-rot.dat"), -1);
+    assert_int_equal(file_size(plots("full", "miss-rate-mdp_port1_cb0.dat")), -1);
+    assert_int_equal(file_size(plots("full", "frames-rot.dat")), -1);
 }
 
 static void expect_full_stdout(const char *out, const char *suffix)
@@ -287,9 +263,9 @@ static void expect_full_stdout(const char *out, const char *suffix)
     n += (size_t)snprintf(want + n, sizeof(want) - n,
                           "note: 1 of 12 points failed and are left out\n");
     for (size_t i = 0; i < NFULL; i++)
-        n += (size_t)snprintf(want + n, sizeof(want) - n, "wrote " FULL "%s.dat%s\n",
-                              full_figures[i], suffix);
-    snprintf(want + n, sizeof(want) - n, "wrote " FULL "index.md (7 figures)\n");
+        n += (size_t)snprintf(want + n, sizeof(want) - n, "wrote %s/full/plots/%s.dat%s\n",
+                              OUT, full_figures[i], suffix);
+    snprintf(want + n, sizeof(want) - n, "wrote %s/full/plots/index.md (7 figures)\n", OUT);
     expect_text("stdout", out, want);
 }
 
@@ -307,14 +283,14 @@ static void test_full(void **state)
     expect_full_data();
     for (size_t i = 0; i < NFULL; i++) {
         char *png, *svg;
-        snprintf(path, sizeof(path), FULL "%s.png", full_figures[i]);
-        png = slurp(path);
+        snprintf(path, sizeof(path), "%s/full/plots/%s.png", OUT, full_figures[i]);
+        png = slurp(path, NULL);
         if (!png || file_size(path) < 8)
             fail_msg("%s is missing or empty", path);
         /* PNG signature (ISO/IEC 15948, 5.2): 89 50 4E 47 0D 0A 1A 0A */
         assert_memory_equal(png, "\x89PNG\r\n\x1a\n", 8);
-        snprintf(path, sizeof(path), FULL "%s.svg", full_figures[i]);
-        svg = slurp(path);
+        snprintf(path, sizeof(path), "%s/full/plots/%s.svg", OUT, full_figures[i]);
+        svg = slurp(path, NULL);
         if (!svg || !svg[0])
             fail_msg("%s is missing or empty", path);
         if (strncmp(svg, "<?xml", 5) && strncmp(svg, "<svg", 4))
@@ -322,8 +298,6 @@ static void test_full(void **state)
         free(png);
         free(svg);
     }
-    free(out);
-    free(err);
 }
 
 /*
@@ -332,14 +306,15 @@ static void test_full(void **state)
  */
 static void test_index(void **state)
 {
-    char *out, *err;
+    char *out, *err, env[4096];
 
     (void)state;
     if (!have_gnuplot())
         skip();
-    assert_int_equal(plot("full", "echo 'scenario=/x/configs/scenarios/demo_scn.yaml' > " OUT
-                          "/full/sweep.txt &&", "", &out, &err), 0);
-    expect_file(FULL "index.md",
+    snprintf(env, sizeof(env), "echo 'scenario=/x/configs/scenarios/demo_scn.yaml' > "
+             "%s/full/sweep.txt &&", OUT);
+    assert_int_equal(plot("full", env, "", &out, &err), 0);
+    expect_file(plots("full", "index.md"),
         "# Plots of demo_scn\n"
         "\n"
         "Made by `iommusim plot` from results.csv: 12 points, 1 failed (left out).\n"
@@ -409,8 +384,6 @@ static void test_index(void **state)
         "![page-mix-best](page-mix-best.png)\n"
         "\n"
         "[SVG](page-mix-best.svg), [data](page-mix-best.dat)\n");
-    free(out);
-    free(err);
 }
 
 /*
@@ -423,19 +396,18 @@ static void test_no_gnuplot(void **state)
     char *out, *err, *index, path[512];
 
     (void)state;
-    assert_int_equal(plot("full", "mkdir -p " OUT "/empty_bin && PATH=" OUT "/empty_bin",
-                          "--title 'no images'", &out, &err), 0);
+    assert_int_equal(plot("full", no_gnuplot(), "--title 'no images'", &out, &err), 0);
     expect_text("stderr", err,
                 "iommusim plot: gnuplot not found; plots skipped (install gnuplot-nox)\n");
     expect_full_stdout(out, "");
     expect_full_data();
     for (size_t i = 0; i < NFULL; i++) {
-        snprintf(path, sizeof(path), FULL "%s.png", full_figures[i]);
+        snprintf(path, sizeof(path), "%s/full/plots/%s.png", OUT, full_figures[i]);
         assert_int_equal(file_size(path), -1);
-        snprintf(path, sizeof(path), FULL "%s.svg", full_figures[i]);
+        snprintf(path, sizeof(path), "%s/full/plots/%s.svg", OUT, full_figures[i]);
         assert_int_equal(file_size(path), -1);
     }
-    index = slurp(FULL "index.md");
+    index = slurp(plots("full", "index.md"), NULL);
     assert_non_null(index);
     assert_non_null(strstr(index, "# Plots of no images\n"));
     assert_non_null(strstr(index, "\nNo images: gnuplot was not found when these files were "
@@ -445,8 +417,6 @@ static void test_no_gnuplot(void **state)
                                   "smmus.*.tlb.entries = 64)\n\n[data](page-mix-best.dat)\n"));
     assert_null(strstr(index, ".png"));
     free(index);
-    free(out);
-    free(err);
 }
 
 /*
@@ -455,12 +425,12 @@ static void test_no_gnuplot(void **state)
  */
 static void test_nothing_varied(void **state)
 {
-    char *out, *err, *index;
+    char *out, *err, *index, want[4096];
 
     (void)state;
     assert_int_equal(plot("flat", "", "", &out, &err), 0);
     expect_text("stderr", err, "");
-    expect_text("stdout", out,
+    snprintf(want, sizeof(want),
         "skipped miss-rate: the sweep does not vary a TLB size (a param: key ending in "
         "tlb.entries)\n"
         "skipped desc-reads: the sweep does not vary a page-size policy (a param: key ending in "
@@ -471,15 +441,14 @@ static void test_nothing_varied(void **state)
         ".policy)\n"
         "skipped page-mix: the sweep does not vary the RAM fragmentation (a param: key ending "
         "in fragmentation)\n"
-        "wrote " OUT "/flat/plots/index.md (0 figures)\n");
-    index = slurp(OUT "/flat/plots/index.md");
+        "wrote %s/flat/plots/index.md (0 figures)\n", OUT);
+    expect_text("stdout", out, want);
+    index = slurp(plots("flat", "index.md"), NULL);
     assert_non_null(index);
     assert_int_equal(strncmp(index, "# Plots of flat\n", 16), 0);
     assert_non_null(strstr(index, "\n## Not drawn\n\n- miss-rate: the sweep does not vary a "
                                   "TLB size (a param: key ending in tlb.entries)\n"));
     free(index);
-    free(out);
-    free(err);
 }
 
 /*
@@ -490,12 +459,11 @@ static void test_nothing_varied(void **state)
  */
 static void test_functional_sweep(void **state)
 {
-    char *out, *err;
+    char *out, *err, want[4096];
 
     (void)state;
-    assert_int_equal(plot("functional", "mkdir -p " OUT "/empty_bin && PATH=" OUT "/empty_bin",
-                          "", &out, &err), 0);
-    expect_text("stdout", out,
+    assert_int_equal(plot("functional", no_gnuplot(), "", &out, &err), 0);
+    snprintf(want, sizeof(want),
         "skipped miss-rate: the sweep does not vary a TLB size (a param: key ending in "
         "tlb.entries)\n"
         "skipped latency-cdf: no master recorded a translation latency (a functional-mode sweep "
@@ -504,9 +472,10 @@ static void test_functional_sweep(void **state)
         "need --mode timing)\n"
         "skipped page-mix: the sweep does not vary the RAM fragmentation (a param: key ending "
         "in fragmentation)\n"
-        "wrote " OUT "/functional/plots/desc-reads-all.dat\n"
-        "wrote " OUT "/functional/plots/index.md (1 figure)\n");
-    expect_file(OUT "/functional/plots/desc-reads-all.dat",
+        "wrote %s/functional/plots/desc-reads-all.dat\n"
+        "wrote %s/functional/plots/index.md (1 figure)\n", OUT, OUT);
+    expect_text("stdout", out, want);
+    expect_file(plots("functional", "desc-reads-all.dat"),
         "# descriptor reads per KiB transferred, per page-size policy "
         "(param:buffers.*.policy)\n"
         "# all: the sum of smmu.*.ctx.*.desc_reads over the sum of every master's "
@@ -516,8 +485,6 @@ static void test_functional_sweep(void **state)
         "policy all\n"
         "4k 8\n"
         "best 0.03125\n");
-    free(out);
-    free(err);
 }
 
 /* Each malformed results.csv: the file, the line, what is wrong; status 1. */
@@ -544,19 +511,17 @@ static void test_malformed(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        snprintf(want, sizeof(want), "iommusim plot: " OUT "/%s/results.csv%s", cases[i].csv,
+        snprintf(want, sizeof(want), "iommusim plot: %s/%s/results.csv%s", OUT, cases[i].csv,
                  cases[i].message);
         assert_int_equal(plot(cases[i].csv, "", "", &out, &err), 1);
         expect_text(cases[i].csv, err, want);
         expect_text("stdout", out, "");
-        free(out);
-        free(err);
     }
-    assert_int_equal(plot_args(OUT " --out " OUT "/none", &out, &err), 1);
-    expect_text("missing", err, "iommusim plot: " OUT "/results.csv: error: cannot open: No "
-                                "such file or directory\n");
-    free(out);
-    free(err);
+    snprintf(want, sizeof(want), "%s --out %s/none", OUT, OUT);
+    assert_int_equal(plot_args(want, &out, &err), 1);
+    snprintf(want, sizeof(want), "iommusim plot: %s/results.csv: error: cannot open: No such "
+             "file or directory\n", OUT);
+    expect_text("missing", err, want);
 }
 
 static void test_usage(void **state)
@@ -577,30 +542,25 @@ static void test_usage(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         assert_int_equal(plot_args(cases[i].args, &out, &err), 2);
         expect_text(cases[i].args, err, cases[i].message);
-        free(out);
-        free(err);
     }
     assert_int_equal(plot_args("--help", &out, &err), 0);
     assert_int_equal(strncmp(out, "usage: iommusim plot DIR [--out PLOTDIR] [--title TEXT]\n",
                              56), 0);
-    free(out);
-    free(err);
 }
 
 /* A wrong IOMMUSIM_PLOTS is an error, not a quiet fall-back to another plots/. */
 static void test_bad_plots_dir(void **state)
 {
-    char *out, *err;
+    char *out, *err, env[4096], want[4096];
 
     (void)state;
     if (!have_gnuplot())
         skip();
-    assert_int_equal(plot("functional", "IOMMUSIM_PLOTS=" OUT "/nowhere", "", &out, &err), 1);
-    expect_text("stderr", err, "iommusim plot: IOMMUSIM_PLOTS=" OUT "/nowhere: no common.gp "
-                               "there (it names the directory of the plot scripts, plots/ in "
-                               "the source tree)\n");
-    free(out);
-    free(err);
+    snprintf(env, sizeof(env), "IOMMUSIM_PLOTS=%s/nowhere", OUT);
+    assert_int_equal(plot("functional", env, "", &out, &err), 1);
+    snprintf(want, sizeof(want), "iommusim plot: IOMMUSIM_PLOTS=%s/nowhere: no common.gp there "
+             "(it names the directory of the plot scripts, plots/ in the source tree)\n", OUT);
+    expect_text("stderr", err, want);
 }
 
 int main(void)

@@ -18,63 +18,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <cmocka.h>
 
-#define OUT "/tmp/iommusim-test-run"
+#include "tests/lib/proc.h"
 
-static const char *prog(void)
-{
-    const char *p = getenv("IOMMUSIM");
-
-    return p ? p : "build/iommusim";
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = calloc(1, 1 << 20);
-    size_t n;
-
-    if (!f || !buf) {
-        if (f)
-            fclose(f);
-        free(buf);
-        return NULL;
-    }
-    n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
-}
-
-/* Runs `iommusim ARGS`; returns the exit status, stdout and stderr in *out / *err. */
-static int run(const char *args, char **out, char **err)
-{
-    char cmd[4096];
-    int st;
-
-    snprintf(cmd, sizeof(cmd), "mkdir -p " OUT " && %s %s >" OUT "/out 2>" OUT "/err", prog(),
-             args);
-    st = system(cmd);
-    *out = slurp(OUT "/out");
-    *err = slurp(OUT "/err");
-    assert_non_null(*out);
-    assert_non_null(*err);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+/* The last run's status and output (tests/lib/proc.h); its --out directories go in the
+ * scratch directory. */
+static struct proc pr;
 
 static void expect(const char *args, int status, const char *message)
 {
-    char *out, *err;
-    int rc = run(args, &out, &err);
-
-    if (strcmp(err, message))
-        fail_msg("iommusim %s\n  stderr:   %s  expected: %s", args, err, message);
-    assert_int_equal(rc, status);
-    free(out);
-    free(err);
+    proc_run(&pr, "%s", args);
+    if (strcmp(pr.err, message))
+        fail_msg("iommusim %s\n  stderr:   %s  expected: %s", args, pr.err, message);
+    assert_int_equal(pr.status, status);
 }
 
 #define D "tests/data/scenarios/"
@@ -121,21 +79,15 @@ static void test_missing_files(void **state)
 
 static void test_malformed_trace_line(void **state)
 {
-    char *out, *err;
-
     (void)state;
-    assert_int_equal(run("run " D "bad_trace_line.yaml --quiet", &out, &err), 1);
-    assert_string_equal(err, D "bad_line.trc:4: error: unknown op 'X' (expected R, W, F or "
-                             "L)\n");
-    free(out);
-    free(err);
+    assert_int_equal(proc_run(&pr, "run " D "bad_trace_line.yaml --quiet"), 1);
+    assert_string_equal(pr.err, D "bad_line.trc:4: error: unknown op 'X' (expected R, W, F or "
+                                "L)\n");
     /* The functional mode stops at the same line with the same message. */
-    assert_int_equal(run("run " D "bad_trace_line.yaml --quiet --mode functional", &out, &err),
+    assert_int_equal(proc_run(&pr, "run " D "bad_trace_line.yaml --quiet --mode functional"),
                      1);
-    assert_string_equal(err, D "bad_line.trc:4: error: unknown op 'X' (expected R, W, F or "
-                             "L)\n");
-    free(out);
-    free(err);
+    assert_string_equal(pr.err, D "bad_line.trc:4: error: unknown op 'X' (expected R, W, F or "
+                                "L)\n");
 }
 
 static void test_unknown_buffer_in_trace(void **state)
@@ -174,11 +126,12 @@ static void test_usage_errors(void **state)
  */
 static void test_small_trace_hand_count(void **state)
 {
-    char *out, *err, *csv;
+    char *csv;
 
     (void)state;
-    assert_int_equal(run("run " D "small_trace.yaml --quiet --out " OUT "/small", &out, &err), 0);
-    csv = slurp(OUT "/small/stats.csv");
+    assert_int_equal(proc_run(&pr, "run " D "small_trace.yaml --quiet --out %s/small",
+                              proc_tmpdir()), 0);
+    csv = slurp(proc_tmp("small/stats.csv"), NULL);
     assert_non_null(csv);
     assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.translations,5\n"));
     assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.hits,2\n"));
@@ -188,8 +141,6 @@ static void test_small_trace_hand_count(void **state)
     assert_non_null(strstr(csv, "\nmaster.mdp0.bytes_read,256\n"));
     assert_non_null(strstr(csv, "\nmaster.mdp0.bytes_written,64\n"));
     free(csv);
-    free(out);
-    free(err);
 }
 
 /*
@@ -229,7 +180,7 @@ static void check_steps(const char *dir)
     };
 
     snprintf(path, sizeof(path), "%s/stats.csv", dir);
-    csv = slurp(path);
+    csv = slurp(path, NULL);
     assert_non_null(csv);
     for (size_t i = 0; i < sizeof(expect_rows) / sizeof(expect_rows[0]); i++)
         if (!strstr(csv, expect_rows[i]))
@@ -239,18 +190,13 @@ static void check_steps(const char *dir)
 
 static void test_driver_steps(void **state)
 {
-    char *out, *err;
-
     (void)state;
-    assert_int_equal(run("run " D "steps.yaml --quiet --out " OUT "/steps", &out, &err), 0);
-    check_steps(OUT "/steps");
-    free(out);
-    free(err);
-    assert_int_equal(run("run " D "steps.yaml --quiet --mode functional --out " OUT
-                         "/steps_f", &out, &err), 0);
-    check_steps(OUT "/steps_f");
-    free(out);
-    free(err);
+    assert_int_equal(proc_run(&pr, "run " D "steps.yaml --quiet --out %s/steps",
+                              proc_tmpdir()), 0);
+    check_steps(proc_tmp("steps"));
+    assert_int_equal(proc_run(&pr, "run " D "steps.yaml --quiet --mode functional --out "
+                                   "%s/steps_f", proc_tmpdir()), 0);
+    check_steps(proc_tmp("steps_f"));
 }
 
 /*
@@ -261,7 +207,7 @@ static void test_driver_steps(void **state)
  */
 static void test_pools_exhausted(void **state)
 {
-    char *out, *err, *json;
+    char *json;
     static const char msg[] =
         "configs/scenarios/concurrent.yaml:20:9: error: buffers.cam2: cannot allocate 3040K "
         "of physical memory: phys_alloc: cannot allocate 0x2f8000 bytes from 16M|1M|64K|4K "
@@ -269,18 +215,16 @@ static void test_pools_exhausted(void **state)
         "64K 0/512, 4K 0/8192 (0 bytes left in the pools)";
 
     (void)state;
-    assert_int_equal(run("run configs/scenarios/concurrent.yaml --quiet "
-                         "--set memory.ram.size=256M --set memory.ram.fragmentation=0.8 "
-                         "--out " OUT "/exhausted", &out, &err), 1);
-    assert_true(strncmp(err, msg, sizeof(msg) - 1) == 0);
-    json = slurp(OUT "/exhausted/stats.json");
+    assert_int_equal(proc_run(&pr, "run configs/scenarios/concurrent.yaml --quiet "
+                                   "--set memory.ram.size=256M --set memory.ram.fragmentation=0.8 "
+                                   "--out %s/exhausted", proc_tmpdir()), 1);
+    assert_true(strncmp(pr.err, msg, sizeof(msg) - 1) == 0);
+    json = slurp(proc_tmp("exhausted/stats.json"), NULL);
     assert_non_null(json);
     assert_non_null(strstr(json, "\"complete\": 0,\n"));
     assert_non_null(strstr(json, "\"error\": \"configs/scenarios/concurrent.yaml:20:9: error: "
                                  "buffers.cam2: cannot allocate 3040K"));
     free(json);
-    free(out);
-    free(err);
 }
 
 /*
@@ -292,17 +236,18 @@ static void test_pools_exhausted(void **state)
  */
 static void test_stall_nobody_resumes(void **state)
 {
-    char *out, *err, *csv;
+    char *csv;
 
     (void)state;
-    assert_int_equal(run("run " D "stalled.yaml --out " OUT "/stalled", &out, &err), 0);
-    assert_non_null(strstr(out, "\nstalled: SMMU vfe context vfe_misc is stalled (FSR.SS) and "
-                                "nobody resumed it; master cam waits with 1 bursts in "
-                                "flight;\n"));
-    assert_non_null(strstr(out, "(stopped: masters still wait but nothing is left to "
-                                "happen)"));
-    assert_non_null(strstr(out, "translation fault level 1; left stalled\n"));
-    csv = slurp(OUT "/stalled/stats.csv");
+    assert_int_equal(proc_run(&pr, "run " D "stalled.yaml --out %s/stalled", proc_tmpdir()),
+                     0);
+    assert_non_null(strstr(pr.out, "\nstalled: SMMU vfe context vfe_misc is stalled (FSR.SS) and "
+                                   "nobody resumed it; master cam waits with 1 bursts in "
+                                   "flight;\n"));
+    assert_non_null(strstr(pr.out, "(stopped: masters still wait but nothing is left to "
+                                   "happen)"));
+    assert_non_null(strstr(pr.out, "translation fault level 1; left stalled\n"));
+    csv = slurp(proc_tmp("stalled/stats.csv"), NULL);
     assert_non_null(csv);
     assert_non_null(strstr(csv, "\nrun.complete,0\n"));
     assert_non_null(strstr(csv, "\nrun.transactions,1\n"));
@@ -311,8 +256,6 @@ static void test_stall_nobody_resumes(void **state)
     assert_non_null(strstr(csv, "\nsmmu.vfe.ctx.vfe_misc.stalls,1\n"));
     assert_non_null(strstr(csv, "\nsmmu.vfe.ctx.vfe_misc.terminated,0\n"));
     free(csv);
-    free(out);
-    free(err);
 }
 
 /*
@@ -322,39 +265,34 @@ static void test_stall_nobody_resumes(void **state)
  */
 static void test_iova_exhausted(void **state)
 {
-    char *out, *err, *json;
+    char *json;
 
     (void)state;
-    assert_int_equal(run("run configs/scenarios/video_playback_1080p30.yaml --quiet "
-                         "--set buffers.frame0.partition=video_firmware "
-                         "--set buffers.frame0.size=20M --out " OUT "/iova", &out, &err), 1);
-    assert_string_equal(err, "configs/scenarios/video_playback_1080p30.yaml:12:11: error: "
-                             "buffers.frame0: cannot map into domain video: ion_map_iommu: "
-                             "0x1400000 bytes do not fit in domain video partition 0 "
-                             "(0xfe0000 bytes)\n");
-    json = slurp(OUT "/iova/stats.json");
+    assert_int_equal(proc_run(&pr, "run configs/scenarios/video_playback_1080p30.yaml --quiet "
+                                   "--set buffers.frame0.partition=video_firmware "
+                                   "--set buffers.frame0.size=20M --out %s/iova",
+                              proc_tmpdir()), 1);
+    assert_string_equal(pr.err, "configs/scenarios/video_playback_1080p30.yaml:12:11: error: "
+                                "buffers.frame0: cannot map into domain video: ion_map_iommu: "
+                                "0x1400000 bytes do not fit in domain video partition 0 "
+                                "(0xfe0000 bytes)\n");
+    json = slurp(proc_tmp("iova/stats.json"), NULL);
     assert_non_null(json);
     assert_non_null(strstr(json, "\"complete\": 0,\n"));
     free(json);
-    free(out);
-    free(err);
 }
 
 /* info lists what HARDWARE.md's table says: vcodec_a at 0x07A00000, IRQ 58, MIDs. */
 static void test_info(void **state)
 {
-    char *out, *err;
-
     (void)state;
-    assert_int_equal(run("info configs/msm8960.yaml", &out, &err), 0);
-    assert_non_null(strstr(out, "soc msm8960: 12 SMMUs, 7 domains\n"));
-    assert_non_null(strstr(out, "vcodec_a  0x07A00000    58     2 32/lru   vcodec_a_stream     "
-                                "0  2,5\n"));
-    assert_non_null(strstr(out, "                                         vcodec_a_mm1        "
-                                "1  0,1,6-15\n"));
-    assert_non_null(strstr(out, "mdp_port0_cb1       1  1,3-10\n"));
-    free(out);
-    free(err);
+    assert_int_equal(proc_run(&pr, "info configs/msm8960.yaml"), 0);
+    assert_non_null(strstr(pr.out, "soc msm8960: 12 SMMUs, 7 domains\n"));
+    assert_non_null(strstr(pr.out, "vcodec_a  0x07A00000    58     2 32/lru   vcodec_a_stream     "
+                                   "0  2,5\n"));
+    assert_non_null(strstr(pr.out, "                                         vcodec_a_mm1        "
+                                   "1  0,1,6-15\n"));
+    assert_non_null(strstr(pr.out, "mdp_port0_cb1       1  1,3-10\n"));
 }
 
 int main(void)

@@ -22,74 +22,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
-#define OUT_ROOT "/tmp/iommusim-test-scenarios"
+#include "tests/lib/proc.h"
 
-static const char *prog(void)
+/* Each run's --out directory is NAME in the scratch directory (tests/lib/proc.h). */
+static struct proc pr;
+
+/* `iommusim ARGS --out TMP/TAG`: the exit status. */
+static int run(const char *tag, const char *args)
 {
-    const char *p = getenv("IOMMUSIM");
-
-    return p ? p : "build/iommusim";
+    return proc_run(&pr, "%s --out %s", args, proc_tmp("%s", tag));
 }
 
-/* Runs the command line (after the program name) with stdout and stderr to files. */
-static int run(const char *args, const char *tag)
+/* A statistic of the run written to TMP/TAG. */
+static uint64_t stat_of(const char *tag, const char *name)
 {
-    char cmd[4096];
-    int st;
-
-    snprintf(cmd, sizeof(cmd), "mkdir -p %s && %s %s >%s/%s.out 2>%s/%s.err", OUT_ROOT, prog(),
-             args, OUT_ROOT, tag, OUT_ROOT, tag);
-    st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = 0;
-        if (len)
-            *len = (size_t)n;
-    }
-    return buf;
-}
-
-/* A value from a stats.csv ("name,value" rows). */
-static uint64_t csv_u64(const char *dir, const char *name)
-{
-    char path[512], *text, *p, key[256];
-    uint64_t v = UINT64_MAX;
-
-    snprintf(path, sizeof(path), "%s/stats.csv", dir);
-    text = slurp(path, NULL);
-    assert_non_null(text);
-    snprintf(key, sizeof(key), "\n%s,", name);
-    p = strstr(text, key);
-    if (p)
-        v = strtoull(p + strlen(key), NULL, 10);
-    free(text);
-    if (!p)
-        fail_msg("%s has no %s", path, name);
-    return v;
+    return stats_u64(proc_tmp("%s", tag), name);
 }
 
 static void assert_same_file(const char *a, const char *b)
@@ -109,14 +59,12 @@ static void assert_same_file(const char *a, const char *b)
 
 static void golden(const char *name)
 {
-    char args[1024], out[512], gold[512];
+    char args[1024], gold[512];
 
-    snprintf(args, sizeof(args), "run configs/scenarios/%s.yaml --quiet --out %s/%s", name,
-             OUT_ROOT, name);
-    assert_int_equal(run(args, name), 0);
-    snprintf(out, sizeof(out), "%s/%s/stats.json", OUT_ROOT, name);
+    snprintf(args, sizeof(args), "run configs/scenarios/%s.yaml --quiet", name);
+    assert_int_equal(run(name, args), 0);
     snprintf(gold, sizeof(gold), "tests/golden/%s.json", name);
-    assert_same_file(out, gold);
+    assert_same_file(proc_tmp("%s/stats.json", name), gold);
 }
 
 static void test_golden_video_playback(void **state) { (void)state; golden("video_playback_1080p30"); }
@@ -146,14 +94,14 @@ static void test_golden_security_secure_playback(void **state)
 static void test_same_seed_same_bytes(void **state)
 {
     (void)state;
-    assert_int_equal(run("run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 7 "
-                         "--set masters.vdec.generator.frames=1 --out " OUT_ROOT "/seed7a",
-                         "seed7a"), 0);
-    assert_int_equal(run("run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 7 "
-                         "--set masters.vdec.generator.frames=1 --out " OUT_ROOT "/seed7b",
-                         "seed7b"), 0);
-    assert_same_file(OUT_ROOT "/seed7a/stats.json", OUT_ROOT "/seed7b/stats.json");
-    assert_same_file(OUT_ROOT "/seed7a/stats.csv", OUT_ROOT "/seed7b/stats.csv");
+    assert_int_equal(run("seed7a",
+                         "run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 7 "
+                         "--set masters.vdec.generator.frames=1"), 0);
+    assert_int_equal(run("seed7b",
+                         "run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 7 "
+                         "--set masters.vdec.generator.frames=1"), 0);
+    assert_same_file(proc_tmp("seed7a/stats.json"), proc_tmp("seed7b/stats.json"));
+    assert_same_file(proc_tmp("seed7a/stats.csv"), proc_tmp("seed7b/stats.csv"));
 }
 
 /*
@@ -163,14 +111,16 @@ static void test_same_seed_same_bytes(void **state)
 static void test_other_seed_other_results(void **state)
 {
     (void)state;
-    assert_int_equal(run("run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 8 "
-                         "--set masters.vdec.generator.frames=2 --set masters.mdp0.generator.frames=1 "
-                         "--out " OUT_ROOT "/seed8", "seed8"), 0);
-    assert_int_equal(run("run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 9 "
-                         "--set masters.vdec.generator.frames=2 --set masters.mdp0.generator.frames=1 "
-                         "--out " OUT_ROOT "/seed9", "seed9"), 0);
-    assert_true(csv_u64(OUT_ROOT "/seed8", "smmu.vcodec_a.ctx.vcodec_a_mm1.misses") !=
-                csv_u64(OUT_ROOT "/seed9", "smmu.vcodec_a.ctx.vcodec_a_mm1.misses"));
+    assert_int_equal(run("seed8",
+                         "run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 8 "
+                         "--set masters.vdec.generator.frames=2 "
+                         "--set masters.mdp0.generator.frames=1"), 0);
+    assert_int_equal(run("seed9",
+                         "run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 9 "
+                         "--set masters.vdec.generator.frames=2 "
+                         "--set masters.mdp0.generator.frames=1"), 0);
+    assert_true(stat_of("seed8", "smmu.vcodec_a.ctx.vcodec_a_mm1.misses") !=
+                stat_of("seed9", "smmu.vcodec_a.ctx.vcodec_a_mm1.misses"));
 }
 
 /* ---- Timing and functional modes ------------------------------------------------------------ */
@@ -187,18 +137,19 @@ static void test_modes_agree_with_one_outstanding(void **state)
         "smmu.rot.ctx.rot_src.desc_reads", "smmu.rot.tlb.evictions",
     };
     (void)state;
-    assert_int_equal(run("run configs/scenarios/rotate_90_1080p.yaml --quiet --mode timing "
+    assert_int_equal(run("mode_t",
+                         "run configs/scenarios/rotate_90_1080p.yaml --quiet --mode timing "
                          "--set masters.rot.outstanding=1 --set masters.rot.generator.frames=1 "
-                         "--set buffers.*.policy=4k --out " OUT_ROOT "/mode_t", "mode_t"), 0);
-    assert_int_equal(run("run configs/scenarios/rotate_90_1080p.yaml --quiet --mode functional "
+                         "--set buffers.*.policy=4k"), 0);
+    assert_int_equal(run("mode_f",
+                         "run configs/scenarios/rotate_90_1080p.yaml --quiet --mode functional "
                          "--set masters.rot.outstanding=1 --set masters.rot.generator.frames=1 "
-                         "--set buffers.*.policy=4k --out " OUT_ROOT "/mode_f", "mode_f"), 0);
+                         "--set buffers.*.policy=4k"), 0);
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        assert_int_equal(csv_u64(OUT_ROOT "/mode_t", names[i]),
-                         csv_u64(OUT_ROOT "/mode_f", names[i]));
+        assert_int_equal(stat_of("mode_t", names[i]), stat_of("mode_f", names[i]));
     /* One 1088x1920 frame read in 16x16 tiles: 8160 tiles x 16 rows, every 32-byte row
      * one burst; written as 16 rows of 32 bytes per tile: 2 x 130560 bursts. */
-    assert_int_equal(csv_u64(OUT_ROOT "/mode_t", "smmu.rot.ctx.rot_src.translations"), 261120);
+    assert_int_equal(stat_of("mode_t", "smmu.rot.ctx.rot_src.translations"), 261120);
 }
 
 /* ---- The analytic display scan --------------------------------------------------------------- */
@@ -214,17 +165,16 @@ static void test_modes_agree_with_one_outstanding(void **state)
  */
 static void display_scan(const char *policy, unsigned frames, uint64_t walks)
 {
-    char args[1024], dir[256], tag[64];
+    char args[1024], tag[64];
 
     snprintf(tag, sizeof(tag), "scan_%s_%u", policy, frames);
-    snprintf(dir, sizeof(dir), "%s/%s", OUT_ROOT, tag);
     snprintf(args, sizeof(args), "run tests/data/scenarios/display_scan.yaml --quiet "
-             "--set buffers.fb.policy=%s --set masters.mdp0.generator.frames=%u --out %s",
-             policy, frames, dir);
-    assert_int_equal(run(args, tag), 0);
-    assert_int_equal(csv_u64(dir, "smmu.mdp0.walker.walks"), walks);
-    assert_int_equal(csv_u64(dir, "smmu.mdp0.ctx.mdp_port0_cb0.walks"), walks);
-    assert_int_equal(csv_u64(dir, "master.mdp0.bytes_read"), 8294400ull * frames);
+             "--set buffers.fb.policy=%s --set masters.mdp0.generator.frames=%u",
+             policy, frames);
+    assert_int_equal(run(tag, args), 0);
+    assert_int_equal(stat_of(tag, "smmu.mdp0.walker.walks"), walks);
+    assert_int_equal(stat_of(tag, "smmu.mdp0.ctx.mdp_port0_cb0.walks"), walks);
+    assert_int_equal(stat_of(tag, "master.mdp0.bytes_read"), 8294400ull * frames);
 }
 
 static void test_display_scan_4k_pages(void **state)
@@ -249,17 +199,16 @@ static void test_set_soc_value_and_every_buffer(void **state)
     char *out;
 
     (void)state;
-    assert_int_equal(run("run configs/scenarios/rotate_90_1080p.yaml --quiet "
+    assert_int_equal(run("set", "run configs/scenarios/rotate_90_1080p.yaml --quiet "
                          "--set smmus.rot.tlb.entries=64 --set buffers.*.policy=4k "
-                         "--set masters.rot.generator.frames=1 --out " OUT_ROOT "/set",
-                         "set"), 0);
-    out = slurp(OUT_ROOT "/set/stats.json", NULL);
+                         "--set masters.rot.generator.frames=1"), 0);
+    out = slurp(proc_tmp("set/stats.json"), NULL);
     assert_non_null(out);
     /* Both rotator buffers report the 4k policy, and the 4 MiB of each (1920x1088x2
      * = 4177920 bytes, 1020 pages) are mapped with 1020 4 KiB pages. */
     assert_non_null(strstr(out, "\"rot_in\": {\n      \"size\": 4177920,\n      \"policy\": \"4k\""));
     assert_non_null(strstr(out, "\"rot_out\": {\n      \"size\": 4177920,\n      \"policy\": \"4k\""));
-    assert_int_equal(csv_u64(OUT_ROOT "/set", "buffer.rot_in.rotator_src.pages_4k"), 1020);
+    assert_int_equal(stat_of("set", "buffer.rot_in.rotator_src.pages_4k"), 1020);
     free(out);
 }
 

@@ -9,7 +9,6 @@
  * follows each burst of a checked master to its physical address and compares the
  * other domains' memory, filled with a pattern at the start, with a snapshot.
  */
-#define _DEFAULT_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,50 +16,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
-#define OUT "/tmp/iommusim-test-security"
+#include "tests/lib/proc.h"
 
-static const char *prog(void)
+/* Runs are tests/lib/proc.h's; each writes its statistics to a directory TAG of the
+ * scratch directory. */
+static struct proc pr;
+
+/* `iommusim ARGS --quiet --out TMP/TAG`: the exit status. */
+static int run(const char *args, const char *tag)
 {
-    const char *p = getenv("IOMMUSIM");
-
-    return p ? p : "build/iommusim";
+    return proc_run(&pr, "%s --quiet --out %s", args, proc_tmp("%s", tag));
 }
 
-static int run(const char *args, const char *dir)
+static uint64_t stat_u64(const char *tag, const char *name)
 {
-    char cmd[4096];
-    int st;
-
-    snprintf(cmd, sizeof(cmd), "mkdir -p " OUT " && %s %s --quiet --out %s >" OUT
-             "/out 2>" OUT "/err", prog(), args, dir);
-    st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static uint64_t stat_u64(const char *dir, const char *name)
-{
-    char path[512], line[4096];
-    size_t n = strlen(name);
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/stats.csv", dir);
-    f = fopen(path, "r");
-    assert_non_null(f);
-    while (fgets(line, sizeof(line), f)) {
-        if (!strncmp(line, name, n) && line[n] == ',') {
-            fclose(f);
-            return strtoull(line + n + 1, NULL, 10);
-        }
-    }
-    fclose(f);
-    fail_msg("%s has no %s", path, name);
-    return 0;
+    return stats_u64(proc_tmp("%s", tag), name);
 }
 
 /*
@@ -72,7 +45,7 @@ static uint64_t stat_u64(const char *dir, const char *name)
  */
 static void test_rogue_camera(void **state)
 {
-    const char *d = OUT "/rogue";
+    const char *d = "rogue";
 
     (void)state;
     assert_int_equal(run("run configs/scenarios/security_rogue_camera.yaml", d), 0);
@@ -103,7 +76,7 @@ static void test_rogue_camera(void **state)
  */
 static void test_bypass_is_caught(void **state)
 {
-    const char *d = OUT "/bypass";
+    const char *d = "bypass";
 
     (void)state;
     assert_int_equal(run("run configs/scenarios/security_rogue_camera.yaml "
@@ -125,7 +98,7 @@ static void test_bypass_is_caught(void **state)
  */
 static void test_permissions(void **state)
 {
-    const char *d = OUT "/perm";
+    const char *d = "perm";
 
     (void)state;
     assert_int_equal(run("run configs/scenarios/security_permissions.yaml", d), 0);
@@ -151,7 +124,7 @@ static void test_permissions(void **state)
  */
 static void test_secure_playback(void **state)
 {
-    const char *d = OUT "/secure";
+    const char *d = "secure";
 
     (void)state;
     assert_int_equal(run("run configs/scenarios/security_secure_playback.yaml", d), 0);
@@ -168,7 +141,7 @@ static void test_secure_playback(void **state)
 /* The functional mode gives the same isolation verdicts and fault counts. */
 static void test_functional_mode_agrees(void **state)
 {
-    const char *d = OUT "/rogue_f";
+    const char *d = "rogue_f";
 
     (void)state;
     assert_int_equal(run("run configs/scenarios/security_rogue_camera.yaml --mode functional",
@@ -180,24 +153,10 @@ static void test_functional_mode_agrees(void **state)
 }
 
 /* Runs `iommusim ARGS` and returns its peak resident memory in KiB (exit must be 0). */
-static long run_rss(const char *args, const char *dir)
+static long run_rss(const char *args, const char *tag)
 {
-    char cmd[4096];
-    struct rusage ru;
-    int st;
-    pid_t pid;
-
-    snprintf(cmd, sizeof(cmd), "mkdir -p %s && exec %s %s --quiet --out %s >" OUT
-             "/out 2>" OUT "/err", dir, prog(), args, dir);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    assert_int_equal(wait4(pid, &st, 0, &ru), pid);
-    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    return ru.ru_maxrss;
+    assert_int_equal(run(args, tag), 0);
+    return pr.max_rss_kib;
 }
 
 /*
@@ -209,7 +168,7 @@ static long run_rss(const char *args, const char *dir)
  */
 static void test_fault_storm(void **state)
 {
-    const char *big = OUT "/storm", *small = OUT "/storm_small";
+    const char *big = "storm", *small = "storm_small";
     long rss_small, rss_big;
 
     (void)state;

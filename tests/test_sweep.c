@@ -27,10 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "tests/lib/proc.h"
 
 #define SCENARIO    "tests/data/scenarios/display_scan.yaml"
 #define SMALL       "--set masters.mdp0.generator.height=64"
@@ -38,39 +39,9 @@
 #define MAX_ROWS    256             /* a run's stats.csv has about 140 lines */
 #define MAX_COLS    512
 
-static char work[64];                   /* this run's scratch directory */
+static const char *work;                /* the scratch directory (tests/lib/proc.h) */
 static char scenario_abs[PATH_MAX];
-static char *out_text, *err_text;       /* the last command's stdout and stderr */
-
-static const char *prog(void)
-{
-    const char *p = getenv("IOMMUSIM");
-
-    return p ? p : "build/iommusim";
-}
-
-/* A whole file, NUL-terminated; NULL if it cannot be read. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[n] = 0;
-    fclose(f);
-    return buf;
-}
+static struct proc pr;                  /* the last command's status, stdout and stderr */
 
 static char *slurpf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *slurpf(const char *fmt, ...)
@@ -81,42 +52,19 @@ static char *slurpf(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
-    return slurp(path);
+    return slurp(path, NULL);
 }
 
 static bool existsf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static bool existsf(const char *fmt, ...)
 {
     char path[PATH_MAX];
-    struct stat st;
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
-    return stat(path, &st) == 0;
-}
-
-/* Runs a shell command line with stdout and stderr captured; returns its exit status. */
-static int shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int shell(const char *fmt, ...)
-{
-    char cmd[8192], full[8400];
-    va_list ap;
-    int st;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    snprintf(full, sizeof(full), "( %s ) >%s/stdout 2>%s/stderr", cmd, work, work);
-    st = system(full);
-    free(out_text);
-    free(err_text);
-    out_text = slurpf("%s/stdout", work);
-    err_text = slurpf("%s/stderr", work);
-    assert_non_null(out_text);
-    assert_non_null(err_text);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return file_exists(path);
 }
 
 /* `iommusim sweep SCENARIO ARGS`. */
@@ -129,7 +77,7 @@ static int sweep(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(args, sizeof(args), fmt, ap);
     va_end(ap);
-    return shell("%s sweep " SCENARIO " %s", prog(), args);
+    return proc_run(&pr, "sweep " SCENARIO " %s", args);
 }
 
 /* ------------------------------------------------------------------ CSV, read here */
@@ -147,7 +95,7 @@ static struct table *table_read(const char *path)
     char *s;
 
     assert_non_null(t);
-    t->text = slurp(path);
+    t->text = slurp(path, NULL);
     if (!t->text)
         fail_msg("cannot read %s", path);
     for (s = t->text; *s; t->nrows++) {
@@ -287,8 +235,8 @@ static void test_grid_matches_single_runs(void **state)
     assert_int_equal(sweep("--mode functional " SMALL " " GRID " -j 2 --out %s/grid", work), 0);
     snprintf(expect, sizeof(expect), "4 points: 4 run, 0 skipped (already done), 0 failed; "
              "results in %s/grid/results.csv\n", work);
-    assert_string_equal(out_text, expect);
-    assert_string_equal(err_text, "");
+    assert_string_equal(pr.out, expect);
+    assert_string_equal(pr.err, "");
 
     text = slurpf("%s/grid/sweep.txt", work);
     snprintf(expect, sizeof(expect), "scenario=%s\nmode=functional\nseed=\n"
@@ -305,9 +253,9 @@ static void test_grid_matches_single_runs(void **state)
     for (size_t row = 1; row <= 4; row++) {
         expect_point(res, row, "ok");
         assert_true(existsf("%s/grid/points/%04zu/log", work, row - 1));
-        assert_int_equal(shell("%s run " SCENARIO " --quiet --mode functional " SMALL
-                               " --set buffers.fb.policy=%s --set smmus.mdp0.tlb.entries=%s"
-                               " --out %s/single%zu", prog(), policies[row - 1],
+        assert_int_equal(proc_run(&pr, "run " SCENARIO " --quiet --mode functional " SMALL
+                                       " --set buffers.fb.policy=%s --set smmus.mdp0.tlb.entries=%s"
+                                       " --out %s/single%zu", policies[row - 1],
                                entries[row - 1], work, row - 1), 0);
         snprintf(path, sizeof(path), "%s/single%zu/stats.csv", work, row - 1);
         expect_same_stats(res, row, 4, path);
@@ -336,8 +284,8 @@ static void test_timing_points_match_single_runs(void **state)
     for (size_t row = 1; row <= 2; row++) {
         assert_string_equal(res->cell[row][1], "ok");
         assert_string_equal(res->cell[row][2], row == 1 ? "16" : "32");
-        assert_int_equal(shell("%s run " SCENARIO " --quiet --mode timing " SMALL
-                               " --set smmus.mdp0.tlb.entries=%s --out %s/tsingle%zu", prog(),
+        assert_int_equal(proc_run(&pr, "run " SCENARIO " --quiet --mode timing " SMALL
+                                       " --set smmus.mdp0.tlb.entries=%s --out %s/tsingle%zu",
                                row == 1 ? "16" : "32", work, row), 0);
         snprintf(path, sizeof(path), "%s/tsingle%zu/stats.csv", work, row);
         expect_same_stats(res, row, 3, path);
@@ -358,10 +306,10 @@ static void test_columns_are_the_union_in_first_appearance_order(void **state)
 
     (void)state;
     assert_int_equal(sweep(SMALL " --param mode=functional,timing --out %s/modes", work), 0);
-    assert_int_equal(shell("%s run " SCENARIO " --quiet " SMALL " --set mode=functional "
-                           "--out %s/mfun", prog(), work), 0);
-    assert_int_equal(shell("%s run " SCENARIO " --quiet " SMALL " --set mode=timing "
-                           "--out %s/mtim", prog(), work), 0);
+    assert_int_equal(proc_run(&pr, "run " SCENARIO " --quiet " SMALL " --set mode=functional "
+                                   "--out %s/mfun", work), 0);
+    assert_int_equal(proc_run(&pr, "run " SCENARIO " --quiet " SMALL " --set mode=timing "
+                                   "--out %s/mtim", work), 0);
     snprintf(path, sizeof(path), "%s/modes/results.csv", work);
     res = table_read(path);
     snprintf(path, sizeof(path), "%s/mfun/stats.csv", work);
@@ -416,11 +364,11 @@ static void test_resume_runs_only_missing_points(void **state)
     assert_int_equal(sweep("--mode functional " SMALL " " GRID " --out %s/resume", work), 0);
     before = slurpf("%s/resume/results.csv", work);
     assert_non_null(before);
-    assert_int_equal(shell("rm -r %s/resume/points/0002", work), 0);
+    assert_int_equal(proc_sh(&pr, "rm -r %s/resume/points/0002", work), 0);
     assert_int_equal(sweep("--mode functional " SMALL " " GRID " --out %s/resume", work), 0);
     snprintf(expect, sizeof(expect), "4 points: 1 run, 3 skipped (already done), 0 failed; "
              "results in %s/resume/results.csv\n", work);
-    assert_string_equal(out_text, expect);
+    assert_string_equal(pr.out, expect);
     assert_true(existsf("%s/resume/points/0002/stats.json", work));
     after = slurpf("%s/resume/results.csv", work);
     assert_non_null(after);
@@ -433,18 +381,18 @@ static void test_resume_runs_only_missing_points(void **state)
              "sweep.txt has 'param=smmus.mdp0.tlb.entries=16,32' where this sweep has "
              "'param=smmus.mdp0.tlb.entries=16,64' (use another --out, or remove %s/resume "
              "to start over)\n", work, work);
-    assert_string_equal(err_text, expect);
+    assert_string_equal(pr.err, expect);
     assert_int_equal(sweep("--mode functional " SMALL " --set smmus.mdp0.tlb.ways=4 " GRID
                            " --out %s/resume", work), 2);
     snprintf(expect, sizeof(expect), "iommusim sweep: %s/resume holds another sweep: this "
              "sweep has 'set=smmus.mdp0.tlb.ways=4', which its sweep.txt has not (use "
              "another --out, or remove %s/resume to start over)\n", work, work);
-    assert_string_equal(err_text, expect);
+    assert_string_equal(pr.err, expect);
     assert_int_equal(sweep(SMALL " " GRID " --out %s/resume", work), 2);
     snprintf(expect, sizeof(expect), "iommusim sweep: %s/resume holds another sweep: its "
              "sweep.txt has 'mode=functional' where this sweep has 'mode=' (the scenario's) "
              "(use another --out, or remove %s/resume to start over)\n", work, work);
-    assert_string_equal(err_text, expect);
+    assert_string_equal(pr.err, expect);
     free(after);
     after = slurpf("%s/resume/results.csv", work);
     assert_non_null(after);
@@ -469,10 +417,10 @@ static void test_failed_point(void **state)
     snprintf(expect, sizeof(expect), "iommusim sweep: point 1 (smmus.mdp0.tlb.entries=999) "
              "failed: exit status 1: <command line>:--set 2: error: soc.smmus.mdp0.tlb."
              "entries: 999 is out of range 1..256; log: %s/fail/points/0001/log\n", work);
-    assert_string_equal(err_text, expect);
+    assert_string_equal(pr.err, expect);
     snprintf(expect, sizeof(expect), "2 points: 2 run, 0 skipped (already done), 1 failed; "
              "results in %s/fail/results.csv\n", work);
-    assert_string_equal(out_text, expect);
+    assert_string_equal(pr.out, expect);
     log = slurpf("%s/fail/points/0001/log", work);
     assert_non_null(log);
     assert_string_equal(log, "<command line>:--set 2: error: soc.smmus.mdp0.tlb.entries: 999 "
@@ -498,19 +446,19 @@ static void test_failed_point(void **state)
                            "--out %s/fail", work), 1);
     snprintf(expect, sizeof(expect), "2 points: 1 run, 1 skipped (already done), 1 failed; "
              "results in %s/fail/results.csv\n", work);
-    assert_string_equal(out_text, expect);
+    assert_string_equal(pr.out, expect);
 
     /* The same sweep through jobs.txt and parallel fails the same way. */
     assert_int_equal(sweep("--mode functional " SMALL " --param smmus.mdp0.tlb.entries=16,999 "
                            "--out %s/pfail --emit-jobs", work), 0);
-    assert_int_equal(shell("parallel < %s/pfail/jobs.txt", work), 1);  /* 1 job failed */
-    assert_int_equal(shell("%s sweep --collect %s/pfail", prog(), work), 1);
+    assert_int_equal(proc_sh(&pr, "parallel < %s/pfail/jobs.txt", work), 1);  /* 1 job failed */
+    assert_int_equal(proc_run(&pr, "sweep --collect %s/pfail", work), 1);
     snprintf(expect, sizeof(expect), "iommusim sweep: point 1 (smmus.mdp0.tlb.entries=999) "
              "failed: no stats.json; log: %s/pfail/points/0001/log\n", work);
-    assert_string_equal(err_text, expect);
+    assert_string_equal(pr.err, expect);
     snprintf(expect, sizeof(expect), "2 points: 1 done, 1 failed; results in "
              "%s/pfail/results.csv\n", work);
-    assert_string_equal(out_text, expect);
+    assert_string_equal(pr.out, expect);
     local = slurpf("%s/fail/results.csv", work);
     collected = slurpf("%s/pfail/results.csv", work);
     assert_non_null(local);
@@ -533,7 +481,7 @@ static void test_timeout_kills_a_point(void **state)
                            "--timeout 1 --out %s/slow", work), 1);
     snprintf(expect, sizeof(expect), "iommusim sweep: point 1 (duration=20s) failed: killed "
              "after --timeout 1 s; log: %s/slow/points/0001/log\n", work);
-    assert_string_equal(err_text, expect);
+    assert_string_equal(pr.err, expect);
     log = slurpf("%s/slow/points/0001/log", work);
     assert_non_null(log);
     assert_string_equal(log, "iommusim sweep: killed after --timeout 1 s\n");
@@ -577,7 +525,7 @@ static void test_parallel_jobs_and_collect(void **state)
              "then write %s/par/results.csv:\n"
              "  iommusim sweep --collect %s/par\n", work, work, work, work, work, work, work,
              work);
-    assert_string_equal(out_text, expect);
+    assert_string_equal(pr.out, expect);
     assert_false(existsf("%s/par/points/0000/stats.json", work));      /* nothing ran */
 
     jobs = slurpf("%s/par/jobs.txt", work);
@@ -591,11 +539,11 @@ static void test_parallel_jobs_and_collect(void **state)
     assert_non_null(slurm);
     assert_non_null(strstr(slurm, "\n#SBATCH --array=0-3\n"));
 
-    assert_int_equal(shell("parallel < %s/par/jobs.txt", work), 0);
-    assert_int_equal(shell("%s sweep --collect %s/par", prog(), work), 0);
+    assert_int_equal(proc_sh(&pr, "parallel < %s/par/jobs.txt", work), 0);
+    assert_int_equal(proc_run(&pr, "sweep --collect %s/par", work), 0);
     snprintf(expect, sizeof(expect), "4 points: 4 done, 0 failed; results in "
              "%s/par/results.csv\n", work);
-    assert_string_equal(out_text, expect);
+    assert_string_equal(pr.out, expect);
     local = slurpf("%s/local/results.csv", work);
     collected = slurpf("%s/par/results.csv", work);
     assert_non_null(local);
@@ -604,14 +552,14 @@ static void test_parallel_jobs_and_collect(void **state)
     free(collected);
 
     /* Array task 2 of the Slurm script is point 2. */
-    assert_int_equal(shell("rm -r %s/par/points/0002", work), 0);
-    assert_int_equal(shell("%s sweep --collect %s/par", prog(), work), 1);
+    assert_int_equal(proc_sh(&pr, "rm -r %s/par/points/0002", work), 0);
+    assert_int_equal(proc_run(&pr, "sweep --collect %s/par", work), 1);
     snprintf(expect, sizeof(expect), "iommusim sweep: point 2 (buffers.*.policy=1m, "
              "smmus.mdp0.tlb.entries=16) failed: no stats.json; log: "
              "%s/par/points/0002/log\n", work);
-    assert_string_equal(err_text, expect);
-    assert_int_equal(shell("SLURM_ARRAY_TASK_ID=2 sh %s/par/slurm.sh", work), 0);
-    assert_int_equal(shell("%s sweep --collect %s/par", prog(), work), 0);
+    assert_string_equal(pr.err, expect);
+    assert_int_equal(proc_sh(&pr, "SLURM_ARRAY_TASK_ID=2 sh %s/par/slurm.sh", work), 0);
+    assert_int_equal(proc_run(&pr, "sweep --collect %s/par", work), 0);
     collected = slurpf("%s/par/results.csv", work);
     assert_string_equal(collected, local);
     free(collected);
@@ -630,18 +578,18 @@ static void test_point_failing_part_way(void **state)
     char *local, *collected;
 
     (void)state;
-    assert_int_equal(shell("%s sweep tests/data/scenarios/bad_trace_line.yaml "
-                           "--param mode=functional,timing --out %s/partway", prog(), work), 1);
+    assert_int_equal(proc_run(&pr, "sweep tests/data/scenarios/bad_trace_line.yaml "
+                                   "--param mode=functional,timing --out %s/partway", work), 1);
     for (int i = 0; i < 2; i++) {
         assert_true(existsf("%s/partway/points/%04d/stats.csv", work, i));
         assert_false(existsf("%s/partway/points/%04d/stats.json", work, i));
     }
-    assert_int_equal(shell("%s sweep tests/data/scenarios/bad_trace_line.yaml "
-                           "--param mode=functional,timing --out %s/ppartway --emit-jobs",
-                           prog(), work), 0);
-    assert_int_equal(shell("parallel < %s/ppartway/jobs.txt", work), 2);   /* 2 jobs failed */
+    assert_int_equal(proc_run(&pr, "sweep tests/data/scenarios/bad_trace_line.yaml "
+                                   "--param mode=functional,timing --out %s/ppartway --emit-jobs",
+                              work), 0);
+    assert_int_equal(proc_sh(&pr, "parallel < %s/ppartway/jobs.txt", work), 2); /* 2 failed */
     assert_false(existsf("%s/ppartway/points/0000/stats.json", work));
-    assert_int_equal(shell("%s sweep --collect %s/ppartway", prog(), work), 1);
+    assert_int_equal(proc_run(&pr, "sweep --collect %s/ppartway", work), 1);
     local = slurpf("%s/partway/results.csv", work);
     collected = slurpf("%s/ppartway/results.csv", work);
     assert_non_null(local);
@@ -683,8 +631,8 @@ static void test_quoted_strings_are_skipped(void **state)
                "    burst: 64B\n"
                "    outstanding: 16\n", soc);
     fclose(f);
-    assert_int_equal(shell("%s sweep %s/quoted.yaml --mode functional --param "
-                           "smmus.mdp0.tlb.entries=16,32 --out %s/quoted", prog(), work, work),
+    assert_int_equal(proc_run(&pr, "sweep %s/quoted.yaml --mode functional --param "
+                                   "smmus.mdp0.tlb.entries=16,32 --out %s/quoted", work, work),
                      0);
     quoted = slurpf("%s/quoted/points/0000/stats.csv", work);
     assert_non_null(quoted);
@@ -715,14 +663,15 @@ static void test_malformed_stats_csv(void **state)
     assert_non_null(csv);
     n = lines(csv);
     free(csv);
-    assert_int_equal(shell("echo 'no comma here' >> %s/damaged/points/0001/stats.csv", work), 0);
-    assert_int_equal(shell("%s sweep --collect %s/damaged", prog(), work), 1);
+    assert_int_equal(proc_sh(&pr, "echo 'no comma here' >> %s/damaged/points/0001/stats.csv",
+                             work), 0);
+    assert_int_equal(proc_run(&pr, "sweep --collect %s/damaged", work), 1);
     snprintf(expect, sizeof(expect),
              "iommusim sweep: %s/damaged/points/0001/stats.csv:%zu: malformed record "
              "(expected NAME,VALUE)\n"
              "iommusim sweep: point 1 (smmus.mdp0.tlb.entries=32) failed: its stats.csv "
              "cannot be read; log: %s/damaged/points/0001/log\n", work, n + 1, work);
-    assert_string_equal(err_text, expect);
+    assert_string_equal(pr.err, expect);
     snprintf(expect, sizeof(expect), "%s/damaged/results.csv", work);
     res = table_read(expect);
     assert_string_equal(res->cell[1][1], "ok");
@@ -735,8 +684,8 @@ static void expect_usage(const char *args, const char *message)
     char expect[1024];
 
     snprintf(expect, sizeof(expect), "iommusim sweep: %s\n", message);
-    if (shell("%s sweep %s", prog(), args) != 2 || strcmp(err_text, expect))
-        fail_msg("iommusim sweep %s\n  stderr:   %s  expected: %s", args, err_text, expect);
+    if (proc_run(&pr, "sweep %s", args) != 2 || strcmp(pr.err, expect))
+        fail_msg("iommusim sweep %s\n  stderr:   %s  expected: %s", args, pr.err, expect);
 }
 
 static void test_usage_errors(void **state)
@@ -783,8 +732,8 @@ static void test_usage_errors(void **state)
                  "the --param lists give more than 1000000 points");
     assert_false(existsf("x"));         /* no usage error creates the directory */
 
-    assert_int_equal(shell("%s sweep --help", prog()), 0);
-    assert_memory_equal(out_text, "usage: iommusim sweep SCENARIO.yaml", 35);
+    assert_int_equal(proc_run(&pr, "sweep --help"), 0);
+    assert_memory_equal(pr.out, "usage: iommusim sweep SCENARIO.yaml", 35);
 }
 
 /* --collect needs a readable, well-formed sweep.txt: exit status 1 and the place. */
@@ -793,44 +742,31 @@ static void test_collect_errors(void **state)
     char expect[1024];
 
     (void)state;
-    assert_int_equal(shell("%s sweep --collect %s/nothing", prog(), work), 1);
+    assert_int_equal(proc_run(&pr, "sweep --collect %s/nothing", work), 1);
     snprintf(expect, sizeof(expect), "iommusim sweep: cannot read %s/nothing/sweep.txt: No "
              "such file or directory\n", work);
-    assert_string_equal(err_text, expect);
+    assert_string_equal(pr.err, expect);
 
-    assert_int_equal(shell("mkdir %s/bad && printf 'scenario=/s.yaml\\nparam=a=1,2\\n"
-                           "colour=red\\n' > %s/bad/sweep.txt", work, work), 0);
-    assert_int_equal(shell("%s sweep --collect %s/bad", prog(), work), 1);
+    assert_int_equal(proc_sh(&pr, "mkdir %s/bad && printf 'scenario=/s.yaml\\nparam=a=1,2\\n"
+                                  "colour=red\\n' > %s/bad/sweep.txt", work, work), 0);
+    assert_int_equal(proc_run(&pr, "sweep --collect %s/bad", work), 1);
     snprintf(expect, sizeof(expect), "iommusim sweep: %s/bad/sweep.txt:3: error: unknown key "
              "'colour' (expected scenario, mode, seed, set, param or points)\n", work);
-    assert_string_equal(err_text, expect);
+    assert_string_equal(pr.err, expect);
 
-    assert_int_equal(shell("printf 'scenario=/s.yaml\\nparam=a=1,2\\npoints=3\\n' > "
-                           "%s/bad/sweep.txt", work), 0);
-    assert_int_equal(shell("%s sweep --collect %s/bad", prog(), work), 1);
+    assert_int_equal(proc_sh(&pr, "printf 'scenario=/s.yaml\\nparam=a=1,2\\npoints=3\\n' > "
+                                  "%s/bad/sweep.txt", work), 0);
+    assert_int_equal(proc_run(&pr, "sweep --collect %s/bad", work), 1);
     snprintf(expect, sizeof(expect), "iommusim sweep: %s/bad/sweep.txt: error: points=3, but "
              "the params give 2 points\n", work);
-    assert_string_equal(err_text, expect);
+    assert_string_equal(pr.err, expect);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(work, sizeof(work), "/tmp/iommusim-test-sweep-XXXXXX");
-    if (!mkdtemp(work) || !realpath(SCENARIO, scenario_abs))
-        return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char cmd[128];
-
-    (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", work);
-    free(out_text);
-    free(err_text);
-    return system(cmd) == 0 ? 0 : -1;
+    work = proc_tmpdir();
+    return realpath(SCENARIO, scenario_abs) ? 0 : -1;
 }
 
 int main(void)
@@ -851,5 +787,5 @@ int main(void)
         cmocka_unit_test(test_collect_errors),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, NULL);
 }
