@@ -28,17 +28,7 @@
 #include <unistd.h>
 
 #include "sim/config/config.h"
-
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "fuzz_config: %s:%d: check failed: %s: ", __FILE__, \
-                    __LINE__, #cond);                                           \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fputc('\n', stderr);                                                \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
+#include "tests/lib/fuzz.h"
 
 #define DIR_TEMPLATE    "/tmp/iommusim-fuzz-config-XXXXXX"
 #define MAX_WALK_NODES  4096    /* getters run on this many nodes at most per input */
@@ -104,18 +94,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* A failed getter: a negative errno equal to the recorded one, and a message. */
 static void check_error(int rc, const struct config_err *err, const struct config_node *n)
 {
-    CHECK(rc < 0, "rc %d", rc);
-    CHECK(err->code == rc, "err.code %d, rc %d", err->code, rc);
-    CHECK(err->msg[0] && memchr(err->msg, 0, sizeof(err->msg)), "empty message");
+    FUZZ_CHECK(rc < 0, "rc %d", rc);
+    FUZZ_CHECK(err->code == rc, "err.code %d, rc %d", err->code, rc);
+    FUZZ_CHECK(err->msg[0] && memchr(err->msg, 0, sizeof(err->msg)), "empty message");
     /* config_fail prefixes the node's position, whose file is the node's file */
-    CHECK(!strncmp(err->msg, n->pos.file, strlen(n->pos.file)),
+    FUZZ_CHECK(!strncmp(err->msg, n->pos.file, strlen(n->pos.file)),
           "message '%s' does not start with '%s'", err->msg, n->pos.file);
 }
 
 static void check_ok(int rc, const struct config_err *err)
 {
-    CHECK(rc == 0, "rc %d", rc);
-    CHECK(err->code == 0 && !err->msg[0], "error recorded on success: %s", err->msg);
+    FUZZ_CHECK(rc == 0, "rc %d", rc);
+    FUZZ_CHECK(err->code == 0 && !err->msg[0], "error recorded on success: %s", err->msg);
 }
 
 static void check_rc(int rc, const struct config_err *err, const struct config_node *n)
@@ -138,11 +128,11 @@ static void check_quantity(const struct config_node *n,
     int prc = parse(n->value, &parsed);
 
     check_rc(rc, &err, n);
-    CHECK(!rc == !prc, "getter %d, parser %d on '%s'", rc, prc, n->value);
-    CHECK(prc == 0 || prc == -EINVAL || prc == -ERANGE, "parser returned %d", prc);
+    FUZZ_CHECK(!rc == !prc, "getter %d, parser %d on '%s'", rc, prc, n->value);
+    FUZZ_CHECK(prc == 0 || prc == -EINVAL || prc == -ERANGE, "parser returned %d", prc);
     if (rc)
         return;
-    CHECK(got == parsed, "getter %llu, parser %llu on '%s'", (unsigned long long)got,
+    FUZZ_CHECK(got == parsed, "getter %llu, parser %llu on '%s'", (unsigned long long)got,
           (unsigned long long)parsed, n->value);
     /* a range that excludes the value must refuse it with -ERANGE */
     if (got > 0) {
@@ -150,7 +140,7 @@ static void check_quantity(const struct config_node *n,
         clamped = 12345;
         rc = get(n, NULL, 0, got - 1, &clamped, &err);
         check_error(rc, &err, n);
-        CHECK(rc == -ERANGE && clamped == 12345, "range check: rc %d", rc);
+        FUZZ_CHECK(rc == -ERANGE && clamped == 12345, "range check: rc %d", rc);
     }
 }
 
@@ -165,11 +155,11 @@ static void check_scalar(const struct config_node *n)
     unsigned e = 0;
     int rc;
 
-    CHECK(n->value != NULL, "scalar without a value");
-    CHECK(n->count == 0 && n->items == NULL, "scalar with children");
+    FUZZ_CHECK(n->value != NULL, "scalar without a value");
+    FUZZ_CHECK(n->count == 0 && n->items == NULL, "scalar with children");
     rc = config_get_string(n, NULL, &s, &err);
     check_ok(rc, &err);
-    CHECK(s == n->value, "string getter");
+    FUZZ_CHECK(s == n->value, "string getter");
 
     check_quantity(n, config_get_size, config_parse_size);
     check_quantity(n, config_get_time, config_parse_time);
@@ -179,31 +169,31 @@ static void check_scalar(const struct config_node *n)
     memset(&err, 0, sizeof(err));
     rc = config_get_bool(n, NULL, &b, &err);
     check_rc(rc, &err, n);
-    CHECK(!rc == (!strcmp(n->value, "true") || !strcmp(n->value, "false")), "bool '%s'",
+    FUZZ_CHECK(!rc == (!strcmp(n->value, "true") || !strcmp(n->value, "false")), "bool '%s'",
           n->value);
 
     memset(&err, 0, sizeof(err));
     rc = config_get_enum(n, NULL, names, &e, &err);
     check_rc(rc, &err, n);
     if (!rc)
-        CHECK(!strcmp(names[e], n->value), "enum gave '%s' for '%s'", names[e], n->value);
+        FUZZ_CHECK(!strcmp(names[e], n->value), "enum gave '%s' for '%s'", names[e], n->value);
 
     memset(&err, 0, sizeof(err));
     rc = config_get_double(n, NULL, -1e9, 1e9, &d, &err);
     check_rc(rc, &err, n);
     if (!rc)
-        CHECK(d >= -1e9 && d <= 1e9, "double out of range");
+        FUZZ_CHECK(d >= -1e9 && d <= 1e9, "double out of range");
 
     memset(&err, 0, sizeof(err));
     rc = config_get_fraction(n, NULL, 0, 1, &d, &err);
     check_rc(rc, &err, n);
     if (!rc)
-        CHECK(d >= 0 && d <= 1, "fraction out of range");
+        FUZZ_CHECK(d >= 0 && d <= 1, "fraction out of range");
     double f = 0;
     int frc = config_parse_fraction(n->value, &f);
-    CHECK(frc == 0 || frc == -EINVAL || frc == -ERANGE, "fraction parser returned %d", frc);
+    FUZZ_CHECK(frc == 0 || frc == -EINVAL || frc == -ERANGE, "fraction parser returned %d", frc);
     if (!rc)
-        CHECK(frc == 0 && f == d, "fraction getter and parser disagree on '%s'", n->value);
+        FUZZ_CHECK(frc == 0 && f == d, "fraction getter and parser disagree on '%s'", n->value);
 
     /* a scalar is not a map: asking it for a key must fail */
     memset(&err, 0, sizeof(err));
@@ -221,28 +211,28 @@ static void check_map(const struct config_node *n)
     for (size_t i = 0; i < n->count; i++) {
         const struct config_node *c = n->items[i];
 
-        CHECK(c->key != NULL, "map item without a key");
-        CHECK(c->key[0] && !strchr(c->key, '.') && !strchr(c->key, '=') && strcmp(c->key, "*"),
+        FUZZ_CHECK(c->key != NULL, "map item without a key");
+        FUZZ_CHECK(c->key[0] && !strchr(c->key, '.') && !strchr(c->key, '=') && strcmp(c->key, "*"),
               "key '%s' the loader should have refused", c->key);
-        CHECK(config_find(n, c->key) == c, "duplicate or unfindable key '%s'", c->key);
+        FUZZ_CHECK(config_find(n, c->key) == c, "duplicate or unfindable key '%s'", c->key);
         /* keys from the file have a line and column; keys made by --set have neither */
-        CHECK(c->key_pos.file &&
+        FUZZ_CHECK(c->key_pos.file &&
               ((c->key_pos.line >= 1 && c->key_pos.col >= 1) ||
                !strncmp(c->key_pos.file, "<command line>", 14)), "key position");
         memset(&err, 0, sizeof(err));
         rc = config_get_node(n, c->key, c->kind, &out, &err);
         check_ok(rc, &err);
-        CHECK(out == c, "config_get_node");
+        FUZZ_CHECK(out == c, "config_get_node");
     }
     memset(&err, 0, sizeof(err));
     rc = config_get_node(n, "\x01missing", CONFIG_SCALAR, &out, &err);
     check_error(rc, &err, n);
-    CHECK(rc == -ENOENT, "missing key: rc %d", rc);
+    FUZZ_CHECK(rc == -ENOENT, "missing key: rc %d", rc);
 
     memset(&err, 0, sizeof(err));
     rc = config_check_keys(n, allowed, &err);
     if (rc) {
-        CHECK(rc < 0 && err.code == rc && err.msg[0], "check_keys error");
+        FUZZ_CHECK(rc < 0 && err.code == rc && err.msg[0], "check_keys error");
     } else {
         check_ok(rc, &err);
         for (size_t i = 0; i < n->count; i++) {
@@ -250,7 +240,7 @@ static void check_map(const struct config_node *n)
 
             for (j = 0; allowed[j] && strcmp(allowed[j], n->items[i]->key); j++)
                 ;
-            CHECK(allowed[j], "check_keys accepted '%s'", n->items[i]->key);
+            FUZZ_CHECK(allowed[j], "check_keys accepted '%s'", n->items[i]->key);
         }
     }
 }
@@ -261,17 +251,17 @@ static void walk(const struct config_node *n, const struct config_node *parent,
 {
     char path[64];
 
-    CHECK(depth <= CONFIG_MAX_DEPTH + 1, "tree deeper than %d", CONFIG_MAX_DEPTH);
-    CHECK(n->parent == parent, "bad parent link");
-    CHECK(n->kind == CONFIG_MAP || n->kind == CONFIG_LIST || n->kind == CONFIG_SCALAR,
+    FUZZ_CHECK(depth <= CONFIG_MAX_DEPTH + 1, "tree deeper than %d", CONFIG_MAX_DEPTH);
+    FUZZ_CHECK(n->parent == parent, "bad parent link");
+    FUZZ_CHECK(n->kind == CONFIG_MAP || n->kind == CONFIG_LIST || n->kind == CONFIG_SCALAR,
           "bad kind %d", (int)n->kind);
-    CHECK(n->pos.file != NULL, "node without a file");
-    CHECK(!!n->key == (parent && parent->kind == CONFIG_MAP), "key on a non-map item");
+    FUZZ_CHECK(n->pos.file != NULL, "node without a file");
+    FUZZ_CHECK(!!n->key == (parent && parent->kind == CONFIG_MAP), "key on a non-map item");
     /* the path fits or is cut short, but is always a terminated string */
     config_path(n, path, sizeof(path));
-    CHECK(memchr(path, 0, sizeof(path)), "unterminated path");
+    FUZZ_CHECK(memchr(path, 0, sizeof(path)), "unterminated path");
     config_path(n, path, 1);
-    CHECK(path[0] == 0, "path in a 1-byte buffer");
+    FUZZ_CHECK(path[0] == 0, "path in a 1-byte buffer");
 
     if (*budget) {
         (*budget)--;
@@ -289,7 +279,7 @@ static void check_tree(const struct config *cfg)
     unsigned budget = MAX_WALK_NODES;
     const struct config_node *root = config_root(cfg);
 
-    CHECK(root != NULL, "accepted file without a root");
+    FUZZ_CHECK(root != NULL, "accepted file without a root");
     walk(root, NULL, 0, &budget);
 }
 
@@ -307,9 +297,9 @@ static void apply_overrides(struct config *cfg)
         int rc = config_set(cfg, sets[i], &err);
 
         if (rc) {
-            CHECK(rc < 0 && err.code == rc, "config_set('%s'): rc %d, code %d", sets[i], rc,
+            FUZZ_CHECK(rc < 0 && err.code == rc, "config_set('%s'): rc %d, code %d", sets[i], rc,
                   err.code);
-            CHECK(!strncmp(err.msg, "<command line>:--set ", 21),
+            FUZZ_CHECK(!strncmp(err.msg, "<command line>:--set ", 21),
                   "config_set message '%s'", err.msg);
         } else {
             check_ok(rc, &err);
@@ -318,9 +308,9 @@ static void apply_overrides(struct config *cfg)
             /* a last key missing from an existing map is created; a scalar replaced */
             const struct config_node *n = config_find(root, "fuzzkey");
 
-            CHECK(rc == 0 && n && n->kind == CONFIG_SCALAR && !strcmp(n->value, "42"),
+            FUZZ_CHECK(rc == 0 && n && n->kind == CONFIG_SCALAR && !strcmp(n->value, "42"),
                   "fuzzkey=42 on a map root: rc %d", rc);
-            CHECK(n->pos.line == 0 && !strcmp(n->pos.file, "<command line>:--set 1"),
+            FUZZ_CHECK(n->pos.line == 0 && !strcmp(n->pos.file, "<command line>:--set 1"),
                   "position of a --set value");
         }
     }
@@ -337,18 +327,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return -1;
     cfg = config_parse(name, (const char *)data, size, &err);
     if (!cfg) {
-        CHECK(err.code < 0, "refused with code %d", err.code);
-        CHECK(err.msg[0] && memchr(err.msg, 0, sizeof(err.msg)), "refused without a message");
+        FUZZ_CHECK(err.code < 0, "refused with code %d", err.code);
+        FUZZ_CHECK(err.msg[0] && memchr(err.msg, 0, sizeof(err.msg)), "refused without a message");
         /* "NAME:LINE:COL: error: ..." or "NAME: error: ..."; an error inside an
          * included file names that file, which is in the same directory */
         if (tagged)
-            CHECK(!strncmp(err.msg, dir, strlen(dir)), "message '%s' names no file", err.msg);
+            FUZZ_CHECK(!strncmp(err.msg, dir, strlen(dir)), "message '%s' names no file", err.msg);
         else
-            CHECK(!strncmp(err.msg, name, strlen(name)) && err.msg[strlen(name)] == ':',
+            FUZZ_CHECK(!strncmp(err.msg, name, strlen(name)) && err.msg[strlen(name)] == ':',
                   "message '%s' does not start with '%s:'", err.msg, name);
         return 0;
     }
-    CHECK(err.code == 0 && !err.msg[0], "accepted with an error recorded: %s", err.msg);
+    FUZZ_CHECK(err.code == 0 && !err.msg[0], "accepted with an error recorded: %s", err.msg);
     check_tree(cfg);
     apply_overrides(cfg);
     check_tree(cfg);

@@ -40,17 +40,7 @@
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
 #include "sim/core/kernel.h"
-
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "fuzz_smmu_mmio: %s:%d: check failed: %s: ",        \
-                    __FILE__, __LINE__, #cond);                                 \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fputc('\n', stderr);                                                \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
+#include "tests/lib/fuzz.h"
 
 /* Page-table region: two L1 tables (16 KiB aligned), four L2 tables (1 KiB aligned). */
 #define L1_TABLE(i)     (0x00100000u + (uint32_t)(i) * 0x00100000u)
@@ -61,31 +51,6 @@
 #define MAX_OPS         512     /* operations per input */
 #define TXN_POOL        16      /* transactions that may be stalled at once */
 #define FSR_DEFINED     (FSR_FAULT_MASK | FSR_SS | FSR_MULTI)
-
-/* ---- Input ------------------------------------------------------------------------ */
-
-struct in {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint8_t u8(struct in *in)
-{
-    if (!in->n)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
-static uint16_t u16(struct in *in)
-{
-    return (uint16_t)(u8(in) | u8(in) << 8);
-}
-
-static uint32_t u32(struct in *in)
-{
-    return (uint32_t)u16(in) | (uint32_t)u16(in) << 16;
-}
 
 /* ---- Registers -------------------------------------------------------------------- */
 
@@ -214,20 +179,20 @@ static void check_bank_state(const struct fx *f)
         const struct smmu_ctx_stats *st = smmu_ctx_stats(f->s, b);
         uint32_t fsr = smmu_mmio_read(f->s, SMMU_CTX_REG(b, SMMU_FSR));
 
-        CHECK(st != NULL, "no stats for bank %u", b);
-        CHECK(st->hits + st->misses == st->translations,
+        FUZZ_CHECK(st != NULL, "no stats for bank %u", b);
+        FUZZ_CHECK(st->hits + st->misses == st->translations,
               "bank %u: hits %llu + misses %llu != translations %llu", b,
               (unsigned long long)st->hits, (unsigned long long)st->misses,
               (unsigned long long)st->translations);
-        CHECK(st->faults == st->faults_translation + st->faults_permission +
+        FUZZ_CHECK(st->faults == st->faults_translation + st->faults_permission +
                                 st->faults_access_flag, "bank %u: fault kinds do not add up", b);
-        CHECK(st->merged_misses <= st->misses && st->retries <= st->stalls &&
+        FUZZ_CHECK(st->merged_misses <= st->misses && st->retries <= st->stalls &&
                   st->stalls <= st->faults, "bank %u: counters out of order", b);
-        CHECK(!(fsr & ~FSR_DEFINED), "bank %u: FSR 0x%08x has undefined bits", b, fsr);
-        CHECK(!!(fsr & FSR_SS) == f->ss[b], "bank %u: FSR.SS %u, expected %u (%u stalled)", b,
+        FUZZ_CHECK(!(fsr & ~FSR_DEFINED), "bank %u: FSR 0x%08x has undefined bits", b, fsr);
+        FUZZ_CHECK(!!(fsr & FSR_SS) == f->ss[b], "bank %u: FSR.SS %u, expected %u (%u stalled)", b,
               !!(fsr & FSR_SS), f->ss[b], f->stalled[b]);
     }
-    CHECK(smmu_ctx_stats(f->s, f->cfg.nbanks) == NULL, "stats for a bank that does not exist");
+    FUZZ_CHECK(smmu_ctx_stats(f->s, f->cfg.nbanks) == NULL, "stats for a bank that does not exist");
 }
 
 /* Everything software can read, and every counter: for "RESUME changes nothing". */
@@ -260,41 +225,41 @@ static void snap(const struct fx *f, struct snapshot *sn)
 
 /* ---- Operations ------------------------------------------------------------------- */
 
-static uint32_t pick_offset(const struct fx *f, struct in *in)
+static uint32_t pick_offset(const struct fx *f, struct fuzz_in *in)
 {
-    uint8_t kind = u8(in);
+    uint8_t kind = fuzz_u8(in);
 
     switch (kind % 5) {
     case 0:
     case 1: {
-        unsigned bank = u8(in) % (f->cfg.nbanks + 1);   /* one bank past the last */
-        return SMMU_CTX_REG(bank, bank_regs[u8(in) % N_BANK_REGS]);
+        unsigned bank = fuzz_u8(in) % (f->cfg.nbanks + 1);   /* one bank past the last */
+        return SMMU_CTX_REG(bank, bank_regs[fuzz_u8(in) % N_BANK_REGS]);
     }
     case 2:
-        return global_regs[u8(in) % N_GLOBAL_REGS];
+        return global_regs[fuzz_u8(in) % N_GLOBAL_REGS];
     case 3:
-        return kind & 0x80 ? SMMU_CBACR_N(u8(in) % SMMU_MAX_CTX)
-                           : SMMU_M2VCBR_N(u8(in) % SMMU_MAX_MIDS);
+        return kind & 0x80 ? SMMU_CBACR_N(fuzz_u8(in) % SMMU_MAX_CTX)
+                           : SMMU_M2VCBR_N(fuzz_u8(in) % SMMU_MAX_MIDS);
     default:
-        return u32(in) & (kind & 0x80 ? 0xFFFFFFFFu : 0x000FFFFFu);
+        return fuzz_u32(in) & (kind & 0x80 ? 0xFFFFFFFFu : 0x000FFFFFu);
     }
 }
 
 /* An IOVA the page-table region can cover: L1 indexes 0..15 (+0x7F0 or +0xFF0). */
-static uint32_t pick_va(struct in *in)
+static uint32_t pick_va(struct fuzz_in *in)
 {
-    uint8_t hi = u8(in), mid = u8(in);
+    uint8_t hi = fuzz_u8(in), mid = fuzz_u8(in);
     uint32_t l1 = (hi & 0x0Fu) | (hi & 0x10u ? 0x7F0u : 0) | (hi & 0x20u ? 0xFF0u : 0);
 
     if (hi & 0x80u)
-        return u32(in);
-    return l1 << 20 | (uint32_t)(mid & 0x1Fu) << 12 | (u16(in) & 0xFFFu);
+        return fuzz_u32(in);
+    return l1 << 20 | (uint32_t)(mid & 0x1Fu) << 12 | (fuzz_u16(in) & 0xFFFu);
 }
 
-static void op_pte_l1(struct fx *f, struct in *in)
+static void op_pte_l1(struct fx *f, struct fuzz_in *in)
 {
-    uint8_t how = u8(in);
-    uint32_t table = L1_TABLE(how % N_L1), va = pick_va(in), r = u32(in), desc;
+    uint8_t how = fuzz_u8(in);
+    uint32_t table = L1_TABLE(how % N_L1), va = pick_va(in), r = fuzz_u32(in), desc;
     unsigned idx = PTE_L1_INDEX(va), copies = 1;
 
     switch ((how >> 1) % 5) {
@@ -323,11 +288,11 @@ static void op_pte_l1(struct fx *f, struct in *in)
     f->tlb_clean = false;
 }
 
-static void op_pte_l2(struct fx *f, struct in *in)
+static void op_pte_l2(struct fx *f, struct fuzz_in *in)
 {
-    uint8_t how = u8(in);
-    uint32_t table = L2_TABLE(how % N_L2), r = u32(in), desc;
-    unsigned idx = u8(in), copies = 1;
+    uint8_t how = fuzz_u8(in);
+    uint32_t table = L2_TABLE(how % N_L2), r = fuzz_u32(in), desc;
+    unsigned idx = fuzz_u8(in), copies = 1;
 
     if (!(how & 0x40u))
         idx &= 0x1Fu;               /* where pick_va's addresses fall */
@@ -355,9 +320,9 @@ static void op_pte_l2(struct fx *f, struct in *in)
 }
 
 /* Bank bring-up through MMIO, in the order the driver uses (docs/driver.md). */
-static void op_setup_bank(struct fx *f, struct in *in)
+static void op_setup_bank(struct fx *f, struct fuzz_in *in)
 {
-    uint8_t a = u8(in), b = u8(in), c = u8(in);
+    uint8_t a = fuzz_u8(in), b = fuzz_u8(in), c = fuzz_u8(in);
     unsigned bank = a % f->cfg.nbanks, mid = b % f->cfg.nmids, vmid = c & 0x1Fu;
     uint32_t actlr = ACTLR_CFEIE | ACTLR_CFERE | (3u << ACTLR_TLBMCFG_SHIFT);
     uint32_t ttbcr = 0, ttbr0 = L1_TABLE((a >> 3) & 1);
@@ -408,7 +373,7 @@ static void resume(struct fx *f, unsigned bank, uint32_t v)
     resumed(f, bank, false);
     if (idle) {
         snap(f, &after);
-        CHECK(!memcmp(&before, &after, sizeof(before)),
+        FUZZ_CHECK(!memcmp(&before, &after, sizeof(before)),
               "RESUME on bank %u with nothing stalled changed something", bank);
     }
 }
@@ -450,12 +415,12 @@ static struct smmu_txn *free_txn(struct fx *f, unsigned *slot)
     return NULL;
 }
 
-static void op_access(struct fx *f, struct in *in)
+static void op_access(struct fx *f, struct fuzz_in *in)
 {
     unsigned slot;
     struct smmu_txn *t = free_txn(f, &slot);
-    uint8_t flags = u8(in);
-    uint16_t mid = u8(in);
+    uint8_t flags = fuzz_u8(in);
+    uint16_t mid = fuzz_u8(in);
     uint32_t va = pick_va(in);
     struct smmu_ctx_stats before[SMMU_MAX_CTX];
     struct smmu_stats sbefore = *smmu_stats(f->s);
@@ -499,52 +464,52 @@ static void op_access(struct fx *f, struct in *in)
     enum smmu_status st = smmu_access(f->s, t);
     f->in_access = false;
 
-    CHECK(st == t->status, "returned %d, status %d", st, t->status);
-    CHECK(smmu_stats(f->s)->transactions == sbefore.transactions + 1, "transactions");
+    FUZZ_CHECK(st == t->status, "returned %d, status %d", st, t->status);
+    FUZZ_CHECK(smmu_stats(f->s)->transactions == sbefore.transactions + 1, "transactions");
     if (!routed) {
-        CHECK(st == SMMU_GLOBAL_FAULTED, "MID %u (bank %u) is unrouted but status %d", mid,
+        FUZZ_CHECK(st == SMMU_GLOBAL_FAULTED, "MID %u (bank %u) is unrouted but status %d", mid,
               bank, st);
-        CHECK(smmu_stats(f->s)->global_faults == sbefore.global_faults + 1, "global_faults");
-        CHECK(smmu_mmio_read(f->s, SMMU_ESR) & ESR_CFG, "global fault without ESR.CFG");
+        FUZZ_CHECK(smmu_stats(f->s)->global_faults == sbefore.global_faults + 1, "global_faults");
+        FUZZ_CHECK(smmu_mmio_read(f->s, SMMU_ESR) & ESR_CFG, "global fault without ESR.CFG");
         for (unsigned b = 0; b < f->cfg.nbanks; b++)
-            CHECK(!memcmp(&before[b], smmu_ctx_stats(f->s, b), sizeof(before[b])),
+            FUZZ_CHECK(!memcmp(&before[b], smmu_ctx_stats(f->s, b), sizeof(before[b])),
                   "a global fault changed bank %u's counters", b);
         return;
     }
     const struct smmu_ctx_stats *now = smmu_ctx_stats(f->s, bank), *was = &before[bank];
-    CHECK(t->ctx == bank, "served by bank %u, routed to %u", t->ctx, bank);
+    FUZZ_CHECK(t->ctx == bank, "served by bank %u, routed to %u", t->ctx, bank);
     if (bypass) {
-        CHECK(st == SMMU_DONE && t->bypassed && t->pa == va, "bypass: status %d pa 0x%x", st,
+        FUZZ_CHECK(st == SMMU_DONE && t->bypassed && t->pa == va, "bypass: status %d pa 0x%x", st,
               t->pa);
-        CHECK(now->bypassed == was->bypassed + 1 && now->translations == was->translations,
+        FUZZ_CHECK(now->bypassed == was->bypassed + 1 && now->translations == was->translations,
               "bypass counters");
         return;
     }
-    CHECK(!t->bypassed, "translated access marked bypassed");
-    CHECK(now->translations == was->translations + 1, "translations");
-    CHECK(now->hits + now->misses == was->hits + was->misses + 1, "one lookup per access");
+    FUZZ_CHECK(!t->bypassed, "translated access marked bypassed");
+    FUZZ_CHECK(now->translations == was->translations + 1, "translations");
+    FUZZ_CHECK(now->hits + now->misses == was->hits + was->misses + 1, "one lookup per access");
     uint64_t faults = now->faults - was->faults, stalls = now->stalls - was->stalls;
     uint64_t retries = now->retries - was->retries;
     uint64_t terminated = now->terminated - was->terminated;
     switch (st) {
     case SMMU_DONE:
-        CHECK(t->fsr == 0, "completed with FSR bits 0x%x", t->fsr);
-        CHECK(faults == stalls && stalls == retries && terminated == 0,
+        FUZZ_CHECK(t->fsr == 0, "completed with FSR bits 0x%x", t->fsr);
+        FUZZ_CHECK(faults == stalls && stalls == retries && terminated == 0,
               "completed: every fault stalled and was retried");
         break;
     case SMMU_FAULTED:
-        CHECK(t->fsr && !(t->fsr & ~FSR_FAULT_MASK), "fault bits 0x%x", t->fsr);
-        CHECK(terminated == 1 && faults >= 1, "terminated once");
+        FUZZ_CHECK(t->fsr && !(t->fsr & ~FSR_FAULT_MASK), "fault bits 0x%x", t->fsr);
+        FUZZ_CHECK(terminated == 1 && faults >= 1, "terminated once");
         break;
     case SMMU_STALLED:
-        CHECK(t->fsr && !(t->fsr & ~FSR_FAULT_MASK), "fault bits 0x%x", t->fsr);
-        CHECK(stalls == retries + 1 && terminated == 0, "left stalled");
+        FUZZ_CHECK(t->fsr && !(t->fsr & ~FSR_FAULT_MASK), "fault bits 0x%x", t->fsr);
+        FUZZ_CHECK(stalls == retries + 1 && terminated == 0, "left stalled");
         f->busy[slot] = true;
         f->stalled[bank]++;
         f->ss[bank] = true;
         break;
     default:
-        CHECK(0, "status %d after routing to bank %u", st, bank);
+        FUZZ_CHECK(0, "status %d after routing to bank %u", st, bank);
     }
     /*
      * A miss walked the tables: V2P walks them the same way. So did a hit on a clean
@@ -559,7 +524,7 @@ static void op_access(struct fx *f, struct in *in)
                        CONTEXTIDR_ASID_MASK;
         const struct tlb_entry *e = tlb_probe(smmu_tlb(f->s), vmid, asid, va);
 
-        CHECK(e != NULL, "VA 0x%08x hit, but the TLB has no entry for it", va);
+        FUZZ_CHECK(e != NULL, "VA 0x%08x hit, but the TLB has no entry for it", va);
         walked = e->size == PAGE_4K || e->size == PAGE_1M;
     }
     if (walked && !t->instr && st != SMMU_STALLED) {
@@ -568,28 +533,28 @@ static void op_access(struct fx *f, struct in *in)
         smmu_mmio_write(f->s, SMMU_CTX_REG(bank, reg), va);
         uint32_t par = smmu_mmio_read(f->s, SMMU_CTX_REG(bank, SMMU_PAR));
         if (st == SMMU_DONE)
-            CHECK(!(par & PAR_FAULT) && (par & PAR_PA_MASK) == (t->pa & PAR_PA_MASK),
+            FUZZ_CHECK(!(par & PAR_FAULT) && (par & PAR_PA_MASK) == (t->pa & PAR_PA_MASK),
                   "VA 0x%08x: access PA 0x%08x, V2P PAR 0x%08x", va, t->pa, par);
         else
-            CHECK((par & PAR_FAULT) && (par & 0xFEu) == (t->fsr & 0xFEu),
+            FUZZ_CHECK((par & PAR_FAULT) && (par & 0xFEu) == (t->fsr & 0xFEu),
                   "VA 0x%08x: access fault 0x%x, V2P PAR 0x%08x", va, t->fsr, par);
     }
 }
 
-static void op_read(struct fx *f, struct in *in)
+static void op_read(struct fx *f, struct fuzz_in *in)
 {
     uint32_t off = pick_offset(f, in);
     uint32_t v = smmu_mmio_read(f->s, off);
 
     if (!readable(f, off))
-        CHECK(v == 0, "offset 0x%x is not a readable register but reads 0x%x", off, v);
+        FUZZ_CHECK(v == 0, "offset 0x%x is not a readable register but reads 0x%x", off, v);
     if (off < SMMU_M2VCBR_N(0) && (off & 0xFFFu) == SMMU_FSR && readable(f, off))
-        CHECK(!(v & ~FSR_DEFINED), "FSR 0x%08x", v);
+        FUZZ_CHECK(!(v & ~FSR_DEFINED), "FSR 0x%08x", v);
 }
 
-static void op_write(struct fx *f, struct in *in)
+static void op_write(struct fx *f, struct fuzz_in *in)
 {
-    uint32_t off = pick_offset(f, in), v = u32(in);
+    uint32_t off = pick_offset(f, in), v = fuzz_u32(in);
 
     bool bank_reg = off < SMMU_M2VCBR_N(0) && (off & 3u) == 0 &&
                     (off >> SMMU_CTX_SHIFT) < f->cfg.nbanks;
@@ -605,11 +570,11 @@ static void op_write(struct fx *f, struct in *in)
 
 /* ---- The harness ------------------------------------------------------------------ */
 
-static bool make_config(struct in *in, struct smmu_config *c)
+static bool make_config(struct fuzz_in *in, struct smmu_config *c)
 {
     static const unsigned nmids[] = { 1, 2, 16, 128 };
     static const unsigned entries[] = { 1, 2, 4, 8, 16, 32, 64, 128 };
-    uint8_t a = u8(in), b = u8(in);
+    uint8_t a = fuzz_u8(in), b = fuzz_u8(in);
 
     memset(c, 0, sizeof(*c));
     c->name = "fuzz";
@@ -632,7 +597,7 @@ static bool make_config(struct in *in, struct smmu_config *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct in in = { data, size };
+    struct fuzz_in in = { data, size };
     static struct fx f;
     sim_time_t next;
 
@@ -641,12 +606,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     f.pm = physmem_new();
     f.s = smmu_new(&f.cfg, f.pm, NULL, NULL);
-    CHECK(f.pm && f.s, "smmu_new refused a checked configuration");
+    FUZZ_CHECK(f.pm && f.s, "smmu_new refused a checked configuration");
     smmu_set_irq_handler(f.s, irq_handler, &f);
     f.tlb_clean = true;             /* an empty TLB holds nothing stale */
 
     for (unsigned n = 0; n < MAX_OPS && in.n; n++) {
-        uint8_t op = u8(&in);
+        uint8_t op = fuzz_u8(&in);
 
         switch (op % 10) {
         case 0:
@@ -657,13 +622,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 5: op_pte_l1(&f, &in); break;
         case 6: op_pte_l2(&f, &in); break;
         case 7: op_setup_bank(&f, &in); break;
-        case 8: resume(&f, u8(&in) % f.cfg.nbanks, u8(&in) & 1u); break;
-        default: f.irq_mode = (enum irq_mode)(u8(&in) % IRQ_MODES); break;
+        case 8: resume(&f, fuzz_u8(&in) % f.cfg.nbanks, fuzz_u8(&in) & 1u); break;
+        default: f.irq_mode = (enum irq_mode)(fuzz_u8(&in) % IRQ_MODES); break;
         }
         check_bank_state(&f);
     }
-    CHECK(!sim_pending(&next), "the functional path scheduled simulation work");
-    CHECK(smmu_stats(f.s)->irqs == f.irqs, "interrupts raised %llu, handled %u",
+    FUZZ_CHECK(!sim_pending(&next), "the functional path scheduled simulation work");
+    FUZZ_CHECK(smmu_stats(f.s)->irqs == f.irqs, "interrupts raised %llu, handled %u",
           (unsigned long long)smmu_stats(f.s)->irqs, f.irqs);
     smmu_free(f.s);
     physmem_free(f.pm);

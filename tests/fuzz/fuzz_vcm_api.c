@@ -45,22 +45,12 @@
 #include "models/pte.h"
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
+#include "tests/lib/fuzz.h"
 #include "tests/lib/platform.h"
 #include "vcm/msm8960.h"
 #include "vcm/phys_pool.h"
 #include "vcm/smmu_driver.h"
 #include "vcm/vcm.h"
-
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "fuzz_vcm_api: %s:%d: check failed: %s: ",          \
-                    __FILE__, __LINE__, #cond);                                 \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fputc('\n', stderr);                                                \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
 
 #define MAX_OPS     256
 #define N_VCM       6
@@ -69,30 +59,6 @@
 #define N_DEV       8
 #define N_AVCM      12
 #define ERRNO_MAX   4095
-
-/* ---- Input ------------------------------------------------------------------------ */
-
-struct in {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint8_t u8(struct in *in)
-{
-    if (!in->n)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
-static uint32_t u32(struct in *in)
-{
-    uint32_t v = 0;
-
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)u8(in) << (8 * i);
-    return v;
-}
 
 /* ---- Handle tables ------------------------------------------------------------------ */
 
@@ -173,7 +139,7 @@ static void platform_new(struct fx *f)
 {
     char err[256];
 
-    CHECK(test_platform_init(&f->tp, VCM_MAP_BEST, err, sizeof(err)) == 0, "%s", err);
+    FUZZ_CHECK(test_platform_init(&f->tp, VCM_MAP_BEST, err, sizeof(err)) == 0, "%s", err);
     f->p = f->tp.p;
     f->dev[0] = (struct dev_slot){ LIVE, vcm_dev_cpu(f->p), VCM_DEV_CPU, -1, 0, true };
 }
@@ -185,13 +151,13 @@ static void platform_free(struct fx *f)
     vcm_platform_free(f->p);
     f->p = f->tp.p = NULL;
     phys_target_stats(f->tp.mem, &st);
-    CHECK(st.live_allocs == 0 && st.cont.live == 0, "after vcm_platform_free: %u allocations, "
+    FUZZ_CHECK(st.live_allocs == 0 && st.cont.live == 0, "after vcm_platform_free: %u allocations, "
           "%u contiguous ranges live", st.live_allocs, st.cont.live);
     for (unsigned i = 0; i < PHYS_NPOOLS; i++)
-        CHECK(st.pool[i].used == 0, "pool %u: %u blocks still used", i, st.pool[i].used);
+        FUZZ_CHECK(st.pool[i].used == 0, "pool %u: %u blocks still used", i, st.pool[i].used);
     /* The platform freed every context instance it made, and with them their tables. */
     phys_target_stats(f->tp.ptmem, &st);
-    CHECK(st.cont.live == 0, "%u page tables still live after vcm_platform_free", st.cont.live);
+    FUZZ_CHECK(st.cont.live == 0, "%u page tables still live after vcm_platform_free", st.cont.live);
     test_platform_fini(&f->tp);
 }
 
@@ -199,7 +165,7 @@ static void platform_free(struct fx *f)
 
 static void check_rc(int rc, const char *call)
 {
-    CHECK(rc <= 0 && rc >= -ERRNO_MAX, "%s returned %d", call, rc);
+    FUZZ_CHECK(rc <= 0 && rc >= -ERRNO_MAX, "%s returned %d", call, rc);
 }
 
 /* A failure on a live platform leaves a sentence for vcm_last_error. */
@@ -207,7 +173,7 @@ static void check_failed(const struct fx *f, const char *call)
 {
     const char *e = vcm_last_error(f->p);
 
-    CHECK(e && e[0], "%s failed without a message", call);
+    FUZZ_CHECK(e && e[0], "%s failed without a message", call);
 }
 
 /*
@@ -230,9 +196,9 @@ static void quiet_end(const struct fx *f, const struct quiet *q, const char *cal
     struct phys_target_stats now;
 
     phys_target_stats(f->tp.mem, &now);
-    CHECK(!strcmp(q->err, vcm_last_error(f->p)), "%s on a freed handle set a message: %s",
+    FUZZ_CHECK(!strcmp(q->err, vcm_last_error(f->p)), "%s on a freed handle set a message: %s",
           call, vcm_last_error(f->p));
-    CHECK(!memcmp(&q->mem, &now, sizeof(now)), "%s on a freed handle changed the memory", call);
+    FUZZ_CHECK(!memcmp(&q->mem, &now, sizeof(now)), "%s on a freed handle changed the memory", call);
 }
 
 /* A freed handle may share its address with a live one of the same kind: skip those. */
@@ -309,18 +275,18 @@ static void check_new_alloc(const struct fx *f, int slot, uint64_t len, uint32_t
     const struct phys_alloc *a = vcm_phys_blocks(f->phys[slot].h);
     uint64_t total = 0;
 
-    CHECK(a && a->nblocks > 0, "allocation without blocks");
-    CHECK(vcm_phys_len(f->phys[slot].h) == ((len + SZ_4K - 1) & ~(uint64_t)(SZ_4K - 1)),
+    FUZZ_CHECK(a && a->nblocks > 0, "allocation without blocks");
+    FUZZ_CHECK(vcm_phys_len(f->phys[slot].h) == ((len + SZ_4K - 1) & ~(uint64_t)(SZ_4K - 1)),
           "vcm_phys_len");
     if (attr & VCM_PHYS_CONT)
-        CHECK(a->nblocks == 1 && a->blocks[0].pa >= TP_CONT_BASE &&
+        FUZZ_CHECK(a->nblocks == 1 && a->blocks[0].pa >= TP_CONT_BASE &&
               (uint64_t)a->blocks[0].pa + a->blocks[0].size <= (uint64_t)TP_CONT_BASE + TP_CONT_SIZE,
               "contiguous allocation outside the pool");
     for (uint32_t i = 0; i < a->nblocks; i++) {
         const struct phys_block *b = &a->blocks[i];
 
-        CHECK(b->size && !(b->size & (SZ_4K - 1)) && !(b->pa & (SZ_4K - 1)), "block %u", i);
-        CHECK((uint64_t)b->pa >= TP_RAM_BASE &&
+        FUZZ_CHECK(b->size && !(b->size & (SZ_4K - 1)) && !(b->pa & (SZ_4K - 1)), "block %u", i);
+        FUZZ_CHECK((uint64_t)b->pa >= TP_RAM_BASE &&
               (uint64_t)b->pa + b->size <= (uint64_t)TP_CONT_BASE + TP_CONT_SIZE,
               "block 0x%x+0x%x outside the memory target", b->pa, b->size);
         total += b->size;
@@ -329,11 +295,11 @@ static void check_new_alloc(const struct fx *f, int slot, uint64_t len, uint32_t
                 continue;
             const struct phys_alloc *o = vcm_phys_blocks(f->phys[j].h);
             for (uint32_t k = 0; k < o->nblocks; k++)
-                CHECK(!ranges_overlap(b->pa, b->size, o->blocks[k].pa, o->blocks[k].size),
+                FUZZ_CHECK(!ranges_overlap(b->pa, b->size, o->blocks[k].pa, o->blocks[k].size),
                       "block 0x%x overlaps a block of another live allocation", b->pa);
         }
     }
-    CHECK(total >= len, "blocks total 0x%llx for 0x%llx bytes", (unsigned long long)total,
+    FUZZ_CHECK(total >= len, "blocks total 0x%llx for 0x%llx bytes", (unsigned long long)total,
           (unsigned long long)len);
 }
 
@@ -343,18 +309,18 @@ static void check_new_res(const struct fx *f, int slot, size_t len, uint32_t att
     const struct vcm_slot *v = &f->vcm[r->vcm];
     unsigned order = VCM_ALIGN_ORDER(attr);
 
-    CHECK(!(r->addr & (SZ_4K - 1)), "reservation at 0x%x", r->addr);
-    CHECK(r->len == ((len + SZ_4K - 1) & ~(uint64_t)(SZ_4K - 1)), "reservation length");
-    CHECK(r->addr >= v->start && r->addr + r->len <= v->start + v->len,
+    FUZZ_CHECK(!(r->addr & (SZ_4K - 1)), "reservation at 0x%x", r->addr);
+    FUZZ_CHECK(r->len == ((len + SZ_4K - 1) & ~(uint64_t)(SZ_4K - 1)), "reservation length");
+    FUZZ_CHECK(r->addr >= v->start && r->addr + r->len <= v->start + v->len,
           "reservation 0x%x+0x%llx outside its VCM 0x%llx+0x%llx", r->addr,
           (unsigned long long)r->len, (unsigned long long)v->start,
           (unsigned long long)v->len);
     if (order)
-        CHECK(!(r->addr & ((1ull << order) - 1)), "0x%x is not aligned to order %u", r->addr,
+        FUZZ_CHECK(!(r->addr & ((1ull << order) - 1)), "0x%x is not aligned to order %u", r->addr,
               order);
-    CHECK(vcm_get_vcm_from_res(r->h) == v->h && vcm_get_res_attr(r->h) == attr,
+    FUZZ_CHECK(vcm_get_vcm_from_res(r->h) == v->h && vcm_get_res_attr(r->h) == attr,
           "reservation accessors");
-    CHECK(vcm_find_res(v->h, r->addr) == r->h &&
+    FUZZ_CHECK(vcm_find_res(v->h, r->addr) == r->h &&
           vcm_find_res(v->h, r->addr + (uint32_t)r->len - 1) == r->h, "vcm_find_res");
     for (int j = 0; j < N_RES; j++) {
         const struct res_slot *o = &f->res[j];
@@ -365,7 +331,7 @@ static void check_new_res(const struct fx *f, int slot, size_t len, uint32_t att
         bool same = o->vcm == r->vcm ||
                     (v->type == VCM_TYPE_VMM && f->vcm[o->vcm].type == VCM_TYPE_VMM);
         if (same)
-            CHECK(!ranges_overlap(r->addr, r->len, o->addr, o->len),
+            FUZZ_CHECK(!ranges_overlap(r->addr, r->len, o->addr, o->len),
                   "reservation 0x%x overlaps the one at 0x%x", r->addr, o->addr);
     }
 }
@@ -408,22 +374,22 @@ static void check_res_on_dev(struct fx *f, const struct res_slot *r, const struc
 
         if (d->type == VCM_DEV_ONE_TO_ONE) {
             /* the context is in bypass: device address = physical address */
-            CHECK(st == SMMU_DONE && pa == va, "one-to-one %s: 0x%x -> status %d pa 0x%x",
+            FUZZ_CHECK(st == SMMU_DONE && pa == va, "one-to-one %s: 0x%x -> status %d pa 0x%x",
                   ctxs[d->ctx].name, va, st, pa);
             if (mapped)
-                CHECK(want == va, "one-to-one reservation at 0x%x backed at 0x%x", va, want);
+                FUZZ_CHECK(want == va, "one-to-one reservation at 0x%x backed at 0x%x", va, want);
             continue;
         }
         int rc = smmu_translate(sd, va, &got);
         if (mapped) {
-            CHECK(rc == 0 && got == want, "%s: 0x%x translates to 0x%x (rc %d), VCM says 0x%x",
+            FUZZ_CHECK(rc == 0 && got == want, "%s: 0x%x translates to 0x%x (rc %d), VCM says 0x%x",
                   ctxs[d->ctx].name, va, got, rc, want);
-            CHECK(st == SMMU_DONE && pa == want, "%s: device access 0x%x -> status %d pa 0x%x, "
+            FUZZ_CHECK(st == SMMU_DONE && pa == want, "%s: device access 0x%x -> status %d pa 0x%x, "
                   "VCM says 0x%x", ctxs[d->ctx].name, va, st, pa, want);
         } else {
-            CHECK(rc == -EFAULT, "%s: 0x%x is not backed but translates (rc %d, 0x%x)",
+            FUZZ_CHECK(rc == -EFAULT, "%s: 0x%x is not backed but translates (rc %d, 0x%x)",
                   ctxs[d->ctx].name, va, rc, got);
-            CHECK(st == SMMU_FAULTED, "%s: device access to unbacked 0x%x -> status %d pa 0x%x",
+            FUZZ_CHECK(st == SMMU_FAULTED, "%s: device access to unbacked 0x%x -> status %d pa 0x%x",
                   ctxs[d->ctx].name, va, st, pa);
         }
     }
@@ -435,19 +401,19 @@ static void check_backing(struct fx *f, const struct res_slot *r)
     uint64_t offs[3], plen = f->phys[r->phys].len;
     unsigned n = sample_offsets(r->len, r->addr, offs);
 
-    CHECK(vcm_res_is_backed(r->h) && vcm_res_physmem(r->h) == f->phys[r->phys].h,
+    FUZZ_CHECK(vcm_res_is_backed(r->h) && vcm_res_physmem(r->h) == f->phys[r->phys].h,
           "reservation at 0x%x: backing", r->addr);
     for (unsigned i = 0; i < n; i++) {
         uint32_t want, got;
         int rc = vcm_res_phys_addr(r->h, offs[i], &got);
 
         if (offs[i] >= plen) {      /* past a prefix backing */
-            CHECK(rc == -EINVAL, "offset 0x%llx past the backing: rc %d",
+            FUZZ_CHECK(rc == -EINVAL, "offset 0x%llx past the backing: rc %d",
                   (unsigned long long)offs[i], rc);
             continue;
         }
-        CHECK(alloc_pa(a, offs[i], &want), "offset inside the allocation");
-        CHECK(rc == 0 && got == want, "reservation 0x%x + 0x%llx: VCM says 0x%x (rc %d), "
+        FUZZ_CHECK(alloc_pa(a, offs[i], &want), "offset inside the allocation");
+        FUZZ_CHECK(rc == 0 && got == want, "reservation 0x%x + 0x%llx: VCM says 0x%x (rc %d), "
               "the blocks say 0x%x", r->addr, (unsigned long long)offs[i], got, rc, want);
     }
 }
@@ -463,12 +429,12 @@ static void check_vmm_copy(struct fx *f, const struct res_slot *r, uint8_t salt)
         len = (size_t)(plen - off);
     for (size_t i = 0; i < len; i++)
         out[i] = (uint8_t)(salt + 31 * i);
-    CHECK(vcm_vmm_write(r->h, off, out, len) == 0, "vcm_vmm_write");
+    FUZZ_CHECK(vcm_vmm_write(r->h, off, out, len) == 0, "vcm_vmm_write");
     memset(back, 0, sizeof(back));
-    CHECK(vcm_vmm_read(r->h, off, back, len) == 0 && !memcmp(out, back, len), "vcm_vmm_read");
-    CHECK(vcm_res_phys_addr(r->h, off, &pa) == 0 && physmem_read8(f->tp.pm, pa) == out[0],
+    FUZZ_CHECK(vcm_vmm_read(r->h, off, back, len) == 0 && !memcmp(out, back, len), "vcm_vmm_read");
+    FUZZ_CHECK(vcm_res_phys_addr(r->h, off, &pa) == 0 && physmem_read8(f->tp.pm, pa) == out[0],
           "the byte written through the VMM is not at the recorded PA");
-    CHECK(vcm_vmm_read(r->h, (size_t)plen, back, 1) == -EINVAL, "read past the backing");
+    FUZZ_CHECK(vcm_vmm_read(r->h, (size_t)plen, back, 1) == -EINVAL, "read past the backing");
 }
 
 /*
@@ -494,14 +460,14 @@ static void check_dev_tables(const struct fx *f, int ds)
 
             if (f->res[i].st != LIVE || f->res[i].vcm != f->avcm[j].vcm || f->res[i].phys < 0)
                 continue;
-            CHECK(vcm_res_mix(f->res[i].h, &mix) == 0, "vcm_res_mix");
+            FUZZ_CHECK(vcm_res_mix(f->res[i].h, &mix) == 0, "vcm_res_mix");
             want += mix.total;
         }
     }
-    CHECK(live == want, "%s holds %llu mappings, its VCMs' backed reservations %llu",
+    FUZZ_CHECK(live == want, "%s holds %llu mappings, its VCMs' backed reservations %llu",
           ctxs[d->ctx].name, (unsigned long long)live, (unsigned long long)want);
     if (!want)
-        CHECK(st->l2_tables == 0, "%s keeps %u L2 tables with nothing mapped",
+        FUZZ_CHECK(st->l2_tables == 0, "%s keeps %u L2 tables with nothing mapped",
               ctxs[d->ctx].name, st->l2_tables);
 }
 
@@ -512,12 +478,12 @@ static void check_all(struct fx *f, uint8_t salt)
 
         if (r->st != LIVE)
             continue;
-        CHECK(vcm_get_dev_addr(r->h) == r->addr && vcm_get_res_len(r->h) == r->len,
+        FUZZ_CHECK(vcm_get_dev_addr(r->h) == r->addr && vcm_get_res_len(r->h) == r->len,
               "reservation accessors changed");
         if (r->phys >= 0)
             check_backing(f, r);
         else
-            CHECK(!vcm_res_is_backed(r->h), "reservation at 0x%x backed", r->addr);
+            FUZZ_CHECK(!vcm_res_is_backed(r->h), "reservation at 0x%x backed", r->addr);
         if (r->phys >= 0 && f->vcm[r->vcm].type == VCM_TYPE_VMM)
             check_vmm_copy(f, r, salt);
         for (int j = 0; j < N_AVCM; j++)
@@ -535,7 +501,7 @@ static void check_all(struct fx *f, uint8_t salt)
             continue;
         act = vcm_is_active(a->h);
         /* an active association may have had its bank taken by another instance */
-        CHECK(a->active ? act == 1 || act == 0 : act == 0, "vcm_is_active %d, model %d", act,
+        FUZZ_CHECK(a->active ? act == 1 || act == 0 : act == 0, "vcm_is_active %d, model %d", act,
               a->active);
     }
 }
@@ -548,16 +514,16 @@ static const uint64_t lens[] = {
 };
 #define N_LENS (sizeof(lens) / sizeof(lens[0]))
 
-static uint64_t pick_len(struct in *in)
+static uint64_t pick_len(struct fuzz_in *in)
 {
-    uint8_t b = u8(in);
+    uint8_t b = fuzz_u8(in);
 
     if (b < 0xF0)
         return lens[b % N_LENS];
-    return u32(in) >> (b & 0xF);
+    return fuzz_u32(in) >> (b & 0xF);
 }
 
-static void op_vcm_create(struct fx *f, struct in *in)
+static void op_vcm_create(struct fx *f, struct fuzz_in *in)
 {
     static const uint64_t starts[] = {
         0, 0x400, SZ_1M, SZ_16M, 0x10000000, 0x7FF00000, 0x80000000, 0xFFF00000,
@@ -565,7 +531,7 @@ static void op_vcm_create(struct fx *f, struct in *in)
     static const uint64_t vlens[] = {
         SZ_4K, SZ_1M, SZ_16M, 0x10000000, 0x40000000, 0x80000000, 0x100000000ull,
     };
-    uint8_t how = u8(in), a = u8(in), b = u8(in);
+    uint8_t how = fuzz_u8(in), a = fuzz_u8(in), b = fuzz_u8(in);
     int slot = free_slot_vcm(f);
     uint64_t start = 0, len = 0;
     struct vcm *v;
@@ -588,24 +554,24 @@ static void op_vcm_create(struct fx *f, struct in *in)
         len = ps->len;
         v = vcm_create(f->p, start, len);
         if (v)
-            CHECK(vcm_get_type(v) == (ps->cont ? VCM_TYPE_ONE_TO_ONE : VCM_TYPE_IOMMU),
+            FUZZ_CHECK(vcm_get_type(v) == (ps->cont ? VCM_TYPE_ONE_TO_ONE : VCM_TYPE_IOMMU),
                   "type of a VCM over an allocation");
         break;
     }
     case 2:
         v = vcm_create_from_prebuilt(f->p, a & 1 ? VCM_PREBUILT_KERNEL : a);
         if (v) {
-            CHECK(a & 1 || a == VCM_PREBUILT_KERNEL, "unknown prebuilt id accepted");
+            FUZZ_CHECK(a & 1 || a == VCM_PREBUILT_KERNEL, "unknown prebuilt id accepted");
             start = TP_VMM_START;
             len = TP_VMM_LEN;
         }
         break;
     default:
-        start = u32(in) >> (a & 0xF);
-        len = (uint64_t)u32(in) << (b & 1);
+        start = fuzz_u32(in) >> (a & 0xF);
+        len = (uint64_t)fuzz_u32(in) << (b & 1);
         v = vcm_create(f->p, start, len);
         if (v)
-            CHECK(len && start + len <= 0x100000000ull, "accepted [0x%llx, +0x%llx)",
+            FUZZ_CHECK(len && start + len <= 0x100000000ull, "accepted [0x%llx, +0x%llx)",
                   (unsigned long long)start, (unsigned long long)len);
         break;
     }
@@ -614,8 +580,8 @@ static void op_vcm_create(struct fx *f, struct in *in)
         return;
     }
     for (int i = 0; i < N_VCM; i++)
-        CHECK(f->vcm[i].st != LIVE || f->vcm[i].h != v, "a new VCM with a live VCM's handle");
-    CHECK(vcm_get_start_addr(v) == start && vcm_get_len(v) == len, "VCM range");
+        FUZZ_CHECK(f->vcm[i].st != LIVE || f->vcm[i].h != v, "a new VCM with a live VCM's handle");
+    FUZZ_CHECK(vcm_get_start_addr(v) == start && vcm_get_len(v) == len, "VCM range");
     f->vcm[slot] = (struct vcm_slot){ LIVE, v, vcm_get_type(v), start, len };
 }
 
@@ -630,9 +596,9 @@ static bool vcm_busy(const struct fx *f, int slot)
     return false;
 }
 
-static void op_vcm_free(struct fx *f, struct in *in)
+static void op_vcm_free(struct fx *f, struct fuzz_in *in)
 {
-    int slot = u8(in) % N_VCM;
+    int slot = fuzz_u8(in) % N_VCM;
     struct vcm_slot *v = &f->vcm[slot];
     struct quiet q;
     int rc;
@@ -641,21 +607,21 @@ static void op_vcm_free(struct fx *f, struct in *in)
         return;
     if (v->st == DEAD) {
         quiet_begin(f, &q);
-        CHECK(vcm_free(v->h) == -EINVAL, "vcm_free of a freed VCM");
-        CHECK(vcm_reserve(v->h, SZ_4K, VCM_READ) == NULL, "vcm_reserve on a freed VCM");
-        CHECK(vcm_set_guard(v->h, true) == -EINVAL, "vcm_set_guard on a freed VCM");
-        CHECK(vcm_get_len(v->h) == 0, "vcm_get_len of a freed VCM");
+        FUZZ_CHECK(vcm_free(v->h) == -EINVAL, "vcm_free of a freed VCM");
+        FUZZ_CHECK(vcm_reserve(v->h, SZ_4K, VCM_READ) == NULL, "vcm_reserve on a freed VCM");
+        FUZZ_CHECK(vcm_set_guard(v->h, true) == -EINVAL, "vcm_set_guard on a freed VCM");
+        FUZZ_CHECK(vcm_get_len(v->h) == 0, "vcm_get_len of a freed VCM");
         quiet_end(f, &q, "vcm_free");
         return;
     }
     rc = vcm_free(v->h);
     check_rc(rc, "vcm_free");
-    CHECK(rc == (vcm_busy(f, slot) ? -EBUSY : 0), "vcm_free: %d", rc);
+    FUZZ_CHECK(rc == (vcm_busy(f, slot) ? -EBUSY : 0), "vcm_free: %d", rc);
     if (!rc)
         v->st = DEAD;
 }
 
-static void op_reserve(struct fx *f, struct in *in)
+static void op_reserve(struct fx *f, struct fuzz_in *in)
 {
     static const uint32_t attrs[] = {
         VCM_READ | VCM_WRITE, VCM_READ, VCM_WRITE, VCM_READ | VCM_WRITE | VCM_EXECUTE,
@@ -663,10 +629,10 @@ static void op_reserve(struct fx *f, struct in *in)
         VCM_READ | VCM_WRITE | VCM_ALIGN_ATTR(24), VCM_READ | VCM_ALIGN_ATTR(16),
         VCM_READ | VCM_WRITE | VCM_WT, VCM_READ | VCM_ALIGN_ATTR(20) | VCM_WB_NWA, 0,
     };
-    int vs = u8(in) % N_VCM, slot = -1;
+    int vs = fuzz_u8(in) % N_VCM, slot = -1;
     uint64_t len = pick_len(in);
-    uint8_t ab = u8(in);
-    uint32_t attr = ab < 0xF0 ? attrs[ab % 12] : u32(in) & 0xFFFFu;
+    uint8_t ab = fuzz_u8(in);
+    uint32_t attr = ab < 0xF0 ? attrs[ab % 12] : fuzz_u32(in) & 0xFFFFu;
     struct vcm_slot *v = &f->vcm[vs];
     struct quiet q;
     struct res *r;
@@ -678,7 +644,7 @@ static void op_reserve(struct fx *f, struct in *in)
         return;
     if (v->st == DEAD) {
         quiet_begin(f, &q);
-        CHECK(vcm_reserve(v->h, (size_t)len, attr) == NULL, "vcm_reserve on a freed VCM");
+        FUZZ_CHECK(vcm_reserve(v->h, (size_t)len, attr) == NULL, "vcm_reserve on a freed VCM");
         quiet_end(f, &q, "vcm_reserve");
         return;
     }
@@ -687,16 +653,16 @@ static void op_reserve(struct fx *f, struct in *in)
         check_failed(f, "vcm_reserve");
         return;
     }
-    CHECK(len && len <= v->len && (attr & (VCM_READ | VCM_WRITE)), "accepted len 0x%llx "
+    FUZZ_CHECK(len && len <= v->len && (attr & (VCM_READ | VCM_WRITE)), "accepted len 0x%llx "
           "attr 0x%x", (unsigned long long)len, attr);
     f->res[slot] = (struct res_slot){ LIVE, r, vs, vcm_get_dev_addr(r), vcm_get_res_len(r),
                                       -1, false, attr };
     check_new_res(f, slot, (size_t)len, attr);
 }
 
-static void op_unreserve(struct fx *f, struct in *in)
+static void op_unreserve(struct fx *f, struct fuzz_in *in)
 {
-    int slot = u8(in) % N_RES;
+    int slot = fuzz_u8(in) % N_RES;
     struct res_slot *r = &f->res[slot];
     struct quiet q;
     int rc;
@@ -707,22 +673,22 @@ static void op_unreserve(struct fx *f, struct in *in)
         uint32_t pa;
 
         quiet_begin(f, &q);
-        CHECK(vcm_unreserve(r->h) == -EINVAL, "vcm_unreserve of a freed reservation");
-        CHECK(vcm_unback(r->h) == -EINVAL, "vcm_unback of a freed reservation");
-        CHECK(vcm_res_phys_addr(r->h, 0, &pa) == -EINVAL, "phys_addr of a freed reservation");
-        CHECK(vcm_res_set_policy(r->h, VCM_MAP_4K) == -EINVAL, "set_policy of a freed one");
-        CHECK(vcm_get_dev_addr(r->h) == 0 && !vcm_res_is_backed(r->h), "accessors");
+        FUZZ_CHECK(vcm_unreserve(r->h) == -EINVAL, "vcm_unreserve of a freed reservation");
+        FUZZ_CHECK(vcm_unback(r->h) == -EINVAL, "vcm_unback of a freed reservation");
+        FUZZ_CHECK(vcm_res_phys_addr(r->h, 0, &pa) == -EINVAL, "phys_addr of a freed reservation");
+        FUZZ_CHECK(vcm_res_set_policy(r->h, VCM_MAP_4K) == -EINVAL, "set_policy of a freed one");
+        FUZZ_CHECK(vcm_get_dev_addr(r->h) == 0 && !vcm_res_is_backed(r->h), "accessors");
         quiet_end(f, &q, "vcm_unreserve");
         return;
     }
     rc = vcm_unreserve(r->h);
     check_rc(rc, "vcm_unreserve");
-    CHECK(rc == (r->phys >= 0 ? -EBUSY : 0), "vcm_unreserve: %d", rc);
+    FUZZ_CHECK(rc == (r->phys >= 0 ? -EBUSY : 0), "vcm_unreserve: %d", rc);
     if (!rc)
         r->st = DEAD;
 }
 
-static void op_phys_alloc(struct fx *f, struct in *in)
+static void op_phys_alloc(struct fx *f, struct fuzz_in *in)
 {
     static const uint32_t attrs[] = {
         VCM_ALL, VCM_4KB, VCM_64KB, VCM_1MB, VCM_PHYS_CONT, VCM_PHYS_CONT | VCM_ALIGN_ATTR(20),
@@ -730,14 +696,14 @@ static void op_phys_alloc(struct fx *f, struct in *in)
         /* contiguous ranges aligned below their size: pages limited by the PA */
         VCM_PHYS_CONT | VCM_ALIGN_ATTR(12), VCM_PHYS_CONT | VCM_ALIGN_ATTR(16),
     };
-    uint8_t mt = u8(in), ab;
+    uint8_t mt = fuzz_u8(in), ab;
     uint64_t len = pick_len(in);
     uint32_t attr;
     int slot = -1;
     struct vcm_physmem *m;
 
-    ab = u8(in);
-    attr = ab < 0xF0 ? attrs[ab % (sizeof(attrs) / sizeof(attrs[0]))] : u32(in) & 0x7FFFu;
+    ab = fuzz_u8(in);
+    attr = ab < 0xF0 ? attrs[ab % (sizeof(attrs) / sizeof(attrs[0]))] : fuzz_u32(in) & 0x7FFFu;
     for (int i = 0; i < N_PHYS && slot < 0; i++)
         if (f->phys[i].st != LIVE)
             slot = i;
@@ -748,14 +714,14 @@ static void op_phys_alloc(struct fx *f, struct in *in)
         check_failed(f, "vcm_phys_alloc");
         return;
     }
-    CHECK(mt % 4 == VCM_MEMTYPE_0, "memtype %u has no target but allocated", mt % 4);
+    FUZZ_CHECK(mt % 4 == VCM_MEMTYPE_0, "memtype %u has no target but allocated", mt % 4);
     f->phys[slot] = (struct phys_slot){ LIVE, m, vcm_phys_len(m), 0, attr & VCM_PHYS_CONT };
     check_new_alloc(f, slot, len, attr);
 }
 
-static void op_phys_free(struct fx *f, struct in *in)
+static void op_phys_free(struct fx *f, struct fuzz_in *in)
 {
-    int slot = u8(in) % N_PHYS;
+    int slot = fuzz_u8(in) % N_PHYS;
     struct phys_slot *m = &f->phys[slot];
     struct quiet q;
     int rc;
@@ -764,14 +730,14 @@ static void op_phys_free(struct fx *f, struct in *in)
         return;
     if (m->st == DEAD) {
         quiet_begin(f, &q);
-        CHECK(vcm_phys_free(m->h) == -EINVAL, "vcm_phys_free of a freed allocation");
-        CHECK(vcm_phys_len(m->h) == 0 && vcm_phys_blocks(m->h) == NULL, "accessors");
+        FUZZ_CHECK(vcm_phys_free(m->h) == -EINVAL, "vcm_phys_free of a freed allocation");
+        FUZZ_CHECK(vcm_phys_len(m->h) == 0 && vcm_phys_blocks(m->h) == NULL, "accessors");
         quiet_end(f, &q, "vcm_phys_free");
         return;
     }
     rc = vcm_phys_free(m->h);
     check_rc(rc, "vcm_phys_free");
-    CHECK(rc == (m->backings ? -EBUSY : 0), "vcm_phys_free: %d with %u backings", rc,
+    FUZZ_CHECK(rc == (m->backings ? -EBUSY : 0), "vcm_phys_free: %d with %u backings", rc,
           m->backings);
     if (!rc)
         m->st = DEAD;
@@ -824,9 +790,9 @@ static bool at_own_address(const struct fx *f, const struct res_slot *r,
     return true;
 }
 
-static void op_back(struct fx *f, struct in *in)
+static void op_back(struct fx *f, struct fuzz_in *in)
 {
-    uint8_t a = u8(in), b = u8(in);
+    uint8_t a = fuzz_u8(in), b = fuzz_u8(in);
     int rs = a % N_RES, ms = b % N_PHYS;
     bool prefix = a & 0x80;
     struct res_slot *r = &f->res[rs];
@@ -840,27 +806,27 @@ static void op_back(struct fx *f, struct in *in)
     if (r->st == DEAD) {
         quiet_begin(f, &q);
         rc = prefix ? vcm_back_prefix(r->h, m->h) : vcm_back(r->h, m->h);
-        CHECK(rc == -EINVAL, "vcm_back of a freed reservation: %d", rc);
+        FUZZ_CHECK(rc == -EINVAL, "vcm_back of a freed reservation: %d", rc);
         quiet_end(f, &q, "vcm_back");
         return;
     }
     rc = prefix ? vcm_back_prefix(r->h, m->h) : vcm_back(r->h, m->h);
     check_rc(rc, "vcm_back");
     if (m->st == DEAD)
-        CHECK(rc == -EINVAL, "vcm_back with a freed allocation: %d", rc);
+        FUZZ_CHECK(rc == -EINVAL, "vcm_back with a freed allocation: %d", rc);
     else if (r->phys >= 0)
-        CHECK(rc == -EBUSY, "vcm_back of a backed reservation: %d", rc);
+        FUZZ_CHECK(rc == -EBUSY, "vcm_back of a backed reservation: %d", rc);
     else if (prefix ? m->len > r->len : m->len != r->len)
-        CHECK(rc == -EINVAL, "vcm_back with 0x%llx bytes for 0x%llx: %d",
+        FUZZ_CHECK(rc == -EINVAL, "vcm_back with 0x%llx bytes for 0x%llx: %d",
               (unsigned long long)m->len, (unsigned long long)r->len, rc);
     else if (f->vcm[r->vcm].type == VCM_TYPE_ONE_TO_ONE && !at_own_address(f, r, m))
-        CHECK(rc == -EINVAL, "one-to-one reservation at 0x%x backed elsewhere: %d", r->addr, rc);
+        FUZZ_CHECK(rc == -EINVAL, "one-to-one reservation at 0x%x backed elsewhere: %d", r->addr, rc);
     else if (!ns_conflict(f, rs))
         /* the VCMs of a device never overlap and the table pool is large: it must map */
-        CHECK(rc == 0, "vcm_back of 0x%llx bytes at 0x%x failed: %d (%s)",
+        FUZZ_CHECK(rc == 0, "vcm_back of 0x%llx bytes at 0x%x failed: %d (%s)",
               (unsigned long long)m->len, r->addr, rc, vcm_last_error(f->p));
     else
-        CHECK(rc == 0 || rc == -EINVAL, "vcm_back next to a reservation of the other "
+        FUZZ_CHECK(rc == 0 || rc == -EINVAL, "vcm_back next to a reservation of the other "
               "security: %d", rc);
     if (rc) {
         check_failed(f, "vcm_back");
@@ -872,9 +838,9 @@ static void op_back(struct fx *f, struct in *in)
     check_backing(f, r);
 }
 
-static void op_unback(struct fx *f, struct in *in)
+static void op_unback(struct fx *f, struct fuzz_in *in)
 {
-    int slot = u8(in) % N_RES;
+    int slot = fuzz_u8(in) % N_RES;
     struct res_slot *r = &f->res[slot];
     int rc;
 
@@ -882,16 +848,16 @@ static void op_unback(struct fx *f, struct in *in)
         return;
     rc = vcm_unback(r->h);
     check_rc(rc, "vcm_unback");
-    CHECK(rc == (r->phys >= 0 ? 0 : -EINVAL), "vcm_unback: %d", rc);
+    FUZZ_CHECK(rc == (r->phys >= 0 ? 0 : -EINVAL), "vcm_unback: %d", rc);
     if (!rc) {
         f->phys[r->phys].backings--;
         r->phys = -1;
     }
 }
 
-static void op_dev_get(struct fx *f, struct in *in, bool one_to_one)
+static void op_dev_get(struct fx *f, struct fuzz_in *in, bool one_to_one)
 {
-    uint8_t a = u8(in);
+    uint8_t a = fuzz_u8(in);
     int ctx = a % (int)N_CTX, slot = -1;
     struct vcm_dev *d;
 
@@ -905,19 +871,19 @@ static void op_dev_get(struct fx *f, struct in *in, bool one_to_one)
     d = one_to_one ? vcm_dev_one_to_one(f->p, ctx >= 0 ? ctxs[ctx].name : NULL)
                    : vcm_dev_get(f->p, ctxs[ctx].name);
     if (!d) {
-        CHECK(ctx == (int)N_CTX - 1, "no device for context %d", ctx);
+        FUZZ_CHECK(ctx == (int)N_CTX - 1, "no device for context %d", ctx);
         check_failed(f, "vcm_dev_get");
         return;
     }
-    CHECK(ctx != (int)N_CTX - 1, "a device for an unknown context");
-    CHECK(vcm_dev_type(d) == (one_to_one ? VCM_DEV_ONE_TO_ONE : VCM_DEV_IOMMU), "device type");
-    CHECK(!vcm_dev_smmu(d) == (ctx < 0), "device SMMU");
+    FUZZ_CHECK(ctx != (int)N_CTX - 1, "a device for an unknown context");
+    FUZZ_CHECK(vcm_dev_type(d) == (one_to_one ? VCM_DEV_ONE_TO_ONE : VCM_DEV_IOMMU), "device type");
+    FUZZ_CHECK(!vcm_dev_smmu(d) == (ctx < 0), "device SMMU");
     f->dev[slot] = (struct dev_slot){ LIVE, d, vcm_dev_type(d), ctx, 0, false };
 }
 
-static void op_dev_put(struct fx *f, struct in *in)
+static void op_dev_put(struct fx *f, struct fuzz_in *in)
 {
-    int slot = u8(in) % N_DEV;
+    int slot = fuzz_u8(in) % N_DEV;
     struct dev_slot *d = &f->dev[slot];
     struct quiet q;
     int rc;
@@ -926,26 +892,26 @@ static void op_dev_put(struct fx *f, struct in *in)
         return;
     if (d->st == DEAD) {
         quiet_begin(f, &q);
-        CHECK(vcm_dev_put(d->h) == -EINVAL, "vcm_dev_put of a freed device");
-        CHECK(vcm_hook(d->h, NULL, NULL) == -EINVAL, "vcm_hook of a freed device");
-        CHECK(vcm_dev_name(d->h) == NULL && vcm_dev_smmu(d->h) == NULL, "accessors");
+        FUZZ_CHECK(vcm_dev_put(d->h) == -EINVAL, "vcm_dev_put of a freed device");
+        FUZZ_CHECK(vcm_hook(d->h, NULL, NULL) == -EINVAL, "vcm_hook of a freed device");
+        FUZZ_CHECK(vcm_dev_name(d->h) == NULL && vcm_dev_smmu(d->h) == NULL, "accessors");
         quiet_end(f, &q, "vcm_dev_put");
         return;
     }
     rc = vcm_dev_put(d->h);
     check_rc(rc, "vcm_dev_put");
-    CHECK(rc == (d->cpu ? -EINVAL : d->nassoc ? -EBUSY : 0), "vcm_dev_put: %d", rc);
+    FUZZ_CHECK(rc == (d->cpu ? -EINVAL : d->nassoc ? -EBUSY : 0), "vcm_dev_put: %d", rc);
     if (!rc)
         d->st = DEAD;
 }
 
-static void op_assoc(struct fx *f, struct in *in)
+static void op_assoc(struct fx *f, struct fuzz_in *in)
 {
     static const uint32_t attrs[] = {
         0, 0, VCM_SPLIT | VCM_USE_LOW_BASE, VCM_SPLIT | VCM_USE_HIGH_BASE, VCM_SPLIT,
         VCM_USE_LOW_BASE, VCM_SPLIT | VCM_USE_LOW_BASE | VCM_USE_HIGH_BASE, 1u << 7,
     };
-    uint8_t a = u8(in), b = u8(in), c = u8(in);
+    uint8_t a = fuzz_u8(in), b = fuzz_u8(in), c = fuzz_u8(in);
     int vs = a % N_VCM, ds = b % N_DEV, slot = -1;
     struct vcm_slot *v = &f->vcm[vs];
     struct dev_slot *d = &f->dev[ds];
@@ -958,7 +924,7 @@ static void op_assoc(struct fx *f, struct in *in)
         return;
     h = vcm_assoc(v->h, d->h, attrs[c % 8]);
     if (d->st == DEAD) {
-        CHECK(h == NULL, "vcm_assoc with a freed device");
+        FUZZ_CHECK(h == NULL, "vcm_assoc with a freed device");
         return;
     }
     if (!h) {
@@ -966,15 +932,15 @@ static void op_assoc(struct fx *f, struct in *in)
         return;
     }
     for (int i = 0; i < N_AVCM; i++)
-        CHECK(!(f->avcm[i].st == LIVE && f->avcm[i].vcm == vs && f->avcm[i].dev == ds),
+        FUZZ_CHECK(!(f->avcm[i].st == LIVE && f->avcm[i].vcm == vs && f->avcm[i].dev == ds),
               "a VCM associated twice with one device");
     f->avcm[slot] = (struct avcm_slot){ LIVE, h, vs, ds, false };
     d->nassoc++;
 }
 
-static void op_avcm(struct fx *f, struct in *in, int what)
+static void op_avcm(struct fx *f, struct fuzz_in *in, int what)
 {
-    int slot = u8(in) % N_AVCM;
+    int slot = fuzz_u8(in) % N_AVCM;
     struct avcm_slot *a = &f->avcm[slot];
     struct quiet q;
     int rc;
@@ -983,7 +949,7 @@ static void op_avcm(struct fx *f, struct in *in, int what)
         return;
     if (a->st == DEAD) {
         quiet_begin(f, &q);
-        CHECK(vcm_activate(a->h) == -EINVAL && vcm_deactivate(a->h) == -EINVAL &&
+        FUZZ_CHECK(vcm_activate(a->h) == -EINVAL && vcm_deactivate(a->h) == -EINVAL &&
               vcm_deassoc(a->h) == -EINVAL && vcm_is_active(a->h) == -EINVAL,
               "calls on a freed association");
         quiet_end(f, &q, "association calls");
@@ -994,7 +960,7 @@ static void op_avcm(struct fx *f, struct in *in, int what)
         rc = vcm_activate(a->h);
         check_rc(rc, "vcm_activate");
         if (a->active)
-            CHECK(rc == -EBUSY, "vcm_activate of an active association: %d", rc);
+            FUZZ_CHECK(rc == -EBUSY, "vcm_activate of an active association: %d", rc);
         if (!rc)
             a->active = true;
         else
@@ -1003,13 +969,13 @@ static void op_avcm(struct fx *f, struct in *in, int what)
     case 1:
         rc = vcm_deactivate(a->h);
         check_rc(rc, "vcm_deactivate");
-        CHECK(rc == (a->active ? 0 : -EINVAL), "vcm_deactivate: %d", rc);
+        FUZZ_CHECK(rc == (a->active ? 0 : -EINVAL), "vcm_deactivate: %d", rc);
         a->active = false;
         break;
     default:
         rc = vcm_deassoc(a->h);
         check_rc(rc, "vcm_deassoc");
-        CHECK(rc == (a->active ? -EBUSY : 0), "vcm_deassoc: %d", rc);
+        FUZZ_CHECK(rc == (a->active ? -EBUSY : 0), "vcm_deassoc: %d", rc);
         if (!rc) {
             a->st = DEAD;
             f->dev[a->dev].nassoc--;
@@ -1035,7 +1001,7 @@ static int hook(struct vcm_dev *dev, void *data, const struct smmu_fault *fault)
 {
     struct fx *f = data;
 
-    CHECK(fault != NULL && fault->fsr != 0, "a fault without FSR bits");
+    FUZZ_CHECK(fault != NULL && fault->fsr != 0, "a fault without FSR bits");
     f->hook_calls++;
     if (f->hook_mode == HOOK_ALTERNATE)
         return (int)(f->hook_calls & 1);
@@ -1061,9 +1027,9 @@ static int hook(struct vcm_dev *dev, void *data, const struct smmu_fault *fault)
     return 0;
 }
 
-static void op_misc(struct fx *f, struct in *in)
+static void op_misc(struct fx *f, struct fuzz_in *in)
 {
-    uint8_t what = u8(in), a = u8(in);
+    uint8_t what = fuzz_u8(in), a = fuzz_u8(in);
     int rc;
 
     switch (what % 6) {
@@ -1072,22 +1038,22 @@ static void op_misc(struct fx *f, struct in *in)
         if (v->st != LIVE)
             return;
         rc = vcm_set_guard(v->h, a & 0x80);
-        CHECK(rc == (v->type == VCM_TYPE_VMM ? -EINVAL : 0), "vcm_set_guard: %d", rc);
+        FUZZ_CHECK(rc == (v->type == VCM_TYPE_VMM ? -EINVAL : 0), "vcm_set_guard: %d", rc);
         break;
     }
     case 1: {
         struct vcm_slot *v = &f->vcm[a % N_VCM];
-        uint64_t start = v->start + (uint64_t)(u8(in)) * SZ_64K, len = pick_len(in);
+        uint64_t start = v->start + (uint64_t)(fuzz_u8(in)) * SZ_64K, len = pick_len(in);
         if (v->st != LIVE)
             return;
         rc = vcm_reserve_hole(v->h, start, len);
         check_rc(rc, "vcm_reserve_hole");
         if (v->type != VCM_TYPE_IOMMU)
-            CHECK(rc == -EINVAL, "a hole in a %d VCM", v->type);
+            FUZZ_CHECK(rc == -EINVAL, "a hole in a %d VCM", v->type);
         /* a hole must not cover a live reservation */
         for (int i = 0; !rc && i < N_RES; i++)
             if (f->res[i].st == LIVE && f->res[i].vcm == a % N_VCM)
-                CHECK(!ranges_overlap(start, len, f->res[i].addr, f->res[i].len),
+                FUZZ_CHECK(!ranges_overlap(start, len, f->res[i].addr, f->res[i].len),
                       "hole 0x%llx+0x%llx over the reservation at 0x%x",
                       (unsigned long long)start, (unsigned long long)len, f->res[i].addr);
         break;
@@ -1096,15 +1062,15 @@ static void op_misc(struct fx *f, struct in *in)
         struct res_slot *r = &f->res[a % N_RES];
         if (r->st != LIVE)
             return;
-        rc = vcm_res_set_policy(r->h, (enum vcm_map_policy)(u8(in) % (VCM_MAP_NPOLICIES + 1)));
+        rc = vcm_res_set_policy(r->h, (enum vcm_map_policy)(fuzz_u8(in) % (VCM_MAP_NPOLICIES + 1)));
         check_rc(rc, "vcm_res_set_policy");
         if (r->phys >= 0)
-            CHECK(rc == -EBUSY || rc == -EINVAL, "set_policy of a backed reservation: %d", rc);
+            FUZZ_CHECK(rc == -EBUSY || rc == -EINVAL, "set_policy of a backed reservation: %d", rc);
         break;
     }
     case 3:
         rc = vcm_platform_set_policy(f->p, (enum vcm_map_policy)(a % (VCM_MAP_NPOLICIES + 1)));
-        CHECK(rc == (a % (VCM_MAP_NPOLICIES + 1) < VCM_MAP_NPOLICIES ? 0 : -EINVAL),
+        FUZZ_CHECK(rc == (a % (VCM_MAP_NPOLICIES + 1) < VCM_MAP_NPOLICIES ? 0 : -EINVAL),
               "vcm_platform_set_policy: %d", rc);
         break;
     case 4: {
@@ -1113,7 +1079,7 @@ static void op_misc(struct fx *f, struct in *in)
             return;
         f->hook_mode = (a >> 4) % 3;
         rc = vcm_hook(d->h, a & 0x80 ? NULL : hook, f);
-        CHECK(rc == (d->type == VCM_DEV_IOMMU && vcm_dev_smmu(d->h) ? 0 : -ENODEV),
+        FUZZ_CHECK(rc == (d->type == VCM_DEV_IOMMU && vcm_dev_smmu(d->h) ? 0 : -ENODEV),
               "vcm_hook: %d", rc);
         break;
     }
@@ -1122,11 +1088,11 @@ static void op_misc(struct fx *f, struct in *in)
         struct vcm_map_mix mix;
         if (v->st != LIVE)
             return;
-        CHECK(vcm_mix(v->h, &mix) == 0, "vcm_mix");
+        FUZZ_CHECK(vcm_mix(v->h, &mix) == 0, "vcm_mix");
         uint32_t total = 0;
         for (unsigned i = 0; i < PAGE_SIZES; i++)
             total += mix.count[i];
-        CHECK(total == mix.total, "page-size mix does not add up");
+        FUZZ_CHECK(total == mix.total, "page-size mix does not add up");
         break;
     }
     }
@@ -1135,12 +1101,12 @@ static void op_misc(struct fx *f, struct in *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct fx f;
-    struct in in = { data, size };
+    struct fuzz_in in = { data, size };
 
     memset(&f, 0, sizeof(f));
     platform_new(&f);
     for (unsigned n = 0; n < MAX_OPS && in.n; n++) {
-        uint8_t op = u8(&in);
+        uint8_t op = fuzz_u8(&in);
 
         switch (op % 17) {
         case 0: op_vcm_create(&f, &in); break;

@@ -32,17 +32,7 @@
 #include <unistd.h>
 
 #include "sim/trace/trace.h"
-
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "fuzz_trace: %s:%d: check failed: %s: ", __FILE__,  \
-                    __LINE__, #cond);                                           \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fputc('\n', stderr);                                                \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
+#include "tests/lib/fuzz.h"
 
 #define ADDR_LIMIT      (UINT64_C(1) << 32)
 #define DIN_BYTES       0       /* the default: 64 */
@@ -66,7 +56,7 @@ static void recs_push(struct recs *rs, const struct trace_rec *r)
     if (rs->n == rs->cap) {
         rs->cap = rs->cap ? 2 * rs->cap : 64;
         rs->v = realloc(rs->v, rs->cap * sizeof(*rs->v));
-        CHECK(rs->v != NULL, "out of memory");
+        FUZZ_CHECK(rs->v != NULL, "out of memory");
     }
     rs->v[rs->n++] = *r;
 }
@@ -77,11 +67,11 @@ static int memfile(const void *data, size_t size, char *path, size_t len)
     int fd = memfd_create("iommusim-fuzz-trace", MFD_CLOEXEC);
     const uint8_t *p = data;
 
-    CHECK(fd >= 0, "memfd_create: %s", strerror(errno));
+    FUZZ_CHECK(fd >= 0, "memfd_create: %s", strerror(errno));
     while (size) {
         ssize_t n = write(fd, p, size);
 
-        CHECK(n > 0, "write to a memfd: %s", strerror(errno));
+        FUZZ_CHECK(n > 0, "write to a memfd: %s", strerror(errno));
         p += n;
         size -= (size_t)n;
     }
@@ -98,20 +88,20 @@ static bool same_rec(const struct trace_rec *a, const struct trace_rec *b)
 static void check_rec(const struct trace_reader *r, enum trace_format format,
                       uint32_t din_bytes, const struct trace_rec *rec)
 {
-    CHECK(rec->op <= TRACE_OP_LINE, "op %u", rec->op);
+    FUZZ_CHECK(rec->op <= TRACE_OP_LINE, "op %u", rec->op);
     if (rec->op == TRACE_OP_FRAME || rec->op == TRACE_OP_LINE) {
-        CHECK(rec->addr == 0 && rec->bytes == 0 && rec->buffer == TRACE_RAW,
+        FUZZ_CHECK(rec->addr == 0 && rec->bytes == 0 && rec->buffer == TRACE_RAW,
               "marker with addr 0x%llx bytes %u buffer %u", (unsigned long long)rec->addr,
               rec->bytes, rec->buffer);
-        CHECK(format != TRACE_FMT_DIN, "a marker in a din trace");
+        FUZZ_CHECK(format != TRACE_FMT_DIN, "a marker in a din trace");
         return;
     }
-    CHECK(rec->bytes >= 1 && rec->bytes <= TRACE_MAX_BYTES, "bytes %u", rec->bytes);
-    CHECK(rec->addr < ADDR_LIMIT, "addr 0x%llx", (unsigned long long)rec->addr);
+    FUZZ_CHECK(rec->bytes >= 1 && rec->bytes <= TRACE_MAX_BYTES, "bytes %u", rec->bytes);
+    FUZZ_CHECK(rec->addr < ADDR_LIMIT, "addr 0x%llx", (unsigned long long)rec->addr);
     if (rec->buffer != TRACE_RAW)
-        CHECK(trace_buffer_name(r, rec->buffer) != NULL, "buffer %u has no name", rec->buffer);
+        FUZZ_CHECK(trace_buffer_name(r, rec->buffer) != NULL, "buffer %u has no name", rec->buffer);
     if (format == TRACE_FMT_DIN)
-        CHECK(rec->time == 0 && rec->buffer == TRACE_RAW && rec->bytes == din_bytes,
+        FUZZ_CHECK(rec->time == 0 && rec->buffer == TRACE_RAW && rec->bytes == din_bytes,
               "din record: time %llu buffer %u bytes %u", (unsigned long long)rec->time,
               rec->buffer, rec->bytes);
 }
@@ -122,13 +112,13 @@ static void check_end(const struct trace_reader *r, const char *path, int ret)
     size_t plen = strlen(path);
 
     if (ret == 0) {
-        CHECK(msg[0] == 0, "message at a clean end: %s", msg);
+        FUZZ_CHECK(msg[0] == 0, "message at a clean end: %s", msg);
         return;
     }
-    CHECK(ret < 0, "final value %d", ret);
-    CHECK(msg[0] && memchr(msg, 0, TRACE_ERR_MAX), "error %d without a message", ret);
+    FUZZ_CHECK(ret < 0, "final value %d", ret);
+    FUZZ_CHECK(msg[0] && memchr(msg, 0, TRACE_ERR_MAX), "error %d without a message", ret);
     /* "PATH:LINE: error: ...", "PATH: record N: error: ..." or "PATH: error: ..." */
-    CHECK(!strncmp(msg, path, plen) && msg[plen] == ':', "message '%s' does not name '%s'",
+    FUZZ_CHECK(!strncmp(msg, path, plen) && msg[plen] == ':', "message '%s' does not name '%s'",
           msg, path);
 }
 
@@ -142,19 +132,19 @@ static struct trace_reader *read_one_by_one(const char *path,
     struct trace_rec rec;
     int rc;
 
-    CHECK(r != NULL, "trace_open(%s): %s", path, err);
+    FUZZ_CHECK(r != NULL, "trace_open(%s): %s", path, err);
     while ((rc = trace_next(r, &rec)) == 1) {
         check_rec(r, opts->format, din_bytes, &rec);
         recs_push(out, &rec);
     }
     check_end(r, path, rc);
     /* the end and an error are sticky */
-    CHECK(trace_next(r, &rec) == rc, "second trace_next after the end");
-    CHECK(trace_next_batch(r, &rec, 1) == rc, "trace_next_batch after the end");
+    FUZZ_CHECK(trace_next(r, &rec) == rc, "second trace_next after the end");
+    FUZZ_CHECK(trace_next_batch(r, &rec, 1) == rc, "trace_next_batch after the end");
     out->ret = rc;
     out->nread = trace_records_read(r);
     snprintf(out->err, sizeof(out->err), "%s", trace_error(r));
-    CHECK(out->nread == out->n, "records_read %llu, records %zu",
+    FUZZ_CHECK(out->nread == out->n, "records_read %llu, records %zu",
           (unsigned long long)out->nread, out->n);
     return r;
 }
@@ -170,26 +160,26 @@ static void read_batches(const char *path, const struct trace_reader_opts *opts,
     size_t got = 0, turn = 0;
     long n;
 
-    CHECK(r != NULL, "trace_open(%s): %s", path, err);
+    FUZZ_CHECK(r != NULL, "trace_open(%s): %s", path, err);
     for (;;) {
         size_t want = sizes[turn++ % (sizeof(sizes) / sizeof(sizes[0]))];
 
         n = trace_next_batch(r, buf, want);
         if (n <= 0)
             break;
-        CHECK((size_t)n <= want, "batch of %zu gave %ld", want, n);
+        FUZZ_CHECK((size_t)n <= want, "batch of %zu gave %ld", want, n);
         for (long i = 0; i < n; i++, got++) {
             check_rec(r, opts->format, din_bytes, &buf[i]);
-            CHECK(got < ref->n && same_rec(&buf[i], &ref->v[got]),
+            FUZZ_CHECK(got < ref->n && same_rec(&buf[i], &ref->v[got]),
                   "batch record %zu differs from trace_next's", got);
         }
     }
-    CHECK(got == ref->n, "batches read %zu records, trace_next %zu", got, ref->n);
-    CHECK(n == ref->ret, "batches ended with %ld, trace_next with %d", n, ref->ret);
-    CHECK(!strcmp(trace_error(r), ref->err), "messages differ: '%s' and '%s'",
+    FUZZ_CHECK(got == ref->n, "batches read %zu records, trace_next %zu", got, ref->n);
+    FUZZ_CHECK(n == ref->ret, "batches ended with %ld, trace_next with %d", n, ref->ret);
+    FUZZ_CHECK(!strcmp(trace_error(r), ref->err), "messages differ: '%s' and '%s'",
           trace_error(r), ref->err);
-    CHECK(trace_records_read(r) == ref->nread, "records_read differs");
-    CHECK(trace_next_batch(r, buf, 0) == (ref->ret ? ref->ret : 0), "empty batch at the end");
+    FUZZ_CHECK(trace_records_read(r) == ref->nread, "records_read differs");
+    FUZZ_CHECK(trace_next_batch(r, buf, 0) == (ref->ret ? ref->ret : 0), "empty batch at the end");
     trace_close(r);
 }
 
@@ -207,44 +197,44 @@ static void round_trip(const struct trace_reader *src, const struct recs *ref,
     size_t i = 0;
     int rc;
 
-    CHECK(w != NULL && defined != NULL, "trace_create(%s): %s", path, err);
+    FUZZ_CHECK(w != NULL && defined != NULL, "trace_create(%s): %s", path, err);
     for (size_t k = 0; k < ref->n; k++) {
         const struct trace_rec *x = &ref->v[k];
 
         if (x->op <= TRACE_OP_WRITE && x->buffer != TRACE_RAW && !defined[x->buffer]) {
             rc = trace_define_buffer(w, x->buffer, trace_buffer_name(src, x->buffer));
-            CHECK(rc == 0, "define buffer %u: %d", x->buffer, rc);
+            FUZZ_CHECK(rc == 0, "define buffer %u: %d", x->buffer, rc);
             defined[x->buffer] = true;
         }
         rc = trace_write(w, x);
-        CHECK(rc == 0, "trace_write of record %zu: %d", k, rc);
+        FUZZ_CHECK(rc == 0, "trace_write of record %zu: %d", k, rc);
     }
     rc = trace_finish(w, err, sizeof(err));
-    CHECK(rc == 0, "trace_finish: %s", err);
+    FUZZ_CHECK(rc == 0, "trace_finish: %s", err);
     free(defined);
 
     r = trace_open(path, &opts, err, sizeof(err));
-    CHECK(r != NULL, "reopen: %s", err);
+    FUZZ_CHECK(r != NULL, "reopen: %s", err);
     while ((rc = trace_next(r, &rec)) == 1) {
         const struct trace_rec *x;
 
-        CHECK(i < ref->n, "read back more records than written");
+        FUZZ_CHECK(i < ref->n, "read back more records than written");
         x = &ref->v[i];
         if (wformat == TRACE_FMT_BIN) {
-            CHECK(same_rec(&rec, x), "bin round trip: record %zu differs", i);
+            FUZZ_CHECK(same_rec(&rec, x), "bin round trip: record %zu differs", i);
         } else {
-            CHECK(rec.time == x->time && rec.op == x->op && rec.addr == x->addr &&
+            FUZZ_CHECK(rec.time == x->time && rec.op == x->op && rec.addr == x->addr &&
                   rec.bytes == x->bytes && (rec.buffer == TRACE_RAW) == (x->buffer == TRACE_RAW),
                   "text round trip: record %zu differs", i);
             if (rec.buffer != TRACE_RAW)
-                CHECK(!strcmp(trace_buffer_name(r, rec.buffer),
+                FUZZ_CHECK(!strcmp(trace_buffer_name(r, rec.buffer),
                               trace_buffer_name(src, x->buffer)),
                       "text round trip: record %zu names another buffer", i);
         }
         i++;
     }
-    CHECK(rc == 0, "reading back the %s copy: %s", trace_format_name(wformat), trace_error(r));
-    CHECK(i == ref->n, "read back %zu of %zu records", i, ref->n);
+    FUZZ_CHECK(rc == 0, "reading back the %s copy: %s", trace_format_name(wformat), trace_error(r));
+    FUZZ_CHECK(i == ref->n, "read back %zu of %zu records", i, ref->n);
     trace_close(r);
     close(fd);
 }
@@ -278,7 +268,7 @@ static void read_resolved(const char *path, enum trace_format format)
     struct trace_rec recs[37];
     long n;
 
-    CHECK(r != NULL, "trace_open(%s): %s", path, err);
+    FUZZ_CHECK(r != NULL, "trace_open(%s): %s", path, err);
     while ((n = trace_next_batch(r, recs, 37)) > 0) {
         for (long i = 0; i < n; i++) {
             check_rec(r, format, DIN_BYTES_ALT, &recs[i]);
@@ -286,14 +276,14 @@ static void read_resolved(const char *path, enum trace_format format)
                 unsigned c = calls;
                 const char *name = trace_buffer_name(r, recs[i].buffer);
 
-                CHECK(resolve(&c, name) == recs[i].buffer, "buffer %u is not the resolver's",
+                FUZZ_CHECK(resolve(&c, name) == recs[i].buffer, "buffer %u is not the resolver's",
                       recs[i].buffer);
             }
         }
     }
     check_end(r, path, (int)n);
     if (n == -ENOENT)
-        CHECK(strstr(trace_error(r), "unknown buffer 'z"), "ENOENT: %s", trace_error(r));
+        FUZZ_CHECK(strstr(trace_error(r), "unknown buffer 'z"), "ENOENT: %s", trace_error(r));
     trace_close(r);
 }
 
