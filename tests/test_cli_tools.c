@@ -289,16 +289,16 @@ static void test_tlb_bin_same_as_din(void **state)
     char want[512];
 
     (void)state;
-    run("convert", DATA "policy.din", "-o", proc_tmp("policy.bin"), NULL);
+    run("convert", DATA "policy.din", "-o", tmp_path("policy.bin"), NULL);
     snprintf(want, sizeof(want), "converted 24 records: tests/data/cli/policy.din (din) -> "
-             "%s (bin)\n", proc_tmp("policy.bin"));
+             "%s (bin)\n", tmp_path("policy.bin"));
     expect(0, want, "");
     /* The records, not the format, decide the counts: lru as in test_tlb_lru. */
-    run("tlb", "--trace", proc_tmp("policy.bin"), "--page-size", "4k", "--entries", "4", "--json",
+    run("tlb", "--trace", tmp_path("policy.bin"), "--page-size", "4k", "--entries", "4", "--json",
         NULL);
     snprintf(want, sizeof(want), "{\"trace\": \"%s\", \"page_size\": \"4k\", \"entries\": 4, "
              "\"ways\": 4, \"replacement\": \"lru\", \"references\": 24, \"hits\": 14, "
-             "\"misses\": 10, \"miss_rate\": 0.416667}\n", proc_tmp("policy.bin"));
+             "\"misses\": 10, \"miss_rate\": 0.416667}\n", tmp_path("policy.bin"));
     expect(0, want, "");
     /* --format overrides the name: the din file read as bin has no magic. */
     run("tlb", "--trace", DATA "policy.din", "--format", "bin", "--page-size", "4k",
@@ -413,11 +413,11 @@ static void test_gen_display_text(void **state)
      * the same time. One frame: F, then 4 x (L + 2 R) = 13 records.
      */
     run("gen", "display", "--width", "64", "--height=4", "--frames", "1", "--fps", "50",
-        "--vtotal", "5", "--layers", "2", "-o", proc_tmp("display.txt"), NULL);
+        "--vtotal", "5", "--layers", "2", "-o", tmp_path("display.txt"), NULL);
     snprintf(want, sizeof(want), "wrote 13 records to %s (text)\n"
-             "buffer layer0: 1024 bytes\nbuffer layer1: 1024 bytes\n", proc_tmp("display.txt"));
+             "buffer layer0: 1024 bytes\nbuffer layer1: 1024 bytes\n", tmp_path("display.txt"));
     expect(0, want, "");
-    file = slurp(proc_tmp("display.txt"), NULL);
+    file = slurp(tmp_path("display.txt"), NULL);
     assert_non_null(file);
     assert_string_equal(file,
                         "# iommusim trace v1: time_ns op target bytes\n"
@@ -457,18 +457,18 @@ static void test_gen_convert_round_trip(void **state)
     (void)state;
     /* A kind with several buffers and motion vectors: every field kind is exercised. */
     run("gen", "video_decode", "--width", "64", "--height", "32", "--frames", "2",
-        "-o", proc_tmp("video.txt"), NULL);
+        "-o", tmp_path("video.txt"), NULL);
     assert_int_equal(res.status, 0);
     n = records_reported();
     assert_true(n > 100);
-    run("convert", proc_tmp("video.txt"), "-o", proc_tmp("video.bin"), NULL);
+    run("convert", tmp_path("video.txt"), "-o", tmp_path("video.bin"), NULL);
     assert_int_equal(res.status, 0);
     assert_int_equal(records_reported(), n);
-    run("convert", proc_tmp("video.bin"), "-o", proc_tmp("video2.txt"), NULL);
+    run("convert", tmp_path("video.bin"), "-o", tmp_path("video2.txt"), NULL);
     assert_int_equal(res.status, 0);
     assert_int_equal(records_reported(), n);
-    a = slurp(proc_tmp("video.txt"), &la);
-    b = slurp(proc_tmp("video2.txt"), &lb);
+    a = slurp(tmp_path("video.txt"), &la);
+    b = slurp(tmp_path("video2.txt"), &lb);
     assert_non_null(a);
     assert_non_null(b);
     assert_int_equal(la, lb);
@@ -476,12 +476,12 @@ static void test_gen_convert_round_trip(void **state)
     free(b);
     /* The same generator written as bin directly reads back as the same text. */
     run("gen", "video_decode", "--width", "64", "--height", "32", "--frames", "2",
-        "--format", "bin", "-o", proc_tmp("video.trace"), NULL);
+        "--format", "bin", "-o", tmp_path("video.trace"), NULL);
     assert_int_equal(res.status, 0);
     assert_int_equal(records_reported(), n);
-    run("convert", proc_tmp("video.trace"), "--from", "bin", "-o", proc_tmp("video3.txt"), NULL);
+    run("convert", tmp_path("video.trace"), "--from", "bin", "-o", tmp_path("video3.txt"), NULL);
     assert_int_equal(res.status, 0);
-    b = slurp(proc_tmp("video3.txt"), &lb);
+    b = slurp(tmp_path("video3.txt"), &lb);
     assert_non_null(b);
     assert_int_equal(lb, strlen(a));
     assert_memory_equal(a, b, strlen(a));
@@ -507,21 +507,21 @@ static void test_gen_list_and_help(void **state)
 static void test_gen_parameter_errors(void **state)
 {
     (void)state;
-    run("gen", "display", "--widht", "64", "-o", proc_tmp("typo.txt"), NULL);
+    run("gen", "display", "--widht", "64", "-o", tmp_path("typo.txt"), NULL);
     expect(2, "", "iommusim gen: --widht: display has no parameter 'widht'; did you mean "
                   "--width?\n");
-    assert_false(file_exists(proc_tmp("typo.txt")));
-    run("gen", "video_decode", "--mv-dst", "normal", "-o", proc_tmp("typo.txt"), NULL);
+    assert_false(file_exists(tmp_path("typo.txt")));
+    run("gen", "video_decode", "--mv-dst", "normal", "-o", tmp_path("typo.txt"), NULL);
     expect(2, "", "iommusim gen: --mv-dst: video_decode has no parameter 'mv_dst'; did you "
                   "mean --mv_dist?\n");
     /* Range and cross checks are the generator's: the option they blame is named. */
-    run("gen", "display", "--width", "0", "-o", proc_tmp("typo.txt"), NULL);
+    run("gen", "display", "--width", "0", "-o", tmp_path("typo.txt"), NULL);
     expect_failure(2, "iommusim gen: --width: ", "16384");
-    run("gen", "display", "--height", "4", "--vtotal", "2", "-o", proc_tmp("typo.txt"), NULL);
+    run("gen", "display", "--height", "4", "--vtotal", "2", "-o", tmp_path("typo.txt"), NULL);
     expect_failure(2, "iommusim gen: --vtotal: ", "height 4");
-    run("gen", "camera", "--set", "format=rgb", "-o", proc_tmp("typo.txt"), NULL);
+    run("gen", "camera", "--set", "format=rgb", "-o", tmp_path("typo.txt"), NULL);
     expect_failure(2, "iommusim gen: --set format: ", "'rgb'");
-    assert_false(file_exists(proc_tmp("typo.txt")));
+    assert_false(file_exists(tmp_path("typo.txt")));
 }
 
 static void test_gen_usage_errors(void **state)
@@ -578,11 +578,11 @@ static void test_convert_din_to_text(void **state)
 
     (void)state;
     /* din: label 0 and 2 read, 1 write; every access at time 0, of --din-bytes bytes. */
-    run("convert", DATA "policy.din", "--din-bytes", "4", "-o", proc_tmp("policy.txt"), NULL);
+    run("convert", DATA "policy.din", "--din-bytes", "4", "-o", tmp_path("policy.txt"), NULL);
     snprintf(want, sizeof(want), "converted 24 records: tests/data/cli/policy.din (din) -> "
-             "%s (text)\n", proc_tmp("policy.txt"));
+             "%s (text)\n", tmp_path("policy.txt"));
     expect(0, want, "");
-    file = slurp(proc_tmp("policy.txt"), NULL);
+    file = slurp(tmp_path("policy.txt"), NULL);
     assert_non_null(file);
     assert_string_equal(file,
                         "# iommusim trace v1: time_ns op target bytes\n"
@@ -601,18 +601,18 @@ static void test_convert_names_round_trip(void **state)
     struct stat st;
 
     (void)state;
-    run("convert", DATA "named.txt", "-o", proc_tmp("named.bin"), NULL);
+    run("convert", DATA "named.txt", "-o", tmp_path("named.bin"), NULL);
     assert_int_equal(res.status, 0);
     /*
      * Each buffer is defined once, before its first use: 8 bytes of magic, two
      * DEFINE records of 24 bytes, each followed by its name padded to 8 bytes
      * ("fb0", "cursor"), and 6 records of 24 bytes: 8 + 2 * 32 + 6 * 24 = 216.
      */
-    assert_int_equal(stat(proc_tmp("named.bin"), &st), 0);
+    assert_int_equal(stat(tmp_path("named.bin"), &st), 0);
     assert_int_equal(st.st_size, 216);
-    run("convert", proc_tmp("named.bin"), "--to", "text", "-o", proc_tmp("named.out"), NULL);
+    run("convert", tmp_path("named.bin"), "--to", "text", "-o", tmp_path("named.out"), NULL);
     assert_int_equal(res.status, 0);
-    file = slurp(proc_tmp("named.out"), NULL);
+    file = slurp(tmp_path("named.out"), NULL);
     assert_non_null(file);
     /* The writer spells a bare NAME as NAME+0x0. */
     assert_string_equal(file,
@@ -678,15 +678,15 @@ static void test_convert_input_errors(void **state)
     /* Writing the input over itself is refused before anything is opened. */
     text = slurp(DATA "policy.din", NULL);
     assert_non_null(text);
-    f = fopen(proc_tmp("same.din"), "w");
+    f = fopen(tmp_path("same.din"), "w");
     assert_non_null(f);
     fputs(text, f);
     assert_int_equal(fclose(f), 0);
-    run("convert", proc_tmp("same.din"), "-o", proc_tmp("same.din"), "--to", "text", NULL);
+    run("convert", tmp_path("same.din"), "-o", tmp_path("same.din"), "--to", "text", NULL);
     snprintf(want, sizeof(want), "iommusim convert: -o %s is the input file itself: writing "
-             "it would destroy the input\n", proc_tmp("same.din"));
+             "it would destroy the input\n", tmp_path("same.din"));
     expect(2, "", want);
-    after = slurp(proc_tmp("same.din"), &len);
+    after = slurp(tmp_path("same.din"), &len);
     assert_non_null(after);
     assert_int_equal(len, strlen(text));
     assert_string_equal(after, text);
@@ -694,13 +694,13 @@ static void test_convert_input_errors(void **state)
     free(after);
 
     /* A bad line stops the conversion and leaves no partial output behind. */
-    run("convert", DATA "bad.din", "-o", proc_tmp("bad.txt"), NULL);
+    run("convert", DATA "bad.din", "-o", tmp_path("bad.txt"), NULL);
     expect_failure(1, "iommusim convert: tests/data/cli/bad.din:3: error: ", "'3'");
-    assert_false(file_exists(proc_tmp("bad.txt")));
-    run("convert", DATA "absent.txt", "-o", proc_tmp("absent.bin"), NULL);
+    assert_false(file_exists(tmp_path("bad.txt")));
+    run("convert", DATA "absent.txt", "-o", tmp_path("absent.bin"), NULL);
     expect_failure(1, "iommusim convert: tests/data/cli/absent.txt", "");
-    assert_false(file_exists(proc_tmp("absent.bin")));
-    run("convert", DATA "policy.din", "-o", proc_tmp("no/such/dir/x.txt"), NULL);
+    assert_false(file_exists(tmp_path("absent.bin")));
+    run("convert", DATA "policy.din", "-o", tmp_path("no/such/dir/x.txt"), NULL);
     expect_failure(1, "iommusim convert: ", "no/such/dir/x.txt");
 }
 

@@ -42,9 +42,10 @@
 
 #define DATA    "tests/data/plot/"
 
-/* The last run (tests/lib/proc.h); each case works in OUT/CASE, OUT the scratch directory. */
+/* The last run (tests/lib/proc.h); each case works in OUT/CASE, OUT the scratch
+ * directory (tests/lib/file.h). */
 static struct proc pr;
-#define OUT     proc_tmpdir()
+#define OUT     tmp_dir()
 
 static long file_size(const char *path)
 {
@@ -80,7 +81,7 @@ static int plot_args(const char *args, char **out, char **err)
 /* A file of the plots of case `csv`: OUT/CSV/plots/NAME. */
 static const char *plots(const char *csv, const char *name)
 {
-    return proc_tmp("%s/plots/%s", csv, name);
+    return tmp_path("%s/plots/%s", csv, name);
 }
 
 /* The environment of a run that finds no gnuplot: PATH is an empty directory. */

@@ -130,8 +130,8 @@ static void test_small_trace_hand_count(void **state)
 
     (void)state;
     assert_int_equal(proc_run(&pr, "run " D "small_trace.yaml --quiet --out %s/small",
-                              proc_tmpdir()), 0);
-    csv = slurp(proc_tmp("small/stats.csv"), NULL);
+                              tmp_dir()), 0);
+    csv = slurp(tmp_path("small/stats.csv"), NULL);
     assert_non_null(csv);
     assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.translations,5\n"));
     assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.hits,2\n"));
@@ -192,11 +192,11 @@ static void test_driver_steps(void **state)
 {
     (void)state;
     assert_int_equal(proc_run(&pr, "run " D "steps.yaml --quiet --out %s/steps",
-                              proc_tmpdir()), 0);
-    check_steps(proc_tmp("steps"));
+                              tmp_dir()), 0);
+    check_steps(tmp_path("steps"));
     assert_int_equal(proc_run(&pr, "run " D "steps.yaml --quiet --mode functional --out "
-                                   "%s/steps_f", proc_tmpdir()), 0);
-    check_steps(proc_tmp("steps_f"));
+                                   "%s/steps_f", tmp_dir()), 0);
+    check_steps(tmp_path("steps_f"));
 }
 
 /*
@@ -217,9 +217,9 @@ static void test_pools_exhausted(void **state)
     (void)state;
     assert_int_equal(proc_run(&pr, "run configs/scenarios/concurrent.yaml --quiet "
                                    "--set memory.ram.size=256M --set memory.ram.fragmentation=0.8 "
-                                   "--out %s/exhausted", proc_tmpdir()), 1);
+                                   "--out %s/exhausted", tmp_dir()), 1);
     assert_true(strncmp(pr.err, msg, sizeof(msg) - 1) == 0);
-    json = slurp(proc_tmp("exhausted/stats.json"), NULL);
+    json = slurp(tmp_path("exhausted/stats.json"), NULL);
     assert_non_null(json);
     assert_non_null(strstr(json, "\"complete\": 0,\n"));
     assert_non_null(strstr(json, "\"error\": \"configs/scenarios/concurrent.yaml:20:9: error: "
@@ -239,7 +239,7 @@ static void test_stall_nobody_resumes(void **state)
     char *csv;
 
     (void)state;
-    assert_int_equal(proc_run(&pr, "run " D "stalled.yaml --out %s/stalled", proc_tmpdir()),
+    assert_int_equal(proc_run(&pr, "run " D "stalled.yaml --out %s/stalled", tmp_dir()),
                      0);
     assert_non_null(strstr(pr.out, "\nstalled: SMMU vfe context vfe_misc is stalled (FSR.SS) and "
                                    "nobody resumed it; master cam waits with 1 bursts in "
@@ -247,7 +247,7 @@ static void test_stall_nobody_resumes(void **state)
     assert_non_null(strstr(pr.out, "(stopped: masters still wait but nothing is left to "
                                    "happen)"));
     assert_non_null(strstr(pr.out, "translation fault level 1; left stalled\n"));
-    csv = slurp(proc_tmp("stalled/stats.csv"), NULL);
+    csv = slurp(tmp_path("stalled/stats.csv"), NULL);
     assert_non_null(csv);
     assert_non_null(strstr(csv, "\nrun.complete,0\n"));
     assert_non_null(strstr(csv, "\nrun.transactions,1\n"));
@@ -271,12 +271,12 @@ static void test_iova_exhausted(void **state)
     assert_int_equal(proc_run(&pr, "run configs/scenarios/video_playback_1080p30.yaml --quiet "
                                    "--set buffers.frame0.partition=video_firmware "
                                    "--set buffers.frame0.size=20M --out %s/iova",
-                              proc_tmpdir()), 1);
+                              tmp_dir()), 1);
     assert_string_equal(pr.err, "configs/scenarios/video_playback_1080p30.yaml:12:11: error: "
                                 "buffers.frame0: cannot map into domain video: ion_map_iommu: "
                                 "0x1400000 bytes do not fit in domain video partition 0 "
                                 "(0xfe0000 bytes)\n");
-    json = slurp(proc_tmp("iova/stats.json"), NULL);
+    json = slurp(tmp_path("iova/stats.json"), NULL);
     assert_non_null(json);
     assert_non_null(strstr(json, "\"complete\": 0,\n"));
     free(json);

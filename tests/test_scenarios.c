@@ -27,19 +27,19 @@
 
 #include "tests/lib/proc.h"
 
-/* Each run's --out directory is NAME in the scratch directory (tests/lib/proc.h). */
+/* Each run's --out directory is TAG in the scratch directory (tests/lib/file.h). */
 static struct proc pr;
 
 /* `iommusim ARGS --out TMP/TAG`: the exit status. */
 static int run(const char *tag, const char *args)
 {
-    return proc_run(&pr, "%s --out %s", args, proc_tmp("%s", tag));
+    return proc_run(&pr, "%s --out %s", args, tmp_path("%s", tag));
 }
 
 /* A statistic of the run written to TMP/TAG. */
 static uint64_t stat_of(const char *tag, const char *name)
 {
-    return stats_u64(proc_tmp("%s", tag), name);
+    return stats_u64(tmp_path("%s", tag), name);
 }
 
 static void assert_same_file(const char *a, const char *b)
@@ -64,7 +64,7 @@ static void golden(const char *name)
     snprintf(args, sizeof(args), "run configs/scenarios/%s.yaml --quiet", name);
     assert_int_equal(run(name, args), 0);
     snprintf(gold, sizeof(gold), "tests/golden/%s.json", name);
-    assert_same_file(proc_tmp("%s/stats.json", name), gold);
+    assert_same_file(tmp_path("%s/stats.json", name), gold);
 }
 
 static void test_golden_video_playback(void **state) { (void)state; golden("video_playback_1080p30"); }
@@ -100,8 +100,8 @@ static void test_same_seed_same_bytes(void **state)
     assert_int_equal(run("seed7b",
                          "run configs/scenarios/video_playback_1080p30.yaml --quiet --seed 7 "
                          "--set masters.vdec.generator.frames=1"), 0);
-    assert_same_file(proc_tmp("seed7a/stats.json"), proc_tmp("seed7b/stats.json"));
-    assert_same_file(proc_tmp("seed7a/stats.csv"), proc_tmp("seed7b/stats.csv"));
+    assert_same_file(tmp_path("seed7a/stats.json"), tmp_path("seed7b/stats.json"));
+    assert_same_file(tmp_path("seed7a/stats.csv"), tmp_path("seed7b/stats.csv"));
 }
 
 /*
@@ -202,7 +202,7 @@ static void test_set_soc_value_and_every_buffer(void **state)
     assert_int_equal(run("set", "run configs/scenarios/rotate_90_1080p.yaml --quiet "
                          "--set smmus.rot.tlb.entries=64 --set buffers.*.policy=4k "
                          "--set masters.rot.generator.frames=1"), 0);
-    out = slurp(proc_tmp("set/stats.json"), NULL);
+    out = slurp(tmp_path("set/stats.json"), NULL);
     assert_non_null(out);
     /* Both rotator buffers report the 4k policy, and the 4 MiB of each (1920x1088x2
      * = 4177920 bytes, 1020 pages) are mapped with 1020 4 KiB pages. */

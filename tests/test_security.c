@@ -28,12 +28,12 @@ static struct proc pr;
 /* `iommusim ARGS --quiet --out TMP/TAG`: the exit status. */
 static int run(const char *args, const char *tag)
 {
-    return proc_run(&pr, "%s --quiet --out %s", args, proc_tmp("%s", tag));
+    return proc_run(&pr, "%s --quiet --out %s", args, tmp_path("%s", tag));
 }
 
 static uint64_t stat_u64(const char *tag, const char *name)
 {
-    return stats_u64(proc_tmp("%s", tag), name);
+    return stats_u64(tmp_path("%s", tag), name);
 }
 
 /*

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "sim/core/stats.h"
+#include "tests/lib/file.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -112,24 +113,6 @@ static void assert_value_text(const struct stats *st, size_t i, const char *expe
 
     stats_format_value(st, i, buf, sizeof(buf));
     assert_string_equal(buf, expect);
-}
-
-static char *read_whole(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *buf;
-    long n;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    buf = calloc(1, (size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    return buf;
 }
 
 /* The names in a directory, sorted and joined with ' ', for comparing with a literal. */
@@ -831,43 +814,21 @@ static void add_hist_errors(void **state)
 
 /* ------------------------------------------------------------------ files */
 
+/* Each case writes into a fresh directory of its own in the scratch directory
+ * (tests/lib/file.h). */
 struct tmpdir {
-    char path[64];
+    char path[96];                  /* room in the cases' 128-byte paths for a file name */
 };
 
 static int tmpdir_setup(void **state)
 {
-    struct tmpdir *t = calloc(1, sizeof(*t));
+    static unsigned cases;
+    static struct tmpdir t;
 
-    if (!t)
+    if ((size_t)snprintf(t.path, sizeof(t.path), "%s", tmp_path("case%u", cases++)) >=
+        sizeof(t.path) || mkdir(t.path, 0755))
         return -1;
-    snprintf(t->path, sizeof(t->path), "/tmp/test_stats.XXXXXX");
-    if (!mkdtemp(t->path)) {
-        free(t);
-        return -1;
-    }
-    *state = t;
-    return 0;
-}
-
-static int tmpdir_teardown(void **state)
-{
-    struct tmpdir *t = *state;
-    char p[400];
-    struct dirent *d;
-    DIR *dh = opendir(t->path);
-
-    while (dh && (d = readdir(dh)) != NULL) {
-        if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", t->path, d->d_name);
-        if (unlink(p))
-            rmdir(p);
-    }
-    if (dh)
-        closedir(dh);
-    rmdir(t->path);
-    free(t);
+    *state = &t;
     return 0;
 }
 
@@ -890,7 +851,8 @@ static void write_file_json_then_csv(void **state)
     snprintf(path, sizeof(path), "%s/out", t->path);
     assert_int_equal(stats_write_file(st, path, "json", err, sizeof(err)), 0);
     assert_string_equal(err, "");
-    text = read_whole(path);
+    text = slurp(path, NULL);
+    assert_non_null(text);
     assert_string_equal(text, "{\n  \"a\": {\n    \"b\": 1\n  },\n  \"c\": \"x,y\"\n}\n");
     free(text);
     dir_listing(t->path, list, sizeof(list));
@@ -898,7 +860,8 @@ static void write_file_json_then_csv(void **state)
 
     /* Replaces the file. */
     assert_int_equal(stats_write_file(st, path, "csv", err, sizeof(err)), 0);
-    text = read_whole(path);
+    text = slurp(path, NULL);
+    assert_non_null(text);
     assert_string_equal(text, "name,value\na.b,1\nc,\"x,y\"\n");
     free(text);
     dir_listing(t->path, list, sizeof(list));
@@ -981,14 +944,10 @@ int main(void)
         cmocka_unit_test(writer_stream_error),
         cmocka_unit_test(add_hist_entries),
         cmocka_unit_test(add_hist_errors),
-        cmocka_unit_test_setup_teardown(write_file_json_then_csv, tmpdir_setup,
-                                        tmpdir_teardown),
-        cmocka_unit_test_setup_teardown(write_file_missing_directory, tmpdir_setup,
-                                        tmpdir_teardown),
-        cmocka_unit_test_setup_teardown(write_file_onto_directory, tmpdir_setup,
-                                        tmpdir_teardown),
-        cmocka_unit_test_setup_teardown(write_file_bad_format, tmpdir_setup,
-                                        tmpdir_teardown),
+        cmocka_unit_test_setup(write_file_json_then_csv, tmpdir_setup),
+        cmocka_unit_test_setup(write_file_missing_directory, tmpdir_setup),
+        cmocka_unit_test_setup(write_file_onto_directory, tmpdir_setup),
+        cmocka_unit_test_setup(write_file_bad_format, tmpdir_setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

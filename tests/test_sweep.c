@@ -39,7 +39,7 @@
 #define MAX_ROWS    256             /* a run's stats.csv has about 140 lines */
 #define MAX_COLS    512
 
-static const char *work;                /* the scratch directory (tests/lib/proc.h) */
+static const char *work;                /* the scratch directory (tests/lib/file.h) */
 static char scenario_abs[PATH_MAX];
 static struct proc pr;                  /* the last command's status, stdout and stderr */
 
@@ -765,7 +765,7 @@ static void test_collect_errors(void **state)
 static int setup(void **state)
 {
     (void)state;
-    work = proc_tmpdir();
+    work = tmp_dir();
     return realpath(SCENARIO, scenario_abs) ? 0 : -1;
 }
 

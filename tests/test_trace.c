@@ -5,7 +5,8 @@
  * input buffer, resolvers, stdin/stdout, and writer errors.
  *
  * Run from the repository root: fixtures are under tests/data/trace/, and the
- * larger or malformed inputs are written at run time into a fresh /tmp directory.
+ * larger or malformed inputs are written at run time into the scratch directory of
+ * tests/lib/file.h.
  * Expected values come from the fixtures read by hand or from the formula that
  * generated the input, never from the code under test.
  */
@@ -25,24 +26,13 @@
 #include <cmocka.h>
 
 #include "sim/trace/trace.h"
+#include "tests/lib/file.h"
 
 #define DATA            "tests/data/trace/"
 #define READ_BUF        (1u << 20)      /* the reader's input buffer, docs/traces.md */
 #define GOLDEN          2654435761u     /* multiplier of the generated addresses */
 
-static char tmpdir[64];
-
 /* ------------------------------------------------------------------ helpers */
-
-static const char *tmp_path(const char *name)
-{
-    static char paths[4][128];
-    static unsigned next;
-    char *p = paths[next++ % 4];
-
-    snprintf(p, sizeof(paths[0]), "%s/%s", tmpdir, name);
-    return p;
-}
 
 static void write_file(const char *path, const void *data, size_t len)
 {
@@ -51,26 +41,6 @@ static void write_file(const char *path, const void *data, size_t len)
     assert_non_null(f);
     assert_int_equal(fwrite(data, 1, len, f), len);
     assert_int_equal(fclose(f), 0);
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
 }
 
 static struct trace_reader *open_ok(const char *path, enum trace_format format,
@@ -334,8 +304,8 @@ static void test_text_errors(void **state)
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         snprintf(text, sizeof(text), "%s%s\n0 F\n", prefix, cases[i].line);
         snprintf(file, sizeof(file), "bad%zu.trc", i);
-        write_file(tmp_path(file), text, strlen(text));
-        expect_read_error(tmp_path(file), TRACE_FMT_TEXT, 1, cases[i].code, ":5", cases[i].msg);
+        write_file(tmp_path("%s", file), text, strlen(text));
+        expect_read_error(tmp_path("%s", file), TRACE_FMT_TEXT, 1, cases[i].code, ":5", cases[i].msg);
     }
 
     /* line 1, without a prefix; and the last line, without its newline */
@@ -415,8 +385,8 @@ static void test_din_errors(void **state)
         /* two good lines and a blank one first: the bad line is line 4 */
         snprintf(text, sizeof(text), "0 10\n\n2 0x20 4\n%s\n1 40\n", cases[i].line);
         snprintf(file, sizeof(file), "bad%zu.din", i);
-        write_file(tmp_path(file), text, strlen(text));
-        expect_read_error(tmp_path(file), TRACE_FMT_DIN, 2, cases[i].code, ":4", cases[i].msg);
+        write_file(tmp_path("%s", file), text, strlen(text));
+        expect_read_error(tmp_path("%s", file), TRACE_FMT_DIN, 2, cases[i].code, ":4", cases[i].msg);
     }
 }
 
@@ -469,7 +439,8 @@ static void test_text_round_trip(void **state)
     copy_trace(r, w);
     trace_close(r);
     assert_int_equal(trace_finish(w, err, sizeof(err)), 0);
-    out = read_all(tmp_path("rt.trc"), &len);
+    out = slurp(tmp_path("rt.trc"), &len);
+    assert_non_null(out);
     assert_string_equal(out, expected);
     free(out);
 
@@ -493,7 +464,8 @@ static void test_bin_round_trip(void **state)
     trace_close(r);
     assert_int_equal(trace_finish(w, err, sizeof(err)), 0);
     /* magic, 11 records of 24 bytes, DEFINE fb0 (24 + 8), DEFINE ref_frame.1-a (24 + 16) */
-    out = read_all(tmp_path("rt.bin"), &len);
+    out = slurp(tmp_path("rt.bin"), &len);
+    assert_non_null(out);
     assert_int_equal(len, 8 + 11 * 24 + 32 + 40);
     free(out);
 
@@ -536,7 +508,8 @@ static void test_bin_layout(void **state)
     assert_int_equal(trace_write(w, &w1), 0);
     assert_int_equal(trace_write(w, &f), 0);
     assert_int_equal(trace_finish(w, err, sizeof(err)), 0);
-    out = read_all(tmp_path("layout.bin"), &len);
+    out = slurp(tmp_path("layout.bin"), &len);
+    assert_non_null(out);
     assert_int_equal(len, sizeof(expected));
     assert_memory_equal(out, expected, sizeof(expected));
     free(out);
@@ -590,7 +563,7 @@ static void put_rec(unsigned char *buf, size_t *len, struct bin_rec rec, const c
 
 static const char *bin_file(const char *name, const unsigned char *buf, size_t len)
 {
-    const char *path = tmp_path(name);
+    const char *path = tmp_path("%s", name);
 
     write_file(path, buf, len);
     return path;
@@ -1090,7 +1063,8 @@ static void test_stdio(void **state)
     close(saved);
     assert_int_equal(rc_write, 0);
     assert_int_equal(rc_finish, 0);
-    out = read_all(tmp_path("stdout.trc"), &len);
+    out = slurp(tmp_path("stdout.trc"), &len);
+    assert_non_null(out);
     assert_string_equal(out, expected);
     free(out);
 }
@@ -1233,24 +1207,6 @@ static void test_examples(void **state)
     trace_close(r);
 }
 
-/* -------------------------------------------------------------------- setup */
-
-static int make_tmpdir(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_trace.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-    char cmd[128];
-
-    (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1279,5 +1235,5 @@ int main(void)
         cmocka_unit_test(test_examples),
     };
 
-    return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,16 +1,15 @@
 /*
- * tests/lib/proc.c - the command-line tests' subprocesses, scratch directory and file
- * readers (tests/lib/proc.h says what each is for).
+ * tests/lib/proc.c - the command-line tests' subprocesses and statistics look-ups
+ * (tests/lib/proc.h says what each is for).
  *
  * A command runs in a child process with stdout and stderr sent to two files of the
  * scratch directory, which are read back whole once it has exited; wait4 gives its
  * status and peak memory together.
  */
-#define _GNU_SOURCE             /* vasprintf, wait4, program_invocation_short_name */
+#define _GNU_SOURCE             /* vasprintf, asprintf, wait4 */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,66 +24,13 @@
 
 #include "tests/lib/proc.h"
 
-#define TMP_PATHS   8
-#define TMP_LEN     4096
-
-static char tmpdir[TMP_LEN];
+#define PATH_LEN    4096
 
 const char *proc_prog(void)
 {
     const char *p = getenv("IOMMUSIM");
 
     return p && *p ? p : "build/iommusim";
-}
-
-/* ---- The scratch directory ------------------------------------------------------------ */
-
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st;
-    (void)type;
-    (void)ftw;
-    return remove(path) ? -1 : 0;
-}
-
-static void remove_tmpdir(void)
-{
-    if (getenv("IOMMUSIM_TEST_KEEP")) {
-        fprintf(stderr, "%s: scratch directory kept: %s\n", program_invocation_short_name,
-                tmpdir);
-        return;
-    }
-    if (nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS))
-        fprintf(stderr, "%s: cannot remove %s: %s\n", program_invocation_short_name, tmpdir,
-                strerror(errno));
-}
-
-const char *proc_tmpdir(void)
-{
-    if (!tmpdir[0]) {
-        snprintf(tmpdir, sizeof(tmpdir), "/tmp/iommusim-%s-XXXXXX",
-                 program_invocation_short_name);
-        if (!mkdtemp(tmpdir))
-            fail_msg("mkdtemp %s: %s", tmpdir, strerror(errno));
-        atexit(remove_tmpdir);
-    }
-    return tmpdir;
-}
-
-const char *proc_tmp(const char *fmt, ...)
-{
-    static char paths[TMP_PATHS][TMP_LEN];
-    static unsigned next;
-    char *p = paths[next++ % TMP_PATHS];
-    const char *dir = proc_tmpdir();
-    size_t n = (size_t)snprintf(p, TMP_LEN, "%s/", dir);
-    va_list ap;
-
-    va_start(ap, fmt);
-    if ((size_t)vsnprintf(p + n, TMP_LEN - n, fmt, ap) >= TMP_LEN - n)
-        fail_msg("scratch path %s/%s... is too long", dir, fmt);
-    va_end(ap);
-    return p;
 }
 
 /* ---- Running --------------------------------------------------------------------------- */
@@ -99,13 +44,13 @@ void proc_free(struct proc *p)
 
 static int spawn(struct proc *p, char *const argv[])
 {
-    char out_path[TMP_LEN], err_path[TMP_LEN];
+    char out_path[PATH_LEN], err_path[PATH_LEN];
     struct rusage ru;
     int st;
     pid_t pid;
 
-    snprintf(out_path, sizeof(out_path), "%s", proc_tmp(".stdout"));
-    snprintf(err_path, sizeof(err_path), "%s", proc_tmp(".stderr"));
+    snprintf(out_path, sizeof(out_path), "%s", tmp_path(".stdout"));
+    snprintf(err_path, sizeof(err_path), "%s", tmp_path(".stderr"));
     fflush(NULL);
     pid = fork();
     if (pid < 0)
@@ -140,17 +85,25 @@ static int spawn_sh(struct proc *p, const char *line)
     return spawn(p, argv);
 }
 
+/* The formatted text, malloc'd; the test fails if there is no memory for it. */
+static char *format(const char *fmt, va_list ap)
+{
+    char *text;
+
+    if (vasprintf(&text, fmt, ap) < 0)
+        fail_msg("out of memory");
+    return text;
+}
+
 int proc_sh(struct proc *p, const char *fmt, ...)
 {
-    char *line;
     va_list ap;
+    char *line;
     int rc;
 
     va_start(ap, fmt);
-    rc = vasprintf(&line, fmt, ap);
+    line = format(fmt, ap);
     va_end(ap);
-    if (rc < 0)
-        fail_msg("out of memory");
     rc = spawn_sh(p, line);
     free(line);
     return rc;
@@ -158,15 +111,13 @@ int proc_sh(struct proc *p, const char *fmt, ...)
 
 int proc_run(struct proc *p, const char *fmt, ...)
 {
-    char *args, *line;
     va_list ap;
+    char *args, *line;
     int rc;
 
     va_start(ap, fmt);
-    rc = vasprintf(&args, fmt, ap);
+    args = format(fmt, ap);
     va_end(ap);
-    if (rc < 0)
-        fail_msg("out of memory");
     /* exec: the shell becomes the program, so status and peak memory are its own. */
     if (asprintf(&line, "exec '%s' %s", proc_prog(), args) < 0)
         fail_msg("out of memory");
@@ -192,50 +143,11 @@ int proc_runv(struct proc *p, const char *const args[])
     return rc;
 }
 
-/* ---- Files ----------------------------------------------------------------------------- */
-
-char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n = 0, cap = 4096;
-    char *buf;
-
-    if (!f)
-        return NULL;
-    buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger)
-            free(buf);
-        buf = bigger;
-        cap *= 2;
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (!buf)
-        return NULL;
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
-
-bool file_exists(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0;
-}
+/* ---- Statistics ------------------------------------------------------------------------ */
 
 uint64_t stats_u64(const char *dir, const char *name)
 {
-    char path[TMP_LEN], *text, *line, *next, *end;
+    char path[PATH_LEN], *text, *line, *next, *end;
     size_t n = strlen(name);
     uint64_t v = 0;
 

@@ -8,9 +8,8 @@
  * sanitizers), else build/iommusim; tests run from the repository root, so fixture
  * paths appear in messages as written.
  *
- * The scratch directory is private to the test program (mkdtemp, so two test runs at
- * once, from two worktrees, never share files) and removed with all it holds when the
- * program exits, unless IOMMUSIM_TEST_KEEP is set (then its path is printed).
+ * Standard output and error go through two files of the scratch directory of
+ * tests/lib/file.h, where the tests also point the program's --out.
  *
  * Everything here fails the running cmocka test on what a test cannot go on from (a
  * fork that fails, an output that cannot be read): for test programs only.
@@ -18,9 +17,9 @@
 #ifndef IOMMUSIM_TESTS_LIB_PROC_H
 #define IOMMUSIM_TESTS_LIB_PROC_H
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
+
+#include "tests/lib/file.h"
 
 /* What one command left. */
 struct proc {
@@ -31,11 +30,6 @@ struct proc {
 
 /* The program under test: $IOMMUSIM, else "build/iommusim". */
 const char *proc_prog(void);
-
-/* The scratch directory (made on first use); a path inside it, formatted (one of 8
- * buffers in turn: valid until the eighth call after). */
-const char *proc_tmpdir(void);
-const char *proc_tmp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Runs a command and fills *p (what an earlier run left in *p is freed first: start
@@ -49,11 +43,6 @@ int proc_run(struct proc *p, const char *fmt, ...) __attribute__((format(printf,
 int proc_runv(struct proc *p, const char *const args[]);
 int proc_sh(struct proc *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void proc_free(struct proc *p);
-
-/* A whole file, NUL-terminated (malloc'd; its length in *len when len is not NULL), or
- * NULL when it cannot be read. */
-char *slurp(const char *path, size_t *len);
-bool file_exists(const char *path);
 
 /*
  * The value of statistic `name` in DIR/stats.csv (the name,value rows of docs/stats.md)
