@@ -62,6 +62,7 @@
 #include "sim/config/config.h"
 #include "sim/trace/trace.h"
 #include "sim/trace/tracegen.h"
+#include "tests/lib/trace.h"
 
 #define SMALL_PAGE      SZ_4K           /* references are listed at this granularity */
 #define SLOT_SHIFT      24              /* buffer i lives at (i + 1) << SLOT_SHIFT */
@@ -124,28 +125,13 @@ static void refs_access(struct refs *r, uint32_t start, uint32_t bytes)
         refs_push(r, (uint32_t)p);
 }
 
-static struct tracegen *gen(const char *yaml)
-{
-    struct config_err err = { 0 };
-    struct config *cfg = config_parse("gen.yaml", yaml, strlen(yaml), &err);
-    struct tracegen *g;
-
-    if (!cfg)
-        fail_msg("%s", err.msg);
-    g = tracegen_new(config_root(cfg), &err);
-    if (!g)
-        fail_msg("%s", err.msg);
-    config_free(cfg);
-    return g;
-}
-
 /*
  * A generator's stream with its buffers laid out one per 16 MiB slot. Every access
  * must stay inside its buffer, or the layout would not keep buffers apart.
  */
 static struct refs refs_from_generator(const char *yaml)
 {
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     unsigned nbuf = tracegen_num_buffers(g);
     struct refs r = { 0 };
     struct trace_rec rec;

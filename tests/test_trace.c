@@ -27,6 +27,7 @@
 
 #include "sim/trace/trace.h"
 #include "tests/lib/file.h"
+#include "tests/lib/trace.h"
 
 #define DATA            "tests/data/trace/"
 #define READ_BUF        (1u << 20)      /* the reader's input buffer, docs/traces.md */
@@ -65,16 +66,6 @@ static struct trace_writer *create_ok(const char *path, enum trace_format format
     return w;
 }
 
-static void expect_rec(const struct trace_rec *rec, uint64_t time, int op, unsigned buffer,
-                       uint64_t addr, uint32_t bytes)
-{
-    assert_int_equal(rec->time, time);
-    assert_int_equal(rec->op, op);
-    assert_int_equal(rec->buffer, buffer);
-    assert_int_equal(rec->addr, addr);
-    assert_int_equal(rec->bytes, bytes);
-}
-
 static void next_rec(struct trace_reader *r, uint64_t time, int op, unsigned buffer,
                      uint64_t addr, uint32_t bytes)
 {
@@ -83,7 +74,7 @@ static void next_rec(struct trace_reader *r, uint64_t time, int op, unsigned buf
 
     if (rc != 1)
         fail_msg("trace_next: %d: %s", rc, trace_error(r));
-    expect_rec(&rec, time, op, buffer, addr, bytes);
+    assert_rec(&rec, time, op, buffer, addr, bytes);
 }
 
 /* Reads `good` records, then expects the error `code` with message "PREFIX: MSG". */
@@ -181,7 +172,7 @@ static void test_past_end(void **state)
     (void)state;
     /* 11 records in a batch of 32, then the end, again and again */
     assert_int_equal(trace_next_batch(r, recs, 32), 11);
-    expect_rec(&recs[10], 20000, TRACE_OP_LINE, TRACE_RAW, 0, 0);
+    assert_rec(&recs[10], 20000, TRACE_OP_LINE, TRACE_RAW, 0, 0);
     for (i = 0; i < 3; i++) {
         assert_int_equal(trace_next(r, &recs[0]), 0);
         assert_int_equal(trace_next_batch(r, recs, 32), 0);
@@ -925,11 +916,11 @@ static void test_text_bin_buffer_boundary(void **state)
             for (int k = 0; k < n; k++, got++) {
                 uint64_t t = (uint64_t)got * 1000 + got % 1000;
                 if (got % 10 == 9) {
-                    expect_rec(&recs[k], t, TRACE_OP_LINE, TRACE_RAW, 0, 0);
+                    assert_rec(&recs[k], t, TRACE_OP_LINE, TRACE_RAW, 0, 0);
                     continue;
                 }
                 /* names are numbered by first use: luma 0, chroma 1, bitstream.0 2 */
-                expect_rec(&recs[k], t, got & 1 ? TRACE_OP_WRITE : TRACE_OP_READ, got % 3,
+                assert_rec(&recs[k], t, got & 1 ? TRACE_OP_WRITE : TRACE_OP_READ, got % 3,
                            (got * GOLDEN) >> 8, 1 + got % 4096);
             }
         }
@@ -969,7 +960,7 @@ static void test_bin_define_boundary(void **state)
     struct trace_reader *r = open_ok(path, TRACE_FMT_BIN, NULL, NULL);
     while ((n = trace_next_batch(r, recs, 512)) > 0)
         for (long k = 0; k < n; k++, got++)
-            expect_rec(&recs[k], got, TRACE_OP_WRITE, got < before ? 1 : 0,
+            assert_rec(&recs[k], got, TRACE_OP_WRITE, got < before ? 1 : 0,
                        (uint32_t)(got * GOLDEN), 64);
     assert_int_equal(n, 0);
     assert_int_equal(got, before + after);

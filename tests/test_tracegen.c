@@ -25,6 +25,7 @@
 #include "sim/config/config.h"
 #include "sim/trace/trace.h"
 #include "sim/trace/tracegen.h"
+#include "tests/lib/trace.h"
 
 #define MAXF            8       /* frames a scan keeps per-frame figures for */
 #define MAXB            17      /* buffers of the largest table (bitstream + 16 frames) */
@@ -32,21 +33,6 @@
 #define P60_F1          UINT64_C(16666666666)
 
 /* ------------------------------------------------------------ helpers */
-
-static struct tracegen *gen(const char *yaml)
-{
-    struct config_err err = { 0 };
-    struct config *cfg = config_parse("gen.yaml", yaml, strlen(yaml), &err);
-    struct tracegen *g;
-
-    if (!cfg)
-        fail_msg("%s", err.msg);
-    g = tracegen_new(config_root(cfg), &err);
-    if (!g)
-        fail_msg("%s", err.msg);
-    config_free(cfg);           /* the generator does not keep the tree */
-    return g;
-}
 
 static void expect_error(const char *yaml, int code, const char *msg)
 {
@@ -63,7 +49,7 @@ static void expect_error(const char *yaml, int code, const char *msg)
 /* Record k of a fresh stream (0 is the first F marker). */
 static struct trace_rec nth(const char *yaml, uint64_t k)
 {
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     struct trace_rec r = { 0 };
     uint64_t i;
 
@@ -83,16 +69,6 @@ static struct trace_rec find(struct tracegen *g, uint8_t op, uint16_t buf, uint6
             return r;
     fail_msg("no record op %u buffer %u at %llu", op, buf, (unsigned long long)time);
     return r;
-}
-
-static void assert_rec(const struct trace_rec *r, uint64_t time, uint8_t op, uint16_t buf,
-                       uint64_t addr, uint32_t bytes)
-{
-    assert_int_equal(r->op, op);
-    assert_int_equal(r->time, time);
-    assert_int_equal(r->buffer, buf);
-    assert_int_equal(r->addr, addr);
-    assert_int_equal(r->bytes, bytes);
 }
 
 /* Figures of a whole stream. Per frame counts include the frame's F marker. */
@@ -152,7 +128,7 @@ static void scan_all(struct tracegen *g, struct scan *s, int tile_check)
 
 static void scan_yaml(const char *yaml, struct scan *s, int tile_check)
 {
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
 
     scan_all(g, s, tile_check);
     tracegen_free(g);
@@ -177,7 +153,7 @@ static void test_kind_names(void **state)
     assert_int_equal(tracegen_kind_parse("video", &k), -EINVAL);
     assert_int_equal(tracegen_kind_parse("Display", &k), -EINVAL);
 
-    struct tracegen *g = gen("kind: rotator\n");
+    struct tracegen *g = gen_from_yaml("kind: rotator\n");
     assert_int_equal(tracegen_kind(g), TRACEGEN_ROTATOR);
     tracegen_free(g);
 }
@@ -190,13 +166,13 @@ static void test_frame_times(void **state)
     (void)state;
     /* 30 fps: floor(n * 10^12 / 30) ps; 30 frames end at exactly 1 s, 31 at
      * 1033333333333.3. */
-    g = gen("kind: blit\nframes: 30\n");
+    g = gen_from_yaml("kind: blit\nframes: 30\n");
     assert_int_equal(tracegen_end_time(g), UINT64_C(1000000000000));
     tracegen_free(g);
-    g = gen("kind: blit\nframes: 31\n");
+    g = gen_from_yaml("kind: blit\nframes: 31\n");
     assert_int_equal(tracegen_end_time(g), UINT64_C(1033333333333));
     tracegen_free(g);
-    g = gen("kind: blit\nframes: 3\n");
+    g = gen_from_yaml("kind: blit\nframes: 3\n");
     assert_int_equal(tracegen_frame_period(g), P30_F1);     /* frame 1's start */
     scan_all(g, &s, 0);
     assert_int_equal(s.frames, 3);
@@ -211,12 +187,12 @@ static void test_frame_times(void **state)
     assert_int_equal(s.fstart[1], P60_F1);
     assert_int_equal(s.fstart[2], UINT64_C(33333333333));
 
-    g = gen("kind: display\n");
+    g = gen_from_yaml("kind: display\n");
     assert_int_equal(tracegen_frame_period(g), P60_F1);
     tracegen_free(g);
 
     /* start shifts every frame; 29.97 fps is 29 970 000 uHz: 10^18 / 29970000 ps. */
-    g = gen("kind: camera\nstart: 1ms\nfps: 29.97\n");
+    g = gen_from_yaml("kind: camera\nstart: 1ms\nfps: 29.97\n");
     assert_int_equal(tracegen_frame_period(g), UINT64_C(33366700033));
     tracegen_free(g);
     scan_yaml("kind: camera\nstart: 1ms\nfps: 29.97\n", &s, 0);
@@ -229,7 +205,7 @@ static void test_frame_times(void **state)
 
 static void test_display_default(void **state)
 {
-    struct tracegen *g = gen("kind: display\n");
+    struct tracegen *g = gen_from_yaml("kind: display\n");
     struct trace_rec r;
     struct scan s;
     uint64_t f;
@@ -280,7 +256,7 @@ static void test_display_layers(void **state)
 {
     static const char yaml[] = "kind: display\nwidth: 640\nheight: 480\nbpp: 2\nlayers: 3\n"
                                "vtotal: 1200\nframes: 1\n";
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     struct trace_rec r;
     struct scan s;
     unsigned i;
@@ -310,7 +286,7 @@ static void test_display_layers(void **state)
 static void test_camera_nv12(void **state)
 {
     static const char yaml[] = "kind: camera\nframes: 4\n";
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     struct trace_rec r;
     struct scan s;
     uint64_t f;
@@ -352,7 +328,7 @@ static void test_camera_yuyv(void **state)
 {
     static const char yaml[] = "kind: camera\nformat: yuyv\nwidth: 640\nheight: 481\n"
                                "buffers: 2\nvtotal: 500\n";
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     struct trace_rec r;
     struct scan s;
 
@@ -375,7 +351,7 @@ static void test_camera_yuyv(void **state)
 static void test_rotator_default_90(void **state)
 {
     static const char yaml[] = "kind: rotator\n";
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     struct trace_rec r;
     struct scan s;
     unsigned i;
@@ -463,7 +439,7 @@ static void test_rotator_tiny_by_hand(void **state)
         snprintf(yaml, sizeof(yaml),
                  "kind: rotator\nwidth: 3\nheight: 2\nbpp: 1\ntile: 1\nangle: %s\nframes: 1\n",
                  angles[a]);
-        g = gen(yaml);
+        g = gen_from_yaml(yaml);
         assert_int_equal(tracegen_next(g, &r), 1);
         assert_int_equal(r.op, TRACE_OP_FRAME);
         for (i = 0; i < 6; i++) {
@@ -493,7 +469,7 @@ static void test_rotator_permutation(void **state)
         snprintf(yaml, sizeof(yaml),
                  "kind: rotator\nwidth: 12\nheight: 8\nbpp: 2\ntile: 4\nangle: %s\nframes: 1\n",
                  angles[a]);
-        g = gen(yaml);
+        g = gen_from_yaml(yaml);
         memset(rd, 0, sizeof(rd));
         memset(wr, 0, sizeof(wr));
         while (tracegen_next(g, &r)) {
@@ -522,7 +498,7 @@ static void test_rotator_permutation(void **state)
 static void test_jpeg_default(void **state)
 {
     static const char yaml[] = "kind: jpeg\n";
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     struct trace_rec r;
     struct scan s;
     uint64_t f, k;
@@ -566,7 +542,7 @@ static void test_jpeg_default(void **state)
     r = nth(yaml, 753770);
     assert_rec(&r, 31211 * P30_F1 / 31212, TRACE_OP_WRITE, 1, 4681 * 256, 204);
     /* Frame 1 writes the next part of dst: its first burst starts at F. */
-    g = gen(yaml);
+    g = gen_from_yaml(yaml);
     for (k = 0; k <= 753771; k++)
         assert_int_equal(tracegen_next(g, &r), 1);
     assert_rec(&r, P30_F1, TRACE_OP_FRAME, TRACE_RAW, 0, 0);
@@ -582,7 +558,7 @@ static void test_jpeg_one_write(void **state)
     /* 64 x 32: 8 MCUs; raw 3072; F = floor(0.5 * 3072) = 1536. */
     static const char yaml[] = "kind: jpeg\nwidth: 64\nheight: 32\nratio: 0.5\nburst: 4K\n"
                                "frames: 3\n";
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     struct trace_rec r;
     struct scan s;
 
@@ -607,7 +583,7 @@ static void test_blit(void **state)
     static const char yaml[] = "kind: blit\nwidth: 100\nheight: 10\nbpp: 2\nsrc_x: 8\n"
                                "src_y: 4\nsrc_stride: 4096\ndst_x: 3\ndst_y: 1\n"
                                "dst_height: 20\n";
-    struct tracegen *g = gen("kind: blit\n");
+    struct tracegen *g = gen_from_yaml("kind: blit\n");
     struct trace_rec r;
     struct scan s;
 
@@ -621,7 +597,7 @@ static void test_blit(void **state)
     assert_int_equal(s.bytes[0][TRACE_OP_READ][0], 256 * 1024);
     assert_int_equal(s.bytes[0][TRACE_OP_WRITE][1], 256 * 1024);
 
-    g = gen(yaml);
+    g = gen_from_yaml(yaml);
     /* src: 4096 x (4 + 10) rows; dst: stride (3 + 100) * 2 = 206, 20 rows. */
     assert_int_equal(tracegen_buffer_size(g, 0), 4096 * 14);
     assert_int_equal(tracegen_buffer_size(g, 1), 206 * 20);
@@ -649,7 +625,7 @@ static void test_blit(void **state)
 
 static void test_video_counts(void **state)
 {
-    struct tracegen *g = gen(VD_ZERO "frames: 3\n");
+    struct tracegen *g = gen_from_yaml(VD_ZERO "frames: 3\n");
     struct scan s;
     uint64_t f;
 
@@ -683,7 +659,7 @@ static void test_video_linear_addresses(void **state)
     /* Macroblock 121 = (1,1) of frame 1 is issued at 33333333333 + 121 * 33333333333 /
      * 8160 = 33827614378; frame 1 starts at record 1 + 8160 * 25 = 204001. */
     const uint64_t t = UINT64_C(33827614378);
-    struct tracegen *g = gen(VD_ZERO);
+    struct tracegen *g = gen_from_yaml(VD_ZERO);
     struct trace_rec r;
     uint64_t k;
 
@@ -721,7 +697,7 @@ static void test_video_edge_clamp(void **state)
     /* Frame 1, macroblock 119 = (119, 0): luma x 1902 -> 1920 - 21 = 1899, y -2 -> 0;
      * chroma x 1904 -> 1920 - 18 = 1902. Macroblock 8159 = (119, 67): luma y 1070 ->
      * 1088 - 21 = 1067; chroma row 536 -> 544 - 9 = 535. */
-    struct tracegen *g = gen(VD_ZERO);
+    struct tracegen *g = gen_from_yaml(VD_ZERO);
     struct trace_rec r;
     uint64_t t119 = P30_F1 + 119 * P30_F1 / 8160, tlast = P30_F1 + 8159 * P30_F1 / 8160;
 
@@ -734,7 +710,7 @@ static void test_video_edge_clamp(void **state)
     assert_rec(&r, tlast, TRACE_OP_READ, 1, 1067 * 1920 + 1899, 21);
     tracegen_free(g);
 
-    g = gen(VD_ZERO);
+    g = gen_from_yaml(VD_ZERO);
     r = find(g, TRACE_OP_READ, 1, t119);
     while (r.bytes != 18)
         assert_int_equal(tracegen_next(g, &r), 1);
@@ -753,7 +729,7 @@ static void test_video_edge_clamp(void **state)
 static void test_video_tiled(void **state)
 {
     static const char yaml[] = VD_ZERO "layout: tiled\n";
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     uint64_t t124 = P30_F1 + 124 * P30_F1 / 8160;
     struct trace_rec r;
     struct scan s;
@@ -777,7 +753,7 @@ static void test_video_tiled(void **state)
      * 21-byte row splits at the tile edge x 64: 2 bytes at 14 * 64 + 62 = 958 in tile 0,
      * 19 at 2048 + 14 * 64 = 2944 in tile 1.
      */
-    g = gen(yaml);
+    g = gen_from_yaml(yaml);
     r = find(g, TRACE_OP_READ, 1, t124);
     assert_rec(&r, t124, TRACE_OP_READ, 1, 958, 2);
     assert_int_equal(tracegen_next(g, &r), 1);
@@ -805,7 +781,7 @@ static void test_video_refs2(void **state)
 {
     static const char yaml[] = VD_ZERO "refs: 2\nframes: 5\nwidth: 64\nheight: 32\n"
                                "dpb: 4\n";
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     struct trace_rec r;
     struct scan s;
 
@@ -824,7 +800,7 @@ static void test_video_refs2(void **state)
     assert_int_equal(s.bytes[4][TRACE_OP_READ][3], 8 * (441 + 162));
     assert_int_equal(s.bytes[4][TRACE_OP_READ][2], 0);
     /* Frame 2, macroblock 0: bitstream, then 30 rows of frame1, then 30 of frame0. */
-    g = gen(yaml);
+    g = gen_from_yaml(yaml);
     r = find(g, TRACE_OP_FRAME, TRACE_RAW, 2 * P30_F1);
     assert_int_equal(tracegen_next(g, &r), 1);
     assert_int_equal(r.buffer, 0);
@@ -839,7 +815,7 @@ static void test_video_refs2(void **state)
 /* Whole streams compared record by record. */
 static int same_stream(const char *a, const char *b)
 {
-    struct tracegen *ga = gen(a), *gb = gen(b);
+    struct tracegen *ga = gen_from_yaml(a), *gb = gen_from_yaml(b);
     struct trace_rec ra, rb;
     int na, nb, same = 1;
 
@@ -876,7 +852,7 @@ static void test_video_seed(void **state)
  */
 static unsigned collect_mv(const char *yaml, unsigned margin, int64_t *mv, unsigned max)
 {
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     struct trace_rec r;
     unsigned n = 0;
     int64_t mb = -1, rows_seen = 0;
@@ -1137,7 +1113,7 @@ static void test_scan(void **state)
 {
     static const char yaml[] = "kind: scan\nfrom: 0x1000\nto: 0x5000\nstride: 0x1000\n"
                                "frames: 1\n";
-    struct tracegen *g = gen(yaml);
+    struct tracegen *g = gen_from_yaml(yaml);
     struct trace_rec r;
 
     (void)state;
@@ -1154,7 +1130,7 @@ static void test_scan(void **state)
     r = nth(yaml, 8);
     assert_rec(&r, UINT64_C(24999999999), TRACE_OP_WRITE, TRACE_RAW, 0x4000, 64);
     /* 1 + 4 * 2 records, then the end. */
-    g = gen(yaml);
+    g = gen_from_yaml(yaml);
     unsigned n = 0;
     while (tracegen_next(g, &r) == 1)
         n++;
@@ -1163,7 +1139,7 @@ static void test_scan(void **state)
 
     /* The default sweeps all 4 GiB every 4 KiB: 2^20 addresses; writes only: one
      * access each. The last is at 0xFFFFF000. */
-    g = gen("kind: scan\nops: write\nframes: 1\n");
+    g = gen_from_yaml("kind: scan\nops: write\nframes: 1\n");
     n = 0;
     while (tracegen_next(g, &r) == 1)
         n++;
