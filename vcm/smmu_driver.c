@@ -721,7 +721,10 @@ static enum page_size page_size_of(uint32_t len)
     }
 }
 
-/* The L2-table counts are the table's: every context that uses it reports them. */
+/*
+ * The L2-table counts are the table's: every context that uses it reports them. Maps
+ * and unmaps of a shared table are counted on its first context (smmu_map).
+ */
 static void table_stats_changed(struct smmu_table *t)
 {
     const struct smmu_pgtable_stats *ts = smmu_pgtable_stats(t->pg);
@@ -742,7 +745,7 @@ int smmu_map(struct smmu_dev *dev, uint32_t pa, uint32_t va, uint32_t len, uint3
     int ret = smmu_pgtable_map(dev->table->pg, pa, va, len, attr, &w);
     if (ret)
         return ret;
-    dev->stats.maps[page_size_of(len)]++;
+    dev->table->users->stats.maps[page_size_of(len)]++;
     table_stats_changed(dev->table);
     clean_writes(dev, &w);
     after_update(dev->table, va, true, attr & SMMU_ATTR_GLOBAL);
@@ -759,7 +762,7 @@ int smmu_unmap(struct smmu_dev *dev, uint32_t va, uint32_t len)
     int ret = smmu_pgtable_unmap(dev->table->pg, va, len, &global, &w);
     if (ret)
         return ret;
-    dev->stats.unmaps[page_size_of(len)]++;
+    dev->table->users->stats.unmaps[page_size_of(len)]++;
     table_stats_changed(dev->table);
     clean_writes(dev, &w);
     after_update(dev->table, va, false, global);

@@ -437,6 +437,10 @@ const char *smmu_dev_name(const struct smmu_dev *dev);
 uint32_t smmu_dev_ttbr0(const struct smmu_dev *dev);    /* PA of the TTBR0 L1 table */
 uint32_t smmu_dev_ttbr1(const struct smmu_dev *dev);    /* PA of the TTBR1 table, 0 if none */
 
+/*
+ * A context's work. A table shared by several contexts counts its maps and unmaps (and
+ * reports its L2 tables) on the first of them; invalidations are each bank's own.
+ */
 struct smmu_dev_stats {
     uint64_t maps[PAGE_SIZES], unmaps[PAGE_SIZES];
     unsigned l2_tables;             /* L2 tables held now */
