@@ -399,8 +399,8 @@ static void test_new_errors(void **state)
 {
     struct fx *f = *state;
     struct ion_domain_desc doms[2] = {
-        { "a", { [GEN_POOL] = { SZ_128K, SZ_1M } } },
-        { "b", { [GEN_POOL] = { 0x1000, 0x800 } } },          /* not 4 KiB long */
+        { .name = "a", .part = { [GEN_POOL] = { SZ_128K, SZ_1M } } },
+        { .name = "b", .part = { [GEN_POOL] = { 0x1000, 0x800 } } },  /* not 4 KiB long */
     };
     struct ion_attach at[2] = {
         { "vpe_src", 0, ION_ATTACH_ALWAYS },

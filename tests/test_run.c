@@ -145,11 +145,13 @@ static void test_small_trace_hand_count(void **state)
 
 /*
  * steps.yaml: fb (64 KiB, 16 pages of 4 KiB at IOVA 0x20000, the partition start)
- * in display_read, whose four mdp contexts all map it; one read at 0, 2 and 4 us;
- * unmapped at 1 us, mapped again at 3 us.
+ * in display_read, whose four mdp contexts share its one page table (msm-3.4: one
+ * table per domain; its maps are counted on the first context, mdp_port0_cb0); one
+ * read at 0, 2 and 4 us; unmapped at 1 us, mapped again at 3 us. Every map and unmap
+ * of the buffer is a range (ion_map_iommu): one TLBIASID per attached context each,
+ * at build, at 1 us and at 3 us = 3 TLBIASID per context and no TLBIVA.
  *   0 us  miss, walk L1 + L2 (2 reads), done
- *   1 us  unmap: 16 pages -> 16 TLBIVA per context (<= 32 pages: by VA), the L2
- *         table freed with its last page
+ *   1 us  unmap: 16 pages, the L2 table freed with its last page
  *   2 us  miss, walk reads L1 only (a fault entry): translation fault, terminated
  *   4 us  (mapped again at 3 us, new L2 table) miss, walk L1 + L2
  * = 3 translations, 3 misses, 3 walks, 5 descriptor reads, 1 fault, 128 bytes read,
@@ -167,8 +169,10 @@ static void check_steps(const char *dir)
         "\nsmmu.mdp0.ctx.mdp_port0_cb0.terminated,1\n",
         "\ndriver.mdp_port0_cb0.unmaps_4k,16\n",
         "\ndriver.mdp_port0_cb0.maps_4k,32\n",
-        "\ndriver.mdp_port0_cb0.tlbi_va,16\n",
-        "\ndriver.mdp_port1_cb1.tlbi_va,16\n",
+        "\ndriver.mdp_port0_cb0.tlbi_va,0\n",
+        "\ndriver.mdp_port0_cb0.tlbi_asid,3\n",
+        "\ndriver.mdp_port1_cb1.tlbi_asid,3\n",
+        "\nrun.driver.profile,msm-3.4\n",
         "\nmaster.mdp0.bytes_read,128\n",
         "\nmaster.mdp0.errors,1\n",
         "\nbuffer.fb.display_read.iova,131072\n",
@@ -197,6 +201,39 @@ static void test_driver_steps(void **state)
     assert_int_equal(proc_run(&pr, "run " D "steps.yaml --quiet --mode functional --out "
                                    "%s/steps_f", tmp_dir()), 0);
     check_steps(tmp_path("steps_f"));
+}
+
+/*
+ * The same steps under the lazy profile (a table per context, nothing on map): each
+ * of the four contexts writes its own copy of fb's 16 pages twice, and the unmap at
+ * 1 us costs 16 TLBIVA per context (<= 32 pages: by VA); the accesses see the same
+ * walks as under msm-3.4, since the reads are spaced wider than any invalidation.
+ */
+static void test_driver_steps_lazy(void **state)
+{
+    char *csv;
+    const char *path;
+    static const char *const expect_rows[] = {
+        "\nrun.driver.profile,lazy\n",
+        "\nsmmu.mdp0.ctx.mdp_port0_cb0.walks,3\n",
+        "\ndriver.mdp_port0_cb0.unmaps_4k,16\n",
+        "\ndriver.mdp_port0_cb0.maps_4k,32\n",
+        "\ndriver.mdp_port1_cb1.maps_4k,32\n",
+        "\ndriver.mdp_port0_cb0.tlbi_va,16\n",
+        "\ndriver.mdp_port1_cb1.tlbi_va,16\n",
+        "\ndriver.mdp_port0_cb0.tlbi_asid,0\n",
+    };
+
+    (void)state;
+    assert_int_equal(proc_run(&pr, "run " D "steps.yaml --quiet --set driver.profile=lazy "
+                                   "--out %s/steps_lazy", tmp_dir()), 0);
+    path = tmp_path("steps_lazy/stats.csv");
+    csv = slurp(path, NULL);
+    assert_non_null(csv);
+    for (size_t i = 0; i < sizeof(expect_rows) / sizeof(expect_rows[0]); i++)
+        if (!strstr(csv, expect_rows[i]))
+            fail_msg("%s has no row %s", path, expect_rows[i] + 1);
+    free(csv);
 }
 
 /*
@@ -307,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_small_trace_hand_count),
         cmocka_unit_test(test_driver_steps),
+        cmocka_unit_test(test_driver_steps_lazy),
         cmocka_unit_test(test_pools_exhausted),
         cmocka_unit_test(test_iova_exhausted),
         cmocka_unit_test(test_stall_nobody_resumes),

@@ -192,6 +192,37 @@ static void test_display_scan_1m_pages(void **state)
     display_scan("1m", 3, 8);
 }
 
+/*
+ * tests/data/scenarios/remap_during_scan.yaml: the 1 MiB display scan above for three
+ * frames (8 walks alone), and ui mapped into the same domain at 20 ms, inside the
+ * second frame (frames start every 16.67 ms). msm-3.4 ends the map_range with one
+ * TLBIASID per attached context, and the display's contexts share the domain's ASID:
+ * the 8 sections leave mdp0's TLB and each is walked once more, the ones after the
+ * scan position in frame 2, the others in frame 3: 16 walks. mdp_port0_cb0 got a
+ * TLBIASID for fb's map at build and one for ui's. Under lazy the map writes nothing
+ * to the TLB: 8 walks.
+ */
+static void remap_during_scan(const char *profile, uint64_t walks, uint64_t tlbi_asid)
+{
+    char args[1024], tag[64];
+
+    snprintf(tag, sizeof(tag), "remap_%s", profile);
+    snprintf(args, sizeof(args), "run tests/data/scenarios/remap_during_scan.yaml --quiet "
+             "--set driver.profile=%s", profile);
+    assert_int_equal(run(tag, args), 0);
+    assert_int_equal(stat_of(tag, "smmu.mdp0.ctx.mdp_port0_cb0.walks"), walks);
+    assert_int_equal(stat_of(tag, "driver.mdp_port0_cb0.tlbi_asid"), tlbi_asid);
+    assert_int_equal(stat_of(tag, "buffer.ui.maps"), 1);
+    assert_int_equal(stat_of(tag, "master.mdp0.bytes_read"), 8294400ull * 3);
+}
+
+static void test_remap_during_scan(void **state)
+{
+    (void)state;
+    remap_during_scan("msm-3.4", 16, 2);
+    remap_during_scan("lazy", 8, 0);
+}
+
 /* ---- Overrides ------------------------------------------------------------------------------- */
 
 static void test_set_soc_value_and_every_buffer(void **state)
@@ -229,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_modes_agree_with_one_outstanding),
         cmocka_unit_test(test_display_scan_4k_pages),
         cmocka_unit_test(test_display_scan_1m_pages),
+        cmocka_unit_test(test_remap_during_scan),
         cmocka_unit_test(test_set_soc_value_and_every_buffer),
     };
 

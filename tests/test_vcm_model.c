@@ -675,7 +675,11 @@ static void check_page(struct model *m, unsigned d, uint32_t va, bool mapped, ui
     }
 }
 
-/* Device d has no active association: its context is off, its MIDs unrouted. */
+/*
+ * Device d has no active association: its context is off. Its MIDs are unrouted (a
+ * global fault), or, under a profile that routes MIDs when the SMMU is probed
+ * (msm-3.4), still routed to the bank, which passes them through untranslated.
+ */
 static void check_dev_off(struct model *m, unsigned d, uint32_t va)
 {
     struct smmu_dev *sd = vcm_dev_smmu(m->dev[d]);
@@ -684,6 +688,13 @@ static void check_dev_off(struct model *m, unsigned d, uint32_t va)
     EXPECT_EQ(smmu_is_active(sd), 0);
     EXPECT_EQ(smmu_translate(sd, va, &got), -ENODEV);
     struct smmu_txn t;
+    if (smmu_driver_profile(smmu_dev_driver(sd))->route_at_probe) {
+        EXPECT_EQ(test_platform_access(&m->tp, m->sc->dev[d]->smmu, m->sc->dev[d]->mid, va,
+                                       ACCESS_PRIV, &t), SMMU_DONE);
+        EXPECT_TRUE(t.bypassed);
+        EXPECT_EQ(t.pa, va);
+        return;
+    }
     EXPECT_EQ(test_platform_access(&m->tp, m->sc->dev[d]->smmu, m->sc->dev[d]->mid, va,
                                    ACCESS_PRIV, &t), SMMU_GLOBAL_FAULTED);
     EXPECT_EQ(smmu_poll_global_fault(smmu_dev_driver(sd)), 1);

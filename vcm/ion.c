@@ -126,6 +126,29 @@ static int check_tables(const struct ion_domain_desc *d, int nd, const struct io
     return 0;
 }
 
+/*
+ * The page table a context of domain d uses: the domain's one table when the driver
+ * profile shares tables (msm_iommu_domain_init allocates one per domain), else its
+ * own; cacheable when the domain says so; the secure VMID for a secure domain.
+ */
+static int domain_table(struct ion_iommu *ion, int d, struct vcm_dev *dev)
+{
+    struct ion_dom *dom = &ion->dom[d];
+    struct smmu_dev *sd = vcm_dev_smmu(dev);
+    int ret = 0;
+
+    if (!sd)
+        return 0;
+    const struct smmu_profile *prof = smmu_driver_profile(smmu_dev_driver(sd));
+    if (prof && prof->shared_tables && dom->ndev > 0)
+        ret = smmu_ctx_share_table(sd, vcm_dev_smmu(dom->dev[0]));
+    if (!ret && ion->domains[d].pt_cacheable)
+        ret = smmu_ctx_set_pt_cacheable(sd, true);
+    if (!ret && ion->domains[d].secure)
+        ret = smmu_ctx_set_vmid(sd, ION_SECURE_VMID);
+    return ret;
+}
+
 static int attach_ctx(struct ion_iommu *ion, int d, const char *ctx, char *err, size_t errlen)
 {
     struct ion_dom *dom = &ion->dom[d];
@@ -134,6 +157,10 @@ static int attach_ctx(struct ion_iommu *ion, int d, const char *ctx, char *err, 
 
     if (!dev)
         return err_fail(err, errlen, -ENODEV, "ion_iommu_new: %s", vcm_last_error(ion->p));
+    int ret = domain_table(ion, d, dev);
+    if (ret)
+        return err_fail(err, errlen, ret, "ion_iommu_new: attaching %s to domain %s: its page "
+                        "table cannot be set up (%d)", ctx, ion->domains[d].name, ret);
     dom->dev[i] = dev;
     dom->ndev++;
     for (int k = 0; k < MAX_PARTITIONS; k++) {

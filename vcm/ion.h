@@ -47,7 +47,16 @@ struct ion_partition_desc {
 struct ion_domain_desc {
     const char *name;
     struct ion_partition_desc part[MAX_PARTITIONS];
+    bool pt_cacheable;          /* MSM_IOMMU_DOMAIN_PT_CACHEABLE: walks through the L2 */
+    bool secure;                /* content protection: its contexts get ION_SECURE_VMID */
 };
+
+/*
+ * The VMID a secure domain's contexts get (TrustZone reprograms it for secure
+ * playback, seeds/001). Assumption: the value is not public; any VMID that no
+ * non-secure bank uses keeps the TLB entries apart, and 31 is one under every profile.
+ */
+#define ION_SECURE_VMID 31
 
 /* When a row of the attachment table applies: the display's split mode or not. */
 enum ion_attach_mode {
@@ -95,6 +104,8 @@ struct ion_iommu;
 /*
  * Creates every partition VCM, gets a context instance for every attachment that
  * applies, associates it with each partition VCM of its domain and activates it.
+ * Under a driver profile with shared tables (msm-3.4) the contexts of a domain use
+ * the table of its first context, as the kernel's one table per domain.
  * NULL and a message in err on a bad table, an unknown context, or a refusal of the
  * VCM layer (whose message is copied).
  */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sim/core/util.h"
+#include "vcm/smmu_pgtable.h"
 
 /* ---- Constants -------------------------------------------------------------------- */
 
@@ -24,41 +25,68 @@
 #define NSCFG_NONSECURE         3u      /* M2VCBR.NSCFG: force non-secure, as mainline */
 #define CBACR_IRPTNDX_CTX       0u      /* every bank reports on the SMMU's one line */
 #define FSR_CLEAR_ALL           (FSR_FAULT_MASK | FSR_MULTI)
-#define L1_TABLES               2u      /* TTBR0 and TTBR1 */
+
 #define ASID_FIRST              1u      /* ASID 0 is left unused: CONTEXTIDR's reset value */
 
-/* ---- Private structures ------------------------------------------------------------ */
 
-/* One L1 table and, per L1 entry, how many L2 descriptors its L2 table holds. */
-struct smmu_l1 {
-    uint32_t pa;                        /* 0: no table */
-    uint16_t *l2_used;
-};
+/* Register fields of msm_iommu_hw-8xxx.h [G] that only the driver writes. */
+#ifndef ACTLR_RCOSH
+#define ACTLR_RCOSH             (1u << 4)   /* cacheable outer-shareable requests to L2 */
+#define ACTLR_RCISH             (1u << 5)   /* cacheable inner-shareable requests to L2 */
+#define ACTLR_RCNSH             (1u << 6)   /* cacheable non-shareable requests to L2 */
+#endif
+#ifndef BFBCR_BFBDFE
+#define BFBCR_BFBDFE            (1u << 0)   /* "turn on BFB prefetch" */
+#endif
+#ifndef TTBR_SH
+#define TTBR_IRGNH              (1u << 0)
+#define TTBR_SH                 (1u << 1)
+#define TTBR_ORGN_SHIFT         3
+#define TTBR_NOS                (1u << 5)
+#define TTBR_IRGNL              (1u << 6)
+#endif
+#define TTBR_RGN_WBWA           1u          /* ORGN / IRGN = 01: write-back, write-allocate */
+
+/* ---- Private structures ------------------------------------------------------------ */
 
 struct smmu_inv {
     uint32_t va;
     bool global;
 };
 
+/*
+ * A page table as the driver holds it: the tables themselves (vcm/smmu_pgtable), the
+ * contexts that use it (one, or a domain's several), and what its updates still owe
+ * the TLBs.
+ */
+struct smmu_table {
+    struct smmu_pgtable *pg;
+    struct smmu_dev *users;             /* via next_user */
+    unsigned nusers;
+    bool cacheable;                     /* walks go through the L2; no cleans needed */
+    unsigned update_depth;              /* nested update brackets (a range) */
+    bool range_changed;                 /* a map or unmap happened inside the bracket */
+    /* lazy profile: the unmaps since the last flush */
+    unsigned inv_count;
+    bool inv_overflow, inv_global;
+    struct smmu_inv inv[SMMU_TLBI_BATCH];
+};
+
 struct smmu_dev {
     unsigned bank;
-    struct smmu_pt_allocator pt;
-    struct smmu_l1 l1[L1_TABLES];
-    unsigned split;                     /* TTBCR.N */
+    struct smmu_table *table;
+    struct smmu_dev *next_user;
     struct smmu_driver *drv;
     struct smmu_dev *next_bound;
     unsigned asid;
+    bool asid_pooled;                   /* the ASID came from the driver's pool at bind */
+    int vmid;                           /* -1: the profile's */
     unsigned mids[SMMU_DEV_MAX_MIDS];
     unsigned nmids;
     char name[SMMU_NAME_LEN];
     bool active;
     smmu_fault_handler_fn hook;
     void *hook_data;
-    unsigned update_depth;
-    unsigned global_maps;               /* live mappings with nG clear */
-    unsigned inv_count;                 /* pending TLBIVAs */
-    bool inv_overflow, inv_global;
-    struct smmu_inv inv[SMMU_TLBI_BATCH];
     struct smmu_dev_stats stats;
 };
 
@@ -69,32 +97,75 @@ struct smmu_tree {
     struct smmu_pt_allocator pt;
 };
 
+
 /* ---- Register access ------------------------------------------------------------------ */
+
+/*
+ * Every register access crosses the configuration port: it starts when the port is
+ * free (and not before now) and takes costs.mmio_ps. Its statistics say what the
+ * driver's work costs; the SMMU sees the access at once (the model's registers take
+ * effect when written).
+ */
+static void port_access(struct smmu_driver *drv, bool write, bool maint)
+{
+    sim_time_t now = sim_now();
+
+    if (drv->port_free < now)
+        drv->port_free = now;
+    drv->port_free += drv->costs.mmio_ps;
+    drv->stats.mmio_ps += drv->costs.mmio_ps;
+    if (write)
+        drv->stats.mmio_writes++;
+    else
+        drv->stats.mmio_reads++;
+    if (maint) {
+        drv->stats.tlbi_writes++;
+        drv->stats.maint_ps += drv->costs.mmio_ps;
+    }
+}
+
+static bool is_tlbi(uint32_t reg)
+{
+    return reg == SMMU_CTX_TLBIALL || reg == SMMU_TLBIASID || reg == SMMU_TLBIVA ||
+           reg == SMMU_TLBIVAA;
+}
 
 static uint32_t cb_read(struct smmu_driver *drv, unsigned bank, uint32_t reg)
 {
+    port_access(drv, false, false);
     return smmu_mmio_read(drv->hw, SMMU_CTX_REG(bank, reg));
 }
 
 static void cb_write(struct smmu_driver *drv, unsigned bank, uint32_t reg, uint32_t v)
 {
+    port_access(drv, true, is_tlbi(reg));
     smmu_mmio_write(drv->hw, SMMU_CTX_REG(bank, reg), v);
 }
 
 static uint32_t glb_read(struct smmu_driver *drv, uint32_t reg)
 {
+    port_access(drv, false, false);
     return smmu_mmio_read(drv->hw, reg);
 }
 
 static void glb_write(struct smmu_driver *drv, uint32_t reg, uint32_t v)
 {
+    port_access(drv, true, reg == SMMU_GLOBAL_TLBIALL || reg == SMMU_TLBIVMID);
     smmu_mmio_write(drv->hw, reg, v);
 }
 
-/* Each bank's TLB entries carry their own VMID, so banks never hit each other's. */
-static unsigned bank_vmid(unsigned bank)
+/*
+ * The VMID of a bank under the profile: 0 where the kernels route every MID with
+ * VMID 0, else the bank number (so that banks never hit each other's entries).
+ */
+static unsigned profile_vmid(const struct smmu_driver *drv, unsigned bank)
 {
-    return bank & M2VCBR_VMID_MASK;
+    return drv->profile->vmid_zero ? 0 : bank & M2VCBR_VMID_MASK;
+}
+
+static unsigned dev_vmid(const struct smmu_dev *dev)
+{
+    return dev->vmid >= 0 ? (unsigned)dev->vmid : profile_vmid(dev->drv, dev->bank);
 }
 
 static void copy_name(char *dst, const char *src)
@@ -256,11 +327,14 @@ static void context_fault(struct smmu_driver *drv, unsigned bank, uint32_t fsr)
     }
 
     bool leave = f->stalled && ret == SMMU_FAULT_HOOK_LEAVE;
+    /* What the hook asked for, in the profile's convention; no hook terminates. */
+    bool asks_retry = r.hooked && !leave &&
+                      (drv->profile->hook == SMMU_HOOK_TERMINATE_ON_NONZERO ? ret == 0 : ret == 1);
     /* A retry the hook made good starts the count afresh: only retries that change
      * nothing count toward SMMU_FAULT_RETRY_LIMIT. */
-    if (f->stalled && ret == 1 && fault_fixed(drv, bank, f))
+    if (f->stalled && asks_retry && fault_fixed(drv, bank, f))
         drv->retry_count[bank] = 0;
-    bool retry = f->stalled && ret == 1 && retry_allowed(drv, bank, f->far);
+    bool retry = f->stalled && asks_retry && retry_allowed(drv, bank, f->far);
     if (!f->stalled) {
         r.action = SMMU_FAULT_NOT_STALLED;
         drv->stats.not_stalled++;
@@ -342,7 +416,7 @@ static void reset_bank(struct smmu_driver *drv, unsigned bank)
 {
     static const uint32_t regs[] = {
         SMMU_SCTLR, SMMU_ACTLR, SMMU_CONTEXTIDR, SMMU_TTBR0, SMMU_TTBR1, SMMU_TTBCR,
-        SMMU_PRRR, SMMU_NMRR,
+        SMMU_PRRR, SMMU_NMRR, SMMU_BFBCR,
     };
 
     for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
@@ -350,8 +424,24 @@ static void reset_bank(struct smmu_driver *drv, unsigned bank)
     if (cb_read(drv, bank, SMMU_FSR) & FSR_SS)
         cb_write(drv, bank, SMMU_RESUME, RESUME_TNR);
     cb_write(drv, bank, SMMU_FSR, FSR_CLEAR_ALL);
-    /* The bank's VMID is set now so that CTX_TLBIALL at activation hits its entries. */
-    glb_write(drv, SMMU_CBACR_N(bank), (bank_vmid(bank) & CBACR_CBVMID_MASK) << CBACR_CBVMID_SHIFT);
+}
+
+/* The global bring-up under drv's profile: CR, every bank reset, every MID unrouted. */
+static void bring_up(struct smmu_driver *drv)
+{
+    glb_write(drv, SMMU_CR, 0);
+    for (unsigned bank = 0; bank < drv->ncb; bank++) {
+        reset_bank(drv, bank);
+        /* The bank's VMID is set now so that an invalidation at activation hits it. */
+        glb_write(drv, SMMU_CBACR_N(bank),
+                  (profile_vmid(drv, bank) & CBACR_CBVMID_MASK) << CBACR_CBVMID_SHIFT);
+    }
+    for (unsigned mid = 0; mid < drv->nmids; mid++) {
+        glb_write(drv, SMMU_M2VCBR_N(mid), M2VCBR_UNROUTED);
+        drv->m2vcbr[mid] = M2VCBR_UNROUTED;
+    }
+    glb_write(drv, SMMU_ESR, glb_read(drv, SMMU_ESR));
+    glb_write(drv, SMMU_GLOBAL_TLBIALL, 0);
 }
 
 int smmu_drvdata_init(struct smmu_driver *drv, struct smmu *hw, uint32_t base, unsigned irq)
@@ -374,17 +464,38 @@ int smmu_drvdata_init(struct smmu_driver *drv, struct smmu *hw, uint32_t base, u
     drv->tlbsize = (idr >> IDR_TLBSIZE_SHIFT) & IDR_TLBSIZE_MASK;
     drv->nirpt = (idr >> IDR_NIRPT_SHIFT) & IDR_NIRPT_MASK;
     drv->htw = idr & IDR_HTW;
+    drv->profile = smmu_profile_default();
+    drv->costs.clean_line_bytes = 64;
+    drv->bfb = -1;
 
-    glb_write(drv, SMMU_CR, 0);
-    for (unsigned bank = 0; bank < ncb; bank++)
-        reset_bank(drv, bank);
-    for (unsigned mid = 0; mid < nmids; mid++)
-        glb_write(drv, SMMU_M2VCBR_N(mid), M2VCBR_UNROUTED);
-    glb_write(drv, SMMU_ESR, glb_read(drv, SMMU_ESR));
-    glb_write(drv, SMMU_GLOBAL_TLBIALL, 0);
+    bring_up(drv);
     smmu_set_irq_handler(hw, smmu_isr, drv);
     drv->initialized = true;
     return 0;
+}
+
+int smmu_drvdata_set_profile(struct smmu_driver *drv, const struct smmu_profile *profile,
+                             const struct smmu_driver_costs *costs, int bfb)
+{
+    if (!drv || !drv->initialized || bfb < -1 || bfb > 1)
+        return -EINVAL;
+    if (drv->bound)
+        return -EBUSY;
+    drv->profile = profile ? profile : smmu_profile_default();
+    memset(&drv->costs, 0, sizeof(drv->costs));
+    if (costs)
+        drv->costs = *costs;
+    if (!drv->costs.clean_line_bytes || !is_pow2(drv->costs.clean_line_bytes))
+        drv->costs.clean_line_bytes = 64;
+    drv->bfb = bfb;
+    memset(&drv->stats, 0, sizeof(drv->stats));     /* counted afresh under the profile */
+    bring_up(drv);
+    return 0;
+}
+
+const struct smmu_profile *smmu_driver_profile(const struct smmu_driver *drv)
+{
+    return drv ? drv->profile : NULL;
 }
 
 int smmu_drvdata_deinit(struct smmu_driver *drv)
@@ -422,430 +533,288 @@ void smmu_fault_log_clear(struct smmu_driver *drv)
     drv->log_dropped = 0;
 }
 
-/* ---- Page-table memory ---------------------------------------------------------------- */
+/* ---- Cache cleans of table memory ------------------------------------------------------ */
 
-static uint32_t pt_alloc(struct smmu_dev *dev, uint32_t size)
+/*
+ * What a table write costs the CPU when the walker does not snoop its cache: the
+ * lines written are cleaned (clean_pte), or the whole data cache is (the VCM-era
+ * driver's v7_flush_kern_cache_all). The port waits for the CPU.
+ */
+static void clean_time(struct smmu_driver *drv, sim_time_t t)
 {
-    uint32_t pa = dev->pt.alloc(dev->pt.arg, size, size);
+    sim_time_t now = sim_now();
 
-    if (!pa)
-        return 0;
-    if (pa & (size - 1)) {      /* an allocator that ignores alignment is a bug: refuse */
-        if (dev->pt.free)
-            dev->pt.free(dev->pt.arg, pa, size);
-        return 0;
-    }
-    physmem_fill(dev->pt.pm, pa, 0, size);
-    return pa;
+    if (drv->port_free < now)
+        drv->port_free = now;
+    drv->port_free += t;
+    drv->stats.clean_ps += t;
 }
 
-static void pt_free(struct smmu_dev *dev, uint32_t pa, uint32_t size)
+static void clean_all(struct smmu_driver *drv)
 {
-    if (dev->pt.free)
-        dev->pt.free(dev->pt.arg, pa, size);
+    drv->stats.clean_alls++;
+    clean_time(drv, drv->costs.clean_all_ps);
 }
 
-static int l1_table_new(struct smmu_dev *dev, struct smmu_l1 *t)
+static void clean_writes(struct smmu_dev *dev, const struct smmu_pt_writes *w)
 {
-    uint16_t *used = calloc(PTE_L1_ENTRIES, sizeof(*used));
+    struct smmu_driver *drv = dev->drv;
 
-    if (!used)
-        return -ENOMEM;
-    uint32_t pa = pt_alloc(dev, PTE_L1_TABLE_SIZE);
-    if (!pa) {
-        free(used);
-        return -ENOMEM;
-    }
-    t->pa = pa;
-    t->l2_used = used;
-    return 0;
-}
-
-/* Frees an L1 table with the L2 tables it points to. */
-static void l1_table_free(struct smmu_dev *dev, struct smmu_l1 *t)
-{
-    if (!t->pa)
+    if (!drv || dev->table->cacheable || !w->n)
         return;
-    for (unsigned i = 0; i < PTE_L1_ENTRIES; i++) {
-        uint32_t d = physmem_read32(dev->pt.pm, t->pa + 4 * i);
-        if ((d & PTE_L1_TYPE_MASK) == PTE_L1_TYPE_TABLE) {
-            pt_free(dev, d & PTE_L1_TABLE_BASE_MASK, PTE_L2_TABLE_SIZE);
-            dev->stats.l2_frees++;
-            dev->stats.l2_tables--;
-        }
+    if (drv->profile->clean == SMMU_CLEAN_ALL) {
+        clean_all(drv);
+        return;
     }
-    pt_free(dev, t->pa, PTE_L1_TABLE_SIZE);
-    free(t->l2_used);
-    t->pa = 0;
-    t->l2_used = NULL;
-}
-
-/* ---- Descriptors ------------------------------------------------------------------------ */
-
-static bool size_ok(uint32_t len, enum page_size *ps)
-{
-    switch (len) {
-    case SZ_4K:  *ps = PAGE_4K;  return true;
-    case SZ_64K: *ps = PAGE_64K; return true;
-    case SZ_1M:  *ps = PAGE_1M;  return true;
-    case SZ_16M: *ps = PAGE_16M; return true;
+    uint32_t line = drv->costs.clean_line_bytes;
+    for (unsigned i = 0; i < w->n; i++) {
+        uint64_t first = w->w[i].pa & ~(uint64_t)(line - 1);
+        uint64_t end = align_up((uint64_t)w->w[i].pa + w->w[i].bytes, line);
+        uint64_t lines = (end - first) / line;
+        drv->stats.clean_lines += lines;
+        clean_time(drv, lines * drv->costs.clean_line_ps);
     }
-    return false;
-}
-
-static bool attr_ok(uint32_t attr)
-{
-    return !(attr & ~SMMU_ATTR_ALL) && (attr & (SMMU_ATTR_READ | SMMU_ATTR_WRITE));
-}
-
-/* TEX remap index TEX[0]:C:B from the cache policy field. */
-static unsigned cache_index(uint32_t attr)
-{
-    return (attr & SMMU_ATTR_CACHE_MASK) >> SMMU_ATTR_CACHE_SHIFT;
-}
-
-/* AP1: user access unless the mapping is for privileged accesses only. */
-static bool user_ok(uint32_t attr)
-{
-    return (attr & SMMU_ATTR_USER) || !(attr & SMMU_ATTR_PRIV);
-}
-
-static uint32_t sect_desc(uint32_t pa, uint32_t attr, bool super)
-{
-    unsigned idx = cache_index(attr);
-    uint32_t d = PTE_L1_TYPE_SECT | PTE_SECT_AP0;
-
-    d |= super ? (pa & PTE_SSECT_BASE_MASK) | PTE_SECT_SUPER : pa & PTE_SECT_BASE_MASK;
-    if (user_ok(attr))
-        d |= PTE_SECT_AP1;
-    if (!(attr & SMMU_ATTR_WRITE))
-        d |= PTE_SECT_AP2;
-    if (!(attr & SMMU_ATTR_EXEC))
-        d |= PTE_SECT_XN;
-    if (!(attr & SMMU_ATTR_GLOBAL))
-        d |= PTE_SECT_NG;
-    if (!(attr & SMMU_ATTR_SECURE))
-        d |= PTE_SECT_NS;
-    if (attr & SMMU_ATTR_SHARED)
-        d |= PTE_SECT_S;
-    if (idx & 1)
-        d |= PTE_SECT_B;
-    if (idx & 2)
-        d |= PTE_SECT_C;
-    if (idx & 4)
-        d |= 1u << PTE_SECT_TEX_SHIFT;
-    return d;
-}
-
-/* Small and large pages; NS is not here but in the L1 table descriptor. */
-static uint32_t page_desc(uint32_t pa, uint32_t attr, bool large)
-{
-    unsigned idx = cache_index(attr);
-    uint32_t d = PTE_L2_AP0;
-
-    if (large)
-        d |= PTE_L2_TYPE_LARGE | (pa & PTE_LARGE_BASE_MASK);
-    else
-        d |= PTE_L2_TYPE_SMALL | (pa & PTE_SMALL_BASE_MASK);
-    if (user_ok(attr))
-        d |= PTE_L2_AP1;
-    if (!(attr & SMMU_ATTR_WRITE))
-        d |= PTE_L2_AP2;
-    if (!(attr & SMMU_ATTR_EXEC))
-        d |= large ? PTE_LARGE_XN : PTE_SMALL_XN;
-    if (!(attr & SMMU_ATTR_GLOBAL))
-        d |= PTE_L2_NG;
-    if (attr & SMMU_ATTR_SHARED)
-        d |= PTE_L2_S;
-    if (idx & 1)
-        d |= PTE_L2_B;
-    if (idx & 2)
-        d |= PTE_L2_C;
-    if (idx & 4)
-        d |= 1u << (large ? PTE_LARGE_TEX_SHIFT : PTE_SMALL_TEX_SHIFT);
-    return d;
-}
-
-static uint32_t table_desc(uint32_t l2_pa, bool ns)
-{
-    return (l2_pa & PTE_L1_TABLE_BASE_MASK) | PTE_L1_TYPE_TABLE | (ns ? PTE_L1_TABLE_NS : 0);
-}
-
-/* The table the hardware walks for va (TTBR1 when VA[31:32-N] is not zero). */
-static struct smmu_l1 *table_for(struct smmu_dev *dev, uint32_t va)
-{
-    unsigned n = dev->split;
-
-    return &dev->l1[(n && (va >> (32u - n))) ? 1 : 0];
-}
-
-static uint32_t l1_addr(const struct smmu_l1 *t, uint32_t va)
-{
-    return t->pa + 4u * PTE_L1_INDEX(va);
-}
-
-static uint32_t l2_addr(uint32_t l1_desc, uint32_t va)
-{
-    return (l1_desc & PTE_L1_TABLE_BASE_MASK) + 4u * PTE_L2_INDEX(va);
-}
-
-static bool l1_is_table(uint32_t d) { return (d & PTE_L1_TYPE_MASK) == PTE_L1_TYPE_TABLE; }
-static bool l1_is_sect(uint32_t d) { return (d & PTE_L1_TYPE_MASK) == PTE_L1_TYPE_SECT; }
-
-/* nG of a leaf descriptor, whatever its level. */
-static bool desc_global(uint32_t d, bool l2)
-{
-    return !(d & (l2 ? PTE_L2_NG : PTE_SECT_NG));
 }
 
 /* ---- TLB maintenance -------------------------------------------------------------------- */
 
-static void inv_record(struct smmu_dev *dev, uint32_t va, bool global)
-{
-    if (dev->inv_count < SMMU_TLBI_BATCH) {
-        dev->inv[dev->inv_count].va = va;
-        dev->inv[dev->inv_count].global = global;
-        dev->inv_count++;
-    } else {
-        dev->inv_overflow = true;
-    }
-    if (global)
-        dev->inv_global = true;
-}
-
-static void inv_context(struct smmu_dev *dev, bool with_global)
+/* One invalidation of one bank (the dev's), by the kinds of smmu_profile.h. */
+static void tlbi_dev(struct smmu_dev *dev, enum smmu_tlbi op, uint32_t va)
 {
     struct smmu_driver *drv = dev->drv;
 
-    if (with_global) {
-        cb_write(drv, dev->bank, SMMU_CTX_TLBIALL, 0);
-        dev->stats.tlbi_ctx++;
-    } else {
+    switch (op) {
+    case SMMU_TLBI_VA:
+        cb_write(drv, dev->bank, SMMU_TLBIVA,
+                 (va & TLBIVA_VA_MASK) | (dev->asid & TLBIVA_ASID_MASK));
+        dev->stats.tlbi_va++;
+        break;
+    case SMMU_TLBI_ASID:
         cb_write(drv, dev->bank, SMMU_TLBIASID, dev->asid & TLBIASID_ASID_MASK);
         dev->stats.tlbi_asid++;
+        break;
+    case SMMU_TLBI_CTX_ALL:
+        cb_write(drv, dev->bank, SMMU_CTX_TLBIALL, 0);
+        dev->stats.tlbi_ctx++;
+        break;
+    default:
+        break;
     }
 }
 
-/* Issues what the unmaps since the last flush need (only an active context has entries). */
-static void inv_flush(struct smmu_dev *dev)
+/* The same invalidation on every active context that uses the table. */
+static void tlbi_table(struct smmu_table *t, enum smmu_tlbi op, uint32_t va)
 {
-    if (dev->active) {
-        if (dev->inv_overflow) {
-            inv_context(dev, dev->inv_global);
+    for (struct smmu_dev *d = t->users; d; d = d->next_user)
+        if (d->active)
+            tlbi_dev(d, op, va);
+}
+
+/* Lazy: the whole context, with its global entries if it has any. */
+static void lazy_context(struct smmu_dev *dev, bool with_global)
+{
+    tlbi_dev(dev, with_global ? SMMU_TLBI_CTX_ALL : SMMU_TLBI_ASID, 0);
+}
+
+static void lazy_record(struct smmu_table *t, uint32_t va, bool global)
+{
+    if (t->inv_count < SMMU_TLBI_BATCH) {
+        t->inv[t->inv_count].va = va;
+        t->inv[t->inv_count].global = global;
+        t->inv_count++;
+    } else {
+        t->inv_overflow = true;
+    }
+    if (global)
+        t->inv_global = true;
+}
+
+static void lazy_forget(struct smmu_table *t)
+{
+    t->inv_count = 0;
+    t->inv_overflow = t->inv_global = false;
+}
+
+/* Lazy: what the unmaps since the last flush need (only an active context has entries). */
+static void lazy_flush(struct smmu_table *t)
+{
+    for (struct smmu_dev *d = t->users; d; d = d->next_user) {
+        if (!d->active)
+            continue;
+        if (t->inv_overflow) {
+            lazy_context(d, t->inv_global);
         } else {
-            for (unsigned i = 0; i < dev->inv_count; i++) {
-                uint32_t v = (dev->inv[i].va & TLBIVA_VA_MASK) | (dev->asid & TLBIVA_ASID_MASK);
-                cb_write(dev->drv, dev->bank, SMMU_TLBIVA, v);
-                dev->stats.tlbi_va++;
-            }
+            for (unsigned i = 0; i < t->inv_count; i++)
+                tlbi_dev(d, SMMU_TLBI_VA, t->inv[i].va);
         }
     }
-    dev->inv_count = 0;
-    dev->inv_overflow = dev->inv_global = false;
+    lazy_forget(t);
+}
+
+static const struct smmu_profile *table_profile(const struct smmu_table *t)
+{
+    for (const struct smmu_dev *d = t->users; d; d = d->next_user)
+        if (d->drv)
+            return d->drv->profile;
+    return smmu_profile_default();
+}
+
+/* After one page was mapped (map) or unmapped at va: what the profile writes. */
+static void after_update(struct smmu_table *t, uint32_t va, bool map, bool global)
+{
+    const struct smmu_profile *p = table_profile(t);
+    enum smmu_tlbi op = map ? p->on_map : p->on_unmap;
+
+    if (t->update_depth)
+        t->range_changed = true;
+    if (op == SMMU_TLBI_LAZY) {
+        lazy_record(t, va, global);
+        if (!t->update_depth)
+            lazy_flush(t);
+        return;
+    }
+    if (t->update_depth && !p->per_page_in_range)
+        return;
+    /* An update outside a range that the profile does not invalidate page by page is
+     * a range of one (the VCM-era driver expects every update inside a bracket). */
+    tlbi_table(t, !t->update_depth && op == SMMU_TLBI_NONE ? p->on_range : op, va);
 }
 
 int smmu_update_start(struct smmu_dev *dev)
 {
     if (!dev)
         return -EINVAL;
-    dev->update_depth++;
+    if (dev->table->update_depth++ == 0)
+        dev->table->range_changed = false;
     return 0;
 }
 
 int smmu_update_done(struct smmu_dev *dev)
 {
-    if (!dev || dev->update_depth == 0)
+    if (!dev || dev->table->update_depth == 0)
         return -EINVAL;
-    if (--dev->update_depth == 0)
-        inv_flush(dev);
+    struct smmu_table *t = dev->table;
+    if (--t->update_depth)
+        return 0;
+    const struct smmu_profile *p = table_profile(t);
+    if (p->on_range == SMMU_TLBI_LAZY) {
+        lazy_flush(t);
+    } else if (t->range_changed) {
+        /* the VCM-era smmu_update_done cleans the whole cache once more */
+        if (p->clean == SMMU_CLEAN_ALL && !t->cacheable && dev->drv)
+            clean_all(dev->drv);
+        tlbi_table(t, p->on_range, 0);
+    }
+    t->range_changed = false;
     return 0;
 }
 
 /* ---- Map / unmap ---------------------------------------------------------------------------- */
 
-static int map_l1(struct smmu_dev *dev, struct smmu_l1 *t, uint32_t pa, uint32_t va,
-                  uint32_t attr, bool super)
+static enum page_size page_size_of(uint32_t len)
 {
-    struct physmem *pm = dev->pt.pm;
-    unsigned count = super ? PTE_CONT_ENTRIES : 1;
-    uint32_t addr = l1_addr(t, va);
-
-    for (unsigned i = 0; i < count; i++)
-        if (physmem_read32(pm, addr + 4 * i) != 0)
-            return -EBUSY;      /* a mapping, or an L2 table (which always holds entries) */
-    uint32_t d = sect_desc(pa, attr, super);
-    for (unsigned i = 0; i < count; i++)
-        physmem_write32(pm, addr + 4 * i, d);
-    return 0;
+    switch (len) {
+    case SZ_16M: return PAGE_16M;
+    case SZ_1M:  return PAGE_1M;
+    case SZ_64K: return PAGE_64K;
+    default:     return PAGE_4K;
+    }
 }
 
-static int map_l2(struct smmu_dev *dev, struct smmu_l1 *t, uint32_t pa, uint32_t va,
-                  uint32_t attr, bool large)
+/*
+ * The L2-table counts are the table's: every context that uses it reports them. Maps
+ * and unmaps of a shared table are counted on its first context (smmu_map).
+ */
+static void table_stats_changed(struct smmu_table *t)
 {
-    struct physmem *pm = dev->pt.pm;
-    unsigned count = large ? PTE_CONT_ENTRIES : 1;
-    bool ns = !(attr & SMMU_ATTR_SECURE);
-    uint32_t l1a = l1_addr(t, va);
-    uint32_t l1d = physmem_read32(pm, l1a);
-    bool new_table = false;
+    const struct smmu_pgtable_stats *ts = smmu_pgtable_stats(t->pg);
 
-    if (l1d != 0) {
-        if (!l1_is_table(l1d))
-            return -EBUSY;
-        /* NS of L2 pages is a property of the whole table */
-        if (!!(l1d & PTE_L1_TABLE_NS) != ns)
-            return -EINVAL;
-        for (unsigned i = 0; i < count; i++)
-            if (physmem_read32(pm, l2_addr(l1d, va) + 4 * i) != 0)
-                return -EBUSY;
-    } else {
-        uint32_t l2 = pt_alloc(dev, PTE_L2_TABLE_SIZE);
-        if (!l2)
-            return -ENOMEM;
-        l1d = table_desc(l2, ns);
-        new_table = true;
+    for (struct smmu_dev *d = t->users; d; d = d->next_user) {
+        d->stats.l2_tables = ts->l2_tables;
+        d->stats.l2_allocs = ts->l2_allocs;
+        d->stats.l2_frees = ts->l2_frees;
     }
-    uint32_t d = page_desc(pa, attr, large);
-    for (unsigned i = 0; i < count; i++)
-        physmem_write32(pm, l2_addr(l1d, va) + 4 * i, d);
-    /* The table descriptor goes last: the walker never sees a table being filled. */
-    if (new_table) {
-        physmem_write32(pm, l1a, l1d);
-        dev->stats.l2_allocs++;
-        dev->stats.l2_tables++;
-    }
-    t->l2_used[PTE_L1_INDEX(va)] += count;
-    return 0;
 }
 
 int smmu_map(struct smmu_dev *dev, uint32_t pa, uint32_t va, uint32_t len, uint32_t attr)
 {
-    enum page_size ps;
+    struct smmu_pt_writes w;
 
-    if (!dev || !size_ok(len, &ps) || (pa & (len - 1)) || (va & (len - 1)) || !attr_ok(attr))
+    if (!dev)
         return -EINVAL;
-    struct smmu_l1 *t = table_for(dev, va);
-    if (!t->pa)
-        return -EINVAL;
-    int ret;
-    switch (ps) {
-    case PAGE_16M: ret = map_l1(dev, t, pa, va, attr, true); break;
-    case PAGE_1M:  ret = map_l1(dev, t, pa, va, attr, false); break;
-    case PAGE_64K: ret = map_l2(dev, t, pa, va, attr, true); break;
-    default:       ret = map_l2(dev, t, pa, va, attr, false); break;
-    }
+    int ret = smmu_pgtable_map(dev->table->pg, pa, va, len, attr, &w);
     if (ret)
         return ret;
-    dev->stats.maps[ps]++;
-    if (attr & SMMU_ATTR_GLOBAL)
-        dev->global_maps++;
-    return 0;
-}
-
-/* Checks that `count` descriptors from addr are one mapping; returns its first word. */
-static int same_run(const struct physmem *pm, uint32_t addr, unsigned count, uint32_t *first)
-{
-    uint32_t d = physmem_read32(pm, addr);
-
-    for (unsigned i = 1; i < count; i++)
-        if (physmem_read32(pm, addr + 4 * i) != d)
-            return -EINVAL;
-    *first = d;
-    return 0;
-}
-
-/*
- * Clears the `count` descriptors of one mapping from addr (a supersection or large
- * page is 16 identical words); -EINVAL, with nothing cleared, when they are not one
- * run. *d is the mapping's descriptor.
- */
-static int clear_run(struct physmem *pm, uint32_t addr, unsigned count, uint32_t *d)
-{
-    if (count > 1 && same_run(pm, addr, count, d))
-        return -EINVAL;
-    for (unsigned i = 0; i < count; i++)
-        physmem_write32(pm, addr + 4 * i, 0);
-    return 0;
-}
-
-static int unmap_l1(struct smmu_dev *dev, struct smmu_l1 *t, uint32_t va, bool super,
-                    bool *global)
-{
-    struct physmem *pm = dev->pt.pm;
-    uint32_t addr = l1_addr(t, va), d = physmem_read32(pm, addr);
-    unsigned count = super ? PTE_CONT_ENTRIES : 1;
-
-    if (d == 0)
-        return -ENOENT;
-    if (!l1_is_sect(d) || !!(d & PTE_SECT_SUPER) != super)
-        return -EINVAL;
-    if (clear_run(pm, addr, count, &d))
-        return -EINVAL;
-    *global = desc_global(d, false);
-    return 0;
-}
-
-static int unmap_l2(struct smmu_dev *dev, struct smmu_l1 *t, uint32_t va, bool large,
-                    bool *global)
-{
-    struct physmem *pm = dev->pt.pm;
-    uint32_t l1a = l1_addr(t, va), l1d = physmem_read32(pm, l1a);
-    unsigned count = large ? PTE_CONT_ENTRIES : 1;
-
-    if (l1d == 0)
-        return -ENOENT;
-    if (!l1_is_table(l1d))
-        return -EINVAL;
-    uint32_t addr = l2_addr(l1d, va), d = physmem_read32(pm, addr);
-    if (d == 0)
-        return -ENOENT;
-    bool is_large = (d & PTE_L2_TYPE_MASK) == PTE_L2_TYPE_LARGE;
-    if (is_large != large)
-        return -EINVAL;
-    if (clear_run(pm, addr, count, &d))
-        return -EINVAL;
-    *global = desc_global(d, true);
-
-    uint16_t *used = &t->l2_used[PTE_L1_INDEX(va)];
-    *used = (uint16_t)(*used - count);
-    if (*used == 0) {
-        physmem_write32(pm, l1a, 0);
-        pt_free(dev, l1d & PTE_L1_TABLE_BASE_MASK, PTE_L2_TABLE_SIZE);
-        dev->stats.l2_frees++;
-        dev->stats.l2_tables--;
-    }
+    dev->table->users->stats.maps[page_size_of(len)]++;
+    table_stats_changed(dev->table);
+    clean_writes(dev, &w);
+    after_update(dev->table, va, true, attr & SMMU_ATTR_GLOBAL);
     return 0;
 }
 
 int smmu_unmap(struct smmu_dev *dev, uint32_t va, uint32_t len)
 {
-    enum page_size ps;
+    struct smmu_pt_writes w;
     bool global = false;
 
-    if (!dev || !size_ok(len, &ps) || (va & (len - 1)))
+    if (!dev)
         return -EINVAL;
-    struct smmu_l1 *t = table_for(dev, va);
-    if (!t->pa)
-        return -EINVAL;
-    int ret;
-    switch (ps) {
-    case PAGE_16M: ret = unmap_l1(dev, t, va, true, &global); break;
-    case PAGE_1M:  ret = unmap_l1(dev, t, va, false, &global); break;
-    case PAGE_64K: ret = unmap_l2(dev, t, va, true, &global); break;
-    default:       ret = unmap_l2(dev, t, va, false, &global); break;
-    }
+    int ret = smmu_pgtable_unmap(dev->table->pg, va, len, &global, &w);
     if (ret)
         return ret;
-    dev->stats.unmaps[ps]++;
-    if (global)
-        dev->global_maps--;
-    inv_record(dev, va, global);
-    if (dev->update_depth == 0)
-        inv_flush(dev);
+    dev->table->users->stats.unmaps[page_size_of(len)]++;
+    table_stats_changed(dev->table);
+    clean_writes(dev, &w);
+    after_update(dev->table, va, false, global);
     return 0;
 }
 
 /* ---- Abstract contexts -------------------------------------------------------------------- */
+
+static struct smmu_table *table_new(const struct smmu_pt_allocator *pt)
+{
+    struct smmu_table *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return NULL;
+    t->pg = smmu_pgtable_new(pt);
+    if (!t->pg) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void table_add_user(struct smmu_table *t, struct smmu_dev *dev)
+{
+    struct smmu_dev **p = &t->users;
+
+    while (*p)                  /* in order of joining: invalidations go out in that order */
+        p = &(*p)->next_user;
+    *p = dev;
+    dev->next_user = NULL;
+    dev->table = t;
+    t->nusers++;
+}
+
+/* Leaves the table; the last user frees it (and the mappings left in it). */
+static void table_drop_user(struct smmu_dev *dev)
+{
+    struct smmu_table *t = dev->table;
+
+    for (struct smmu_dev **p = &t->users; *p; p = &(*p)->next_user) {
+        if (*p == dev) {
+            *p = dev->next_user;
+            break;
+        }
+    }
+    dev->table = NULL;
+    dev->next_user = NULL;
+    if (--t->nusers == 0) {
+        smmu_pgtable_free(t->pg);
+        free(t);
+    }
+}
 
 struct smmu_dev *smmu_ctx_init(int ctx, const struct smmu_pt_allocator *pt)
 {
@@ -854,13 +823,15 @@ struct smmu_dev *smmu_ctx_init(int ctx, const struct smmu_pt_allocator *pt)
     struct smmu_dev *dev = calloc(1, sizeof(*dev));
     if (!dev)
         return NULL;
-    dev->bank = (unsigned)ctx;
-    dev->pt = *pt;
-    snprintf(dev->name, sizeof(dev->name), "ctx%d", ctx);
-    if (l1_table_new(dev, &dev->l1[0])) {
+    struct smmu_table *t = table_new(pt);
+    if (!t) {
         free(dev);
         return NULL;
     }
+    dev->bank = (unsigned)ctx;
+    dev->vmid = -1;
+    snprintf(dev->name, sizeof(dev->name), "ctx%d", ctx);
+    table_add_user(t, dev);
     return dev;
 }
 
@@ -876,9 +847,11 @@ static void unbind(struct smmu_dev *dev)
             break;
         }
     }
-    drv->asid_used[dev->asid / 8] &= (uint8_t)~(1u << (dev->asid % 8));
+    if (dev->asid_pooled)
+        drv->asid_used[dev->asid / 8] &= (uint8_t)~(1u << (dev->asid % 8));
     dev->drv = NULL;
     dev->asid = 0;
+    dev->asid_pooled = false;
     dev->next_bound = NULL;
 }
 
@@ -889,8 +862,7 @@ int smmu_ctx_deinit(struct smmu_dev *dev)
     if (dev->active)
         return -EBUSY;
     unbind(dev);
-    for (unsigned i = 0; i < L1_TABLES; i++)
-        l1_table_free(dev, &dev->l1[i]);
+    table_drop_user(dev);
     free(dev);
     return 0;
 }
@@ -903,6 +875,22 @@ static bool mids_fit(const struct smmu_dev *dev, unsigned nmids)
     return true;
 }
 
+/* The lazy profile's ASIDs: one per context, unique on its SMMU, lowest free from 1. */
+static int pool_asid(struct smmu_dev *dev, struct smmu_driver *drv)
+{
+    unsigned asid;
+
+    for (asid = ASID_FIRST; asid < SMMU_NUM_ASIDS; asid++)
+        if (!(drv->asid_used[asid / 8] & (1u << (asid % 8))))
+            break;
+    if (asid == SMMU_NUM_ASIDS)
+        return -ENOSPC;
+    drv->asid_used[asid / 8] |= (uint8_t)(1u << (asid % 8));
+    dev->asid = asid;
+    dev->asid_pooled = true;
+    return 0;
+}
+
 int smmu_ctx_bind(struct smmu_dev *dev, struct smmu_driver *drv)
 {
     if (!dev || !drv || !drv->initialized)
@@ -913,14 +901,12 @@ int smmu_ctx_bind(struct smmu_dev *dev, struct smmu_driver *drv)
         return -EBUSY;
     if (dev->bank >= drv->ncb || !mids_fit(dev, drv->nmids))
         return -EINVAL;
-    unsigned asid;
-    for (asid = ASID_FIRST; asid < SMMU_NUM_ASIDS; asid++)
-        if (!(drv->asid_used[asid / 8] & (1u << (asid % 8))))
-            break;
-    if (asid == SMMU_NUM_ASIDS)
-        return -ENOSPC;
-    drv->asid_used[asid / 8] |= (uint8_t)(1u << (asid % 8));
-    dev->asid = asid;
+    const struct smmu_profile *p = drv->profile;
+    if (!p->asid_by_table && !p->asid_zero) {
+        int ret = pool_asid(dev, drv);
+        if (ret)
+            return ret;
+    }
     dev->drv = drv;
     dev->next_bound = drv->bound;
     drv->bound = dev;
@@ -954,55 +940,91 @@ int smmu_ctx_set_name(struct smmu_dev *dev, const char *name)
     return 0;
 }
 
-/* Whether L1 entries [from, to) of a table are all fault entries. */
-static bool l1_range_empty(const struct smmu_dev *dev, const struct smmu_l1 *t,
-                           unsigned from, unsigned to)
+static bool table_active(const struct smmu_table *t)
 {
-    if (!t->pa)
-        return true;
-    for (unsigned i = from; i < to; i++)
-        if (physmem_read32(dev->pt.pm, t->pa + 4 * i) != 0)
-            return false;
-    return true;
+    for (const struct smmu_dev *d = t->users; d; d = d->next_user)
+        if (d->active)
+            return true;
+    return false;
+}
+
+int smmu_ctx_share_table(struct smmu_dev *dev, struct smmu_dev *owner)
+{
+    if (!dev || !owner || dev == owner)
+        return -EINVAL;
+    if (dev->table == owner->table)
+        return 0;
+    if (dev->active)
+        return -EBUSY;
+    if (smmu_pgtable_stats(dev->table->pg)->mappings || dev->table->nusers > 1)
+        return -EBUSY;
+    if (smmu_pgtable_split(dev->table->pg) != smmu_pgtable_split(owner->table->pg))
+        return -EINVAL;
+    table_drop_user(dev);
+    table_add_user(owner->table, dev);
+    table_stats_changed(owner->table);
+    return 0;
+}
+
+int smmu_ctx_set_pt_cacheable(struct smmu_dev *dev, bool cacheable)
+{
+    if (!dev)
+        return -EINVAL;
+    if (table_active(dev->table))
+        return -EBUSY;
+    dev->table->cacheable = cacheable;
+    return 0;
+}
+
+int smmu_ctx_set_vmid(struct smmu_dev *dev, int vmid)
+{
+    if (!dev || vmid < -1 || vmid > (int)M2VCBR_VMID_MASK)
+        return -EINVAL;
+    if (dev->active)
+        return -EBUSY;
+    dev->vmid = vmid;
+    return 0;
 }
 
 int smmu_set_split(struct smmu_dev *dev, unsigned n)
 {
     if (!dev || n > TTBCR_N_MASK)
         return -EINVAL;
-    if (dev->active)
+    if (dev->active || (dev->table->nusers > 1 && n != smmu_pgtable_split(dev->table->pg)))
         return -EBUSY;
-    if (n == dev->split)
-        return 0;
-    /* first L1 index that TTBR1 translates with the new N */
-    unsigned boundary = n ? PTE_L1_ENTRIES >> n : PTE_L1_ENTRIES;
-    if (!l1_range_empty(dev, &dev->l1[0], boundary, PTE_L1_ENTRIES) ||
-        !l1_range_empty(dev, &dev->l1[1], 0, boundary))
-        return -EBUSY;
-    if (n && !dev->l1[1].pa) {
-        int ret = l1_table_new(dev, &dev->l1[1]);
-        if (ret)
-            return ret;
-    } else if (!n) {
-        l1_table_free(dev, &dev->l1[1]);
-    }
-    dev->split = n;
-    return 0;
+    return smmu_pgtable_set_split(dev->table->pg, n);
 }
 
-unsigned smmu_get_split(const struct smmu_dev *dev) { return dev ? dev->split : 0; }
+unsigned smmu_get_split(const struct smmu_dev *dev)
+{
+    return dev ? smmu_pgtable_split(dev->table->pg) : 0;
+}
 
 /* ---- Activation ------------------------------------------------------------------------------ */
+
+static uint32_t m2vcbr_value(unsigned bank, unsigned vmid)
+{
+    return ((bank & M2VCBR_CBNDX_MASK) << M2VCBR_CBNDX_SHIFT) |
+           ((vmid & M2VCBR_VMID_MASK) << M2VCBR_VMID_SHIFT) |
+           (NSCFG_NONSECURE << M2VCBR_NSCFG_SHIFT);
+}
+
+/* Writes M2VCBR_N only where the driver's last write differs. */
+static void route_mid(struct smmu_driver *drv, unsigned mid, uint32_t v)
+{
+    if (drv->m2vcbr[mid] == v)
+        return;
+    glb_write(drv, SMMU_M2VCBR_N(mid), v);
+    drv->m2vcbr[mid] = v;
+}
 
 static void route_mids(struct smmu_dev *dev)
 {
     struct smmu_driver *drv = dev->drv;
-    uint32_t v = ((dev->bank & M2VCBR_CBNDX_MASK) << M2VCBR_CBNDX_SHIFT) |
-                 ((bank_vmid(dev->bank) & M2VCBR_VMID_MASK) << M2VCBR_VMID_SHIFT) |
-                 (NSCFG_NONSECURE << M2VCBR_NSCFG_SHIFT);
+    uint32_t v = m2vcbr_value(dev->bank, dev_vmid(dev));
 
     for (unsigned i = 0; i < dev->nmids; i++) {
-        glb_write(drv, SMMU_M2VCBR_N(dev->mids[i]), v);
+        route_mid(drv, dev->mids[i], v);
         drv->mid_owner[dev->mids[i]] = dev;
     }
 }
@@ -1014,18 +1036,58 @@ static void unroute_mids(struct smmu_dev *dev)
     for (unsigned i = 0; i < dev->nmids; i++) {
         if (drv->mid_owner[dev->mids[i]] != dev)
             continue;
-        glb_write(drv, SMMU_M2VCBR_N(dev->mids[i]), M2VCBR_UNROUTED);
+        route_mid(drv, dev->mids[i], M2VCBR_UNROUTED);
         drv->mid_owner[dev->mids[i]] = NULL;
     }
+}
+
+/*
+ * msm-3.4 __program_context: reuse the ASID of another bank of this SMMU whose TTBR0
+ * holds the same table; else the lowest ASID (0 .. banks - 1) that no other bank has.
+ * Read from the registers, as the kernel does.
+ */
+static unsigned asid_by_table(struct smmu_dev *dev, uint32_t ttbr0)
+{
+    struct smmu_driver *drv = dev->drv;
+    unsigned asid[SMMU_MAX_CTX];
+
+    for (unsigned i = 0; i < drv->ncb; i++) {
+        if (i == dev->bank)
+            continue;
+        if ((cb_read(drv, i, SMMU_TTBR0) & TTBR_PA_MASK) == (ttbr0 & TTBR_PA_MASK))
+            return cb_read(drv, i, SMMU_CONTEXTIDR) & CONTEXTIDR_ASID_MASK;
+    }
+    for (unsigned i = 0; i < drv->ncb; i++)
+        asid[i] = i == dev->bank ? ~0u : cb_read(drv, i, SMMU_CONTEXTIDR) & CONTEXTIDR_ASID_MASK;
+    for (unsigned a = 0; a < drv->ncb; a++) {
+        bool used = false;
+        for (unsigned i = 0; i < drv->ncb; i++)
+            used = used || asid[i] == a;
+        if (!used)
+            return a;
+    }
+    return drv->ncb;    /* unreachable: ncb banks cannot hold ncb distinct other ASIDs */
+}
+
+/* TTBR0/TTBR1 of the table, with the cacheable-walk attributes when it is cacheable. */
+static uint32_t ttbr_value(const struct smmu_table *t, unsigned i)
+{
+    uint32_t v = smmu_pgtable_l1(t->pg, i) & TTBR_PA_MASK;
+
+    if (v && t->cacheable)      /* msm-3.4: SH, NOS, inner and outer write-back WA */
+        v |= TTBR_SH | TTBR_NOS | TTBR_IRGNL | (TTBR_RGN_WBWA << TTBR_ORGN_SHIFT);
+    return v;
 }
 
 static void deactivate_hw(struct smmu_dev *dev)
 {
     struct smmu_driver *drv = dev->drv;
+    const struct smmu_profile *p = drv->profile;
     unsigned bank = dev->bank;
 
     /* Unroute first: the MIDs' traffic then faults globally instead of bypassing. */
-    unroute_mids(dev);
+    if (!p->route_at_probe)
+        unroute_mids(dev);
     cb_write(drv, bank, SMMU_SCTLR, cb_read(drv, bank, SMMU_SCTLR) & ~SCTLR_M);
     /* Nobody is left to fix a stalled transaction: clear the fault and terminate it. */
     uint32_t fsr = cb_read(drv, bank, SMMU_FSR);
@@ -1033,15 +1095,33 @@ static void deactivate_hw(struct smmu_dev *dev)
         cb_write(drv, bank, SMMU_FSR, fsr);
     if (fsr & FSR_SS)
         cb_write(drv, bank, SMMU_RESUME, RESUME_TNR);
-    inv_context(dev, dev->global_maps > 0);
-    dev->inv_count = 0;
-    dev->inv_overflow = dev->inv_global = false;
+    if (p->on_detach == SMMU_TLBI_LAZY) {
+        lazy_context(dev, smmu_pgtable_stats(dev->table->pg)->global_mappings > 0);
+        if (dev->table->nusers == 1)
+            lazy_forget(dev->table);
+    } else {
+        tlbi_dev(dev, p->on_detach, 0);
+    }
+    if (p->reset_on_detach)
+        reset_bank(drv, bank);
+    if (p->route_at_probe && dev->vmid >= 0) {
+        /* the secure VMID goes back to the probe's */
+        for (unsigned i = 0; i < dev->nmids; i++)
+            route_mid(drv, dev->mids[i], m2vcbr_value(bank, profile_vmid(drv, bank)));
+    }
+    if (p->route_at_probe)
+        for (unsigned i = 0; i < dev->nmids; i++)
+            if (drv->mid_owner[dev->mids[i]] == dev)
+                drv->mid_owner[dev->mids[i]] = NULL;
     drv->retry_count[bank] = 0;
     drv->active[bank] = NULL;
     dev->active = false;
 }
 
-/* Bring-up in the mainline order; `translate` false leaves SCTLR.M clear (bypass). */
+/*
+ * Bring-up in the order of msm-3.4 __program_context (docs/driver.md), each step as
+ * the profile says; `translate` false leaves SCTLR.M clear (bypass).
+ */
 static int activate(struct smmu_dev *dev, bool translate)
 {
     if (!dev || !dev->drv)
@@ -1049,6 +1129,8 @@ static int activate(struct smmu_dev *dev, bool translate)
     if (dev->active)
         return 0;
     struct smmu_driver *drv = dev->drv;
+    const struct smmu_profile *p = drv->profile;
+    struct smmu_table *t = dev->table;
     unsigned bank = dev->bank;
     for (unsigned i = 0; i < dev->nmids; i++) {
         struct smmu_dev *owner = drv->mid_owner[dev->mids[i]];
@@ -1057,28 +1139,45 @@ static int activate(struct smmu_dev *dev, bool translate)
     }
     if (drv->active[bank])
         deactivate_hw(drv->active[bank]);   /* context switch */
+    if (p->reset_on_detach)
+        reset_bank(drv, bank);              /* __reset_context before programming */
 
-    uint32_t sctlr = SCTLR_TRE | SCTLR_AFE;
+    uint32_t ttbr0 = ttbr_value(t, 0);
+    uint32_t sctlr = SCTLR_TRE | (p->afe ? SCTLR_AFE : 0);
     uint32_t actlr = (TLBMCFG_HW_WALK << ACTLR_TLBMCFG_SHIFT) | (V2PCFG_ALL << ACTLR_V2PCFG_SHIFT);
     cb_write(drv, bank, SMMU_SCTLR, sctlr);
     cb_write(drv, bank, SMMU_ACTLR, actlr);
-    cb_write(drv, bank, SMMU_TTBCR, (dev->split & TTBCR_N_MASK) << TTBCR_N_SHIFT);
-    cb_write(drv, bank, SMMU_TTBR0, dev->l1[0].pa & TTBR_PA_MASK);
-    cb_write(drv, bank, SMMU_TTBR1, dev->l1[1].pa & TTBR_PA_MASK);
+    cb_write(drv, bank, SMMU_TTBCR, (smmu_pgtable_split(t->pg) & TTBCR_N_MASK) << TTBCR_N_SHIFT);
+    cb_write(drv, bank, SMMU_TTBR0, ttbr0);
+    cb_write(drv, bank, SMMU_TTBR1, ttbr_value(t, 1));
     cb_write(drv, bank, SMMU_PRRR, SMMU_PRRR_VALUE);
     cb_write(drv, bank, SMMU_NMRR, SMMU_NMRR_VALUE);
-    cb_write(drv, bank, SMMU_CTX_TLBIALL, 0);
+    if (p->tlbiall_on_attach)
+        tlbi_dev(dev, SMMU_TLBI_CTX_ALL, 0);    /* the bank's old entries (context muxing) */
     glb_write(drv, SMMU_CBACR_N(bank),
-              ((bank_vmid(bank) & CBACR_CBVMID_MASK) << CBACR_CBVMID_SHIFT) |
+              ((dev_vmid(dev) & CBACR_CBVMID_MASK) << CBACR_CBVMID_SHIFT) |
               (CBACR_IRPTNDX_CTX << CBACR_IRPTNDX_SHIFT));
-    cb_write(drv, bank, SMMU_ACTLR, actlr | ACTLR_CFERE | ACTLR_CFEIE | ACTLR_CFCFG);
-    cb_write(drv, bank, SMMU_CONTEXTIDR, dev->asid & CONTEXTIDR_ASID_MASK);
+    actlr |= ACTLR_CFEIE | ACTLR_CFCFG | (p->cfere ? ACTLR_CFERE : 0);
+    if (p->l2_redirect)                     /* cacheable requests to the L2 slave port */
+        actlr |= ACTLR_RCISH | ACTLR_RCOSH | ACTLR_RCNSH;
+    cb_write(drv, bank, SMMU_ACTLR, actlr);
+    bool bfb = drv->bfb >= 0 ? drv->bfb : p->bfb;
+    if (bfb)
+        cb_write(drv, bank, SMMU_BFBCR, BFBCR_BFBDFE);
+    if (p->asid_by_table)
+        dev->asid = asid_by_table(dev, ttbr0);
+    else if (p->asid_zero)
+        dev->asid = 0;
+    if (!p->asid_zero)
+        cb_write(drv, bank, SMMU_CONTEXTIDR, dev->asid & CONTEXTIDR_ASID_MASK);
     route_mids(dev);
+    if (p->clean == SMMU_CLEAN_ALL && !t->cacheable)
+        clean_all(drv);                     /* vcm-2010 smmu_activate */
     cb_write(drv, bank, SMMU_SCTLR, translate ? sctlr | SCTLR_M : sctlr);
 
-    /* Entries unmapped while inactive were never cached: nothing is pending. */
-    dev->inv_count = 0;
-    dev->inv_overflow = dev->inv_global = false;
+    /* Entries unmapped while no context of the table was active were never cached. */
+    if (!table_active(t))
+        lazy_forget(t);
     drv->active[bank] = dev;
     dev->active = true;
     dev->stats.activations++;
@@ -1117,6 +1216,7 @@ int smmu_translate(struct smmu_dev *dev, uint32_t va, uint32_t *pa)
         return -EINVAL;
     if (!dev->active)
         return -ENODEV;
+    tlbi_dev(dev, dev->drv->profile->before_v2p, va);
     cb_write(dev->drv, dev->bank, SMMU_V2PPR, va);
     uint32_t par = cb_read(dev->drv, dev->bank, SMMU_PAR);
     if (par & PAR_FAULT)
@@ -1140,15 +1240,32 @@ int smmu_hook_irpt(struct smmu_dev *dev, smmu_fault_handler_fn handler, void *da
 struct smmu_driver *smmu_dev_driver(const struct smmu_dev *dev) { return dev ? dev->drv : NULL; }
 unsigned smmu_dev_bank(const struct smmu_dev *dev) { return dev ? dev->bank : 0; }
 unsigned smmu_dev_asid(const struct smmu_dev *dev) { return dev ? dev->asid : 0; }
-unsigned smmu_dev_vmid(const struct smmu_dev *dev) { return dev ? bank_vmid(dev->bank) : 0; }
 const char *smmu_dev_name(const struct smmu_dev *dev) { return dev ? dev->name : NULL; }
-uint32_t smmu_dev_ttbr0(const struct smmu_dev *dev) { return dev ? dev->l1[0].pa : 0; }
-uint32_t smmu_dev_ttbr1(const struct smmu_dev *dev) { return dev ? dev->l1[1].pa : 0; }
+
+unsigned smmu_dev_vmid(const struct smmu_dev *dev)
+{
+    if (!dev)
+        return 0;
+    if (dev->vmid >= 0)
+        return (unsigned)dev->vmid;
+    return dev->drv ? profile_vmid(dev->drv, dev->bank) : 0;
+}
+
+uint32_t smmu_dev_ttbr0(const struct smmu_dev *dev)
+{
+    return dev ? smmu_pgtable_l1(dev->table->pg, 0) : 0;
+}
+
+uint32_t smmu_dev_ttbr1(const struct smmu_dev *dev)
+{
+    return dev ? smmu_pgtable_l1(dev->table->pg, 1) : 0;
+}
 
 const struct smmu_dev_stats *smmu_dev_stats(const struct smmu_dev *dev)
 {
     return dev ? &dev->stats : NULL;
 }
+
 
 /* ---- Device tree -------------------------------------------------------------------------- */
 
@@ -1308,6 +1425,25 @@ static int tree_copy_descs(struct smmu_tree *tree, const struct smmu_desc *descs
     return ok ? 0 : -ENOMEM;
 }
 
+/*
+ * msm-3.4 and mainline msm_iommu_dev.c route every MID of a context when the context
+ * device is probed (VMID 0, CBNDX = the bank), before any domain is attached.
+ */
+static void probe_contexts(struct smmu_tree *tree, unsigned i)
+{
+    struct smmu_driver *drv = &tree->drv[i];
+    const struct smmu_desc *d = &tree->descs[i];
+
+    if (!drv->profile->route_at_probe)
+        return;
+    for (unsigned c = 0; c < d->nctx; c++) {
+        const struct smmu_ctx_desc *cd = &d->ctx[c];
+        uint32_t v = m2vcbr_value(cd->bank, profile_vmid(drv, cd->bank));
+        for (unsigned k = 0; k < cd->nmids; k++)
+            route_mid(drv, cd->mids[k], v);
+    }
+}
+
 struct smmu_tree *smmu_tree_new(const struct smmu_desc *descs, unsigned n,
                                 struct smmu *const *hw, const struct smmu_pt_allocator *pt,
                                 char *err, unsigned errlen)
@@ -1349,9 +1485,28 @@ struct smmu_tree *smmu_tree_new(const struct smmu_desc *descs, unsigned n,
         }
         return NULL;
     }
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < n; i++) {
         smmu_drvdata_init(&tree->drv[i], hw[i], descs[i].base, descs[i].irq);
+        probe_contexts(tree, i);
+    }
     return tree;
+}
+
+int smmu_tree_set_profile(struct smmu_tree *tree, const struct smmu_profile *profile,
+                          const struct smmu_driver_costs *costs, int bfb)
+{
+    if (!tree)
+        return -EINVAL;
+    for (unsigned i = 0; i < tree->n; i++)
+        if (tree->drv[i].bound)
+            return -EBUSY;
+    for (unsigned i = 0; i < tree->n; i++) {
+        int ret = smmu_drvdata_set_profile(&tree->drv[i], profile, costs, bfb);
+        if (ret)
+            return ret;
+        probe_contexts(tree, i);
+    }
+    return 0;
 }
 
 void smmu_tree_free(struct smmu_tree *tree)

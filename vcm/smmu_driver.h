@@ -41,6 +41,8 @@
 #include "models/pte.h"
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
+#include "sim/core/kernel.h"
+#include "vcm/smmu_profile.h"
 
 /* ---- Page-table memory ----------------------------------------------------------
  * Where the driver gets the memory for its tables: an L1 table is 16 KiB aligned to
@@ -187,6 +189,29 @@ struct smmu_driver_stats {
     uint64_t unhooked;              /* faults on a bank with no hook (reported, terminated) */
     uint64_t retry_limit_hits;      /* terminations forced by SMMU_FAULT_RETRY_LIMIT */
     uint64_t global_faults;         /* ESR faults seen by the ISR */
+    /* what the driver's work costs (struct smmu_driver_costs) */
+    uint64_t mmio_reads, mmio_writes;   /* register accesses over the configuration port */
+    uint64_t tlbi_writes;           /* TLBIVA, TLBIASID, CTX_TLBIALL, GLOBAL_TLBIALL written */
+    uint64_t clean_lines;           /* cache lines of table memory cleaned */
+    uint64_t clean_alls;            /* whole-cache cleans */
+    sim_time_t mmio_ps;             /* time on the configuration port, every access */
+    sim_time_t maint_ps;            /* of that, the TLB maintenance writes */
+    sim_time_t clean_ps;            /* time cleaning table memory out of the CPU's cache */
+};
+
+/*
+ * What the driver's own work takes, for its statistics and for when its register
+ * writes reach the SMMU: every register access crosses the configuration port
+ * (mmio_ps), and a table update in memory the walker reads uncached is followed by a
+ * cache clean, of the lines written (clean_line_ps per clean_line_bytes line) or of
+ * the whole data cache (clean_all_ps), as the profile says. All 0: the driver takes
+ * no time (the default). configs/msm8960.yaml gives the values it uses, with sources.
+ */
+struct smmu_driver_costs {
+    sim_time_t mmio_ps;
+    sim_time_t clean_line_ps;
+    unsigned clean_line_bytes;      /* a power of two; 0 is taken as 64 */
+    sim_time_t clean_all_ps;
 };
 
 /* ---- One SMMU instance ---------------------------------------------------------- */
@@ -208,6 +233,11 @@ struct smmu_driver {
     unsigned nirpt;                 /* IDR.NIRPT field, as read */
     bool htw;                       /* IDR.HTW */
     bool initialized;
+    const struct smmu_profile *profile;
+    struct smmu_driver_costs costs;
+    int bfb;                        /* BFBCR.BFBDFE: -1 as the profile says, else 0 or 1 */
+    sim_time_t port_free;           /* the configuration port is busy until then */
+    uint32_t m2vcbr[SMMU_MAX_MIDS]; /* what the driver last wrote to each M2VCBR_N */
     struct smmu_dev *bound;         /* list of bound abstract contexts */
     struct smmu_dev *active[SMMU_MAX_CTX];      /* who holds each bank */
     struct smmu_dev *mid_owner[SMMU_MAX_MIDS];  /* who routed each MID */
@@ -233,6 +263,16 @@ int smmu_drvdata_init(struct smmu_driver *drv, struct smmu *hw, uint32_t base, u
 
 /* Detaches the ISR. -EBUSY while abstract contexts are still bound. */
 int smmu_drvdata_deinit(struct smmu_driver *drv);
+
+/*
+ * The driver profile to follow (vcm/smmu_profile.h; NULL: the default, msm-3.4), the
+ * costs of its work (NULL: none) and whether BFBCR.BFBDFE is set at bring-up (-1: as
+ * the profile says). -EBUSY while abstract contexts are bound. The SMMU is brought up
+ * again (smmu_drvdata_init's reset) under the new profile.
+ */
+int smmu_drvdata_set_profile(struct smmu_driver *drv, const struct smmu_profile *profile,
+                             const struct smmu_driver_costs *costs, int bfb);
+const struct smmu_profile *smmu_driver_profile(const struct smmu_driver *drv);
 
 const char *smmu_driver_name(const struct smmu_driver *drv);
 unsigned smmu_driver_num_banks(const struct smmu_driver *drv);
@@ -274,6 +314,30 @@ int smmu_ctx_set_mids(struct smmu_dev *dev, const unsigned *mids, unsigned n);
 
 /* Name for fault reports (copied, up to SMMU_NAME_LEN - 1 characters). */
 int smmu_ctx_set_name(struct smmu_dev *dev, const char *name);
+
+/*
+ * One page table for several contexts, as the kernels keep one per IOMMU domain: dev
+ * gives up its own (empty) table and uses owner's, so a map or unmap through either
+ * writes the one table, and the profile's TLB invalidations go to every active
+ * context that uses it (on whichever SMMU). -EBUSY when dev is active or its table
+ * holds mappings; -EINVAL when the split (TTBCR.N) differs or dev is owner.
+ */
+int smmu_ctx_share_table(struct smmu_dev *dev, struct smmu_dev *owner);
+
+/*
+ * The table's memory is cacheable (msm-3.4 MSM_IOMMU_DOMAIN_PT_CACHEABLE): bring-up
+ * sets TTBR0/1 SH, NOS, IRGN and ORGN, so the SMMU's walks go through the L2 cache,
+ * and table updates need no cache clean. A property of the (shared) table. -EBUSY
+ * while a context using the table is active.
+ */
+int smmu_ctx_set_pt_cacheable(struct smmu_dev *dev, bool cacheable);
+
+/*
+ * The VMID this context's bank and MIDs get, whatever the profile says: the secure
+ * path, where TrustZone reprograms the VMID of a content-protection context (seeds/001).
+ * -1 goes back to the profile's VMID. -EINVAL out of 0..31; -EBUSY while active.
+ */
+int smmu_ctx_set_vmid(struct smmu_dev *dev, int vmid);
 
 /*
  * Split address space (TTBCR.N = n, 0..7). With n > 0, VAs below 2^(32-n) use the
@@ -373,11 +437,15 @@ const char *smmu_dev_name(const struct smmu_dev *dev);
 uint32_t smmu_dev_ttbr0(const struct smmu_dev *dev);    /* PA of the TTBR0 L1 table */
 uint32_t smmu_dev_ttbr1(const struct smmu_dev *dev);    /* PA of the TTBR1 table, 0 if none */
 
+/*
+ * A context's work. A table shared by several contexts counts its maps and unmaps (and
+ * reports its L2 tables) on the first of them; invalidations are each bank's own.
+ */
 struct smmu_dev_stats {
     uint64_t maps[PAGE_SIZES], unmaps[PAGE_SIZES];
     unsigned l2_tables;             /* L2 tables held now */
     uint64_t l2_allocs, l2_frees;
-    uint64_t tlbi_va, tlbi_asid, tlbi_ctx;  /* invalidations written */
+    uint64_t tlbi_va, tlbi_asid, tlbi_ctx;  /* invalidations written to this bank */
     uint64_t activations;
 };
 const struct smmu_dev_stats *smmu_dev_stats(const struct smmu_dev *dev);
@@ -426,6 +494,14 @@ struct smmu_tree;
 struct smmu_tree *smmu_tree_new(const struct smmu_desc *descs, unsigned n,
                                 struct smmu *const *hw, const struct smmu_pt_allocator *pt,
                                 char *err, unsigned errlen);
+
+/*
+ * Every driver of the tree follows profile (smmu_drvdata_set_profile); MIDs are routed
+ * at once when the profile routes them at probe. -EBUSY while context instances exist.
+ * smmu_tree_new starts with the default profile, no costs and the profile's BFB.
+ */
+int smmu_tree_set_profile(struct smmu_tree *tree, const struct smmu_profile *profile,
+                          const struct smmu_driver_costs *costs, int bfb);
 
 /* Frees the tree, deactivating and freeing any context instances still held. */
 void smmu_tree_free(struct smmu_tree *tree);

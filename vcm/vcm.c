@@ -825,18 +825,33 @@ static bool dev_translates(const struct vcm_dev *d)
     return d->type == VCM_DEV_IOMMU && d->smmu;
 }
 
-/* Maps a plan into every translating device of the VCM; undoes it all on failure. */
+/*
+ * Whether another association of vcm, before `upto` in its list, writes the same page
+ * table as dev (contexts of one domain share a table): the table then holds the
+ * VCM's pages already, and they are written and removed once.
+ */
+static bool table_written_before(const struct vcm *vcm, const struct avcm *upto,
+                                 const struct smmu_dev *sd)
+{
+    for (const struct avcm *a = vcm->assoc; a && a != upto; a = a->next_in_vcm)
+        if (dev_translates(a->dev) && a->dev->smmu != sd &&
+            smmu_dev_ttbr0(a->dev->smmu) == smmu_dev_ttbr0(sd))
+            return true;
+    return false;
+}
+
+/* Maps a plan into every page table of the VCM's devices; undoes it all on failure. */
 static int vcm_map_all(struct vcm *vcm, const struct vcm_map *m, uint32_t n, uint32_t attr,
                        struct smmu_dev **failed)
 {
     for (struct avcm *a = vcm->assoc; a; a = a->next_in_vcm) {
-        if (!dev_translates(a->dev))
+        if (!dev_translates(a->dev) || table_written_before(vcm, a, a->dev->smmu))
             continue;
         int ret = ctx_map(a->dev->smmu, m, n, smmu_attr_of(attr));
         if (ret) {
             *failed = a->dev->smmu;
             for (struct avcm *b = vcm->assoc; b != a; b = b->next_in_vcm)
-                if (dev_translates(b->dev))
+                if (dev_translates(b->dev) && !table_written_before(vcm, b, b->dev->smmu))
                     ctx_unmap(b->dev->smmu, m, n);
             return ret;
         }
@@ -847,7 +862,7 @@ static int vcm_map_all(struct vcm *vcm, const struct vcm_map *m, uint32_t n, uin
 static void vcm_unmap_all(struct vcm *vcm, const struct vcm_map *m, uint32_t n)
 {
     for (struct avcm *a = vcm->assoc; a; a = a->next_in_vcm)
-        if (dev_translates(a->dev))
+        if (dev_translates(a->dev) && !table_written_before(vcm, a, a->dev->smmu))
             ctx_unmap(a->dev->smmu, m, n);
 }
 
@@ -1287,8 +1302,9 @@ struct avcm *vcm_assoc(struct vcm *vcm, struct vcm_dev *dev, uint32_t attr)
             goto fail;
         }
     }
-    /* Reservations backed before the association: their pages go into this context too. */
-    if (dev_translates(dev)) {
+    /* Reservations backed before the association: their pages go into this context too,
+     * unless its table is one the VCM's other devices already fill. */
+    if (dev_translates(dev) && !table_written_before(vcm, NULL, dev->smmu)) {
         for (struct res *r = vcm->res; r; r = r->next) {
             if (!r->backing)
                 continue;
@@ -1331,10 +1347,6 @@ int vcm_deassoc(struct avcm *avcm)
     if (avcm->active)
         return set_err(vcm->plat, -EBUSY, "vcm_deassoc: the association with %s is active; "
                        "vcm_deactivate it first", dev->name);
-    if (dev_translates(dev))
-        for (struct res *r = vcm->res; r; r = r->next)
-            if (r->backing)
-                ctx_unmap(dev->smmu, r->maps, r->nmaps);
     for (struct avcm **pp = &vcm->assoc; *pp; pp = &(*pp)->next_in_vcm) {
         if (*pp == avcm) {
             *pp = avcm->next_in_vcm;
@@ -1347,6 +1359,11 @@ int vcm_deassoc(struct avcm *avcm)
             break;
         }
     }
+    /* The pages leave the table with the last of its devices the VCM is associated with. */
+    if (dev_translates(dev) && !table_written_before(vcm, NULL, dev->smmu))
+        for (struct res *r = vcm->res; r; r = r->next)
+            if (r->backing)
+                ctx_unmap(dev->smmu, r->maps, r->nmaps);
     dev->nassoc--;
     if (avcm->attr & VCM_SPLIT && --dev->nsplit == 0)
         smmu_set_split(dev->smmu, 0);
@@ -1408,12 +1425,20 @@ int vcm_is_active(const struct avcm *avcm)
 
 /* ---- Faults ------------------------------------------------------------------------------- */
 
+/*
+ * A VCM handler answers in the RFC's convention (1 retry, 0 terminate); the driver
+ * profile may read its hook's value the other way round (vcm-2010: 0 retries), so the
+ * answer is translated to what the driver will understand.
+ */
 static int fault_trampoline(struct smmu_dev *sd, void *data, const struct smmu_fault *fault)
 {
     struct vcm_dev *dev = data;
+    int ret = dev->handler ? dev->handler(dev, dev->data, fault) : 0;
+    const struct smmu_profile *p = smmu_driver_profile(smmu_dev_driver(sd));
 
-    (void)sd;
-    return dev->handler ? dev->handler(dev, dev->data, fault) : 0;
+    if (ret == SMMU_FAULT_HOOK_LEAVE || !p || p->hook == SMMU_HOOK_RETRY_ON_1)
+        return ret;
+    return ret == 1 ? 0 : 1;
 }
 
 int vcm_hook(struct vcm_dev *dev, vcm_handler handler, void *data)

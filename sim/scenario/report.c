@@ -114,10 +114,12 @@ static int collect_driver(const struct soc *s, struct stats *st)
             struct vcm_dev *dev = ion_domain_dev(s->ion, (int)d, i);
             const struct smmu_dev_stats *ds = smmu_dev_stats(vcm_dev_smmu(dev));
             const char *n = vcm_dev_name(dev);
-            uint64_t maps = 0;
+            /* a context of a shared table may write no table entry and still be
+             * invalidated: work is either */
+            uint64_t work = ds->tlbi_va + ds->tlbi_asid + ds->tlbi_ctx;
             for (unsigned k = 0; k < PAGE_SIZES; k++)
-                maps += ds->maps[k] + ds->unmaps[k];
-            if (!maps)
+                work += ds->maps[k] + ds->unmaps[k];
+            if (!work)
                 continue;
             for (unsigned k = 0; k < PAGE_SIZES; k++)
                 TRY(stats_add_u64(st, ds->maps[k], "driver.%s.maps_%s", n, size_names[k]));
@@ -130,6 +132,57 @@ static int collect_driver(const struct soc *s, struct stats *st)
             TRY(stats_add_u64(st, ds->tlbi_ctx, "driver.%s.tlbi_ctx", n));
         }
     }
+    return 0;
+}
+
+/* Whether a context of SMMU i is attached to a domain (the driver programmed it). */
+static bool smmu_attached(const struct soc *s, unsigned i)
+{
+    struct smmu_driver *drv = smmu_tree_driver(s->tree, i);
+
+    for (unsigned d = 0; d < s->scn->soc.ndomains; d++)
+        for (unsigned k = 0; k < ion_domain_num_devs(s->ion, (int)d); k++)
+            if (smmu_dev_driver(vcm_dev_smmu(ion_domain_dev(s->ion, (int)d, k))) == drv)
+                return true;
+    return false;
+}
+
+/*
+ * What the driver's own work cost on one SMMU: register accesses over the
+ * configuration port (TLB maintenance among them) and cache cleans of table memory.
+ */
+static int collect_driver_costs(const struct soc *s, unsigned i, struct stats *st)
+{
+    const struct smmu_driver_stats *d = smmu_driver_stats(smmu_tree_driver(s->tree, i));
+    const char *n = s->desc[i].name;
+
+    TRY(stats_add_u64(st, d->mmio_reads, "smmu.%s.driver.mmio_reads", n));
+    TRY(stats_add_u64(st, d->mmio_writes, "smmu.%s.driver.mmio_writes", n));
+    TRY(stats_add_u64(st, d->tlbi_writes, "smmu.%s.driver.tlbi_writes", n));
+    TRY(stats_add_u64(st, d->clean_lines, "smmu.%s.driver.clean_lines", n));
+    TRY(stats_add_u64(st, d->clean_alls, "smmu.%s.driver.clean_alls", n));
+    TRY(stats_add_u64(st, d->mmio_ps, "smmu.%s.driver.mmio_ps", n));
+    TRY(stats_add_u64(st, d->maint_ps, "smmu.%s.driver.maint_ps", n));
+    TRY(stats_add_u64(st, d->clean_ps, "smmu.%s.driver.clean_ps", n));
+    TRY(stats_add_u64(st, d->mmio_ps + d->clean_ps, "smmu.%s.driver.time_ps", n));
+    return 0;
+}
+
+/* The driver's time over every SMMU, and its profile. */
+static int collect_driver_totals(const struct soc *s, struct stats *st)
+{
+    sim_time_t mmio = 0, maint = 0, clean = 0;
+
+    for (unsigned i = 0; i < s->scn->soc.nsmmus; i++) {
+        const struct smmu_driver_stats *d = smmu_driver_stats(smmu_tree_driver(s->tree, i));
+        mmio += d->mmio_ps;
+        maint += d->maint_ps;
+        clean += d->clean_ps;
+    }
+    TRY(stats_add_str(st, s->scn->soc.driver.profile->name, "run.driver.profile"));
+    TRY(stats_add_u64(st, mmio + clean, "run.driver.time_ps"));
+    TRY(stats_add_u64(st, maint, "run.driver.maint_ps"));
+    TRY(stats_add_u64(st, clean, "run.driver.clean_ps"));
     return 0;
 }
 
@@ -295,9 +348,13 @@ int soc_collect_stats(const struct soc *s, struct stats *st)
     TRY(stats_add_u64(st, s->end, "run.sim_time_ps"));
     TRY(stats_add_u64(st, bursts, "run.transactions"));
     TRY(collect_stalls(s, st));
-    for (unsigned i = 0; i < s->scn->soc.nsmmus; i++)
+    TRY(collect_driver_totals(s, st));
+    for (unsigned i = 0; i < s->scn->soc.nsmmus; i++) {
         if (smmu_used(s, i))
             TRY(collect_smmu(s, i, st));
+        if (smmu_used(s, i) || smmu_attached(s, i))
+            TRY(collect_driver_costs(s, i, st));
+    }
     TRY(collect_driver(s, st));
     for (unsigned i = 0; i < s->scn->nmasters; i++)
         TRY(collect_master(s, i, st));

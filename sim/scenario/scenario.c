@@ -376,7 +376,7 @@ static int read_domain(const struct config_node *dn, struct scn_soc *soc, bool *
                        struct config_err *err)
 {
     static const char *const keys[] = { "id", "partitions", "attach", "attach_split",
-                                        "attach_unsplit", NULL };
+                                        "attach_unsplit", "pt_cacheable", NULL };
     static const char *const pkeys[] = { "start", "size", NULL };
     const struct config_node *parts;
     uint64_t id;
@@ -395,6 +395,8 @@ static int read_domain(const struct config_node *dn, struct scn_soc *soc, bool *
     seen[id] = true;
     struct ion_domain_desc *d = &soc->domain[id];
     d->name = dn->key;
+    if ((rc = opt_bool(dn, "pt_cacheable", &d->pt_cacheable, err)))
+        return rc;
     for (size_t i = 0; i < parts->count; i++) {
         const struct config_node *p = parts->items[i];
         unsigned k = 0;
@@ -420,11 +422,57 @@ static int read_domain(const struct config_node *dn, struct scn_soc *soc, bool *
     return 0;
 }
 
+static const char *const profile_names[] = { "msm-3.4", "msm-mainline", "vcm-2010", "lazy",
+                                             NULL };
+
+/* driver: the profile the SMMU driver follows and what its work costs (docs/driver.md). */
+static int read_driver(const struct config_node *soc, struct scn_driver *d,
+                       struct config_err *err)
+{
+    static const char *const keys[] = { "profile", "bfb", "mmio_latency", "clean_line",
+                                        "clean_line_time", "clean_all_time", NULL };
+    const struct config_node *n;
+    unsigned prof = 0;
+    uint64_t line = 64;
+    bool bfb;
+    int rc;
+
+    d->profile = smmu_profile_default();
+    d->bfb = -1;
+    memset(&d->costs, 0, sizeof(d->costs));
+    d->costs.clean_line_bytes = 64;
+    if (!has(soc, "driver"))
+        return 0;
+    if ((rc = config_get_node(soc, "driver", CONFIG_MAP, &n, err)) ||
+        (rc = config_check_keys(n, keys, err)))
+        return rc;
+    if (has(n, "profile")) {
+        if ((rc = config_get_enum(n, "profile", profile_names, &prof, err)))
+            return rc;
+        d->profile = smmu_profile_find(profile_names[prof]);
+    }
+    if (has(n, "bfb")) {
+        if ((rc = config_get_bool(n, "bfb", &bfb, err)))
+            return rc;
+        d->bfb = bfb;
+    }
+    if ((rc = opt_time(n, "mmio_latency", 0, SIM_MS, &d->costs.mmio_ps, err)) ||
+        (rc = opt_size(n, "clean_line", 4, 4096, &line, err)) ||
+        (rc = opt_time(n, "clean_line_time", 0, SIM_MS, &d->costs.clean_line_ps, err)) ||
+        (rc = opt_time(n, "clean_all_time", 0, SIM_S, &d->costs.clean_all_ps, err)))
+        return rc;
+    if (!is_pow2(line))
+        return config_fail(err, config_find(n, "clean_line"), -EINVAL, "clean_line must be a "
+                           "power of two (a cache line), not %llu", (unsigned long long)line);
+    d->costs.clean_line_bytes = (unsigned)line;
+    return 0;
+}
+
 static int read_soc(const struct config_node *soc, struct scn_soc *o, uint64_t seed,
                     struct config_err *err)
 {
     static const char *const keys[] = { "name", "memory", "dram", "fabric", "smmus",
-                                        "domains", "display_split", NULL };
+                                        "domains", "display_split", "driver", NULL };
     const struct config_node *smmus, *doms;
     bool seen[ION_MAX_DOMAINS] = { false };
     int rc;
@@ -437,6 +485,7 @@ static int read_soc(const struct config_node *soc, struct scn_soc *o, uint64_t s
         (rc = read_memory(soc, o, err)) ||
         (rc = read_dram(soc, &o->dram, err)) ||
         (rc = read_fabric(soc, &o->fabric, err)) ||
+        (rc = read_driver(soc, &o->driver, err)) ||
         (rc = config_get_node(soc, "smmus", CONFIG_MAP, &smmus, err)))
         return rc;
     if (!smmus->count || smmus->count > SCN_MAX_SMMUS)
@@ -778,12 +827,32 @@ int scenario_find_buffer(const struct scenario *s, const char *name)
     return -1;
 }
 
+/* secure_domains: the domains whose contexts TrustZone gives the secure VMID. */
+static int read_secure_domains(struct scenario *s, const struct config_node *root,
+                               struct config_err *err)
+{
+    const char *names[ION_MAX_DOMAINS];
+    unsigned n;
+    int rc = get_names(root, "secure_domains", names, ION_MAX_DOMAINS, &n, err);
+
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < n; i++) {
+        int d = domain_by_name(&s->soc, names[i]);
+        if (d < 0)
+            return config_fail(err, config_find(root, "secure_domains"), -EINVAL, "no domain "
+                               "named '%s' in the SoC file", names[i]);
+        s->soc.domain[d].secure = true;
+    }
+    return 0;
+}
+
 static int read_scenario(struct scenario *s, const struct scenario_overrides *ov,
                          struct config_err *err)
 {
     static const char *const keys[] = { "name", "soc", "mode", "seed", "duration",
-                                        "display_split", "no_resume", "buffers", "steps",
-                                        "masters", NULL };
+                                        "display_split", "secure_domains", "no_resume",
+                                        "buffers", "steps", "masters", NULL };
     const struct config_node *root = config_root(s->cfg), *soc, *bufs, *masters;
     unsigned mode = SCN_TIMING;
     int rc;
@@ -809,6 +878,8 @@ static int read_scenario(struct scenario *s, const struct scenario_overrides *ov
         (rc = get_names(root, "no_resume", s->no_resume, SCN_MAX_ATTACH, &s->nno_resume,
                         err)) ||
         (rc = config_get_node(root, "buffers", CONFIG_MAP, &bufs, err)))
+        return rc;
+    if ((rc = read_secure_domains(s, root, err)))
         return rc;
     for (unsigned i = 0; i < s->nno_resume; i++)
         if (!find_ctx(&s->soc, s->no_resume[i], NULL))

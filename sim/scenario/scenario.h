@@ -52,8 +52,16 @@ struct scn_fabric {
     unsigned hop_cycles;
 };
 
+/* The driver: which kernel's SMMU driver it follows, and what its work costs. */
+struct scn_driver {
+    const struct smmu_profile *profile;
+    int bfb;                            /* BFBCR.BFBDFE: -1 as the profile says */
+    struct smmu_driver_costs costs;
+};
+
 struct scn_soc {
     const char *name;
+    struct scn_driver driver;
     struct phys_target_cfg ram;         /* block pools */
     struct phys_target_cfg page_tables; /* contiguous pool for the driver's tables */
     struct dram_config dram;

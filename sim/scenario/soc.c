@@ -478,6 +478,10 @@ static int build_smmus(struct soc *s, char *err, size_t len)
     s->tree = smmu_tree_new(s->desc, c->nsmmus, s->hw, &s->pt, msg, sizeof(msg));
     if (!s->tree)
         return err_fail(err, len, -EINVAL, "%s: smmus: %s", s->scn->path, msg);
+    int rc = smmu_tree_set_profile(s->tree, c->driver.profile, &c->driver.costs, c->driver.bfb);
+    if (rc)
+        return err_fail(err, len, rc, "%s: driver: the SMMU drivers refused profile %s (%d)",
+                        s->scn->path, c->driver.profile->name, rc);
     struct vcm_platform_cfg vc = { .pm = s->pm, .tree = s->tree, .target = { s->ram } };
     s->platform = vcm_platform_new(&vc, msg, sizeof(msg));
     if (!s->platform)
