@@ -23,16 +23,16 @@
 #define PART(lo, hi)    { .start = (lo), .size = (hi) - (lo) }
 
 const struct ion_domain_desc msm8960_ion_domains[MAX_DOMAINS] = {
-    [VIDEO_DOMAIN] = { "video", {
+    [VIDEO_DOMAIN] = { .name = "video", .part = {
         [VIDEO_FIRMWARE_POOL] = PART(SZ_128K, SZ_16M_ULL),
         [VIDEO_MAIN_POOL] = PART(SZ_16M_ULL, SZ_256M),
         [GEN_POOL] = PART(SZ_256M, SZ_2G),
     } },
-    [CAMERA_DOMAIN] = { "camera", { [GEN_POOL] = PART(SZ_128K, SZ_2G) } },
-    [DISPLAY_READ_DOMAIN] = { "display_read", { [GEN_POOL] = PART(SZ_128K, SZ_2G) } },
-    [DISPLAY_WRITE_DOMAIN] = { "display_write", { [GEN_POOL] = PART(SZ_128K, SZ_2G) } },
-    [ROTATOR_SRC_DOMAIN] = { "rotator_src", { [GEN_POOL] = PART(SZ_128K, SZ_2G) } },
-    [ROTATOR_DST_DOMAIN] = { "rotator_dst", { [GEN_POOL] = PART(SZ_128K, SZ_2G) } },
+    [CAMERA_DOMAIN] = { .name = "camera", .part = { [GEN_POOL] = PART(SZ_128K, SZ_2G) } },
+    [DISPLAY_READ_DOMAIN] = { .name = "display_read", .part = { [GEN_POOL] = PART(SZ_128K, SZ_2G) } },
+    [DISPLAY_WRITE_DOMAIN] = { .name = "display_write", .part = { [GEN_POOL] = PART(SZ_128K, SZ_2G) } },
+    [ROTATOR_SRC_DOMAIN] = { .name = "rotator_src", .part = { [GEN_POOL] = PART(SZ_128K, SZ_2G) } },
+    [ROTATOR_DST_DOMAIN] = { .name = "rotator_dst", .part = { [GEN_POOL] = PART(SZ_128K, SZ_2G) } },
 };
 
 const struct ion_attach msm8960_ion_attach[] = {
