@@ -143,6 +143,18 @@ static void test_small_trace_hand_count(void **state)
     free(csv);
 }
 
+/* Every row ("\nNAME,VALUE\n") must be in the CSV file at path. */
+static void expect_csv_rows(const char *path, const char *const *rows, size_t n)
+{
+    char *csv = slurp(path, NULL);
+
+    assert_non_null(csv);
+    for (size_t i = 0; i < n; i++)
+        if (!strstr(csv, rows[i]))
+            fail_msg("%s has no row %s", path, rows[i] + 1);
+    free(csv);
+}
+
 /*
  * steps.yaml: fb (64 KiB, 16 pages of 4 KiB at IOVA 0x20000, the partition start)
  * in display_read, whose four mdp contexts share its one page table (msm-3.4: one
@@ -159,7 +171,7 @@ static void test_small_trace_hand_count(void **state)
  */
 static void check_steps(const char *dir)
 {
-    char path[256], *csv;
+    char path[256];
     static const char *const expect_rows[] = {
         "\nsmmu.mdp0.ctx.mdp_port0_cb0.translations,3\n",
         "\nsmmu.mdp0.ctx.mdp_port0_cb0.misses,3\n",
@@ -184,12 +196,7 @@ static void check_steps(const char *dir)
     };
 
     snprintf(path, sizeof(path), "%s/stats.csv", dir);
-    csv = slurp(path, NULL);
-    assert_non_null(csv);
-    for (size_t i = 0; i < sizeof(expect_rows) / sizeof(expect_rows[0]); i++)
-        if (!strstr(csv, expect_rows[i]))
-            fail_msg("%s has no row %s", path, expect_rows[i] + 1);
-    free(csv);
+    expect_csv_rows(path, expect_rows, sizeof(expect_rows) / sizeof(expect_rows[0]));
 }
 
 static void test_driver_steps(void **state)
@@ -211,8 +218,6 @@ static void test_driver_steps(void **state)
  */
 static void test_driver_steps_lazy(void **state)
 {
-    char *csv;
-    const char *path;
     static const char *const expect_rows[] = {
         "\nrun.driver.profile,lazy\n",
         "\nsmmu.mdp0.ctx.mdp_port0_cb0.walks,3\n",
@@ -227,13 +232,8 @@ static void test_driver_steps_lazy(void **state)
     (void)state;
     assert_int_equal(proc_run(&pr, "run " D "steps.yaml --quiet --set driver.profile=lazy "
                                    "--out %s/steps_lazy", tmp_dir()), 0);
-    path = tmp_path("steps_lazy/stats.csv");
-    csv = slurp(path, NULL);
-    assert_non_null(csv);
-    for (size_t i = 0; i < sizeof(expect_rows) / sizeof(expect_rows[0]); i++)
-        if (!strstr(csv, expect_rows[i]))
-            fail_msg("%s has no row %s", path, expect_rows[i] + 1);
-    free(csv);
+    expect_csv_rows(tmp_path("steps_lazy/stats.csv"), expect_rows,
+                    sizeof(expect_rows) / sizeof(expect_rows[0]));
 }
 
 /*

@@ -1104,15 +1104,13 @@ static void deactivate_hw(struct smmu_dev *dev)
     }
     if (p->reset_on_detach)
         reset_bank(drv, bank);
-    if (p->route_at_probe && dev->vmid >= 0) {
-        /* the secure VMID goes back to the probe's */
-        for (unsigned i = 0; i < dev->nmids; i++)
-            route_mid(drv, dev->mids[i], m2vcbr_value(bank, profile_vmid(drv, bank)));
+    /* Routed at probe, the MIDs stay routed, with the probe's VMID (a secure VMID goes;
+     * route_mid writes nothing where it is already the probe's). */
+    for (unsigned i = 0; p->route_at_probe && i < dev->nmids; i++) {
+        route_mid(drv, dev->mids[i], m2vcbr_value(bank, profile_vmid(drv, bank)));
+        if (drv->mid_owner[dev->mids[i]] == dev)
+            drv->mid_owner[dev->mids[i]] = NULL;
     }
-    if (p->route_at_probe)
-        for (unsigned i = 0; i < dev->nmids; i++)
-            if (drv->mid_owner[dev->mids[i]] == dev)
-                drv->mid_owner[dev->mids[i]] = NULL;
     drv->retry_count[bank] = 0;
     drv->active[bank] = NULL;
     dev->active = false;
