@@ -11,7 +11,8 @@
 #           scenarios' buffers compete for the large blocks
 #   timing  timing:     policy 4k/64k/1m/best at the SoC's 32 entries
 # then `iommusim plot` on each, and OUT/summary.md: miss rates and walks per context,
-# descriptor reads per KiB, translation latency, late frames, page-size mixes.
+# descriptor reads per KiB, translation latency, late frames, page-size mixes; then
+# plots/study_driver.sh: the driver profiles, BFB and cacheable tables.
 # Sweeps resume: a second run only redoes points whose results are missing.
 set -e
 
@@ -143,6 +144,10 @@ summary=$out/summary.md
             }' "$g"
     done
 } > "$summary"
+# The driver part: profiles, BFB and cacheable tables against the policy.
+"$(dirname "$0")/study_driver.sh" "$out"
+cat "$out/driver.md" >> "$summary"
+
 # The figures docs/results.md shows, copied next to it (SVG: small and diffable).
 figs=docs/results
 mkdir -p "$figs"

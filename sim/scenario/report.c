@@ -181,6 +181,10 @@ static int collect_driver_totals(const struct soc *s, struct stats *st)
     }
     TRY(stats_add_str(st, s->scn->soc.driver.profile->name, "run.driver.profile"));
     TRY(stats_add_u64(st, mmio + clean, "run.driver.time_ps"));
+    /* setup: building the SoC (probe, attach, the buffers' first mappings); steps: the
+     * rest (the scenario's driver steps, fault handling) */
+    TRY(stats_add_u64(st, s->driver_setup_ps, "run.driver.setup_ps"));
+    TRY(stats_add_u64(st, mmio + clean - s->driver_setup_ps, "run.driver.steps_ps"));
     TRY(stats_add_u64(st, maint, "run.driver.maint_ps"));
     TRY(stats_add_u64(st, clean, "run.driver.clean_ps"));
     return 0;

@@ -719,12 +719,24 @@ out:
     return run_error(s, err, len, rc);
 }
 
+sim_time_t soc_driver_time(const struct soc *s)
+{
+    sim_time_t t = 0;
+
+    for (unsigned i = 0; i < s->scn->soc.nsmmus; i++) {
+        const struct smmu_driver_stats *d = smmu_driver_stats(smmu_tree_driver(s->tree, i));
+        t += d->mmio_ps + d->clean_ps;
+    }
+    return t;
+}
+
 int soc_run(struct soc *s, char *err, size_t len)
 {
     if (!s || s->ran)
         return err_fail(err, len, -EINVAL, "soc_run: %s", s ? "the scenario has already run"
                                                             : "no SoC");
     s->ran = true;
+    s->driver_setup_ps = soc_driver_time(s);
     int rc = s->scn->mode == SCN_FUNCTIONAL ? run_functional(s, err, len)
                                             : run_timing(s, err, len);
     isolation_end(s);

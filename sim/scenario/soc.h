@@ -108,6 +108,7 @@ struct soc {
     void (*progress)(const struct soc *s, void *arg);
     void *progress_arg;
     /* results of soc_run */
+    sim_time_t driver_setup_ps;         /* driver time of building the SoC: attach, map */
     bool ran, complete;
     bool stuck;                         /* incomplete with nothing left to do (a stall) */
     sim_time_t end;                     /* last completion (timing) or 0 (functional) */
@@ -123,6 +124,8 @@ struct soc *soc_build(struct scenario *scn, char *err, size_t errlen);
  * driver step was refused (the statistics so far stay readable).
  */
 int soc_run(struct soc *s, char *err, size_t errlen);
+/* What the drivers of every SMMU have spent so far: register accesses and cache cleans. */
+sim_time_t soc_driver_time(const struct soc *s);
 void soc_free(struct soc *s);
 
 /* sim/scenario/report.c: the results as named statistics, and the printed report. */
