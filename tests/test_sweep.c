@@ -36,8 +36,6 @@
 #define SCENARIO    "tests/data/scenarios/display_scan.yaml"
 #define SMALL       "--set masters.mdp0.generator.height=64"
 #define GRID        "--param buffers.fb.policy=4k,1m --param smmus.mdp0.tlb.entries=16,32"
-#define MAX_ROWS    256             /* a run's stats.csv has about 140 lines */
-#define MAX_COLS    512
 
 static const char *work;                /* the scratch directory (tests/lib/file.h) */
 static char scenario_abs[PATH_MAX];
@@ -84,28 +82,36 @@ static int sweep(const char *fmt, ...)
 
 struct table {
     char *text;
-    char *cell[MAX_ROWS][MAX_COLS];     /* row 0 is the header */
-    size_t nrows, ncols[MAX_ROWS];
+    char ***cell;                       /* cell[row][col]; row 0 is the header */
+    size_t nrows, *ncols;
 };
 
 /* Splits a CSV without quoted fields (none of these files has one) in place. */
 static struct table *table_read(const char *path)
 {
     struct table *t = calloc(1, sizeof(*t));
-    char *s;
+    size_t lines = 0;
 
     assert_non_null(t);
     t->text = slurp(path, NULL);
     if (!t->text)
         fail_msg("cannot read %s", path);
-    for (s = t->text; *s; t->nrows++) {
+    for (char *s = t->text; *s; s++)
+        lines += *s == '\n';
+    t->cell = calloc(lines + 1, sizeof(*t->cell));
+    t->ncols = calloc(lines + 1, sizeof(*t->ncols));
+    assert_true(t->cell && t->ncols);
+    for (char *s = t->text; *s; t->nrows++) {
         char *eol = strchr(s, '\n');
         assert_non_null(eol);           /* every line ends with LF */
         *eol = 0;
-        assert_true(t->nrows < MAX_ROWS);
+        size_t fields = 1;
+        for (char *f = s; *f; f++)
+            fields += *f == ',';
+        t->cell[t->nrows] = calloc(fields, sizeof(char *));
+        assert_non_null(t->cell[t->nrows]);
         for (char *f = s;; f++) {
             char *comma = strchr(f, ',');
-            assert_true(t->ncols[t->nrows] < MAX_COLS);
             t->cell[t->nrows][t->ncols[t->nrows]++] = f;
             if (!comma)
                 break;
@@ -119,6 +125,10 @@ static struct table *table_read(const char *path)
 
 static void table_free(struct table *t)
 {
+    for (size_t r = 0; r < t->nrows; r++)
+        free(t->cell[r]);
+    free(t->cell);
+    free(t->ncols);
     free(t->text);
     free(t);
 }
