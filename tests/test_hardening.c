@@ -142,12 +142,76 @@ static void test_gen_missing_dir(void **state)
     assert_false(file_exists(out));
 }
 
+/* ------------------------------------------------------------ 7: a point's results */
+
+#define SWEEP_SMALL "sweep tests/data/scenarios/display_scan.yaml --mode functional " \
+                    "--set masters.mdp0.generator.height=64 --param buffers.fb.policy=4k,1m"
+
+/* The status column ("ok"/"failed") of point `point` in DIR/results.csv. */
+static void assert_point_status(const char *dir, int point, const char *status)
+{
+    char path[700], want[64], *text, *line;
+
+    snprintf(path, sizeof(path), "%s/results.csv", dir);
+    text = slurp(path, NULL);
+    assert_non_null(text);
+    snprintf(want, sizeof(want), "\n%d,%s,", point, status);
+    line = strstr(text, want);
+    if (!line)
+        fail_msg("results.csv has no row '%d,%s,...': %s", point, status, text);
+    free(text);
+}
+
+/*
+ * A run into point 0 killed half-way: its new stats.json is in place (here point 1's,
+ * whose values differ: the buffer in 1M pages instead of 4K), the old stats.csv is still
+ * there, and a stray stats.csv.tmp.PID of the dead run beside them. `sweep --collect`
+ * reported point 0 `ok`, with the old run's values. It must be failed, and resuming
+ * the sweep must run it again.
+ */
+static void test_collect_half_replaced_point(void **state)
+{
+    char dir[512];
+    struct proc sh = { 0 };
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s", tmp_path("half"));
+    assert_int_equal(proc_run(&res, SWEEP_SMALL " --out %s", dir), 0);
+    assert_int_equal(proc_run(&res, "sweep --collect %s", dir), 0);
+    assert_point_status(dir, 0, "ok");
+
+    /* What the killed run left (the manifest of the new scheme went first). */
+    assert_int_equal(proc_sh(&sh, "cd '%s/points' && cp 0001/stats.json 0000/stats.json && "
+                                  "cp 0001/stats.csv 0000/stats.csv.tmp.99999 && "
+                                  "rm -f 0000/stats.done", dir), 0);
+    proc_run(&res, "sweep --collect %s", dir);
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "point 0 (buffers.fb.policy=4k) failed: ");
+    assert_point_status(dir, 0, "failed");
+    assert_point_status(dir, 1, "ok");
+
+    /* Resuming runs it again, and then it is done with its own values. */
+    assert_int_equal(proc_run(&res, SWEEP_SMALL " --out %s", dir), 0);
+    assert_contains(res.out, "2 points: 1 run, 1 skipped (already done), 0 failed");
+    assert_point_status(dir, 0, "ok");
+
+    /* A stats.json replaced by another run's under a complete manifest: not done. */
+    assert_int_equal(proc_sh(&sh, "cp '%s/points/0001/stats.json' '%s/points/0000/stats.json'",
+                             dir, dir), 0);
+    proc_run(&res, "sweep --collect %s", dir);
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "point 0 (buffers.fb.policy=4k) failed: ");
+    assert_point_status(dir, 0, "failed");
+    proc_free(&sh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gen_full_device_not_removed),
         cmocka_unit_test(test_convert_error_keeps_old_output),
         cmocka_unit_test(test_gen_missing_dir),
+        cmocka_unit_test(test_collect_half_replaced_point),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
