@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/outfile.h"
 #include "sim/config/config.h"
 #include "sim/trace/trace.h"
 
@@ -263,6 +264,8 @@ int cmd_convert(int argc, char **argv)
     struct trace_reader *r;
     struct trace_writer *w;
     char err[TRACE_ERR_MAX];
+    struct cli_outfile of;
+    const char *path;
     uint64_t count;
     int rc, frc;
 
@@ -278,9 +281,16 @@ int cmd_convert(int argc, char **argv)
         cli_error(CMD, "%s", err);
         return CLI_FAILED;
     }
-    w = trace_create(a.out, a.to, err, sizeof(err));
-    if (!w) {
+    if (cli_outfile_begin(&of, a.out, &path, err, sizeof(err))) {
         cli_error(CMD, "%s", err);
+        trace_close(r);
+        return CLI_FAILED;
+    }
+    w = trace_create(path, a.to, err, sizeof(err));
+    if (!w) {
+        cli_outfile_fix_msg(&of, err, sizeof(err));
+        cli_error(CMD, "%s", err);
+        cli_outfile_abort(&of);
         trace_close(r);
         return CLI_FAILED;
     }
@@ -290,13 +300,15 @@ int cmd_convert(int argc, char **argv)
     if (rc == -1)
         cli_error(CMD, "%s", trace_error(r));
     frc = trace_finish(w, err, sizeof(err));
+    if (!rc && !frc)
+        frc = cli_outfile_commit(&of, err, sizeof(err));
+    cli_outfile_fix_msg(&of, err, sizeof(err));
     if (rc == -2 || (!rc && frc))
         cli_error(CMD, "%s", frc ? err : "cannot write the output");
     trace_close(r);
     if (rc || frc) {
-        /* A partial output would pass for a shorter trace. */
-        if (strcmp(a.out, "-"))
-            unlink(a.out);
+        /* A partial output would pass for a shorter trace: only the temporary goes. */
+        cli_outfile_abort(&of);
         return CLI_FAILED;
     }
     fprintf(strcmp(a.out, "-") ? stdout : stderr,

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/outfile.h"
 #include "sim/config/config.h"
 #include "sim/trace/trace.h"
 #include "sim/trace/tracegen.h"
@@ -343,24 +344,34 @@ static void summary(FILE *out, const struct gen_args *a, const struct tracegen *
 static int generate(const struct gen_args *a, struct tracegen *g)
 {
     char err[TRACE_ERR_MAX];
+    struct cli_outfile of;
     struct trace_writer *w;
+    const char *path;
     uint64_t count;
     int rc, frc;
 
-    w = trace_create(a->out, a->format, err, sizeof(err));
-    if (!w) {
+    if (cli_outfile_begin(&of, a->out, &path, err, sizeof(err))) {
         cli_error(CMD, "%s", err);
+        return CLI_FAILED;
+    }
+    w = trace_create(path, a->format, err, sizeof(err));
+    if (!w) {
+        cli_outfile_fix_msg(&of, err, sizeof(err));
+        cli_error(CMD, "%s", err);
+        cli_outfile_abort(&of);
         return CLI_FAILED;
     }
     cli_progress_begin();
     rc = write_trace(g, w, &count);
     cli_progress_end();
     frc = trace_finish(w, err, sizeof(err));
+    if (!rc && !frc)
+        frc = cli_outfile_commit(&of, err, sizeof(err));
     if (rc || frc) {
+        cli_outfile_fix_msg(&of, err, sizeof(err));
         cli_error(CMD, "%s", frc ? err : "cannot write the output");
-        /* A partial output would pass for a shorter trace. */
-        if (strcmp(a->out, "-"))
-            unlink(a->out);
+        /* A partial output would pass for a shorter trace: only the temporary goes. */
+        cli_outfile_abort(&of);
         return CLI_FAILED;
     }
     summary(strcmp(a->out, "-") ? stdout : stderr, a, g, count);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/results.h"
 #include "sim/scenario/soc.h"
 #include "sim/core/stats.h"
 
@@ -42,23 +43,18 @@ static void show_progress(const struct soc *s, void *arg)
                  (double)sim_now() / (double)SIM_MS, (double)s->scn->duration / (double)SIM_MS);
 }
 
-/* DIR/stats.json and DIR/stats.csv, DIR created if needed. */
+/* DIR/stats.json, DIR/stats.csv and their manifest (sim/cli/results.h), DIR created
+ * if needed. */
 static int write_stats_files(const struct stats *st, const char *dir)
 {
-    char path[4096], err[512];
+    char err[512];
     int rc;
 
     if ((rc = cli_make_dir(dir))) {
         cli_error("run", "--out %s: cannot create the directory: %s", dir, strerror(-rc));
         return CLI_FAILED;
     }
-    snprintf(path, sizeof(path), "%s/stats.json", dir);
-    rc = stats_write_file(st, path, "json", err, sizeof(err));
-    if (!rc) {
-        snprintf(path, sizeof(path), "%s/stats.csv", dir);
-        rc = stats_write_file(st, path, "csv", err, sizeof(err));
-    }
-    if (rc) {
+    if (cli_results_write(st, dir, err, sizeof(err))) {
         cli_error("run", "%s", err);
         return CLI_FAILED;
     }

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/results.h"
 #include "sim/cli/sweep.h"
 #include "sim/config/config.h"
 
@@ -616,13 +617,17 @@ static void show_progress(const struct runner *r)
                  r->sw->npoints, r->nfailed, elapsed / (double)r->nfinished * (double)left);
 }
 
-/* Removes a failed point's stats.json: the files must say it is not done. */
+/* Removes a failed point's manifest and stats.json: the files must say it is not done. */
 static void forget_point(const struct runner *r, size_t i)
 {
+    char *pdir = sweep_point_path(r->sw, r->dir, i, NULL);
     char *json = sweep_point_path(r->sw, r->dir, i, "stats.json");
 
+    if (pdir)
+        cli_results_forget(pdir);
     if (json)
         unlink(json);
+    free(pdir);
     free(json);
 }
 
@@ -851,6 +856,8 @@ static void report_failure(const struct sweep *sw, const char *dir, size_t i,
     char what[512], last[LOG_LINE_MAX + 1] = "", reason[LOG_LINE_MAX + 128];
     char *log = sweep_point_path(sw, dir, i, "log");
     char *json = sweep_point_path(sw, dir, i, "stats.json");
+    char *pdir = sweep_point_path(sw, dir, i, NULL);
+    char why[256] = "its results are incomplete";
 
     describe_point(sw, i, what, sizeof(what));
     if (log)
@@ -866,11 +873,13 @@ static void report_failure(const struct sweep *sw, const char *dir, size_t i,
     else if (res->state == PT_START_FAILED)
         snprintf(reason, sizeof(reason), "cannot start: %s", strerror(res->code));
     else                                /* not run now, or ended well: the files tell */
-        snprintf(reason, sizeof(reason), "%s", json && is_file(json)
-                 ? "its stats.csv cannot be read" : "no stats.json");
+        snprintf(reason, sizeof(reason), "%s", !json || !is_file(json) ? "no stats.json"
+                 : pdir && cli_results_check(pdir, why, sizeof(why)) == 1
+                 ? "its stats.csv cannot be read" : why);
     cli_error(CMD, "point %zu (%s) failed: %s; log: %s", i, what, reason, log ? log : "?");
     free(log);
     free(json);
+    free(pdir);
 }
 
 /*
@@ -934,16 +943,16 @@ static int run_local(const struct sweep *sw, const char *out, const char *abs_di
     if ((rc = self_exe(exe, sizeof(exe))))
         goto out;
     for (size_t i = 0; i < sw->npoints; i++) {
-        char *json = sweep_point_path(sw, abs_dir, i, "stats.json");
-        char *csv = sweep_point_path(sw, abs_dir, i, "stats.csv");
-        if (json && csv && is_file(json) && is_file(csv)) {
+        char *pdir = sweep_point_path(sw, abs_dir, i, NULL);
+        char why[256];
+
+        if (pdir && cli_results_check(pdir, why, sizeof(why)) == 1) {
             res[i].state = PT_SKIPPED;
             nskipped++;
         } else {
             todo[ntodo++] = i;
         }
-        free(json);
-        free(csv);
+        free(pdir);
     }
     r.ndone = nskipped;
     sig = run_points(&r, todo, ntodo, jobs);
@@ -1015,6 +1024,8 @@ static void job_line(FILE *f, char **argv)
     fputs(" > ", f);
     shell_word(f, pdir);
     fputs("/log 2>&1 || { rm -f ", f);
+    shell_word(f, pdir);
+    fputs("/" RESULTS_MANIFEST " ", f);
     shell_word(f, pdir);
     fputs("/stats.json; exit 1; }\n", f);
 }

@@ -1,0 +1,220 @@
+/*
+ * test_hardening.c - regression tests for the defects that hostile use of the program
+ * found (inputs and environments nobody meant: devices and symlinks as outputs, runs
+ * killed half-way, repeated options, odd names and units). Each test is the smallest
+ * command that showed the defect, and checks the exact outcome the fix promises.
+ *
+ * The program runs as a subprocess (tests/lib/proc.h) from the repository root, with
+ * its files in the test program's scratch directory.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tests/lib/proc.h"
+
+static struct proc res;
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* How many entries of a directory (less . and ..) have names starting with prefix. */
+static int count_entries(const char *dir, const char *prefix)
+{
+    struct proc ls = { 0 };
+    int n = 0;
+
+    proc_sh(&ls, "ls -A '%s'", dir);
+    for (char *line = strtok(ls.out, "\n"); line; line = strtok(NULL, "\n"))
+        n += !strncmp(line, prefix, strlen(prefix));
+    proc_free(&ls);
+    return n;
+}
+
+static void assert_contains(const char *text, const char *part)
+{
+    if (!strstr(text, part))
+        fail_msg("'%s' does not contain '%s'", text, part);
+}
+
+/* ------------------------------------------------------------ 1: gen/convert outputs */
+
+/*
+ * The output is a symlink to /dev/full: every write fails with ENOSPC. Before the fix
+ * the command unlinked the path it was given, here the symlink (as root, given
+ * /dev/full itself, the device node). The link must stay a link to the device, and the
+ * device a character device.
+ */
+static void test_gen_full_device_not_removed(void **state)
+{
+    char link[512];
+    struct stat st;
+
+    (void)state;
+    snprintf(link, sizeof(link), "%s", tmp_path("full-link.txt"));
+    if (access("/dev/full", W_OK))
+        skip();
+    unlink(link);
+    assert_int_equal(symlink("/dev/full", link), 0);
+    proc_run(&res, "gen display --width 64 --height 4 --frames 1 -o %s", link);
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "No space left on device");
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat("/dev/full", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+
+    /* convert, the same: then later a regular file appeared at the device's path. */
+    proc_run(&res, "convert tests/data/cli/named.txt -o %s", link);
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "No space left on device");
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat("/dev/full", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+}
+
+/*
+ * convert of a trace whose line 3 is wrong, onto an existing file: the old file was
+ * truncated, half-written and then unlinked. It must be left as it was, and no
+ * temporary left beside it.
+ */
+static void test_convert_error_keeps_old_output(void **state)
+{
+    char dir[512], in[600], out[600];
+    char *text;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s", tmp_path("conv-old"));
+    mkdir(dir, 0777);
+    snprintf(in, sizeof(in), "%s/in.txt", dir);
+    snprintf(out, sizeof(out), "%s/out.txt", dir);
+    write_text(in, "0 R 0x1000 64\n1 W 0x2000 64\n2 X 0x3000 64\n");
+    write_text(out, "OLD\n");
+    proc_run(&res, "convert %s -o %s", in, out);
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "in.txt:3:");
+    text = slurp(out, NULL);
+    assert_non_null(text);
+    assert_string_equal(text, "OLD\n");
+    free(text);
+    assert_int_equal(count_entries(dir, "out.txt"), 1);
+    assert_int_equal(count_entries(dir, ".out.txt"), 0);
+
+    /* A good conversion replaces it whole, and leaves nothing else. */
+    write_text(in, "0 R 0x1000 64\n");
+    proc_run(&res, "convert %s -o %s", in, out);
+    assert_int_equal(res.status, 0);
+    text = slurp(out, NULL);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "0 R 0x1000 64\n"));
+    free(text);
+    assert_int_equal(count_entries(dir, ""), 2);
+}
+
+/* gen with an output in a directory that does not exist: an error, nothing created. */
+static void test_gen_missing_dir(void **state)
+{
+    char out[512];
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s", tmp_path("no-such-dir/t.txt"));
+    proc_run(&res, "gen display --width 64 --height 4 --frames 1 -o %s", out);
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "no-such-dir/t.txt");
+    assert_false(file_exists(out));
+}
+
+/* ------------------------------------------------------------ 7: a point's results */
+
+#define SWEEP_SMALL "sweep tests/data/scenarios/display_scan.yaml --mode functional " \
+                    "--set masters.mdp0.generator.height=64 --param buffers.fb.policy=4k,1m"
+
+/* The status column ("ok"/"failed") of point `point` in DIR/results.csv. */
+static void assert_point_status(const char *dir, int point, const char *status)
+{
+    char path[700], want[64], *text, *line;
+
+    snprintf(path, sizeof(path), "%s/results.csv", dir);
+    text = slurp(path, NULL);
+    assert_non_null(text);
+    snprintf(want, sizeof(want), "\n%d,%s,", point, status);
+    line = strstr(text, want);
+    if (!line)
+        fail_msg("results.csv has no row '%d,%s,...': %s", point, status, text);
+    free(text);
+}
+
+/*
+ * A run into point 0 killed half-way: its new stats.json is in place (here point 1's,
+ * whose values differ: the buffer in 1M pages instead of 4K), the old stats.csv is still
+ * there, and a stray stats.csv.tmp.PID of the dead run beside them. `sweep --collect`
+ * reported point 0 `ok`, with the old run's values. It must be failed, and resuming
+ * the sweep must run it again.
+ */
+static void test_collect_half_replaced_point(void **state)
+{
+    char dir[512];
+    struct proc sh = { 0 };
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s", tmp_path("half"));
+    assert_int_equal(proc_run(&res, SWEEP_SMALL " --out %s", dir), 0);
+    assert_int_equal(proc_run(&res, "sweep --collect %s", dir), 0);
+    assert_point_status(dir, 0, "ok");
+
+    /* What the killed run left (the manifest of the new scheme went first). */
+    assert_int_equal(proc_sh(&sh, "cd '%s/points' && cp 0001/stats.json 0000/stats.json && "
+                                  "cp 0001/stats.csv 0000/stats.csv.tmp.99999 && "
+                                  "rm -f 0000/stats.done", dir), 0);
+    proc_run(&res, "sweep --collect %s", dir);
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "point 0 (buffers.fb.policy=4k) failed: ");
+    assert_point_status(dir, 0, "failed");
+    assert_point_status(dir, 1, "ok");
+
+    /* Resuming runs it again, and then it is done with its own values. */
+    assert_int_equal(proc_run(&res, SWEEP_SMALL " --out %s", dir), 0);
+    assert_contains(res.out, "2 points: 1 run, 1 skipped (already done), 0 failed");
+    assert_point_status(dir, 0, "ok");
+
+    /* A stats.json replaced by another run's under a complete manifest: not done. */
+    assert_int_equal(proc_sh(&sh, "cp '%s/points/0001/stats.json' '%s/points/0000/stats.json'",
+                             dir, dir), 0);
+    proc_run(&res, "sweep --collect %s", dir);
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "point 0 (buffers.fb.policy=4k) failed: ");
+    assert_point_status(dir, 0, "failed");
+    proc_free(&sh);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gen_full_device_not_removed),
+        cmocka_unit_test(test_convert_error_keeps_old_output),
+        cmocka_unit_test(test_gen_missing_dir),
+        cmocka_unit_test(test_collect_half_replaced_point),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+    proc_free(&res);
+    return rc;
+}
