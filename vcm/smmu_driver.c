@@ -205,10 +205,10 @@ static void fault_reasons(char *buf, size_t len, size_t *pos, uint32_t fsr, unsi
         { FSR_TF,      "translation fault",      true },
         { FSR_AFF,     "access flag fault",      true },
         { FSR_APF,     "permission fault",       true },
-        { FSR_TLBMF,   "TLB multi-hit fault",    false },
+        { FSR_TLBMF,   "TLB miss fault",         false },
         { FSR_HTWDEEF, "table walk decode error", false },
         { FSR_HTWSEEF, "table walk slave error", false },
-        { FSR_MHF,     "MHF fault",              false },
+        { FSR_MHF,     "multiple hit fault",     false },
         { FSR_MULTI,   "multiple faults",        false },
     };
     bool first = true;
