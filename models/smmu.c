@@ -204,6 +204,11 @@ struct tlb *smmu_tlb(struct smmu *s)
     return s->tlb;
 }
 
+void smmu_settle(struct smmu *s)
+{
+    smmu_maint_settle_untimed(&s->maint);
+}
+
 const struct smmu_maint_stats *smmu_maint_stats(struct smmu *s)
 {
     smmu_maint_settle(&s->maint);

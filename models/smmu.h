@@ -146,6 +146,12 @@ void smmu_submit(struct smmu *s, struct smmu_txn *t);
  */
 enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t);
 
+/*
+ * Every TLB operation written so far has arrived and is over: applied, with no busy
+ * period left. For software's work before a run starts (bring-up, initial mappings).
+ */
+void smmu_settle(struct smmu *s);
+
 /* The TLB, with every TLB operation written so far applied (smmu_maint_settle). */
 struct tlb *smmu_tlb(struct smmu *s);
 /* The TLB maintenance counts and times, likewise settled. */
