@@ -8,17 +8,21 @@
  *   smmu_submit
  *     -> M2VCBR[mid]: unrouted MID -> global fault (ESR.CFG), terminated
  *                     CR.CLIENTPD or SCTLR.M = 0 -> bypass (PA = IOVA)
+ *     -> waits while a TLB operation keeps the SMMU busy (tlb_op_cycles each)
  *     -> TLB lookup (tlb_lookup_cycles)
- *          hit  -> permission check -> data access through the data port
- *          miss -> merged with a walk in flight for the same bank and 4 KiB page,
- *                  or a new walk (walk_overhead + descriptor reads through the walk
- *                  port) -> fill -> permission check -> data access
+ *          hit  -> two entries match: FSR.MHF; else permission check -> data access
+ *                  through the data port
+ *          miss -> ACTLR.TLBMCFG != 3: FSR.TLBMF (no walk); else merged with a walk
+ *                  in flight for the same bank and 4 KiB page, or a new walk
+ *                  (walk_overhead + descriptor reads through the walk port) -> fill
+ *                  (not when the access flag is 0) -> permission check -> data access
  *     -> context fault: FSR/FAR/FSYNR0/1, interrupt; with ACTLR.CFCFG = 1 (and
  *        CR.STALLD = 0) the transaction stalls (FSR.SS) until RESUME is written:
  *        TNR = 0 retries the walk, TNR = 1 terminates it; with CFCFG = 0 it is
  *        terminated at once. A terminated transaction completes with an error.
  *
- * V2PPR/V2PPW/V2PUR/V2PUW translate at once (functional walk, no timing) into PAR.
+ * V2PPR/V2PPW/V2PUR/V2PUW translate at once (functional walk, no timing) into PAR:
+ * on a fault its FSR bits with SL, else PA, SS and the attributes MT/SH/NS/NOS.
  * The functional mode (smmu_access) runs the same routing, TLB, walker decode and
  * fault logic with no events and no timing.
  */
@@ -30,6 +34,7 @@
 
 #include "models/mem.h"
 #include "models/physmem.h"
+#include "models/smmu_maint.h"
 #include "models/tlb.h"
 #include "models/walker.h"
 #include "sim/core/kernel.h"
@@ -46,6 +51,7 @@ struct smmu_config {
     unsigned walk_overhead_cycles;  /* walk start-up before the first descriptor read */
     unsigned max_walks;             /* walks in flight at once */
     bool hit_under_miss;            /* if false, a miss blocks later lookups until filled */
+    unsigned tlb_op_cycles;         /* each TLB operation keeps the SMMU busy this long */
 };
 
 enum smmu_status {
@@ -89,6 +95,7 @@ struct smmu_ctx_stats {
     uint64_t hits, misses, merged_misses;
     uint64_t walks, desc_reads;
     uint64_t faults, faults_translation, faults_permission, faults_access_flag;
+    uint64_t faults_tlb_miss, faults_multi_hit;     /* FSR.TLBMF, FSR.MHF */
     uint64_t stalls, retries, terminated;
     uint64_t bypassed;
 };
@@ -118,6 +125,13 @@ const struct smmu_config *smmu_config(const struct smmu *s);
 
 uint32_t smmu_mmio_read(struct smmu *s, uint32_t offset);
 void smmu_mmio_write(struct smmu *s, uint32_t offset, uint32_t value);
+/*
+ * A write that reaches the SMMU at `at` (>= sim_now(); earlier is taken as now): the
+ * time software issued it plus the configuration port's latency. A TLB operation
+ * takes effect on the TLB and starts its busy period then (models/smmu_maint.h);
+ * every other register takes the value at once. smmu_mmio_write is this at sim_now().
+ */
+void smmu_mmio_write_at(struct smmu *s, uint32_t offset, uint32_t value, sim_time_t at);
 
 void smmu_set_irq_handler(struct smmu *s, smmu_irq_fn fn, void *arg);
 
@@ -132,7 +146,16 @@ void smmu_submit(struct smmu *s, struct smmu_txn *t);
  */
 enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t);
 
+/*
+ * Every TLB operation written so far has arrived and is over: applied, with no busy
+ * period left. For software's work before a run starts (bring-up, initial mappings).
+ */
+void smmu_settle(struct smmu *s);
+
+/* The TLB, with every TLB operation written so far applied (smmu_maint_settle). */
 struct tlb *smmu_tlb(struct smmu *s);
+/* The TLB maintenance counts and times, likewise settled. */
+const struct smmu_maint_stats *smmu_maint_stats(struct smmu *s);
 const struct walker_stats *smmu_walker_stats(const struct smmu *s);
 const struct smmu_stats *smmu_stats(const struct smmu *s);
 const struct smmu_ctx_stats *smmu_ctx_stats(const struct smmu *s, unsigned ctx);

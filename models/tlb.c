@@ -79,6 +79,7 @@ struct tlb {
     /* Hot fields first: everything a lookup touches. */
     uint64_t fast_key;          /* 0: empty */
     uint32_t fast_slot, fast_set;
+    unsigned fast_matches;      /* entries matching fast_key's access; 0: not counted */
     uint8_t present_ng;         /* bit s: some non-global entry of size s is valid */
     uint8_t present_g;          /* bit s: some global entry of size s is valid */
     enum tlb_replacement repl;
@@ -446,6 +447,7 @@ static void remove_slot(struct tlb *t, unsigned set, unsigned way)
     count_sub(t, tag);
     t->valid--;
     t->fast_key = 0;
+    t->fast_matches = 0;
 }
 
 /* Writes the translation and its tag into a slot the tag is not yet hashed for. */
@@ -654,6 +656,7 @@ const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, ui
         t->fast_key = key;
         t->fast_slot = slot;
         t->fast_set = set;
+        t->fast_matches = 0;
     }
     touch(t, set, slot);
     t->stats.hits++;
@@ -684,6 +687,28 @@ unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32
             n++;
     }
     return n;
+}
+
+/*
+ * tlb_lookup, and the number of entries that match. The count is kept with the
+ * one-entry cache, so repeated hits on one page count once; more than one (size,
+ * kind) pair must be present for a second match to exist at all.
+ */
+const struct tlb_entry *tlb_lookup_matches(struct tlb *t, uint8_t vmid, uint8_t asid,
+                                           uint32_t va, unsigned *matches)
+{
+    const struct tlb_entry *e = tlb_lookup(t, vmid, asid, va);
+
+    if (!e) {
+        *matches = 0;
+        return NULL;
+    }
+    if (!t->fast_matches) {
+        unsigned kinds = __builtin_popcount(t->present_ng) + __builtin_popcount(t->present_g);
+        t->fast_matches = kinds > 1 ? tlb_match_count(t, vmid, asid, va) : 1;
+    }
+    *matches = t->fast_matches;
+    return e;
 }
 
 /* ------------------------------------------------------------------ fill */
@@ -745,6 +770,7 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
         return -ENOSPC;
     }
     t->fast_key = 0;
+    t->fast_matches = 0;
     t->stats.fills++;
     t->stats.fills_by_size[e->size]++;
     return 0;

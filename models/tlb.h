@@ -13,7 +13,8 @@
  * every ASID of its VMID, so two global entries differing only in ASID have the same
  * tag. If software leaves several entries matching one address (a multi-hit), the
  * lookup returns the one of the smallest page size, and within a size the ASID-tagged
- * entry before the global one; tlb_match_count lets the caller detect the conflict.
+ * entry before the global one; tlb_lookup_matches and tlb_match_count let the caller
+ * detect the conflict (the SMMU then raises FSR.MHF and uses neither entry).
  *
  * Replacement (per set): lru, plru (tree pseudo-LRU, ways a power of two),
  * round-robin (a pointer per set that advances past each victim it picks) and random
@@ -96,9 +97,16 @@ const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asi
 
 /*
  * Number of valid entries matching va for (vmid, asid), with no side effects. More
- * than one is a multi-hit (FSR.TLBMF in the SMMU).
+ * than one is a multi-hit (FSR.MHF in the SMMU).
  */
 unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);
+
+/*
+ * tlb_lookup, also giving the number of valid entries that match (0 on a miss, else
+ * tlb_match_count's). The SMMU raises FSR.MHF when it is more than one.
+ */
+const struct tlb_entry *tlb_lookup_matches(struct tlb *t, uint8_t vmid, uint8_t asid,
+                                           uint32_t va, unsigned *matches);
 
 /*
  * Inserts an entry (e->va is aligned down to the entry's page size). An existing

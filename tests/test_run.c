@@ -213,14 +213,31 @@ static void test_driver_steps(void **state)
 /*
  * The same steps under the lazy profile (a table per context, nothing on map): each
  * of the four contexts writes its own copy of fb's 16 pages twice, and the unmap at
- * 1 us costs 16 TLBIVA per context (<= 32 pages: by VA); the accesses see the same
- * walks as under msm-3.4, since the reads are spaced wider than any invalidation.
+ * 1 us costs 16 TLBIVA per context (<= 32 pages: by VA).
+ * Timing on mdp0's configuration port (100 ns an access, 20 ns a cleaned line): each
+ * context's unmap clears 16 PTEs and then the L1 entry of the freed L2 table, one
+ * cleaned line each (17 x 20 ns = 340 ns), then writes its 16 TLBIVA. So cb0's arrive
+ * at 1.0 + 0.34 + 0.1 k us (1.44 .. 2.94 us), cb1's at 2.94 + 0.34 + 0.1 k (3.38 ..
+ * 4.88 us). Each keeps mdp0 busy 32 cycles at 200 MHz = 160 ns, longer than the
+ * 100 ns between arrivals, so the periods run back to back from 1.44 us: cb0's end
+ * at 1.44 + 16 x 0.16 = 4.0 us, cb1's (the first arrived at 3.38 < 4.0) at
+ * 4.0 + 2.56 = 6.56 us. The read at 2 us waits 4.56 us; by 6.56 us fb is mapped
+ * again (3 us) and cb0's TLBIVA removed the old entry, so it walks L1 + L2 and
+ * succeeds. The third read (issued when the second completes: one outstanding)
+ * hits. = 2 walks, 1 delayed translation, 4560000 ps of delay, 32 TLBIVA on mdp0;
+ * busy 36 x 160 ns = 5760000 ps with the 2 GLOBAL_TLBIALL of bring-up (driver init,
+ * then again under the profile) and the CTX_TLBIALL of each of the 2 attaches.
  */
 static void test_driver_steps_lazy(void **state)
 {
     static const char *const expect_rows[] = {
         "\nrun.driver.profile,lazy\n",
-        "\nsmmu.mdp0.ctx.mdp_port0_cb0.walks,3\n",
+        "\nsmmu.mdp0.ctx.mdp_port0_cb0.walks,2\n",
+        "\nsmmu.mdp0.ctx.mdp_port0_cb0.faults,0\n",
+        "\nsmmu.mdp0.maint.tlbiva,32\n",
+        "\nsmmu.mdp0.maint.delayed,1\n",
+        "\nsmmu.mdp0.maint.delay_ps,4560000\n",
+        "\nsmmu.mdp0.maint.busy_ps,5760000\n",
         "\ndriver.mdp_port0_cb0.unmaps_4k,16\n",
         "\ndriver.mdp_port0_cb0.maps_4k,32\n",
         "\ndriver.mdp_port1_cb1.maps_4k,32\n",

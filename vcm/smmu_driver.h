@@ -274,6 +274,13 @@ int smmu_drvdata_set_profile(struct smmu_driver *drv, const struct smmu_profile 
                              const struct smmu_driver_costs *costs, int bfb);
 const struct smmu_profile *smmu_driver_profile(const struct smmu_driver *drv);
 
+/*
+ * What the driver did so far happened before now (bring-up and the mappings made
+ * before a run starts): the configuration port is idle from now and the SMMU has seen
+ * every write (smmu_settle). The statistics keep the time it took.
+ */
+void smmu_drvdata_port_sync(struct smmu_driver *drv);
+
 const char *smmu_driver_name(const struct smmu_driver *drv);
 unsigned smmu_driver_num_banks(const struct smmu_driver *drv);
 const struct smmu_driver_stats *smmu_driver_stats(const struct smmu_driver *drv);

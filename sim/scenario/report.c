@@ -79,6 +79,14 @@ static int collect_smmu(const struct soc *s, unsigned i, struct stats *st)
         TRY(stats_add_u64(st, ws->queued, "smmu.%s.walker.queued", n));
         TRY(stats_add_u64(st, ws->max_in_flight, "smmu.%s.walker.max_in_flight", n));
     }
+    const struct smmu_maint_stats *ms = smmu_maint_stats(s->hw[i]);
+    for (unsigned k = 0; k < SMMU_TLBOPS; k++)
+        TRY(stats_add_u64(st, ms->ops[k], "smmu.%s.maint.%s", n,
+                          smmu_tlbop_name((enum smmu_tlbop)k)));
+    TRY(stats_add_u64(st, ms->entries_removed, "smmu.%s.maint.entries_removed", n));
+    TRY(stats_add_u64(st, ms->busy_ps, "smmu.%s.maint.busy_ps", n));
+    TRY(stats_add_u64(st, ms->delayed, "smmu.%s.maint.delayed", n));
+    TRY(stats_add_u64(st, ms->delay_ps, "smmu.%s.maint.delay_ps", n));
     for (unsigned bank = 0; bank < d->nbanks; bank++) {
         const struct smmu_ctx_stats *c = smmu_ctx_stats(s->hw[i], bank);
         const char *cn = bank_name(d, bank, b, sizeof(b));
@@ -98,6 +106,9 @@ static int collect_smmu(const struct soc *s, unsigned i, struct stats *st)
         TRY(stats_add_u64(st, c->faults_permission, "smmu.%s.ctx.%s.faults_permission", n,
                           cn));
         TRY(stats_add_u64(st, c->faults_access_flag, "smmu.%s.ctx.%s.faults_access_flag", n,
+                          cn));
+        TRY(stats_add_u64(st, c->faults_tlb_miss, "smmu.%s.ctx.%s.faults_tlb_miss", n, cn));
+        TRY(stats_add_u64(st, c->faults_multi_hit, "smmu.%s.ctx.%s.faults_multi_hit", n,
                           cn));
         TRY(stats_add_u64(st, c->stalls, "smmu.%s.ctx.%s.stalls", n, cn));
         TRY(stats_add_u64(st, c->terminated, "smmu.%s.ctx.%s.terminated", n, cn));

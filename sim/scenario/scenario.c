@@ -274,7 +274,7 @@ static int read_smmu(const struct config_node *sm, struct scn_smmu *o, uint64_t 
     static const char *const keys[] = { "base", "irq", "irq_secure", "banks", "clock",
                                         "port_width", "tlb", "lookup_cycles",
                                         "walk_overhead_cycles", "max_walks", "hit_under_miss",
-                                        "contexts", "bypass", NULL };
+                                        "tlb_op_cycles", "contexts", "bypass", NULL };
     struct smmu_desc *d = &o->desc;
     struct smmu_config *c = &o->cfg;
     const struct config_node *ctxs;
@@ -316,6 +316,7 @@ static int read_smmu(const struct config_node *sm, struct scn_smmu *o, uint64_t 
         (rc = opt_unsigned(sm, "walk_overhead_cycles", 0, 1000, &c->walk_overhead_cycles,
                            err)) ||
         (rc = opt_unsigned(sm, "max_walks", 1, 64, &c->max_walks, err)) ||
+        (rc = opt_unsigned(sm, "tlb_op_cycles", 0, 1000000, &c->tlb_op_cycles, err)) ||
         (rc = opt_bool(sm, "hit_under_miss", &c->hit_under_miss, err)) ||
         (rc = opt_bool(sm, "bypass", &o->bypass, err)) ||
         (rc = config_get_node(sm, "contexts", CONFIG_MAP, &ctxs, err)))

@@ -581,6 +581,9 @@ struct soc *soc_build(struct scenario *scn, char *err, size_t errlen)
         rc = build_buffers(s, err, errlen);
     if (!rc)
         rc = build_masters(s, err, errlen);
+    /* Bring-up and the initial mappings happen before the run's time 0. */
+    for (unsigned i = 0; !rc && i < s->scn->soc.nsmmus; i++)
+        smmu_drvdata_port_sync(smmu_tree_driver(s->tree, i));
     if (!rc)
         isolation_begin(s);
     if (rc) {
