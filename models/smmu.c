@@ -249,6 +249,8 @@ static uint32_t fault_fsr_bits(enum walk_fault f, unsigned level)
     case WALK_TRANSLATION_L2: return FSR_TF | FSR_SL;
     case WALK_ACCESS_FLAG:    return FSR_AFF | (level == 2 ? FSR_SL : 0);
     case WALK_PERMISSION:     return FSR_APF | (level == 2 ? FSR_SL : 0);
+    case WALK_DECODE_ERROR:   return FSR_HTWDEEF | (level == 2 ? FSR_SL : 0);
+    case WALK_SLAVE_ERROR:    return FSR_HTWSEEF | (level == 2 ? FSR_SL : 0);
     case WALK_OK:             break;
     }
     return 0;
@@ -362,6 +364,8 @@ static void record_context_fault(struct smmu *s, unsigned bank, const struct smm
         k->stats.faults_permission++;
     else if (f == WALK_ACCESS_FLAG)
         k->stats.faults_access_flag++;
+    else if (f == WALK_DECODE_ERROR || f == WALK_SLAVE_ERROR)
+        k->stats.faults_walk_error++;
     else
         k->stats.faults_translation++;
 

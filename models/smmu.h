@@ -91,6 +91,7 @@ struct smmu_ctx_stats {
     uint64_t faults, faults_translation, faults_permission, faults_access_flag;
     uint64_t stalls, retries, terminated;
     uint64_t bypassed;
+    uint64_t faults_walk_error;     /* HTWDEEF / HTWSEEF: a descriptor read failed */
 };
 
 struct smmu_stats {

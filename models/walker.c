@@ -316,22 +316,41 @@ static void walker_finish(struct walker *w, struct walk_job *job)
     }
 }
 
+/*
+ * A descriptor read that the memory system answered with an error yields no
+ * descriptor: the walk ends at that read's level with the external abort the
+ * status names, reported in place of a translation fault (ARMv7: an external abort
+ * on a translation table walk). A decode error (no slave at the address) is
+ * HTWDEEF; a slave error (the slave or the fabric answered with an error) HTWSEEF.
+ */
+static void walker_read_error(struct walker *w, struct walk_result *out,
+                              enum mem_status status)
+{
+    unsigned level = ++out->desc_reads;
+
+    out->desc[level - 1] = 0;
+    w->stats.desc_errors++;
+    if (status == MEM_DECODE_ERROR) {
+        w->stats.decode_errors++;
+        walk_fail(out, WALK_DECODE_ERROR, level);
+    } else {
+        w->stats.slave_errors++;
+        walk_fail(out, WALK_SLAVE_ERROR, level);
+    }
+}
+
 static void walker_read_done(struct mem_req *req)
 {
     struct walker *w = req->owner;
     struct walk_job *job = container_of(req, struct walk_job, req);
     uint32_t desc, next = 0;
 
-    /*
-     * A descriptor read that the memory system rejected yields no descriptor; it is
-     * taken as an invalid (zero) word, i.e. a translation fault at that level.
-     */
-    if (req->status == MEM_OK) {
-        desc = physmem_read32(w->pm, req->pa);
-    } else {
-        desc = 0;
-        w->stats.desc_errors++;
+    if (req->status != MEM_OK) {
+        walker_read_error(w, &job->result, req->status);
+        walker_finish(w, job);
+        return;
     }
+    desc = physmem_read32(w->pm, req->pa);
     if (walk_step(&job->regs, job->va, job->access, &job->result, desc, &next))
         walker_issue_read(w, job, next, sim_now());
     else

@@ -6,7 +6,8 @@
  * the L1 entry points to a page table, and decodes a section, supersection, large
  * page or small page. It reports translation faults (level 1 or 2), access flag
  * faults and permission faults (pte_check_access against the access) and counts its
- * descriptor reads.
+ * descriptor reads. A timed walk whose descriptor read the memory system answers with
+ * an error ends with a decode or slave error at that level (FSR.HTWDEEF / HTWSEEF).
  *
  * Two ways to walk, sharing one decoder:
  *  - walker_walk(): functional, reads physmem at once (V2P registers, functional
@@ -43,6 +44,8 @@ enum walk_fault {
     WALK_TRANSLATION_L2,        /* FSR.TF, level 2 */
     WALK_ACCESS_FLAG,           /* FSR.AFF */
     WALK_PERMISSION,            /* FSR.APF */
+    WALK_DECODE_ERROR,          /* FSR.HTWDEEF: a descriptor read got a decode error */
+    WALK_SLAVE_ERROR,           /* FSR.HTWSEEF: a descriptor read got a slave error */
 };
 
 struct walk_result {
@@ -101,8 +104,10 @@ struct walker_stats {
     uint64_t faults;            /* walks that ended with a fault of any kind */
     uint64_t queued;            /* walks that found no free slot, or others waiting */
     unsigned max_in_flight;     /* highest number of walks in flight at once */
-    uint64_t desc_errors;       /* reads the port answered with MEM_ERROR; each such
-                                   walk ends in a translation fault at that level */
+    uint64_t desc_errors;       /* reads the port answered with an error: each such walk
+                                   ends at that level with WALK_DECODE_ERROR (port status
+                                   MEM_DECODE_ERROR) or WALK_SLAVE_ERROR (any other) */
+    uint64_t decode_errors, slave_errors;   /* desc_errors by kind */
 };
 
 struct walker;

@@ -997,7 +997,10 @@ static void test_timed_faults(void **state)
     pd.regs.pd0 = true;
     /* L2 fault: VA 0x00201000 reads 0x00100008 then 0x00104404 (empty): 110 ns. */
     job_init(&l2, 0x00201000u, PRIV_READ);
-    /* A read the port rejects: L1 entry 0x00100014 of VA 0x00500000 -> level 1 fault at 60 ns. */
+    /*
+     * A read the port answers with a slave error: L1 entry 0x00100014 of VA 0x00500000
+     * -> the walk ends at 60 ns with a level 1 slave error (HTWSEEF), not a TF.
+     */
     job_init(&err, 0x00500000u, PRIV_READ);
     t->mem.fail = true;
     t->mem.fail_pa = 0x00100014u;
@@ -1013,14 +1016,56 @@ static void test_timed_faults(void **state)
     assert_int_equal(l2.result.fault, WALK_TRANSLATION_L2);
     assert_int_equal(l2.result.desc_addr[1], 0x00104404u);
     assert_int_equal(err.finished, 60 * SIM_NS);
-    assert_int_equal(err.result.fault, WALK_TRANSLATION_L1);
+    assert_int_equal(err.result.fault, WALK_SLAVE_ERROR);
+    assert_int_equal(err.result.level, 1);
+    assert_int_equal(err.result.desc_reads, 1);
+    assert_false(err.result.have_entry);
 
     const struct walker_stats *st = walker_stats(w);
     assert_int_equal(st->walks, 3);
     assert_int_equal(st->faults, 3);
     assert_int_equal(st->desc_reads, 3);        /* 0 + 2 + 1 */
     assert_int_equal(st->desc_errors, 1);
+    assert_int_equal(st->slave_errors, 1);
+    assert_int_equal(st->decode_errors, 0);
     assert_int_equal(st->max_in_flight, 3);
+    walker_free(w);
+}
+
+/*
+ * A decode error on the L2 read: VA 0x00203ABC reads L1 entry 0x00100008 (a table at
+ * 0x00104400, fine) and then L2 entry 0x00104400 | 0x03 << 2 = 0x0010440C, which the
+ * port answers with a decode error. The walk ends when that read completes,
+ * 10 + 50 + 50 = 110 ns, with WALK_DECODE_ERROR at level 2 and both addresses read.
+ */
+static void test_timed_decode_error_level2(void **state)
+{
+    struct timed *t = *state;
+    struct walker *w = timed_walker(t, 1);
+    struct walk_job job;
+
+    write_timed_tables(t->pm);
+    finish_count = 0;
+    t->mem.fail = true;
+    t->mem.fail_decode = true;
+    t->mem.fail_pa = 0x0010440Cu;
+    job_init(&job, 0x00203ABCu, PRIV_READ);
+    walker_start(w, &job);
+    sim_run(SIM_TIME_MAX);
+
+    assert_int_equal(job.finished, 110 * SIM_NS);
+    assert_int_equal(job.result.fault, WALK_DECODE_ERROR);
+    assert_int_equal(job.result.level, 2);
+    assert_int_equal(job.result.desc_reads, 2);
+    assert_int_equal(job.result.desc_addr[0], 0x00100008u);
+    assert_int_equal(job.result.desc_addr[1], 0x0010440Cu);
+    assert_false(job.result.have_entry);
+    const struct walker_stats *st = walker_stats(w);
+    assert_int_equal(st->desc_reads, 2);
+    assert_int_equal(st->desc_errors, 1);
+    assert_int_equal(st->decode_errors, 1);
+    assert_int_equal(st->slave_errors, 0);
+    assert_int_equal(st->faults, 1);
     walker_free(w);
 }
 
@@ -1048,6 +1093,7 @@ int main(void)
         TIMED_TEST(test_timed_fifo),
         TIMED_TEST(test_timed_sees_table_at_read_completion),
         TIMED_TEST(test_timed_faults),
+        TIMED_TEST(test_timed_decode_error_level2),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
