@@ -44,6 +44,7 @@ enum txn_state {
 struct smmu_bank {
     uint32_t sctlr, actlr, contextidr, ttbr0, ttbr1, ttbcr;
     uint32_t par, fsr, far, fsynr0, fsynr1, prrr, nmrr, tlblckr, v2psr;
+    uint32_t bfbcr;
     struct smmu_txn *stalled_head, *stalled_tail;
     struct smmu_ctx_stats stats;
 };
@@ -108,6 +109,9 @@ int smmu_config_check(const struct smmu_config *cfg, char *err, unsigned errlen)
         BAD("outstanding walks (%u) must be in 1..64", cfg->max_walks);
     if (cfg->tlb_lookup_cycles > 1000 || cfg->walk_overhead_cycles > 1000)
         BAD("TLB lookup and walk overhead cycles must be in 0..1000");
+    if (cfg->bfb_lines > WALKER_BFB_MAX)
+        BAD("descriptor fetch buffer lines (%u) must be in 0..%u", cfg->bfb_lines,
+            WALKER_BFB_MAX);
     if (tlb_config_check(&cfg->tlb, tlb_err, sizeof(tlb_err)))
         BAD("TLB: %s", tlb_err);
 #undef BAD
@@ -153,6 +157,7 @@ struct smmu *smmu_new(const struct smmu_config *cfg, struct physmem *pm,
             .max_outstanding = cfg->max_walks,
             /* a miss is known once the lookup is over; the walk starts then */
             .overhead = s->lookup_time + s->walk_overhead,
+            .bfb_lines = cfg->bfb_lines,
         };
         s->walk_port = *walk_port;
         s->walker = walker_new(&wc, pm, &s->walk_port);
@@ -191,6 +196,8 @@ const struct walker_stats *smmu_walker_stats(const struct smmu *s)
 {
     return s->walker ? walker_stats(s->walker) : NULL;
 }
+
+struct walker *smmu_walker(struct smmu *s) { return s->walker; }
 
 const struct smmu_ctx_stats *smmu_ctx_stats(const struct smmu *s, unsigned ctx)
 {
@@ -240,6 +247,10 @@ static void bank_walk_regs(const struct smmu_bank *k, struct walk_regs *r)
     r->pd0 = k->ttbcr & TTBCR_PD0;
     r->pd1 = k->ttbcr & TTBCR_PD1;
     r->afe = k->sctlr & SCTLR_AFE;
+    r->bfb = k->bfbcr & BFBCR_BFBDFE;
+    r->rcosh = k->actlr & ACTLR_RCOSH;
+    r->rcish = k->actlr & ACTLR_RCISH;
+    r->rcnsh = k->actlr & ACTLR_RCNSH;
 }
 
 static uint32_t fault_fsr_bits(enum walk_fault f, unsigned level)
@@ -489,7 +500,7 @@ static void walk_done(struct walk_job *job)
     struct smmu_bank *k = &s->bank[w->bank];
     const struct walk_result *r = &job->result;
 
-    k->stats.desc_reads += r->desc_reads;
+    k->stats.desc_reads += r->mem_reads;
     if (r->have_entry) {
         struct tlb_entry e = r->entry;
         e.vmid = w->vmid;
@@ -879,6 +890,7 @@ static uint32_t bank_read(struct smmu *s, unsigned bank, uint32_t reg)
     case SMMU_NMRR:         return k->nmrr;
     case SMMU_TLBLCKR:      return k->tlblckr;
     case SMMU_V2PSR:        return k->v2psr;
+    case SMMU_BFBCR:        return k->bfbcr;
     }
     s->unknown_mmio++;
     return 0;
@@ -916,6 +928,7 @@ static void bank_write(struct smmu *s, unsigned bank, uint32_t reg, uint32_t v)
     case SMMU_PRRR:         k->prrr = v; return;
     case SMMU_NMRR:         k->nmrr = v; return;
     case SMMU_TLBLCKR:      write_tlblckr(s, bank, v); return;
+    case SMMU_BFBCR:        k->bfbcr = v & BFBCR_DEFINED_MASK; return;
     case SMMU_CTX_TLBIALL:  tlb_inv_vmid(s->tlb, vmid); return;
     case SMMU_TLBIASID:     tlb_inv_asid(s->tlb, vmid, v & TLBIASID_ASID_MASK); return;
     case SMMU_TLBIVA:
@@ -947,12 +960,29 @@ uint32_t smmu_mmio_read(struct smmu *s, uint32_t offset)
     return bank_read(s, bank, offset & ((1u << SMMU_CTX_SHIFT) - 1));
 }
 
+/*
+ * The TLB maintenance registers also empty the walker's descriptor fetch buffer: it
+ * holds no VA or ASID tags, so any of them may concern a buffered line (docs/walker.md).
+ */
+static bool is_tlb_maintenance(uint32_t offset)
+{
+    uint32_t reg = offset & ((1u << SMMU_CTX_SHIFT) - 1);
+
+    if (offset >= SMMU_M2VCBR_N(0))
+        return offset == SMMU_GLOBAL_TLBIALL || offset == SMMU_TLBIVMID;
+    return reg == SMMU_CTX_TLBIALL || reg == SMMU_TLBIASID || reg == SMMU_TLBIVA ||
+           reg == SMMU_TLBIVAA;
+}
+
 void smmu_mmio_write(struct smmu *s, uint32_t offset, uint32_t value)
 {
     if (offset & 3u || offset >= SMMU_WINDOW_SIZE) {
         s->unknown_mmio++;
         return;
     }
+    if (s->walker && is_tlb_maintenance(offset) &&
+        (offset >= SMMU_M2VCBR_N(0) || (offset >> SMMU_CTX_SHIFT) < s->cfg.nbanks))
+        walker_bfb_invalidate(s->walker);
     if (offset >= SMMU_M2VCBR_N(0)) {
         global_write(s, offset, value);
         return;

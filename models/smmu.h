@@ -46,6 +46,7 @@ struct smmu_config {
     unsigned walk_overhead_cycles;  /* walk start-up before the first descriptor read */
     unsigned max_walks;             /* walks in flight at once */
     bool hit_under_miss;            /* if false, a miss blocks later lookups until filled */
+    unsigned bfb_lines;             /* descriptor fetch buffer lines, 0..WALKER_BFB_MAX */
 };
 
 enum smmu_status {
@@ -135,6 +136,7 @@ enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t);
 
 struct tlb *smmu_tlb(struct smmu *s);
 const struct walker_stats *smmu_walker_stats(const struct smmu *s);
+struct walker *smmu_walker(struct smmu *s);     /* NULL without a walk port */
 const struct smmu_stats *smmu_stats(const struct smmu *s);
 const struct smmu_ctx_stats *smmu_ctx_stats(const struct smmu *s, unsigned ctx);
 
