@@ -970,6 +970,8 @@ int smmu_ctx_set_pt_cacheable(struct smmu_dev *dev, bool cacheable)
 {
     if (!dev)
         return -EINVAL;
+    if (dev->table->cacheable == cacheable)
+        return 0;               /* a shared table the domain's first context set up */
     if (table_active(dev->table))
         return -EBUSY;
     dev->table->cacheable = cacheable;
