@@ -49,6 +49,7 @@ enum txn_state {
 struct smmu_bank {
     uint32_t sctlr, actlr, contextidr, ttbr0, ttbr1, ttbcr;
     uint32_t par, fsr, far, fsynr0, fsynr1, prrr, nmrr, tlblckr, v2psr;
+    uint32_t bfbcr;
     struct smmu_txn *stalled_head, *stalled_tail;
     struct smmu_ctx_stats stats;
 };
@@ -120,6 +121,9 @@ int smmu_config_check(const struct smmu_config *cfg, char *err, unsigned errlen)
     if (cfg->tlb_op_cycles > SMMU_MAX_TLB_OP_CYCLES)
         BAD("TLB operation cycles (%u) must be in 0..%u", cfg->tlb_op_cycles,
             SMMU_MAX_TLB_OP_CYCLES);
+    if (cfg->bfb_lines > WALKER_BFB_MAX)
+        BAD("descriptor fetch buffer lines (%u) must be in 0..%u", cfg->bfb_lines,
+            WALKER_BFB_MAX);
     if (tlb_config_check(&cfg->tlb, tlb_err, sizeof(tlb_err)))
         BAD("TLB: %s", tlb_err);
 #undef BAD
@@ -165,6 +169,7 @@ struct smmu *smmu_new(const struct smmu_config *cfg, struct physmem *pm,
             .max_outstanding = cfg->max_walks,
             /* a miss is known once the lookup is over; the walk starts then */
             .overhead = s->lookup_time + s->walk_overhead,
+            .bfb_lines = cfg->bfb_lines,
         };
         s->walk_port = *walk_port;
         s->walker = walker_new(&wc, pm, &s->walk_port);
@@ -174,6 +179,7 @@ struct smmu *smmu_new(const struct smmu_config *cfg, struct physmem *pm,
         return NULL;
     }
     smmu_maint_init(&s->maint, s->tlb, sim_clock_cycles(&s->clk, cfg->tlb_op_cycles));
+    s->maint.walker = s->walker;       /* its fetch buffer goes with the TLB entries */
     reset_registers(s);
     return s;
 }
@@ -220,6 +226,8 @@ const struct walker_stats *smmu_walker_stats(const struct smmu *s)
 {
     return s->walker ? walker_stats(s->walker) : NULL;
 }
+
+struct walker *smmu_walker(struct smmu *s) { return s->walker; }
 
 const struct smmu_ctx_stats *smmu_ctx_stats(const struct smmu *s, unsigned ctx)
 {
@@ -269,6 +277,10 @@ static void bank_walk_regs(const struct smmu_bank *k, struct walk_regs *r)
     r->pd0 = k->ttbcr & TTBCR_PD0;
     r->pd1 = k->ttbcr & TTBCR_PD1;
     r->afe = k->sctlr & SCTLR_AFE;
+    r->bfb = k->bfbcr & BFBCR_BFBDFE;
+    r->rcosh = k->actlr & ACTLR_RCOSH;
+    r->rcish = k->actlr & ACTLR_RCISH;
+    r->rcnsh = k->actlr & ACTLR_RCNSH;
 }
 
 static uint32_t fault_fsr_bits(enum walk_fault f, unsigned level)
@@ -278,6 +290,8 @@ static uint32_t fault_fsr_bits(enum walk_fault f, unsigned level)
     case WALK_TRANSLATION_L2: return FSR_TF | FSR_SL;
     case WALK_ACCESS_FLAG:    return FSR_AFF | (level == 2 ? FSR_SL : 0);
     case WALK_PERMISSION:     return FSR_APF | (level == 2 ? FSR_SL : 0);
+    case WALK_DECODE_ERROR:   return FSR_HTWDEEF | (level == 2 ? FSR_SL : 0);
+    case WALK_SLAVE_ERROR:    return FSR_HTWSEEF | (level == 2 ? FSR_SL : 0);
     case WALK_OK:             break;
     }
     return 0;
@@ -407,6 +421,8 @@ static void record_context_fault(struct smmu *s, unsigned bank, const struct smm
         k->stats.faults_tlb_miss++;
     else if (bits & FSR_MHF)
         k->stats.faults_multi_hit++;
+    else if (bits & (FSR_HTWDEEF | FSR_HTWSEEF))
+        k->stats.faults_walk_error++;
     else
         k->stats.faults_translation++;
 
@@ -536,7 +552,7 @@ static void walk_done(struct walk_job *job)
     struct smmu_bank *k = &s->bank[w->bank];
     const struct walk_result *r = &job->result;
 
-    k->stats.desc_reads += r->desc_reads;
+    k->stats.desc_reads += r->mem_reads;
     smmu_maint_apply_due(&s->maint, sim_now());     /* operations before the fill */
     if (r->have_entry && may_cache(k, &r->entry)) {
         struct tlb_entry e = r->entry;
@@ -999,6 +1015,7 @@ static uint32_t bank_read(struct smmu *s, unsigned bank, uint32_t reg)
     case SMMU_NMRR:         return k->nmrr;
     case SMMU_TLBLCKR:      return k->tlblckr;
     case SMMU_V2PSR:        return k->v2psr;
+    case SMMU_BFBCR:        return k->bfbcr;
     }
     s->unknown_mmio++;
     return 0;
@@ -1037,6 +1054,7 @@ static void bank_write(struct smmu *s, unsigned bank, uint32_t reg, uint32_t v, 
     case SMMU_PRRR:         k->prrr = v; return;
     case SMMU_NMRR:         k->nmrr = v; return;
     case SMMU_TLBLCKR:      write_tlblckr(s, bank, v); return;
+    case SMMU_BFBCR:        k->bfbcr = v & BFBCR_DEFINED_MASK; return;
     case SMMU_CTX_TLBIALL:
         smmu_maint_post(&s->maint, SMMU_OP_CTX_TLBIALL, vmid, 0, 0, at);
         return;

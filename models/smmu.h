@@ -52,6 +52,7 @@ struct smmu_config {
     unsigned max_walks;             /* walks in flight at once */
     bool hit_under_miss;            /* if false, a miss blocks later lookups until filled */
     unsigned tlb_op_cycles;         /* each TLB operation keeps the SMMU busy this long */
+    unsigned bfb_lines;             /* descriptor fetch buffer lines, 0..WALKER_BFB_MAX */
 };
 
 enum smmu_status {
@@ -98,6 +99,7 @@ struct smmu_ctx_stats {
     uint64_t faults_tlb_miss, faults_multi_hit;     /* FSR.TLBMF, FSR.MHF */
     uint64_t stalls, retries, terminated;
     uint64_t bypassed;
+    uint64_t faults_walk_error;     /* HTWDEEF / HTWSEEF: a descriptor read failed */
 };
 
 struct smmu_stats {
@@ -157,6 +159,7 @@ struct tlb *smmu_tlb(struct smmu *s);
 /* The TLB maintenance counts and times, likewise settled. */
 const struct smmu_maint_stats *smmu_maint_stats(struct smmu *s);
 const struct walker_stats *smmu_walker_stats(const struct smmu *s);
+struct walker *smmu_walker(struct smmu *s);     /* NULL without a walk port */
 const struct smmu_stats *smmu_stats(const struct smmu *s);
 const struct smmu_ctx_stats *smmu_ctx_stats(const struct smmu *s, unsigned ctx);
 

@@ -8,6 +8,8 @@
  */
 #include "models/smmu_maint.h"
 
+#include "models/walker.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,10 @@ static void apply(struct smmu_maint *m, struct smmu_maint_op *o)
     case SMMU_TLBOPS:               break;
     }
     m->stats.entries_removed += tlb_stats(m->tlb)->invalidations - before;
+    /* The descriptor fetch buffer holds no VA or ASID tags, so any operation may concern
+     * a buffered line: it is emptied when the operation takes effect (docs/walker.md). */
+    if (m->walker)
+        walker_bfb_invalidate(m->walker);
     o->applied = 1;
 }
 

@@ -54,8 +54,11 @@ struct smmu_maint_op {
     uint8_t applied;
 };
 
+struct walker;
+
 struct smmu_maint {
     struct tlb *tlb;
+    struct walker *walker;          /* emptied with the TLB (its fetch buffer), or NULL */
     sim_time_t cost;                /* busy time per operation */
     struct smmu_maint_op *q;        /* ring: operations pending or still busy */
     unsigned head, n, cap, applied; /* applied: how many from head are applied */

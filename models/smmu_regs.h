@@ -158,6 +158,9 @@
 /* ACTLR */
 #define ACTLR_CFERE             (1u << 0)   /* context fault: error response */
 #define ACTLR_CFEIE             (1u << 1)   /* context fault: interrupt enable */
+#define ACTLR_RCOSH             (1u << 4)   /* cacheable outer-shareable walks to the L2 */
+#define ACTLR_RCISH             (1u << 5)   /* cacheable inner-shareable walks to the L2 */
+#define ACTLR_RCNSH             (1u << 6)   /* cacheable non-shareable walks to the L2 */
 #define ACTLR_TLBMCFG_SHIFT     12
 #define ACTLR_TLBMCFG_MASK      0x3u
 #define ACTLR_TLBMCFG_HTW       0x3u        /* hardware table walk on a miss; else TLBMF */
@@ -168,8 +171,25 @@
 /* CONTEXTIDR */
 #define CONTEXTIDR_ASID_MASK    0xFFu
 
-/* TTBR0/1: table base PA[31:14] (TTBR0 with N > 0: PA[31:14-N]) */
+/* TTBR0/1: table base PA[31:14] (TTBR0 with N > 0: PA[31:14-N]) and the walks'
+ * memory attributes (the ARMv7 Multiprocessing Extensions layout) */
 #define TTBR_PA_MASK            0xFFFFC000u
+#define TTBR_IRGNH              (1u << 0)   /* IRGN[1] */
+#define TTBR_SH                 (1u << 1)   /* shareable */
+#define TTBR_ORGN_SHIFT         3
+#define TTBR_ORGN_MASK          0x3u
+#define TTBR_NOS                (1u << 5)   /* with SH: inner (1) or outer (0) shareable */
+#define TTBR_IRGNL              (1u << 6)   /* IRGN[0] */
+
+/* BFBCR: the walker's descriptor fetch buffer (docs/walker.md: only BFBDFE acts) */
+#define BFBCR_BFBDFE            (1u << 0)   /* descriptor fetch enable */
+#define BFBCR_BFBSFE            (1u << 1)
+#define BFBCR_SFVS              (1u << 2)
+#define BFBCR_FLVIC_SHIFT       4
+#define BFBCR_FLVIC_MASK        0xFu
+#define BFBCR_SLVIC_SHIFT       8
+#define BFBCR_SLVIC_MASK        0xFu
+#define BFBCR_DEFINED_MASK      0x00000FF7u /* the fields above; the rest reads as zero */
 
 /* TTBCR: as the ARM architecture (N[2:0], PD0 bit 4, PD1 bit 5) */
 #define TTBCR_N_SHIFT           0

@@ -65,6 +65,14 @@ static void test_out_of_range(void **state)
     expect("run configs/scenarios/gpu2d_blit.yaml --set smmus.gfx2d0.tlb.entries=300", 1,
            "<command line>:--set 1: error: soc.smmus.gfx2d0.tlb.entries: 300 is out of range "
            "1..256\n");
+    expect("run configs/scenarios/gpu2d_blit.yaml --set smmus.rot.bfb_lines=65", 1,
+           "<command line>:--set 1: error: soc.smmus.rot.bfb_lines: 65 is out of range "
+           "0..64\n");
+    expect("run configs/scenarios/gpu2d_blit.yaml --set l2.hit_latency=5s", 1,
+           "<command line>:--set 1: error: soc.l2.hit_latency: 5s is out of range 0..1ms\n");
+    expect("run configs/scenarios/gpu2d_blit.yaml --set l2.sise=1MiB", 1,
+           "<command line>:--set 1: error: unknown key 'sise' in soc.l2; did you mean "
+           "'size'?\n");
 }
 
 static void test_missing_files(void **state)
@@ -122,7 +130,10 @@ static void test_usage_errors(void **state)
  *   0x40   64 B   hit
  *   0x1000 128 B  two bursts: miss (page 1) then hit
  *   0x3000 64 B   write, miss (page 3)
- * = 5 translations, 2 hits, 3 misses, 3 walks, 6 descriptor reads, 320 bytes.
+ * = 5 translations, 2 hits, 3 misses, 3 walks, 320 bytes. The msm-3.4 profile sets
+ * BFBCR.BFBDFE: the first walk reads its L1 descriptor and the 64-byte line of L2
+ * descriptors of pages 0..15; pages 1 and 3 are in that line, so their walks read
+ * only the L1 descriptor: 2 + 1 + 1 = 4 descriptor reads from memory, 2 buffer hits.
  */
 static void test_small_trace_hand_count(void **state)
 {
@@ -137,9 +148,42 @@ static void test_small_trace_hand_count(void **state)
     assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.hits,2\n"));
     assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.misses,3\n"));
     assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.walks,3\n"));
-    assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.desc_reads,6\n"));
+    assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.desc_reads,4\n"));
+    assert_non_null(strstr(csv, "\nsmmu.mdp0.walker.desc_reads,4\n"));
+    assert_non_null(strstr(csv, "\nsmmu.mdp0.walker.bfb_hits,2\n"));
     assert_non_null(strstr(csv, "\nmaster.mdp0.bytes_read,256\n"));
     assert_non_null(strstr(csv, "\nmaster.mdp0.bytes_written,64\n"));
+    free(csv);
+}
+
+/*
+ * The same trace with display_read's page tables cacheable (the driver sets TTBR SH,
+ * NOS, IRGN/ORGN WB-WA and msm-3.4 sets ACTLR.RC*SH): every walk reads the same L1
+ * descriptor (VA[31:20] is the same for all four accesses), and the first walk's L2
+ * line lands in the fetch buffer. Walk 1: L1 read misses the L2, line read misses
+ * (2 misses); walks 2 and 3: the L1 read hits the L2 (2 hits) and the L2 descriptor is
+ * in the buffer. L2: 4 lookups, 2 hits, 2 misses, 2 lines filled.
+ */
+static void test_small_trace_cacheable_tables(void **state)
+{
+    static const char *const rows[] = {
+        "smmu.mdp0.walker.desc_reads,4", "smmu.mdp0.walker.bfb_hits,2",
+        "smmu.mdp0.walker.l2_hits,2", "smmu.mdp0.walker.l2_misses,2",
+        "l2.lookups,4", "l2.hits,2", "l2.misses,2", "l2.fills,2", "l2.evictions,0",
+    };
+    char *csv;
+
+    (void)state;
+    assert_int_equal(proc_run(&pr, "run " D "small_trace.yaml --quiet --out %s/small_c "
+                              "--set soc.domains.display_read.pt_cacheable=true",
+                              tmp_dir()), 0);
+    csv = slurp(tmp_path("small_c/stats.csv"), NULL);
+    assert_non_null(csv);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char want[128];
+        snprintf(want, sizeof(want), "\n%s\n", rows[i]);
+        assert_non_null(strstr(csv, want));
+    }
     free(csv);
 }
 
@@ -360,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_unknown_buffer_in_trace),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_small_trace_hand_count),
+        cmocka_unit_test(test_small_trace_cacheable_tables),
         cmocka_unit_test(test_driver_steps),
         cmocka_unit_test(test_driver_steps_lazy),
         cmocka_unit_test(test_pools_exhausted),

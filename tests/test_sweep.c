@@ -304,7 +304,7 @@ static void test_timing_points_match_single_runs(void **state)
 }
 
 /*
- * Points with different statistics: a functional run has no walker or fabric
+ * Points with different statistics: a functional run has no walker, fabric or L2
  * numbers. The columns are the functional point's numeric names in its order,
  * then the names only the timing point has, in its order.
  */
@@ -339,9 +339,10 @@ static void test_columns_are_the_union_in_first_appearance_order(void **state)
         }
     }
     assert_int_equal(c, res->ncols[0]);
-    assert_int_equal(timing_only, 8);   /* 5 walker and 3 fabric counters */
+    /* 13 walker counters (walker_register_stats), 3 fabric ones, 6 of the L2 */
+    assert_int_equal(timing_only, 22);
     snprintf(path, sizeof(path), "%s/mfun/stats.csv", work);
-    expect_same_stats(res, 1, 3, path);        /* its 8 timing columns are empty */
+    expect_same_stats(res, 1, 3, path);        /* its 22 timing columns are empty */
     snprintf(path, sizeof(path), "%s/mtim/stats.csv", work);
     expect_same_stats(res, 2, 3, path);
     table_free(res);

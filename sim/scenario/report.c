@@ -5,7 +5,7 @@
  * Names follow the models: smmu.NAME.* for an SMMU (its TLB, walker and each context
  * bank under ctx.CONTEXT), driver.CONTEXT.* for the driver's work on a context
  * (mappings by page size, TLB invalidations), master.NAME.* for a master,
- * buffer.NAME.* for a buffer's IOVAs and page-size mix, dram.* and fabric.* for the
+ * buffer.NAME.* for a buffer's IOVAs and page-size mix, dram.*, fabric.* and l2.* for the
  * memory system, run.* for the run. Only what is deterministic goes into the
  * registry; wall-clock figures are printed, never stored. docs/stats.md lists the
  * names.
@@ -72,12 +72,10 @@ static int collect_smmu(const struct soc *s, unsigned i, struct stats *st)
         TRY(stats_add_u64(st, ts->fills_by_size[k], "smmu.%s.tlb.fills_%s", n, size_names[k]));
     /* The timed walker's own counters; the functional mode walks without it (its
      * walks are in the contexts' counters). */
-    if (s->scn->mode == SCN_TIMING) {
-        TRY(stats_add_u64(st, ws->walks, "smmu.%s.walker.walks", n));
-        TRY(stats_add_u64(st, ws->desc_reads, "smmu.%s.walker.desc_reads", n));
-        TRY(stats_add_u64(st, ws->faults, "smmu.%s.walker.faults", n));
-        TRY(stats_add_u64(st, ws->queued, "smmu.%s.walker.queued", n));
-        TRY(stats_add_u64(st, ws->max_in_flight, "smmu.%s.walker.max_in_flight", n));
+    if (s->scn->mode == SCN_TIMING && ws) {
+        char prefix[64];
+        snprintf(prefix, sizeof(prefix), "smmu.%s.walker", n);
+        TRY(walker_register_stats(smmu_walker(s->hw[i]), st, prefix));
     }
     const struct smmu_maint_stats *ms = smmu_maint_stats(s->hw[i]);
     for (unsigned k = 0; k < SMMU_TLBOPS; k++)
@@ -113,6 +111,8 @@ static int collect_smmu(const struct soc *s, unsigned i, struct stats *st)
         TRY(stats_add_u64(st, c->stalls, "smmu.%s.ctx.%s.stalls", n, cn));
         TRY(stats_add_u64(st, c->terminated, "smmu.%s.ctx.%s.terminated", n, cn));
         TRY(stats_add_u64(st, c->bypassed, "smmu.%s.ctx.%s.bypassed", n, cn));
+        TRY(stats_add_u64(st, c->faults_walk_error, "smmu.%s.ctx.%s.faults_walk_error", n,
+                          cn));
     }
     return 0;
 }
@@ -290,6 +290,9 @@ static int collect_memory(const struct soc *s, struct stats *st)
         TRY(stats_add_u64(st, fs->bytes, "fabric.%s.bytes", c->smmu[i].desc.name));
         TRY(stats_add_u64(st, fs->wait, "fabric.%s.gateway_wait_ps", c->smmu[i].desc.name));
     }
+    /* the shared L2 sees only walks, which the functional mode does not time */
+    if (s->l2 && s->scn->mode == SCN_TIMING)
+        TRY(l2cache_register_stats(s->l2, st, "l2"));
     return 0;
 }
 

@@ -214,6 +214,35 @@ static int read_fabric(const struct config_node *soc, struct scn_fabric *f,
     return 0;
 }
 
+/* l2: the CPUs' shared L2, which walks of cacheable page tables go through. */
+static int read_l2(const struct config_node *soc, struct scn_soc *o, struct config_err *err)
+{
+    static const char *const keys[] = { "size", "ways", "line", "hit_latency", NULL };
+    struct l2cache_config *l = &o->l2;
+    const struct config_node *n;
+    uint64_t v;
+    char msg[256];
+    int rc;
+
+    if (!has(soc, "l2"))
+        return 0;
+    if ((rc = config_get_node(soc, "l2", CONFIG_MAP, &n, err)) ||
+        (rc = config_check_keys(n, keys, err)) ||
+        (rc = config_get_size(n, "size", 1, 1ull << 30, &l->size_bytes, err)) ||
+        (rc = config_get_u64(n, "ways", 1, 64, &v, err)))
+        return rc;
+    l->ways = (unsigned)v;
+    if ((rc = config_get_size(n, "line", 16, 4096, &v, err)))
+        return rc;
+    l->line_bytes = (unsigned)v;
+    if ((rc = config_get_time(n, "hit_latency", 0, SIM_MS, &l->hit_latency, err)))
+        return rc;
+    if (l2cache_config_check(l, msg, sizeof(msg)))
+        return config_fail(err, n, -EINVAL, "%s", msg);
+    o->has_l2 = true;
+    return 0;
+}
+
 static int read_tlb(const struct config_node *sm, struct tlb_config *t, struct config_err *err)
 {
     static const char *const keys[] = { "entries", "ways", "replacement", NULL };
@@ -274,7 +303,7 @@ static int read_smmu(const struct config_node *sm, struct scn_smmu *o, uint64_t 
     static const char *const keys[] = { "base", "irq", "irq_secure", "banks", "clock",
                                         "port_width", "tlb", "lookup_cycles",
                                         "walk_overhead_cycles", "max_walks", "hit_under_miss",
-                                        "tlb_op_cycles", "contexts", "bypass", NULL };
+                                        "tlb_op_cycles", "bfb_lines", "contexts", "bypass", NULL };
     struct smmu_desc *d = &o->desc;
     struct smmu_config *c = &o->cfg;
     const struct config_node *ctxs;
@@ -311,6 +340,7 @@ static int read_smmu(const struct config_node *sm, struct scn_smmu *o, uint64_t 
     c->walk_overhead_cycles = 2;
     c->max_walks = 1;
     c->hit_under_miss = true;
+    c->bfb_lines = SCN_DEFAULT_BFB_LINES;
     if ((rc = read_tlb(sm, &c->tlb, err)) ||
         (rc = opt_unsigned(sm, "lookup_cycles", 0, 1000, &c->tlb_lookup_cycles, err)) ||
         (rc = opt_unsigned(sm, "walk_overhead_cycles", 0, 1000, &c->walk_overhead_cycles,
@@ -318,6 +348,7 @@ static int read_smmu(const struct config_node *sm, struct scn_smmu *o, uint64_t 
         (rc = opt_unsigned(sm, "max_walks", 1, 64, &c->max_walks, err)) ||
         (rc = opt_unsigned(sm, "tlb_op_cycles", 0, 1000000, &c->tlb_op_cycles, err)) ||
         (rc = opt_bool(sm, "hit_under_miss", &c->hit_under_miss, err)) ||
+        (rc = opt_unsigned(sm, "bfb_lines", 0, WALKER_BFB_MAX, &c->bfb_lines, err)) ||
         (rc = opt_bool(sm, "bypass", &o->bypass, err)) ||
         (rc = config_get_node(sm, "contexts", CONFIG_MAP, &ctxs, err)))
         return rc;
@@ -472,7 +503,7 @@ static int read_driver(const struct config_node *soc, struct scn_driver *d,
 static int read_soc(const struct config_node *soc, struct scn_soc *o, uint64_t seed,
                     struct config_err *err)
 {
-    static const char *const keys[] = { "name", "memory", "dram", "fabric", "smmus",
+    static const char *const keys[] = { "name", "memory", "dram", "fabric", "l2", "smmus",
                                         "domains", "display_split", "driver", NULL };
     const struct config_node *smmus, *doms;
     bool seen[ION_MAX_DOMAINS] = { false };
@@ -486,6 +517,7 @@ static int read_soc(const struct config_node *soc, struct scn_soc *o, uint64_t s
         (rc = read_memory(soc, o, err)) ||
         (rc = read_dram(soc, &o->dram, err)) ||
         (rc = read_fabric(soc, &o->fabric, err)) ||
+        (rc = read_l2(soc, o, err)) ||
         (rc = read_driver(soc, &o->driver, err)) ||
         (rc = config_get_node(soc, "smmus", CONFIG_MAP, &smmus, err)))
         return rc;

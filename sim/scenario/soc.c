@@ -449,6 +449,8 @@ static int build_memory_system(struct soc *s, char *err, size_t len)
     s->fabric = fabric_new(&fc, &s->dram_port);
     if (!s->fabric)
         return err_fail(err, len, -ENOMEM, "out of memory");
+    if (c->has_l2 && !(s->l2 = l2cache_new(&c->l2)))
+        return err_fail(err, len, -EINVAL, "%s: l2: invalid configuration", s->scn->path);
     return 0;
 }
 
@@ -472,6 +474,7 @@ static int build_smmus(struct soc *s, char *err, size_t len)
             return err_fail(err, len, -EINVAL, "%s: smmus.%s: cannot build the SMMU",
                             s->scn->path, c->smmu[i].desc.name);
         s->desc[i] = c->smmu[i].desc;
+        walker_set_l2cache(smmu_walker(s->hw[i]), s->l2);   /* one L2 for every SMMU */
     }
     s->pt = (struct smmu_pt_allocator){ .pm = s->pm, .alloc = phys_pt_alloc,
                                         .free = phys_pt_free, .arg = s->ptmem };
@@ -774,6 +777,7 @@ void soc_free(struct soc *s)
     for (unsigned i = 0; i < SCN_MAX_SMMUS; i++)
         smmu_free(s->hw[i]);
     fabric_free(s->fabric);
+    l2cache_free(s->l2);
     dram_free(s->dram);
     phys_target_destroy(s->ptmem);
     phys_target_destroy(s->ram);

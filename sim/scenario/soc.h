@@ -35,6 +35,7 @@
 
 #include "models/dram.h"
 #include "models/fabric.h"
+#include "models/l2cache.h"
 #include "models/master.h"
 #include "models/physmem.h"
 #include "models/smmu.h"
@@ -82,6 +83,7 @@ struct soc {
     struct smmu_pt_allocator pt;
     struct dram *dram;
     struct fabric *fabric;
+    struct l2cache *l2;                 /* the shared L2 (NULL without an l2: section) */
     struct mem_port dram_port;
     struct mem_port port[SCN_MAX_SMMUS];
     struct smmu *hw[SCN_MAX_SMMUS];
