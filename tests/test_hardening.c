@@ -205,6 +205,97 @@ static void test_collect_half_replaced_point(void **state)
     proc_free(&sh);
 }
 
+/* ------------------------------------------------------------ 9: repeated options */
+
+/*
+ * A single-valued option given twice kept the last value silently. Each line gives
+ * one option twice with otherwise valid arguments; each must be a usage error (2)
+ * naming the option and both values, before anything is read or written.
+ */
+static void test_repeated_options(void **state)
+{
+    static const struct {
+        const char *args, *message;
+    } cases[] = {
+        { "run tests/data/scenarios/small_trace.yaml --out A --out B",
+          "iommusim run: --out is given twice ('A', then 'B'): it takes one value\n" },
+        { "run tests/data/scenarios/small_trace.yaml --mode timing --mode=functional",
+          "iommusim run: --mode is given twice ('timing', then 'functional'): it takes one "
+          "value\n" },
+        { "run tests/data/scenarios/small_trace.yaml --seed 1 --seed 2",
+          "iommusim run: --seed is given twice ('1', then '2'): it takes one value\n" },
+        { "tlb --trace tests/data/cli/random.din --page-size 4k --entries 4 --entries 8",
+          "iommusim tlb: --entries is given twice ('4', then '8'): it takes one value\n" },
+        { "tlb --trace tests/data/cli/random.din --trace x.din --page-size 4k --entries 4",
+          "iommusim tlb: --trace is given twice ('tests/data/cli/random.din', then 'x.din'): "
+          "it takes one value\n" },
+        { "tlb --trace tests/data/cli/random.din --page-size 4k --page-size 1m --entries 4",
+          "iommusim tlb: --page-size is given twice ('4k', then '1m'): it takes one value\n" },
+        { "tlb --trace tests/data/cli/random.din --page-size 4k --entries 4 --ways 2 --ways 4",
+          "iommusim tlb: --ways is given twice ('2', then '4'): it takes one value\n" },
+        { "tlb --trace tests/data/cli/random.din --page-size 4k --entries 4 --seed 1 --seed 1",
+          "iommusim tlb: --seed is given twice ('1', then '1'): it takes one value\n" },
+        { "tlb --trace tests/data/cli/random.din --page-size 4k --entries 4 "
+          "--replacement lru --replacement plru",
+          "iommusim tlb: --replacement is given twice ('lru', then 'plru'): it takes one "
+          "value\n" },
+        { "tlb --trace tests/data/cli/random.din --page-size 4k --entries 4 --format din "
+          "--format din",
+          "iommusim tlb: --format is given twice ('din', then 'din'): it takes one value\n" },
+        { "convert tests/data/cli/named.txt -o a.txt -o b.txt",
+          "iommusim convert: -o/--output is given twice ('a.txt', then 'b.txt'): it takes "
+          "one value\n" },
+        { "convert tests/data/cli/named.txt --output=a.txt -o b.txt",
+          "iommusim convert: -o/--output is given twice ('a.txt', then 'b.txt'): it takes "
+          "one value\n" },
+        { "convert tests/data/cli/named.txt -o a.txt --to text --to bin",
+          "iommusim convert: --to is given twice ('text', then 'bin'): it takes one value\n" },
+        { "convert tests/data/cli/bad.din -o a.txt --from din --from din",
+          "iommusim convert: --from is given twice ('din', then 'din'): it takes one value\n" },
+        { "convert tests/data/cli/bad.din -o a.txt --din-bytes 4 --din-bytes 8",
+          "iommusim convert: --din-bytes is given twice ('4', then '8'): it takes one "
+          "value\n" },
+        { "gen display --width 64 -o a.txt --output b.txt",
+          "iommusim gen: -o/--output is given twice ('a.txt', then 'b.txt'): it takes one "
+          "value\n" },
+        { "gen display --width 64 -o a.txt --format text --format bin",
+          "iommusim gen: --format is given twice ('text', then 'bin'): it takes one value\n" },
+        { "sweep tests/data/scenarios/small_trace.yaml --param seed=1,2 --out A --out B",
+          "iommusim sweep: --out is given twice ('A', then 'B'): it takes one value\n" },
+        { "sweep tests/data/scenarios/small_trace.yaml --param seed=1,2 --out A -j 1 -j 2",
+          "iommusim sweep: -j/--jobs is given twice ('1', then '2'): it takes one value\n" },
+        { "sweep tests/data/scenarios/small_trace.yaml --param seed=1,2 --out A --jobs 1 -j 2",
+          "iommusim sweep: -j/--jobs is given twice ('1', then '2'): it takes one value\n" },
+        { "sweep tests/data/scenarios/small_trace.yaml --param seed=1,2 --out A "
+          "--timeout 5 --timeout 6",
+          "iommusim sweep: --timeout is given twice ('5', then '6'): it takes one value\n" },
+        { "sweep tests/data/scenarios/small_trace.yaml --param seed=1,2 --out A "
+          "--mode timing --mode functional",
+          "iommusim sweep: --mode is given twice ('timing', then 'functional'): it takes one "
+          "value\n" },
+        { "sweep tests/data/scenarios/small_trace.yaml --param seed=1,2 --out A "
+          "--seed 3 --seed 4",
+          "iommusim sweep: --seed is given twice ('3', then '4'): it takes one value\n" },
+        { "sweep --collect A --collect B",
+          "iommusim sweep: --collect is given twice ('A', then 'B'): it takes one value\n" },
+        { "plot A --out B --out C",
+          "iommusim plot: --out is given twice ('B', then 'C'): it takes one value\n" },
+        { "plot A --title x --title=y",
+          "iommusim plot: --title is given twice ('x', then 'y'): it takes one value\n" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        proc_run(&res, "%s", cases[i].args);
+        if (res.status != 2 || strcmp(res.err, cases[i].message))
+            fail_msg("iommusim %s\n  status %d, stderr: %s  expected 2: %s", cases[i].args,
+                     res.status, res.err, cases[i].message);
+        assert_string_equal(res.out, "");
+    }
+    assert_false(file_exists("A"));
+    assert_false(file_exists("a.txt"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_convert_error_keeps_old_output),
         cmocka_unit_test(test_gen_missing_dir),
         cmocka_unit_test(test_collect_half_replaced_point),
+        cmocka_unit_test(test_repeated_options),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
 #include "sim/cli/results.h"
 #include "sim/scenario/soc.h"
 #include "sim/core/stats.h"
@@ -105,6 +106,7 @@ int cmd_run(int argc, char **argv)
     struct scenario_overrides ov = { .sets = sets, .mode = -1 };
     struct config_err cerr = { 0 };
     char err[SOC_ERR_MAX] = "";
+    struct cli_once once = { 0 };
     bool quiet = false;
     int status;
 
@@ -123,10 +125,11 @@ int cmd_run(int argc, char **argv)
             const char *eq = strchr(a, '=');
             static const char *const with_value[] = { "--set", "--mode", "--seed", "--out" };
             size_t n = eq ? (size_t)(eq - a) : strlen(a);
-            bool known = false;
+            size_t known = 4;
             for (size_t k = 0; k < 4; k++)
-                known |= strlen(with_value[k]) == n && !strncmp(a, with_value[k], n);
-            if (!known) {
+                if (strlen(with_value[k]) == n && !strncmp(a, with_value[k], n))
+                    known = k;
+            if (known == 4) {
                 cli_error("run", "unknown option '%s' (options: --set, --mode, --seed, --out, "
                           "--quiet, --help)", a);
                 return CLI_USAGE;
@@ -139,6 +142,8 @@ int cmd_run(int argc, char **argv)
                 cli_error("run", "%s needs a value", a);
                 return CLI_USAGE;
             }
+            if (known > 0 && cli_once("run", &once, (int)known, with_value[known], val))
+                return CLI_USAGE;             /* all but --set take one value */
             if (!strncmp(a, "--set", n)) {
                 if (ov.nsets == MAX_SETS) {
                     cli_error("run", "more than %d --set options", MAX_SETS);
