@@ -296,6 +296,105 @@ static void test_repeated_options(void **state)
     assert_false(file_exists("a.txt"));
 }
 
+/* ------------------------------------------------------------ scenario files */
+
+static char root[4096];                 /* the repository root: the tests run from it */
+
+/*
+ * Writes NAME.yaml in the scratch directory: the lines of `body` after a header that
+ * names the scenario and includes the MSM8960 SoC file, "%R" in body standing for the
+ * repository root. Line 1 is "name: t", line 2 the soc line, body starts on line 3.
+ * Returns the path (in a static buffer, valid until the next call).
+ */
+static const char *scenario_file(const char *name, const char *body)
+{
+    static char path[700];
+    char text[8192];
+    size_t at;
+
+    if (!root[0])
+        assert_non_null(getcwd(root, sizeof(root)));
+    at = (size_t)snprintf(text, sizeof(text), "name: t\nsoc: !include %s/configs/msm8960.yaml\n",
+                          root);
+    for (const char *b = body; *b; b++) {
+        assert_true(at + sizeof(root) + 2 < sizeof(text));
+        if (b[0] == '%' && b[1] == 'R') {
+            at += (size_t)snprintf(text + at, sizeof(text) - at, "%s", root);
+            b++;
+        } else {
+            text[at++] = *b;
+        }
+    }
+    text[at] = '\0';
+    snprintf(path, sizeof(path), "%s/%s.yaml", tmp_dir(), name);
+    write_text(path, text);
+    return path;
+}
+
+/* The small trace master, with `extra` (lines of 4-space-indented keys) on line 9 on. */
+#define MASTER_BODY(extra) \
+    "buffers:\n" \
+    "  fb: {size: 1M, domain: display_read, policy: 4k}\n" \
+    "masters:\n" \
+    "  mdp0:\n" \
+    "    context: mdp_port0_cb0\n" \
+    "    trace: %R/tests/data/scenarios/small.trc\n" \
+    extra
+
+/* `iommusim run FILE` must fail with exit 1 and a message starting "FILE:LOC: error: ". */
+static void expect_load_error(const char *file, const char *loc, const char *part)
+{
+    char prefix[800];
+
+    proc_run(&res, "run %s --quiet", file);
+    snprintf(prefix, sizeof(prefix), "%s:%s: error: ", file, loc);
+    if (res.status != 1 || strncmp(res.err, prefix, strlen(prefix)) || !strstr(res.err, part))
+        fail_msg("run %s: status %d, stderr: %s  expected 1, '%s...%s'", file, res.status,
+                 res.err, prefix, part);
+}
+
+/* ------------------------------------------------------------ 3: rates and units */
+
+/*
+ * A rate is checked after its unit: the largest is 1000 GB/s = 10^12 B/s, so
+ * 999999GB/s is out of range; 1e12GB/s (an exponent), nanMB/s and infGB/s are not
+ * numbers; 1e-9B/s is not a number either, and 0.4B/s rounds to 0 B/s, which would
+ * mean "no limit"; -5MB/s is negative and 5MB not a rate unit. The rate is line 9 of
+ * the file, its value at column 11. Then 1000GB/s, and 0.5B/s which rounds up to
+ * 1 B/s, load and run.
+ */
+static void test_rate_checked_after_unit(void **state)
+{
+    static const struct {
+        const char *rate, *part;
+    } cases[] = {
+        { "999999GB/s", "999999GB/s is out of range 0..1000GB/s" },
+        { "1000.000001GB/s", "1000.000001GB/s is out of range 0..1000GB/s" },
+        { "1e12GB/s", "unknown unit 'e12GB/s'" },
+        { "nanMB/s", "expected a rate" },
+        { "infGB/s", "expected a rate" },
+        { "1e-9B/s", "unknown unit 'e-9B/s'" },
+        { "0.4B/s", "rounds to 0" },
+        { "-5MB/s", "negative" },
+        { "5MB", "unknown unit 'MB'" },
+    };
+    char body[1024];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(body, sizeof(body), "%s", MASTER_BODY("    rate: "));
+        strncat(body, cases[i].rate, sizeof(body) - strlen(body) - 2);
+        strcat(body, "\n");
+        expect_load_error(scenario_file("rate", body), "9:11", cases[i].part);
+    }
+    expect_load_error(scenario_file("rate", MASTER_BODY("    rate: 0.4ps\n")), "9:11",
+                      "unknown unit 'ps'");
+    assert_int_equal(proc_run(&res, "run %s --quiet", scenario_file("rate", MASTER_BODY(
+                     "    rate: 1000GB/s\n"))), 0);
+    assert_int_equal(proc_run(&res, "run %s --quiet", scenario_file("rate", MASTER_BODY(
+                     "    rate: 0.5B/s\n    loop: open\n"))), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_gen_missing_dir),
         cmocka_unit_test(test_collect_half_replaced_point),
         cmocka_unit_test(test_repeated_options),
+        cmocka_unit_test(test_rate_checked_after_unit),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

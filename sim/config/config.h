@@ -103,6 +103,11 @@ int config_get_time(const struct config_node *map, const char *key, uint64_t min
                     uint64_t max, uint64_t *ps, struct config_err *err);
 int config_get_freq(const struct config_node *map, const char *key, uint64_t min,
                     uint64_t max, uint64_t *hz, struct config_err *err);
+/* A rate in bytes per second: B/s, kB/s (= KB/s), MB/s, GB/s (decimal), or a bare 0;
+ * a fraction is rounded to the nearest byte per second, and one that rounds to 0 is
+ * refused. min and max apply to the converted value. */
+int config_get_rate(const struct config_node *map, const char *key, uint64_t min,
+                    uint64_t max, uint64_t *bytes_per_s, struct config_err *err);
 int config_get_fraction(const struct config_node *map, const char *key, double min,
                         double max, double *out, struct config_err *err);
 

@@ -637,35 +637,17 @@ static int read_steps(struct scenario *s, const struct config_node *root, struct
     return 0;
 }
 
-/* "668MB/s", "1.5GB/s", "250000000B/s", "0": a rate in bytes per second (decimal units). */
+/*
+ * "668MB/s", "1.5GB/s", "250000000B/s", "0": a rate in bytes per second (decimal
+ * units), at most 1000 GB/s after the conversion; 0 is no limit.
+ */
+#define MAX_RATE        UINT64_C(1000000000000)         /* 1000 GB/s */
+
 static int read_rate(const struct config_node *m, uint64_t *out, struct config_err *err)
 {
-    static const struct { const char *unit; double mul; } units[] = {
-        { "B/s", 1 }, { "kB/s", 1e3 }, { "KB/s", 1e3 }, { "MB/s", 1e6 }, { "GB/s", 1e9 },
-    };
-    const struct config_node *n = config_find(m, "rate");
-    char *end;
-    double v;
-
-    if (!n)
+    if (!has(m, "rate"))
         return 0;
-    if (n->kind != CONFIG_SCALAR)
-        return config_fail(err, n, -EINVAL, "expected a rate such as 668MB/s");
-    v = strtod(n->value, &end);
-    if (end == n->value || v < 0 || v > 1e12)
-        return config_fail(err, n, -EINVAL, "'%s' is not a rate in 0..1000GB/s (such as "
-                           "668MB/s)", n->value);
-    if (!*end && v == 0) {
-        *out = 0;
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (!strcmp(end, units[i].unit)) {
-            *out = (uint64_t)(v * units[i].mul + 0.5);
-            return 0;
-        }
-    return config_fail(err, n, -EINVAL, "'%s' has no valid unit; valid units: B/s, kB/s, "
-                       "MB/s, GB/s", n->value);
+    return config_get_rate(m, "rate", 0, MAX_RATE, out, err);
 }
 
 static char *resolve_path(const char *base_file, const char *rel)
