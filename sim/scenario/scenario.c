@@ -693,7 +693,8 @@ static int read_bindings(struct scenario *s, const struct config_node *m, struct
     return 0;
 }
 
-static int read_master(struct scenario *s, const struct config_node *m, struct config_err *err)
+static int read_master_keys(struct scenario *s, const struct config_node *m,
+                            struct config_err *err)
 {
     static const char *const keys[] = { "context", "mid", "generator", "trace", "format",
                                         "din_bytes", "buffers", "burst", "outstanding",
@@ -799,6 +800,19 @@ static int read_master(struct scenario *s, const struct config_node *m, struct c
                                o->cfg.mid, s->soc.smmu[o->smmu].desc.name, s->master[i].name);
     s->nmasters++;
     return 0;
+}
+
+/* One master; on failure the trace path it resolved is freed (the master is not counted,
+ * so scenario_free would not see it). */
+static int read_master(struct scenario *s, const struct config_node *m, struct config_err *err)
+{
+    int rc = read_master_keys(s, m, err);
+
+    if (rc) {
+        free((char *)s->master[s->nmasters].trace);
+        s->master[s->nmasters].trace = NULL;
+    }
+    return rc;
 }
 
 int scenario_find_buffer(const struct scenario *s, const char *name)
