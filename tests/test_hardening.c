@@ -355,6 +355,51 @@ static void expect_load_error(const char *file, const char *loc, const char *par
                  res.err, prefix, part);
 }
 
+/* ------------------------------------------------------------ 2: run.complete */
+
+/*
+ * A run that fails part way writes its statistics so far with run.error and
+ * run.complete 0 (docs/cli.md). Timing mode wrote run.complete 1. Three failures, in
+ * both modes: a malformed trace line, a buffer the scenario does not have, and an
+ * access past the end of its buffer (fb is 1M = 0x100000 bytes, the read is at
+ * fb+0x100000).
+ */
+static void test_failed_run_not_complete(void **state)
+{
+    static const char *const modes[] = { "timing", "functional" };
+    const char *files[3];
+    char out[600], oob[700], trc[700];
+
+    (void)state;
+    snprintf(trc, sizeof(trc), "%s/oob.trc", tmp_dir());
+    write_text(trc, "0 R fb+0x0 64\n10 R fb+0x100000 64\n");
+    snprintf(oob, sizeof(oob), "%s", scenario_file("oob",
+             "buffers:\n"
+             "  fb: {size: 1M, domain: display_read, policy: 4k}\n"
+             "masters:\n"
+             "  mdp0:\n"
+             "    context: mdp_port0_cb0\n"
+             "    trace: oob.trc\n"));
+    files[0] = "tests/data/scenarios/bad_trace_line.yaml";
+    files[1] = "tests/data/scenarios/bad_trace_buffer.yaml";
+    files[2] = oob;
+    snprintf(out, sizeof(out), "%s", tmp_path("incomplete"));
+    for (int f = 0; f < 3; f++)
+        for (int m = 0; m < 2; m++) {
+            char *csv, path[700];
+
+            proc_run(&res, "run %s --mode %s --out %s --quiet", files[f], modes[m], out);
+            if (res.status != 1)
+                fail_msg("run %s --mode %s: status %d", files[f], modes[m], res.status);
+            assert_int_equal(stats_u64(out, "run.complete"), 0);
+            snprintf(path, sizeof(path), "%s/stats.csv", out);
+            csv = slurp(path, NULL);
+            assert_non_null(csv);
+            assert_non_null(strstr(csv, "\nrun.error,"));
+            free(csv);
+        }
+}
+
 /* ------------------------------------------------------------ 3: rates and units */
 
 /*
@@ -444,6 +489,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_gen_missing_dir),
         cmocka_unit_test(test_collect_half_replaced_point),
         cmocka_unit_test(test_repeated_options),
+        cmocka_unit_test(test_failed_run_not_complete),
         cmocka_unit_test(test_rate_checked_after_unit),
         cmocka_unit_test(test_trace_path_not_leaked),
     };
