@@ -442,6 +442,70 @@ static void test_rate_checked_after_unit(void **state)
                      "    rate: 0.5B/s\n    loop: open\n"))), 0);
 }
 
+/* ------------------------------------------------------------ 5: names */
+
+/*
+ * A buffer or master whose name is not 1..64 letters, digits, '_' and '-' (starting
+ * with a letter or '_') is refused when the file is loaded, at the name's line and
+ * column, and the name is shown with its control characters escaped (\xNN). Before,
+ * "a,b\"c" and "fé x" loaded and ran, and only --out failed, naming nothing.
+ */
+static void test_names_checked_at_load(void **state)
+{
+    const char *f;
+
+    (void)state;
+    /* Line 3 "buffers:", line 4 the buffer: its key starts at column 3. */
+    f = scenario_file("name1", "buffers:\n"
+                               "  \"a,b\\\"c\": {size: 1M, domain: display_read}\n"
+                               "masters:\n"
+                               "  mdp0:\n"
+                               "    context: mdp_port0_cb0\n"
+                               "    trace: %R/tests/data/scenarios/small.trc\n"
+                               "    buffers: {fb: \"a,b\\\"c\"}\n");
+    expect_load_error(f, "4:3", "buffer name 'a,b\"c' is not allowed: a name is 1 to 64 "
+                                "letters, digits, '_' and '-', starting with a letter or '_'");
+    /* A master, line 6 "  fé x:". */
+    f = scenario_file("name2", "buffers:\n"
+                               "  fb: {size: 1M, domain: display_read}\n"
+                               "masters:\n"
+                               "  f\xc3\xa9 x:\n"
+                               "    context: mdp_port0_cb0\n"
+                               "    trace: %R/tests/data/scenarios/small.trc\n");
+    expect_load_error(f, "6:3", "master name 'f\xc3\xa9 x' is not allowed");
+    /* An escape sequence in a name: refused, and no raw ESC reaches the terminal. */
+    f = scenario_file("name3", "buffers:\n"
+                               "  \"fb\\e[2J\": {size: 1M, domain: display_read}\n");
+    expect_load_error(f, "4:3", "buffer name 'fb\\x1b[2J' is not allowed");
+    assert_null(strchr(res.err, 0x1b));
+    /* Too long: 65 characters. */
+    f = scenario_file("name4", "buffers:\n"
+                               "  b2345678901234567890123456789012345678901234567890123456789012345:"
+                               " {size: 1M, domain: display_read}\n");
+    expect_load_error(f, "4:3", "is not allowed");
+}
+
+/*
+ * The scenario's own name is free text (it is run.scenario, quoted in the files), but
+ * the report escapes its control characters: "t" ESC "[31m" prints as t\x1b[31m.
+ */
+static void test_report_escapes_control_characters(void **state)
+{
+    const char *f;
+    char body[1024];
+
+    (void)state;
+    snprintf(body, sizeof(body), "%s", MASTER_BODY(""));
+    f = scenario_file("esc", body);
+    /* Replace line 1, "name: t", by a name with an escape sequence and a tab. */
+    assert_int_equal(proc_sh(&res, "sed -i '1s/.*/name: \"t\\\\e[31m\\\\tx\"/' '%s'", f), 0);
+    proc_run(&res, "run %s", f);
+    assert_int_equal(res.status, 0);
+    assert_contains(res.out, "scenario t\\x1b[31m\\x09x (timing mode");
+    assert_null(strchr(res.out, 0x1b));
+    assert_null(strchr(res.out, '\t'));
+}
+
 /* ------------------------------------------------------------ 4: a leak in the loader */
 
 /*
@@ -492,6 +556,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_failed_run_not_complete),
         cmocka_unit_test(test_rate_checked_after_unit),
         cmocka_unit_test(test_trace_path_not_leaked),
+        cmocka_unit_test(test_names_checked_at_load),
+        cmocka_unit_test(test_report_escapes_control_characters),
     };
     const char *tun = getenv("GLIBC_TUNABLES");
     int rc;

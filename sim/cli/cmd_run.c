@@ -13,6 +13,7 @@
 #include "sim/cli/results.h"
 #include "sim/scenario/soc.h"
 #include "sim/core/stats.h"
+#include "sim/core/util.h"
 
 #define MAX_SETS 256
 
@@ -35,6 +36,14 @@ static void usage(FILE *out)
             "  --help           this text\n\n"
             "Exit status: 0 done, 1 the scenario or a trace is wrong or the run failed,\n"
             "2 usage error. docs/scenarios.md describes scenario files.\n");
+}
+
+/* A message that may quote a trace or file name: its control characters escaped. */
+static void print_error(const char *msg)
+{
+    char safe[4 * SOC_ERR_MAX + 1];
+
+    fprintf(stderr, "%s\n", ctl_escape(safe, sizeof(safe), msg));
 }
 
 static void show_progress(const struct soc *s, void *arg)
@@ -187,12 +196,12 @@ int cmd_run(int argc, char **argv)
 
     struct scenario *scn = scenario_load(path, &ov, &cerr);
     if (!scn) {
-        fprintf(stderr, "%s\n", cerr.msg);
+        print_error(cerr.msg);
         return CLI_FAILED;
     }
     struct soc *s = soc_build(scn, err, sizeof(err));
     if (!s) {
-        fprintf(stderr, "%s\n", err);
+        print_error(err);
         if (out)
             write_failed_build(scn, out, err);
         scenario_free(scn);
@@ -207,7 +216,7 @@ int cmd_run(int argc, char **argv)
 
     status = rc ? CLI_FAILED : CLI_OK;
     if (rc)
-        fprintf(stderr, "%s\n", err);
+        print_error(err);
     if (!quiet)
         soc_print_report(s, stdout, wall);
     if (out && write_outputs(s, out, rc ? err : NULL) != CLI_OK)

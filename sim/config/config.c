@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "sim/config/config.h"
+#include "sim/core/util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -177,6 +178,13 @@ static int vreport(struct config_err *err, int code, const struct config_pos *po
     }
     sb_vprintf(&sb, fmt, ap);
     err->code = code;
+    /* The message quotes the input: never hand its control characters to a terminal. */
+    if (ctl_has(err->msg)) {
+        char raw[sizeof(err->msg)];
+
+        memcpy(raw, err->msg, sizeof(raw));
+        ctl_escape(err->msg, sizeof(err->msg), raw);
+    }
     return code;
 }
 
@@ -190,6 +198,17 @@ static int report(struct config_err *err, int code, const struct config_pos *pos
 
     va_start(ap, fmt);
     vreport(err, code, pos, node, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int config_fail_key(struct config_err *err, const struct config_node *node, int code,
+                    const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vreport(err, code, node ? &node->key_pos : NULL, NULL, fmt, ap);
     va_end(ap);
     return code;
 }

@@ -129,6 +129,9 @@ int config_parse_fraction(const char *s, double *out);
 /* For the schema code: report an error at a node (prefixed by its position and path). */
 int config_fail(struct config_err *err, const struct config_node *node, int code,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same at the node's key in its map (for an error in the key itself: a bad name). */
+int config_fail_key(struct config_err *err, const struct config_node *node, int code,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The node's key path ("smmus.rot.tlb.entries", "" for the root), truncated to fit. */
 void config_path(const struct config_node *node, char *buf, size_t len);
 

@@ -36,6 +36,36 @@ static bool has(const struct config_node *map, const char *key)
 }
 
 /* Optional getters: leave *out alone when the key is absent. */
+/*
+ * The names of buffers, masters, SMMUs, contexts and domains become parts of statistic
+ * names (master.NAME.bytes, smmu.NAME.ctx.CTX.hits) and columns of the report: 1 to
+ * SCN_NAME_MAX letters, digits, '_' and '-', starting with a letter or '_' (no '.', the
+ * separator of statistic names; no space, comma or quote, which CSV would quote; no
+ * control character). docs/scenarios.md "Names".
+ */
+#define SCN_NAME_MAX    64
+
+static bool name_char(char c, bool first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           (!first && ((c >= '0' && c <= '9') || c == '-'));
+}
+
+static int check_name(const struct config_node *n, const char *what, struct config_err *err)
+{
+    size_t len = strlen(n->key);
+    bool ok = len >= 1 && len <= SCN_NAME_MAX;
+
+    for (size_t i = 0; ok && i < len; i++)
+        ok = name_char(n->key[i], i == 0);
+    if (ok)
+        return 0;
+    return config_fail_key(err, n, -EINVAL, "%s name '%.*s%s' is not allowed: a name is 1 to "
+                           "%d letters, digits, '_' and '-', starting with a letter or '_'",
+                           what, SCN_NAME_MAX + 8, n->key, len > SCN_NAME_MAX + 8 ? "..." : "",
+                           SCN_NAME_MAX);
+}
+
 static int opt_u64(const struct config_node *m, const char *k, uint64_t lo, uint64_t hi,
                    uint64_t *out, struct config_err *err)
 {
@@ -248,6 +278,8 @@ static int read_context(const struct config_node *c, struct smmu_ctx_desc *d, un
     uint64_t v;
     int rc;
 
+    if ((rc = check_name(c, "context", err)))
+        return rc;
     if (c->kind != CONFIG_MAP)
         return config_fail(err, c, -EINVAL, "expected a map with bank and mids");
     d->name = c->key;
@@ -282,6 +314,8 @@ static int read_smmu(const struct config_node *sm, struct scn_smmu *o, uint64_t 
     char msg[256];
     int rc;
 
+    if ((rc = check_name(sm, "SMMU", err)))
+        return rc;
     if (sm->kind != CONFIG_MAP)
         return config_fail(err, sm, -EINVAL, "expected a map describing SMMU %s", sm->key);
     memset(o, 0, sizeof(*o));
@@ -382,6 +416,8 @@ static int read_domain(const struct config_node *dn, struct scn_soc *soc, bool *
     uint64_t id;
     int rc;
 
+    if ((rc = check_name(dn, "domain", err)))
+        return rc;
     if (dn->kind != CONFIG_MAP)
         return config_fail(err, dn, -EINVAL, "expected a map describing domain %s", dn->key);
     if ((rc = config_check_keys(dn, keys, err)) ||
@@ -532,6 +568,8 @@ static int read_buffer(struct scenario *s, const struct config_node *b, struct c
     unsigned n, v;
     int rc;
 
+    if ((rc = check_name(b, "buffer", err)))
+        return rc;
     if (b->kind != CONFIG_MAP)
         return config_fail(err, b, -EINVAL, "expected a map describing buffer %s", b->key);
     memset(o, 0, sizeof(*o));
@@ -707,6 +745,8 @@ static int read_master_keys(struct scenario *s, const struct config_node *m,
     unsigned u;
     int rc;
 
+    if ((rc = check_name(m, "master", err)))
+        return rc;
     if (m->kind != CONFIG_MAP)
         return config_fail(err, m, -EINVAL, "expected a map describing master %s", m->key);
     memset(o, 0, sizeof(*o));
