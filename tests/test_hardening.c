@@ -506,6 +506,25 @@ static void test_report_escapes_control_characters(void **state)
     assert_null(strchr(res.out, '\t'));
 }
 
+/* ------------------------------------------------------------ 6: the pool that ran out */
+
+/*
+ * A page-table pool of 4K to 300K cannot hold a 16K first-level table (4096 short
+ * descriptors of 4 bytes) for every context the domains attach: that was reported as
+ * "vcm_dev_get: no SMMU context named 'vcodec_a_stream'", a context that exists. With
+ * 4K not even the first table fits. The message must name the pool.
+ */
+static void test_page_table_pool_named(void **state)
+{
+    (void)state;
+    proc_run(&res, "run configs/scenarios/video_playback_1080p30.yaml --mode functional "
+                   "--quiet --set soc.memory.page_tables.size=4K");
+    assert_int_equal(res.status, 1);
+    assert_null(strstr(res.err, "no SMMU context named"));
+    assert_contains(res.err, "context 'vcodec_a_stream': the page-table pool has no room for "
+                             "its 16K first-level table (memory.page_tables is too small)");
+}
+
 /* ------------------------------------------------------------ 4: a leak in the loader */
 
 /*
@@ -557,6 +576,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_rate_checked_after_unit),
         cmocka_unit_test(test_trace_path_not_leaked),
         cmocka_unit_test(test_names_checked_at_load),
+        cmocka_unit_test(test_page_table_pool_named),
         cmocka_unit_test(test_report_escapes_control_characters),
     };
     const char *tun = getenv("GLIBC_TUNABLES");
