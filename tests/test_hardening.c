@@ -525,6 +525,62 @@ static void test_page_table_pool_named(void **state)
                              "its 16K first-level table (memory.page_tables is too small)");
 }
 
+/* ------------------------------------------------------------ 9: caught at load time */
+
+/*
+ * What was accepted and failed later (or never): a buffer in no domain (`domain: []`,
+ * which failed only at the trace, without a position), a context named twice in
+ * no_resume, a step that unmaps (or maps) one buffer twice (caught only at run time),
+ * and two SMMUs whose 1 MiB register windows coincide or overlap RAM or the
+ * page-table pool. Each is an error when the file is loaded, at the value.
+ */
+static void test_load_time_checks(void **state)
+{
+    const char *f;
+
+    (void)state;
+    f = scenario_file("nodom", "buffers:\n"
+                               "  fb: {size: 1M, domain: []}\n"
+                               "masters:\n"
+                               "  mdp0:\n"
+                               "    context: mdp_port0_cb0\n"
+                               "    trace: %R/tests/data/scenarios/small.trc\n");
+    expect_load_error(f, "4:26", "buffers.fb.domain: a buffer needs at least one domain");
+
+    f = scenario_file("noresume", "no_resume: [mdp_port0_cb0, rot_src, mdp_port0_cb0]\n"
+                                  MASTER_BODY(""));
+    expect_load_error(f, "3:37", "no_resume.2: context 'mdp_port0_cb0' is named twice");
+
+    f = scenario_file("unmap2", MASTER_BODY("") "steps:\n"
+                                "  - {at: 1ms, unmap: [fb, fb]}\n");
+    expect_load_error(f, "10:27", "steps.0.unmap.1: buffer 'fb' is named twice");
+    f = scenario_file("map2", MASTER_BODY("") "steps:\n"
+                              "  - {at: 1ms, unmap: [fb]}\n"
+                              "  - {at: 2ms, map: [fb, fb]}\n");
+    expect_load_error(f, "11:25", "steps.1.map.1: buffer 'fb' is named twice");
+
+    /* The first SMMU, jpegd, is at 0x07300000; vpe at 0x07400000. */
+    proc_run(&res, "run tests/data/scenarios/small_trace.yaml --quiet "
+                   "--set soc.smmus.vpe.base=0x07300000");
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "soc.smmus.vpe.base: the registers of SMMU vpe [0x7300000, "
+                             "0x7400000) overlap those of SMMU jpegd [0x7300000, 0x7400000)");
+    proc_run(&res, "run tests/data/scenarios/small_trace.yaml --quiet "
+                   "--set soc.smmus.vpe.base=0x073f0000");
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "overlap those of SMMU jpegd");
+    /* RAM is [0x80000000, 0xc0000000), the page-table pool [0xc0000000, 0xc1000000). */
+    proc_run(&res, "run tests/data/scenarios/small_trace.yaml --quiet "
+                   "--set soc.smmus.vpe.base=0x9ff00000");
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "soc.smmus.vpe.base: the registers of SMMU vpe [0x9ff00000, "
+                             "0xa0000000) overlap memory.ram [0x80000000, 0xc0000000)");
+    proc_run(&res, "run tests/data/scenarios/small_trace.yaml --quiet "
+                   "--set soc.smmus.vpe.base=0xc0f00000");
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "overlap memory.page_tables [0xc0000000, 0xc1000000)");
+}
+
 /* ------------------------------------------------------------ 4: a leak in the loader */
 
 /*
@@ -577,6 +633,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_trace_path_not_leaked),
         cmocka_unit_test(test_names_checked_at_load),
         cmocka_unit_test(test_page_table_pool_named),
+        cmocka_unit_test(test_load_time_checks),
         cmocka_unit_test(test_report_escapes_control_characters),
     };
     const char *tun = getenv("GLIBC_TUNABLES");

@@ -125,6 +125,23 @@ static int get_names(const struct config_node *map, const char *key, const char 
     return 0;
 }
 
+/*
+ * A name that appears twice in one list (no_resume, a step's map or unmap): the error
+ * is at the second, for lists; `what` is "context" or "buffer".
+ */
+static int check_twice(const struct config_node *map, const char *key, const char *const *names,
+                       unsigned n, const char *what, struct config_err *err)
+{
+    const struct config_node *list = config_find(map, key);
+
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned k = 0; k < i; k++)
+            if (!strcmp(names[i], names[k]))
+                return config_fail(err, list->kind == CONFIG_LIST ? list->items[i] : list,
+                                   -EINVAL, "%s '%s' is named twice", what, names[i]);
+    return 0;
+}
+
 /* ---- The SoC ------------------------------------------------------------------------- */
 
 static int read_pool_region(const struct config_node *mem, const char *key,
@@ -504,6 +521,47 @@ static int read_driver(const struct config_node *soc, struct scn_driver *d,
     return 0;
 }
 
+/*
+ * Every SMMU's registers take SCN_SMMU_WINDOW bytes from its base (the MSM8960 SMMUs
+ * sit 1 MiB apart, and base is at most 4G - 1M): two SMMUs may not share any of it,
+ * and no SMMU may sit in RAM or in the page-table pool.
+ */
+#define SCN_SMMU_WINDOW (UINT64_C(1) << 20)
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+static int check_smmu_window(const struct config_node *sm, const struct scn_soc *o,
+                             unsigned i, struct config_err *err)
+{
+    const struct config_node *base = config_find(sm, "base");
+    uint64_t b = o->smmu[i].desc.base;
+    const struct { const char *name; uint64_t base, size; } mem[] = {
+        { "memory.ram", o->ram.base, o->ram.size },
+        { "memory.page_tables", o->page_tables.cont_base, o->page_tables.cont_size },
+    };
+
+    for (unsigned k = 0; k < i; k++) {
+        uint64_t kb = o->smmu[k].desc.base;
+        if (ranges_overlap(b, SCN_SMMU_WINDOW, kb, SCN_SMMU_WINDOW))
+            return config_fail(err, base, -EINVAL, "the registers of SMMU %s [0x%llx, 0x%llx) "
+                               "overlap those of SMMU %s [0x%llx, 0x%llx)", sm->key,
+                               (unsigned long long)b, (unsigned long long)(b + SCN_SMMU_WINDOW),
+                               o->smmu[k].desc.name, (unsigned long long)kb,
+                               (unsigned long long)(kb + SCN_SMMU_WINDOW));
+    }
+    for (unsigned k = 0; k < 2; k++)
+        if (ranges_overlap(b, SCN_SMMU_WINDOW, mem[k].base, mem[k].size))
+            return config_fail(err, base, -EINVAL, "the registers of SMMU %s [0x%llx, 0x%llx) "
+                               "overlap %s [0x%llx, 0x%llx)", sm->key, (unsigned long long)b,
+                               (unsigned long long)(b + SCN_SMMU_WINDOW), mem[k].name,
+                               (unsigned long long)mem[k].base,
+                               (unsigned long long)(mem[k].base + mem[k].size));
+    return 0;
+}
+
 static int read_soc(const struct config_node *soc, struct scn_soc *o, uint64_t seed,
                     struct config_err *err)
 {
@@ -528,7 +586,8 @@ static int read_soc(const struct config_node *soc, struct scn_soc *o, uint64_t s
         return config_fail(err, smmus, -EINVAL, "%zu SMMUs; expected 1..%d", smmus->count,
                            SCN_MAX_SMMUS);
     for (size_t i = 0; i < smmus->count; i++) {
-        if ((rc = read_smmu(smmus->items[i], &o->smmu[i], seed + i, err)))
+        if ((rc = read_smmu(smmus->items[i], &o->smmu[i], seed + i, err)) ||
+            (rc = check_smmu_window(smmus->items[i], o, (unsigned)i, err)))
             return rc;
         o->nsmmus++;
         for (size_t k = 0; k < o->smmu[i].desc.nctx; k++)
@@ -592,6 +651,9 @@ static int read_buffer(struct scenario *s, const struct config_node *b, struct c
         return config_fail(err, b, -EINVAL, "missing key 'domain'");
     if ((rc = get_names(b, "domain", doms, ION_MAX_DOMAINS, &n, err)))
         return rc;
+    if (!n)
+        return config_fail(err, config_find(b, "domain"), -EINVAL, "a buffer needs at least "
+                           "one domain");
     for (unsigned i = 0; i < n; i++) {
         int d = domain_by_name(&s->soc, doms[i]);
         if (d < 0)
@@ -627,6 +689,8 @@ static int buffer_list(struct scenario *s, const struct config_node *st, const c
     const char *names[SCN_MAX_BUFFERS];
     int rc = get_names(st, key, names, SCN_MAX_BUFFERS, n, err);
 
+    if (!rc)
+        rc = check_twice(st, key, names, *n, "buffer", err);
     for (unsigned i = 0; !rc && i < *n; i++) {
         int b = scenario_find_buffer(s, names[i]);
         if (b < 0)
@@ -921,6 +985,8 @@ static int read_scenario(struct scenario *s, const struct scenario_overrides *ov
         if (!find_ctx(&s->soc, s->no_resume[i], NULL))
             return config_fail(err, config_find(root, "no_resume"), -EINVAL, "no SMMU context "
                                "named '%s' in the SoC file", s->no_resume[i]);
+    if ((rc = check_twice(root, "no_resume", s->no_resume, s->nno_resume, "context", err)))
+        return rc;
     if (bufs->count > SCN_MAX_BUFFERS)
         return config_fail(err, bufs, -EINVAL, "%zu buffers; at most %d", bufs->count,
                            SCN_MAX_BUFFERS);
