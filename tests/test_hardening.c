@@ -581,6 +581,72 @@ static void test_load_time_checks(void **state)
     assert_contains(res.err, "overlap memory.page_tables [0xc0000000, 0xc1000000)");
 }
 
+/* ------------------------------------------------------------ 10: policy 16m */
+
+/*
+ * What docs/scenarios.md now says of `policy: 16m`: the IOVA of a buffer of 1 MiB or
+ * more is aligned to 1 MiB only (vcm/iova.c, as the MSM kernels' IOVA allocator), so a
+ * 16 MiB buffer gets one 16M page only when its IOVA happens to be 16 MiB aligned.
+ * display_read's gen partition starts at 128K: the first 1 MiB-aligned IOVA is
+ * 0x100000, which is not 16M-aligned, so 16 MiB = 16 x 1M pages. With the partition
+ * moved to start at 16M the IOVA is 0x1000000 and the buffer is one 16M page.
+ */
+static void test_policy_16m_alignment(void **state)
+{
+    char out[600];
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s", tmp_path("p16"));
+    assert_int_equal(proc_run(&res, "run tests/data/scenarios/small_trace.yaml --quiet "
+                                    "--mode functional --out %s --set buffers.fb.size=16M "
+                                    "--set buffers.fb.policy=16m", out), 0);
+    assert_int_equal(stats_u64(out, "buffer.fb.display_read.iova"), 0x100000);
+    assert_int_equal(stats_u64(out, "buffer.fb.display_read.pages_1m"), 16);
+    assert_int_equal(stats_u64(out, "buffer.fb.display_read.pages_16m"), 0);
+    assert_int_equal(proc_run(&res, "run tests/data/scenarios/small_trace.yaml --quiet "
+                                    "--mode functional --out %s --set buffers.fb.size=16M "
+                                    "--set buffers.fb.policy=16m "
+                                    "--set soc.domains.display_read.partitions.gen.start=16M",
+                              out), 0);
+    assert_int_equal(stats_u64(out, "buffer.fb.display_read.iova"), 0x1000000);
+    assert_int_equal(stats_u64(out, "buffer.fb.display_read.pages_1m"), 0);
+    assert_int_equal(stats_u64(out, "buffer.fb.display_read.pages_16m"), 1);
+}
+
+/*
+ * docs/scenarios.md listed display_split, no_resume, access, privileged_only and
+ * isolation_check twice each. In every table of the file (a run of lines starting
+ * with '|') whose rows are keys (a first cell in backquotes), no key may appear twice.
+ */
+static void test_scenarios_doc_rows_unique(void **state)
+{
+    char *text = slurp("docs/scenarios.md", NULL), *save = NULL;
+    char keys[64][64];
+    int nkeys = 0;
+
+    (void)state;
+    assert_non_null(text);
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        size_t n;
+
+        if (line[0] != '|') {
+            nkeys = 0;                  /* strtok_r skips blank lines: a heading ends it */
+            continue;
+        }
+        n = strcspn(line + 1, "|");
+        if (n >= sizeof(keys[0]) || strncmp(line + 1, " `", 2))
+            continue;                   /* the header, its rule, or a row of figures */
+        for (int k = 0; k < nkeys; k++)
+            if (strlen(keys[k]) == n && !strncmp(keys[k], line + 1, n))
+                fail_msg("docs/scenarios.md: row%.*s appears twice in one table", (int)n,
+                         line + 1);
+        assert_true(nkeys < 64);
+        memcpy(keys[nkeys], line + 1, n);
+        keys[nkeys++][n] = '\0';
+    }
+    free(text);
+}
+
 /* ------------------------------------------------------------ 4: a leak in the loader */
 
 /*
@@ -634,6 +700,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_names_checked_at_load),
         cmocka_unit_test(test_page_table_pool_named),
         cmocka_unit_test(test_load_time_checks),
+        cmocka_unit_test(test_policy_16m_alignment),
+        cmocka_unit_test(test_scenarios_doc_rows_unique),
         cmocka_unit_test(test_report_escapes_control_characters),
     };
     const char *tun = getenv("GLIBC_TUNABLES");
