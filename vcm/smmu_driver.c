@@ -1550,8 +1550,13 @@ struct smmu_driver *smmu_tree_find_driver(struct smmu_tree *tree, const char *sm
     return NULL;
 }
 
-struct smmu_dev *smmu_get_ctx_instance(struct smmu_tree *tree, const char *ctx_name)
+struct smmu_dev *smmu_get_ctx_instance_rc(struct smmu_tree *tree, const char *ctx_name,
+                                          int *rc)
 {
+    int dummy;
+
+    rc = rc ? rc : &dummy;
+    *rc = -EINVAL;
     if (!tree || !ctx_name)
         return NULL;
     for (unsigned i = 0; i < tree->n; i++) {
@@ -1564,17 +1569,27 @@ struct smmu_dev *smmu_get_ctx_instance(struct smmu_tree *tree, const char *ctx_n
             for (unsigned k = 0; k < cd->nmids; k++)
                 mids[k] = cd->mids[k];
             struct smmu_dev *dev = smmu_ctx_init((int)cd->bank, &tree->pt);
-            if (!dev)
+            if (!dev) {
+                *rc = -ENOSPC;          /* its first-level table found no room */
                 return NULL;
-            if (smmu_ctx_set_name(dev, cd->name) || smmu_ctx_set_mids(dev, mids, cd->nmids) ||
-                smmu_ctx_bind(dev, &tree->drv[i])) {
+            }
+            if ((*rc = smmu_ctx_set_name(dev, cd->name)) ||
+                (*rc = smmu_ctx_set_mids(dev, mids, cd->nmids)) ||
+                (*rc = smmu_ctx_bind(dev, &tree->drv[i]))) {
                 smmu_ctx_deinit(dev);
                 return NULL;
             }
+            *rc = 0;
             return dev;
         }
     }
+    *rc = -ENOENT;
     return NULL;
+}
+
+struct smmu_dev *smmu_get_ctx_instance(struct smmu_tree *tree, const char *ctx_name)
+{
+    return smmu_get_ctx_instance_rc(tree, ctx_name, NULL);
 }
 
 int smmu_free_ctx_instance(struct smmu_dev *dev)

@@ -524,6 +524,11 @@ struct smmu_driver *smmu_tree_find_driver(struct smmu_tree *tree, const char *sm
  * muxing); the one activated last holds the bank.
  */
 struct smmu_dev *smmu_get_ctx_instance(struct smmu_tree *tree, const char *ctx_name);
+/* The same, saying why in *rc when it fails: -ENOENT no context of that name, -ENOSPC
+ * no room for the context's first-level table (16K) in the page-table pool, or the
+ * error of naming or binding it. */
+struct smmu_dev *smmu_get_ctx_instance_rc(struct smmu_tree *tree, const char *ctx_name,
+                                          int *rc);
 
 /* Deactivates (if active) and frees an instance. */
 int smmu_free_ctx_instance(struct smmu_dev *dev);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
 #include "sim/cli/outfile.h"
 #include "sim/config/config.h"
 #include "sim/trace/trace.h"
@@ -121,6 +122,7 @@ static bool same_file(const char *a, const char *b)
 static int parse_args(int argc, char **argv, struct convert_args *a)
 {
     bool from_given = false, to_given = false, din_bytes_given = false;
+    struct cli_once once = { 0 };
     uint64_t v;
     int c, rc;
 
@@ -128,6 +130,8 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
     opterr = 0;
     optind = 0;                         /* full reinitialisation (GNU) */
     while ((c = getopt_long(argc, argv, ":o:", convert_options, NULL)) != -1) {
+        if ((rc = cli_once_getopt(CMD, &once, convert_options, c, optarg)))
+            return rc;
         switch (c) {
         case OPT_OUTPUT:
             a->out = optarg;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
 #include "sim/cli/outfile.h"
 #include "sim/config/config.h"
 #include "sim/trace/trace.h"
@@ -241,6 +242,7 @@ static int add_set(struct gen_args *a, struct config *cfg, const char *value,
 static int parse_options(int argc, char **argv, struct gen_args *a, struct config *cfg)
 {
     struct config_err cerr = { 0 };
+    struct cli_once once = { 0 };
     int rc;
 
     for (int i = 2; i < argc; i++) {
@@ -278,9 +280,12 @@ static int parse_options(int argc, char **argv, struct gen_args *a, struct confi
             return CLI_USAGE;
         }
         if (!strcmp(option, "-o") || !strcmp(option, "--output")) {
+            if ((rc = cli_once(CMD, &once, 'o', "-o/--output", value)))
+                return rc;
             a->out = value;
         } else if (!strcmp(option, "--format")) {
-            if ((rc = parse_format(a, value)))
+            if ((rc = cli_once(CMD, &once, 'f', "--format", value)) ||
+                (rc = parse_format(a, value)))
                 return rc;
             a->format_given = true;
         } else if (!strcmp(option, "--set")) {

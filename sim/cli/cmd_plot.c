@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
 
 extern char **environ;
 
@@ -1679,6 +1680,8 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv, const char **dir, const char **out,
                       const char **title)
 {
+    struct cli_once once = { 0 };
+
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val, *eq;
         const char **slot;
@@ -1717,6 +1720,8 @@ static int parse_args(int argc, char **argv, const char **dir, const char **out,
             cli_error(CMD, "%.*s needs a non-empty value", (int)n, a);
             return CLI_USAGE;
         }
+        if (cli_once(CMD, &once, slot == out, slot == out ? "--out" : "--title", val))
+            return CLI_USAGE;
         *slot = val;
     }
     if (!*dir) {

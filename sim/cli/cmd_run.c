@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
 #include "sim/cli/results.h"
 #include "sim/scenario/soc.h"
 #include "sim/core/stats.h"
+#include "sim/core/util.h"
 
 #define MAX_SETS 256
 
@@ -34,6 +36,14 @@ static void usage(FILE *out)
             "  --help           this text\n\n"
             "Exit status: 0 done, 1 the scenario or a trace is wrong or the run failed,\n"
             "2 usage error. docs/scenarios.md describes scenario files.\n");
+}
+
+/* A message that may quote a trace or file name: its control characters escaped. */
+static void print_error(const char *msg)
+{
+    char safe[4 * SOC_ERR_MAX + 1];
+
+    fprintf(stderr, "%s\n", ctl_escape(safe, sizeof(safe), msg));
 }
 
 static void show_progress(const struct soc *s, void *arg)
@@ -105,6 +115,7 @@ int cmd_run(int argc, char **argv)
     struct scenario_overrides ov = { .sets = sets, .mode = -1 };
     struct config_err cerr = { 0 };
     char err[SOC_ERR_MAX] = "";
+    struct cli_once once = { 0 };
     bool quiet = false;
     int status;
 
@@ -123,10 +134,11 @@ int cmd_run(int argc, char **argv)
             const char *eq = strchr(a, '=');
             static const char *const with_value[] = { "--set", "--mode", "--seed", "--out" };
             size_t n = eq ? (size_t)(eq - a) : strlen(a);
-            bool known = false;
+            size_t known = 4;
             for (size_t k = 0; k < 4; k++)
-                known |= strlen(with_value[k]) == n && !strncmp(a, with_value[k], n);
-            if (!known) {
+                if (strlen(with_value[k]) == n && !strncmp(a, with_value[k], n))
+                    known = k;
+            if (known == 4) {
                 cli_error("run", "unknown option '%s' (options: --set, --mode, --seed, --out, "
                           "--quiet, --help)", a);
                 return CLI_USAGE;
@@ -139,6 +151,8 @@ int cmd_run(int argc, char **argv)
                 cli_error("run", "%s needs a value", a);
                 return CLI_USAGE;
             }
+            if (known > 0 && cli_once("run", &once, (int)known, with_value[known], val))
+                return CLI_USAGE;             /* all but --set take one value */
             if (!strncmp(a, "--set", n)) {
                 if (ov.nsets == MAX_SETS) {
                     cli_error("run", "more than %d --set options", MAX_SETS);
@@ -182,12 +196,12 @@ int cmd_run(int argc, char **argv)
 
     struct scenario *scn = scenario_load(path, &ov, &cerr);
     if (!scn) {
-        fprintf(stderr, "%s\n", cerr.msg);
+        print_error(cerr.msg);
         return CLI_FAILED;
     }
     struct soc *s = soc_build(scn, err, sizeof(err));
     if (!s) {
-        fprintf(stderr, "%s\n", err);
+        print_error(err);
         if (out)
             write_failed_build(scn, out, err);
         scenario_free(scn);
@@ -202,7 +216,7 @@ int cmd_run(int argc, char **argv)
 
     status = rc ? CLI_FAILED : CLI_OK;
     if (rc)
-        fprintf(stderr, "%s\n", err);
+        print_error(err);
     if (!quiet)
         soc_print_report(s, stdout, wall);
     if (out && write_outputs(s, out, rc ? err : NULL) != CLI_OK)

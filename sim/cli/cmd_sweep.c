@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
 #include "sim/cli/results.h"
 #include "sim/cli/sweep.h"
 #include "sim/config/config.h"
@@ -451,6 +452,7 @@ static int check_args(struct sweep_args *a)
 /* CLI_OK, CLI_USAGE, or -1 after --help (the caller exits 0). */
 static int parse_args(int argc, char **argv, struct sweep_args *a)
 {
+    struct cli_once once = { 0 };
     int c, rc;
 
     opterr = 0;
@@ -460,6 +462,9 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
             usage(stdout);
             return -1;
         }
+        if (c != OPT_PARAM && c != OPT_SET &&
+            (rc = cli_once_getopt(CMD, &once, sweep_options, c, optarg)))
+            return rc;
         if ((rc = parse_option(a, c, argc, argv)))
             return rc;
     }

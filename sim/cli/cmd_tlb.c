@@ -24,6 +24,7 @@
 
 #include "models/tlb.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
 #include "sim/config/config.h"
 #include "sim/trace/trace.h"
 
@@ -143,12 +144,15 @@ static int option_error(int c, int argc, char **argv)
 /* CLI_OK, CLI_USAGE, or -1 after --help (the caller exits 0). */
 static int parse_args(int argc, char **argv, struct tlb_args *a)
 {
+    struct cli_once once = { 0 };
     int c, rc;
 
     *a = (struct tlb_args){ .replacement = TLB_LRU, .seed = DEFAULT_SEED };
     opterr = 0;
     optind = 0;                         /* full reinitialisation (GNU) */
     while ((c = getopt_long(argc, argv, ":", tlb_options, NULL)) != -1) {
+        if ((rc = cli_once_getopt(CMD, &once, tlb_options, c, optarg)))
+            return rc;
         switch (c) {
         case OPT_TRACE:
             a->trace = optarg;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "models/smmu_regs.h"
+#include "sim/core/util.h"
 #include "sim/scenario/soc.h"
 
 static const char *const size_names[PAGE_SIZES] = { "4k", "64k", "1m", "16m" };
@@ -46,6 +47,10 @@ static bool smmu_used(const struct soc *s, unsigned i)
 {
     return smmu_stats(s->hw[i])->transactions || tlb_stats(smmu_tlb(s->hw[i]))->invalidations;
 }
+
+/* Free text of the input (the scenario's and the SoC's names) shown in the report: at
+ * most this many bytes, each control character as \xNN (sim/core/util.h). */
+#define REPORT_TEXT_MAX 256
 
 #define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
 
@@ -422,10 +427,11 @@ static void print_faults(const struct soc *s, FILE *out)
 void soc_print_report(const struct soc *s, FILE *out, double wall)
 {
     const struct scenario *scn = s->scn;
+    char b[16], name[4 * REPORT_TEXT_MAX + 1];
     uint64_t bursts = 0;
-    char b[16];
 
-    fprintf(out, "scenario %s (%s mode, seed %" PRIu64 ")\n\n", scn->name,
+    fprintf(out, "scenario %s (%s mode, seed %" PRIu64 ")\n\n",
+            ctl_escape(name, sizeof(name), scn->name),
             scenario_mode_name(scn->mode), scn->seed);
     fprintf(out, "%-9s %-16s %12s %12s %10s %9s %9s %10s %8s\n", "smmu", "context",
             "translations", "tlb hits", "misses", "miss rate", "walks", "desc reads",
@@ -495,8 +501,10 @@ void soc_print_report(const struct soc *s, FILE *out, double wall)
 void soc_print_info(const struct scenario *scn, FILE *out)
 {
     const struct scn_soc *c = &scn->soc;
+    char name[4 * REPORT_TEXT_MAX + 1];
 
-    fprintf(out, "soc %s: %u SMMUs, %u domains\n\n", c->name, c->nsmmus, c->ndomains);
+    fprintf(out, "soc %s: %u SMMUs, %u domains\n\n", ctl_escape(name, sizeof(name), c->name),
+            c->nsmmus, c->ndomains);
     fprintf(out, "%-9s %-10s %5s %5s %-8s %-16s %4s  %s\n", "smmu", "base", "irq", "banks",
             "tlb", "context", "bank", "mids");
     print_rule(out, 80);

@@ -680,7 +680,10 @@ static int run_timing(struct soc *s, char *err, size_t len)
         s->end = sim_now();
         s->stuck = !sim_pending(&next);
     }
-    return run_error(s, err, len, 0);
+    /* A master that stopped on an error is done, but the run is not complete. */
+    if ((rc = run_error(s, err, len, 0)))
+        s->complete = false;
+    return rc;
 }
 
 static int run_functional(struct soc *s, char *err, size_t len)
