@@ -43,7 +43,7 @@
 #define BIN_MAGIC_LEN       8
 #define BIN_REC_SIZE        24
 #define BIN_NAME_ALIGN      8
-#define ADDR_MAX            0xFFFFFFFFull   /* IOVA space is 32-bit */
+#define HEX_DIGITS_MAX      16              /* addresses are 64-bit */
 #define DIN_DEFAULT_BYTES   64
 #define DIN_LABEL_MAX       2               /* 0 read, 1 write, 2 instruction fetch */
 #define FRAC_DIGITS         3               /* text times: ns with ps resolution */
@@ -544,15 +544,15 @@ static int name_index(struct trace_reader *r, const char *s, size_t len, uint64_
 
 /*
  * Hex digits [s, e), more than the running value can check: true when they are
- * beyond 32 bits even without their leading zeros, else false with the value in *v.
+ * beyond 64 bits even without their leading zeros, else false with the value in *v.
  */
-static bool hex_over32(const char *s, const char *e, uint64_t *v)
+static bool hex_over64(const char *s, const char *e, uint64_t *v)
 {
     uint64_t a = 0;
 
     while (s < e && *s == '0')
         s++;
-    if (e - s > 8)
+    if (e - s > HEX_DIGITS_MAX)
         return true;
     for (; s < e; s++)
         a = a << 4 | hex_val(*s);
@@ -580,18 +580,20 @@ static int din_fail(struct trace_reader *r, uint64_t line, const char *label)
     if (addr[0] == '0' && (addr[1] | 0x20) == 'x')
         digits += 2;
     for (p = digits; hex_val(*p) < 16; p++) {
-        a = a << 4 | hex_val(*p);
-        if (a > ADDR_MAX) {
+        if (a >> 60) {
             over = true;
             a = 0;      /* only the verdict matters from here on */
         }
+        a = a << 4 | hex_val(*p);
     }
-    if (p == digits || !is_end(*p) || !over)
+    if (p == digits || !is_end(*p))
         return fail(r, -EINVAL, line,
                     "bad address '%s' (expected hex digits, with or without 0x)",
                     SHOW_FIELD(addr, b));
-    return fail(r, -ERANGE, line, "address '%s' beyond 32 bits (IOVA space is 32-bit)",
-                SHOW_FIELD(addr, b));
+    if (over)
+        return fail(r, -ERANGE, line, "address '%s' beyond 64 bits", SHOW_FIELD(addr, b));
+    return fail(r, -ERANGE, line, "access at 0x%llx of %u bytes passes the end of the "
+                "64-bit address space", (unsigned long long)a, r->din_bytes);
 }
 
 /*
@@ -608,6 +610,7 @@ static size_t din_lines(struct trace_reader *r, const char **pp, const char *end
     const char *p = *pp, *label, *digits;
     uint64_t line = r->line, a;
     uint32_t bytes = r->din_bytes;
+    const uint64_t a_last = UINT64_MAX - (bytes - 1);  /* the access must not wrap */
     unsigned lab, d;
     size_t k = 0;
 
@@ -627,8 +630,9 @@ static size_t din_lines(struct trace_reader *r, const char **pp, const char *end
         a = 0;
         for (p = digits; (d = hex_val(*p)) < 16; p++)
             a = a << 4 | d;
-        /* more than 8 digits may be leading zeros, or may have overflowed a */
-        if (p == digits || !is_end(*p) || (p - digits > 8 && hex_over32(digits, p, &a)))
+        /* more than 16 digits may be leading zeros, or may have overflowed a */
+        if (p == digits || !is_end(*p) ||
+            (p - digits > HEX_DIGITS_MAX && hex_over64(digits, p, &a)) || a > a_last)
             goto bad;
         if (*p != '\n')
             p = memchr(p, '\n', (size_t)(end - p));
@@ -710,11 +714,11 @@ static int parse_time(struct trace_reader *r, uint64_t line, const char **pp, ui
 }
 
 /*
- * An unsigned number of at most 32 bits: decimal, or hex after 0x when hex_ok (or
- * when hex_only). Sets *over when the digits overflow 32 bits; returns the first
+ * An unsigned number of at most 64 bits: decimal, or hex after 0x when hex_ok (or
+ * when hex_only). Sets *over when the digits overflow 64 bits; returns the first
  * byte after the digits, or NULL when there are none.
  */
-static const char *scan_u32(const char *p, bool hex_ok, bool hex_only, uint64_t *v, bool *over)
+static const char *scan_u64(const char *p, bool hex_ok, bool hex_only, uint64_t *v, bool *over)
 {
     const char *digits;
     uint64_t x = 0;
@@ -728,11 +732,10 @@ static const char *scan_u32(const char *p, bool hex_ok, bool hex_only, uint64_t 
     }
     *over = false;
     for (digits = p; (d = base == 16 ? hex_val(*p) : dec_val(*p)) < base; p++) {
-        x = x * base + d;
-        if (x > ADDR_MAX) {
-            *over = true;
-            x = ADDR_MAX;       /* keep scanning for the field's end without overflowing */
-        }
+        if (*over || x > (UINT64_MAX - d) / base)
+            *over = true;       /* keep scanning for the field's end */
+        else
+            x = x * base + d;
     }
     *v = x;
     return p == digits ? NULL : p;
@@ -749,7 +752,7 @@ static int parse_target(struct trace_reader *r, uint64_t line, const char **pp,
     int index;
 
     if (dec_val(*s) < 10) {
-        q = scan_u32(s, false, true, &rec->addr, &over);
+        q = scan_u64(s, false, true, &rec->addr, &over);
         if (!q && !(s[0] == '0' && (s[1] | 0x20) == 'x'))
             return fail(r, -EINVAL, line,
                         "bad target '%s' (expected NAME+OFFSET, NAME or 0xIOVA)",
@@ -758,8 +761,7 @@ static int parse_target(struct trace_reader *r, uint64_t line, const char **pp,
             return fail(r, -EINVAL, line, "bad IOVA '%s' (expected 0x and hex digits)",
                         SHOW_FIELD(s, b));
         if (over)
-            return fail(r, -ERANGE, line, "IOVA '%s' beyond 32 bits (IOVA space is 32-bit)",
-                        SHOW_FIELD(s, b));
+            return fail(r, -ERANGE, line, "IOVA '%s' beyond 64 bits", SHOW_FIELD(s, b));
         rec->buffer = TRACE_RAW;
         *pp = q;
         return 0;
@@ -779,14 +781,12 @@ static int parse_target(struct trace_reader *r, uint64_t line, const char **pp,
                     show(s, len, b), len, TRACE_MAX_NAME);
     rec->addr = 0;
     if (*p == '+') {
-        q = scan_u32(p + 1, true, false, &rec->addr, &over);
+        q = scan_u64(p + 1, true, false, &rec->addr, &over);
         if (!q || !is_end(*q))
             return fail(r, -EINVAL, line, "bad offset in '%s' (expected decimal or 0x-hex)",
                         SHOW_FIELD(s, b));
         if (over)
-            return fail(r, -ERANGE, line,
-                        "offset in '%s' beyond 32 bits (address fields must fit in 32 bits: "
-                        "IOVA space is 32-bit)", SHOW_FIELD(s, b));
+            return fail(r, -ERANGE, line, "offset in '%s' beyond 64 bits", SHOW_FIELD(s, b));
         p = q;
     }
     if (r->last && !strncmp(r->last->name, s, len) && r->last->name[len] == '\0')
@@ -877,6 +877,10 @@ static int text_line(struct trace_reader *r, uint64_t line, const char **pp,
                     TRACE_MAX_BYTES);
     if ((rc = parse_bytes(r, line, &p, &rec->bytes)) < 0)
         return rc;
+    if (rec->addr > UINT64_MAX - (rec->bytes - 1))
+        return fail(r, -ERANGE, line, "access at %s0x%llx of %u bytes passes the end of the "
+                    "64-bit address space", rec->buffer == TRACE_RAW ? "" : "offset ",
+                    (unsigned long long)rec->addr, rec->bytes);
     p = skip_blank(p);
     if (*p != '\n')
         return fail(r, -EINVAL, line, "unexpected '%s' after BYTES (expected the end of the line)",
@@ -1039,11 +1043,10 @@ static int bin_slow(struct trace_reader *r, const unsigned char *p, size_t avail
         if (bytes == 0 || bytes > TRACE_MAX_BYTES)
             return fail(r, -ERANGE, recno, "bytes %u out of range (expected 1..%u)", bytes,
                         TRACE_MAX_BYTES);
-        if (a > ADDR_MAX)
-            return fail(r, -ERANGE, recno, "%s 0x%llx beyond 32 bits (%s)",
-                        b == TRACE_RAW ? "IOVA" : "offset", (unsigned long long)a,
-                        b == TRACE_RAW ? "IOVA space is 32-bit"
-                                       : "address fields must fit in 32 bits");
+        if (a > UINT64_MAX - (bytes - 1))
+            return fail(r, -ERANGE, recno, "access at %s0x%llx of %u bytes passes the end "
+                        "of the 64-bit address space", b == TRACE_RAW ? "" : "offset ",
+                        (unsigned long long)a, bytes);
         if (b != TRACE_RAW) {
             if (b >= r->nxlat || r->xlat[b] == TRACE_RAW)
                 return fail(r, -EINVAL, recno,
@@ -1128,7 +1131,8 @@ static size_t bin_batch(struct trace_reader *r, struct trace_rec *out, size_t n)
             a = ld64(p + 8);
             bytes = ld32(p + 16);
             b = ld16(p + 20);
-            if (p[22] <= TRACE_OP_WRITE && bytes - 1 < TRACE_MAX_BYTES && a <= ADDR_MAX &&
+            if (p[22] <= TRACE_OP_WRITE && bytes - 1 < TRACE_MAX_BYTES &&
+                a <= UINT64_MAX - (bytes - 1) &&
                 (b == TRACE_RAW || (b < nxlat && (b = xlat[b]) != TRACE_RAW))) {
                 out[k].time = t;
                 out[k].addr = a;
@@ -1493,9 +1497,10 @@ static int wcheck(struct trace_writer *w, const struct trace_rec *rec)
     if (rec->bytes == 0 || rec->bytes > TRACE_MAX_BYTES)
         return wfail(w, -ERANGE, "record %llu: bytes %u out of range (expected 1..%u)", n,
                      rec->bytes, TRACE_MAX_BYTES);
-    if (rec->addr > ADDR_MAX)
-        return wfail(w, -ERANGE, "record %llu: address 0x%llx beyond 32 bits", n,
-                     (unsigned long long)rec->addr);
+    if (rec->addr > UINT64_MAX - (rec->bytes - 1))
+        return wfail(w, -ERANGE, "record %llu: access at 0x%llx of %u bytes passes the end "
+                     "of the 64-bit address space", n, (unsigned long long)rec->addr,
+                     rec->bytes);
     if (rec->buffer != TRACE_RAW && (rec->buffer >= w->nnames || !w->names[rec->buffer]))
         return wfail(w, -EINVAL, "record %llu: buffer %u used before its definition", n,
                      rec->buffer);
