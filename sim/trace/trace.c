@@ -19,6 +19,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "sim/trace/trace.h"
+#include "sim/trace/tstream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -233,9 +234,16 @@ static bool ends_with(const char *s, const char *suffix)
 
 enum trace_format trace_format_from_path(const char *path)
 {
-    if (ends_with(path, ".bin"))
+    char name[PATH_MAX];
+    size_t n = tstream_strip_suffix(path);     /* "fb.din.gz" is a din trace */
+
+    if (n >= sizeof(name))
+        return TRACE_FMT_TEXT;
+    memcpy(name, path, n);
+    name[n] = '\0';
+    if (ends_with(name, ".bin"))
         return TRACE_FMT_BIN;
-    if (ends_with(path, ".din"))
+    if (ends_with(name, ".din"))
         return TRACE_FMT_DIN;
     return TRACE_FMT_TEXT;
 }
@@ -374,8 +382,8 @@ static void names_free(struct name_table *t)
 /* ------------------------------------------------------------------- reader */
 
 struct trace_reader {
-    int fd;
-    bool own_fd;
+    struct tstream *in;     /* the file, decompressed if it is compressed */
+    bool stream_failed;     /* the error is the stream's (read, truncated, corrupt) */
     bool eof;               /* read() returned 0 */
     bool done;              /* at the end or stopped by an error: ret is final */
     bool magic_ok;          /* bin: the magic has been checked */
@@ -437,16 +445,17 @@ static int fail_nomem(struct trace_reader *r, uint64_t pos)
     return fail(r, -ENOMEM, pos, "out of memory for the buffer-name table");
 }
 
-/* One read() into buf[len..cap): bytes read, 0 at the end of input, or -errno. */
+/* One read into buf[len..cap): bytes read, 0 at the end of input, or -errno. */
 static long read_some(struct trace_reader *r, size_t cap)
 {
+    char msg[TRACE_ERR_MAX];
     ssize_t n;
 
-    do
-        n = read(r->fd, r->buf + r->len, cap - r->len);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return fail(r, -errno, 0, "read failed: %s", strerror(errno));
+    n = tstream_read(r->in, r->buf + r->len, cap - r->len, msg, sizeof(msg));
+    if (n < 0) {
+        r->stream_failed = true;
+        return fail(r, (int)n, 0, "%s", msg);
+    }
     if (n == 0)
         r->eof = true;
     r->len += (size_t)n;
@@ -1165,6 +1174,7 @@ struct trace_reader *trace_open(const char *path, const struct trace_reader_opts
     struct trace_reader_opts defaults = { .format = TRACE_FMT_TEXT };
     struct trace_reader *r;
     bool std = path && !strcmp(path, "-");
+    int fd;
 
     if (!path) {
         snprintf(err, errlen, "no trace file given");
@@ -1198,15 +1208,17 @@ struct trace_reader *trace_open(const char *path, const struct trace_reader_opts
     r->resolve = opts->resolve;
     r->resolve_arg = opts->resolve_arg;
     r->need = BIN_REC_SIZE;
-    if (std) {
-        r->fd = STDIN_FILENO;
-    } else {
-        r->fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (r->fd < 0) {
-            snprintf(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
-            goto fail;
-        }
-        r->own_fd = true;
+    fd = std ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
+        goto fail;
+    }
+    r->in = tstream_open_fd(fd, !std);
+    if (!r->in) {
+        if (!std)
+            close(fd);
+        snprintf(err, errlen, "%s: error: out of memory for the reader", path);
+        goto fail;
     }
     return r;
 fail:
@@ -1216,6 +1228,31 @@ fail:
     }
     free(r);
     return NULL;
+}
+
+/*
+ * A compressed file whose data is damaged may decode to garbage before the
+ * decoder's check (gzip's CRC-32 at the end of a member, say) finds it, and the
+ * parser then stops first, at a line or record that was never in the trace. So
+ * when a parse error stops a compressed trace, the rest of the stream is decoded
+ * (and dropped: constant memory); if the decoder then finds damage, that is the
+ * error, with the parser's complaint as where it first showed.
+ */
+static void blame_damage(struct trace_reader *r)
+{
+    char msg[TRACE_ERR_MAX], first[TRACE_ERR_MAX];
+    ssize_t n;
+
+    if (r->ret >= 0 || r->stream_failed || tstream_codec(r->in) == TSTREAM_PLAIN)
+        return;
+    do
+        n = tstream_read(r->in, r->buf, TRACE_BUF_SIZE, msg, sizeof(msg));
+    while (n > 0);
+    if (n == 0 || n != -EINVAL)
+        return;
+    snprintf(first, sizeof(first), "%s", r->err);
+    r->stream_failed = true;
+    fail(r, -EINVAL, 0, "%s; the damage first showed as: %s", msg, first);
 }
 
 long trace_next_batch(struct trace_reader *r, struct trace_rec *recs, size_t n)
@@ -1230,6 +1267,8 @@ long trace_next_batch(struct trace_reader *r, struct trace_rec *recs, size_t n)
         n = (size_t)LONG_MAX;
     k = r->format == TRACE_FMT_BIN ? bin_batch(r, recs, n) : lines_batch(r, recs, n);
     r->nrec += k;
+    if (r->done)
+        blame_damage(r);
     return k ? (long)k : r->ret;
 }
 
@@ -1259,8 +1298,7 @@ void trace_close(struct trace_reader *r)
 {
     if (!r)
         return;
-    if (r->own_fd)
-        close(r->fd);
+    tstream_close(r->in);
     names_free(&r->names);
     free(r->xlat);
     free(r->buf);
@@ -1271,8 +1309,7 @@ void trace_close(struct trace_reader *r)
 /* ------------------------------------------------------------------- writer */
 
 struct trace_writer {
-    int fd;
-    bool own_fd;
+    struct tstream_out *out; /* the file, compressed by its name */
     int ret;                /* the first error, sticky */
     enum trace_format format;
     char *path;
@@ -1302,17 +1339,11 @@ static int wfail(struct trace_writer *w, int code, const char *fmt, ...)
 
 static int wflush(struct trace_writer *w)
 {
-    size_t off = 0;
-    ssize_t n;
+    char msg[TRACE_ERR_MAX];
+    int rc = tstream_write(w->out, w->buf, w->len, msg, sizeof(msg));
 
-    while (off < w->len) {
-        n = write(w->fd, w->buf + off, w->len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return wfail(w, -errno, "write failed: %s", strerror(errno));
-        off += (size_t)n;
-    }
+    if (rc < 0)
+        return wfail(w, rc, "%s", msg);
     w->len = 0;
     return 0;
 }
@@ -1385,6 +1416,8 @@ struct trace_writer *trace_create(const char *path, enum trace_format format, ch
 {
     struct trace_writer *w;
     bool std = path && !strcmp(path, "-");
+    char msg[TRACE_ERR_MAX];
+    int fd;
 
     if (!path) {
         snprintf(err, errlen, "no trace file given");
@@ -1406,15 +1439,18 @@ struct trace_writer *trace_create(const char *path, enum trace_format format, ch
         goto fail;
     }
     w->format = format;
-    if (std) {
-        w->fd = STDOUT_FILENO;
-    } else {
-        w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (w->fd < 0) {
-            snprintf(err, errlen, "%s: error: cannot create: %s", path, strerror(errno));
-            goto fail;
-        }
-        w->own_fd = true;
+    fd = std ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: error: cannot create: %s", path, strerror(errno));
+        goto fail;
+    }
+    w->out = tstream_out_fd(fd, !std, std ? TSTREAM_PLAIN : tstream_codec_from_path(path), msg,
+                            sizeof(msg));
+    if (!w->out) {
+        if (!std)
+            close(fd);
+        snprintf(err, errlen, "%s: error: %s", path, msg);
+        goto fail;
     }
     if (format == TRACE_FMT_BIN) {
         memcpy(w->buf, BIN_MAGIC, BIN_MAGIC_LEN);
@@ -1556,6 +1592,7 @@ int trace_write(struct trace_writer *w, const struct trace_rec *rec)
 
 int trace_finish(struct trace_writer *w, char *err, size_t errlen)
 {
+    char msg[TRACE_ERR_MAX];
     uint32_t i;
     int rc;
 
@@ -1563,8 +1600,8 @@ int trace_finish(struct trace_writer *w, char *err, size_t errlen)
         return 0;
     if (!w->ret)
         wflush(w);
-    if (w->own_fd && close(w->fd) < 0 && !w->ret)
-        wfail(w, -errno, "close failed: %s", strerror(errno));
+    if ((rc = tstream_out_finish(w->out, !w->ret, msg, sizeof(msg))) < 0 && !w->ret)
+        wfail(w, rc, "%s", msg);
     rc = w->ret;
     if (rc && err && errlen)
         snprintf(err, errlen, "%s", w->err);
