@@ -21,8 +21,9 @@
 # benchmark program.
 
 # Debian packages the build needs, and how each is detected (pkg-config module).
-DEPS_PKGS    := libsystemc-dev libyaml-dev libcmocka-dev pkg-config
-DEPS_MODULES := systemc yaml-0.1 cmocka
+DEPS_PKGS    := libsystemc-dev libyaml-dev libcmocka-dev pkg-config zlib1g-dev liblzma-dev \
+                libzstd-dev
+DEPS_MODULES := systemc yaml-0.1 cmocka zlib liblzma libzstd
 # Commands, as COMMAND:PACKAGE: the tests need GNU parallel (the sweep's job list is
 # run through it); gnuplot is optional (plots are skipped with a message without it).
 DEPS_TOOLS    := parallel:parallel clang:clang

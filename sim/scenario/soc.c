@@ -97,6 +97,9 @@ static int apply_step(struct soc *s, const struct scn_step *st, char *err, size_
 
 /* ---- Sources ------------------------------------------------------------------------------ */
 
+/* Traces carry 64-bit IOVAs; the SMMU v1 translates a 32-bit IOVA space. */
+#define SMMU_IOVA_SPACE (1ull << 32)
+
 static int bind_name(struct soc_source *src, const char *name)
 {
     const struct scn_master *m = src->scn;
@@ -189,11 +192,15 @@ static int source_next(void *arg, struct master_access *a)
     if (r.op == TRACE_OP_FRAME || r.op == TRACE_OP_LINE)
         return 1;
     if (r.buffer == TRACE_RAW) {
-        if (r.addr + r.bytes > (1ull << 32))
-            return source_error(src, -EINVAL, "master %s: record %llu: access 0x%llx + %u "
-                                "passes the 32-bit IOVA space", src->scn->name,
-                                (unsigned long long)src->records, (unsigned long long)r.addr,
-                                r.bytes);
+        if (r.addr + r.bytes > SMMU_IOVA_SPACE)
+            return source_error(src, -ERANGE, "%s%s: record %llu: error: master %s: access "
+                                "at IOVA 0x%llx of %u bytes passes the 32-bit IOVA space of "
+                                "the SMMU v1 (it translates IOVAs below 0x100000000 only)",
+                                src->gen ? "generator " : "",
+                                src->gen ? tracegen_kind_name(tracegen_kind(src->gen))
+                                         : src->scn->trace,
+                                (unsigned long long)src->records, src->scn->name,
+                                (unsigned long long)r.addr, r.bytes);
         a->iova = (uint32_t)r.addr;
         return 1;
     }
