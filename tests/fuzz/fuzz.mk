@@ -35,7 +35,8 @@ FUZZ_RUN_FLAGS := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 FUZZ_SRCS      := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES     := $(FUZZ_SRCS:tests/fuzz/%.c=%)
 FUZZ_BINS      := $(FUZZ_NAMES:%=$(FUZZ_DIR)/%)
-FUZZ_LIB_OBJS  := $(LIB_C:%.c=$(FUZZ_DIR)/obj/%.o) $(LIB_CXX:%.cpp=$(FUZZ_DIR)/obj/%.o)
+FUZZ_LIB_OBJS  := $(LIB_C:%.c=$(FUZZ_DIR)/obj/%.o) $(LIB_CXX:%.cpp=$(FUZZ_DIR)/obj/%.o) \
+                  $(PROTO_C:$(PROTO_GEN)/%.c=$(FUZZ_DIR)/obj/gen/%.o)
 FUZZ_LIB       := $(FUZZ_DIR)/libiommusim-fuzz.a
 # The tests' helpers (tests/lib/, e.g. the VCM platform), instrumented the same way; an
 # archive, so a harness links only the helpers it uses.
@@ -68,13 +69,19 @@ fuzz-check:
 # ---------------------------------------------------------------- build
 # Objects are written under a temporary name and renamed, as in the main Makefile;
 # -MT names the real object in the dependency file (clang would name the temporary).
-$(FUZZ_DIR)/obj/%.o: %.c
+$(FUZZ_DIR)/obj/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
 $(FUZZ_DIR)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(FUZZ_CXX) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_CXXFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+
+# The code protoc-c generated (Makefile: PROTO_GEN), instrumented like the rest.
+$(FUZZ_DIR)/obj/gen/%.o: $(PROTO_GEN)/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) -std=c11 -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	  -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
 # Harness objects are kept (not removed as intermediate files after the link).
 .SECONDARY: $(FUZZ_NAMES:%=$(FUZZ_DIR)/obj/tests/fuzz/%.o)
