@@ -467,13 +467,19 @@ int imp_master(struct import_ctx *c, const char *name)
     return c->last_master = (int)(c->nmasters - 1);
 }
 
-uint64_t imp_rebase(struct import_ctx *c, uint64_t t)
+int imp_rebase(struct import_ctx *c, uint64_t t, uint64_t *out)
 {
     if (!c->rebased) {
         c->rebased = true;
         c->sum->t_offset = t;
     }
-    return t >= c->sum->t_offset ? t - c->sum->t_offset : 0;
+    if (t < c->sum->t_offset)
+        return imp_fail(c, -EINVAL, "time %" PRIu64 ".%012" PRIu64 " s is before the first "
+                        "event's (%" PRIu64 ".%012" PRIu64 " s), which times are counted from",
+                        t / IMP_PS_PER_S, t % IMP_PS_PER_S, c->sum->t_offset / IMP_PS_PER_S,
+                        c->sum->t_offset % IMP_PS_PER_S);
+    *out = t - c->sum->t_offset;
+    return 0;
 }
 
 void imp_skip(struct import_ctx *c)

@@ -22,7 +22,7 @@
 #include "sim/trace/import.h"
 
 #define IMP_BUF_SIZE    (1u << 20)      /* the input buffer: a line is at most this - 1 */
-#define IMP_PS_PER_S    1000000000000ull
+#define IMP_PS_PER_S    UINT64_C(1000000000000)
 
 struct import_ctx;
 
@@ -45,8 +45,9 @@ int imp_fail(struct import_ctx *c, int code, const char *fmt, ...)
 int imp_master(struct import_ctx *c, const char *name);
 
 /* An input time made relative to the first one seen (ftrace and QEMU print times since
- * boot): the first call's t becomes 0 and summary.t_offset. */
-uint64_t imp_rebase(struct import_ctx *c, uint64_t t);
+ * boot): the first call's t becomes 0 and summary.t_offset. A time before the first
+ * is an error (-EINVAL, reported). */
+int imp_rebase(struct import_ctx *c, uint64_t t, uint64_t *out);
 
 int imp_access(struct import_ctx *c, int master, uint64_t time, unsigned op, uint64_t addr,
                uint64_t bytes);

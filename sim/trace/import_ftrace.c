@@ -143,7 +143,8 @@ static int parse_line(struct import_ctx *c, const char *line, struct ft_line *l)
     if (rc)
         return imp_fail(c, rc, "timestamp out of range (at most 12 fraction digits and "
                         "2^64 ps)");
-    l->time = imp_rebase(c, ps);
+    if ((rc = imp_rebase(c, ps, &l->time)))
+        return rc;
     p = skip_blanks(p + 1);
     for (e = p; *e && *e != ':' && !blank(*e); e++)
         ;

@@ -170,7 +170,8 @@ int import_qemu(struct import_ctx *c)
                     return imp_fail(c, rc == -ERANGE ? rc : -EINVAL, "bad time in '%s' "
                                     "(expected PID@SECONDS.MICROSECONDS:)",
                                     imp_quote(p, (size_t)(word_end(p) - p)));
-                time = imp_rebase(c, ps);
+                if ((rc = imp_rebase(c, ps, &time)))
+                    return rc;
                 p = q + 1;
             }
         }
