@@ -543,7 +543,7 @@ static void test_ftrace_errors(void **state)
 
 /*
  * hw/arm/trace-events and hw/i386/trace-events as the log backend prints them:
- *   line 1  success, sid=%d (before QEMU 5.0), perm 1 (IOMMU_RO): a read of sid 8
+ *   line 1  success, sid=%d (older QEMUs), perm 1 (IOMMU_RO): a read of sid 8
  *   line 2  success, sid=0x%x, perm 2 (IOMMU_WO): a write of sid 8
  *   line 3  success with stage=, perm 3 (IOMMU_RW): no direction -> --rw (read)
  *   line 4  abort, is_write=1: a write, a fault

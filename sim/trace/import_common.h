@@ -21,7 +21,10 @@
 
 #include "sim/trace/import.h"
 
-#define IMP_BUF_SIZE    (1u << 20)      /* the input buffer: a line is at most this - 1 */
+/* The input buffer: a line is at most this - 1 (the fuzz harnesses build with less). */
+#ifndef IMP_BUF_SIZE
+#define IMP_BUF_SIZE    (1u << 20)
+#endif
 #define IMP_PS_PER_S    UINT64_C(1000000000000)
 
 struct import_ctx;

@@ -4,11 +4,12 @@
  * -trace 'vtd_dmar_*', -D FILE).
  *
  * The log backend prints "NAME " and the event's format string of the trace-events
- * file; older QEMUs put "PID@SECONDS.MICROSECONDS:" before the name, which gives the
- * access its time (without it every access is at time 0, as in a din trace). Events,
+ * file; older QEMUs run with -msg timestamp=on put "PID@SECONDS.MICROSECONDS:" before
+ * the name, which gives the access its time (without it every access is at time 0, as
+ * in a din trace). Events,
  * as hw/arm/trace-events and hw/i386/trace-events define them:
  *   smmuv3_translate_success  "%s sid=0x%x iova=0x%PRIx64 translated=0x%PRIx64 perm=0x%x"
- *                             (sid=%d before QEMU 5.0; " stage=%d" after perm from 9.1)
+ *                             (older QEMUs print sid=%d; 9.1 on add " stage=%d" after perm)
  *   smmuv3_translate_abort    "%s sid=0x%x abort on iova:0x%PRIx64 is_write=%d"
  *   smmuv3_translate_bypass   "%s sid=0x%x STE bypass iova:0x%PRIx64 is_write=%d"
  *   smmuv3_translate_disable  "%s sid=0x%x bypass (smmu disabled) iova:0x%PRIx64 is_write=%d"

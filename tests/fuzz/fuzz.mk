@@ -46,6 +46,10 @@ FUZZ_TESTLIB   := $(FUZZ_DIR)/libiommusim-fuzz-tests.a
 # hundred bytes already cross buffer refills (records and lines split across reads).
 FUZZ_TRACE_BINS := $(filter $(FUZZ_DIR)/fuzz_trace_%,$(FUZZ_BINS))
 FUZZ_TRACE_BUF  := 256
+# The importer harnesses share their body likewise, and link a copy of sim/trace/import.c
+# whose input buffer is FUZZ_IMPORT_BUF bytes.
+FUZZ_IMPORT_BINS := $(filter $(FUZZ_DIR)/fuzz_import_%,$(FUZZ_BINS))
+FUZZ_IMPORT_BUF  := 256
 # Sub-makes read the makefile that included this one ('+' on their recipe lines hands
 # them the jobserver, which make does not do by itself for a $(MAKE) inside a variable).
 FUZZ_MAKE      := $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST))
@@ -97,8 +101,14 @@ $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o: sim/trace/trace.c
 	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_CFLAGS) -DTRACE_BUF_SIZE=$(FUZZ_TRACE_BUF) \
 	  -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
+$(FUZZ_DIR)/obj/sim/trace/import-smallbuf.o: sim/trace/import.c | $(PROTO_H)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_CFLAGS) -DIMP_BUF_SIZE=$(FUZZ_IMPORT_BUF) \
+	  -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+
 # Objects before the archive: the small-buffer reader wins over the archive's.
 $(FUZZ_TRACE_BINS): $(FUZZ_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o
+$(FUZZ_IMPORT_BINS): $(FUZZ_DIR)/obj/tests/fuzz/import_common.o $(FUZZ_DIR)/obj/sim/trace/import-smallbuf.o
 
 # Linked by clang++: sim/core/kernel.cpp's sanitizer checks need the C++ runtime of UBSan.
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_TESTLIB) $(FUZZ_LIB)
