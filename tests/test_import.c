@@ -722,7 +722,63 @@ static void test_columns_axi_csv(void **state)
     assert_int_equal(import_columns_parse("op,time", &o.columns, err, sizeof(err)), -EINVAL);
 }
 
+/* The same ftrace capture gzip-compressed (whatever its name) reads the same. */
+static void test_ftrace_gzip(void **state)
+{
+    const char *in = tmp_path("ftz.txt"), *out = tmp_path("ftz.trc");
+    struct import_opts o = opts_for(IMPORT_FTRACE, in, out);
+    struct import_summary s;
+
+    (void)state;
+    write_gzip(in, ftrace_sample, strlen(ftrace_sample));
+    import_ok(&o, &s);
+    assert_int_equal(s.input, 14);
+    assert_int_equal(s.maps, 4);
+    assert_int_equal(s.unmaps, 3);
+    assert_int_equal(s.pages[12], 17);
+}
+
 /* ------------------------------------------------------------------ the command */
+
+/*
+ * Streaming: importing 25 times as many lines (600000 against 24000, some 8 MB of
+ * input and of output) takes no more memory than the input buffer and a margin
+ * (peak RSS within 4 MiB of the small import's).
+ */
+static void write_lines(const char *path, unsigned n)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, "0x%x %c %u\n", 0x10000000u + (i * 2654435761u) % 0x1000000u,
+                i % 3 ? 'R' : 'W', i);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_columns_constant_memory(void **state)
+{
+    struct proc p = { 0 };
+    long small_kib;
+
+    (void)state;
+    write_lines(tmp_path("small.trace"), 24000);
+    write_lines(tmp_path("big.trace"), 600000);
+    assert_int_equal(proc_run(&p, "import columns %s -o %s --columns addr,op,time "
+                                  "--time-unit ns", tmp_path("small.trace"),
+                              tmp_path("small.bin")), 0);
+    small_kib = p.max_rss_kib;
+    assert_int_equal(proc_run(&p, "import columns %s -o %s --columns addr,op,time "
+                                  "--time-unit ns", tmp_path("big.trace"),
+                              tmp_path("big.bin")), 0);
+    assert_non_null(strstr(p.out, "600000 lines read, 600000 accesses (400000 reads, 200000 "
+                                  "writes)"));
+    if (p.max_rss_kib > small_kib + 4096)
+        fail_msg("peak RSS %ld KiB for 600000 lines, %ld KiB for 24000", p.max_rss_kib,
+                 small_kib);
+    proc_free(&p);
+}
+
 
 static void test_cli(void **state)
 {
@@ -775,6 +831,8 @@ int main(void)
         cmocka_unit_test(test_columns_dramsim3),
         cmocka_unit_test(test_columns_ramulator),
         cmocka_unit_test(test_columns_axi_csv),
+        cmocka_unit_test(test_ftrace_gzip),
+        cmocka_unit_test(test_columns_constant_memory),
         cmocka_unit_test(test_cli),
     };
 
