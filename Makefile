@@ -21,12 +21,16 @@
 # benchmark program.
 
 # Debian packages the build needs, and how each is detected (pkg-config module).
-DEPS_PKGS    := libsystemc-dev libyaml-dev libcmocka-dev pkg-config zlib1g-dev liblzma-dev \
-                libzstd-dev
-DEPS_MODULES := systemc yaml-0.1 cmocka zlib liblzma libzstd
+DEPS_PKGS    := libsystemc-dev libyaml-dev libcmocka-dev pkg-config
+DEPS_MODULES := systemc yaml-0.1 cmocka
+# Compressed traces (sim/trace/tstream.c): zlib, liblzma, libzstd. The importers
+# (sim/trace/import_*.c): protobuf-c and its compiler for gem5's packet traces (the C
+# code is generated into $(BUILD)).
+DEPS_PKGS    += zlib1g-dev liblzma-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler
+DEPS_MODULES += zlib liblzma libzstd libprotobuf-c
 # Commands, as COMMAND:PACKAGE: the tests need GNU parallel (the sweep's job list is
 # run through it); gnuplot is optional (plots are skipped with a message without it).
-DEPS_TOOLS    := parallel:parallel clang:clang
+DEPS_TOOLS    := parallel:parallel clang:clang protoc-c:protobuf-c-compiler
 # Files, as GLOB:PACKAGE: the libFuzzer runtime for the fuzz harnesses (tests/fuzz/).
 DEPS_FILES    := /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
 DEPS_OPTIONAL := gnuplot:gnuplot-nox
@@ -38,7 +42,7 @@ OPT     ?= -O2
 SAN     ?=
 
 WARN     := -Wall -Wextra -Werror
-CPPFLAGS := -I. -MMD -MP
+CPPFLAGS = -I. -I$(BUILD)/gen -MMD -MP
 CFLAGS   := -std=c11 $(OPT) -g $(WARN) $(SAN)
 CXXFLAGS := -std=c++17 $(OPT) -g $(WARN) $(SAN)
 
@@ -55,6 +59,16 @@ LIB_DIRS := sim/core models vcm sim/config sim/trace sim/scenario
 LIB_C    := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_CXX  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp)))
 LIB_OBJS := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
+
+# Protocol buffer descriptions (sim/trace/*.proto, e.g. gem5's packet trace messages):
+# protoc-c writes their C code under $(BUILD)/gen, never into the tree; sources include
+# it as <sim/trace/NAME.pb-c.h>. Every object of the tree waits for the generated
+# headers (an order-only prerequisite), so the first build needs no dependency files.
+PROTO_SRCS := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.proto)))
+PROTO_GEN  := $(BUILD)/gen
+PROTO_C    := $(PROTO_SRCS:%.proto=$(PROTO_GEN)/%.pb-c.c)
+PROTO_H    := $(PROTO_SRCS:%.proto=$(PROTO_GEN)/%.pb-c.h)
+LIB_OBJS   += $(PROTO_C:%.c=%.o)
 LIB      := $(BUILD)/libiommusim.a
 
 # The tests' helper module (tests/lib/: the VCM platform, fake memory ports, running
@@ -110,9 +124,26 @@ deps-check:
 	    exit 1; }; done
 
 # ---------------------------------------------------------------- compilation
+# protoc-c runs in a scratch directory whose result is renamed into place, so a
+# failed or concurrent run never leaves half a file.
+$(PROTO_GEN)/%.pb-c.c $(PROTO_GEN)/%.pb-c.h: %.proto
+	@mkdir -p $(PROTO_GEN)/$(*D)
+	@rm -rf $(PROTO_GEN)/.tmp$$$$ && mkdir -p $(PROTO_GEN)/.tmp$$$$ && \
+	protoc-c --proto_path=. --c_out=$(PROTO_GEN)/.tmp$$$$ $< && \
+	mv -f $(PROTO_GEN)/.tmp$$$$/$*.pb-c.h $(PROTO_GEN)/$*.pb-c.h && \
+	mv -f $(PROTO_GEN)/.tmp$$$$/$*.pb-c.c $(PROTO_GEN)/$*.pb-c.c && rm -rf $(PROTO_GEN)/.tmp$$$$
+
+# Kept (make would delete the .c as an intermediate file after compiling it).
+.SECONDARY: $(PROTO_C) $(PROTO_H)
+
+# The generated code: compiled with the tree's flags less -Werror's extra warnings
+# it was not written for.
+$(PROTO_GEN)/%.pb-c.o: $(PROTO_GEN)/%.pb-c.c
+	$(CC) $(CPPFLAGS) -MT $@ -MF $@.d $(PKG_CFLAGS) -std=c11 $(OPT) -g $(SAN) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+
 # Objects are written under a temporary name and renamed, so two builds running
 # at once never see a half-written object.
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -MT $@ -MF $@.d $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
