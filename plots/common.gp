@@ -1,6 +1,6 @@
 # common.gp - what every figure of `iommusim plot` shares; each script loads it first.
 #
-# sim/cli/cmd_plot.c runs one script per figure, setting its variables with -e:
+# sim/cli/plot_gnuplot.c runs one script per figure, setting its variables with -e:
 #   plotsdir  this directory             datafile  PLOTDIR/NAME.dat
 #   outbase   PLOTDIR/NAME (no suffix)   ncol      the data file's columns
 #   title     "SCENARIO: what is drawn"  subtitle  its subject, the params held

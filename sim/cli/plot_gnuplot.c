@@ -1,0 +1,213 @@
+/*
+ * plot_gnuplot.c - `iommusim plot`: finding gnuplot and the scripts of plots/,
+ * running one script per figure, and index.md, the list of what was drawn and
+ * what was not. sim/cli/plot.h lists the parts of the command.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/cli/cli.h"
+#include "sim/cli/plot.h"
+
+extern char **environ;
+
+/* ---- gnuplot ---------------------------------------------------------------------------- */
+
+/* gnuplot's full path from PATH, or false. */
+bool find_gnuplot(char *path, size_t len)
+{
+    const char *env = getenv("PATH");
+
+    while (env && *env) {
+        const char *colon = strchr(env, ':');
+        size_t n = colon ? (size_t)(colon - env) : strlen(env);
+        struct stat st;
+        if (n + sizeof("/" GNUPLOT) <= len) {
+            plot_fmt(path, len, "%.*s/" GNUPLOT, (int)n, n ? env : ".");
+            if (!n)
+                plot_fmt(path, len, "./" GNUPLOT);
+            if (!stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK))
+                return true;
+        }
+        env = colon ? colon + 1 : NULL;
+    }
+    return false;
+}
+
+static bool has_scripts(const char *dir)
+{
+    char path[PATH_MAX_LEN];
+
+    plot_fmt(path, sizeof(path), "%s/" SCRIPT_COMMON, dir);
+    return !access(path, R_OK);
+}
+
+/*
+ * The plots/ directory: $IOMMUSIM_PLOTS, else beside the program (build/iommusim
+ * and build/asan/iommusim both lead to the tree's plots/), else ./plots.
+ */
+int find_scripts(char *dir, size_t len)
+{
+    const char *env = getenv(PLOTS_ENV);
+    char exe[PATH_MAX_LEN];
+    ssize_t n;
+
+    if (env && *env) {
+        plot_fmt(dir, len, "%s", env);
+        if (strlen(env) + PATH_ROOM < len && has_scripts(dir))
+            return 0;
+        cli_error(CMD, "%s=%s: no " SCRIPT_COMMON " there (it names the directory of the "
+                  "plot scripts, plots/ in the source tree)", PLOTS_ENV, env);
+        return -1;
+    }
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0 && (size_t)n + PATH_ROOM < len) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = 0;
+        plot_fmt(dir, len, "%s/../plots", exe);
+        if (has_scripts(dir))
+            return 0;
+        plot_fmt(dir, len, "%s/../../plots", exe);
+        if (has_scripts(dir))
+            return 0;
+    }
+    plot_fmt(dir, len, "plots");
+    if (has_scripts(dir))
+        return 0;
+    cli_error(CMD, "cannot find the plot scripts (" SCRIPT_COMMON " in $%s, in ../plots or "
+              "../../plots beside the program, or in ./plots); set %s to the source tree's "
+              "plots/", PLOTS_ENV, PLOTS_ENV);
+    return -1;
+}
+
+/* gnuplot's -e text: NAME='VALUE';... with every quote in a value doubled. */
+struct gp_vars {
+    char text[4 * PATH_MAX_LEN + 4 * TITLE_MAX];
+    size_t len;
+    bool overflow;
+};
+
+static void gp_put(struct gp_vars *v, char c)
+{
+    if (v->len + 1 < sizeof(v->text))
+        v->text[v->len++] = c;
+    else
+        v->overflow = true;
+    v->text[v->len] = 0;
+}
+
+/* A string variable; a control byte becomes a blank (every value is one line). */
+static void gp_string(struct gp_vars *v, const char *name, const char *value)
+{
+    if (v->len)
+        gp_put(v, ';');
+    for (; *name; name++)
+        gp_put(v, *name);
+    gp_put(v, '=');
+    gp_put(v, '\'');
+    for (; *value; value++) {
+        if (*value == '\'')
+            gp_put(v, '\'');
+        gp_put(v, (unsigned char)*value < ' ' ? ' ' : *value);
+    }
+    gp_put(v, '\'');
+}
+
+int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir,
+                const struct plot *p)
+{
+    struct gp_vars v = { .len = 0 };
+    char path[PATH_MAX_LEN], script[PATH_MAX_LEN], ncol[32];
+    pid_t pid;
+    int st, rc;
+
+    plot_fmt(script, sizeof(script), "%s/%s", scripts, p->script);
+    gp_string(&v, "plotsdir", scripts);
+    plot_fmt(path, sizeof(path), "%s/%s.dat", outdir, p->name);
+    gp_string(&v, "datafile", path);
+    plot_fmt(path, sizeof(path), "%s/%s", outdir, p->name);
+    gp_string(&v, "outbase", path);
+    gp_string(&v, "title", p->title);
+    gp_string(&v, "subtitle", p->subtitle);
+    gp_string(&v, "colmax", p->colmax);
+    plot_fmt(ncol, sizeof(ncol), ";ncol=%u", p->ncol);
+    for (const char *c = ncol; *c; c++)
+        gp_put(&v, *c);
+    if (v.overflow) {
+        cli_error(CMD, "%s: the paths and titles are too long for gnuplot's command line",
+                  p->name);
+        return -1;
+    }
+    char *argv[] = { (char *)GNUPLOT, (char *)"-e", v.text, script, NULL };
+    fflush(stdout);
+    fflush(stderr);
+    rc = posix_spawn(&pid, gnuplot, NULL, NULL, argv, environ);
+    if (rc) {
+        cli_error(CMD, "cannot run %s: %s", gnuplot, strerror(rc));
+        return -1;
+    }
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) {
+            cli_error(CMD, "waiting for gnuplot: %s", strerror(errno));
+            return -1;
+        }
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        cli_error(CMD, "gnuplot failed on %s for %s (%s %d)", script, p->name,
+                  WIFEXITED(st) ? "exit status" : "signal",
+                  WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- index.md, names, the command ------------------------------------------------------ */
+
+int write_index(const struct plotter *pl, bool images)
+{
+    const struct results *r = pl->r;
+    char path[PATH_MAX_LEN];
+    FILE *f;
+    bool bad;
+
+    plot_fmt(path, sizeof(path), "%s/index.md", pl->outdir);
+    if (!(f = fopen(path, "w"))) {
+        cli_error(CMD, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "# Plots of %s\n\n", pl->scenario);
+    fprintf(f, "Made by `iommusim plot` from results.csv: %u point%s, %u failed (left out).\n"
+               "Each figure's numbers are in its .dat file; plots/README.md in the source "
+               "tree says how to read them.\n", r->nrows, r->nrows == 1 ? "" : "s",
+            r->nrows - r->nok);
+    if (!images)
+        fprintf(f, "\nNo images: gnuplot was not found when these files were made.\n");
+    for (unsigned i = 0; i < pl->nplots; i++) {
+        const struct plot *p = &pl->plot[i];
+        fprintf(f, "\n## %s\n\n%s (%s)\n\n", p->name, p->title, p->subtitle);
+        if (images)
+            fprintf(f, "![%s](%s.png)\n\n[SVG](%s.svg), [data](%s.dat)\n", p->name, p->name,
+                    p->name, p->name);
+        else
+            fprintf(f, "[data](%s.dat)\n", p->name);
+    }
+    if (pl->nskipped) {
+        fprintf(f, "\n## Not drawn\n\n");
+        for (unsigned i = 0; i < pl->nskipped; i++)
+            fprintf(f, "- %s\n", pl->skipped[i]);
+    }
+    bad = ferror(f);
+    if (fclose(f) || bad) {
+        cli_error(CMD, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    return 0;
+}
