@@ -76,8 +76,9 @@ static void usage(FILE *out)
             "  --title TEXT   the name in every title (default: the scenario of\n"
             "                 DIR/sweep.txt, else DIR's name)\n"
             "  --help         this text\n\n"
-            "The scripts are found in $" PLOTS_ENV ", else in ../plots or ../../plots beside\n"
-            "the program, else in ./plots. Without gnuplot only the data files are written.\n"
+            "The scripts are found in $" PLOTS_ENV ", else beside the program (installed:\n"
+            "../share/iommusim/plots; in the source tree: ../plots or ../../plots), else in\n"
+            "./plots. Without gnuplot only the data files are written.\n"
             "Exit status: 0 done, 1 results.csv is missing or malformed or an output cannot\n"
             "be written, 2 usage error. plots/README.md explains the figures.\n");
 }

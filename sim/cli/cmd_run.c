@@ -17,11 +17,12 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: iommusim run SCENARIO.yaml [--set KEY=VALUE ...] [--mode timing|functional]\n"
+            "usage: iommusim run SCENARIO[.yaml] [--set KEY=VALUE ...] [--mode timing|functional]\n"
             "                    [--seed N] [--out DIR] [--quiet]\n\n"
             "Runs a scenario: builds the SoC its soc: file describes, maps its buffers through\n"
             "the VCM layer, replays its masters' traffic and prints a report of what\n"
-            "translation cost them.\n\n"
+            "translation cost them. A SCENARIO without '/' that is not a file is looked\n"
+            "up in the shipped configs/scenarios/ (installed: PREFIX/share/iommusim/).\n\n"
             "  --set KEY=VALUE  override a value of the scenario or of its SoC file by path,\n"
             "                   e.g. --set soc.smmus.rot.tlb.entries=64 or\n"
             "                   --set buffers.*.policy=4k ('*' matches every item); repeatable\n"
@@ -108,7 +109,7 @@ int cmd_run(int argc, char **argv)
     const char *sets[MAX_SETS], *path = NULL, *out = NULL;
     struct scenario_overrides ov = { .sets = sets, .mode = -1 };
     struct config_err cerr = { 0 };
-    char err[SOC_ERR_MAX] = "";
+    char err[SOC_ERR_MAX] = "", found[4096];
     bool quiet = false;
     int status;
 
@@ -184,6 +185,7 @@ int cmd_run(int argc, char **argv)
         return CLI_USAGE;
     }
 
+    path = cli_find_config(path, found, sizeof(found));
     struct scenario *scn = scenario_load(path, &ov, &cerr);
     if (!scn) {
         fprintf(stderr, "%s\n", cerr.msg);

@@ -50,14 +50,13 @@ static bool has_scripts(const char *dir)
 }
 
 /*
- * The plots/ directory: $IOMMUSIM_PLOTS, else beside the program (build/iommusim
- * and build/asan/iommusim both lead to the tree's plots/), else ./plots.
+ * The plots/ directory: $IOMMUSIM_PLOTS, else the shared files beside the program
+ * (cli_data_dir: PREFIX/share/iommusim/plots installed, the tree's plots/ from
+ * build/iommusim or build/asan/iommusim), else ./plots.
  */
 int find_scripts(char *dir, size_t len)
 {
     const char *env = getenv(PLOTS_ENV);
-    char exe[PATH_MAX_LEN];
-    ssize_t n;
 
     if (env && *env) {
         plot_fmt(dir, len, "%s", env);
@@ -67,25 +66,11 @@ int find_scripts(char *dir, size_t len)
                   "plot scripts, plots/ in the source tree)", PLOTS_ENV, env);
         return -1;
     }
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0 && (size_t)n + PATH_ROOM < len) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = 0;
-        plot_fmt(dir, len, "%s/../plots", exe);
-        if (has_scripts(dir))
-            return 0;
-        plot_fmt(dir, len, "%s/../../plots", exe);
-        if (has_scripts(dir))
-            return 0;
-    }
-    plot_fmt(dir, len, "plots");
-    if (has_scripts(dir))
+    if (!cli_data_dir("plots", SCRIPT_COMMON, dir, len) && strlen(dir) + PATH_ROOM < len)
         return 0;
-    cli_error(CMD, "cannot find the plot scripts (" SCRIPT_COMMON " in $%s, in ../plots or "
-              "../../plots beside the program, or in ./plots); set %s to the source tree's "
-              "plots/", PLOTS_ENV, PLOTS_ENV);
+    cli_error(CMD, "cannot find the plot scripts (" SCRIPT_COMMON " in $%s, in "
+              "../share/iommusim/plots, ../plots or ../../plots beside the program, or in "
+              "./plots); set %s to the source tree's plots/", PLOTS_ENV, PLOTS_ENV);
     return -1;
 }
 
