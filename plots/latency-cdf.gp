@@ -15,8 +15,8 @@ set autoscale xfix
 set offsets graph 0.03, graph 0.03, 0, 0
 set key right bottom inside
 
-do for [ext in 'png svg'] {
-    eval(ext eq 'png' ? png_terminal : svg_terminal)
+do for [ext in formats] {
+    eval(terminal(ext))
     set output outbase.'.'.ext
     plot for [i=2:ncol] datafile using i:1 with linespoints lw 2 pt 7 ps 0.8 title columnheader(i)
     unset output

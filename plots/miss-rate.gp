@@ -9,8 +9,8 @@ set format x '%.0f'
 set offsets graph 0.03, graph 0.03, 0, 0
 if (ymax > 0) { set yrange [0:*] } else { set yrange [0:1] }
 
-do for [ext in 'png svg'] {
-    eval(ext eq 'png' ? png_terminal : svg_terminal)
+do for [ext in formats] {
+    eval(terminal(ext))
     set output outbase.'.'.ext
     plot for [i=2:ncol] datafile using 1:i with linespoints lw 2 pt 7 ps 0.8
     unset output

@@ -11,8 +11,8 @@ set style fill solid 0.8 border -1
 set boxwidth 0.6
 set yrange [0:100]
 
-do for [ext in 'png svg'] {
-    eval(ext eq 'png' ? png_terminal : svg_terminal)
+do for [ext in formats] {
+    eval(terminal(ext))
     set output outbase.'.'.ext
     plot for [i=2:ncol] datafile using i:xtic(1)
     unset output
