@@ -149,7 +149,7 @@ static int make_plots(struct plotter *pl)
     struct master *m = calloc(r->nstats ? r->nstats : 1, sizeof(*m));
     char gnuplot[PATH_MAX_LEN], scripts[PATH_MAX_LEN];
     int status = CLI_FAILED;
-    bool images;
+    bool images, no_pdf = false;
 
     if (!ctx || !m) {
         cli_error(CMD, "out of memory");
@@ -176,10 +176,12 @@ static int make_plots(struct plotter *pl)
     if (images && pl->nplots && find_scripts(scripts, sizeof(scripts)))
         goto out;
     for (unsigned i = 0; i < pl->nplots; i++) {
+        const struct plot *p = &pl->plot[i];
         if (images && run_gnuplot(gnuplot, scripts, pl->outdir, &pl->plot[i]))
             goto out;
-        printf("wrote %s/%s.dat%s\n", pl->outdir, pl->plot[i].name,
-               images ? ", .png, .svg" : "");
+        printf("wrote %s/%s.dat%s%s\n", pl->outdir, p->name, images ? ", .png, .svg" : "",
+               p->pdf ? ", .pdf" : "");
+        no_pdf |= images && !p->pdf;
     }
     if (write_index(pl, images))
         goto out;
@@ -188,6 +190,9 @@ static int make_plots(struct plotter *pl)
     if (!images)
         fprintf(stderr, "iommusim " CMD ": gnuplot not found; plots skipped (install "
                 "gnuplot-nox)\n");
+    else if (no_pdf)
+        fprintf(stderr, "iommusim " CMD ": this gnuplot has no pdfcairo terminal; PDF "
+                "skipped (PNG and SVG written)\n");
     status = CLI_OK;
 out:
     free(ctx);
@@ -228,14 +233,16 @@ int cmd_plot(int argc, char **argv)
         scenario_name(dir, name, sizeof(name));
 
     pl.r = &r;
+    pl.dir = dir;
     pl.outdir = outdir;
     pl.scenario = name;
     for (unsigned i = 0; i < r.nrows && !pl.first; i++)
         if (r.row[i].ok)
             pl.first = &r.row[i];
-    /* at most a figure per context, two per master, and the two single ones */
+    /* at most a figure per context, two per master, and the two single ones; a note
+     * for each of those, and one per kind */
     pl.plot = calloc(3 * (size_t)r.nstats + 2, sizeof(*pl.plot));
-    pl.skipped = calloc(NKINDS, sizeof(*pl.skipped));
+    pl.skipped = calloc(3 * (size_t)r.nstats + 2 + NKINDS, sizeof(*pl.skipped));
     if (!pl.plot || !pl.skipped) {
         cli_error(CMD, "out of memory");
         goto out;

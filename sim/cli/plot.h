@@ -51,6 +51,7 @@ void plot_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format
 
 struct row {
     unsigned line;              /* in results.csv, for messages */
+    const char *point;          /* its point number, as written (DIR/points/NNNN) */
     bool ok;                    /* status ok; failed points are never plotted */
     char **param;               /* nparams values, as written */
     double *stat;               /* nstats values; NAN where the field is empty */
@@ -121,8 +122,9 @@ struct plot {
     const char *script;
     char title[TITLE_MAX];      /* "SCENARIO: what is drawn" */
     char subtitle[TITLE_MAX];   /* its subject, and the params held */
-    unsigned ncol;
+    unsigned ncol, nrows;       /* the data file's columns, and its rows of values */
     char *colmax;               /* each column's largest value, space-separated */
+    bool pdf;                   /* gnuplot drew NAME.pdf too (it has pdfcairo) */
 };
 
 struct plotter {
@@ -190,6 +192,7 @@ struct dat {
     char path[PATH_MAX_LEN];
     double *top;
     unsigned ncol, col;         /* columns per line; the next one */
+    unsigned rows, values;      /* lines written after the header; numbers not missing */
 };
 
 /*
@@ -202,7 +205,11 @@ bool dat_open(struct plotter *pl, struct dat *d, const char *name, unsigned ncol
 /* The next field: a word (a column's name, a row's label) or a number. */
 void dat_word(struct dat *d, const char *s);
 void dat_num(struct dat *d, double v);
-/* Closes the data file and records the figure to draw from it. */
+/*
+ * Closes the data file and records the figure to draw from it; or, when not one of
+ * its numbers is there (every one missing), removes it and notes the figure as not
+ * drawn: an empty figure says nothing.
+ */
 void dat_close(struct plotter *pl, struct dat *d, const char *name, const char *script,
                const char *title, const char *subtitle);
 
@@ -224,14 +231,26 @@ void plot_latency(struct plotter *pl, const struct master *m, unsigned nm);
 void plot_frames(struct plotter *pl, const struct master *m, unsigned nm);
 void plot_page_mix(struct plotter *pl);
 
+/* ---- Whole histograms of the points (plot_hist.c) -------------------------------------- */
+
+/*
+ * The latency distribution of one master, one column per page-size policy, drawn
+ * from the histograms.csv of each policy's point (DIR/points/NNNN/, written by
+ * iommusim run). 0 when the data file was written (or the figure noted as not
+ * drawn), 1 when some point has no histograms.csv (nothing written: the caller
+ * draws the quantiles instead), -1 after an error (pl->failed).
+ */
+int plot_latency_hists(struct plotter *pl, const struct selection *sel, const struct values *ps,
+                       const char *master, const char *name, const char *sub);
+
 /* ---- gnuplot, index.md (plot_gnuplot.c) ------------------------------------------------- */
 
 /* gnuplot's full path from PATH, or false. */
 bool find_gnuplot(char *path, size_t len);
 /* The plots/ directory (see plots/README.md); -1 after the message. */
 int find_scripts(char *dir, size_t len);
-int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir,
-                const struct plot *p);
+/* Draws one figure: NAME.png, NAME.svg, and NAME.pdf when gnuplot has pdfcairo. */
+int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir, struct plot *p);
 int write_index(const struct plotter *pl, bool images);
 
 #endif

@@ -14,6 +14,7 @@
 
 /* The four page sizes, as the buffer statistics name them. */
 static const char *const page_sizes[] = { "4k", "64k", "1m", "16m" };
+static const double page_bytes[] = { 4096.0, 65536.0, 1048576.0, 16777216.0 };
 #define NPAGE_SIZES (sizeof(page_sizes) / sizeof(page_sizes[0]))
 
 /* ---- 1. TLB miss rate vs TLB entries, per context --------------------------------------- */
@@ -266,10 +267,38 @@ static unsigned find_quantiles(const struct results *r, const char *master, stru
     return n;
 }
 
+/* The distribution through the quantiles of results.csv: the points have no
+ * histograms.csv (a sweep from before run wrote it). */
+static void latency_from_quantiles(struct plotter *pl, const struct selection *sel,
+                                   const struct values *ps, const struct quantile *q,
+                                   unsigned nq, const char *master, const char *name,
+                                   const char *sub)
+{
+    int pol = pl->role[ROLE_POLICY];
+    struct dat d;
+
+    if (!dat_open(pl, &d, name, 1 + ps->n, sel,
+                  "translation latency (ns) of master %s at each quantile of "
+                  "master.%s.translation_ns (min 0, pNN 0.NN, p999 0.999, max 1)\n"
+                  "rows: fraction of bursts; columns: page-size policy (param:%s)\n"
+                  "from the quantiles: a point has no points/NNNN/histograms.csv",
+                  master, master, param_key(pl->r, pol)))
+        return;
+    dat_word(&d, "fraction");
+    for (unsigned p = 0; p < ps->n; p++)
+        dat_word(&d, ps->v[p]);
+    for (unsigned k = 0; k < nq; k++) {
+        dat_num(&d, q[k].fraction);
+        for (unsigned p = 0; p < ps->n; p++)
+            dat_num(&d, stat_at(find_row(pl, sel, pol, ps->v[p], -1, NULL), q[k].col));
+    }
+    dat_close(pl, &d, name, "latency-quantiles.gp",
+              "translation latency distribution per page-size policy", sub);
+}
+
 void plot_latency(struct plotter *pl, const struct master *m, unsigned nm)
 {
     const struct results *r = pl->r;
-    int pol = pl->role[ROLE_POLICY];
     struct selection sel = { 0 };
     struct values ps = { 0 };
     struct quantile *q = calloc(r->nstats ? r->nstats : 1, sizeof(*q));
@@ -281,38 +310,23 @@ void plot_latency(struct plotter *pl, const struct master *m, unsigned nm)
     }
     if (policy_rows(pl, "latency-cdf", &sel, &ps))
         goto out;
-    for (unsigned j = 0; j < nm; j++) {
+    for (unsigned j = 0; j < nm && !pl->failed; j++) {
         char name[NAME_MAX_LEN], sub[TITLE_MAX];
         unsigned nq = find_quantiles(r, m[j].name, q, r->nstats);
         bool recorded = false;
-        struct dat d;
         for (unsigned k = 0; k < nq; k++)
             recorded |= any_positive(r, &sel, q[k].col);
         if (nq < 2 || !recorded)
             continue;
         plot_fmt(name, sizeof(name), "latency-cdf-%s", m[j].name);
-        if (!dat_open(pl, &d, name, 1 + ps.n, &sel,
-                      "translation latency (ns) of master %s at each quantile of master.%s.translation_ns "
-                      "(min 0, pNN 0.NN, p999 0.999, max 1)\n"
-                      "rows: fraction of bursts; columns: page-size policy (param:%s)",
-                      m[j].name, m[j].name, param_key(r, pol)))
-            break;
-        dat_word(&d, "fraction");
-        for (unsigned p = 0; p < ps.n; p++)
-            dat_word(&d, ps.v[p]);
-        for (unsigned k = 0; k < nq; k++) {
-            dat_num(&d, q[k].fraction);
-            for (unsigned p = 0; p < ps.n; p++)
-                dat_num(&d, stat_at(find_row(pl, &sel, pol, ps.v[p], -1, NULL), q[k].col));
-        }
         plot_subtitle(sub, sizeof(sub), &sel, "master %s", m[j].name);
-        dat_close(pl, &d, name, "latency-cdf.gp",
-                  "translation latency distribution per page-size policy", sub);
+        if (plot_latency_hists(pl, &sel, &ps, m[j].name, name, sub) > 0)
+            latency_from_quantiles(pl, &sel, &ps, q, nq, m[j].name, name, sub);
         made++;
     }
     if (!made && !pl->failed)
-        plot_skip(pl, "latency-cdf", "no master recorded a translation latency (a functional-mode sweep "
-             "records none)");
+        plot_skip(pl, "latency-cdf", "no master recorded a translation latency (a "
+                  "functional-mode sweep records none)");
 out:
     free(sel.use);
     free(ps.v);
@@ -429,28 +443,38 @@ void plot_page_mix(struct plotter *pl)
     }
     plot_fmt(name, sizeof(name), "page-mix-%s", policy ? plot_fmt_word(policy, word, sizeof(word)) :
          "all");
-    if (!dat_open(pl, &d, name, 1 + NPAGE_SIZES, &sel,
+    if (!dat_open(pl, &d, name, 1 + 2 * NPAGE_SIZES, &sel,
                   "share (%%) of the pages mapping the buffers, by size: the sum of "
                   "buffer.*.*.pages_SIZE over the sum of all four\n"
+                  "bytes_SIZE: the share (%%) of the bytes they map: each count times its "
+                  "page size (4096, 65536, 1048576, 16777216)\n"
                   "rows: RAM fragmentation (param:%s)%s%s", param_key(r, frag),
                   policy ? "; page-size policy " : "", policy ? policy : ""))
         goto out;
     dat_word(&d, "fragmentation");
     for (unsigned z = 0; z < NPAGE_SIZES; z++)
         dat_word(&d, page_sizes[z]);
+    for (unsigned z = 0; z < NPAGE_SIZES; z++) {
+        char col[NAME_MAX_LEN];
+        plot_fmt(col, sizeof(col), "bytes_%s", page_sizes[z]);
+        dat_word(&d, col);
+    }
     for (unsigned x = 0; x < xs.n; x++) {
         const struct row *w = find_row(pl, &sel, frag, xs.v[x], -1, NULL);
-        double count[NPAGE_SIZES] = { 0 }, total = 0;
+        double count[NPAGE_SIZES] = { 0 }, total = 0, bytes = 0;
         for (unsigned k = 0; k < ncols; k++) {
             double v = stat_at(w, cols[k]);
             if (!isnan(v)) {
                 count[size_of[k]] += v;
                 total += v;
+                bytes += v * page_bytes[size_of[k]];
             }
         }
         dat_word(&d, xs.v[x]);
         for (unsigned z = 0; z < NPAGE_SIZES; z++)
             dat_num(&d, ratio(count[z], total) * 100.0);
+        for (unsigned z = 0; z < NPAGE_SIZES; z++)
+            dat_num(&d, ratio(count[z] * page_bytes[z], bytes) * 100.0);
     }
     if (policy)
         plot_subtitle(sub, sizeof(sub), &sel, "all buffers, policy %s", policy);

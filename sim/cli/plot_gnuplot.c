@@ -107,8 +107,33 @@ static void gp_string(struct gp_vars *v, const char *name, const char *value)
     gp_put(v, '\'');
 }
 
-int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir,
-                const struct plot *p)
+/* The image formats a script may draw (plots/common.gp's `formats`). */
+static const char *const image_ext[] = { "png", "svg", "pdf" };
+#define NIMAGE_EXT  (sizeof(image_ext) / sizeof(image_ext[0]))
+
+/* Removes the figure's images of an earlier run, so none is left that this one did
+ * not draw (a PDF from a gnuplot with pdfcairo, say). */
+static void remove_images(const char *outdir, const char *name)
+{
+    char path[PATH_MAX_LEN];
+
+    for (unsigned k = 0; k < NIMAGE_EXT; k++) {
+        plot_fmt(path, sizeof(path), "%s/%s.%s", outdir, name, image_ext[k]);
+        unlink(path);
+    }
+}
+
+/* Whether gnuplot wrote outdir/NAME.EXT, and something in it. */
+static bool has_image(const char *outdir, const char *name, const char *ext)
+{
+    char path[PATH_MAX_LEN];
+    struct stat st;
+
+    plot_fmt(path, sizeof(path), "%s/%s.%s", outdir, name, ext);
+    return !stat(path, &st) && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir, struct plot *p)
 {
     struct gp_vars v = { .len = 0 };
     char path[PATH_MAX_LEN], script[PATH_MAX_LEN], ncol[32];
@@ -124,7 +149,7 @@ int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir,
     gp_string(&v, "title", p->title);
     gp_string(&v, "subtitle", p->subtitle);
     gp_string(&v, "colmax", p->colmax);
-    plot_fmt(ncol, sizeof(ncol), ";ncol=%u", p->ncol);
+    plot_fmt(ncol, sizeof(ncol), ";ncol=%u;nrows=%u", p->ncol, p->nrows);
     for (const char *c = ncol; *c; c++)
         gp_put(&v, *c);
     if (v.overflow) {
@@ -133,6 +158,7 @@ int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir,
         return -1;
     }
     char *argv[] = { (char *)GNUPLOT, (char *)"-e", v.text, script, NULL };
+    remove_images(outdir, p->name);
     fflush(stdout);
     fflush(stderr);
     rc = posix_spawn(&pid, gnuplot, NULL, NULL, argv, environ);
@@ -151,6 +177,13 @@ int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir,
                   WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
         return -1;
     }
+    for (unsigned k = 0; k < 2; k++)
+        if (!has_image(outdir, p->name, image_ext[k])) {
+            cli_error(CMD, "gnuplot drew no %s/%s.%s from %s", outdir, p->name, image_ext[k],
+                      script);
+            return -1;
+        }
+    p->pdf = has_image(outdir, p->name, "pdf");
     return 0;
 }
 
@@ -179,8 +212,9 @@ int write_index(const struct plotter *pl, bool images)
         const struct plot *p = &pl->plot[i];
         fprintf(f, "\n## %s\n\n%s (%s)\n\n", p->name, p->title, p->subtitle);
         if (images)
-            fprintf(f, "![%s](%s.png)\n\n[SVG](%s.svg), [data](%s.dat)\n", p->name, p->name,
-                    p->name, p->name);
+            fprintf(f, "![%s](%s.png)\n\n[SVG](%s.svg), %s%s%s[data](%s.dat)\n", p->name,
+                    p->name, p->name, p->pdf ? "[PDF](" : "", p->pdf ? p->name : "",
+                    p->pdf ? ".pdf), " : "", p->name);
         else
             fprintf(f, "[data](%s.dat)\n", p->name);
     }

@@ -284,6 +284,7 @@ static int parse_row(struct results *r, unsigned line, char *text)
         return -1;
     }
     w->line = line;
+    w->point = f[COL_POINT];
     w->ok = !strcmp(f[COL_STATUS], "ok");
     w->param = f + FIRST_PARAM;
     w->stat = &r->val[(size_t)k * r->nstats];

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/cli/cli.h"
 #include "sim/cli/plot.h"
@@ -285,6 +286,7 @@ static void dat_next(struct dat *d)
         return;
     fputc('\n', d->f);
     d->col = 0;
+    d->rows++;
 }
 
 /* The next field: a word (a column's name, a row's label) or a number. */
@@ -303,10 +305,11 @@ void dat_num(struct dat *d, double v)
     fprintf(d->f, "%s%s", d->col ? " " : "", plot_fmt_num(v, buf, sizeof(buf)));
     if (!isnan(v) && v > d->top[d->col])
         d->top[d->col] = v;
+    d->values += !isnan(v);
     dat_next(d);
 }
 
-/* Closes the data file and records the figure to draw from it. */
+/* Closes the data file and records the figure to draw from it (plot.h). */
 void dat_close(struct plotter *pl, struct dat *d, const char *name, const char *script,
                const char *title, const char *subtitle)
 {
@@ -318,6 +321,12 @@ void dat_close(struct plotter *pl, struct dat *d, const char *name, const char *
         cli_error(CMD, "cannot write %s: %s", d->path, strerror(errno ? errno : EIO));
         pl->failed = true;
         free(d->top);
+        return;
+    }
+    if (!d->values) {
+        unlink(d->path);
+        free(d->top);
+        plot_skip(pl, name, "no point has a value to draw (every one would be " MISSING ")");
         return;
     }
     if (!(p->colmax = malloc((size_t)d->ncol * 32))) {
@@ -336,6 +345,7 @@ void dat_close(struct plotter *pl, struct dat *d, const char *name, const char *
     plot_fmt(p->name, sizeof(p->name), "%s", name);
     p->script = script;
     p->ncol = d->ncol;
+    p->nrows = d->rows ? d->rows - 1 : 0;       /* less the line naming the columns */
     plot_fmt(p->title, sizeof(p->title), "%s: %s", pl->scenario, title);
     plot_fmt(p->subtitle, sizeof(p->subtitle), "%s", subtitle);
     pl->nplots++;
