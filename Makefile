@@ -11,6 +11,9 @@
 #   make fuzz       the libFuzzer harnesses, FUZZ_SECONDS each (fuzz-ci: bounded, for CI)
 #   make study      the page-size study: sweeps, plots and build/study/summary.md
 #   make plots      redraw the plots of every sweep under build/study
+#   make install    the command, its shared files, man page, completion, library, headers
+#                   and iommusim.pc under DESTDIR/PREFIX (default /usr/local; docs in README)
+#   make uninstall  remove what make install wrote (same PREFIX and DESTDIR)
 #   make clean
 #
 # Sources are discovered: every .c/.cpp in the layer folders (LIB_DIRS) goes into the
@@ -33,7 +36,10 @@ DEPS_MODULES += zlib liblzma libzstd libprotobuf-c
 DEPS_TOOLS    := parallel:parallel clang:clang protoc-c:protobuf-c-compiler
 # Files, as GLOB:PACKAGE: the libFuzzer runtime for the fuzz harnesses (tests/fuzz/).
 DEPS_FILES    := /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
-DEPS_OPTIONAL := gnuplot:gnuplot-nox
+# Optional, as COMMAND:PACKAGE: gnuplot draws the plots (skipped with a message
+# without it); help2man writes the man page at `make install` (skipped with a
+# message without it).
+DEPS_OPTIONAL := gnuplot:gnuplot-nox help2man:help2man
 
 CC      ?= gcc
 CXX     ?= g++
@@ -77,6 +83,9 @@ TESTLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
 TESTLIB      := $(BUILD)/libiommusim-tests.a
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_BINS  := $(TEST_SRCS:%.c=$(BUILD)/%)
+# Tests that are shell scripts (tests/test_*.sh: what drives make itself, such as
+# installing), run after the cmocka programs with the same IOMMUSIM and BUILD.
+TEST_SCRIPTS := $(sort $(wildcard tests/test_*.sh))
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 CLI_SRCS   := $(sort $(wildcard sim/cli/*.c))
@@ -86,6 +95,7 @@ MAIN_BIN   := $(if $(wildcard sim/main.c),$(BUILD)/iommusim)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
 .PHONY: all deps run test check-layers test-asan test-valgrind coverage bench study plots clean
+.PHONY: install uninstall
 .DEFAULT_GOAL := all
 
 all: deps-check $(LIB) $(MAIN_BIN)
@@ -112,7 +122,7 @@ deps:
 	  echo "missing dependencies; install them with:"; \
 	  echo "  sudo apt-get install -y $$need $$want"; exit 1; \
 	else \
-	  echo "optional:$$want not installed (plots will be skipped); to install:"; \
+	  echo "optional:$$want not installed (plots, or the man page, will be skipped); to install:"; \
 	  echo "  sudo apt-get install -y $$want"; \
 	fi
 
@@ -193,8 +203,8 @@ check-layers:
 test: deps check-layers
 	@$(MAKE) --no-print-directory $(TEST_BINS) $(MAIN_BIN)
 	@pass=0; fail=0; failed=""; \
-	for t in $(TEST_BINS); do \
-	  if IOMMUSIM=$(BUILD)/iommusim $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
+	for t in $(TEST_BINS) $(TEST_SCRIPTS); do \
+	  if IOMMUSIM=$(BUILD)/iommusim BUILD=$(BUILD) $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
 	done; \
 	echo; [ -z "$$failed" ] || echo "failed test programs:$$failed"; \
 	echo "$$pass passed, $$fail failed"; \
@@ -236,6 +246,75 @@ plots: deps
 	  [ -f "$$d/results.csv" ] || continue; found=1; \
 	  $(BUILD)/iommusim plot "$$d" || exit 1; done; \
 	[ -n "$$found" ] || echo "no sweep results under $(BUILD)/study: run 'make study' first"
+
+# ---------------------------------------------------------------- install
+# make install [PREFIX=/usr/local] [DESTDIR=]: every path below is DESTDIR + PREFIX + ...
+#   bin/iommusim                                  the command
+#   share/iommusim/plots/, share/iommusim/configs/  its shared files, found beside the
+#                                                 program (sim/cli/datadir.c)
+#   share/man/man1/iommusim.1                     from --help by help2man (optional)
+#   share/bash-completion/completions/iommusim    dist/iommusim.bash
+#   lib/libiommusim.a, include/iommusim/...       the library; headers keep their
+#                                                 paths (#include "models/tlb.h")
+#   lib/pkgconfig/iommusim.pc                     from dist/iommusim.pc.in
+# make uninstall removes exactly these (and the two iommusim directories).
+PREFIX        ?= /usr/local
+DESTDIR       ?=
+BINDIR        ?= $(PREFIX)/bin
+LIBDIR        ?= $(PREFIX)/lib
+INCLUDEDIR    ?= $(PREFIX)/include
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
+PKGDATADIR    := $(DATADIR)/iommusim
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+PKGCONFIGDIR  ?= $(LIBDIR)/pkgconfig
+VERSION        = $(shell sed -n 's/^\#define IOMMUSIM_VERSION "\(.*\)"/\1/p' sim/cli/cli.h)
+INSTALL       ?= install
+
+LIB_HEADERS  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.h)))
+PLOT_FILES   := $(sort $(wildcard plots/*.gp)) plots/README.md
+CONFIG_FILES := $(sort $(wildcard configs/*.yaml configs/*/*.yaml))
+MAN_PAGE     := $(BUILD)/iommusim.1
+
+# The man page: the top-level --help, and every subcommand's --help as a section of
+# its own (help2man's --include file, each text set verbatim).
+$(MAN_PAGE): $(MAIN_BIN) sim/main.c
+	@cmds=$$($(MAIN_BIN) --help | sed -n '/^commands:/,/^$$/s/^  \([a-z][a-z]*\) .*/\1/p'); \
+	{ echo '[COMMANDS]'; for c in $$cmds; do \
+	    echo ".SS iommusim $$c"; echo '.nf'; \
+	    $(MAIN_BIN) $$c --help | sed -e 's/\\/\\e/g' -e "s/^\([.']\)/\\\\\&\1/"; \
+	    echo '.fi'; done; \
+	  echo '[FILES]'; echo 'PREFIX/share/iommusim/plots/ and PREFIX/share/iommusim/configs/,'; \
+	  echo 'found beside the installed program.'; } >$@.h2m
+	help2man --no-info --name='MSM8960 multimedia IOMMU (SMMU v1) simulator' \
+	  --include=$@.h2m --output=$@.tmp ./$(MAIN_BIN) && mv -f $@.tmp $@
+
+install: all
+	@if command -v help2man >/dev/null 2>&1; then $(MAKE) --no-print-directory $(MAN_PAGE); \
+	else echo "help2man is not installed: no man page (sudo apt-get install -y help2man)"; fi
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	  $(DESTDIR)$(PKGDATADIR)/plots $(DESTDIR)$(PKGDATADIR)/configs/scenarios \
+	  $(DESTDIR)$(COMPLETIONDIR)
+	$(INSTALL) -m 755 $(MAIN_BIN) $(DESTDIR)$(BINDIR)/iommusim
+	$(INSTALL) -m 644 $(PLOT_FILES) $(DESTDIR)$(PKGDATADIR)/plots/
+	for f in $(CONFIG_FILES); do \
+	  $(INSTALL) -m 644 $$f $(DESTDIR)$(PKGDATADIR)/$$f || exit 1; done
+	$(INSTALL) -m 644 dist/iommusim.bash $(DESTDIR)$(COMPLETIONDIR)/iommusim
+	$(INSTALL) -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libiommusim.a
+	for h in $(LIB_HEADERS); do \
+	  $(INSTALL) -D -m 644 $$h $(DESTDIR)$(INCLUDEDIR)/iommusim/$$h || exit 1; done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' dist/iommusim.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/iommusim.pc
+	@if [ -f $(MAN_PAGE) ]; then \
+	  $(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 && \
+	  $(INSTALL) -m 644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man1/iommusim.1 && \
+	  echo "installed $(DESTDIR)$(MANDIR)/man1/iommusim.1"; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/iommusim $(DESTDIR)$(LIBDIR)/libiommusim.a \
+	  $(DESTDIR)$(PKGCONFIGDIR)/iommusim.pc $(DESTDIR)$(COMPLETIONDIR)/iommusim \
+	  $(DESTDIR)$(MANDIR)/man1/iommusim.1
+	rm -rf $(DESTDIR)$(PKGDATADIR) $(DESTDIR)$(INCLUDEDIR)/iommusim
 
 clean:
 	rm -rf $(BUILD)

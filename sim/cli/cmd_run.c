@@ -16,22 +16,25 @@
 #include "sim/core/util.h"
 
 #define MAX_SETS 256
+#define HISTOGRAMS_FILE "histograms.csv"   /* soc_write_histograms: docs/stats.md */
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: iommusim run SCENARIO.yaml [--set KEY=VALUE ...] [--mode timing|functional]\n"
+            "usage: iommusim run SCENARIO[.yaml] [--set KEY=VALUE ...] [--mode timing|functional]\n"
             "                    [--seed N] [--out DIR] [--quiet]\n\n"
             "Runs a scenario: builds the SoC its soc: file describes, maps its buffers through\n"
             "the VCM layer, replays its masters' traffic and prints a report of what\n"
-            "translation cost them.\n\n"
+            "translation cost them. A SCENARIO without '/' that is not a file is looked\n"
+            "up in the shipped configs/scenarios/ (installed: PREFIX/share/iommusim/).\n\n"
             "  --set KEY=VALUE  override a value of the scenario or of its SoC file by path,\n"
             "                   e.g. --set soc.smmus.rot.tlb.entries=64 or\n"
             "                   --set buffers.*.policy=4k ('*' matches every item); repeatable\n"
             "  --mode M         timing (the event-driven model) or functional (translation\n"
             "                   only, no time: for large sweeps)\n"
             "  --seed N         seed of the generators and of random TLB replacement\n"
-            "  --out DIR        write DIR/stats.json and DIR/stats.csv (DIR is created)\n"
+            "  --out DIR        write DIR/stats.json, DIR/stats.csv and DIR/histograms.csv\n"
+            "                   (every master's whole latency histogram; DIR is created)\n"
             "  --quiet          no report table\n"
             "  --help           this text\n\n"
             "Exit status: 0 done, 1 the scenario or a trace is wrong or the run failed,\n"
@@ -90,6 +93,14 @@ static int write_outputs(const struct soc *s, const char *dir, const char *run_e
     }
     rc = write_stats_files(st, dir);
     stats_free(st);
+    if (rc == CLI_OK) {
+        char path[4096], err[512];
+        snprintf(path, sizeof(path), "%s/" HISTOGRAMS_FILE, dir);
+        if (soc_write_histograms(s, path, err, sizeof(err))) {
+            cli_error("run", "%s", err);
+            rc = CLI_FAILED;
+        }
+    }
     return rc;
 }
 
@@ -114,7 +125,7 @@ int cmd_run(int argc, char **argv)
     const char *sets[MAX_SETS], *path = NULL, *out = NULL;
     struct scenario_overrides ov = { .sets = sets, .mode = -1 };
     struct config_err cerr = { 0 };
-    char err[SOC_ERR_MAX] = "";
+    char err[SOC_ERR_MAX] = "", found[4096];
     struct cli_once once = { 0 };
     bool quiet = false;
     int status;
@@ -194,6 +205,7 @@ int cmd_run(int argc, char **argv)
         return CLI_USAGE;
     }
 
+    path = cli_find_config(path, found, sizeof(found));
     struct scenario *scn = scenario_load(path, &ov, &cerr);
     if (!scn) {
         print_error(cerr.msg);

@@ -1181,7 +1181,7 @@ static int collect_only(const char *dir)
 int cmd_sweep(int argc, char **argv)
 {
     struct sweep_args a = { 0 };
-    char abs_dir[PATH_MAX], scenario[PATH_MAX];
+    char abs_dir[PATH_MAX], scenario[PATH_MAX], found[PATH_MAX];
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int rc;
 
@@ -1195,6 +1195,7 @@ int cmd_sweep(int argc, char **argv)
         sweep_clear(&a.sw);
         return collect_only(a.collect);
     }
+    a.scenario = cli_find_config(a.scenario, found, sizeof(found));
     if (!realpath(a.scenario, scenario)) {
         cli_error(CMD, "%s: cannot open: %s", a.scenario, strerror(errno));
         sweep_clear(&a.sw);

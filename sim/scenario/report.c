@@ -11,8 +11,10 @@
  * names.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/smmu_regs.h"
@@ -359,6 +361,33 @@ int soc_collect_run(const struct scenario *scn, bool complete, struct stats *st)
     TRY(stats_add_str(st, scenario_mode_name(scn->mode), "run.mode"));
     TRY(stats_add_u64(st, scn->seed, "run.seed"));
     return stats_add_u64(st, complete, "run.complete");
+}
+
+int soc_write_histograms(const struct soc *s, const char *path, char *err, size_t errlen)
+{
+    unsigned n = s->scn->nmasters;
+    const struct stats_hist **h = calloc(n ? n : 1, sizeof(*h));
+    char **names = calloc(n ? n : 1, sizeof(*names));
+    int rc = h && names ? 0 : -ENOMEM;
+
+    for (unsigned i = 0; !rc && i < n; i++) {
+        const char *m = s->scn->master[i].name;
+        size_t len = strlen("master..translation_ps") + strlen(m) + 1;
+        h[i] = &master_stats(s->master[i])->translation;
+        if (!(names[i] = malloc(len)))
+            rc = -ENOMEM;
+        else
+            snprintf(names[i], len, "master.%s.translation_ps", m);
+    }
+    if (rc)
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+    else
+        rc = stats_hists_write_file(path, n, (const char *const *)names, h, err, errlen);
+    for (unsigned i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+    free(h);
+    return rc;
 }
 
 int soc_collect_stats(const struct soc *s, struct stats *st)
