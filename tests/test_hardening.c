@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -647,6 +648,201 @@ static void test_scenarios_doc_rows_unique(void **state)
     free(text);
 }
 
+/* ------------------------------------------------------------ 8: a full disk */
+
+/*
+ * A full disk, two ways. As root (CI runs as root): a tmpfs of `kib` KiB mounted on a
+ * fresh directory, unmounted at the end of the test (full_dir_end). Otherwise: the
+ * command runs under a file-size limit (`ulimit -f`, in 512-byte blocks, with SIGXFSZ
+ * ignored so that the write fails with EFBIG, as a full disk fails with ENOSPC). With
+ * neither, the test is skipped with a message.
+ */
+struct full_disk {
+    char dir[600];
+    bool mounted;
+    char prefix[64];                    /* prepended to the command: the limit, or "" */
+};
+
+/* The tmpfs mounts still in place: unmounted at exit too, should a test fail first. */
+#define MAX_MOUNTS 8
+static char mounts[MAX_MOUNTS][600];
+
+static void unmount_all(void)
+{
+    for (int i = 0; i < MAX_MOUNTS; i++)
+        if (mounts[i][0]) {
+            umount2(mounts[i], MNT_DETACH);
+            mounts[i][0] = '\0';
+        }
+}
+
+static bool full_dir_begin(struct full_disk *fd, const char *name, unsigned kib)
+{
+    static bool registered;
+    struct proc sh = { 0 };
+    char opts[32];
+
+    snprintf(fd->dir, sizeof(fd->dir), "%s", tmp_path("%s", name));
+    mkdir(fd->dir, 0777);
+    fd->mounted = false;
+    fd->prefix[0] = '\0';
+    snprintf(opts, sizeof(opts), "size=%uk", kib);
+    if (!registered) {
+        atexit(unmount_all);            /* runs before the scratch directory goes */
+        registered = true;
+    }
+    if (geteuid() == 0 && mount("tmpfs", fd->dir, "tmpfs", 0, opts) == 0) {
+        fd->mounted = true;
+        for (int i = 0; i < MAX_MOUNTS; i++)
+            if (!mounts[i][0]) {
+                snprintf(mounts[i], sizeof(mounts[i]), "%s", fd->dir);
+                break;
+            }
+    } else if (proc_sh(&sh, "ulimit -f %u && trap '' XFSZ", kib * 2) == 0) {
+        snprintf(fd->prefix, sizeof(fd->prefix), "ulimit -f %u; trap '' XFSZ; ", kib * 2);
+    } else {
+        fprintf(stderr, "test_hardening: no tmpfs (not root) and no file-size limit: "
+                        "disk-full test skipped\n");
+        proc_free(&sh);
+        return false;
+    }
+    proc_free(&sh);
+    return true;
+}
+
+static void full_dir_end(struct full_disk *fd)
+{
+    if (!fd->mounted)
+        return;
+    umount2(fd->dir, MNT_DETACH);
+    for (int i = 0; i < MAX_MOUNTS; i++)
+        if (!strcmp(mounts[i], fd->dir))
+            mounts[i][0] = '\0';
+    fd->mounted = false;
+}
+
+/* Runs `iommusim ARGS` on the full disk (the limit applied when there is no tmpfs). */
+static int run_full(const struct full_disk *fd, const char *args)
+{
+    return proc_sh(&res, "%sexec '%s' %s", fd->prefix, proc_prog(), args);
+}
+
+/* Every regular file under dir, recursively, that is empty (but a point's log, which
+ * a quiet run leaves empty): the count, and the names on stderr. */
+static int empty_files(const char *dir)
+{
+    struct proc sh = { 0 };
+    int n = 0;
+
+    proc_sh(&sh, "find '%s' -type f -empty ! -name log", dir);
+    for (char *line = strtok(sh.out, "\n"); line; line = strtok(NULL, "\n")) {
+        fprintf(stderr, "  empty: %s\n", line);
+        n++;
+    }
+    proc_free(&sh);
+    return n;
+}
+
+/* A sweep of two points, done (the input of plot). */
+static const char *small_sweep(void)
+{
+    static char dir[600];
+
+    if (!dir[0]) {
+        snprintf(dir, sizeof(dir), "%s", tmp_path("plotsrc"));
+        assert_int_equal(proc_run(&res, SWEEP_SMALL " --out %s", dir), 0);
+    }
+    return dir;
+}
+
+/*
+ * plot into a disk with room for about one figure: before, it left 0-byte .png, .svg,
+ * .dat and index.md files and said it wrote them. It must fail (status 1) with the
+ * write error, claim in "wrote ..." only files that are there and not empty, and
+ * leave no empty file and no temporary. Each of 4 sizes stops it at another file.
+ */
+static void test_plot_full_disk(void **state)
+{
+    static const unsigned sizes[] = { 8, 24, 40, 64 };
+    const char *src = small_sweep();
+    struct full_disk fd;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        char args[1400];
+
+        if (!full_dir_begin(&fd, "plotfull", sizes[k]))
+            skip();
+        snprintf(args, sizeof(args), "plot %s --out %s/plots", src, fd.dir);
+        run_full(&fd, args);
+        if (res.status == 0) {          /* it all fitted: then it is all there */
+            assert_int_equal(empty_files(fd.dir), 0);
+            full_dir_end(&fd);
+            continue;
+        }
+        assert_int_equal(res.status, 1);
+        if (!strstr(res.err, "No space left on device") && !strstr(res.err, "File too large") &&
+            !strstr(res.err, "gnuplot left it"))
+            fail_msg("plot on a %u KiB disk: stderr '%s' names no write error", sizes[k],
+                     res.err);
+        assert_int_equal(empty_files(fd.dir), 0);
+        for (char *line = strtok(res.out, "\n"); line; line = strtok(NULL, "\n")) {
+            char path[1200], *comma;
+            struct stat st;
+
+            if (strncmp(line, "wrote ", 6))
+                continue;
+            snprintf(path, sizeof(path), "%s", line + 6);
+            if ((comma = strpbrk(path, ", ")))
+                *comma = '\0';
+            if (stat(path, &st) || !st.st_size)
+                fail_msg("plot said '%s' but %s is missing or empty", line, path);
+        }
+        {
+            struct proc sh = { 0 };
+
+            proc_sh(&sh, "find '%s' -name '*.tmp.*'", fd.dir);
+            assert_string_equal(sh.out, "");
+            proc_free(&sh);
+        }
+        full_dir_end(&fd);
+    }
+}
+
+/*
+ * sweep whose results.csv cannot be written (a full disk for the sweep's directory,
+ * here made after the points ran: the sweep is resumed, every point skipped, point 1
+ * failed): it reported the write error but dropped the line saying point 1 failed.
+ * Both lines must be there.
+ */
+static void test_sweep_full_disk_reports_failures(void **state)
+{
+    struct full_disk fd;
+    char args[1400];
+
+    (void)state;
+    if (!full_dir_begin(&fd, "sweepfull", 64))
+        skip();
+    snprintf(args, sizeof(args), "sweep tests/data/scenarios/display_scan.yaml --mode functional "
+             "--set masters.mdp0.generator.height=64 --param smmus.mdp0.tlb.entries=16,999 "
+             "--out %s/s", fd.dir);
+    run_full(&fd, args);
+    assert_int_equal(res.status, 1);
+    /* Fill what is left, then resume: results.csv cannot be written. */
+    if (fd.mounted) {
+        struct proc sh = { 0 };
+
+        proc_sh(&sh, "cat /dev/zero > '%s/filler' 2>/dev/null; true", fd.dir);
+        proc_free(&sh);
+        run_full(&fd, args);
+        assert_int_equal(res.status, 1);
+        assert_contains(res.err, "results.csv: No space left on device");
+        assert_contains(res.err, "point 1 (smmus.mdp0.tlb.entries=999) failed: ");
+        assert_int_equal(empty_files(fd.dir), 0);
+    }
+    full_dir_end(&fd);
+}
+
 /* ------------------------------------------------------------ 4: a leak in the loader */
 
 /*
@@ -702,6 +898,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_load_time_checks),
         cmocka_unit_test(test_policy_16m_alignment),
         cmocka_unit_test(test_scenarios_doc_rows_unique),
+        cmocka_unit_test(test_plot_full_disk),
+        cmocka_unit_test(test_sweep_full_disk_reports_failures),
         cmocka_unit_test(test_report_escapes_control_characters),
     };
     const char *tun = getenv("GLIBC_TUNABLES");

@@ -23,11 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
 #include "sim/cli/opts.h"
+#include "sim/cli/outfile.h"
 
 extern char **environ;
 
@@ -802,6 +804,7 @@ static const char *fmt_word(const char *s, char *buf, size_t len)
 struct dat {
     FILE *f;
     char path[PATH_MAX_LEN];
+    char tmp[PATH_MAX_LEN + 32];        /* written here, renamed onto path when whole */
     double *top;
     unsigned ncol, col;         /* columns per line; the next one */
 };
@@ -823,12 +826,13 @@ static bool dat_open(struct plotter *pl, struct dat *d, const char *name, unsign
     memset(d, 0, sizeof(*d));
     d->ncol = ncol;
     sfmt(d->path, sizeof(d->path), "%s/%s.dat", pl->outdir, name);
+    sfmt(d->tmp, sizeof(d->tmp), "%s.tmp.%ld", d->path, (long)getpid());
     if (!(d->top = calloc(ncol, sizeof(*d->top)))) {
         cli_error(CMD, "out of memory");
         pl->failed = true;
         return false;
     }
-    if (!(d->f = fopen(d->path, "w"))) {
+    if (!(d->f = fopen(d->tmp, "w"))) {
         cli_error(CMD, "cannot write %s: %s", d->path, strerror(errno));
         free(d->top);
         pl->failed = true;
@@ -878,12 +882,20 @@ static void dat_num(struct dat *d, double v)
 static void dat_close(struct plotter *pl, struct dat *d, const char *name, const char *script,
                       const char *title, const char *subtitle)
 {
-    bool bad = ferror(d->f);
+    bool bad = fflush(d->f) || ferror(d->f);
+    int e = bad ? errno : 0;
     struct plot *p = &pl->plot[pl->nplots];
     size_t len = 0;
 
-    if (fclose(d->f) || bad) {
-        cli_error(CMD, "cannot write %s: %s", d->path, strerror(errno ? errno : EIO));
+    if (fclose(d->f) && !bad) {
+        bad = true;
+        e = errno;
+    }
+    if (!bad && (e = -cli_rename_tmp(d->tmp, d->path)))
+        bad = true;
+    if (bad) {
+        unlink(d->tmp);
+        cli_error(CMD, "cannot write %s: %s", d->path, strerror(e ? e : EIO));
         pl->failed = true;
         free(d->top);
         return;
@@ -1527,6 +1539,57 @@ static void gp_string(struct gp_vars *v, const char *name, const char *value)
     gp_put(v, '\'');
 }
 
+static const char *const image_exts[] = { "png", "svg" };
+
+/* The temporaries gnuplot wrote for figure p (OUTDIR/NAME.tmp.PID.EXT) go. */
+static void drop_images(const char *outdir, const struct plot *p)
+{
+    char tmp[PATH_MAX_LEN + 48];
+
+    for (unsigned i = 0; i < 2; i++) {
+        sfmt(tmp, sizeof(tmp), "%s/%s.tmp.%ld.%s", outdir, p->name, (long)getpid(),
+             image_exts[i]);
+        unlink(tmp);
+    }
+}
+
+/*
+ * gnuplot exits 0 even when it could not write its output (a full disk leaves an
+ * empty or cut image): each image must be whole before it is renamed into place.
+ */
+static int keep_images(const char *outdir, const struct plot *p)
+{
+    char tmp[PATH_MAX_LEN + 48], path[PATH_MAX_LEN + 8];
+    int rc;
+
+    for (unsigned i = 0; i < 2; i++) {
+        sfmt(tmp, sizeof(tmp), "%s/%s.tmp.%ld.%s", outdir, p->name, (long)getpid(),
+             image_exts[i]);
+        sfmt(path, sizeof(path), "%s/%s.%s", outdir, p->name, image_exts[i]);
+        if (!cli_file_whole(tmp)) {
+            struct statvfs fs;
+            bool full = !statvfs(outdir, &fs) && fs.f_bavail == 0;
+
+            cli_error(CMD, "cannot write %s: %sgnuplot left it %s", path,
+                      full ? "No space left on device: " : "",
+                      access(tmp, F_OK) ? "missing" : "empty or cut short");
+            drop_images(outdir, p);
+            return -1;
+        }
+    }
+    for (unsigned i = 0; i < 2; i++) {
+        sfmt(tmp, sizeof(tmp), "%s/%s.tmp.%ld.%s", outdir, p->name, (long)getpid(),
+             image_exts[i]);
+        sfmt(path, sizeof(path), "%s/%s.%s", outdir, p->name, image_exts[i]);
+        if ((rc = cli_rename_tmp(tmp, path))) {
+            cli_error(CMD, "cannot write %s: %s", path, strerror(-rc));
+            drop_images(outdir, p);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir,
                        const struct plot *p)
 {
@@ -1539,7 +1602,7 @@ static int run_gnuplot(const char *gnuplot, const char *scripts, const char *out
     gp_string(&v, "plotsdir", scripts);
     sfmt(path, sizeof(path), "%s/%s.dat", outdir, p->name);
     gp_string(&v, "datafile", path);
-    sfmt(path, sizeof(path), "%s/%s", outdir, p->name);
+    sfmt(path, sizeof(path), "%s/%s.tmp.%ld", outdir, p->name, (long)getpid());
     gp_string(&v, "outbase", path);
     gp_string(&v, "title", p->title);
     gp_string(&v, "subtitle", p->subtitle);
@@ -1569,9 +1632,10 @@ static int run_gnuplot(const char *gnuplot, const char *scripts, const char *out
         cli_error(CMD, "gnuplot failed on %s for %s (%s %d)", script, p->name,
                   WIFEXITED(st) ? "exit status" : "signal",
                   WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+        drop_images(outdir, p);
         return -1;
     }
-    return 0;
+    return keep_images(outdir, p);
 }
 
 /* ---- index.md, names, the command ------------------------------------------------------ */
@@ -1579,12 +1643,14 @@ static int run_gnuplot(const char *gnuplot, const char *scripts, const char *out
 static int write_index(const struct plotter *pl, bool images)
 {
     const struct results *r = pl->r;
-    char path[PATH_MAX_LEN];
+    char path[PATH_MAX_LEN], tmp[PATH_MAX_LEN + 32];
+    int e = 0;
     FILE *f;
     bool bad;
 
     sfmt(path, sizeof(path), "%s/index.md", pl->outdir);
-    if (!(f = fopen(path, "w"))) {
+    sfmt(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    if (!(f = fopen(tmp, "w"))) {
         cli_error(CMD, "cannot write %s: %s", path, strerror(errno));
         return -1;
     }
@@ -1609,9 +1675,17 @@ static int write_index(const struct plotter *pl, bool images)
         for (unsigned i = 0; i < pl->nskipped; i++)
             fprintf(f, "- %s\n", pl->skipped[i]);
     }
-    bad = ferror(f);
-    if (fclose(f) || bad) {
-        cli_error(CMD, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+    bad = fflush(f) || ferror(f);
+    e = bad ? errno : 0;
+    if (fclose(f) && !bad) {
+        bad = true;
+        e = errno;
+    }
+    if (!bad && (e = -cli_rename_tmp(tmp, path)))
+        bad = true;
+    if (bad) {
+        unlink(tmp);
+        cli_error(CMD, "cannot write %s: %s", path, strerror(e ? e : EIO));
         return -1;
     }
     return 0;
