@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE                     /* mallinfo2 */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,8 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -206,6 +210,122 @@ static void test_collect_half_replaced_point(void **state)
     assert_contains(res.err, "point 0 (buffers.fb.policy=4k) failed: ");
     assert_point_status(dir, 0, "failed");
     proc_free(&sh);
+}
+
+/*
+ * Runs killed at many moments while they replace a point's results: afterwards the
+ * point is either done with one run's files whole (both stats.json and stats.csv of
+ * the 4k run, or both of the 1m run), or not done at all; never a mix. The kill
+ * times are spread over the last half of a run (measured first), where the files
+ * are written, in 64 steps.
+ */
+#define SCEN_SMALL "tests/data/scenarios/display_scan.yaml"
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* `iommusim run` into dir with the given policy, killed after `delay` seconds (never
+ * when delay < 0). */
+static void run_killed(const char *dir, const char *policy, double delay)
+{
+    char set[64];
+    const char *argv[] = { proc_prog(), "run", SCEN_SMALL, "--mode", "functional", "--quiet",
+                           "--set", "masters.mdp0.generator.height=64", "--set", set,
+                           "--out", dir, NULL };
+    struct timespec ts = { (time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9) };
+    int st;
+    pid_t pid;
+
+    snprintf(set, sizeof(set), "buffers.fb.policy=%s", policy);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (!pid) {
+        int nul = open("/dev/null", O_WRONLY);
+
+        dup2(nul, STDOUT_FILENO);
+        dup2(nul, STDERR_FILENO);
+        execv(argv[0], (char **)argv);
+        _exit(127);
+    }
+    if (delay >= 0) {
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+}
+
+static char *point_file(const char *dir, const char *name)
+{
+    char path[800];
+
+    snprintf(path, sizeof(path), "%s/points/0000/%s", dir, name);
+    return slurp(path, NULL);
+}
+
+static void test_killed_runs_all_or_nothing(void **state)
+{
+    char dir[600], pdir[700], ref[600];
+    char *want_json[2], *want_csv[2];
+    static const char *const policies[] = { "4k", "1m" };
+    double t0, span;
+    int done = 0, undone = 0;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s", tmp_path("killed"));
+    snprintf(ref, sizeof(ref), "%s", tmp_path("killed-ref"));
+    assert_int_equal(proc_run(&res, "sweep " SCEN_SMALL " --mode functional --set "
+                                    "masters.mdp0.generator.height=64 --param "
+                                    "buffers.fb.policy=4k --out %s", dir), 0);
+    snprintf(pdir, sizeof(pdir), "%s/points/0000", dir);
+    /* The two complete sets, and how long a run takes. */
+    for (int k = 0; k < 2; k++) {
+        char path[700];
+
+        t0 = now_s();
+        run_killed(ref, policies[k], -1);
+        span = now_s() - t0;
+        snprintf(path, sizeof(path), "%s/stats.json", ref);
+        want_json[k] = slurp(path, NULL);
+        snprintf(path, sizeof(path), "%s/stats.csv", ref);
+        want_csv[k] = slurp(path, NULL);
+        assert_non_null(want_json[k]);
+        assert_non_null(want_csv[k]);
+    }
+    assert_string_not_equal(want_csv[0], want_csv[1]);
+    for (int i = 0; i < 64; i++) {
+        char *json, *csv;
+
+        run_killed(pdir, policies[i % 2], span * (0.5 + 0.6 * i / 64.0));
+        proc_run(&res, "sweep --collect %s", dir);
+        assert_true(res.status == 0 || res.status == 1);
+        if (res.status == 1) {          /* not done: run it whole again */
+            undone++;
+            run_killed(pdir, policies[i % 2], -1);
+            continue;
+        }
+        done++;
+        json = point_file(dir, "stats.json");
+        csv = point_file(dir, "stats.csv");
+        assert_non_null(json);
+        assert_non_null(csv);
+        if (!((!strcmp(json, want_json[0]) && !strcmp(csv, want_csv[0])) ||
+              (!strcmp(json, want_json[1]) && !strcmp(csv, want_csv[1]))))
+            fail_msg("kill %d: the point is done with stats.json and stats.csv of "
+                     "different runs", i);
+        free(json);
+        free(csv);
+    }
+    print_message("killed runs: %d left the point done (one run's files), %d not done\n",
+                  done, undone);
+    for (int k = 0; k < 2; k++) {
+        free(want_json[k]);
+        free(want_csv[k]);
+    }
 }
 
 /* ------------------------------------------------------------ 9: repeated options */
@@ -889,6 +1009,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_convert_error_keeps_old_output),
         cmocka_unit_test(test_gen_missing_dir),
         cmocka_unit_test(test_collect_half_replaced_point),
+        cmocka_unit_test(test_killed_runs_all_or_nothing),
         cmocka_unit_test(test_repeated_options),
         cmocka_unit_test(test_failed_run_not_complete),
         cmocka_unit_test(test_rate_checked_after_unit),
