@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE                     /* mallinfo2 */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -205,6 +210,122 @@ static void test_collect_half_replaced_point(void **state)
     assert_contains(res.err, "point 0 (buffers.fb.policy=4k) failed: ");
     assert_point_status(dir, 0, "failed");
     proc_free(&sh);
+}
+
+/*
+ * Runs killed at many moments while they replace a point's results: afterwards the
+ * point is either done with one run's files whole (both stats.json and stats.csv of
+ * the 4k run, or both of the 1m run), or not done at all; never a mix. The kill
+ * times are spread over the last half of a run (measured first), where the files
+ * are written, in 64 steps.
+ */
+#define SCEN_SMALL "tests/data/scenarios/display_scan.yaml"
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* `iommusim run` into dir with the given policy, killed after `delay` seconds (never
+ * when delay < 0). */
+static void run_killed(const char *dir, const char *policy, double delay)
+{
+    char set[64];
+    const char *argv[] = { proc_prog(), "run", SCEN_SMALL, "--mode", "functional", "--quiet",
+                           "--set", "masters.mdp0.generator.height=64", "--set", set,
+                           "--out", dir, NULL };
+    struct timespec ts = { (time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9) };
+    int st;
+    pid_t pid;
+
+    snprintf(set, sizeof(set), "buffers.fb.policy=%s", policy);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (!pid) {
+        int nul = open("/dev/null", O_WRONLY);
+
+        dup2(nul, STDOUT_FILENO);
+        dup2(nul, STDERR_FILENO);
+        execv(argv[0], (char **)argv);
+        _exit(127);
+    }
+    if (delay >= 0) {
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+}
+
+static char *point_file(const char *dir, const char *name)
+{
+    char path[800];
+
+    snprintf(path, sizeof(path), "%s/points/0000/%s", dir, name);
+    return slurp(path, NULL);
+}
+
+static void test_killed_runs_all_or_nothing(void **state)
+{
+    char dir[600], pdir[700], ref[600];
+    char *want_json[2], *want_csv[2];
+    static const char *const policies[] = { "4k", "1m" };
+    double t0, span;
+    int done = 0, undone = 0;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s", tmp_path("killed"));
+    snprintf(ref, sizeof(ref), "%s", tmp_path("killed-ref"));
+    assert_int_equal(proc_run(&res, "sweep " SCEN_SMALL " --mode functional --set "
+                                    "masters.mdp0.generator.height=64 --param "
+                                    "buffers.fb.policy=4k --out %s", dir), 0);
+    snprintf(pdir, sizeof(pdir), "%s/points/0000", dir);
+    /* The two complete sets, and how long a run takes. */
+    for (int k = 0; k < 2; k++) {
+        char path[700];
+
+        t0 = now_s();
+        run_killed(ref, policies[k], -1);
+        span = now_s() - t0;
+        snprintf(path, sizeof(path), "%s/stats.json", ref);
+        want_json[k] = slurp(path, NULL);
+        snprintf(path, sizeof(path), "%s/stats.csv", ref);
+        want_csv[k] = slurp(path, NULL);
+        assert_non_null(want_json[k]);
+        assert_non_null(want_csv[k]);
+    }
+    assert_string_not_equal(want_csv[0], want_csv[1]);
+    for (int i = 0; i < 64; i++) {
+        char *json, *csv;
+
+        run_killed(pdir, policies[i % 2], span * (0.5 + 0.6 * i / 64.0));
+        proc_run(&res, "sweep --collect %s", dir);
+        assert_true(res.status == 0 || res.status == 1);
+        if (res.status == 1) {          /* not done: run it whole again */
+            undone++;
+            run_killed(pdir, policies[i % 2], -1);
+            continue;
+        }
+        done++;
+        json = point_file(dir, "stats.json");
+        csv = point_file(dir, "stats.csv");
+        assert_non_null(json);
+        assert_non_null(csv);
+        if (!((!strcmp(json, want_json[0]) && !strcmp(csv, want_csv[0])) ||
+              (!strcmp(json, want_json[1]) && !strcmp(csv, want_csv[1]))))
+            fail_msg("kill %d: the point is done with stats.json and stats.csv of "
+                     "different runs", i);
+        free(json);
+        free(csv);
+    }
+    print_message("killed runs: %d left the point done (one run's files), %d not done\n",
+                  done, undone);
+    for (int k = 0; k < 2; k++) {
+        free(want_json[k]);
+        free(want_csv[k]);
+    }
 }
 
 /* ------------------------------------------------------------ 9: repeated options */
@@ -647,6 +768,201 @@ static void test_scenarios_doc_rows_unique(void **state)
     free(text);
 }
 
+/* ------------------------------------------------------------ 8: a full disk */
+
+/*
+ * A full disk, two ways. As root (CI runs as root): a tmpfs of `kib` KiB mounted on a
+ * fresh directory, unmounted at the end of the test (full_dir_end). Otherwise: the
+ * command runs under a file-size limit (`ulimit -f`, in 512-byte blocks, with SIGXFSZ
+ * ignored so that the write fails with EFBIG, as a full disk fails with ENOSPC). With
+ * neither, the test is skipped with a message.
+ */
+struct full_disk {
+    char dir[600];
+    bool mounted;
+    char prefix[64];                    /* prepended to the command: the limit, or "" */
+};
+
+/* The tmpfs mounts still in place: unmounted at exit too, should a test fail first. */
+#define MAX_MOUNTS 8
+static char mounts[MAX_MOUNTS][600];
+
+static void unmount_all(void)
+{
+    for (int i = 0; i < MAX_MOUNTS; i++)
+        if (mounts[i][0]) {
+            umount2(mounts[i], MNT_DETACH);
+            mounts[i][0] = '\0';
+        }
+}
+
+static bool full_dir_begin(struct full_disk *fd, const char *name, unsigned kib)
+{
+    static bool registered;
+    struct proc sh = { 0 };
+    char opts[32];
+
+    snprintf(fd->dir, sizeof(fd->dir), "%s", tmp_path("%s", name));
+    mkdir(fd->dir, 0777);
+    fd->mounted = false;
+    fd->prefix[0] = '\0';
+    snprintf(opts, sizeof(opts), "size=%uk", kib);
+    if (!registered) {
+        atexit(unmount_all);            /* runs before the scratch directory goes */
+        registered = true;
+    }
+    if (geteuid() == 0 && mount("tmpfs", fd->dir, "tmpfs", 0, opts) == 0) {
+        fd->mounted = true;
+        for (int i = 0; i < MAX_MOUNTS; i++)
+            if (!mounts[i][0]) {
+                snprintf(mounts[i], sizeof(mounts[i]), "%s", fd->dir);
+                break;
+            }
+    } else if (proc_sh(&sh, "ulimit -f %u && trap '' XFSZ", kib * 2) == 0) {
+        snprintf(fd->prefix, sizeof(fd->prefix), "ulimit -f %u; trap '' XFSZ; ", kib * 2);
+    } else {
+        fprintf(stderr, "test_hardening: no tmpfs (not root) and no file-size limit: "
+                        "disk-full test skipped\n");
+        proc_free(&sh);
+        return false;
+    }
+    proc_free(&sh);
+    return true;
+}
+
+static void full_dir_end(struct full_disk *fd)
+{
+    if (!fd->mounted)
+        return;
+    umount2(fd->dir, MNT_DETACH);
+    for (int i = 0; i < MAX_MOUNTS; i++)
+        if (!strcmp(mounts[i], fd->dir))
+            mounts[i][0] = '\0';
+    fd->mounted = false;
+}
+
+/* Runs `iommusim ARGS` on the full disk (the limit applied when there is no tmpfs). */
+static int run_full(const struct full_disk *fd, const char *args)
+{
+    return proc_sh(&res, "%sexec '%s' %s", fd->prefix, proc_prog(), args);
+}
+
+/* Every regular file under dir, recursively, that is empty (but a point's log, which
+ * a quiet run leaves empty): the count, and the names on stderr. */
+static int empty_files(const char *dir)
+{
+    struct proc sh = { 0 };
+    int n = 0;
+
+    proc_sh(&sh, "find '%s' -type f -empty ! -name log", dir);
+    for (char *line = strtok(sh.out, "\n"); line; line = strtok(NULL, "\n")) {
+        fprintf(stderr, "  empty: %s\n", line);
+        n++;
+    }
+    proc_free(&sh);
+    return n;
+}
+
+/* A sweep of two points, done (the input of plot). */
+static const char *small_sweep(void)
+{
+    static char dir[600];
+
+    if (!dir[0]) {
+        snprintf(dir, sizeof(dir), "%s", tmp_path("plotsrc"));
+        assert_int_equal(proc_run(&res, SWEEP_SMALL " --out %s", dir), 0);
+    }
+    return dir;
+}
+
+/*
+ * plot into a disk with room for about one figure: before, it left 0-byte .png, .svg,
+ * .dat and index.md files and said it wrote them. It must fail (status 1) with the
+ * write error, claim in "wrote ..." only files that are there and not empty, and
+ * leave no empty file and no temporary. Each of 4 sizes stops it at another file.
+ */
+static void test_plot_full_disk(void **state)
+{
+    static const unsigned sizes[] = { 8, 24, 40, 64 };
+    const char *src = small_sweep();
+    struct full_disk fd;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        char args[1400];
+
+        if (!full_dir_begin(&fd, "plotfull", sizes[k]))
+            skip();
+        snprintf(args, sizeof(args), "plot %s --out %s/plots", src, fd.dir);
+        run_full(&fd, args);
+        if (res.status == 0) {          /* it all fitted: then it is all there */
+            assert_int_equal(empty_files(fd.dir), 0);
+            full_dir_end(&fd);
+            continue;
+        }
+        assert_int_equal(res.status, 1);
+        if (!strstr(res.err, "No space left on device") && !strstr(res.err, "File too large") &&
+            !strstr(res.err, "gnuplot left it"))
+            fail_msg("plot on a %u KiB disk: stderr '%s' names no write error", sizes[k],
+                     res.err);
+        assert_int_equal(empty_files(fd.dir), 0);
+        for (char *line = strtok(res.out, "\n"); line; line = strtok(NULL, "\n")) {
+            char path[1200], *comma;
+            struct stat st;
+
+            if (strncmp(line, "wrote ", 6))
+                continue;
+            snprintf(path, sizeof(path), "%s", line + 6);
+            if ((comma = strpbrk(path, ", ")))
+                *comma = '\0';
+            if (stat(path, &st) || !st.st_size)
+                fail_msg("plot said '%s' but %s is missing or empty", line, path);
+        }
+        {
+            struct proc sh = { 0 };
+
+            proc_sh(&sh, "find '%s' -name '*.tmp.*'", fd.dir);
+            assert_string_equal(sh.out, "");
+            proc_free(&sh);
+        }
+        full_dir_end(&fd);
+    }
+}
+
+/*
+ * sweep whose results.csv cannot be written (a full disk for the sweep's directory,
+ * here made after the points ran: the sweep is resumed, every point skipped, point 1
+ * failed): it reported the write error but dropped the line saying point 1 failed.
+ * Both lines must be there.
+ */
+static void test_sweep_full_disk_reports_failures(void **state)
+{
+    struct full_disk fd;
+    char args[1400];
+
+    (void)state;
+    if (!full_dir_begin(&fd, "sweepfull", 64))
+        skip();
+    snprintf(args, sizeof(args), "sweep tests/data/scenarios/display_scan.yaml --mode functional "
+             "--set masters.mdp0.generator.height=64 --param smmus.mdp0.tlb.entries=16,999 "
+             "--out %s/s", fd.dir);
+    run_full(&fd, args);
+    assert_int_equal(res.status, 1);
+    /* Fill what is left, then resume: results.csv cannot be written. */
+    if (fd.mounted) {
+        struct proc sh = { 0 };
+
+        proc_sh(&sh, "cat /dev/zero > '%s/filler' 2>/dev/null; true", fd.dir);
+        proc_free(&sh);
+        run_full(&fd, args);
+        assert_int_equal(res.status, 1);
+        assert_contains(res.err, "results.csv: No space left on device");
+        assert_contains(res.err, "point 1 (smmus.mdp0.tlb.entries=999) failed: ");
+        assert_int_equal(empty_files(fd.dir), 0);
+    }
+    full_dir_end(&fd);
+}
+
 /* ------------------------------------------------------------ 4: a leak in the loader */
 
 /*
@@ -693,6 +1009,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_convert_error_keeps_old_output),
         cmocka_unit_test(test_gen_missing_dir),
         cmocka_unit_test(test_collect_half_replaced_point),
+        cmocka_unit_test(test_killed_runs_all_or_nothing),
         cmocka_unit_test(test_repeated_options),
         cmocka_unit_test(test_failed_run_not_complete),
         cmocka_unit_test(test_rate_checked_after_unit),
@@ -702,6 +1019,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_load_time_checks),
         cmocka_unit_test(test_policy_16m_alignment),
         cmocka_unit_test(test_scenarios_doc_rows_unique),
+        cmocka_unit_test(test_plot_full_disk),
+        cmocka_unit_test(test_sweep_full_disk_reports_failures),
         cmocka_unit_test(test_report_escapes_control_characters),
     };
     const char *tun = getenv("GLIBC_TUNABLES");

@@ -901,17 +901,16 @@ static long collect(const struct sweep *sw, const char *dir, const struct point_
         cli_error(CMD, "out of memory");
         return -1;
     }
-    if (sweep_write_results(sw, dir, ok)) {
-        free(ok);
-        return -1;
-    }
-    for (size_t i = 0; i < sw->npoints; i++)
+    int rc = sweep_write_results(sw, dir, ok);
+
+    /* A results.csv that cannot be written does not hide which points failed. */
+    for (size_t i = 0; rc != -ENOMEM && i < sw->npoints; i++)
         if (!ok[i]) {
             report_failure(sw, dir, i, &res[i], timeout);
             nfailed++;
         }
     free(ok);
-    return nfailed;
+    return rc ? -1 : nfailed;
 }
 
 /* ------------------------------------------------------------------ the three modes */

@@ -4,6 +4,7 @@
  * would take for complete.
  */
 #define _XOPEN_SOURCE 700
+#define _FILE_OFFSET_BITS 64
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -129,4 +130,68 @@ void cli_outfile_fix_msg(const struct cli_outfile *o, char *msg, size_t len)
         return;
     memmove(at + gl, at + tl, ml - (size_t)(at - msg) - tl + 1);
     memcpy(at, o->target, gl);
+}
+
+/* The last up-to-n bytes of a file into buf: how many, or -1. */
+static long file_tail(const char *path, unsigned char *buf, size_t n, off_t *size)
+{
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+    long got;
+
+    if (!f)
+        return -1;
+    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return -1;
+    }
+    *size = st.st_size;
+    if ((off_t)n > st.st_size)
+        n = (size_t)st.st_size;
+    if (fseeko(f, st.st_size - (off_t)n, SEEK_SET)) {
+        fclose(f);
+        return -1;
+    }
+    got = (long)fread(buf, 1, n, f);
+    fclose(f);
+    return got;
+}
+
+static bool ends_with_suffix(const char *path, const char *suffix)
+{
+    size_t pl = strlen(path), sl = strlen(suffix);
+
+    return pl >= sl && !strcmp(path + pl - sl, suffix);
+}
+
+bool cli_file_whole(const char *path)
+{
+    /* A PNG's last chunk: length 0, "IEND", its CRC. */
+    static const unsigned char iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D',
+                                            0xae, 0x42, 0x60, 0x82 };
+    unsigned char tail[64];
+    off_t size = 0;
+    long n = file_tail(path, tail, sizeof(tail), &size);
+
+    if (n <= 0 || !size)
+        return false;
+    if (ends_with_suffix(path, ".png"))
+        return n >= 12 && !memcmp(tail + n - 12, iend, 12);
+    if (ends_with_suffix(path, ".svg")) {
+        while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == ' ' || tail[n - 1] == '\r'))
+            n--;
+        return n >= 6 && !memcmp(tail + n - 6, "</svg>", 6);
+    }
+    return true;
+}
+
+int cli_rename_tmp(const char *tmp, const char *path)
+{
+    if (rename(tmp, path)) {
+        int rc = -errno;
+
+        unlink(tmp);
+        return rc;
+    }
+    return 0;
 }

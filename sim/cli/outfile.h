@@ -38,4 +38,18 @@ void cli_outfile_abort(struct cli_outfile *o);
 /* In a message that names the temporary, names the target instead (in place). */
 void cli_outfile_fix_msg(const struct cli_outfile *o, char *msg, size_t len);
 
+/*
+ * For a file another program wrote to a temporary (gnuplot's images): whether it is
+ * whole. A PNG must end with its IEND chunk, an SVG with "</svg>" (then only blank
+ * space), anything else must not be empty. A full disk leaves an empty or cut file,
+ * with the writer often exiting 0.
+ */
+bool cli_file_whole(const char *path);
+
+/*
+ * Renames tmp onto path: 0; or the negative errno, with tmp removed. For a temporary
+ * the caller made itself (PATH.tmp.PID) and has checked.
+ */
+int cli_rename_tmp(const char *tmp, const char *path);
+
 #endif

@@ -190,6 +190,7 @@ const char *plot_fmt_word(const char *s, char *buf, size_t len);
 struct dat {
     FILE *f;
     char path[PATH_MAX_LEN];
+    char tmp[PATH_MAX_LEN + 32];        /* written here, renamed onto path when whole */
     double *top;
     unsigned ncol, col;         /* columns per line; the next one */
     unsigned rows, values;      /* lines written after the header; numbers not missing */

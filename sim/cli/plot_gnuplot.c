@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/outfile.h"
 #include "sim/cli/plot.h"
 
 extern char **environ;
@@ -111,26 +113,67 @@ static void gp_string(struct gp_vars *v, const char *name, const char *value)
 static const char *const image_ext[] = { "png", "svg", "pdf" };
 #define NIMAGE_EXT  (sizeof(image_ext) / sizeof(image_ext[0]))
 
-/* Removes the figure's images of an earlier run, so none is left that this one did
- * not draw (a PDF from a gnuplot with pdfcairo, say). */
-static void remove_images(const char *outdir, const char *name)
+/* The temporaries gnuplot wrote for figure p (OUTDIR/NAME.tmp.PID.EXT) go. */
+static void drop_images(const char *outdir, const struct plot *p)
 {
-    char path[PATH_MAX_LEN];
+    char tmp[PATH_MAX_LEN + 48];
 
     for (unsigned k = 0; k < NIMAGE_EXT; k++) {
-        plot_fmt(path, sizeof(path), "%s/%s.%s", outdir, name, image_ext[k]);
-        unlink(path);
+        plot_fmt(tmp, sizeof(tmp), "%s/%s.tmp.%ld.%s", outdir, p->name, (long)getpid(),
+                 image_ext[k]);
+        unlink(tmp);
     }
 }
 
-/* Whether gnuplot wrote outdir/NAME.EXT, and something in it. */
-static bool has_image(const char *outdir, const char *name, const char *ext)
+/*
+ * gnuplot exits 0 even when it could not write its output (a full disk leaves an
+ * empty or cut image): each image must be whole before it is renamed into place. The
+ * PNG and SVG must be there; the PDF only when this gnuplot has pdfcairo.
+ */
+static int keep_images(const char *outdir, struct plot *p)
 {
-    char path[PATH_MAX_LEN];
-    struct stat st;
+    char tmp[PATH_MAX_LEN + 48], path[PATH_MAX_LEN + 8];
+    bool keep[NIMAGE_EXT];
+    int rc;
 
-    plot_fmt(path, sizeof(path), "%s/%s.%s", outdir, name, ext);
-    return !stat(path, &st) && S_ISREG(st.st_mode) && st.st_size > 0;
+    for (unsigned k = 0; k < NIMAGE_EXT; k++) {
+        plot_fmt(tmp, sizeof(tmp), "%s/%s.tmp.%ld.%s", outdir, p->name, (long)getpid(),
+                 image_ext[k]);
+        plot_fmt(path, sizeof(path), "%s/%s.%s", outdir, p->name, image_ext[k]);
+        bool there = !access(tmp, F_OK);
+        keep[k] = there;
+        if (k >= 2 && !there)
+            continue;                   /* no pdfcairo */
+        if (!cli_file_whole(tmp)) {
+            struct statvfs fs;
+            bool full = !statvfs(outdir, &fs) && fs.f_bavail == 0;
+
+            cli_error(CMD, "cannot write %s: %sgnuplot left it %s", path,
+                      full ? "No space left on device: " : "",
+                      there ? "empty or cut short" : "missing");
+            drop_images(outdir, p);
+            return -1;
+        }
+    }
+    for (unsigned k = 0; k < NIMAGE_EXT; k++) {
+        if (!keep[k])
+            continue;
+        plot_fmt(tmp, sizeof(tmp), "%s/%s.tmp.%ld.%s", outdir, p->name, (long)getpid(),
+                 image_ext[k]);
+        plot_fmt(path, sizeof(path), "%s/%s.%s", outdir, p->name, image_ext[k]);
+        if ((rc = cli_rename_tmp(tmp, path))) {
+            cli_error(CMD, "cannot write %s: %s", path, strerror(-rc));
+            drop_images(outdir, p);
+            return -1;
+        }
+    }
+    p->pdf = keep[2];
+    if (!p->pdf) {
+        /* a PDF of an earlier run would not match the figure this run drew */
+        plot_fmt(path, sizeof(path), "%s/%s.pdf", outdir, p->name);
+        unlink(path);
+    }
+    return 0;
 }
 
 int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir, struct plot *p)
@@ -144,7 +187,7 @@ int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir, st
     gp_string(&v, "plotsdir", scripts);
     plot_fmt(path, sizeof(path), "%s/%s.dat", outdir, p->name);
     gp_string(&v, "datafile", path);
-    plot_fmt(path, sizeof(path), "%s/%s", outdir, p->name);
+    plot_fmt(path, sizeof(path), "%s/%s.tmp.%ld", outdir, p->name, (long)getpid());
     gp_string(&v, "outbase", path);
     gp_string(&v, "title", p->title);
     gp_string(&v, "subtitle", p->subtitle);
@@ -158,7 +201,6 @@ int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir, st
         return -1;
     }
     char *argv[] = { (char *)GNUPLOT, (char *)"-e", v.text, script, NULL };
-    remove_images(outdir, p->name);
     fflush(stdout);
     fflush(stderr);
     rc = posix_spawn(&pid, gnuplot, NULL, NULL, argv, environ);
@@ -175,16 +217,10 @@ int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir, st
         cli_error(CMD, "gnuplot failed on %s for %s (%s %d)", script, p->name,
                   WIFEXITED(st) ? "exit status" : "signal",
                   WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+        drop_images(outdir, p);
         return -1;
     }
-    for (unsigned k = 0; k < 2; k++)
-        if (!has_image(outdir, p->name, image_ext[k])) {
-            cli_error(CMD, "gnuplot drew no %s/%s.%s from %s", outdir, p->name, image_ext[k],
-                      script);
-            return -1;
-        }
-    p->pdf = has_image(outdir, p->name, "pdf");
-    return 0;
+    return keep_images(outdir, p);
 }
 
 /* ---- index.md, names, the command ------------------------------------------------------ */
@@ -192,12 +228,14 @@ int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir, st
 int write_index(const struct plotter *pl, bool images)
 {
     const struct results *r = pl->r;
-    char path[PATH_MAX_LEN];
+    char path[PATH_MAX_LEN], tmp[PATH_MAX_LEN + 32];
+    int e = 0;
     FILE *f;
     bool bad;
 
     plot_fmt(path, sizeof(path), "%s/index.md", pl->outdir);
-    if (!(f = fopen(path, "w"))) {
+    plot_fmt(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    if (!(f = fopen(tmp, "w"))) {
         cli_error(CMD, "cannot write %s: %s", path, strerror(errno));
         return -1;
     }
@@ -223,9 +261,17 @@ int write_index(const struct plotter *pl, bool images)
         for (unsigned i = 0; i < pl->nskipped; i++)
             fprintf(f, "- %s\n", pl->skipped[i]);
     }
-    bad = ferror(f);
-    if (fclose(f) || bad) {
-        cli_error(CMD, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+    bad = fflush(f) || ferror(f);
+    e = bad ? errno : 0;
+    if (fclose(f) && !bad) {
+        bad = true;
+        e = errno;
+    }
+    if (!bad && (e = -cli_rename_tmp(tmp, path)))
+        bad = true;
+    if (bad) {
+        unlink(tmp);
+        cli_error(CMD, "cannot write %s: %s", path, strerror(e ? e : EIO));
         return -1;
     }
     return 0;

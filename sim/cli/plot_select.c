@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/outfile.h"
 #include "sim/cli/plot.h"
 
 /* ---- What the sweep varied ------------------------------------------------------------- */
@@ -256,12 +257,13 @@ bool dat_open(struct plotter *pl, struct dat *d, const char *name, unsigned ncol
     memset(d, 0, sizeof(*d));
     d->ncol = ncol;
     plot_fmt(d->path, sizeof(d->path), "%s/%s.dat", pl->outdir, name);
+    plot_fmt(d->tmp, sizeof(d->tmp), "%s.tmp.%ld", d->path, (long)getpid());
     if (!(d->top = calloc(ncol, sizeof(*d->top)))) {
         cli_error(CMD, "out of memory");
         pl->failed = true;
         return false;
     }
-    if (!(d->f = fopen(d->path, "w"))) {
+    if (!(d->f = fopen(d->tmp, "w"))) {
         cli_error(CMD, "cannot write %s: %s", d->path, strerror(errno));
         free(d->top);
         pl->failed = true;
@@ -313,12 +315,26 @@ void dat_num(struct dat *d, double v)
 void dat_close(struct plotter *pl, struct dat *d, const char *name, const char *script,
                const char *title, const char *subtitle)
 {
-    bool bad = ferror(d->f);
+    bool bad = fflush(d->f) || ferror(d->f);
+    int e = bad ? errno : 0;
     struct plot *p = &pl->plot[pl->nplots];
     size_t len = 0;
 
-    if (fclose(d->f) || bad) {
-        cli_error(CMD, "cannot write %s: %s", d->path, strerror(errno ? errno : EIO));
+    if (fclose(d->f) && !bad) {
+        bad = true;
+        e = errno;
+    }
+    if (!bad && !d->values) {
+        unlink(d->tmp);
+        free(d->top);
+        plot_skip(pl, name, "no point has a value to draw (every one would be " MISSING ")");
+        return;
+    }
+    if (!bad && (e = -cli_rename_tmp(d->tmp, d->path)))
+        bad = true;
+    if (bad) {
+        unlink(d->tmp);
+        cli_error(CMD, "cannot write %s: %s", d->path, strerror(e ? e : EIO));
         pl->failed = true;
         free(d->top);
         return;

@@ -856,7 +856,7 @@ int sweep_write_results(const struct sweep *sw, const char *dir, bool *ok)
 
     if (rc || !path || !tmp || !vals) {
         cli_error(CMD, "out of memory collecting the results of %zu points", sw->npoints);
-        rc = -1;
+        rc = -ENOMEM;                   /* ok[] is not known */
     } else {
         snprintf(path, (size_t)n + 1, "%s/" SWEEP_RESULTS, dir);
         snprintf(tmp, (size_t)n + 1, "%s.tmp.%ld", path, (long)getpid());
