@@ -391,6 +391,43 @@ static void test_par_attributes(void **state)
     fx_down(&f);
 }
 
+/*
+ * SCTLR.TRE = 0: the ARMv7 TEX/C/B table, one section per row at L1 index 0x440 + i
+ * (VA 0x44000000 + i MiB -> PA 0xC0000000 + i MiB), each 0xC0000000 + (i << 20) |
+ * TEX << 12 | C << 3 | B << 2 | S << 16 | 0x20C02 (nG, AP1, AP0, section). The PAR
+ * attribute bits are MT << 4 | SH << 7 (MT: NC 0, SO 1, device 3, WB-WA 5, WT 6,
+ * WB-NWA 7); strongly-ordered and shareable device are shareable whatever S says,
+ * the non-shareable device never is, Normal memory follows S.
+ */
+static void test_par_attributes_without_remap(void **state)
+{
+    static const struct { unsigned tex, c, b, s; uint32_t attrs; } rows[] = {
+        { 0, 0, 0, 0, 0x10 | 0x80 },   /* strongly-ordered */
+        { 0, 0, 1, 0, 0x30 | 0x80 },   /* shareable device */
+        { 0, 1, 0, 0, 0x60 },          /* WT, S = 0 */
+        { 0, 1, 1, 1, 0x70 | 0x80 },   /* WB no WA, S = 1 */
+        { 1, 0, 0, 0, 0x00 },          /* non-cacheable */
+        { 1, 1, 1, 1, 0x50 | 0x80 },   /* WB-WA */
+        { 2, 0, 0, 1, 0x30 },          /* non-shareable device, S ignored */
+        { 3, 0, 0, 0, 0x10 | 0x80 },   /* reserved: read as strongly-ordered */
+        { 7, 1, 1, 0, 0x70 },          /* 1BB AA: inner AA = 11 WB no WA */
+        { 4, 0, 0, 1, 0x00 | 0x80 },   /* 1BB AA: inner AA = 00 non-cacheable, S = 1 */
+    };
+    struct fx f;
+
+    (void)state;
+    fx_up(&f, false, SCTLR_AFE, ACTLR_WALK);
+    for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        uint32_t pa = 0xC0000000u + (i << 20);
+        uint32_t desc = pa | rows[i].tex << 12 | rows[i].c << 3 | rows[i].b << 2 |
+                        rows[i].s << 16 | 0x20C02u;
+        physmem_write32(f.pm, L1_BASE + (0x440 + i) * 4, desc);
+        smmu_mmio_write(f.s, SMMU_CTX_REG(0, SMMU_V2PPR), 0x44000000u + (i << 20));
+        assert_int_equal(reg(&f, SMMU_PAR), pa | rows[i].attrs);
+    }
+    fx_down(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_mhf_timed),
         cmocka_unit_test(test_par_fault_keeps_sl),
         cmocka_unit_test(test_par_attributes),
+        cmocka_unit_test(test_par_attributes_without_remap),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
