@@ -229,6 +229,41 @@ static void test_tlbmf_on_miss_without_walk(void **state)
     fx_down(&f);
 }
 
+/*
+ * Timed, stalling (CFCFG): a TLBMF stall retried with RESUME.TNR = 0 looks the TLB up
+ * again, as there is no walker to retry with, and faults TLBMF again; the second
+ * interrupt terminates it (TNR = 1). Two faults, one retry, one termination.
+ */
+static unsigned tlbmf_irqs;
+static void tlbmf_handler(void *arg, struct smmu *s)
+{
+    (void)arg;
+    tlbmf_irqs++;
+    assert_int_equal(smmu_mmio_read(s, SMMU_CTX_REG(0, SMMU_FSR)), FSR_TLBMF | FSR_SS);
+    smmu_mmio_write(s, SMMU_CTX_REG(0, SMMU_FSR), 0x4000000Fu | FSR_TLBMF);
+    smmu_mmio_write(s, SMMU_CTX_REG(0, SMMU_RESUME), tlbmf_irqs == 1 ? 0 : RESUME_TNR);
+}
+
+static void test_tlbmf_retry_looks_up_again(void **state)
+{
+    struct fx f;
+    struct smmu_txn t;
+
+    (void)state;
+    fx_up(&f, true, SCTLR_TRE | SCTLR_AFE, ACTLR_CFEIE | ACTLR_CFERE | ACTLR_CFCFG);
+    tlbmf_irqs = 0;
+    smmu_set_irq_handler(f.s, tlbmf_handler, NULL);
+    assert_int_equal(submit(&f, 0x30000100u, &t), SMMU_FAULTED);
+    assert_int_equal(tlbmf_irqs, 2);
+    const struct smmu_ctx_stats *st = smmu_ctx_stats(f.s, 0);
+    assert_int_equal(st->faults_tlb_miss, 2);
+    assert_int_equal(st->retries, 1);
+    assert_int_equal(st->terminated, 1);
+    assert_int_equal(st->walks, 0);
+    assert_int_equal(f.mem.requests, 0);
+    fx_down(&f);
+}
+
 /* ---- MHF: two entries for one access --------------------------------------------------- */
 
 /*
@@ -434,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_af0_never_cached_functional),
         cmocka_unit_test(test_af0_never_cached_timed),
         cmocka_unit_test(test_tlbmf_on_miss_without_walk),
+        cmocka_unit_test(test_tlbmf_retry_looks_up_again),
         cmocka_unit_test(test_mhf_on_two_matching_entries),
         cmocka_unit_test(test_mhf_timed),
         cmocka_unit_test(test_par_fault_keeps_sl),
