@@ -229,6 +229,41 @@ static void test_tlbmf_on_miss_without_walk(void **state)
     fx_down(&f);
 }
 
+/*
+ * Timed, stalling (CFCFG): a TLBMF stall retried with RESUME.TNR = 0 looks the TLB up
+ * again, as there is no walker to retry with, and faults TLBMF again; the second
+ * interrupt terminates it (TNR = 1). Two faults, one retry, one termination.
+ */
+static unsigned tlbmf_irqs;
+static void tlbmf_handler(void *arg, struct smmu *s)
+{
+    (void)arg;
+    tlbmf_irqs++;
+    assert_int_equal(smmu_mmio_read(s, SMMU_CTX_REG(0, SMMU_FSR)), FSR_TLBMF | FSR_SS);
+    smmu_mmio_write(s, SMMU_CTX_REG(0, SMMU_FSR), 0x4000000Fu | FSR_TLBMF);
+    smmu_mmio_write(s, SMMU_CTX_REG(0, SMMU_RESUME), tlbmf_irqs == 1 ? 0 : RESUME_TNR);
+}
+
+static void test_tlbmf_retry_looks_up_again(void **state)
+{
+    struct fx f;
+    struct smmu_txn t;
+
+    (void)state;
+    fx_up(&f, true, SCTLR_TRE | SCTLR_AFE, ACTLR_CFEIE | ACTLR_CFERE | ACTLR_CFCFG);
+    tlbmf_irqs = 0;
+    smmu_set_irq_handler(f.s, tlbmf_handler, NULL);
+    assert_int_equal(submit(&f, 0x30000100u, &t), SMMU_FAULTED);
+    assert_int_equal(tlbmf_irqs, 2);
+    const struct smmu_ctx_stats *st = smmu_ctx_stats(f.s, 0);
+    assert_int_equal(st->faults_tlb_miss, 2);
+    assert_int_equal(st->retries, 1);
+    assert_int_equal(st->terminated, 1);
+    assert_int_equal(st->walks, 0);
+    assert_int_equal(f.mem.requests, 0);
+    fx_down(&f);
+}
+
 /* ---- MHF: two entries for one access --------------------------------------------------- */
 
 /*
@@ -391,16 +426,55 @@ static void test_par_attributes(void **state)
     fx_down(&f);
 }
 
+/*
+ * SCTLR.TRE = 0: the ARMv7 TEX/C/B table, one section per row at L1 index 0x440 + i
+ * (VA 0x44000000 + i MiB -> PA 0xC0000000 + i MiB), each 0xC0000000 + (i << 20) |
+ * TEX << 12 | C << 3 | B << 2 | S << 16 | 0x20C02 (nG, AP1, AP0, section). The PAR
+ * attribute bits are MT << 4 | SH << 7 (MT: NC 0, SO 1, device 3, WB-WA 5, WT 6,
+ * WB-NWA 7); strongly-ordered and shareable device are shareable whatever S says,
+ * the non-shareable device never is, Normal memory follows S.
+ */
+static void test_par_attributes_without_remap(void **state)
+{
+    static const struct { unsigned tex, c, b, s; uint32_t attrs; } rows[] = {
+        { 0, 0, 0, 0, 0x10 | 0x80 },   /* strongly-ordered */
+        { 0, 0, 1, 0, 0x30 | 0x80 },   /* shareable device */
+        { 0, 1, 0, 0, 0x60 },          /* WT, S = 0 */
+        { 0, 1, 1, 1, 0x70 | 0x80 },   /* WB no WA, S = 1 */
+        { 1, 0, 0, 0, 0x00 },          /* non-cacheable */
+        { 1, 1, 1, 1, 0x50 | 0x80 },   /* WB-WA */
+        { 2, 0, 0, 1, 0x30 },          /* non-shareable device, S ignored */
+        { 3, 0, 0, 0, 0x10 | 0x80 },   /* reserved: read as strongly-ordered */
+        { 7, 1, 1, 0, 0x70 },          /* 1BB AA: inner AA = 11 WB no WA */
+        { 4, 0, 0, 1, 0x00 | 0x80 },   /* 1BB AA: inner AA = 00 non-cacheable, S = 1 */
+    };
+    struct fx f;
+
+    (void)state;
+    fx_up(&f, false, SCTLR_AFE, ACTLR_WALK);
+    for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        uint32_t pa = 0xC0000000u + (i << 20);
+        uint32_t desc = pa | rows[i].tex << 12 | rows[i].c << 3 | rows[i].b << 2 |
+                        rows[i].s << 16 | 0x20C02u;
+        physmem_write32(f.pm, L1_BASE + (0x440 + i) * 4, desc);
+        smmu_mmio_write(f.s, SMMU_CTX_REG(0, SMMU_V2PPR), 0x44000000u + (i << 20));
+        assert_int_equal(reg(&f, SMMU_PAR), pa | rows[i].attrs);
+    }
+    fx_down(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_af0_never_cached_functional),
         cmocka_unit_test(test_af0_never_cached_timed),
         cmocka_unit_test(test_tlbmf_on_miss_without_walk),
+        cmocka_unit_test(test_tlbmf_retry_looks_up_again),
         cmocka_unit_test(test_mhf_on_two_matching_entries),
         cmocka_unit_test(test_mhf_timed),
         cmocka_unit_test(test_par_fault_keeps_sl),
         cmocka_unit_test(test_par_attributes),
+        cmocka_unit_test(test_par_attributes_without_remap),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
