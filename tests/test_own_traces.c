@@ -1,6 +1,7 @@
 /*
  * test_own_traces.c - replaying traces of one's own: 64-bit addresses through
- * `iommusim tlb` and into a scenario.
+ * `iommusim tlb` and into a scenario, and buffers pinned at the IOVAs a captured
+ * trace uses.
  *
  * The program runs as a subprocess (tests/lib/proc.h), on the hand-made traces of
  * tests/data/cli/ whose counts test_cli_tools.c derives by hand, and on copies of
@@ -153,12 +154,117 @@ static void test_scenario_wide_iova_is_an_error(void **state)
                         "SMMU v1 (it translates IOVAs below 0x100000000 only)\n");
 }
 
+/* ------------------------------------------------------------------ pinned buffers */
+
+/*
+ * pinned_replay.yaml: fb (192K, 4K pages) pinned at 0x10000000 and overlay (64K, one
+ * 64K page) at 0x10030000 in display_read; pinned.din's 10 accesses, all inside them:
+ *   fb pages (4K):  0x10000 (3 accesses), 0x10001 (2), 0x10002, 0x1000f, 0x10010,
+ *                   0x1001f: 6 distinct pages
+ *   overlay (64K):  0x1003 (1 access): 1 page
+ * mdp0's TLB (32 entries, configs/msm8960.yaml) holds all 7, nothing invalidates
+ * during the run, and outstanding 1 lets no two misses merge: 7 misses (each a walk
+ * of 2 descriptors, L1 then L2, for 4K and 64K pages alike), 3 hits, no fault.
+ */
+static void test_pinned_replay(void **state)
+{
+    const char *out = tmp_path("pinned");
+
+    (void)state;
+    assert_int_equal(proc_run(&res, "run " SCN "pinned_replay.yaml --quiet --out %s", out), 0);
+    assert_string_equal(res.err, "");
+    assert_int_equal(stats_u64(out, "buffer.fb.display_read.iova"), 0x10000000);
+    assert_int_equal(stats_u64(out, "buffer.overlay.display_read.iova"), 0x10030000);
+    assert_int_equal(stats_u64(out, "smmu.mdp0.ctx.mdp_port0_cb0.translations"), 10);
+    assert_int_equal(stats_u64(out, "smmu.mdp0.ctx.mdp_port0_cb0.faults"), 0);
+    assert_int_equal(stats_u64(out, "smmu.mdp0.ctx.mdp_port0_cb0.misses"), 7);
+    assert_int_equal(stats_u64(out, "smmu.mdp0.ctx.mdp_port0_cb0.hits"), 3);
+    assert_int_equal(stats_u64(out, "smmu.mdp0.tlb.fills_4k"), 6);
+    assert_int_equal(stats_u64(out, "smmu.mdp0.tlb.fills_64k"), 1);
+    assert_int_equal(stats_u64(out, "smmu.mdp0.walker.desc_reads"), 14);
+    assert_int_equal(stats_u64(out, "master.mdp0.errors"), 0);
+    /* The same in functional mode: the same lookups, in the same order. */
+    assert_int_equal(proc_run(&res, "run " SCN "pinned_replay.yaml --quiet --mode functional "
+                              "--out %s", out), 0);
+    assert_int_equal(stats_u64(out, "smmu.mdp0.ctx.mdp_port0_cb0.misses"), 7);
+    assert_int_equal(stats_u64(out, "smmu.mdp0.ctx.mdp_port0_cb0.faults"), 0);
+}
+
+/*
+ * Without the pins the allocator puts fb and overlay at the bottom of the partition
+ * (0x20000 up), so all 10 accesses at 0x10000000.. fault: the run completes (a fault
+ * is what the hardware does) but says so on stderr, in the report and in the stats.
+ */
+static void test_unpinned_replay_all_faults_loudly(void **state)
+{
+    static const char warning[] = "WARNING: every access of master mdp0 faulted (10 of 10 "
+        "bursts): context mdp_port0_cb0 translates none of its addresses or allows none of its "
+        "accesses; to replay a captured trace, pin its buffers at the IOVAs it uses "
+        "(buffers.NAME.iova, docs/scenarios.md)";
+    const char *out = tmp_path("unpinned");
+    char want[1024];
+
+    (void)state;
+    assert_int_equal(proc_run(&res, "run " SCN "unpinned_replay.yaml --out %s", out), 0);
+    snprintf(want, sizeof(want), SCN "unpinned_replay.yaml: %s\n", warning);
+    assert_string_equal(res.err, want);
+    snprintf(want, sizeof(want), "\n%s\n", warning);
+    assert_non_null(strstr(res.out, want));
+    assert_int_equal(stats_u64(out, "master.mdp0.errors"), 10);
+    assert_int_equal(stats_u64(out, "master.mdp0.all_faulted"), 1);
+    assert_int_equal(stats_u64(out, "smmu.mdp0.ctx.mdp_port0_cb0.faults_translation"), 10);
+    /* --quiet drops the report, not the warning. */
+    assert_int_equal(proc_run(&res, "run " SCN "unpinned_replay.yaml --quiet --out %s", out), 0);
+    snprintf(want, sizeof(want), SCN "unpinned_replay.yaml: %s\n", warning);
+    assert_string_equal(res.err, want);
+    /* The pinned run has no such key and no warning. */
+    assert_int_equal(proc_run(&res, "run " SCN "pinned_replay.yaml --out %s", out), 0);
+    assert_null(strstr(res.out, "WARNING"));
+    assert_int_equal(proc_sh(&res, "grep -c all_faulted %s/stats.csv", out), 1);
+}
+
+static void test_pin_errors(void **state)
+{
+    static const struct { const char *file, *msg; } cases[] = {
+        /* 64K pages need 64K alignment: 0x10001000 lies between 0x10000000 and 0x10010000 */
+        { "bad_pin_misaligned.yaml", ":5:61: error: buffers.fb.iova: 0x10001000 is not aligned "
+          "to 64K, the page size of policy 64k (the nearest are 0x10000000 and 0x10010000)" },
+        /* 192K from 0x7fff0000 ends at 0x80020000, past the gen partition's 2G end */
+        { "bad_pin_outside.yaml", ":5:60: error: buffers.fb.iova: [0x7fff0000, 0x80020000) is "
+          "outside partition gen of domain display_read, [0x20000, 0x80000000)" },
+        /* below the partition's 128K start */
+        { "bad_pin_below.yaml", ":5:60: error: buffers.fb.iova: [0x1000, 0x31000) is outside "
+          "partition gen of domain display_read, [0x20000, 0x80000000)" },
+        { "bad_pin_wide.yaml", ":5:60: error: buffers.fb.iova: 0x100000000 is beyond the SMMU "
+          "v1's 32-bit IOVA space (at most 0xfffff000)" },
+        /* other's 8K from 0x1002f000 shares fb's last 4K page, in display_read only */
+        { "bad_pin_overlap.yaml", ":6:59: error: buffers.other.iova: [0x1002f000, 0x10031000) "
+          "overlaps buffer fb, pinned at [0x10000000, 0x10030000) "
+          "(tests/data/scenarios/bad_pin_overlap.yaml:5:60), in domain display_read" },
+        /* the display generator sizes layer0 at 1920 x 1080 x 4 = 0x7e9000 bytes */
+        { "bad_pin_generated.yaml", ":6:40: error: buffers.layer0.iova: [0x7ff00000, "
+          "0x806e9000) is outside partition gen of domain display_read, [0x20000, 0x80000000)" },
+    };
+    char want[1024];
+
+    (void)state;
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(proc_run(&res, "run " SCN "%s --quiet", cases[i].file), 1);
+        snprintf(want, sizeof(want), SCN "%s%s\n", cases[i].file, cases[i].msg);
+        assert_string_equal(res.err, want);
+        assert_string_equal(res.out, "");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tlb_above_4g_same_counts),
         cmocka_unit_test(test_tlb_above_4g_bin),
         cmocka_unit_test(test_scenario_wide_iova_is_an_error),
+        cmocka_unit_test(test_pinned_replay),
+        cmocka_unit_test(test_unpinned_replay_all_faults_loudly),
+        cmocka_unit_test(test_pin_errors),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
