@@ -1,7 +1,8 @@
 /*
  * test_own_traces.c - replaying traces of one's own: 64-bit addresses through
- * `iommusim tlb` and into a scenario, and buffers pinned at the IOVAs a captured
- * trace uses.
+ * `iommusim tlb` and into a scenario, buffers pinned at the IOVAs a captured trace
+ * uses, the conversions between buffer+offset and raw IOVAs (din included), and the
+ * README's commands, run as written.
  *
  * The program runs as a subprocess (tests/lib/proc.h), on the hand-made traces of
  * tests/data/cli/ whose counts test_cli_tools.c derives by hand, and on copies of
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -256,6 +258,169 @@ static void test_pin_errors(void **state)
     }
 }
 
+/* ------------------------------------------------------------------ conversions */
+
+/*
+ * display 64 x 4, 4 bytes a pixel, 1 frame: F, then per line an L and a read of the
+ * line's 256 bytes at layer0 + 256 y (traces/README.md): 9 records, 4 accesses.
+ */
+#define DISPLAY_SMALL "gen display --width 64 --height 4 --frames 1"
+
+static void test_convert_bases_and_din(void **state)
+{
+    char want[1024], *text;
+
+    (void)state;
+    assert_int_equal(proc_run(&res, DISPLAY_SMALL " -o %s", tmp_path("d.trc")), 0);
+    /* Buffer+offset to raw, into din: the 5 markers have no din form. */
+    assert_int_equal(proc_run(&res, "convert %s --base layer0=0x10000000 -o %s",
+                              tmp_path("d.trc"), tmp_path("d.din")), 0);
+    snprintf(want, sizeof(want), "converted 4 records: %s (text) -> %s (din); 5 markers "
+             "dropped (din has none)\n", tmp_path("d.trc"), tmp_path("d.din"));
+    assert_string_equal(res.out, want);
+    text = slurp(tmp_path("d.din"), NULL);
+    assert_string_equal(text, "0 10000000\n0 10000100\n0 10000200\n0 10000300\n");
+    free(text);
+    /* Into text: the same IOVAs, times and markers kept. */
+    assert_int_equal(proc_run(&res, "convert %s --base layer0=0xfff0000000 -o %s",
+                              tmp_path("d.trc"), tmp_path("raw.trc")), 0);
+    text = slurp(tmp_path("raw.trc"), NULL);
+    assert_non_null(strstr(text, " L\n15306122.448 R 0xfff0000000 256\n"));
+    assert_non_null(strstr(text, " R 0xfff0000300 256\n"));
+    free(text);
+    /* gen writes din itself, laying layer0 out at 0x10000000. */
+    assert_int_equal(proc_run(&res, DISPLAY_SMALL " -o %s", tmp_path("g.din")), 0);
+    snprintf(want, sizeof(want), "wrote 4 records to %s (din: accesses only, at raw IOVAs)\n"
+             "buffer layer0: 1024 bytes at 0x10000000\n", tmp_path("g.din"));
+    assert_string_equal(res.out, want);
+    text = slurp(tmp_path("g.din"), NULL);
+    assert_string_equal(text, "0 10000000\n0 10000100\n0 10000200\n0 10000300\n");
+    free(text);
+    /* gen --base, compressed: rotator's dst at 1 GiB, src laid out after it on the next
+     * 1 MiB boundary: dst is 1920 x 1088 x 2 = 4177920 bytes (0x3fc000), so 0x40400000. */
+    assert_int_equal(proc_run(&res, "gen rotator --frames 1 --base dst=0x40000000 -o %s",
+                              tmp_path("r.din.zst")), 0);
+    assert_non_null(strstr(res.out, "buffer dst: 4177920 bytes at 0x40000000\n"));
+    assert_non_null(strstr(res.out, "buffer src: 4177920 bytes at 0x40400000\n"));
+}
+
+static void test_convert_errors(void **state)
+{
+    static const struct { const char *args, *err; int status; } cases[] = {
+        { "convert " DATA "named.txt -o OUT.din", "iommusim convert: " DATA "named.txt: record "
+          "2: an access to buffer fb0: din carries raw IOVAs only (give its base: --base "
+          "fb0=ADDR, or --scenario FILE with the buffer pinned)\n", 1 },
+        { "convert " DATA "named.txt --base other=0 -o OUT.din", "iommusim convert: " DATA
+          "named.txt:3: error: unknown buffer 'fb0' (every buffer a relocated trace names needs "
+          "a base: give --base NAME=ADDR)\n", 1 },
+        { "convert " DATA "named.txt --base fb0 -o OUT.din", "iommusim convert: --base 'fb0' is "
+          "not NAME=ADDR (a buffer name and its base IOVA, e.g. layer0=0x10000000)\n", 2 },
+        { "convert " DATA "named.txt --base fb0=1 --base fb0=2 -o OUT.din", "iommusim convert: "
+          "--base buffer fb0 is given a base twice (0x1 and 0x2)\n", 2 },
+        { "convert " DATA "named.txt --base fb0=zz -o OUT.din", "iommusim convert: --base "
+          "'fb0=zz': the base 'zz' is not an address (decimal or 0x-hex, below 2^64)\n", 2 },
+        /* fb0+0x40 (named.txt line 3, record 2 after the F) of 64 bytes at base
+         * 2^64 - 64 starts at 2^64 exactly: past the end */
+        { "convert " DATA "named.txt --base fb0=0xffffffffffffffc0 -o OUT.trc", "iommusim "
+          "convert: " DATA "named.txt: record 2: fb0+0x40 of 64 bytes at base "
+          "0xffffffffffffffc0 passes the end of the 64-bit address space\n", 1 },
+        { "convert " DATA "named.txt --names -o OUT.trc", "iommusim convert: --names needs "
+          "--scenario FILE: the pinned buffers (buffers.NAME.iova) whose names the raw IOVAs "
+          "get\n", 2 },
+    };
+    char args[512], err[1024];
+
+    (void)state;
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *p = strstr(cases[i].args, "OUT");
+
+        snprintf(args, sizeof(args), "%.*s%s%s", (int)(p - cases[i].args), cases[i].args,
+                 tmp_path("out"), p + 3);
+        proc_run(&res, "%s", args);
+        snprintf(err, sizeof(err), "%s", cases[i].err);
+        assert_string_equal(res.err, err);
+        assert_int_equal(res.status, cases[i].status);
+        assert_string_equal(res.out, "");
+    }
+}
+
+/*
+ * The reverse: pinned.din named by pinned_replay.yaml's pins (fb [0x10000000,
+ * 0x10030000), overlay [0x10030000, 0x10040000)), then back to raw with the same
+ * scenario: the din file again, byte for byte. An access in no pinned buffer stays raw.
+ */
+static void test_convert_names_round_trip(void **state)
+{
+    char *text, *orig;
+
+    (void)state;
+    assert_int_equal(proc_run(&res, "convert " SCN "pinned.din --scenario " SCN
+                              "pinned_replay.yaml --names -o %s", tmp_path("named.trc")), 0);
+    text = slurp(tmp_path("named.trc"), NULL);
+    assert_string_equal(text, "# iommusim trace v1: time_ns op target bytes\n"
+                        "0 R fb+0x0 64\n0 R fb+0x40 64\n0 R fb+0x1000 64\n0 W fb+0x80 64\n"
+                        "0 R fb+0x2000 64\n0 R fb+0xf000 64\n0 R fb+0x10000 64\n"
+                        "0 R fb+0x1040 64\n0 R fb+0x1f000 64\n0 W overlay+0x0 64\n");
+    free(text);
+    assert_int_equal(proc_run(&res, "convert %s --scenario " SCN "pinned_replay.yaml -o %s",
+                              tmp_path("named.trc"), tmp_path("back.din")), 0);
+    text = slurp(tmp_path("back.din"), NULL);
+    orig = slurp(SCN "pinned.din", NULL);
+    assert_string_equal(text, orig);
+    free(text);
+    free(orig);
+    /* 0x1003ffc0 + 64 ends overlay exactly; 0x1003ffe0 + 64 runs past it: stays raw. */
+    assert_int_equal(proc_sh(&res, "printf '0 1003ffc0\\n1 1003ffe0\\n0 20000\\n' > %s",
+                             tmp_path("edge.din")), 0);
+    assert_int_equal(proc_run(&res, "convert %s --scenario " SCN "pinned_replay.yaml --names "
+                              "-o %s", tmp_path("edge.din"), tmp_path("edge.trc")), 0);
+    text = slurp(tmp_path("edge.trc"), NULL);
+    assert_string_equal(text, "# iommusim trace v1: time_ns op target bytes\n"
+                        "0 R overlay+0xffc0 64\n0 W 0x1003ffe0 64\n0 R 0x20000 64\n");
+    free(text);
+}
+
+/*
+ * The README's "Running scenarios" block, each line run as written from a scratch
+ * directory holding build/iommusim (the program under test) and configs/. The last
+ * line's counts: 1080 lines of 7680 bytes from 0x10000000 start in 64K pages 0..126
+ * (1079 * 7680 = 8286720 < 127 * 65536), 127 pages a frame, each holding a line's
+ * start; the second frame sweeps the same 127 pages through 32 lru entries, so every
+ * page misses again: 254 misses of 2160 references.
+ */
+static void test_readme_commands(void **state)
+{
+    char *readme = slurp("README.md", NULL), *p, *end, cwd[4096], dir[4096];
+    unsigned lines = 0;
+
+    snprintf(dir, sizeof(dir), "%s", tmp_path("readme"));     /* tmp_path's buffers rotate */
+    (void)state;
+    assert_non_null(readme);
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(proc_sh(&res, "mkdir -p %s/build && ln -sf %s%s%s %s/build/iommusim && "
+                             "ln -sf %s/configs %s/configs", dir,
+                             proc_prog()[0] == '/' ? "" : cwd, proc_prog()[0] == '/' ? "" : "/",
+                             proc_prog(), dir, cwd, dir), 0);
+    p = strstr(readme, "## Running scenarios\n\n```sh\n");
+    assert_non_null(p);
+    p += strlen("## Running scenarios\n\n```sh\n");
+    end = strstr(p, "```\n");
+    assert_non_null(end);
+    while (p < end) {
+        char *nl = strchr(p, '\n');
+
+        *nl = '\0';
+        if (proc_sh(&res, "cd %s && %s", dir, p))
+            fail_msg("README line '%s' exited %d: %s", p, res.status, res.err);
+        lines++;
+        p = nl + 1;
+    }
+    assert_int_equal(lines, 5);
+    assert_string_equal(res.out, "trace fb.din (din), 64k pages, 32 entries, 32 ways (1 set), "
+                        "lru\nreferences 2160\nhits 1906\nmisses 254\nmiss rate 0.117593\n");
+    free(readme);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +430,10 @@ int main(void)
         cmocka_unit_test(test_pinned_replay),
         cmocka_unit_test(test_unpinned_replay_all_faults_loudly),
         cmocka_unit_test(test_pin_errors),
+        cmocka_unit_test(test_convert_bases_and_din),
+        cmocka_unit_test(test_convert_errors),
+        cmocka_unit_test(test_convert_names_round_trip),
+        cmocka_unit_test(test_readme_commands),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
