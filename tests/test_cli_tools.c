@@ -495,7 +495,8 @@ static void test_gen_list_and_help(void **state)
     run("gen", "--list", NULL);
     expect(0, "video_decode\ndisplay\ncamera\nrotator\njpeg\nblit\nscan\n", "");
     run("gen", "display", "--help", NULL);
-    expect_start("usage: iommusim gen display [--PARAM VALUE ...] [--format text|bin] -o FILE\n\n");
+    expect_start("usage: iommusim gen display [--PARAM VALUE ...] [--format text|bin|din] -o "
+                 "FILE\n\n");
     assert_non_null(strstr(res.out, "\n  width "));
     assert_non_null(strstr(res.out, "\n  layers "));
     run("gen", "--help", NULL);
@@ -539,15 +540,14 @@ static void test_gen_usage_errors(void **state)
           "the generator kind: one of video_decode, display, camera, rotator, jpeg, blit, scan\n" },
         { { "gen", "display", "--width", "64" },
           "iommusim gen: missing -o FILE (usage: iommusim gen KIND [--PARAM VALUE ...] "
-          "[--format text|bin] -o FILE)\n" },
-        { { "gen", "display", "-o", "x.din" },
-          "iommusim gen: -o x.din: din cannot be written (it has no times, markers or buffer "
-          "names); name the output .txt or .bin, or give --format text|bin\n" },
-        { { "gen", "display", "--format", "din", "-o", "x.txt" },
-          "iommusim gen: --format din cannot be written (it has no times, markers or buffer "
-          "names): must be text or bin\n" },
+          "[--format text|bin|din] -o FILE)\n" },
+        { { "gen", "display", "--base", "layer0=0x10000000", "-o", "x.txt" },
+          "iommusim gen: --base applies to din output only (text and bin keep the buffer "
+          "names; give -o FILE.din or --format din)\n" },
+        { { "gen", "display", "--format", "din", "--base", "fb=0", "-o", "x.txt" },
+          "iommusim gen: --base fb=...: the display generator has no buffer fb\n" },
         { { "gen", "camera", "--format", "yuyv", "-o", "x.txt" },
-          "iommusim gen: --format 'yuyv' is not a trace format: must be text or bin (the "
+          "iommusim gen: --format 'yuyv' is not a trace format: must be text, bin or din (the "
           "camera's pixel format is given as --set format=yuyv)\n" },
         { { "gen", "display", "--width", "64", "--width=32", "-o", "x.txt" },
           "iommusim gen: --width: parameter 'width' is given twice\n" },
@@ -641,12 +641,12 @@ static void test_convert_errors(void **state)
         { { "convert", DATA "policy.din", DATA "bad.din", "-o", "x.txt" },
           "iommusim convert: unexpected argument 'tests/data/cli/bad.din': convert takes one "
           "input file\n" },
-        { { "convert", DATA "policy.din", "-o", "x.txt", "--to", "din" },
-          "iommusim convert: --to din: din cannot be written (it has no times, markers or "
-          "buffer names): must be text or bin\n" },
-        { { "convert", DATA "policy.din", "-o", "x.din" },
-          "iommusim convert: -o x.din: din cannot be written (it has no times, markers or "
-          "buffer names); name the output .txt or .bin, or give --to text|bin\n" },
+        { { "convert", DATA "policy.din", "-o", "x.txt", "--names" },
+          "iommusim convert: --names needs --scenario FILE: the pinned buffers "
+          "(buffers.NAME.iova) whose names the raw IOVAs get\n" },
+        { { "convert", DATA "policy.din", "-o", "x.din", "--names", "--scenario", "s.yaml" },
+          "iommusim convert: --names with din output: din carries raw IOVAs only, not buffer "
+          "names\n" },
         { { "convert", DATA "policy.din", "-o", "x.txt", "--from", "csv" },
           "iommusim convert: --from 'csv' is not a trace format: must be text, bin or din\n" },
         { { "convert", DATA "markers.txt", "-o", "x.bin", "--din-bytes", "4" },
@@ -656,7 +656,7 @@ static void test_convert_errors(void **state)
           "iommusim convert: --din-bytes '0' is not allowed: must be an integer 1 .. 16777216\n" },
         { { "convert", DATA "policy.din", "-o", "x.txt", "--strict" },
           "iommusim convert: unknown option '--strict' (options: -o/--output, --from, --to, "
-          "--din-bytes, --help)\n" },
+          "--din-bytes, --base, --scenario, --names, --help)\n" },
     };
 
     (void)state;

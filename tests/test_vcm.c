@@ -1428,6 +1428,50 @@ static void test_activate_refused_by_driver(void **state)
     assert_int_equal(vcm_is_active(as), 1);
 }
 
+/*
+ * vcm_reserve_at: a captured trace's buffer placed at the IOVA it was captured at. A
+ * VCM [16M, 16M + 256M): a 64K reservation at 0x1230000 is there (and translates
+ * once backed), the allocator then goes around it, and a fixed range that overlaps
+ * it, is not page aligned or leaves the VCM is refused.
+ */
+static void test_reserve_at(void **state)
+{
+    struct test_platform *f = *state;
+    struct vcm *vcm = vcm_create(f->p, SZ_16M, SZ_256M);
+    struct vcm_dev *dev = vcm_dev_get(f->p, "vcodec_a_mm1");
+    struct avcm *avcm = vcm_assoc(vcm, dev, 0);
+    struct res *pin, *other;
+    struct vcm_physmem *pm;
+
+    assert_non_null(avcm);
+    assert_int_equal(vcm_activate(avcm), 0);
+    pin = vcm_reserve_at(vcm, 0x1230000, SZ_64K, RW);
+    assert_non_null(pin);
+    assert_int_equal(vcm_get_dev_addr(pin), 0x1230000);
+    assert_int_equal(vcm_get_res_len(pin), SZ_64K);
+    pm = vcm_phys_alloc(f->p, VCM_MEMTYPE_0, SZ_64K, VCM_ALL);
+    assert_non_null(pm);
+    assert_int_equal(vcm_back(pin, pm), 0);
+    assert_int_equal(translate(dev, 0x1230000 + 0x1234) & 0xFFFF, 0x1234);
+    /* Overlaps the pin's last page; not 4K aligned; past the end (0x11000000). */
+    assert_null(vcm_reserve_at(vcm, 0x123f000, SZ_4K * 2, RW));
+    assert_null(vcm_reserve_at(vcm, 0x1300800, SZ_4K, RW));
+    assert_null(vcm_reserve_at(vcm, 0x10ff0000, SZ_1M, RW));
+    /* 16M below the VCM's start. */
+    assert_null(vcm_reserve_at(vcm, 0, SZ_4K, RW));
+    /* The allocator's first 64K-aligned 64K from 16M is 0x1000000, below the pin. */
+    other = vcm_reserve(vcm, SZ_64K, RW);
+    assert_non_null(other);
+    assert_int_equal(vcm_get_dev_addr(other), 0x1000000);
+    assert_int_equal(vcm_unreserve(other), 0);
+    assert_int_equal(vcm_unback(pin), 0);
+    assert_int_equal(vcm_unreserve(pin), 0);
+    assert_int_equal(vcm_phys_free(pm), 0);
+    assert_int_equal(vcm_deactivate(avcm), 0);
+    assert_int_equal(vcm_deassoc(avcm), 0);
+    assert_int_equal(vcm_free(vcm), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1457,6 +1501,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_assoc_after_backing_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_back_rolls_back_in_one_context, setup, teardown),
         cmocka_unit_test_setup_teardown(test_activate_refused_by_driver, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserve_at, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

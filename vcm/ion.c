@@ -320,13 +320,17 @@ int ion_map_iommu(struct ion_iommu *ion, struct vcm_physmem *buffer, int domain_
     if (len < size)
         return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: iova_length 0x%lx is "
                         "shorter than the buffer (0x%zx bytes)", fn, iova_length, size);
+    bool fixed = flags & ION_IOMMU_FIXED;
+    if (fixed && align)
+        return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: align 0x%lx with "
+                        "ION_IOMMU_FIXED: a fixed IOVA has no alignment to choose", fn, align);
     if (flags & ~(unsigned long)(ION_IOMMU_CACHE_MASK | ION_IOMMU_POLICY_MASK |
-                                 ION_IOMMU_READ_ONLY | ION_IOMMU_PRIV_ONLY) ||
+                                 ION_IOMMU_READ_ONLY | ION_IOMMU_PRIV_ONLY | ION_IOMMU_FIXED) ||
         (flags & ION_IOMMU_CACHE_MASK) > VCM_WT ||
         ((flags & ION_IOMMU_POLICY_MASK) >> ION_IOMMU_POLICY_SHIFT) > VCM_MAP_NPOLICIES)
         return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: flags 0x%lx: valid are a "
-                        "cache policy 0..3, ION_IOMMU_POLICY(best..16m), ION_IOMMU_READ_ONLY "
-                        "and ION_IOMMU_PRIV_ONLY", fn, flags);
+                        "cache policy 0..3, ION_IOMMU_POLICY(best..16m), ION_IOMMU_READ_ONLY, "
+                        "ION_IOMMU_PRIV_ONLY and ION_IOMMU_FIXED", fn, flags);
 
     struct ion_mapping *m = find_mapping(ion, buffer, domain_num, partition_num);
     if (m) {
@@ -334,6 +338,10 @@ int ion_map_iommu(struct ion_iommu *ion, struct vcm_physmem *buffer, int domain_
             return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: the buffer is already "
                             "mapped there with iova_length 0x%llx, not 0x%llx", fn,
                             (unsigned long long)m->iova_len, (unsigned long long)len);
+        if (fixed && vcm_get_dev_addr(m->res) != *iova)
+            return err_fail(ion->err, sizeof(ion->err), -EINVAL, "%s: the buffer is already "
+                            "mapped there at 0x%x, not at 0x%x", fn, vcm_get_dev_addr(m->res),
+                            *iova);
         m->refs++;
         *iova = vcm_get_dev_addr(m->res);
         *buffer_size = size;
@@ -354,10 +362,11 @@ int ion_map_iommu(struct ion_iommu *ion, struct vcm_physmem *buffer, int domain_
                         ion->domains[domain_num].name, partition_num,
                         (unsigned long long)vcm_get_len(vcm));
     }
-    struct res *res = vcm_reserve(vcm, len, attr);
+    struct res *res = fixed ? vcm_reserve_at(vcm, *iova, len, attr)
+                            : vcm_reserve(vcm, len, attr);
     if (!res) {
         free(m);
-        return err_fail(ion->err, sizeof(ion->err), -ENOMEM, "%s: %s", fn,
+        return err_fail(ion->err, sizeof(ion->err), fixed ? -EBUSY : -ENOMEM, "%s: %s", fn,
                         vcm_last_error(ion->p));
     }
     unsigned pol = (unsigned)((flags & ION_IOMMU_POLICY_MASK) >> ION_IOMMU_POLICY_SHIFT);

@@ -125,6 +125,9 @@ void ion_iommu_free(struct ion_iommu *ion);
  * one only privileged accesses may use (a user access takes a permission fault). */
 #define ION_IOMMU_READ_ONLY         (1ul << 8)
 #define ION_IOMMU_PRIV_ONLY         (1ul << 9)
+/* Placement: map at the IOVA given in *iova (4 KiB aligned, inside the partition and
+ * free) instead of one the allocator chooses; align must then be 0. */
+#define ION_IOMMU_FIXED             (1ul << 10)
 
 /*
  * Maps buffer into partition_num of domain_num and returns its device address in
@@ -135,6 +138,8 @@ void ion_iommu_free(struct ion_iommu *ion);
  * partition again returns the same IOVA and counts a reference (the lengths must
  * agree). Reads and writes are allowed to user and privileged accesses, unless flags
  * hold ION_IOMMU_READ_ONLY (no writes) or ION_IOMMU_PRIV_ONLY (privileged only).
+ * With ION_IOMMU_FIXED, *iova is also an input: the mapping is placed there (a
+ * buffer already mapped there at another IOVA is -EINVAL).
  * -EINVAL for bad arguments; errors of the VCM layer are passed on.
  */
 int ion_map_iommu(struct ion_iommu *ion, struct vcm_physmem *buffer, int domain_num,

@@ -735,6 +735,42 @@ struct res *vcm_reserve(struct vcm *vcm, size_t len, uint32_t attr)
     return r;
 }
 
+struct res *vcm_reserve_at(struct vcm *vcm, uint32_t dev_addr, size_t len, uint32_t attr)
+{
+    if (!reg_has(vcm, OBJ_VCM))
+        return NULL;
+    struct vcm_platform *p = vcm->plat;
+    if (vcm->type != VCM_TYPE_IOMMU) {
+        set_err(p, -EINVAL, "vcm_reserve_at: only IOMMU VCMs place reservations at a fixed "
+                "address");
+        return NULL;
+    }
+    if (!len || len > vcm->len) {
+        set_err(p, -EINVAL, "vcm_reserve_at: len 0x%zx is out of range (1 .. the VCM's length "
+                "0x%llx)", len, (unsigned long long)vcm->len);
+        return NULL;
+    }
+    if (check_res_attr(p, attr))
+        return NULL;
+    if (iova_alloc_fixed(vcm->space, dev_addr, round_up_page(len), vcm->guard ? IOVA_GUARD : 0,
+                         p->err, sizeof(p->err)))
+        return NULL;
+
+    struct res *r = obj_new(sizeof(*r), OBJ_RES);
+    if (!r) {
+        iova_free(vcm->space, dev_addr);
+        set_err(p, -ENOMEM, "vcm_reserve_at: out of memory");
+        return NULL;
+    }
+    r->vcm = vcm;
+    r->dev_addr = dev_addr;
+    r->len = round_up_page(len);
+    r->attr = attr;
+    r->next = vcm->res;
+    vcm->res = r;
+    return r;
+}
+
 int vcm_unreserve(struct res *res)
 {
     if (!reg_has(res, OBJ_RES))

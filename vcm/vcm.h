@@ -246,6 +246,15 @@ int vcm_reserve_hole(struct vcm *vcm, uint64_t start, uint64_t len);
  */
 struct res *vcm_reserve(struct vcm *vcm, size_t len, uint32_t attr);
 
+/*
+ * The same at a fixed device address (IOMMU VCMs only): dev_addr 4 KiB aligned, the
+ * range [dev_addr, dev_addr + len rounded up to 4 KiB) inside the VCM and free. A
+ * captured trace's buffers are placed so, at the IOVAs they were captured at. NULL
+ * with -EINVAL (bad address, outside the VCM) or -EBUSY (overlaps a reservation or a
+ * hole) in the platform's last error.
+ */
+struct res *vcm_reserve_at(struct vcm *vcm, uint32_t dev_addr, size_t len, uint32_t attr);
+
 /* -EBUSY while backed. */
 int vcm_unreserve(struct res *res);
 

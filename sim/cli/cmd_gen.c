@@ -10,6 +10,11 @@
  *
  * After the trace, a summary on stdout gives the records written and the bytes
  * each buffer must have, which is what a scenario needs to map the buffers.
+ *
+ * din output carries raw IOVAs only: each buffer then gets a base (--base NAME=ADDR,
+ * or laid out from 0x10000000 on 1 MiB boundaries, sim/trace/bases.h), its records
+ * become base + offset, markers are dropped, and the summary gives each base, so a
+ * scenario can pin the buffers there (buffers.NAME.iova) and replay the trace.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -23,6 +28,7 @@
 #include "sim/cli/opts.h"
 #include "sim/cli/outfile.h"
 #include "sim/config/config.h"
+#include "sim/trace/bases.h"
 #include "sim/trace/trace.h"
 #include "sim/trace/tracegen.h"
 
@@ -31,6 +37,7 @@
 #define SET_PREFIX      CONFIG_NAME ":--set "
 #define MAX_PARAM_NAME  64              /* longer option names are not parameters */
 #define PROGRESS_EVERY  (1u << 16)      /* records between progress updates */
+#define MAX_GEN_BUFFERS 64              /* more than any generator has (video_decode: 17) */
 
 /* One parameter option, kept to name it in errors. */
 struct param_opt {
@@ -45,6 +52,7 @@ struct gen_args {
     bool format_given;
     struct param_opt *params;           /* in command-line order = --set order */
     unsigned nparams;
+    struct trace_bases *bases;          /* din output: where each buffer starts */
 };
 
 static void usage(FILE *out)
@@ -67,8 +75,10 @@ static void usage(FILE *out)
             "                   lists them); '-' in PARAM stands for '_'\n"
             "  --set PARAM=VALUE  the same, for a parameter named like an option of this\n"
             "                   command (the camera's pixel format: --set format=yuyv)\n"
-            "  --format FMT     text or bin (default: from FILE's name: .bin bin,\n"
-            "                   otherwise text)\n"
+            "  --format FMT     text, bin or din (default: from FILE's name: .bin bin,\n"
+            "                   .din din, otherwise text; .gz, .xz, .zst compress)\n"
+            "  --base NAME=ADDR din: buffer NAME starts at IOVA ADDR (default: the buffers\n"
+            "                   one after another from 0x10000000, on 1 MiB boundaries)\n"
             "  -o, --output FILE  the file to write ('-' for standard output; the summary\n"
             "                   then goes to standard error)\n"
             "  --list           the kinds\n"
@@ -83,7 +93,7 @@ static void list_kinds(void)
 
 static void kind_usage(enum tracegen_kind kind)
 {
-    printf("usage: iommusim gen %s [--PARAM VALUE ...] [--format text|bin] -o FILE\n\n",
+    printf("usage: iommusim gen %s [--PARAM VALUE ...] [--format text|bin|din] -o FILE\n\n",
            tracegen_kind_name(kind));
     tracegen_print_params(stdout, kind);
 }
@@ -112,15 +122,10 @@ static int parse_format(struct gen_args *a, const char *s)
 
     if (trace_format_parse(s, &f)) {
         if (a->kind == TRACEGEN_CAMERA)
-            cli_error(CMD, "--format '%s' is not a trace format: must be text or bin (the "
+            cli_error(CMD, "--format '%s' is not a trace format: must be text, bin or din (the "
                            "camera's pixel format is given as --set format=%s)", s, s);
         else
-            cli_error(CMD, "--format '%s' is not a trace format: must be text or bin", s);
-        return CLI_USAGE;
-    }
-    if (f == TRACE_FMT_DIN) {
-        cli_error(CMD, "--format din cannot be written (it has no times, markers or buffer "
-                       "names): must be text or bin");
+            cli_error(CMD, "--format '%s' is not a trace format: must be text, bin or din", s);
         return CLI_USAGE;
     }
     a->format = f;
@@ -269,7 +274,7 @@ static int parse_options(int argc, char **argv, struct gen_args *a, struct confi
         }
         if (arg[1] != '-' && strcmp(arg, "-o")) {
             cli_error(CMD, "unknown option '%s' (options: --PARAM VALUE, --set PARAM=VALUE, "
-                           "--format, -o/--output, --list, --help)", arg);
+                           "--format, --base, -o/--output, --list, --help)", arg);
             return CLI_USAGE;
         }
         snprintf(option, sizeof(option), "%.*s", (int)len, arg);
@@ -291,32 +296,90 @@ static int parse_options(int argc, char **argv, struct gen_args *a, struct confi
         } else if (!strcmp(option, "--set")) {
             if ((rc = add_set(a, cfg, value, &cerr)))
                 return rc;
+        } else if (!strcmp(option, "--base")) {
+            char err[256];
+
+            if (!a->bases && !(a->bases = trace_bases_new())) {
+                cli_error(CMD, "out of memory");
+                return CLI_FAILED;
+            }
+            if (trace_bases_parse(a->bases, value, err, sizeof(err))) {
+                cli_error(CMD, "--base %s", err);
+                return CLI_USAGE;
+            }
         } else if ((rc = add_param(a, cfg, option, arg + 2, len - 2, value, &cerr))) {
             return rc;
         }
     }
     if (!a->out) {
         cli_error(CMD, "missing -o FILE (usage: iommusim gen KIND [--PARAM VALUE ...] "
-                       "[--format text|bin] -o FILE)");
+                       "[--format text|bin|din] -o FILE)");
         return CLI_USAGE;
     }
-    if (!a->format_given) {
+    if (!a->format_given)
         a->format = trace_format_from_path(a->out);
-        if (a->format == TRACE_FMT_DIN) {
-            cli_error(CMD, "-o %s: din cannot be written (it has no times, markers or buffer "
-                           "names); name the output .txt or .bin, or give --format text|bin",
-                      a->out);
-            return CLI_USAGE;
-        }
+    if (a->bases && a->format != TRACE_FMT_DIN) {
+        cli_error(CMD, "--base applies to din output only (text and bin keep the buffer "
+                       "names; give -o FILE.din or --format din)");
+        return CLI_USAGE;
     }
     return CLI_OK;
 }
 
 /* ------------------------------------------------------------------ writing */
 
-/* Every record of the generator into w; 0, or a negative errno from the writer. */
-static int write_trace(struct tracegen *g, struct trace_writer *w, uint64_t *count)
+/*
+ * din output: the base of every buffer of the generator (given, or laid out), as
+ * base[i] for the generator's buffer i. CLI_OK or CLI_USAGE (reported here).
+ */
+static int din_bases(struct gen_args *a, const struct tracegen *g, uint64_t *base)
 {
+    unsigned n = tracegen_num_buffers(g);
+    const char *names[MAX_GEN_BUFFERS];
+    uint64_t sizes[MAX_GEN_BUFFERS];
+    char err[256];
+
+    if (n > MAX_GEN_BUFFERS) {
+        cli_error(CMD, "internal error: %u buffers (at most %d)", n, MAX_GEN_BUFFERS);
+        return CLI_FAILED;
+    }
+    if (!a->bases && !(a->bases = trace_bases_new())) {
+        cli_error(CMD, "out of memory");
+        return CLI_FAILED;
+    }
+    for (unsigned i = 0; i < trace_bases_count(a->bases); i++) {
+        bool known = false;
+
+        for (unsigned k = 0; k < n; k++)
+            known |= !strcmp(tracegen_buffer_name(g, k), trace_bases_name(a->bases, i));
+        if (!known) {
+            cli_error(CMD, "--base %s=...: the %s generator has no buffer %s",
+                      trace_bases_name(a->bases, i), tracegen_kind_name(a->kind),
+                      trace_bases_name(a->bases, i));
+            return CLI_USAGE;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        names[i] = tracegen_buffer_name(g, i);
+        sizes[i] = tracegen_buffer_size(g, i);
+    }
+    if (trace_bases_layout(a->bases, names, sizes, n, err, sizeof(err))) {
+        cli_error(CMD, "--base: %s", err);
+        return CLI_USAGE;
+    }
+    for (unsigned i = 0; i < n; i++)
+        base[i] = trace_bases_base(a->bases, (unsigned)trace_bases_find(a->bases, names[i]));
+    return CLI_OK;
+}
+
+/*
+ * Every record of the generator into w (din: relocated by base, markers dropped);
+ * 0, or a negative errno from the writer.
+ */
+static int write_trace(const struct gen_args *a, struct tracegen *g, struct trace_writer *w,
+                       const uint64_t *base, uint64_t *count)
+{
+    bool din = a->format == TRACE_FMT_DIN;
     struct trace_rec rec;
     int rc;
 
@@ -327,6 +390,12 @@ static int write_trace(struct tracegen *g, struct trace_writer *w, uint64_t *cou
             return rc;
     }
     while (tracegen_next(g, &rec) == 1) {
+        if (din && rec.op > TRACE_OP_WRITE)
+            continue;                   /* din has no markers */
+        if (din && rec.buffer != TRACE_RAW) {
+            rec.addr += base[rec.buffer];   /* within 2^64: a buffer fits above its base */
+            rec.buffer = TRACE_RAW;
+        }
         rc = trace_write(w, &rec);
         if (rc)
             return rc;
@@ -337,29 +406,36 @@ static int write_trace(struct tracegen *g, struct trace_writer *w, uint64_t *cou
 }
 
 static void summary(FILE *out, const struct gen_args *a, const struct tracegen *g,
-                    uint64_t count)
+                    const uint64_t *base, uint64_t count)
 {
-    fprintf(out, "wrote %" PRIu64 " records to %s (%s)\n", count, a->out,
-            trace_format_name(a->format));
-    for (unsigned i = 0; i < tracegen_num_buffers(g); i++)
-        fprintf(out, "buffer %s: %" PRIu64 " bytes\n", tracegen_buffer_name(g, i),
+    fprintf(out, "wrote %" PRIu64 " records to %s (%s%s)\n", count, a->out,
+            trace_format_name(a->format),
+            a->format == TRACE_FMT_DIN ? ": accesses only, at raw IOVAs" : "");
+    for (unsigned i = 0; i < tracegen_num_buffers(g); i++) {
+        fprintf(out, "buffer %s: %" PRIu64 " bytes", tracegen_buffer_name(g, i),
                 tracegen_buffer_size(g, i));
+        if (a->format == TRACE_FMT_DIN)
+            fprintf(out, " at 0x%" PRIx64, base[i]);
+        fputc('\n', out);
+    }
 }
 
-static int generate(const struct gen_args *a, struct tracegen *g)
+static int generate(struct gen_args *a, struct tracegen *g)
 {
     char err[TRACE_ERR_MAX];
     struct cli_outfile of;
     struct trace_writer *w;
     const char *path;
-    uint64_t count;
+    uint64_t count, base[MAX_GEN_BUFFERS] = { 0 };
     int rc, frc;
 
+    if (a->format == TRACE_FMT_DIN && (rc = din_bases(a, g, base)))
+        return rc;
     if (cli_outfile_begin(&of, a->out, &path, err, sizeof(err))) {
         cli_error(CMD, "%s", err);
         return CLI_FAILED;
     }
-    w = trace_create(path, a->format, err, sizeof(err));
+    w = trace_create_as(path, a->out, a->format, err, sizeof(err));
     if (!w) {
         cli_outfile_fix_msg(&of, err, sizeof(err));
         cli_error(CMD, "%s", err);
@@ -367,7 +443,7 @@ static int generate(const struct gen_args *a, struct tracegen *g)
         return CLI_FAILED;
     }
     cli_progress_begin();
-    rc = write_trace(g, w, &count);
+    rc = write_trace(a, g, w, base, &count);
     cli_progress_end();
     frc = trace_finish(w, err, sizeof(err));
     if (!rc && !frc)
@@ -379,7 +455,7 @@ static int generate(const struct gen_args *a, struct tracegen *g)
         cli_outfile_abort(&of);
         return CLI_FAILED;
     }
-    summary(strcmp(a->out, "-") ? stdout : stderr, a, g, count);
+    summary(strcmp(a->out, "-") ? stdout : stderr, a, g, base, count);
     return CLI_OK;
 }
 
@@ -441,5 +517,6 @@ out:
     if (cfg)
         config_free(cfg);
     free(a.params);
+    trace_bases_free(a.bases);
     return rc;
 }

@@ -229,6 +229,14 @@ int cmd_run(int argc, char **argv)
     status = rc ? CLI_FAILED : CLI_OK;
     if (rc)
         print_error(err);
+    for (unsigned i = 0; !rc && i < scn->nmasters; i++) {
+        char warn[512];
+
+        if (!soc_master_all_faulted(s, i))
+            continue;
+        soc_all_faulted_warning(s, i, warn, sizeof(warn));
+        fprintf(stderr, "%s: %s\n", path, warn);  /* even with --quiet: it is loud */
+    }
     if (!quiet)
         soc_print_report(s, stdout, wall);
     if (out && write_outputs(s, out, rc ? err : NULL) != CLI_OK)

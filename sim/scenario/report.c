@@ -228,6 +228,26 @@ static int add_cdf(struct stats *st, const struct stats_hist *h, const char *fmt
     return 0;
 }
 
+bool soc_master_all_faulted(const struct soc *s, unsigned i)
+{
+    const struct master_stats *ms = master_stats(s->master[i]);
+
+    return ms->bursts && ms->errors == ms->bursts;
+}
+
+void soc_all_faulted_warning(const struct soc *s, unsigned i, char *buf, size_t len)
+{
+    const struct master_stats *ms = master_stats(s->master[i]);
+    const struct scn_master *m = &s->scn->master[i];
+
+    snprintf(buf, len, "WARNING: every access of master %s faulted (%" PRIu64 " of %" PRIu64
+             " bursts): context %s translates none of its addresses or allows none of its "
+             "accesses%s", m->name, ms->errors,
+             ms->bursts, m->ctx,
+             m->trace ? "; to replay a captured trace, pin its buffers at the IOVAs it uses "
+                        "(buffers.NAME.iova, docs/scenarios.md)" : "");
+}
+
 static int collect_master(const struct soc *s, unsigned i, struct stats *st)
 {
     const struct master_stats *ms = master_stats(s->master[i]);
@@ -240,6 +260,8 @@ static int collect_master(const struct soc *s, unsigned i, struct stats *st)
     TRY(stats_add_u64(st, ms->bytes_read, "master.%s.bytes_read", n));
     TRY(stats_add_u64(st, ms->bytes_written, "master.%s.bytes_written", n));
     TRY(stats_add_u64(st, ms->errors, "master.%s.errors", n));
+    if (soc_master_all_faulted(s, i))
+        TRY(stats_add_u64(st, 1, "master.%s.all_faulted", n));
     TRY(stats_add_u64(st, ms->frames, "master.%s.frames", n));
     TRY(stats_add_u64(st, ms->late_frames, "master.%s.late_frames", n));
     TRY(stats_add_u64(st, ms->lines, "master.%s.lines", n));
@@ -494,6 +516,14 @@ void soc_print_report(const struct soc *s, FILE *out, double wall)
                 master_bandwidth_mbps(ms), stats_hist_mean(&ms->latency) / 1000.0,
                 (double)stats_hist_quantile(&ms->latency, 0.99) / 1000.0, ms->errors, frames,
                 ms->underruns);
+    }
+    for (unsigned i = 0; i < scn->nmasters; i++) {
+        char warn[512];
+
+        if (!soc_master_all_faulted(s, i))
+            continue;
+        soc_all_faulted_warning(s, i, warn, sizeof(warn));
+        fprintf(out, "\n%s\n", warn);
     }
     print_faults(s, out);
     for (unsigned i = 0; i < scn->soc.nsmmus; i++)

@@ -650,10 +650,12 @@ static int domain_by_name(const struct scn_soc *soc, const char *name)
     return -1;
 }
 
+static int read_pin(struct scn_buffer *o, const struct config_node *b, struct config_err *err);
+
 static int read_buffer(struct scenario *s, const struct config_node *b, struct config_err *err)
 {
     static const char *const keys[] = { "size", "domain", "partition", "policy", "mapped",
-                                        "access", "privileged_only", NULL };
+                                        "access", "privileged_only", "iova", NULL };
     static const char *const access_names[] = { "rw", "ro", NULL };
     struct scn_buffer *o = &s->buffer[s->nbuffers];
     const char *doms[ION_MAX_DOMAINS];
@@ -712,7 +714,99 @@ static int read_buffer(struct scenario *s, const struct config_node *b, struct c
             return rc;
         o->policy = (enum vcm_map_policy)v;
     }
+    if (has(b, "iova") && (rc = read_pin(o, b, err)))
+        return rc;
     s->nbuffers++;
+    return 0;
+}
+
+/* ---- Pinned buffers ------------------------------------------------------------------------ */
+
+/* The page size a policy maps with; "best" takes whatever fits, so 4 KiB suffices. */
+static uint64_t pin_align(enum vcm_map_policy pol)
+{
+    static const uint64_t bytes[VCM_MAP_NPOLICIES] = {
+        [VCM_MAP_BEST] = 4096, [VCM_MAP_4K] = 4096, [VCM_MAP_64K] = 64 << 10,
+        [VCM_MAP_1M] = 1 << 20, [VCM_MAP_16M] = 16 << 20,
+    };
+    return bytes[pol];
+}
+
+/* `iova: 0x...`: 32-bit (the SMMU v1's IOVA space), aligned to the policy's page size. */
+static int read_pin(struct scn_buffer *o, const struct config_node *b, struct config_err *err)
+{
+    uint64_t v, align = pin_align(o->policy);
+    int rc;
+
+    if ((rc = config_get_u64(b, "iova", 0, UINT64_MAX, &v, err)))
+        return rc;
+    o->iova_node = config_find(b, "iova");
+    if (v >> 32)
+        return config_fail(err, o->iova_node, -EINVAL, "0x%llx is beyond the SMMU v1's 32-bit "
+                           "IOVA space (at most 0xfffff000)", (unsigned long long)v);
+    if (v & (align - 1))
+        return config_fail(err, o->iova_node, -EINVAL, "0x%llx is not aligned to %lluK, the "
+                           "page size of policy %s (the nearest are 0x%llx and 0x%llx)",
+                           (unsigned long long)v, (unsigned long long)(align >> 10),
+                           policy_names[o->policy], (unsigned long long)(v & ~(align - 1)),
+                           (unsigned long long)((v | (align - 1)) + 1));
+    o->pinned = true;
+    o->iova = (uint32_t)v;
+    return 0;
+}
+
+/* The range a pinned buffer takes: its size rounded up to 4 KiB, as the VCM reserves. */
+static uint64_t pin_end(const struct scn_buffer *b)
+{
+    return b->iova + ((b->size + 4095) & ~4095ull);
+}
+
+static bool shares_partition(const struct scn_buffer *a, const struct scn_buffer *b, int *dom)
+{
+    if (a->partition != b->partition)
+        return false;
+    for (unsigned i = 0; i < a->ndomains; i++)
+        for (unsigned k = 0; k < b->ndomains; k++)
+            if (a->domain[i] == b->domain[k]) {
+                *dom = a->domain[i];
+                return true;
+            }
+    return false;
+}
+
+int scenario_check_pins(const struct scenario *s, struct config_err *err)
+{
+    for (unsigned i = 0; i < s->nbuffers; i++) {
+        const struct scn_buffer *b = &s->buffer[i];
+        int d;
+
+        if (!b->pinned || !b->size)
+            continue;
+        for (unsigned k = 0; k < b->ndomains; k++) {
+            const struct ion_partition_desc *p = &s->soc.domain[b->domain[k]].part[b->partition];
+
+            if (b->iova < p->start || pin_end(b) > p->start + p->size)
+                return config_fail(err, b->iova_node, -EINVAL, "[0x%x, 0x%llx) is outside "
+                                   "partition %s of domain %s, [0x%llx, 0x%llx)", b->iova,
+                                   (unsigned long long)pin_end(b), partition_names[b->partition],
+                                   s->soc.domain[b->domain[k]].name,
+                                   (unsigned long long)p->start,
+                                   (unsigned long long)(p->start + p->size));
+        }
+        for (unsigned j = 0; j < i; j++) {
+            const struct scn_buffer *a = &s->buffer[j];
+
+            if (!a->pinned || !a->size || !shares_partition(a, b, &d) ||
+                b->iova >= pin_end(a) || a->iova >= pin_end(b))
+                continue;
+            return config_fail(err, b->iova_node, -EINVAL, "[0x%x, 0x%llx) overlaps buffer %s, "
+                               "pinned at [0x%x, 0x%llx) (%s:%u:%u), in domain %s", b->iova,
+                               (unsigned long long)pin_end(b), a->name, a->iova,
+                               (unsigned long long)pin_end(a), a->iova_node->pos.file,
+                               a->iova_node->pos.line, a->iova_node->pos.col,
+                               s->soc.domain[d].name);
+        }
+    }
     return 0;
 }
 
@@ -1026,7 +1120,8 @@ static int read_scenario(struct scenario *s, const struct scenario_overrides *ov
     for (size_t i = 0; i < bufs->count; i++)
         if ((rc = read_buffer(s, bufs->items[i], err)))
             return rc;
-    if ((rc = read_steps(s, root, err)) ||
+    if ((rc = scenario_check_pins(s, err)) ||
+        (rc = read_steps(s, root, err)) ||
         (rc = config_get_node(root, "masters", CONFIG_MAP, &masters, err)))
         return rc;
     if (!masters->count || masters->count > SCN_MAX_MASTERS)

@@ -94,6 +94,9 @@ struct scn_buffer {
     bool mapped_at_start;
     bool read_only;                     /* devices may not write it */
     bool privileged_only;               /* user accesses may not use it */
+    bool pinned;                        /* mapped at `iova` in every domain, not allocated */
+    uint32_t iova;
+    const struct config_node *iova_node;/* the `iova:` key, for errors */
 };
 
 struct scn_step {
@@ -162,6 +165,15 @@ struct scenario *scenario_load_soc(const char *path, struct config_err *err);
 void scenario_free(struct scenario *s);
 
 int scenario_find_buffer(const struct scenario *s, const char *name);     /* -1 if none */
+
+/*
+ * The pinned buffers (`iova:`) whose sizes are known: each must lie inside its
+ * partition in every domain it is mapped into, and no two that share a domain's
+ * partition may overlap. scenario_load checks the buffers sized in the file; the SoC
+ * builder calls this again once generators have sized the others. The error names
+ * the `iova:` key's file:line:column.
+ */
+int scenario_check_pins(const struct scenario *s, struct config_err *err);
 const char *scenario_mode_name(enum scn_mode m);
 
 #endif

@@ -37,15 +37,17 @@ static int map_buffer(struct soc *s, struct soc_buffer *b, char *err, size_t len
     for (unsigned i = 0; i < sb->ndomains; i++) {
         int d = sb->domain[i];
         unsigned long got;
-        uint32_t iova;
+        uint32_t iova = sb->iova;       /* the pin, if it has one */
         unsigned long flags = ION_IOMMU_POLICY(sb->policy) |
                               (sb->read_only ? ION_IOMMU_READ_ONLY : 0) |
-                              (sb->privileged_only ? ION_IOMMU_PRIV_ONLY : 0);
+                              (sb->privileged_only ? ION_IOMMU_PRIV_ONLY : 0) |
+                              (sb->pinned ? ION_IOMMU_FIXED : 0);
         int rc = ion_map_iommu(s->ion, b->phys, d, sb->partition, 0, 0, &iova, &got, flags);
+        const struct config_node *at = sb->pinned ? sb->iova_node : sb->node;
         if (rc)
-            return err_fail(err, len, rc, "%s:%u:%u: error: buffers.%s: cannot map into "
-                            "domain %s: %s", sb->node->pos.file, sb->node->pos.line,
-                            sb->node->pos.col, sb->name, s->scn->soc.domain[d].name,
+            return err_fail(err, len, rc, "%s:%u:%u: error: buffers.%s%s: cannot map into "
+                            "domain %s: %s", at->pos.file, at->pos.line, at->pos.col, sb->name,
+                            sb->pinned ? ".iova" : "", s->scn->soc.domain[d].name,
                             ion_last_error(s->ion));
         b->iova[d] = iova;
         vcm_res_mix(ion_iommu_res(s->ion, b->phys, d, sb->partition), &b->mix[d]);
@@ -522,8 +524,16 @@ static int build_smmus(struct soc *s, char *err, size_t len)
     return 0;
 }
 
+/*
+ * Pinned buffers are mapped first, so that the allocator places the others around
+ * them rather than on the addresses a captured trace needs.
+ */
 static int build_buffers(struct soc *s, char *err, size_t len)
 {
+    struct config_err cerr = { 0 };
+
+    if (scenario_check_pins(s->scn, &cerr))         /* generators have sized the rest */
+        return err_fail(err, len, cerr.code, "%s", cerr.msg);
     for (unsigned i = 0; i < s->scn->nbuffers; i++) {
         struct soc_buffer *b = &s->buffer[i];
         const struct scn_buffer *sb = &s->scn->buffer[i];
@@ -549,7 +559,14 @@ static int build_buffers(struct soc *s, char *err, size_t len)
                             sb->name, size_str(sb->size, s1, sizeof(s1)),
                             vcm_last_error(s->platform), (unsigned long long)left);
         }
-        if (sb->mapped_at_start && (rc = map_buffer(s, b, err, len)))
+        if (sb->mapped_at_start && sb->pinned && (rc = map_buffer(s, b, err, len)))
+            return rc;
+    }
+    for (unsigned i = 0; i < s->scn->nbuffers; i++) {
+        int rc;
+
+        if (s->scn->buffer[i].mapped_at_start && !s->scn->buffer[i].pinned &&
+            (rc = map_buffer(s, &s->buffer[i], err, len)))
             return rc;
     }
     return 0;

@@ -147,6 +147,17 @@ void soc_print_report(const struct soc *s, FILE *out, double wall_seconds);
  */
 int soc_write_histograms(const struct soc *s, const char *path, char *err, size_t errlen);
 
+/*
+ * True when master i issued bursts and every one of them ended in a fault: nothing
+ * it addressed was mapped for it or allowed to it (a trace captured elsewhere replayed without its
+ * buffers pinned where it points), or it is a rogue device as the isolation
+ * scenarios have. The report says so in a WARNING line and the statistics in
+ * master.NAME.all_faulted = 1 (present only then).
+ */
+bool soc_master_all_faulted(const struct soc *s, unsigned i);
+/* The WARNING sentence for master i (no newline), for the report and stderr. */
+void soc_all_faulted_warning(const struct soc *s, unsigned i, char *buf, size_t len);
+
 /* sim/scenario/report.c: `iommusim info`: the SMMUs, contexts, MIDs and domains of an SoC. */
 void soc_print_info(const struct scenario *scn, FILE *out);
 

@@ -1367,7 +1367,7 @@ static char *put_dec(char *p, uint64_t v)
     return p;
 }
 
-static char *put_hex(char *p, uint64_t v)
+static char *put_hex_digits(char *p, uint64_t v)
 {
     static const char digits[] = "0123456789abcdef";
     char tmp[16];
@@ -1376,11 +1376,16 @@ static char *put_hex(char *p, uint64_t v)
     do
         tmp[n++] = digits[v & 15];
     while (v >>= 4);
-    *p++ = '0';
-    *p++ = 'x';
     while (n)
         *p++ = tmp[--n];
     return p;
+}
+
+static char *put_hex(char *p, uint64_t v)
+{
+    *p++ = '0';
+    *p++ = 'x';
+    return put_hex_digits(p, v);
 }
 
 /* ps as ns, with only the fraction digits it needs ("12", "12.5", "0.005"). */
@@ -1414,6 +1419,12 @@ static void put_bin(unsigned char *p, uint64_t t, uint64_t a, uint32_t bytes, ui
 struct trace_writer *trace_create(const char *path, enum trace_format format, char *err,
                                   size_t errlen)
 {
+    return trace_create_as(path, path, format, err, errlen);
+}
+
+struct trace_writer *trace_create_as(const char *path, const char *name,
+                                     enum trace_format format, char *err, size_t errlen)
+{
     struct trace_writer *w;
     bool std = path && !strcmp(path, "-");
     char msg[TRACE_ERR_MAX];
@@ -1423,10 +1434,9 @@ struct trace_writer *trace_create(const char *path, enum trace_format format, ch
         snprintf(err, errlen, "no trace file given");
         return NULL;
     }
-    if (format != TRACE_FMT_TEXT && format != TRACE_FMT_BIN) {
-        snprintf(err, errlen, "%s: error: cannot write %s traces (expected text or bin: "
-                 "din carries no markers, times or buffer names)", path,
-                 trace_format_name(format));
+    if ((unsigned)format >= NFORMATS) {
+        snprintf(err, errlen, "%s: error: unknown trace format %d (expected text, bin or din)",
+                 path, (int)format);
         return NULL;
     }
     w = calloc(1, sizeof(*w));
@@ -1444,8 +1454,8 @@ struct trace_writer *trace_create(const char *path, enum trace_format format, ch
         snprintf(err, errlen, "%s: error: cannot create: %s", path, strerror(errno));
         goto fail;
     }
-    w->out = tstream_out_fd(fd, !std, std ? TSTREAM_PLAIN : tstream_codec_from_path(path), msg,
-                            sizeof(msg));
+    w->out = tstream_out_fd(fd, !std, std || !name ? TSTREAM_PLAIN : tstream_codec_from_path(name),
+                            msg, sizeof(msg));
     if (!w->out) {
         if (!std)
             close(fd);
@@ -1455,10 +1465,10 @@ struct trace_writer *trace_create(const char *path, enum trace_format format, ch
     if (format == TRACE_FMT_BIN) {
         memcpy(w->buf, BIN_MAGIC, BIN_MAGIC_LEN);
         w->len = BIN_MAGIC_LEN;
-    } else {
+    } else if (format == TRACE_FMT_TEXT) {
         memcpy(w->buf, TEXT_HEADER, sizeof(TEXT_HEADER) - 1);
         w->len = sizeof(TEXT_HEADER) - 1;
-    }
+    }                       /* din has no header (and no comments) */
     return w;
 fail:
     if (w) {
@@ -1540,7 +1550,23 @@ static int wcheck(struct trace_writer *w, const struct trace_rec *rec)
     if (rec->buffer != TRACE_RAW && (rec->buffer >= w->nnames || !w->names[rec->buffer]))
         return wfail(w, -EINVAL, "record %llu: buffer %u used before its definition", n,
                      rec->buffer);
+    if (rec->buffer != TRACE_RAW && w->format == TRACE_FMT_DIN)
+        return wfail(w, -EINVAL, "record %llu: an access to buffer %s: din carries raw IOVAs "
+                     "only (give the buffer a base IOVA, e.g. iommusim convert --base %s=ADDR)",
+                     n, w->names[rec->buffer], w->names[rec->buffer]);
     return 0;
+}
+
+/* "LABEL HEXADDR": 0 read, 1 write, the address in lower-case hex without 0x, as Dinero. */
+static void write_din(struct trace_writer *w, const struct trace_rec *rec)
+{
+    char *start = (char *)w->buf + w->len, *p = start;
+
+    *p++ = rec->op == TRACE_OP_WRITE ? '1' : '0';
+    *p++ = ' ';
+    p = put_hex_digits(p, rec->addr);
+    *p++ = '\n';
+    w->len += (size_t)(p - start);
 }
 
 static void write_text(struct trace_writer *w, const struct trace_rec *rec)
@@ -1582,6 +1608,9 @@ int trace_write(struct trace_writer *w, const struct trace_rec *rec)
         return rc;
     if (w->format == TRACE_FMT_TEXT) {
         write_text(w, rec);
+    } else if (w->format == TRACE_FMT_DIN) {
+        if (!marker)
+            write_din(w, rec);      /* din has no markers: they are dropped */
     } else {
         put_bin(w->buf + w->len, rec->time, marker ? 0 : rec->addr, rec->bytes,
                 marker ? TRACE_RAW : rec->buffer, rec->op);

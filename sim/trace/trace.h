@@ -8,6 +8,9 @@
  * buffers ("fb0+0x1000") so that one trace replays under any mapping policy; the
  * scenario maps each name to a buffer it has mapped. Imported traces use raw IOVAs.
  *
+ * Addresses (offsets and raw IOVAs) are 64-bit in every format; an access must end
+ * at or below 2^64. Every reader also takes its file gzip-, xz- or zstd-compressed.
+ *
  * Formats (docs/traces.md is the reference, with examples):
  *   text  one record per line, for people:   TIME OP TARGET BYTES
  *           TIME    nanoseconds, decimal, up to 3 fraction digits ("12", "0.125")
@@ -119,15 +122,21 @@ void trace_close(struct trace_reader *r);
 struct trace_writer;
 
 /*
- * Writes records in a format other than din (din cannot carry markers, times or
- * buffer names). Names are given once, before records use them. "-" writes to
- * standard output. Errors: NULL or negative errno with a message in err.
+ * Writes records in any format. Names are given once, before records use them. "-"
+ * writes to standard output; a path ending in .gz, .xz or .zst is compressed
+ * (sim/trace/tstream.h). Errors: NULL or negative errno with a message in err.
  * The first error stops the writer: that call and every later one return it, and
  * trace_finish reports it. A marker's addr and buffer are not stored (its bytes
  * must be 0). The text writer starts with a "# iommusim trace v1" comment line.
+ * The din writer keeps accesses only ("LABEL HEXADDR": times and markers are
+ * dropped) and refuses a record that names a buffer (din has raw IOVAs only).
  */
 struct trace_writer *trace_create(const char *path, enum trace_format format, char *err,
                                   size_t errlen);
+/* The same, compressed by the suffix of name rather than of path: for a temporary
+ * (PATH.tmp.PID) that is renamed onto name when complete. */
+struct trace_writer *trace_create_as(const char *path, const char *name,
+                                     enum trace_format format, char *err, size_t errlen);
 int trace_define_buffer(struct trace_writer *w, unsigned index, const char *name);
 int trace_write(struct trace_writer *w, const struct trace_rec *rec);
 /* Flushes and closes; a negative errno (message in the writer's error) if any write failed. */
