@@ -488,6 +488,45 @@ static void test_ftrace_dma_events(void **state)
     assert_int_equal(s.pages[12], 1);
 }
 
+/*
+ * The kernel's IOVA allocator hands a range out again: the same buffer, mapped by a
+ * second step (a scenario pins every buffer for the whole run and refuses overlaps).
+ * A pin must be aligned to its policy's page size: 0x1000f000 mapped to 0x8000f000,
+ * 0x21000 bytes, is 4K + 2 x 64K pages in the kernel (0x1000f000, then 0x10010000 and
+ * 0x10020000), but its policy is 4k, the IOVA's alignment.
+ */
+static void test_ftrace_remap(void **state)
+{
+    const char *in = tmp_path("re.txt"), *out = tmp_path("re.trc");
+    struct import_opts o = opts_for(IMPORT_FTRACE, in, out);
+    struct import_summary s;
+    char *buffers, *steps;
+
+    (void)state;
+    write_text(in,
+        "  k-1 [000] ..... 1.000000: map: IOMMU: iova=0x000000001000f000 paddr=0x000000008000f000 size=135168\n"
+        "  k-1 [000] ..... 1.000001: unmap: IOMMU: iova=0x000000001000f000 size=135168 unmapped_size=135168\n"
+        "  k-1 [000] ..... 1.000002: map: IOMMU: iova=0x000000001000f000 paddr=0x000000009000f000 size=135168\n");
+    o.fragment = tmp_path("re");
+    o.domain = "video";
+    o.partition = "video_main";
+    import_ok(&o, &s);
+    assert_int_equal(s.maps, 2);
+    assert_int_equal(s.remaps, 1);
+    assert_int_equal(s.pages[16], 4);           /* 2 x 64K per map */
+    assert_int_equal(s.pages[12], 2);
+    buffers = slurp(tmp_path("re.buffers.yaml"), NULL);
+    steps = slurp(tmp_path("re.steps.yaml"), NULL);
+    assert_non_null(strstr(buffers, "map0: {size: 0x21000, iova: 0x1000f000, domain: video, "
+                           "partition: video_main, policy: 4k, mapped: false}  # line 1: pa "
+                           "0x8000f000, kernel pages 2 x 64k, 1 x 4k\n"));
+    assert_null(strstr(buffers, "map1"));
+    assert_non_null(strstr(steps, "- {at: 0ps, map: [map0]}\n- {at: 1us, unmap: [map0]}\n"
+                                  "- {at: 2us, map: [map0]}\n"));
+    free(buffers);
+    free(steps);
+}
+
 static void ftrace_fails(const char *text, const char *msg_fmt)
 {
     const char *in = tmp_path("bad.txt"), *out = tmp_path("bad.trc");
@@ -825,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_pgsize_split),
         cmocka_unit_test(test_ftrace_history),
         cmocka_unit_test(test_ftrace_dma_events),
+        cmocka_unit_test(test_ftrace_remap),
         cmocka_unit_test(test_ftrace_errors),
         cmocka_unit_test(test_qemu_sample),
         cmocka_unit_test(test_qemu_split_and_errors),
