@@ -23,16 +23,17 @@
 # Debian packages the build needs, and how each is detected (pkg-config module).
 DEPS_PKGS    := libsystemc-dev libyaml-dev libcmocka-dev pkg-config
 DEPS_MODULES := systemc yaml-0.1 cmocka
-# The importers (sim/trace/import_*.c): zlib for gzip-compressed captures, protobuf-c
-# and its compiler for gem5's packet traces (the C code is generated into $(BUILD)).
-DEPS_PKGS    += zlib1g-dev libprotobuf-c-dev protobuf-c-compiler
-DEPS_MODULES += zlib libprotobuf-c
 # Commands, as COMMAND:PACKAGE: the tests need GNU parallel (the sweep's job list is
 # run through it); gnuplot is optional (plots are skipped with a message without it).
 DEPS_TOOLS    := parallel:parallel clang:clang protoc-c:protobuf-c-compiler
 # Files, as GLOB:PACKAGE: the libFuzzer runtime for the fuzz harnesses (tests/fuzz/).
 DEPS_FILES    := /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
 DEPS_OPTIONAL := gnuplot:gnuplot-nox
+
+# The importers (sim/trace/import_*.c): zlib for gzip-compressed captures, protobuf-c
+# and its compiler for gem5's packet traces (the C code is generated into $(BUILD)).
+DEPS_PKGS    += zlib1g-dev libprotobuf-c-dev protobuf-c-compiler
+DEPS_MODULES += zlib libprotobuf-c
 
 CC      ?= gcc
 CXX     ?= g++
