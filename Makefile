@@ -41,6 +41,7 @@ DEPS_FILES    := /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_6
 # message without it).
 DEPS_OPTIONAL := gnuplot:gnuplot-nox help2man:help2man
 
+
 CC      ?= gcc
 CXX     ?= g++
 BUILD   ?= build

@@ -10,7 +10,7 @@
  * message after its length as a varint. ftrace and QEMU samples are lines in the exact
  * printk / trace-events formats quoted in import_ftrace.c and import_qemu.c.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE        /* realpath */
 
 #include <errno.h>
 #include <setjmp.h>
@@ -488,6 +488,45 @@ static void test_ftrace_dma_events(void **state)
     assert_int_equal(s.pages[12], 1);
 }
 
+/*
+ * The kernel's IOVA allocator hands a range out again: the same buffer, mapped by a
+ * second step (a scenario pins every buffer for the whole run and refuses overlaps).
+ * A pin must be aligned to its policy's page size: 0x1000f000 mapped to 0x8000f000,
+ * 0x21000 bytes, is 4K + 2 x 64K pages in the kernel (0x1000f000, then 0x10010000 and
+ * 0x10020000), but its policy is 4k, the IOVA's alignment.
+ */
+static void test_ftrace_remap(void **state)
+{
+    const char *in = tmp_path("re.txt"), *out = tmp_path("re.trc");
+    struct import_opts o = opts_for(IMPORT_FTRACE, in, out);
+    struct import_summary s;
+    char *buffers, *steps;
+
+    (void)state;
+    write_text(in,
+        "  k-1 [000] ..... 1.000000: map: IOMMU: iova=0x000000001000f000 paddr=0x000000008000f000 size=135168\n"
+        "  k-1 [000] ..... 1.000001: unmap: IOMMU: iova=0x000000001000f000 size=135168 unmapped_size=135168\n"
+        "  k-1 [000] ..... 1.000002: map: IOMMU: iova=0x000000001000f000 paddr=0x000000009000f000 size=135168\n");
+    o.fragment = tmp_path("re");
+    o.domain = "video";
+    o.partition = "video_main";
+    import_ok(&o, &s);
+    assert_int_equal(s.maps, 2);
+    assert_int_equal(s.remaps, 1);
+    assert_int_equal(s.pages[16], 4);           /* 2 x 64K per map */
+    assert_int_equal(s.pages[12], 2);
+    buffers = slurp(tmp_path("re.buffers.yaml"), NULL);
+    steps = slurp(tmp_path("re.steps.yaml"), NULL);
+    assert_non_null(strstr(buffers, "map0: {size: 0x21000, iova: 0x1000f000, domain: video, "
+                           "partition: video_main, policy: 4k, mapped: false}  # line 1: pa "
+                           "0x8000f000, kernel pages 2 x 64k, 1 x 4k\n"));
+    assert_null(strstr(buffers, "map1"));
+    assert_non_null(strstr(steps, "- {at: 0ps, map: [map0]}\n- {at: 1us, unmap: [map0]}\n"
+                                  "- {at: 2us, map: [map0]}\n"));
+    free(buffers);
+    free(steps);
+}
+
 static void ftrace_fails(const char *text, const char *msg_fmt)
 {
     const char *in = tmp_path("bad.txt"), *out = tmp_path("bad.trc");
@@ -741,6 +780,55 @@ static void test_ftrace_gzip(void **state)
 /* ------------------------------------------------------------------ the command */
 
 /*
+ * The loop closed: a Linux capture's two camera mappings become pinned buffers and
+ * steps, a bus log of the device's accesses a trace, and a scenario replays it with no
+ * fault. By hand: map0 (128K at 0x10000000, pa 0x80000000) is 2 x 64K pages in the
+ * kernel, map1 (1M at 0x10100000) 1 x 1M; the accesses touch 64K page 0x10000000,
+ * 64K page 0x10010000 and 1M page 0x10100000 once each for the first time (3 misses),
+ * then 0x10180000 (the same 1M page) and 0x10000040 (the first 64K page) hit, when
+ * the driver maps with the kernel's page sizes, which the buffers' pages_* check.
+ * Needs the scenario's buffers.NAME.iova (pinned buffers); skipped without it.
+ */
+static void test_replay_pinned_fragment(void **state)
+{
+    struct proc p = { 0 };
+    char soc[4096], yaml[8192];
+    const char *dir;
+
+    (void)state;
+    assert_non_null(realpath("configs/msm8960.yaml", soc));
+    write_text(tmp_path("cam.ftrace"),
+        "# tracer: nop\n"
+        "  camera-server-900 [001] .....   50.000000: map: IOMMU: iova=0x0000000010000000 - 0x0000000010020000 paddr=0x0000000080000000 size=131072\n"
+        "  camera-server-900 [001] .....   50.000001: map: IOMMU: iova=0x0000000010100000 - 0x0000000010200000 paddr=0x0000000080100000 size=1048576\n");
+    write_text(tmp_path("bus.log"), "2000 0x10000000 R\n2100 0x10010000 W\n2200 0x10100000 R\n"
+                                    "2300 0x10180000 R\n2400 0x10000040 R\n");
+    assert_int_equal(proc_run(&p, "import ftrace %s -o %s --fragment %s --domain camera",
+                              tmp_path("cam.ftrace"), tmp_path("faults.txt"),
+                              tmp_path("cam")), 0);
+    assert_non_null(strstr(p.out, "kernel's pages: 1 x 1m, 2 x 64k\n"));
+    assert_int_equal(proc_run(&p, "import columns %s -o %s --columns time,addr,op "
+                                  "--time-unit ns", tmp_path("bus.log"), tmp_path("bus.txt")), 0);
+    snprintf(yaml, sizeof(yaml), "name: replay_camera\nsoc: !include %s\nmode: functional\n"
+             "buffers: !include cam.buffers.yaml\nsteps: !include cam.steps.yaml\n"
+             "masters:\n  vfe: {context: vfe_imgwr, trace: bus.txt}\n", soc);
+    write_text(tmp_path("replay.yaml"), yaml);
+    dir = tmp_path("replay-out");
+    if (proc_run(&p, "run %s --quiet --out %s", tmp_path("replay.yaml"), dir) &&
+        strstr(p.err, "unknown key 'iova'")) {
+        proc_free(&p);
+        skip();                         /* the schema has no pinned buffers yet */
+    }
+    assert_int_equal(p.status, 0);
+    assert_int_equal(stats_u64(dir, "smmu.vfe.ctx.vfe_imgwr.translations"), 5);
+    assert_int_equal(stats_u64(dir, "smmu.vfe.ctx.vfe_imgwr.faults"), 0);
+    assert_int_equal(stats_u64(dir, "smmu.vfe.ctx.vfe_imgwr.misses"), 3);
+    assert_int_equal(stats_u64(dir, "buffer.map0.camera.pages_64k"), 2);
+    assert_int_equal(stats_u64(dir, "buffer.map1.camera.pages_1m"), 1);
+    proc_free(&p);
+}
+
+/*
  * Streaming: importing 25 times as many lines (600000 against 24000, some 8 MB of
  * input and of output) takes no more memory than the input buffer and a margin
  * (peak RSS within 4 MiB of the small import's).
@@ -825,6 +913,7 @@ int main(void)
         cmocka_unit_test(test_pgsize_split),
         cmocka_unit_test(test_ftrace_history),
         cmocka_unit_test(test_ftrace_dma_events),
+        cmocka_unit_test(test_ftrace_remap),
         cmocka_unit_test(test_ftrace_errors),
         cmocka_unit_test(test_qemu_sample),
         cmocka_unit_test(test_qemu_split_and_errors),
@@ -833,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_columns_axi_csv),
         cmocka_unit_test(test_ftrace_gzip),
         cmocka_unit_test(test_columns_constant_memory),
+        cmocka_unit_test(test_replay_pinned_fragment),
         cmocka_unit_test(test_cli),
     };
 

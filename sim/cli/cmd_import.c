@@ -27,6 +27,7 @@ enum {
     OPT_SPLIT = 256,
     OPT_FRAGMENT,
     OPT_DOMAIN,
+    OPT_PARTITION,
     OPT_BYTES,
     OPT_RW,
     OPT_PAGE_SIZES,
@@ -43,6 +44,7 @@ static const struct option import_options[] = {
     { "split",      no_argument,       NULL, OPT_SPLIT },
     { "fragment",   required_argument, NULL, OPT_FRAGMENT },
     { "domain",     required_argument, NULL, OPT_DOMAIN },
+    { "partition",  required_argument, NULL, OPT_PARTITION },
     { "bytes",      required_argument, NULL, OPT_BYTES },
     { "rw",         required_argument, NULL, OPT_RW },
     { "page-sizes", required_argument, NULL, OPT_PAGE_SIZES },
@@ -55,7 +57,7 @@ static const struct option import_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
-#define OPTION_LIST "-o/--output, --split, --fragment, --domain, --bytes, --rw, " \
+#define OPTION_LIST "-o/--output, --split, --fragment, --domain, --partition, --bytes, --rw, " \
                     "--page-sizes, --columns, --radix, --time-unit, --clock, --sep, --help"
 
 static const struct { const char *name; uint64_t ps; } time_units[] = {
@@ -81,6 +83,7 @@ static void usage(FILE *out)
             "  --fragment PREFIX    ftrace: write the mappings as PREFIX.buffers.yaml and\n"
             "                       PREFIX.steps.yaml (buffers pinned at their IOVAs, steps)\n"
             "  --domain NAME        ftrace: the domain the fragment's buffers map into\n"
+            "  --partition NAME     ftrace: and their partition (default: the scenario's, gen)\n"
             "  --bytes N            the size of accesses the format gives none for (default 64)\n"
             "  --rw read|write      what an access of no known direction is (default read)\n"
             "  --page-sizes LIST    ftrace: the IOMMU's page sizes (default 4k,64k,1m,16m)\n"
@@ -127,7 +130,7 @@ static int parse_page_sizes(const char *s, uint64_t *out)
 
 /* Which options belong to one format only: given with another, they are an error. */
 struct given {
-    bool fragment, domain, page_sizes, columns, radix, time_unit, clock, sep, bytes;
+    bool fragment, domain, partition, page_sizes, columns, radix, time_unit, clock, sep, bytes;
 };
 
 static int check_format_options(enum import_format f, const struct given *g)
@@ -135,6 +138,7 @@ static int check_format_options(enum import_format f, const struct given *g)
     static const struct { const char *name; size_t off; enum import_format f; } only[] = {
         { "--fragment", offsetof(struct given, fragment), IMPORT_FTRACE },
         { "--domain", offsetof(struct given, domain), IMPORT_FTRACE },
+        { "--partition", offsetof(struct given, partition), IMPORT_FTRACE },
         { "--page-sizes", offsetof(struct given, page_sizes), IMPORT_FTRACE },
         { "--radix", offsetof(struct given, radix), IMPORT_COLUMNS },
         { "--time-unit", offsetof(struct given, time_unit), IMPORT_COLUMNS },
@@ -198,6 +202,16 @@ static int parse_args(int argc, char **argv, struct import_opts *o)
         case OPT_DOMAIN:
             o->domain = optarg;
             g.domain = true;
+            break;
+        case OPT_PARTITION:
+            if (strcmp(optarg, "gen") && strcmp(optarg, "video_main") &&
+                strcmp(optarg, "video_firmware")) {
+                cli_error(CMD, "--partition '%s' is not allowed: must be gen, video_main or "
+                               "video_firmware", optarg);
+                return CLI_USAGE;
+            }
+            o->partition = optarg;
+            g.partition = true;
             break;
         case OPT_BYTES:
             if (config_parse_size(optarg, &v) || v < 1 || v > TRACE_MAX_BYTES) {
@@ -303,8 +317,9 @@ static int parse_args(int argc, char **argv, struct import_opts *o)
                        "mappings go into (iommusim info lists them)");
         return CLI_USAGE;
     }
-    if (o->domain && !o->fragment) {
-        cli_error(CMD, "--domain applies to the fragment: give --fragment PREFIX too");
+    if ((o->domain || o->partition) && !o->fragment) {
+        cli_error(CMD, "%s applies to the fragment: give --fragment PREFIX too",
+                  o->domain ? "--domain" : "--partition");
         return CLI_USAGE;
     }
     if (o->split && !strcmp(o->out, "-")) {

@@ -34,6 +34,16 @@ struct imp_live {
     uint64_t buffer;
 };
 
+/*
+ * A buffer of the fragment, by its range: a range the kernel maps again (its IOVA
+ * allocator hands the same range out again) is the same buffer mapped by another step,
+ * since a scenario pins every buffer for the whole run and refuses two that overlap.
+ */
+struct imp_buf {
+    uint64_t iova, size;
+    uint64_t id;                        /* mapN; UINT64_MAX: an empty slot */
+};
+
 struct import_ctx {
     const struct import_opts *o;
     struct import_summary *sum;
@@ -59,6 +69,8 @@ struct import_ctx {
     FILE *frag_buf, *frag_steps;
     char *frag_buf_path, *frag_buf_tmp, *frag_steps_path, *frag_steps_tmp;
     uint64_t buffers;
+    struct imp_buf *bufs;               /* open addressing, nbufs_cap a power of two */
+    uint64_t nbufs, bufs_cap;
     struct imp_live *live;
     uint32_t nlive, live_cap;
     uint64_t last_step;
@@ -604,9 +616,62 @@ static int live_find(const struct import_ctx *c, uint64_t iova, uint64_t size)
     return -1;
 }
 
+static uint64_t buf_hash(uint64_t iova, uint64_t size)
+{
+    uint64_t h = (iova ^ (size * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull;
+
+    return h ^ (h >> 31);
+}
+
+/* The slot of the buffer of [iova, iova + size), or of the empty slot it would take. */
+static struct imp_buf *buf_slot(struct imp_buf *t, uint64_t cap, uint64_t iova, uint64_t size)
+{
+    for (uint64_t i = buf_hash(iova, size) & (cap - 1);; i = (i + 1) & (cap - 1))
+        if (t[i].id == UINT64_MAX || (t[i].iova == iova && t[i].size == size))
+            return &t[i];
+}
+
+static bool buf_grow(struct import_ctx *c)
+{
+    uint64_t cap = c->bufs_cap ? 2 * c->bufs_cap : 64;
+    struct imp_buf *t = malloc(cap * sizeof(*t));
+
+    if (!t)
+        return false;
+    for (uint64_t i = 0; i < cap; i++)
+        t[i].id = UINT64_MAX;
+    for (uint64_t i = 0; i < c->bufs_cap; i++)
+        if (c->bufs[i].id != UINT64_MAX)
+            *buf_slot(t, cap, c->bufs[i].iova, c->bufs[i].size) = c->bufs[i];
+    free(c->bufs);
+    c->bufs = t;
+    c->bufs_cap = cap;
+    return true;
+}
+
+/*
+ * The scenario policy (4k, 64k, 1m, 16m) of a pinned buffer: the largest page the
+ * kernel used, but no larger than the IOVA's alignment (a pin must be aligned to its
+ * policy's page size) and no page size the SMMU v1 lacks (2M pages become 1m).
+ */
+static uint64_t pin_policy(uint64_t iova, uint64_t largest)
+{
+    static const uint64_t policies[] = { 16ull << 20, 1ull << 20, 64ull << 10, 4ull << 10 };
+    uint64_t cap = largest;
+
+    if (iova && (iova & -iova) < cap)
+        cap = iova & -iova;
+    for (unsigned i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
+        if (policies[i] <= cap)
+            return policies[i];
+    return 4ull << 10;
+}
+
 int imp_map(struct import_ctx *c, uint64_t time, uint64_t iova, uint64_t paddr, uint64_t size,
             const char *dev)
 {
+    struct imp_buf *b = NULL;
+    uint64_t id;
     uint64_t pages[64] = { 0 }, largest = 0;
     uint64_t pgsizes = c->o->page_sizes ? c->o->page_sizes : IMPORT_DEFAULT_PGSIZES;
     char at[32], pol[24], mix[256];
@@ -634,7 +699,11 @@ int imp_map(struct import_ctx *c, uint64_t time, uint64_t iova, uint64_t paddr, 
         return imp_fail(c, -EINVAL, "map at a time before the previous event's: the steps of "
                         "a scenario are in time order");
     c->last_step = time;
-    c->live[c->nlive++] = (struct imp_live){ .iova = iova, .size = size, .buffer = c->buffers };
+    if (c->nbufs * 2 >= c->bufs_cap && !buf_grow(c))
+        return imp_fail(c, -ENOMEM, "out of memory");
+    b = buf_slot(c->bufs, c->bufs_cap, iova, size);
+    id = b->id != UINT64_MAX ? b->id : c->buffers;
+    c->live[c->nlive++] = (struct imp_live){ .iova = iova, .size = size, .buffer = id };
     mix[0] = '\0';
     for (i = 63; i >= 0; i--) {
         char sz[24];
@@ -652,16 +721,25 @@ int imp_map(struct import_ctx *c, uint64_t time, uint64_t iova, uint64_t paddr, 
     }
     c->sum->maps++;
     c->sum->map_bytes += size;
+    if (b->id == UINT64_MAX) {
+        *b = (struct imp_buf){ .iova = iova, .size = size, .id = c->buffers++ };
+        c->nbufs++;
+    } else {
+        c->sum->remaps++;
+        b = NULL;                       /* the buffer is written already */
+    }
     if (!c->frag_buf)
         return 0;
     fmt_time(at, sizeof(at), time);
-    fmt_size(pol, sizeof(pol), largest);
-    fprintf(c->frag_buf, "map%" PRIu64 ": {size: 0x%" PRIx64 ", iova: 0x%" PRIx64
-            ", domain: %s, policy: %s, mapped: false}  # line %" PRIu64 "%s%s: pa 0x%" PRIx64
-            ", kernel pages %s\n", c->buffers, size, iova, c->o->domain, pol, c->lineno,
-            dev ? ", " : "", dev ? dev : "", paddr, mix);
-    fprintf(c->frag_steps, "- {at: %s, map: [map%" PRIu64 "]}\n", at, c->buffers);
-    c->buffers++;
+    if (b) {
+        fmt_size(pol, sizeof(pol), pin_policy(iova, largest));
+        fprintf(c->frag_buf, "map%" PRIu64 ": {size: 0x%" PRIx64 ", iova: 0x%" PRIx64
+                ", domain: %s%s%s, policy: %s, mapped: false}  # line %" PRIu64 "%s%s: pa 0x%"
+                PRIx64 ", kernel pages %s\n", id, size, iova, c->o->domain,
+                c->o->partition ? ", partition: " : "", c->o->partition ? c->o->partition : "",
+                pol, c->lineno, dev ? ", " : "", dev ? dev : "", paddr, mix);
+    }
+    fprintf(c->frag_steps, "- {at: %s, map: [map%" PRIu64 "]}\n", at, id);
     return 0;
 }
 
@@ -791,6 +869,7 @@ static void free_ctx(struct import_ctx *c)
     free(c->frag_steps_path);
     free(c->frag_steps_tmp);
     free(c->live);
+    free(c->bufs);
 }
 
 static void print_ps(FILE *f, uint64_t ps)
@@ -829,6 +908,9 @@ static void print_summary(FILE *f, const struct import_ctx *c)
     if (c->o->format == IMPORT_FTRACE) {
         fprintf(f, "  mappings: %" PRIu64 " maps (%" PRIu64 " bytes), %" PRIu64 " unmaps, %"
                 PRIu64 " faults", s->maps, s->map_bytes, s->unmaps, s->faults);
+        if (s->remaps)
+            fprintf(f, ", %" PRIu64 " maps of a range mapped before (the same buffer again)",
+                    s->remaps);
         if (s->unmapped_unknown)
             fprintf(f, ", %" PRIu64 " unmaps of IOVAs not mapped in the capture",
                     s->unmapped_unknown);

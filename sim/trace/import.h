@@ -81,6 +81,7 @@ struct import_opts {
     bool split;                         /* one trace per master: OUT with ".MASTER" before the extension */
     const char *fragment;               /* ftrace: PREFIX of PREFIX.buffers.yaml, PREFIX.steps.yaml */
     const char *domain;                 /* the fragment's buffers' domain (required with fragment) */
+    const char *partition;              /* and their partition; NULL: the scenario's default */
     uint32_t bytes;                     /* the size of accesses the format gives none for; 0: 64 */
     uint8_t rw_op;                      /* TRACE_OP_READ or _WRITE: accesses of no known direction */
     uint64_t page_sizes;                /* ftrace: the IOMMU's page sizes (bit n: 2^n); 0: 4K..16M */
@@ -102,6 +103,7 @@ struct import_summary {
     uint64_t tick_freq;                 /* gem5: the header's ticks per second */
     /* mappings (ftrace) */
     uint64_t maps, unmaps, faults, unmapped_unknown, lost;
+    uint64_t remaps;                    /* maps of a range an earlier map had (buffer reused) */
     uint64_t map_bytes;
     uint64_t pages[64];                 /* pages the kernel used, by log2 of their size */
 };
