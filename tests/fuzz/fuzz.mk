@@ -1,6 +1,6 @@
 # tests/fuzz/fuzz.mk - libFuzzer harnesses; included by the main Makefile, whose
 # variables it uses (BUILD, LIB_C, LIB_CXX, TESTLIB_SRCS, CPPFLAGS, PKG_CFLAGS, WARN,
-# LDFLAGS, LDLIBS).
+# LDFLAGS, LDLIBS, CLI_SRCS).
 #
 #   make fuzz           build every harness, then fuzz each for FUZZ_SECONDS (default 60)
 #                       in $(BUILD)/fuzz/corpus-NAME, a working copy of its committed
@@ -92,6 +92,10 @@ $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o: sim/trace/trace.c
 
 # Objects before the archive: the small-buffer reader wins over the archive's.
 $(FUZZ_TRACE_BINS): $(FUZZ_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o
+
+# The command-line harness calls the subcommands themselves (sim/cli/, which the
+# library leaves out), instrumented like the library.
+$(FUZZ_DIR)/fuzz_cli: $(CLI_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 
 # Linked by clang++: sim/core/kernel.cpp's sanitizer checks need the C++ runtime of UBSan.
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_TESTLIB) $(FUZZ_LIB)
