@@ -1,6 +1,6 @@
 # tests/fuzz/fuzz.mk - libFuzzer harnesses; included by the main Makefile, whose
 # variables it uses (BUILD, LIB_C, LIB_CXX, TESTLIB_SRCS, CPPFLAGS, PKG_CFLAGS, WARN,
-# LDFLAGS, LDLIBS).
+# LDFLAGS, LDLIBS, CLI_SRCS).
 #
 #   make fuzz           build every harness, then fuzz each for FUZZ_SECONDS (default 60)
 #                       in $(BUILD)/fuzz/corpus-NAME, a working copy of its committed
@@ -10,6 +10,7 @@
 #                       corpus; fails on any crash, leak, timeout or memory blow-up
 #   make fuzz-regress   run every committed corpus input once, no fuzzing (seconds)
 #   make fuzz-build     only build
+#   make fuzz-coverage  line coverage of each harness over its corpus (llvm-cov)
 #
 # Every tests/fuzz/fuzz_NAME.c is one harness, built into $(BUILD)/fuzz/fuzz_NAME with
 # clang's libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer; the library is
@@ -110,6 +111,10 @@ $(FUZZ_DIR)/obj/sim/trace/import-smallbuf.o: sim/trace/import.c | $(PROTO_H)
 $(FUZZ_TRACE_BINS): $(FUZZ_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o
 $(FUZZ_IMPORT_BINS): $(FUZZ_DIR)/obj/tests/fuzz/import_common.o $(FUZZ_DIR)/obj/sim/trace/import-smallbuf.o
 
+# The command-line harness calls the subcommands themselves (sim/cli/, which the
+# library leaves out), instrumented like the library.
+$(FUZZ_DIR)/fuzz_cli: $(CLI_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+
 # Linked by clang++: sim/core/kernel.cpp's sanitizer checks need the C++ runtime of UBSan.
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_TESTLIB) $(FUZZ_LIB)
 	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer $(filter %.o,$^) $(FUZZ_TESTLIB) $(FUZZ_LIB) \
@@ -169,3 +174,72 @@ fuzz-regress: fuzz-build
 	    fail=1; \
 	  fi; \
 	done; exit $$fail
+
+# ---------------------------------------------------------------- coverage
+# make fuzz-coverage: every harness built again with clang's source-based coverage
+# (no sanitizers), run once over its committed corpus and, when there is one, the
+# working corpus of `make fuzz` ($(FUZZ_DIR)/corpus-NAME); then the line coverage of
+# each source file the harness reaches (llvm-cov report, files with any line run) in
+# $(FUZZ_COV_DIR)/NAME.txt, and the totals on standard output. docs/fuzzing.md quotes
+# them.
+FUZZ_COV_DIR    := $(FUZZ_DIR)/cov
+FUZZ_COV_FLAGS  := -fprofile-instr-generate -fcoverage-mapping
+FUZZ_COV_CFLAGS := -std=c11 -O1 -g $(WARN) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer-no-link
+FUZZ_COV_CXXFLAGS := -std=c++17 -O1 -g $(WARN) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer-no-link
+FUZZ_COV_BINS   := $(FUZZ_NAMES:%=$(FUZZ_COV_DIR)/%)
+FUZZ_COV_LIB    := $(FUZZ_COV_DIR)/libiommusim-cov.a
+FUZZ_COV_TESTLIB := $(FUZZ_COV_DIR)/libiommusim-cov-tests.a
+LLVM_PROFDATA   ?= llvm-profdata
+LLVM_COV        ?= llvm-cov
+
+.PHONY: fuzz-coverage fuzz-cov-bins
+
+$(FUZZ_COV_DIR)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_COV_CFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+
+$(FUZZ_COV_DIR)/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_COV_CXXFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+
+$(FUZZ_COV_DIR)/obj/sim/trace/trace-smallbuf.o: sim/trace/trace.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_COV_CFLAGS) -DTRACE_BUF_SIZE=$(FUZZ_TRACE_BUF) \
+	  -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+
+.SECONDARY: $(FUZZ_NAMES:%=$(FUZZ_COV_DIR)/obj/tests/fuzz/%.o)
+
+$(FUZZ_COV_LIB): $(LIB_C:%.c=$(FUZZ_COV_DIR)/obj/%.o) $(LIB_CXX:%.cpp=$(FUZZ_COV_DIR)/obj/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_COV_TESTLIB): $(TESTLIB_SRCS:%.c=$(FUZZ_COV_DIR)/obj/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+$(filter $(FUZZ_COV_DIR)/fuzz_trace_%,$(FUZZ_COV_BINS)): \
+  $(FUZZ_COV_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_COV_DIR)/obj/sim/trace/trace-smallbuf.o
+$(FUZZ_COV_DIR)/fuzz_cli: $(CLI_SRCS:%.c=$(FUZZ_COV_DIR)/obj/%.o)
+
+$(FUZZ_COV_DIR)/fuzz_%: $(FUZZ_COV_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_COV_TESTLIB) $(FUZZ_COV_LIB)
+	$(FUZZ_CXX) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer $(filter %.o,$^) $(FUZZ_COV_TESTLIB) \
+	  $(FUZZ_COV_LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+fuzz-cov-bins: $(FUZZ_COV_BINS)
+	@:
+
+fuzz-coverage: deps-check fuzz-check
+	+@$(FUZZ_MAKE) fuzz-cov-bins
+	@for n in $(FUZZ_NAMES); do \
+	  rm -f $(FUZZ_COV_DIR)/$$n-*.profraw; \
+	  inputs="tests/fuzz/corpus/$$n"; [ -d $(FUZZ_DIR)/corpus-$$n ] && inputs="$$inputs $(FUZZ_DIR)/corpus-$$n"; \
+	  LLVM_PROFILE_FILE=$(CURDIR)/$(FUZZ_COV_DIR)/$$n-%p.profraw \
+	    $(FUZZ_COV_DIR)/$$n -runs=0 -timeout=20 $$inputs > $(FUZZ_COV_DIR)/run-$$n.txt 2>&1 \
+	    || { echo "fuzz-coverage: $$n failed on its corpus: $(FUZZ_COV_DIR)/run-$$n.txt"; exit 1; }; \
+	  $(LLVM_PROFDATA) merge -sparse $(FUZZ_COV_DIR)/$$n-*.profraw -o $(FUZZ_COV_DIR)/$$n.profdata || exit 1; \
+	  $(LLVM_COV) report $(FUZZ_COV_DIR)/$$n -instr-profile=$(FUZZ_COV_DIR)/$$n.profdata \
+	    $(LIB_C) $(CLI_SRCS) 2>/dev/null \
+	  | awk 'NR > 2 && $$1 != "TOTAL" && $$1 !~ /^-/ && NF >= 13 && $$9 != $$8 { \
+	      printf "%-28s %6d lines %7s\n", $$1, $$8, $$10; lines += $$8; missed += $$9 } \
+	      END { printf "%-28s %6d lines %6.2f%%\n", "TOTAL (files reached)", lines, \
+	            lines ? 100 * (lines - missed) / lines : 0 }' > $(FUZZ_COV_DIR)/$$n.txt; \
+	  echo "fuzz-coverage: $$n: $$(tail -n 1 $(FUZZ_COV_DIR)/$$n.txt | sed 's/  */ /g')"; \
+	done
