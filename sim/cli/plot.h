@@ -140,6 +140,8 @@ struct plotter {
     char (*skipped)[NOTE_MAX];
     unsigned nskipped;
     bool failed;                /* an error was reported: make nothing more */
+    const char *source;         /* --mrc: the CSV drawn (NULL: DIR/results.csv) */
+    unsigned source_rows;       /* --mrc: its rows */
 };
 
 /* Finds the param of each role and checks the values of the numeric ones. */
@@ -230,6 +232,12 @@ void plot_desc_reads(struct plotter *pl, const struct context *ctx, unsigned nct
 void plot_latency(struct plotter *pl, const struct master *m, unsigned nm);
 void plot_frames(struct plotter *pl, const struct master *m, unsigned nm);
 void plot_page_mix(struct plotter *pl);
+
+/* ---- The miss-ratio curve of tlb runs (plot_mrc.c) ------------------------------------- */
+
+/* Reads FILE (entries,page_size,misses,references) and writes mrc.dat; -1 after the
+ * message (a malformed file names its line). */
+int plot_mrc(struct plotter *pl, const char *path);
 
 /* ---- Whole histograms of the points (plot_hist.c) -------------------------------------- */
 
