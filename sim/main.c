@@ -19,7 +19,7 @@ static const struct command commands[] = {
     { "convert", cmd_convert, "convert a trace between the text, bin and din formats" },
     { "info",    cmd_info,    "list the SMMUs, contexts and MIDs of an SoC file" },
     { "sweep",   cmd_sweep,   "run a scenario over a grid of parameter values" },
-    { "plot",    cmd_plot,    "draw a sweep's results.csv as PNG and SVG figures (gnuplot)" },
+    { "plot",    cmd_plot,    "draw a sweep's results.csv, or a tlb miss-ratio curve, with gnuplot" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

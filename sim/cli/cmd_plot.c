@@ -1,15 +1,17 @@
 /*
- * cmd_plot.c - `iommusim plot`: figures from a sweep's results.csv.
+ * cmd_plot.c - `iommusim plot`: figures from a sweep's results.csv, or the
+ * miss-ratio curve of tlb runs (--mrc).
  *
  * A sweep (`iommusim sweep`) leaves DIR/results.csv: a header
  * `point,status,param:KEY...,STAT...` and one row per point of the parameter
  * grid. This command reads it, decides which figures the swept parameters allow
  * (a TLB size, a page-size policy, the RAM fragmentation: recognised by how their
  * key ends), and for each one writes a small whitespace-separated data file and
- * has gnuplot draw it with a script from plots/ as PNG and SVG. The C side does all
- * the arithmetic, so a data file says exactly what its figure shows; the scripts
- * only lay it out. plots/README.md describes each figure; sim/cli/plot.h lists
- * the files of the command (reading, choosing points, figures, gnuplot).
+ * has gnuplot draw it with a script from plots/ as PNG, SVG and PDF. The C side
+ * does all the arithmetic, so a data file says exactly what its figure shows; the
+ * scripts only lay it out. plots/README.md describes each figure; sim/cli/plot.h
+ * lists the files of the command (reading, choosing points, figures, histograms,
+ * the miss-ratio curve, gnuplot).
  *
  * Without gnuplot the data files are still written and the images are skipped
  * with a note: plotting is optional, the numbers are not.

@@ -5,6 +5,8 @@
  *   plot_select.c    what the sweep varied, choosing a figure's points, writing its
  *                    data file, the notes of figures not drawn
  *   plot_figures.c   the kinds of figure: each turns rows into one data file
+ *   plot_hist.c      latency distributions from the points' whole histograms
+ *   plot_mrc.c       --mrc: the miss-ratio curve of tlb runs, from its own CSV
  *   plot_gnuplot.c   finding gnuplot and the scripts of plots/, running them, index.md
  *   cmd_plot.c       the command: options, the order of the figures
  * Nothing outside these files includes it.
