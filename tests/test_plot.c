@@ -686,7 +686,10 @@ static void test_empty_figure(void **state)
     char *out, *err, *index, want[4096];
 
     (void)state;
-    assert_int_equal(plot("empty", "", "", &out, &err), 0);
+    /* an image an earlier run drew under the name goes too */
+    snprintf(want, sizeof(want), "mkdir -p %s/empty/plots && touch %s/empty/plots/miss-rate-c.png "
+             "&&", OUT, OUT);
+    assert_int_equal(plot("empty", want, "", &out, &err), 0);
     snprintf(want, sizeof(want),
         "skipped miss-rate-c: no point has a value to draw (every one would be ?)\n"
         "skipped desc-reads: the sweep does not vary a page-size policy (a param: key ending in "

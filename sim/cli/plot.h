@@ -262,5 +262,8 @@ int find_scripts(char *dir, size_t len);
 /* Draws one figure: NAME.png, NAME.svg, and NAME.pdf when gnuplot has pdfcairo. */
 int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir, struct plot *p);
 int write_index(const struct plotter *pl, bool images);
+/* Removes PLOTDIR/NAME.png, .svg and .pdf of an earlier run, so that none is left
+ * that this run did not draw (a figure now empty, a PDF from another gnuplot). */
+void plot_remove_images(const char *outdir, const char *name);
 
 #endif

@@ -111,9 +111,7 @@ static void gp_string(struct gp_vars *v, const char *name, const char *value)
 static const char *const image_ext[] = { "png", "svg", "pdf" };
 #define NIMAGE_EXT  (sizeof(image_ext) / sizeof(image_ext[0]))
 
-/* Removes the figure's images of an earlier run, so none is left that this one did
- * not draw (a PDF from a gnuplot with pdfcairo, say). */
-static void remove_images(const char *outdir, const char *name)
+void plot_remove_images(const char *outdir, const char *name)
 {
     char path[PATH_MAX_LEN];
 
@@ -158,7 +156,7 @@ int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir, st
         return -1;
     }
     char *argv[] = { (char *)GNUPLOT, (char *)"-e", v.text, script, NULL };
-    remove_images(outdir, p->name);
+    plot_remove_images(outdir, p->name);
     fflush(stdout);
     fflush(stderr);
     rc = posix_spawn(&pid, gnuplot, NULL, NULL, argv, environ);

@@ -325,6 +325,7 @@ void dat_close(struct plotter *pl, struct dat *d, const char *name, const char *
     }
     if (!d->values) {
         unlink(d->path);
+        plot_remove_images(pl->outdir, name);
         free(d->top);
         plot_skip(pl, name, "no point has a value to draw (every one would be " MISSING ")");
         return;
