@@ -20,7 +20,7 @@ static const struct command commands[] = {
     { "import",  cmd_import,  "turn a gem5, Linux ftrace, QEMU or bus-log trace into a trace" },
     { "info",    cmd_info,    "list the SMMUs, contexts and MIDs of an SoC file" },
     { "sweep",   cmd_sweep,   "run a scenario over a grid of parameter values" },
-    { "plot",    cmd_plot,    "draw a sweep's results.csv as PNG and SVG figures (gnuplot)" },
+    { "plot",    cmd_plot,    "draw a sweep's results.csv, or a tlb miss-ratio curve, with gnuplot" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

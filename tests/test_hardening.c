@@ -209,6 +209,23 @@ static void test_collect_half_replaced_point(void **state)
     assert_int_equal(res.status, 1);
     assert_contains(res.err, "point 0 (buffers.fb.policy=4k) failed: ");
     assert_point_status(dir, 0, "failed");
+
+    /* The latency histograms belong to the set: the manifest lists them, and another
+     * run's histograms.csv under a complete manifest is not done either. */
+    assert_int_equal(proc_run(&res, SWEEP_SMALL " --out %s", dir), 0);
+    assert_point_status(dir, 0, "ok");
+    char path[700], *done;
+    snprintf(path, sizeof(path), "%s/points/0000/stats.done", dir);
+    done = slurp(path, NULL);
+    assert_non_null(done);
+    assert_non_null(strstr(done, "\nhistograms.csv "));
+    free(done);
+    assert_int_equal(proc_sh(&sh, "printf 'name,low,high,count\\n"
+                                  "master.mdp0.translation_ps,1,1,1\\n' > "
+                                  "'%s/points/0000/histograms.csv'", dir), 0);
+    proc_run(&res, "sweep --collect %s", dir);
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "point 0 (buffers.fb.policy=4k) failed: ");
     proc_free(&sh);
 }
 

@@ -379,7 +379,8 @@ static void test_index(void **state)
         "\n"
         "![miss-rate-mdp_port0_cb0](miss-rate-mdp_port0_cb0.png)\n"
         "\n"
-        "[SVG](miss-rate-mdp_port0_cb0.svg), [PDF](miss-rate-mdp_port0_cb0.pdf), [data](miss-rate-mdp_port0_cb0.dat)\n"
+        "[SVG](miss-rate-mdp_port0_cb0.svg), [PDF](miss-rate-mdp_port0_cb0.pdf), "
+        "[data](miss-rate-mdp_port0_cb0.dat)\n"
         "\n"
         "## miss-rate-rot_src\n"
         "\n"
@@ -388,7 +389,8 @@ static void test_index(void **state)
         "\n"
         "![miss-rate-rot_src](miss-rate-rot_src.png)\n"
         "\n"
-        "[SVG](miss-rate-rot_src.svg), [PDF](miss-rate-rot_src.pdf), [data](miss-rate-rot_src.dat)\n"
+        "[SVG](miss-rate-rot_src.svg), [PDF](miss-rate-rot_src.pdf), "
+        "[data](miss-rate-rot_src.dat)\n"
         "\n"
         "## desc-reads-all\n"
         "\n"
@@ -583,7 +585,8 @@ static void test_usage(void **state)
         { "", "iommusim plot: missing the sweep directory (iommusim plot DIR)\n" },
         { "a b", "iommusim plot: one directory at a time: 'a' and 'b'\n" },
         { "a --bogus", "iommusim plot: unknown option '--bogus' (options: --out, --title, "
-                       "--help)\n" },
+                       "--mrc, --help)\n" },
+        { "a --title x --title y", "iommusim plot: --title is given twice ('x', then 'y'): it takes one value\n" },
         { "a --out", "iommusim plot: --out needs a value\n" },
         { "a --title=", "iommusim plot: --title needs a non-empty value\n" },
     };
@@ -685,7 +688,10 @@ static void test_empty_figure(void **state)
     char *out, *err, *index, want[4096];
 
     (void)state;
-    assert_int_equal(plot("empty", "", "", &out, &err), 0);
+    /* an image an earlier run drew under the name goes too */
+    snprintf(want, sizeof(want), "mkdir -p %s/empty/plots && touch %s/empty/plots/miss-rate-c.png "
+             "&&", OUT, OUT);
+    assert_int_equal(plot("empty", want, "", &out, &err), 0);
     snprintf(want, sizeof(want),
         "skipped miss-rate-c: no point has a value to draw (every one would be ?)\n"
         "skipped desc-reads: the sweep does not vary a page-size policy (a param: key ending in "
@@ -714,14 +720,20 @@ static void test_empty_figure(void **state)
  * data file DAT of case full, then the gnuplot commands SHOW; gnuplot's `show`
  * output (its stderr) in pr.err.
  */
-static void gnuplot_show(const char *script, const char *dat, const char *colmax,
-                         unsigned ncol, const char *show)
+static void gnuplot_show_file(const char *script, const char *path, const char *colmax,
+                              unsigned ncol, const char *show)
 {
     proc_sh(&pr, "gnuplot -e \"plotsdir='plots';datafile='%s';outbase='%s';title='t';"
             "subtitle='s';colmax='%s';ncol=%u;nrows=2\" plots/%s %s",
-            plots("full", dat), tmp_path("gp-%s", dat), colmax, ncol, script, show);
+            path, tmp_path("gp-%s", script), colmax, ncol, script, show);
     if (pr.status)
         fail_msg("gnuplot on plots/%s failed (%d): %s", script, pr.status, pr.err);
+}
+
+static void gnuplot_show(const char *script, const char *dat, const char *colmax,
+                         unsigned ncol, const char *show)
+{
+    gnuplot_show_file(script, plots("full", dat), colmax, ncol, show);
 }
 
 /* The rest of the line of text that starts with `key`, or "" when there is none. */
@@ -791,6 +803,98 @@ static void test_script_settings(void **state)
     }
 }
 
+/* ---- the miss-ratio curve of tlb runs ---------------------------------------------------- */
+
+/* Copies DATA/NAME to OUT/mrc-CASE/mrc.csv, or writes TEXT there, and runs
+ * `ENV iommusim plot --mrc OUT/mrc-CASE/mrc.csv ARGS`; the exit status. */
+static int plot_mrc(const char *name, const char *text, const char *env, const char *args,
+                    char **out, char **err)
+{
+    const char *dir = tmp_path("mrc-%s", name ? name : "text");
+
+    if (name)
+        proc_sh(&pr, "rm -rf %s && mkdir -p %s && cp " DATA "%s %s/mrc.csv && %s '%s' plot "
+                "--mrc %s/mrc.csv %s", dir, dir, name, dir, env, proc_prog(), dir, args);
+    else
+        proc_sh(&pr, "rm -rf %s && mkdir -p %s && printf '%s' > %s/mrc.csv && %s '%s' plot "
+                "--mrc %s/mrc.csv %s", dir, dir, text, dir, env, proc_prog(), dir, args);
+    *out = pr.out;
+    *err = pr.err;
+    return pr.status;
+}
+
+/*
+ * mrc.csv: the columns in another order and an extra one (hits), the rows in no
+ * order, 64k missing at 64 entries. Ratios misses / references x 100:
+ *   16 entries: 4k 500/1000 = 50, 64k 100/1000 = 10, 1m 10/1000 = 1
+ *   64 entries: 4k 250/1000 = 25, 64k ?, 1m 1/1000 = 0.1
+ * rows by entries ascending, columns by page size in size order.
+ */
+static void test_mrc(void **state)
+{
+    char *out, *err, want[2048];
+    const char *dir = tmp_path("mrc-mrc.csv");
+
+    (void)state;
+    assert_int_equal(plot_mrc("mrc.csv", NULL, no_gnuplot(), "", &out, &err), 0);
+    snprintf(want, sizeof(want), "wrote %s/plots/mrc.dat\nwrote %s/plots/index.md (1 figure)\n",
+             dir, dir);
+    expect_text("stdout", out, want);
+    snprintf(want, sizeof(want),
+             "# TLB miss ratio (%%): misses / references x 100, from %s/mrc.csv\n"
+             "# rows: TLB entries; columns: page size\n"
+             "# ? marks a value that no selected point has\n"
+             "entries 4k 64k 1m\n"
+             "16 50 10 1\n"
+             "64 25 ? 0.1\n", dir);
+    expect_file(tmp_path("mrc-mrc.csv/plots/mrc.dat"), want);
+    if (have_gnuplot()) {
+        char args[1024], png[1024], dat[1024];
+        snprintf(args, sizeof(args), "--out %s", tmp_path("mrcplots"));
+        snprintf(png, sizeof(png), "%s", tmp_path("mrcplots/mrc.png"));
+        snprintf(dat, sizeof(dat), "%s", tmp_path("mrcplots/mrc.dat"));
+        assert_int_equal(plot_mrc("mrc.csv", NULL, "", args, &out, &err), 0);
+        assert_true(file_size(png) > 8);
+        gnuplot_show_file("mrc.gp", dat, "64 50 10 1", 4, "-e 'show logscale'");
+        if (!strstr(pr.err, "x (base 2) y"))
+            fail_msg("mrc.gp: logscale is not x (base 2) and y: %s", pr.err);
+    }
+}
+
+/* A malformed file: its path and line, what is wrong, status 1; --mrc with DIR: 2. */
+static void test_mrc_errors(void **state)
+{
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        { "entries,page_size,misses\\n16,4k,1\\n", ":1: error: no column 'references' (the "
+          "header must name entries, page_size, misses and references)\n" },
+        { "entries,page_size,misses,references\\n16,4k,1,10\\n16,4k,2,10\\n",
+          ":3: error: entries 16, page size 4k: repeats line 2\n" },
+        { "entries,page_size,misses,references\\n16,4k,11,10\\n",
+          ":2: error: misses 11 and references 10: need 0 < references and misses <= "
+          "references\n" },
+        { "entries,page_size,misses,references\\n0,4k,1,10\\n",
+          ":2: error: entries: must be at least 1\n" },
+        { "entries,page_size,misses,references\\n16,4k,one,10\\n",
+          ":2: error: misses: 'one' is not a whole number\n" },
+        { "entries,page_size,misses,references\\n", ":1: error: no rows, only the header: "
+          "nothing to plot\n" },
+    };
+    char *out, *err, want[1024];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(plot_mrc(NULL, cases[i].text, no_gnuplot(), "", &out, &err), 1);
+        snprintf(want, sizeof(want), "iommusim plot: %s/mrc.csv%s", tmp_path("mrc-text"),
+                 cases[i].message);
+        expect_text(cases[i].text, err, want);
+    }
+    assert_int_equal(plot_args("somedir --mrc x.csv", &out, &err), 2);
+    expect_text("--mrc and DIR", err, "iommusim plot: --mrc x.csv and the directory 'somedir': "
+                "one or the other\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -806,6 +910,8 @@ int main(void)
         cmocka_unit_test(test_bad_histograms),
         cmocka_unit_test(test_empty_figure),
         cmocka_unit_test(test_script_settings),
+        cmocka_unit_test(test_mrc),
+        cmocka_unit_test(test_mrc_errors),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,6 +195,51 @@ static void test_small_trace_cacheable_tables(void **state)
     free(csv);
 }
 
+/*
+ * The same run's histograms.csv: master mdp0's translation latencies bucket by
+ * bucket. The two hits take one TLB lookup, 1 cycle of mdp0's 200 MHz clock = 5000
+ * ps; 5000 has its highest bit at 12, so its bucket is 64 ps wide, 4992..5055,
+ * narrowed to the minimum 5000. Of the three misses, the first reads the L1
+ * descriptor and the 64-byte line of its L2 descriptor (BFB is on under msm-3.4), the
+ * other two find that line in the fetch buffer and read only their L1 descriptor:
+ * those two take 86 ns, in the bucket 86016..87039 (highest bit 16, so 2^(16 - 6) =
+ * 1024 ps wide, 86016 = 84 x 1024); the first is the maximum, alone in its bucket,
+ * narrowed to it; its low bound is the maximum rounded down to the bucket width,
+ * 2^(k - 6) for a highest bit k (docs/stats.md). Nothing else: 2 + 2 + 1 = the 5
+ * translations.
+ */
+static void test_small_trace_histograms(void **state)
+{
+    char *hist, want[256];
+    double max_ns = 0;
+    uint64_t max_ps, width = 1;
+    char *csv;
+    const char *row;
+
+    (void)state;
+    assert_int_equal(proc_run(&pr, "run " D "small_trace.yaml --quiet --out %s/small_hist",
+                              tmp_dir()), 0);
+    csv = slurp(tmp_path("small_hist/stats.csv"), NULL);
+    assert_non_null(csv);
+    row = strstr(csv, "\nmaster.mdp0.translation_ns.max,");
+    assert_non_null(row);
+    max_ns = strtod(row + strlen("\nmaster.mdp0.translation_ns.max,"), NULL);
+    free(csv);
+    max_ps = (uint64_t)(max_ns * 1000.0 + 0.5);
+    assert_true(max_ps > 128);
+    while ((width << 7) <= max_ps)          /* width = 2^(k - 6), k the highest bit */
+        width <<= 1;
+    hist = slurp(tmp_path("small_hist/histograms.csv"), NULL);
+    assert_non_null(hist);
+    snprintf(want, sizeof(want), "name,low,high,count\n"
+             "master.mdp0.translation_ps,5000,5055,2\n"
+             "master.mdp0.translation_ps,86016,87039,2\n"
+             "master.mdp0.translation_ps,%llu,%llu,1\n",
+             (unsigned long long)(max_ps & ~(width - 1)), (unsigned long long)max_ps);
+    assert_string_equal(hist, want);
+    free(hist);
+}
+
 /* Every row ("\nNAME,VALUE\n") must be in the CSV file at path. */
 static void expect_csv_rows(const char *path, const char *const *rows, size_t n)
 {
@@ -413,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_small_trace_hand_count),
         cmocka_unit_test(test_small_trace_cacheable_tables),
+        cmocka_unit_test(test_small_trace_histograms),
         cmocka_unit_test(test_driver_steps),
         cmocka_unit_test(test_driver_steps_lazy),
         cmocka_unit_test(test_pools_exhausted),

@@ -667,14 +667,14 @@ static void test_quoted_strings_are_skipped(void **state)
  */
 static void rewrite_manifest(const char *dir)
 {
-    static const char *const names[] = { "stats.json", "stats.csv" };
+    static const char *const names[] = { "stats.json", "stats.csv", "histograms.csv" };
     char path[PATH_MAX];
     FILE *out;
 
     snprintf(path, sizeof(path), "%s/stats.done", dir);
     out = fopen(path, "w");
     assert_non_null(out);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         char *text = slurpf("%s/%s", dir, names[i]);
         uint64_t h = 14695981039346656037ull;
         size_t n;

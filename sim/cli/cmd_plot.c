@@ -1,15 +1,17 @@
 /*
- * cmd_plot.c - `iommusim plot`: figures from a sweep's results.csv.
+ * cmd_plot.c - `iommusim plot`: figures from a sweep's results.csv, or the
+ * miss-ratio curve of tlb runs (--mrc).
  *
  * A sweep (`iommusim sweep`) leaves DIR/results.csv: a header
  * `point,status,param:KEY...,STAT...` and one row per point of the parameter
  * grid. This command reads it, decides which figures the swept parameters allow
  * (a TLB size, a page-size policy, the RAM fragmentation: recognised by how their
  * key ends), and for each one writes a small whitespace-separated data file and
- * has gnuplot draw it with a script from plots/ as PNG and SVG. The C side does all
- * the arithmetic, so a data file says exactly what its figure shows; the scripts
- * only lay it out. plots/README.md describes each figure; sim/cli/plot.h lists
- * the files of the command (reading, choosing points, figures, gnuplot).
+ * has gnuplot draw it with a script from plots/ as PNG, SVG and PDF. The C side
+ * does all the arithmetic, so a data file says exactly what its figure shows; the
+ * scripts only lay it out. plots/README.md describes each figure; sim/cli/plot.h
+ * lists the files of the command (reading, choosing points, figures, histograms,
+ * the miss-ratio curve, gnuplot).
  *
  * Without gnuplot the data files are still written and the images are skipped
  * with a note: plotting is optional, the numbers are not.
@@ -62,31 +64,41 @@ static void scenario_name(const char *dir, char *name, size_t len)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: iommusim plot DIR [--out PLOTDIR] [--title TEXT]\n\n"
-            "Draws a sweep's results (DIR/results.csv, from iommusim sweep) as PNG and SVG\n"
-            "figures with gnuplot, each beside the data file it is drawn from:\n"
+            "usage: iommusim plot DIR [--out PLOTDIR] [--title TEXT]\n"
+            "       iommusim plot --mrc FILE.csv [--out PLOTDIR] [--title TEXT]\n\n"
+            "Draws a sweep's results (DIR/results.csv, from iommusim sweep) as PNG, SVG and\n"
+            "PDF figures with gnuplot, each beside the data file it is drawn from:\n"
             "  miss-rate-CONTEXT    TLB miss rate vs TLB entries, a line per page-size policy\n"
             "  desc-reads-all       descriptor reads per KiB transferred, per policy\n"
-            "  latency-cdf-MASTER   translation latency distribution, a line per policy\n"
+            "  latency-cdf-MASTER   translation latency distribution, a line per policy,\n"
+            "                       from every bucket of DIR/points/*/histograms.csv\n"
             "  frames-MASTER        late frames and display underruns, per policy\n"
-            "  page-mix-POLICY      share of each page size vs RAM fragmentation\n"
+            "  page-mix-POLICY      share of each page size (by count, by bytes) vs RAM\n"
+            "                       fragmentation\n"
             "and index.md listing them. A figure is made when the sweep varies what it\n"
             "needs (a param ending in tlb.entries, .policy or fragmentation); otherwise a\n"
             "line says why not.\n\n"
-            "  --out PLOTDIR  where to write (default DIR/plots; created)\n"
+            "With --mrc, the miss-ratio curve of iommusim tlb runs instead: FILE.csv has a\n"
+            "header naming entries,page_size,misses,references (other columns ignored) and\n"
+            "a row per run; mrc.dat and its figure show misses / references (%%) against\n"
+            "TLB entries, a line per page size.\n\n"
+            "  --out PLOTDIR  where to write (default DIR/plots, or plots beside FILE.csv;\n"
+            "                 created)\n"
             "  --title TEXT   the name in every title (default: the scenario of\n"
-            "                 DIR/sweep.txt, else DIR's name)\n"
+            "                 DIR/sweep.txt, else DIR's name; FILE's name without .csv)\n"
+            "  --mrc FILE.csv the miss-ratio curve of tlb runs (no DIR)\n"
             "  --help         this text\n\n"
             "The scripts are found in $" PLOTS_ENV ", else beside the program (installed:\n"
             "../share/iommusim/plots; in the source tree: ../plots or ../../plots), else in\n"
-            "./plots. Without gnuplot only the data files are written.\n"
-            "Exit status: 0 done, 1 results.csv is missing or malformed or an output cannot\n"
-            "be written, 2 usage error. plots/README.md explains the figures.\n");
+            "./plots. Without gnuplot only the data files are written; PDF needs gnuplot's\n"
+            "pdfcairo terminal. A figure without a single value is not drawn (a note says).\n"
+            "Exit status: 0 done, 1 results.csv (or FILE.csv) is missing or malformed or an\n"
+            "output cannot be written, 2 usage error. plots/README.md explains the figures.\n");
 }
 
 /* Returns 0, CLI_USAGE after the message, or -1 after --help. */
 static int parse_args(int argc, char **argv, const char **dir, const char **out,
-                      const char **title)
+                      const char **title, const char **mrc)
 {
     struct cli_once once = { 0 };
 
@@ -112,8 +124,10 @@ static int parse_args(int argc, char **argv, const char **dir, const char **out,
             slot = out;
         } else if (n == 7 && !strncmp(a, "--title", n)) {
             slot = title;
+        } else if (n == 5 && !strncmp(a, "--mrc", n)) {
+            slot = mrc;
         } else {
-            cli_error(CMD, "unknown option '%s' (options: --out, --title, --help)", a);
+            cli_error(CMD, "unknown option '%s' (options: --out, --title, --mrc, --help)", a);
             return CLI_USAGE;
         }
         if (eq) {
@@ -128,10 +142,17 @@ static int parse_args(int argc, char **argv, const char **dir, const char **out,
             cli_error(CMD, "%.*s needs a non-empty value", (int)n, a);
             return CLI_USAGE;
         }
-        if (cli_once(CMD, &once, slot == out, slot == out ? "--out" : "--title", val))
+        if (cli_once(CMD, &once, slot == out ? 1 : slot == title ? 2 : 3,
+                     slot == out ? "--out" : slot == title ? "--title" : "--mrc", val))
             return CLI_USAGE;
         *slot = val;
     }
+    if (*mrc && *dir) {
+        cli_error(CMD, "--mrc %s and the directory '%s': one or the other", *mrc, *dir);
+        return CLI_USAGE;
+    }
+    if (*mrc)
+        *dir = *mrc;            /* for the length check; the caller tells them apart */
     if (!*dir) {
         cli_error(CMD, "missing the sweep directory (iommusim plot DIR)");
         return CLI_USAGE;
@@ -139,12 +160,14 @@ static int parse_args(int argc, char **argv, const char **dir, const char **out,
     if (strlen(*dir) + PATH_ROOM >= PATH_MAX_LEN ||
         (*out && strlen(*out) + PATH_ROOM >= PATH_MAX_LEN)) {
         cli_error(CMD, "%s: the path is too long (at most %d bytes)",
-                  strlen(*dir) + PATH_ROOM >= PATH_MAX_LEN ? "DIR" : "--out",
+                  strlen(*dir) + PATH_ROOM >= PATH_MAX_LEN ? (*mrc ? "--mrc" : "DIR") : "--out",
                   PATH_MAX_LEN - PATH_ROOM - 1);
         return CLI_USAGE;
     }
     return 0;
 }
+
+static int draw(struct plotter *pl);
 
 /* Writes every figure's data file, then has gnuplot draw them; the exit status. */
 static int make_plots(struct plotter *pl)
@@ -152,9 +175,7 @@ static int make_plots(struct plotter *pl)
     const struct results *r = pl->r;
     struct context *ctx = calloc(r->nstats ? r->nstats : 1, sizeof(*ctx));
     struct master *m = calloc(r->nstats ? r->nstats : 1, sizeof(*m));
-    char gnuplot[PATH_MAX_LEN], scripts[PATH_MAX_LEN];
     int status = CLI_FAILED;
-    bool images, no_pdf = false;
 
     if (!ctx || !m) {
         cli_error(CMD, "out of memory");
@@ -174,22 +195,34 @@ static int make_plots(struct plotter *pl)
         plot_frames(pl, m, nm);
     if (!pl->failed)
         plot_page_mix(pl);
-    if (pl->failed)
-        goto out;
+    if (!pl->failed)
+        status = draw(pl);
+out:
+    free(ctx);
+    free(m);
+    return status;
+}
+
+/* Has gnuplot draw every figure whose data file is written, then index.md; the exit
+ * status. */
+static int draw(struct plotter *pl)
+{
+    char gnuplot[PATH_MAX_LEN], scripts[PATH_MAX_LEN];
+    bool images, no_pdf = false;
 
     images = find_gnuplot(gnuplot, sizeof(gnuplot));
     if (images && pl->nplots && find_scripts(scripts, sizeof(scripts)))
-        goto out;
+        return CLI_FAILED;
     for (unsigned i = 0; i < pl->nplots; i++) {
         const struct plot *p = &pl->plot[i];
         if (images && run_gnuplot(gnuplot, scripts, pl->outdir, &pl->plot[i]))
-            goto out;
+            return CLI_FAILED;
         printf("wrote %s/%s.dat%s%s\n", pl->outdir, p->name, images ? ", .png, .svg" : "",
                p->pdf ? ", .pdf" : "");
         no_pdf |= images && !p->pdf;
     }
     if (write_index(pl, images))
-        goto out;
+        return CLI_FAILED;
     printf("wrote %s/index.md (%u figure%s)\n", pl->outdir, pl->nplots,
            pl->nplots == 1 ? "" : "s");
     if (!images)
@@ -198,23 +231,67 @@ static int make_plots(struct plotter *pl)
     else if (no_pdf)
         fprintf(stderr, "iommusim " CMD ": this gnuplot has no pdfcairo terminal; PDF "
                 "skipped (PNG and SVG written)\n");
-    status = CLI_OK;
-out:
-    free(ctx);
-    free(m);
+    return CLI_OK;
+}
+
+/* The output directory, made: --out, else DEFAULT; -1 after the message. */
+static int make_outdir(char *outdir, size_t len, const char *out, const char *dflt)
+{
+    int rc;
+
+    plot_fmt(outdir, len, "%s", out ? out : dflt);
+    if ((rc = cli_make_dir(outdir))) {
+        cli_error(CMD, "%s%s: cannot create the directory: %s", out ? "--out " : "", outdir,
+                  strerror(-rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* iommusim plot --mrc FILE: the one figure of plot_mrc.c; the exit status. */
+static int plot_mrc_file(const char *file, const char *out, const char *title)
+{
+    char outdir[PATH_MAX_LEN], dflt[PATH_MAX_LEN], name[TITLE_MAX];
+    const char *slash = strrchr(file, '/'), *base = slash ? slash + 1 : file;
+    struct plotter pl = { 0 };
+    struct plot plot = { 0 };
+    char skipped[NKINDS][NOTE_MAX];
+    struct results none = { .nrows = 0 };
+    size_t n = strlen(base);
+    int status = CLI_FAILED;
+
+    plot_fmt(dflt, sizeof(dflt), "%.*splots", slash ? (int)(slash - file + 1) : 0, file);
+    if (make_outdir(outdir, sizeof(outdir), out, dflt))
+        return CLI_FAILED;
+    if (title)
+        plot_fmt(name, sizeof(name), "%s", title);
+    else
+        plot_fmt(name, sizeof(name), "%.*s", n > 4 && !strcmp(base + n - 4, ".csv") ?
+                 (int)(n - 4) : (int)n, base);
+    pl.r = &none;
+    pl.outdir = outdir;
+    pl.scenario = name;
+    pl.plot = &plot;
+    pl.skipped = skipped;
+    pl.source = file;
+    if (!plot_mrc(&pl, file))
+        status = draw(&pl);
+    free(plot.colmax);
     return status;
 }
 
 int cmd_plot(int argc, char **argv)
 {
-    const char *dir = NULL, *out = NULL, *title = NULL;
-    char outdir[PATH_MAX_LEN], name[TITLE_MAX];
+    const char *dir = NULL, *out = NULL, *title = NULL, *mrc = NULL;
+    char outdir[PATH_MAX_LEN], name[TITLE_MAX], dflt[PATH_MAX_LEN];
     struct plotter pl = { 0 };
     struct results r;
-    int rc = parse_args(argc, argv, &dir, &out, &title), status = CLI_FAILED;
+    int rc = parse_args(argc, argv, &dir, &out, &title, &mrc), status = CLI_FAILED;
 
     if (rc)
         return rc < 0 ? CLI_OK : rc;
+    if (mrc)
+        return plot_mrc_file(mrc, out, title);
     if (results_load(&r, dir))
         goto out;
     if (!r.nrows) {
@@ -226,12 +303,9 @@ int cmd_plot(int argc, char **argv)
                   r.path, r.nrows, r.nrows == 1 ? "" : "s");
         goto out;
     }
-    plot_fmt(outdir, sizeof(outdir), "%s%s", out ? out : dir, out ? "" : "/plots");
-    if ((rc = cli_make_dir(outdir))) {
-        cli_error(CMD, "%s%s: cannot create the directory: %s", out ? "--out " : "", outdir,
-                  strerror(-rc));
+    plot_fmt(dflt, sizeof(dflt), "%s/plots", dir);
+    if (make_outdir(outdir, sizeof(outdir), out, dflt))
         goto out;
-    }
     if (title)
         plot_fmt(name, sizeof(name), "%s", title);
     else

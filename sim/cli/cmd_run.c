@@ -16,7 +16,6 @@
 #include "sim/core/util.h"
 
 #define MAX_SETS 256
-#define HISTOGRAMS_FILE "histograms.csv"   /* soc_write_histograms: docs/stats.md */
 
 static void usage(FILE *out)
 {
@@ -56,9 +55,14 @@ static void show_progress(const struct soc *s, void *arg)
                  (double)sim_now() / (double)SIM_MS, (double)s->scn->duration / (double)SIM_MS);
 }
 
-/* DIR/stats.json, DIR/stats.csv and their manifest (sim/cli/results.h), DIR created
- * if needed. */
-static int write_stats_files(const struct stats *st, const char *dir)
+static int write_histograms(void *soc, const char *path, char *err, size_t errlen)
+{
+    return soc_write_histograms(soc, path, err, errlen);
+}
+
+/* DIR/stats.json, DIR/stats.csv, DIR/histograms.csv when s ran, and their manifest
+ * (sim/cli/results.h), DIR created if needed. */
+static int write_stats_files(const struct stats *st, const struct soc *s, const char *dir)
 {
     char err[512];
     int rc;
@@ -67,7 +71,7 @@ static int write_stats_files(const struct stats *st, const char *dir)
         cli_error("run", "--out %s: cannot create the directory: %s", dir, strerror(-rc));
         return CLI_FAILED;
     }
-    if (cli_results_write(st, dir, err, sizeof(err))) {
+    if (cli_results_write(st, dir, s ? write_histograms : NULL, (void *)s, err, sizeof(err))) {
         cli_error("run", "%s", err);
         return CLI_FAILED;
     }
@@ -91,16 +95,8 @@ static int write_outputs(const struct soc *s, const char *dir, const char *run_e
         stats_free(st);
         return CLI_FAILED;
     }
-    rc = write_stats_files(st, dir);
+    rc = write_stats_files(st, s, dir);
     stats_free(st);
-    if (rc == CLI_OK) {
-        char path[4096], err[512];
-        snprintf(path, sizeof(path), "%s/" HISTOGRAMS_FILE, dir);
-        if (soc_write_histograms(s, path, err, sizeof(err))) {
-            cli_error("run", "%s", err);
-            rc = CLI_FAILED;
-        }
-    }
     return rc;
 }
 
@@ -116,7 +112,7 @@ static void write_failed_build(const struct scenario *scn, const char *dir, cons
     if (!st || soc_collect_run(scn, false, st) || stats_add_str(st, why, "run.error"))
         cli_error("run", "out of memory");
     else
-        write_stats_files(st, dir);
+        write_stats_files(st, NULL, dir);
     stats_free(st);
 }
 

@@ -5,6 +5,8 @@
  *   plot_select.c    what the sweep varied, choosing a figure's points, writing its
  *                    data file, the notes of figures not drawn
  *   plot_figures.c   the kinds of figure: each turns rows into one data file
+ *   plot_hist.c      latency distributions from the points' whole histograms
+ *   plot_mrc.c       --mrc: the miss-ratio curve of tlb runs, from its own CSV
  *   plot_gnuplot.c   finding gnuplot and the scripts of plots/, running them, index.md
  *   cmd_plot.c       the command: options, the order of the figures
  * Nothing outside these files includes it.
@@ -140,6 +142,8 @@ struct plotter {
     char (*skipped)[NOTE_MAX];
     unsigned nskipped;
     bool failed;                /* an error was reported: make nothing more */
+    const char *source;         /* --mrc: the CSV drawn (NULL: DIR/results.csv) */
+    unsigned source_rows;       /* --mrc: its rows */
 };
 
 /* Finds the param of each role and checks the values of the numeric ones. */
@@ -232,6 +236,12 @@ void plot_latency(struct plotter *pl, const struct master *m, unsigned nm);
 void plot_frames(struct plotter *pl, const struct master *m, unsigned nm);
 void plot_page_mix(struct plotter *pl);
 
+/* ---- The miss-ratio curve of tlb runs (plot_mrc.c) ------------------------------------- */
+
+/* Reads FILE (entries,page_size,misses,references) and writes mrc.dat; -1 after the
+ * message (a malformed file names its line). */
+int plot_mrc(struct plotter *pl, const char *path);
+
 /* ---- Whole histograms of the points (plot_hist.c) -------------------------------------- */
 
 /*
@@ -253,5 +263,8 @@ int find_scripts(char *dir, size_t len);
 /* Draws one figure: NAME.png, NAME.svg, and NAME.pdf when gnuplot has pdfcairo. */
 int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir, struct plot *p);
 int write_index(const struct plotter *pl, bool images);
+/* Removes PLOTDIR/NAME.png, .svg and .pdf of an earlier run, so that none is left
+ * that this run did not draw (a figure now empty, a PDF from another gnuplot). */
+void plot_remove_images(const char *outdir, const char *name);
 
 #endif

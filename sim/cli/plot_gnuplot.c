@@ -125,6 +125,16 @@ static void drop_images(const char *outdir, const struct plot *p)
     }
 }
 
+void plot_remove_images(const char *outdir, const char *name)
+{
+    char path[PATH_MAX_LEN + 8];
+
+    for (unsigned k = 0; k < NIMAGE_EXT; k++) {
+        plot_fmt(path, sizeof(path), "%s/%s.%s", outdir, name, image_ext[k]);
+        unlink(path);
+    }
+}
+
 /*
  * gnuplot exits 0 even when it could not write its output (a full disk leaves an
  * empty or cut image): each image must be whole before it is renamed into place. The
@@ -240,10 +250,14 @@ int write_index(const struct plotter *pl, bool images)
         return -1;
     }
     fprintf(f, "# Plots of %s\n\n", pl->scenario);
-    fprintf(f, "Made by `iommusim plot` from results.csv: %u point%s, %u failed (left out).\n"
-               "Each figure's numbers are in its .dat file; plots/README.md in the source "
-               "tree says how to read them.\n", r->nrows, r->nrows == 1 ? "" : "s",
-            r->nrows - r->nok);
+    if (pl->source)
+        fprintf(f, "Made by `iommusim plot --mrc` from %s: %u row%s.\n", pl->source,
+                pl->source_rows, pl->source_rows == 1 ? "" : "s");
+    else
+        fprintf(f, "Made by `iommusim plot` from results.csv: %u point%s, %u failed (left "
+                "out).\n", r->nrows, r->nrows == 1 ? "" : "s", r->nrows - r->nok);
+    fprintf(f, "Each figure's numbers are in its .dat file; plots/README.md in the source "
+               "tree says how to read them.\n");
     if (!images)
         fprintf(f, "\nNo images: gnuplot was not found when these files were made.\n");
     for (unsigned i = 0; i < pl->nplots; i++) {

@@ -325,7 +325,10 @@ void dat_close(struct plotter *pl, struct dat *d, const char *name, const char *
         e = errno;
     }
     if (!bad && !d->values) {
+        /* nothing to draw: no file of this figure stays, an earlier run's neither */
         unlink(d->tmp);
+        unlink(d->path);
+        plot_remove_images(pl->outdir, name);
         free(d->top);
         plot_skip(pl, name, "no point has a value to draw (every one would be " MISSING ")");
         return;
@@ -337,12 +340,6 @@ void dat_close(struct plotter *pl, struct dat *d, const char *name, const char *
         cli_error(CMD, "cannot write %s: %s", d->path, strerror(e ? e : EIO));
         pl->failed = true;
         free(d->top);
-        return;
-    }
-    if (!d->values) {
-        unlink(d->path);
-        free(d->top);
-        plot_skip(pl, name, "no point has a value to draw (every one would be " MISSING ")");
         return;
     }
     if (!(p->colmax = malloc((size_t)d->ncol * 32))) {

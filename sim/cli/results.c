@@ -1,7 +1,7 @@
 /*
  * results.c - a run's statistics files and the manifest written after them
  * (results.h): the point of a sweep is done exactly when the manifest is there and
- * both files match it.
+ * every file matches it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -57,23 +57,38 @@ static void dir_file(char *out, size_t len, const char *dir, const char *name)
     snprintf(out, len, "%s/%s", dir, name);
 }
 
-/* The manifest text of DIR's files as they are now: 0 or -errno. */
+static size_t manifest_line(char *text, size_t at, size_t len, const char *name,
+                            uint64_t bytes, uint64_t hash)
+{
+    return at + (size_t)snprintf(text + at, len - at, "%s %" PRIu64 " %016" PRIx64 "\n",
+                                 name, bytes, hash);
+}
+
+/*
+ * The manifest text of DIR's files as they are now: 0 or -errno. RESULTS_EXTRA is
+ * listed when it is there (a failed build has no histograms), so a set with it and a
+ * manifest without it do not match.
+ */
 static int manifest_text(const char *dir, char *text, size_t len)
 {
     char path[PATH_MAX_LEN];
+    uint64_t bytes, hash;
     size_t at = 0;
+    int rc;
 
     text[0] = '\0';
     for (int i = 0; i < NFILES; i++) {
-        uint64_t bytes, hash;
-        int rc;
-
         dir_file(path, sizeof(path), dir, result_files[i]);
         if ((rc = file_sum(path, &bytes, &hash)))
             return rc;
-        at += (size_t)snprintf(text + at, len - at, "%s %" PRIu64 " %016" PRIx64 "\n",
-                               result_files[i], bytes, hash);
+        at = manifest_line(text, at, len, result_files[i], bytes, hash);
     }
+    dir_file(path, sizeof(path), dir, RESULTS_EXTRA);
+    rc = file_sum(path, &bytes, &hash);
+    if (rc && rc != -ENOENT)
+        return rc;
+    if (!rc)
+        manifest_line(text, at, len, RESULTS_EXTRA, bytes, hash);
     return 0;
 }
 
@@ -117,7 +132,8 @@ int cli_results_forget(const char *dir)
     return 0;
 }
 
-int cli_results_write(const struct stats *st, const char *dir, char *err, size_t errlen)
+int cli_results_write(const struct stats *st, const char *dir, cli_results_extra_fn extra,
+                      void *arg, char *err, size_t errlen)
 {
     char path[PATH_MAX_LEN], text[MANIFEST_MAX];
     int rc;
@@ -131,6 +147,14 @@ int cli_results_write(const struct stats *st, const char *dir, char *err, size_t
         dir_file(path, sizeof(path), dir, result_files[i]);
         if ((rc = stats_write_file(st, path, result_formats[i], err, errlen)))
             return rc;
+    }
+    dir_file(path, sizeof(path), dir, RESULTS_EXTRA);
+    if (extra && (rc = extra(arg, path, err, errlen)))
+        return rc;
+    if (!extra && unlink(path) && errno != ENOENT) {
+        rc = -errno;            /* an earlier run's histograms are not this run's */
+        snprintf(err, errlen, "cannot remove %s: %s", path, strerror(-rc));
+        return rc;
     }
     rc = manifest_text(dir, text, sizeof(text));
     dir_file(path, sizeof(path), dir, RESULTS_MANIFEST);
@@ -162,7 +186,7 @@ int cli_results_check(const char *dir, char *why, size_t whylen)
         return 0;
     }
     if (strcmp(want, have)) {
-        snprintf(why, whylen, "stats.json or stats.csv does not match " RESULTS_MANIFEST
+        snprintf(why, whylen, "stats.json, stats.csv or " RESULTS_EXTRA " does not match " RESULTS_MANIFEST
                               " (written by another run)");
         return 0;
     }

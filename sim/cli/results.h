@@ -2,11 +2,12 @@
  * results.h - a run's result files, which appear all together or not at all.
  *
  * `run --out DIR` writes DIR/stats.json and DIR/stats.csv (each through a temporary
- * and a rename, sim/core/stats.c) and then, last, the manifest DIR/stats.done: one
+ * and a rename, sim/core/stats.c), DIR/histograms.csv when the run has histograms,
+ * and then, last, the manifest DIR/stats.done: one
  * line per file, "NAME BYTES FNV1A64", the size and the 64-bit FNV-1a hash of the
  * file as written. The manifest is removed before the first file is replaced. So a
  * run killed at any point leaves either the old complete set or no manifest, and a
- * directory holds results exactly when its manifest is there and both files match it;
+ * directory holds results exactly when its manifest is there and every file matches it;
  * stray temporaries (NAME.tmp.PID) of a dead run are never read. `sweep` (resume and
  * --collect) asks cli_results_check whether a point is done.
  */
@@ -19,8 +20,21 @@
 
 #define RESULTS_MANIFEST        "stats.done"
 
-/* Writes DIR's result files (DIR must exist): 0, or a negative errno with a message. */
-int cli_results_write(const struct stats *st, const char *dir, char *err, size_t errlen);
+/*
+ * A result file written by its owner (the latency histograms, RESULTS_EXTRA), to path
+ * through a temporary and a rename: 0, or a negative errno with a message.
+ */
+typedef int (*cli_results_extra_fn)(void *arg, const char *path, char *err, size_t errlen);
+
+#define RESULTS_EXTRA           "histograms.csv"
+
+/*
+ * Writes DIR's result files (DIR must exist): stats.json, stats.csv, then, when extra
+ * is given, RESULTS_EXTRA through it, and last the manifest listing them all: 0, or a
+ * negative errno with a message.
+ */
+int cli_results_write(const struct stats *st, const char *dir, cli_results_extra_fn extra,
+                      void *arg, char *err, size_t errlen);
 
 /* Removes DIR's manifest, so DIR holds no results (a failed point): 0 or -errno. */
 int cli_results_forget(const char *dir);
