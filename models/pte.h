@@ -4,7 +4,7 @@
  * Shared by the hardware walker (models/walker.c), which decodes these words, and
  * the driver's page-table writer (vcm/smmu_driver.c), which encodes them. Bit
  * positions follow the ARM Architecture Reference Manual (ARMv7-A, short-descriptor
- * format) as summarised in HARDWARE.md; names follow Linux's io-pgtable-arm-v7s.c
+ * format) as summarised in docs/hardware.md; names follow Linux's io-pgtable-arm-v7s.c
  * where one exists.
  *
  * Two levels: a 16 KiB first-level (L1) table of 4096 entries indexed by VA[31:20],

@@ -3,7 +3,7 @@
  *
  * Offsets are from the SMMU's base. Context bank n's registers are in the 4 KiB page
  * at (n << SMMU_CTX_SHIFT); the global registers are at the top of the 1 MiB window.
- * Names and fields follow Linux's drivers/iommu/msm_iommu_hw-8xxx.h (HARDWARE.md [G]).
+ * Names and fields follow Linux's drivers/iommu/msm_iommu_hw-8xxx.h (docs/hardware.md [G]).
  * Two places where that header's shifts collide are resolved as the ARM
  * architecture does (TTBCR) or by an assumption (TLBLCKR); docs/registers.md says so.
  *

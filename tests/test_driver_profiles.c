@@ -5,7 +5,7 @@
  * cleans of table memory and their time, the secure VMID, and the fault hook's
  * convention. Then, through the SMMU model, what sharing a table means for walks.
  *
- * The platform: the MSM8960's vcodec_a SMMU (HARDWARE.md [B]): 2 banks, MIDs 0..15;
+ * The platform: the MSM8960's vcodec_a SMMU (docs/hardware.md [B]): 2 banks, MIDs 0..15;
  * vcodec_a_stream on bank 0 (MIDs 2, 5), vcodec_a_mm1 on bank 1 (MIDs 0, 1, 6..15).
  * Register values are worked out from the field positions of msm_iommu_hw-8xxx.h
  * (in the comments), never from the driver's helpers.

@@ -2,7 +2,7 @@
  * test_ion.c - the MSM8960 IOMMU domains, partitions and ion_map_iommu (vcm/ion.c).
  *
  * Partition ranges and attachments are checked against the msm8960 kernel's values
- * (HARDWARE.md "Domains and partitions", seeds/001); mapped IOVAs are derived by hand
+ * (docs/hardware.md "Domains and partitions", seeds/001); mapped IOVAs are derived by hand
  * from the partition starts and the VCM's alignment rule, and every mapping is
  * checked through the SMMU models of the contexts attached to the domain.
  *

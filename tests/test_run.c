@@ -433,7 +433,7 @@ static void test_iova_exhausted(void **state)
     free(json);
 }
 
-/* info lists what HARDWARE.md's table says: vcodec_a at 0x07A00000, IRQ 58, MIDs. */
+/* info lists what docs/hardware.md's table says: vcodec_a at 0x07A00000, IRQ 58, MIDs. */
 static void test_info(void **state)
 {
     (void)state;

@@ -129,7 +129,7 @@ static void test_other_seed_other_results(void **state)
 
 /*
  * With one outstanding request the timing model looks the TLB up in trace order, as
- * the functional mode does, so hits and misses must be equal (DESIGN.md). The
+ * the functional mode does, so hits and misses must be equal (docs/timing.md). The
  * descriptor fetch buffer belongs to the timed walker only (docs/walker.md), so it is
  * turned off for the descriptor reads to agree too.
  */

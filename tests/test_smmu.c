@@ -4,7 +4,7 @@
  * Page tables are written word by word into physmem (the driver in vcm/ is tested
  * separately); registers are programmed through MMIO exactly as software would.
  * Every expected value is worked out in a comment from the ARMv7 short-descriptor
- * format and the register map in HARDWARE.md.
+ * format and the register map in docs/hardware.md.
  */
 #include <errno.h>
 #include <setjmp.h>

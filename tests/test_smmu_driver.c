@@ -1260,11 +1260,11 @@ static void test_msm8960_tree(void **state)
     assert_non_null(tree);
     assert_int_equal(smmu_tree_set_profile(tree, &smmu_profile_lazy, NULL, -1), 0);
     assert_int_equal(smmu_tree_num_smmus(tree), 12);
-    /* gfx3d declares 3 banks (HARDWARE.md) */
+    /* gfx3d declares 3 banks (docs/hardware.md) */
     assert_int_equal(smmu_driver_num_banks(smmu_tree_find_driver(tree, "gfx3d")), 3);
     assert_null(smmu_tree_find_driver(tree, "gfx3d0"));
 
-    /* each context: SMMU base from HARDWARE.md, bank = position in the list */
+    /* each context: SMMU base from docs/hardware.md, bank = position in the list */
     static const struct { const char *name; uint32_t base; unsigned bank; } want[] = {
         { "jpegd_dst", 0x07300000u, 1 }, { "vpe_src", 0x07400000u, 0 },
         { "mdp_port0_cb1", 0x07500000u, 1 }, { "mdp_port1_cb0", 0x07600000u, 0 },

@@ -276,7 +276,7 @@ static void test_config_check(void **state)
 /* ---- Through the driver ---------------------------------------------------------------- */
 
 /*
- * msm-3.4, vcodec_a's two contexts sharing one table (HARDWARE.md: one table per
+ * msm-3.4, vcodec_a's two contexts sharing one table (docs/hardware.md: one table per
  * domain), both attached. Port costs: 100 ns per register access, 20 ns per cleaned
  * line. After a first map (which allocates the L2 table) the port is synced at 0.
  * Then N = 5 per-page maps (msm_iommu_map; smmu_map takes PA, then IOVA: PA

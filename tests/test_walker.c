@@ -3,7 +3,7 @@
  *
  * Every table is written by hand into physmem, and every expected descriptor
  * address, PA, attribute and fault is derived by hand in the comment next to it
- * from the rules in HARDWARE.md and docs/walker.md:
+ * from the rules in docs/hardware.md and docs/walker.md:
  *   L1 address = table base | VA[31:20] << 2; L2 address = desc[31:10] | VA[19:12] << 2;
  *   section PA = desc[31:20] | VA[19:0]; supersection desc[31:24] | VA[23:0];
  *   large page desc[31:16] | VA[15:0]; small page desc[31:12] | VA[11:0].

@@ -1,7 +1,7 @@
 /*
  * ion.c - MSM8960 IOMMU domains and partitions over the VCM (see ion.h).
  *
- * The tables below are the msm8960 kernel's iommu_domains data (HARDWARE.md [E],
+ * The tables below are the msm8960 kernel's iommu_domains data (docs/hardware.md [E],
  * [D], [F]); the code only walks them: a VCM per partition, a context instance per
  * attached context, one association per (context, partition).
  */

@@ -3,7 +3,7 @@
  *
  * The msm8960 kernel grouped the multimedia SMMU contexts into domains (one address
  * space shared by the contexts attached to it) and cut each domain's address space
- * into partitions (seeds/001; HARDWARE.md "Domains and partitions"). Here each
+ * into partitions (seeds/001; docs/hardware.md "Domains and partitions"). Here each
  * partition is one IOMMU VCM, and a domain's contexts are associated with, and
  * activated on, every partition VCM of the domain. ion_map_iommu reserves from the
  * partition and backs the reservation with a buffer (a vcm_physmem), which writes

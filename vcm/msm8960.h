@@ -2,7 +2,7 @@
  * msm8960.h - the built-in description of the MSM8960's 12 multimedia SMMUs.
  *
  * Data only: names, register windows, interrupts, context banks and the MIDs routed
- * to each context, as HARDWARE.md lists them (from msm-3.4 devices-iommu.c and
+ * to each context, as docs/hardware.md lists them (from msm-3.4 devices-iommu.c and
  * irqs-8960.h). The caller creates one SMMU model per entry (smmu_desc_fill_config
  * fills the fields the description fixes) and builds the driver tree from them:
  *
@@ -21,7 +21,7 @@
 
 #define MSM8960_NUM_SMMUS   12u
 
-/* Indexes into msm8960_smmus, in the order of HARDWARE.md. */
+/* Indexes into msm8960_smmus, in the order of docs/hardware.md. */
 enum msm8960_smmu_id {
     MSM8960_SMMU_JPEGD = 0,
     MSM8960_SMMU_VPE,
