@@ -754,8 +754,8 @@ static void resume_timed(struct smmu *s, unsigned bank, struct smmu_txn *t, bool
     }
     k->stats.retries++;
     t->fsr = 0;
-    if (!walks_on_miss(&s->bank[bank])) {   /* no walker to retry with: look up again */
-        lookup(s, t, bank);
+    if (!walks_on_miss(&s->bank[bank])) {   /* no walk to retry: the miss faults again */
+        context_fault_bits(s, bank, t, FSR_TLBMF, sim_now());
         return;
     }
     uint8_t vmid = mid_vmid(s, t->mid);
@@ -784,55 +784,6 @@ static void write_resume(struct smmu *s, unsigned bank, uint32_t v)
 
 /* ---- The functional path --------------------------------------------------------- */
 
-/*
- * One functional translation attempt: the FSR bits of its fault, or 0 with t->pa set.
- * retry: RESUME asked for the walk again, so the TLB entry is not used.
- */
-static uint32_t translate_once(struct smmu *s, unsigned bank, struct smmu_txn *t, bool retry)
-{
-    struct smmu_bank *k = &s->bank[bank];
-    uint8_t vmid = mid_vmid(s, t->mid);
-    uint8_t asid = bank_asid(s, bank);
-    unsigned access = txn_access(t);
-    bool afe = k->sctlr & SCTLR_AFE;
-    unsigned matches = 0;
-
-    const struct tlb_entry *e = retry ? NULL :
-                                tlb_lookup_matches(s->tlb, vmid, asid, t->iova, &matches);
-    if (e) {
-        k->stats.hits++;
-        t->tlb_hit = true;
-        if (matches > 1)
-            return FSR_MHF;
-        enum walk_fault f = check_fault(pte_check_access(&e->attrs, access, afe));
-        if (f != WALK_OK)
-            return fault_fsr_bits(f, e->size <= PAGE_64K ? 2 : 1);
-        t->pa = entry_pa(e, t->iova);
-        return 0;
-    }
-    if (!retry)
-        k->stats.misses++;
-    if (!walks_on_miss(k))
-        return FSR_TLBMF;
-
-    struct walk_regs regs;
-    struct walk_result r;
-    bank_walk_regs(k, &regs);
-    walker_walk(s->pm, &regs, t->iova, access, &r);
-    k->stats.walks++;
-    k->stats.desc_reads += r.desc_reads;
-    if (r.have_entry && may_cache(k, &r.entry)) {
-        struct tlb_entry fill = r.entry;
-        fill.vmid = vmid;
-        fill.asid = asid;
-        tlb_fill(s->tlb, &fill);
-    }
-    if (r.fault != WALK_OK)
-        return fault_fsr_bits(r.fault, r.level);
-    t->pa = r.pa;
-    return 0;
-}
-
 enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t)
 {
     smmu_maint_settle_untimed(&s->maint);   /* no time: every write has arrived */
@@ -842,14 +793,61 @@ enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t)
         return t->status;
     unsigned bank = (unsigned)b;
     struct smmu_bank *k = &s->bank[bank];
+    uint8_t vmid = mid_vmid(s, t->mid);
+    unsigned access = txn_access(t);
     bool retry = false;
 
     for (unsigned attempt = 0; attempt <= SMMU_FUNCTIONAL_MAX_RETRIES; attempt++) {
-        uint32_t bits = translate_once(s, bank, t, retry);
-        if (!bits) {
-            t->fsr = 0;     /* an earlier attempt's fault was retried away */
-            return t->status = SMMU_DONE;
+        uint8_t asid = bank_asid(s, bank);
+        bool afe = k->sctlr & SCTLR_AFE;
+        struct walk_result r;
+        enum walk_fault f = WALK_OK;
+        unsigned level = 0, matches = 0;
+        uint32_t bits = 0;      /* the SMMU's own faults: MHF, TLBMF */
+
+        const struct tlb_entry *e = retry ? NULL :
+                                    tlb_lookup_matches(s->tlb, vmid, asid, t->iova, &matches);
+        if (e) {
+            k->stats.hits++;
+            t->tlb_hit = true;
+            f = check_fault(pte_check_access(&e->attrs, access, afe));
+            level = e->size <= PAGE_64K ? 2 : 1;
+            if (matches > 1)
+                bits = FSR_MHF;
+            else if (f == WALK_OK) {
+                t->pa = entry_pa(e, t->iova);
+                t->fsr = 0;     /* an earlier attempt's fault was retried away */
+                return t->status = SMMU_DONE;
+            }
+        } else if (!walks_on_miss(k)) {
+            if (!retry)
+                k->stats.misses++;
+            bits = FSR_TLBMF;
+        } else {
+            if (!retry)
+                k->stats.misses++;
+            struct walk_regs regs;
+            bank_walk_regs(k, &regs);
+            walker_walk(s->pm, &regs, t->iova, access, &r);
+            k->stats.walks++;
+            k->stats.desc_reads += r.desc_reads;
+            if (r.have_entry && may_cache(k, &r.entry)) {
+                struct tlb_entry fill = r.entry;
+                fill.vmid = vmid;
+                fill.asid = asid;
+                tlb_fill(s->tlb, &fill);
+            }
+            f = r.fault;
+            level = r.level;
+            if (f == WALK_OK) {
+                t->pa = r.pa;
+                t->fsr = 0;
+                return t->status = SMMU_DONE;
+            }
         }
+
+        if (!bits)
+            bits = fault_fsr_bits(f, level);
         record_context_fault(s, bank, t, bits);
         t->fsr = bits;
         if (!fault_stalls(s, bank)) {

@@ -230,9 +230,10 @@ static void test_tlbmf_on_miss_without_walk(void **state)
 }
 
 /*
- * Timed, stalling (CFCFG): a TLBMF stall retried with RESUME.TNR = 0 looks the TLB up
- * again, as there is no walker to retry with, and faults TLBMF again; the second
- * interrupt terminates it (TNR = 1). Two faults, one retry, one termination.
+ * Timed, stalling (CFCFG): a TLBMF stall retried with RESUME.TNR = 0 has no walk to
+ * retry and faults TLBMF again; the second interrupt terminates it (TNR = 1). Two
+ * faults, one retry, one termination, one lookup (hits + misses = translations), no
+ * descriptor read.
  */
 static unsigned tlbmf_irqs;
 static void tlbmf_handler(void *arg, struct smmu *s)
@@ -244,7 +245,7 @@ static void tlbmf_handler(void *arg, struct smmu *s)
     smmu_mmio_write(s, SMMU_CTX_REG(0, SMMU_RESUME), tlbmf_irqs == 1 ? 0 : RESUME_TNR);
 }
 
-static void test_tlbmf_retry_looks_up_again(void **state)
+static void test_tlbmf_retry_faults_again(void **state)
 {
     struct fx f;
     struct smmu_txn t;
@@ -260,6 +261,8 @@ static void test_tlbmf_retry_looks_up_again(void **state)
     assert_int_equal(st->retries, 1);
     assert_int_equal(st->terminated, 1);
     assert_int_equal(st->walks, 0);
+    assert_int_equal(st->misses, 1);
+    assert_int_equal(st->hits + st->misses, st->translations);
     assert_int_equal(f.mem.requests, 0);
     fx_down(&f);
 }
@@ -469,7 +472,7 @@ int main(void)
         cmocka_unit_test(test_af0_never_cached_functional),
         cmocka_unit_test(test_af0_never_cached_timed),
         cmocka_unit_test(test_tlbmf_on_miss_without_walk),
-        cmocka_unit_test(test_tlbmf_retry_looks_up_again),
+        cmocka_unit_test(test_tlbmf_retry_faults_again),
         cmocka_unit_test(test_mhf_on_two_matching_entries),
         cmocka_unit_test(test_mhf_timed),
         cmocka_unit_test(test_par_fault_keeps_sl),

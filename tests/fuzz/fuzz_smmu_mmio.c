@@ -185,7 +185,8 @@ static void check_bank_state(const struct fx *f)
               (unsigned long long)st->hits, (unsigned long long)st->misses,
               (unsigned long long)st->translations);
         FUZZ_CHECK(st->faults == st->faults_translation + st->faults_permission +
-                                st->faults_access_flag, "bank %u: fault kinds do not add up", b);
+                                st->faults_access_flag + st->faults_tlb_miss +
+                                st->faults_multi_hit, "bank %u: fault kinds do not add up", b);
         FUZZ_CHECK(st->merged_misses <= st->misses && st->retries <= st->stalls &&
                   st->stalls <= st->faults, "bank %u: counters out of order", b);
         FUZZ_CHECK(!(fsr & ~FSR_DEFINED), "bank %u: FSR 0x%08x has undefined bits", b, fsr);
@@ -512,13 +513,26 @@ static void op_access(struct fx *f, struct fuzz_in *in)
         FUZZ_CHECK(0, "status %d after routing to bank %u", st, bank);
     }
     /*
-     * A miss walked the tables: V2P walks them the same way. So did a hit on a clean
-     * TLB, if its entry is a 4 KiB page or a 1 MiB section (one descriptor each; a
-     * 64 KiB or 16 MiB entry came from one of 16 copies, which software may have
-     * left different).
+     * MHF: the TLB held two entries for the access (copies of a 64 KiB or 16 MiB
+     * mapping that software left different give that without any stale entry); the
+     * fault leaves them there.
      */
-    bool walked = !t->tlb_hit;
-    if (t->tlb_hit && check_hits && now->retries == was->retries) {
+    if (routed && !bypass && (t->fsr & FSR_MHF)) {
+        uint8_t vmid = (m2v >> M2VCBR_VMID_SHIFT) & M2VCBR_VMID_MASK;
+        uint8_t asid = smmu_mmio_read(f->s, SMMU_CTX_REG(bank, SMMU_CONTEXTIDR)) &
+                       CONTEXTIDR_ASID_MASK;
+        FUZZ_CHECK(t->tlb_hit && tlb_match_count(smmu_tlb(f->s), vmid, asid, va) >= 2,
+              "VA 0x%08x: MHF with fewer than two matching entries", va);
+    }
+    /*
+     * A miss walked the tables: V2P walks them the same way (not after TLBMF: that
+     * miss did not walk). So did a hit on a clean TLB, if its entry is a 4 KiB page
+     * or a 1 MiB section (one descriptor each; a 64 KiB or 16 MiB entry came from one
+     * of 16 copies, which software may have left different), unless it was a
+     * multiple hit, which used neither entry.
+     */
+    bool walked = !t->tlb_hit && !(t->fsr & FSR_TLBMF);
+    if (t->tlb_hit && check_hits && now->retries == was->retries && !(t->fsr & FSR_MHF)) {
         uint8_t vmid = (m2v >> M2VCBR_VMID_SHIFT) & M2VCBR_VMID_MASK;
         uint8_t asid = smmu_mmio_read(f->s, SMMU_CTX_REG(bank, SMMU_CONTEXTIDR)) &
                        CONTEXTIDR_ASID_MASK;
