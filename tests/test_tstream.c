@@ -405,8 +405,10 @@ static void test_truncated_and_corrupt(void **state)
 /*
  * A din trace of n lines, compressed with codec into path, written a few KiB at a time
  * so that this process stays small: the program's peak memory (wait4's ru_maxrss)
- * counts what the test process held when it forked. Line i: label i % 2 and a 40-bit
- * address (Knuth's multiplicative hash of i).
+ * counts what the test process held when it forked. Line i: label i % 2 and an
+ * address in the low 64 MiB (Knuth's multiplicative hash of i): 16384 pages of 4K at
+ * most, so that the study's set of pages seen (for the compulsory misses, which grows
+ * with the distinct pages) is the same size for both traces.
  */
 static void din_lines_to(const char *path, enum tstream_codec codec, unsigned n)
 {
@@ -420,7 +422,7 @@ static void din_lines_to(const char *path, enum tstream_codec codec, unsigned n)
     assert_non_null(s);
     for (unsigned i = 0; i < n; i++) {
         len += (size_t)sprintf(chunk + len, "%u %llx\n", i % 2,
-                               (unsigned long long)(((uint64_t)i * 2654435761u) & 0xffffffffffull));
+                               (unsigned long long)(((uint64_t)i * 2654435761u) & 0x3ffffffull));
         if (len >= 4096 || i + 1 == n) {
             assert_int_equal(tstream_write(s, chunk, len, err, sizeof(err)), 0);
             len = 0;
