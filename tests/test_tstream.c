@@ -455,6 +455,24 @@ static void test_constant_memory(void **state)
     proc_free(&pr);
 }
 
+/*
+ * tests/data/trace/dict1536m.din.xz is a valid xz stream whose header asks for a
+ * 1536 MiB dictionary (written by Python's lzma module with dict_size 1536 << 20): the
+ * reader refuses to allocate that much rather than trusting the header.
+ */
+static void test_xz_memory_limit(void **state)
+{
+    struct all got;
+
+    (void)state;
+    read_all("tests/data/trace/dict1536m.din.xz", TRACE_FMT_DIN, &got);
+    assert_int_equal(got.end, -EINVAL);
+    assert_int_equal(got.n, 0);
+    assert_string_equal(got.err, "tests/data/trace/dict1536m.din.xz: error: xz data that needs "
+                        "more than 256 MiB to decode (its dictionary; xz -9 needs 65 MiB): "
+                        "refused");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_writers_compress_by_extension),
         cmocka_unit_test(test_concatenated),
         cmocka_unit_test(test_truncated_and_corrupt),
+        cmocka_unit_test(test_xz_memory_limit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
