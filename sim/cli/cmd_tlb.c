@@ -188,8 +188,10 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: iommusim tlb --trace FILE --page-size SIZE --entries N [OPTIONS]\n"
             "\n"
-            "Replays the accesses of a raw address trace through the SMMU's TLB model,\n"
-            "every address identity-mapped at one page size, and counts hits and misses.\n"
+            "Replays the accesses of a raw address trace (64-bit addresses; plain or\n"
+            "gzip/xz/zstd-compressed) through the SMMU's TLB model, every address\n"
+            "identity-mapped at one page size, and counts hits and misses, by read and\n"
+            "write and by cause (compulsory, capacity, conflict).\n"
             "\n"
             "  --trace FILE         the trace ('-' for standard input); raw IOVAs only\n"
             "  --format FMT         din, text or bin (default: from the file name:\n"
