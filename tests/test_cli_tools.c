@@ -89,6 +89,14 @@ static void expect_start(const char *out_prefix)
  * The second reference of each pair always hits (the page was just looked up or
  * filled), so every miss is the first of a pair. 4 entries, one set of 4 ways;
  * ways fill 0, 1, 2, 3 in order (the lowest invalid way first).
+ *
+ * Reads and writes: labels 0 and 2 read, 1 writes; the file has 5 writes (the
+ * first of pairs 2 B, 6 E and 11 E, the second of pairs 4 and 8), so 19 reads, and
+ * a miss (the first of a pair) is a write at pairs 2, 6 and 11 only.
+ * The 3C causes: pairs 1-4 and 6 are the first references to A-E, the 5
+ * compulsory misses. A fully associative lru TLB of 4 entries (test_tlb_lru) misses
+ * at every pair but 5 and 9 (the As), so a later miss at pair 5 or 9 is a conflict
+ * miss, and any other a capacity miss.
  */
 #define POLICY_HEAD(pol) \
     "trace tests/data/cli/policy.din (din), 4k pages, 4 entries, 4 ways (1 set), " pol "\n"
@@ -104,10 +112,14 @@ static void test_tlb_lru(void **state)
      *  C miss, evicts D [C B E A]     A hit            [A C B E]
      *  D miss, evicts E [D A C B]     E miss, evicts B [E D A C]
      *  B miss, evicts C [B E D A]
-     * 10 misses, 24 - 10 = 14 hits; 10 / 24 = 0.416667.
+     * 10 misses, 24 - 10 = 14 hits; 10 / 24 = 0.416667. Misses at pairs 2, 6, 11
+     * write: 7 read misses, 3 write misses; 5 compulsory, the other 5 capacity (this
+     * TLB is the fully associative lru one: no conflict misses).
      */
     run("tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4", NULL);
-    expect(0, POLICY_HEAD("lru") "references 24\nhits 14\nmisses 10\nmiss rate 0.416667\n", "");
+    expect(0, POLICY_HEAD("lru") "references 24\nhits 14\nmisses 10\nmiss rate 0.416667\n"
+              "read references 19\nread misses 7\nwrite references 5\nwrite misses 3\n"
+              "compulsory misses 5\ncapacity misses 5\nconflict misses 0\n", "");
 }
 
 static void test_tlb_plru(void **state)
@@ -125,11 +137,15 @@ static void test_tlb_plru(void **state)
      *  D miss: n1 = 1 -> n3 = 0 -> w2 (E); D in w2, n1 = 0, n3 = 1   [A B D C]
      *  E miss: n1 = 0 -> n2 = 1 -> w1 (B); E in w1, n1 = 1, n2 = 0   [A E D C]
      *  B miss: n1 = 1 -> n3 = 1 -> w3 (C); B in w3                   [A E D B]
-     * 9 misses, 15 hits; 9 / 24 = 0.375.
+     * 9 misses, 15 hits; 9 / 24 = 0.375. Misses at pairs 1-4, 6, 8, 10, 11, 12:
+     * writes at 2, 6, 11 (3), reads 6; beyond the 5 compulsory, pairs 8, 10, 11, 12
+     * are misses of the fully associative lru TLB too: 4 capacity, no conflict.
      */
     run("tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
         "--replacement", "plru", NULL);
-    expect(0, POLICY_HEAD("plru") "references 24\nhits 15\nmisses 9\nmiss rate 0.375000\n", "");
+    expect(0, POLICY_HEAD("plru") "references 24\nhits 15\nmisses 9\nmiss rate 0.375000\n"
+              "read references 19\nread misses 6\nwrite references 5\nwrite misses 3\n"
+              "compulsory misses 5\ncapacity misses 4\nconflict misses 0\n", "");
 }
 
 static void test_tlb_round_robin(void **state)
@@ -145,12 +161,16 @@ static void test_tlb_round_robin(void **state)
      *  A miss, victim w1 (B)                         [E A C D] ptr 2
      *  D hit, E hit
      *  B miss, victim w2 (C)                         [E A B D] ptr 3
-     * 7 misses, 17 hits; 7 / 24 = 0.291667.
+     * 7 misses, 17 hits; 7 / 24 = 0.291667. Misses at pairs 1-4, 6, 9 (A), 12 (B):
+     * writes at 2 and 6, reads 5; pair 9 is an lru hit (a conflict miss), pair 12
+     * an lru miss (a capacity miss).
      */
     run("tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
         "--replacement", "round-robin", NULL);
     expect(0, POLICY_HEAD("round-robin")
-              "references 24\nhits 17\nmisses 7\nmiss rate 0.291667\n", "");
+              "references 24\nhits 17\nmisses 7\nmiss rate 0.291667\n"
+              "read references 19\nread misses 5\nwrite references 5\nwrite misses 2\n"
+              "compulsory misses 5\ncapacity misses 1\nconflict misses 1\n", "");
 }
 
 static void test_tlb_direct_mapped(void **state)
@@ -165,14 +185,18 @@ static void test_tlb_direct_mapped(void **state)
      * one entry of the set:
      *  A B C D miss; A hit; E miss (evicts A); B hit; C hit; A miss (evicts E);
      *  D hit; E miss (evicts A); B hit.
-     * 7 misses, 17 hits, whatever the policy.
+     * 7 misses, 17 hits, whatever the policy. Misses at pairs 1-4, 6, 9 (A) and
+     * 11 (E): writes at 2, 6, 11, reads 4; pair 9 is a fully associative lru hit (a
+     * conflict miss), pair 11 not (a capacity miss).
      */
     for (unsigned i = 0; i < 4; i++) {
         run("tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
             "--ways", "1", "--replacement", policies[i], NULL);
         snprintf(want, sizeof(want),
                  "trace tests/data/cli/policy.din (din), 4k pages, 4 entries, 1 way (4 sets), "
-                 "%s%s\nreferences 24\nhits 17\nmisses 7\nmiss rate 0.291667\n", policies[i],
+                 "%s%s\nreferences 24\nhits 17\nmisses 7\nmiss rate 0.291667\n"
+                 "read references 19\nread misses 4\nwrite references 5\nwrite misses 3\n"
+                 "compulsory misses 5\ncapacity misses 1\nconflict misses 1\n", policies[i],
                  i == 3 ? " (seed 1)" : "");
         expect(0, want, "");
     }
@@ -190,14 +214,17 @@ static void test_tlb_random_any_choice(void **state)
      *  E miss (evicts one of A-D), E hit; F miss, F hit; G miss, G hit.
      * After the first eviction each page is referenced only right after its own
      * fill, so no choice of victims can turn a hit into a miss or back: 7 misses
-     * and 5 hits for every seed.
+     * and 5 hits for every seed. The one write (26040) is a hit; the 7 misses are
+     * the first references to A-G: all compulsory.
      */
     for (unsigned i = 0; i < 4; i++) {
         run("tlb", "--trace", DATA "random.din", "--page-size", "4k", "--entries", "4",
             "--replacement", "random", "--seed", seeds[i], NULL);
         snprintf(want, sizeof(want),
                  "trace tests/data/cli/random.din (din), 4k pages, 4 entries, 4 ways (1 set), "
-                 "random (seed %s)\nreferences 12\nhits 5\nmisses 7\nmiss rate 0.583333\n",
+                 "random (seed %s)\nreferences 12\nhits 5\nmisses 7\nmiss rate 0.583333\n"
+                 "read references 11\nread misses 7\nwrite references 1\nwrite misses 0\n"
+                 "compulsory misses 7\ncapacity misses 0\nconflict misses 0\n",
                  i == 3 ? "3735928559" : seeds[i]);
         expect(0, want, "");
     }
@@ -208,10 +235,18 @@ static void test_tlb_random_any_choice(void **state)
 static void test_tlb_page_sizes(void **state)
 {
     static const struct { const char *size; const char *out; } cases[] = {
-        { "4k",  "references 20\nhits 6\nmisses 14\nmiss rate 0.700000\n" },
-        { "64k", "references 20\nhits 9\nmisses 11\nmiss rate 0.550000\n" },
-        { "1m",  "references 20\nhits 12\nmisses 8\nmiss rate 0.400000\n" },
-        { "16m", "references 20\nhits 15\nmisses 5\nmiss rate 0.250000\n" },
+        { "4k",  "references 20\nhits 6\nmisses 14\nmiss rate 0.700000\n"
+                 "read references 17\nread misses 12\nwrite references 3\nwrite misses 2\n"
+                 "compulsory misses 14\ncapacity misses 0\nconflict misses 0\n" },
+        { "64k", "references 20\nhits 9\nmisses 11\nmiss rate 0.550000\n"
+                 "read references 17\nread misses 9\nwrite references 3\nwrite misses 2\n"
+                 "compulsory misses 11\ncapacity misses 0\nconflict misses 0\n" },
+        { "1m",  "references 20\nhits 12\nmisses 8\nmiss rate 0.400000\n"
+                 "read references 17\nread misses 8\nwrite references 3\nwrite misses 0\n"
+                 "compulsory misses 8\ncapacity misses 0\nconflict misses 0\n" },
+        { "16m", "references 20\nhits 15\nmisses 5\nmiss rate 0.250000\n"
+                 "read references 17\nread misses 5\nwrite references 3\nwrite misses 0\n"
+                 "compulsory misses 5\ncapacity misses 0\nconflict misses 0\n" },
     };
     char want[512];
 
@@ -241,7 +276,10 @@ static void test_tlb_page_sizes(void **state)
      *   00001ffc    1        0       0      0
      *   0f000000    f000     f00     f0     f
      * Distinct: 4k 14; 64k 11 (0 1 8 10 ff 100 123 4000 11 ffff f00);
-     * 1m 8 (0 1 f 10 12 400 fff f0); 16m 5 (0 1 40 ff f).
+     * 1m 8 (0 1 f 10 12 400 fff f0); 16m 5 (0 1 40 ff f). All compulsory.
+     * The 3 writes (00010000, 00100800, 00110000) miss where their page is new:
+     * at 4k and 64k the first and third (pages 10, 110 and 1, 11; 00100800 follows
+     * 00100000 in page 100 / 10), at 1m and 16m none (pages 0 and 1, 0 seen before).
      */
     for (unsigned i = 0; i < 4; i++) {
         run("tlb", "--trace", DATA "pagesize.din", "--page-size", cases[i].size,
@@ -262,13 +300,17 @@ static void test_tlb_json(void **state)
      *  set 0 sees A C A E C A E: A miss [A], C miss [C A], A hit [A C],
      *  E miss, evicts C [E A]; C miss, evicts A [C E]; A miss, evicts E [A C];
      *  E miss, evicts C [E A]: 6 misses.
-     * 8 misses, 16 hits; 8 / 24 = 0.333333.
+     * 8 misses, 16 hits; 8 / 24 = 0.333333. Misses at pairs 1, 2, 3, 4, 6, 8, 9, 11:
+     * writes at 2, 6, 11 (3), reads 5; beyond the 5 compulsory, pair 9 (A) is a
+     * fully associative lru hit (conflict), pairs 8 and 11 are not (capacity).
      */
     run("tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
         "--ways", "2", "--replacement", "plru", "--json", NULL);
     expect(0, "{\"trace\": \"tests/data/cli/policy.din\", \"page_size\": \"4k\", \"entries\": 4, "
               "\"ways\": 2, \"replacement\": \"plru\", \"references\": 24, \"hits\": 16, "
-              "\"misses\": 8, \"miss_rate\": 0.333333}\n", "");
+              "\"misses\": 8, \"miss_rate\": 0.333333, \"reads\": 19, \"read_misses\": 5, "
+              "\"writes\": 5, \"write_misses\": 3, \"compulsory\": 5, \"capacity\": 2, "
+              "\"conflict\": 1}\n", "");
 }
 
 static void test_tlb_text_markers_skipped(void **state)
@@ -277,11 +319,14 @@ static void test_tlb_text_markers_skipped(void **state)
     /*
      * markers.txt (format from the .txt name): 5 accesses among 5 markers.
      * 0x20000 miss, 0x20040 hit (page 0x20), 0x21000 miss, 0x20080 hit,
-     * 0x22000 miss: 3 misses, 2 hits; the markers are not references.
+     * 0x22000 miss: 3 misses, 2 hits; the markers are not references. The write
+     * (0x21000) is one of the misses; all three are first references (compulsory).
      */
     run("tlb", "--trace", DATA "markers.txt", "--page-size", "4k", "--entries", "4", NULL);
     expect(0, "trace tests/data/cli/markers.txt (text), 4k pages, 4 entries, 4 ways (1 set), "
-              "lru\nreferences 5\nhits 2\nmisses 3\nmiss rate 0.600000\n", "");
+              "lru\nreferences 5\nhits 2\nmisses 3\nmiss rate 0.600000\n"
+              "read references 4\nread misses 2\nwrite references 1\nwrite misses 1\n"
+              "compulsory misses 3\ncapacity misses 0\nconflict misses 0\n", "");
 }
 
 static void test_tlb_bin_same_as_din(void **state)
@@ -298,7 +343,9 @@ static void test_tlb_bin_same_as_din(void **state)
         NULL);
     snprintf(want, sizeof(want), "{\"trace\": \"%s\", \"page_size\": \"4k\", \"entries\": 4, "
              "\"ways\": 4, \"replacement\": \"lru\", \"references\": 24, \"hits\": 14, "
-             "\"misses\": 10, \"miss_rate\": 0.416667}\n", tmp_path("policy.bin"));
+             "\"misses\": 10, \"miss_rate\": 0.416667, \"reads\": 19, \"read_misses\": 7, "
+             "\"writes\": 5, \"write_misses\": 3, \"compulsory\": 5, \"capacity\": 5, "
+             "\"conflict\": 0}\n", tmp_path("policy.bin"));
     expect(0, want, "");
     /* --format overrides the name: the din file read as bin has no magic. */
     run("tlb", "--trace", DATA "policy.din", "--format", "bin", "--page-size", "4k",

@@ -424,6 +424,46 @@ static void test_new_errors(void **state)
     assert_non_null(strstr(err, "attachment 1 needs a context name and a domain in 0..1"));
 }
 
+/*
+ * ION_IOMMU_FIXED: a captured trace's buffer at the IOVA it was captured at. A 1 MiB
+ * buffer (first 1M block, 0x82000000) at 0x10000000 in CAMERA's GEN_POOL [128K, 2G):
+ * vpe (MID 0) reaches it there; the allocator's next 1 MiB goes to 0x100000, below
+ * it; a second buffer pinned over it is -EBUSY; remapping the first at another IOVA
+ * is -EINVAL, at the same one a reference; a fixed map with an alignment is -EINVAL.
+ */
+static void test_map_fixed(void **state)
+{
+    struct fx *f = *state;
+    uint32_t iova = 0x10000000, pa;
+    unsigned long size;
+    struct vcm_physmem *img = vcm_phys_alloc(f->tp.p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+    struct vcm_physmem *other = vcm_phys_alloc(f->tp.p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+    struct vcm_physmem *free_one = vcm_phys_alloc(f->tp.p, VCM_MEMTYPE_0, SZ_1M, VCM_1MB);
+
+    assert_int_equal(ion_map_iommu(f->ion, img, CAMERA_DOMAIN, GEN_POOL, 0, 0, &iova, &size,
+                                   ION_IOMMU_FIXED), 0);
+    assert_int_equal(iova, 0x10000000u);
+    assert_int_equal(dev_access(f, MSM8960_SMMU_VPE, 0, 0x10000040, &pa), SMMU_DONE);
+    assert_int_equal(pa, 0x82000040u);
+    assert_int_equal(ion_map_iommu(f->ion, free_one, CAMERA_DOMAIN, GEN_POOL, 0, 0, &iova,
+                                   &size, 0), 0);
+    assert_int_equal(iova, 0x100000u);
+    iova = 0x10080000;
+    assert_int_equal(ion_map_iommu(f->ion, other, CAMERA_DOMAIN, GEN_POOL, 0, 0, &iova, &size,
+                                   ION_IOMMU_FIXED), -EBUSY);
+    iova = 0x20000000;
+    assert_int_equal(ion_map_iommu(f->ion, img, CAMERA_DOMAIN, GEN_POOL, 0, 0, &iova, &size,
+                                   ION_IOMMU_FIXED), -EINVAL);
+    iova = 0x10000000;
+    assert_int_equal(ion_map_iommu(f->ion, img, CAMERA_DOMAIN, GEN_POOL, 0, 0, &iova, &size,
+                                   ION_IOMMU_FIXED), 0);
+    assert_int_equal(ion_map_iommu(f->ion, other, CAMERA_DOMAIN, GEN_POOL, SZ_1M, 0, &iova,
+                                   &size, ION_IOMMU_FIXED), -EINVAL);
+    assert_int_equal(ion_unmap_iommu(f->ion, img, CAMERA_DOMAIN, GEN_POOL), 0);
+    assert_int_equal(ion_unmap_iommu(f->ion, img, CAMERA_DOMAIN, GEN_POOL), 0);
+    assert_int_equal(dev_access(f, MSM8960_SMMU_VPE, 0, 0x10000040, &pa), SMMU_FAULTED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +473,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_firmware_pool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_other_domains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_fixed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_protection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_errors, setup_bare, teardown),
     };

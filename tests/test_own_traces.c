@@ -390,7 +390,9 @@ static void test_convert_names_round_trip(void **state)
  * line's counts: 1080 lines of 7680 bytes from 0x10000000 start in 64K pages 0..126
  * (1079 * 7680 = 8286720 < 127 * 65536), 127 pages a frame, each holding a line's
  * start; the second frame sweeps the same 127 pages through 32 lru entries, so every
- * page misses again: 254 misses of 2160 references.
+ * page misses again: 254 misses of 2160 references, all reads (a display only
+ * reads); the first frame's 127 are compulsory, the second's capacity misses (the
+ * TLB is fully associative lru: no conflicts).
  */
 static void test_readme_commands(void **state)
 {
@@ -421,8 +423,70 @@ static void test_readme_commands(void **state)
     }
     assert_int_equal(lines, 5);
     assert_string_equal(res.out, "trace fb.din (din), 64k pages, 32 entries, 32 ways (1 set), "
-                        "lru\nreferences 2160\nhits 1906\nmisses 254\nmiss rate 0.117593\n");
+                        "lru\nreferences 2160\nhits 1906\nmisses 254\nmiss rate 0.117593\n"
+                        "read references 2160\nread misses 254\nwrite references 0\n"
+                        "write misses 0\ncompulsory misses 127\ncapacity misses 127\n"
+                        "conflict misses 0\n");
     free(readme);
+}
+
+/* ------------------------------------------------------------------ 3C */
+
+/*
+ * 3c.din, ten references to 4K pages p0..p3 (p = address >> 12), in 2-entry TLBs:
+ *   #   1    2    3    4    5    6    7    8    9        10
+ *       R p0 R p2 W p0 R p1 W p2 R p1 R p3 R p1 W p1+40  R p0
+ * 7 reads, 3 writes; first references (compulsory if missed, which they must be):
+ * 1, 2, 4, 7. The fully associative lru TLB of 2 entries (most recent first):
+ *   1 m [0]  2 m [2 0]  3 h [0 2]  4 m [1 0]  5 m [2 1]  6 h [1 2]  7 m [3 1]
+ *   8 h [1 3]  9 h (same page)  10 m [0 1]: 6 misses, at 1 2 4 5 7 10.
+ * Direct mapped (2 sets of 1 way, set = p mod 2):
+ *   set 0: 1 p0 m, 2 p2 m, 3 p0 m, 5 p2 m, 10 p0 m; set 1: 4 p1 m, 6 p1 h, 7 p3 m,
+ *   8 p1 m, 9 h: 8 misses. Beyond compulsory 1 2 4 7: 3 and 8 are lru hits
+ *   (conflict), 5 and 10 lru misses (capacity). Read misses 1 2 4 7 8 10, write 3 5.
+ * Fully associative lru: its own misses; 5 and 10 capacity, no conflict; write
+ *   misses: 5.
+ * Fully associative round-robin (ways fill 0, 1; the pointer starts at way 0):
+ *   1 m w0=p0, 2 m w1=p2, 3 h, 4 m victim w0 -> [p1 p2], 5 h, 6 h, 7 m victim w1 ->
+ *   [p1 p3], 8 h, 9 h, 10 m victim w0 -> [p0 p3]: 5 misses, 1 2 4 7 compulsory and
+ *   10 capacity (an lru miss too); it hits at 5, where lru misses, and that is no miss
+ *   to classify. Writes all hit.
+ */
+static void test_tlb_3c(void **state)
+{
+    static const struct { const char *ways, *repl, *want; } cases[] = {
+        { "1", "lru", "\"references\": 10, \"hits\": 2, \"misses\": 8, \"miss_rate\": 0.800000, "
+          "\"reads\": 7, \"read_misses\": 6, \"writes\": 3, \"write_misses\": 2, "
+          "\"compulsory\": 4, \"capacity\": 2, \"conflict\": 2}\n" },
+        { "2", "lru", "\"references\": 10, \"hits\": 4, \"misses\": 6, \"miss_rate\": 0.600000, "
+          "\"reads\": 7, \"read_misses\": 5, \"writes\": 3, \"write_misses\": 1, "
+          "\"compulsory\": 4, \"capacity\": 2, \"conflict\": 0}\n" },
+        { "2", "round-robin", "\"references\": 10, \"hits\": 5, \"misses\": 5, "
+          "\"miss_rate\": 0.500000, \"reads\": 7, \"read_misses\": 5, \"writes\": 3, "
+          "\"write_misses\": 0, \"compulsory\": 4, \"capacity\": 1, \"conflict\": 0}\n" },
+    };
+
+    (void)state;
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *args[] = { "tlb", "--trace", DATA "3c.din", "--page-size", "4k", "--entries",
+                               "2", "--ways", cases[i].ways, "--replacement", cases[i].repl,
+                               "--json", NULL };
+
+        assert_int_equal(proc_runv(&res, args), 0);
+        assert_string_equal(counts_of(res.out), cases[i].want);
+    }
+    /* The text report: the same counts, one per line, after the four of before. */
+    assert_int_equal(proc_run(&res, "tlb --trace " DATA "3c.din --page-size 4k --entries 2 "
+                              "--ways 1"), 0);
+    assert_string_equal(res.out, "trace tests/data/cli/3c.din (din), 4k pages, 2 entries, 1 way "
+                        "(2 sets), lru\nreferences 10\nhits 2\nmisses 8\nmiss rate 0.800000\n"
+                        "read references 7\nread misses 6\nwrite references 3\nwrite misses 2\n"
+                        "compulsory misses 4\ncapacity misses 2\nconflict misses 2\n");
+    /* Moved above 4 GiB (by a multiple of 16M), the same causes. */
+    shift_din(DATA "3c.din", tmp_path("3c_hi.din"), 0xabc000000000ull, false);
+    assert_int_equal(proc_run(&res, "tlb --trace %s --page-size 4k --entries 2 --ways 1 --json",
+                              tmp_path("3c_hi.din")), 0);
+    assert_string_equal(counts_of(res.out), cases[0].want);
 }
 
 int main(void)
@@ -438,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_convert_errors),
         cmocka_unit_test(test_convert_names_round_trip),
         cmocka_unit_test(test_readme_commands),
+        cmocka_unit_test(test_tlb_3c),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -405,8 +405,10 @@ static void test_truncated_and_corrupt(void **state)
 /*
  * A din trace of n lines, compressed with codec into path, written a few KiB at a time
  * so that this process stays small: the program's peak memory (wait4's ru_maxrss)
- * counts what the test process held when it forked. Line i: label i % 2 and a 40-bit
- * address (Knuth's multiplicative hash of i).
+ * counts what the test process held when it forked. Line i: label i % 2 and an
+ * address in the low 64 MiB (Knuth's multiplicative hash of i): 16384 pages of 4K at
+ * most, so that the study's set of pages seen (for the compulsory misses, which grows
+ * with the distinct pages) is the same size for both traces.
  */
 static void din_lines_to(const char *path, enum tstream_codec codec, unsigned n)
 {
@@ -420,7 +422,7 @@ static void din_lines_to(const char *path, enum tstream_codec codec, unsigned n)
     assert_non_null(s);
     for (unsigned i = 0; i < n; i++) {
         len += (size_t)sprintf(chunk + len, "%u %llx\n", i % 2,
-                               (unsigned long long)(((uint64_t)i * 2654435761u) & 0xffffffffffull));
+                               (unsigned long long)(((uint64_t)i * 2654435761u) & 0x3ffffffull));
         if (len >= 4096 || i + 1 == n) {
             assert_int_equal(tstream_write(s, chunk, len, err, sizeof(err)), 0);
             len = 0;
@@ -453,6 +455,24 @@ static void test_constant_memory(void **state)
     proc_free(&pr);
 }
 
+/*
+ * tests/data/trace/dict1536m.din.xz is a valid xz stream whose header asks for a
+ * 1536 MiB dictionary (written by Python's lzma module with dict_size 1536 << 20): the
+ * reader refuses to allocate that much rather than trusting the header.
+ */
+static void test_xz_memory_limit(void **state)
+{
+    struct all got;
+
+    (void)state;
+    read_all("tests/data/trace/dict1536m.din.xz", TRACE_FMT_DIN, &got);
+    assert_int_equal(got.end, -EINVAL);
+    assert_int_equal(got.n, 0);
+    assert_string_equal(got.err, "tests/data/trace/dict1536m.din.xz: error: xz data that needs "
+                        "more than 256 MiB to decode (its dictionary; xz -9 needs 65 MiB): "
+                        "refused");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_writers_compress_by_extension),
         cmocka_unit_test(test_concatenated),
         cmocka_unit_test(test_truncated_and_corrupt),
+        cmocka_unit_test(test_xz_memory_limit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,10 +11,25 @@
  * for imported address traces, so a trace that names buffers is refused: those
  * only mean something under a scenario's mappings (`iommusim run`).
  *
+ * What a Dinero IV user expects besides hits and misses: references and misses
+ * split by read and write, and every miss classified by its cause (the 3C model):
+ *   compulsory  the first reference to its page (no TLB of any size would hit);
+ *   capacity    a fully associative lru TLB of the same number of entries, fed the
+ *               same references, misses it too (the TLB is too small);
+ *   conflict    the rest: that fully associative TLB would have hit (the set
+ *               mapping or the replacement policy lost the page).
+ * The fully associative lru TLB is a second instance of the same model, fed every
+ * reference; when the studied TLB is itself fully associative lru it would be an
+ * exact copy, so it is left out and no miss is a conflict. Compulsory misses need
+ * the set of pages seen, a hash set that grows with the distinct pages (never with
+ * the references), looked at only on misses: a page not seen before is never in
+ * the TLB.
+ *
  * Speed matters (traces of 10^7 references and more): records are read in
  * batches, a reference to the page just referenced is counted without a lookup
- * (exact, see replay()), and otherwise the work is one tlb_lookup, plus a
- * tlb_fill on a miss. docs/cli.md describes the options and the output.
+ * (exact, see replay()), and otherwise the work is one tlb_lookup (two with the
+ * shadow TLB), plus a tlb_fill and a page-set probe on a miss. docs/cli.md
+ * describes the options and the output.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -76,18 +91,108 @@ struct tlb_args {
     bool json;
 };
 
-/* The study's result: every reference is a hit or a miss. */
+/* The study's result: every reference is a hit or a miss, and every miss has a cause. */
 struct counts {
     uint64_t references, hits, misses;
+    uint64_t refs_by_op[2], misses_by_op[2];    /* [TRACE_OP_READ], [TRACE_OP_WRITE] */
+    uint64_t compulsory, capacity, conflict;
 };
+
+/* ------------------------------------------------------------------ pages seen */
+
+/*
+ * The page numbers referenced so far, as a sparse bitmap: pages in runs of 512
+ * (one 64-byte bitmap each, the size of a cache line), the runs in an open-addressed
+ * hash (linear probing, at most half full) keyed by run number + 1 (0: empty; a page
+ * number is below 2^52, so + 1 never wraps). Traces touch pages in clusters, so a
+ * probe usually finds the run of the previous miss (remembered) or a run whose
+ * bitmap is already in the cache; memory is 72 bytes per run touched.
+ */
+#define RUN_SHIFT       9
+#define RUN_WORDS       ((1u << RUN_SHIFT) / 64)
+#define PAGE_SET_MIN    64u
+#define PAGE_HASH_MULT  0x9E3779B97F4A7C15ull
+
+struct page_run {
+    uint64_t key;
+    uint64_t bits[RUN_WORDS];
+};
+
+struct page_set {
+    struct page_run *run;
+    uint64_t mask;
+    uint64_t count;             /* runs */
+    struct page_run *last;      /* the run of the last page added */
+};
+
+static int page_set_init(struct page_set *ps)
+{
+    *ps = (struct page_set){ .run = calloc(PAGE_SET_MIN, sizeof(*ps->run)),
+                             .mask = PAGE_SET_MIN - 1 };
+    return ps->run ? 0 : -ENOMEM;
+}
+
+static struct page_run *run_slot(struct page_run *run, uint64_t mask, uint64_t key)
+{
+    uint64_t i = ((key * PAGE_HASH_MULT) >> 20) & mask;
+
+    while (run[i].key && run[i].key != key)
+        i = (i + 1) & mask;
+    return &run[i];
+}
+
+static int page_set_grow(struct page_set *ps)
+{
+    uint64_t n = (ps->mask + 1) * 2;
+    struct page_run *run = calloc(n, sizeof(*run));
+
+    if (!run)
+        return -ENOMEM;
+    for (uint64_t k = 0; k <= ps->mask; k++)
+        if (ps->run[k].key)
+            *run_slot(run, n - 1, ps->run[k].key) = ps->run[k];
+    free(ps->run);
+    ps->run = run;
+    ps->mask = n - 1;
+    ps->last = NULL;
+    return 0;
+}
+
+/* 1 when page was not in the set (it is now), 0 when it was, -ENOMEM. */
+static int page_set_add(struct page_set *ps, uint64_t page)
+{
+    uint64_t key = (page >> RUN_SHIFT) + 1, bit = page & ((1u << RUN_SHIFT) - 1), *w;
+    struct page_run *r = ps->last;
+
+    if (!r || r->key != key) {
+        r = run_slot(ps->run, ps->mask, key);
+        if (!r->key) {
+            if ((ps->count + 1) * 2 > ps->mask + 1) {
+                if (page_set_grow(ps))
+                    return -ENOMEM;
+                r = run_slot(ps->run, ps->mask, key);
+            }
+            r->key = key;
+            ps->count++;
+        }
+        ps->last = r;
+    }
+    w = &r->bits[bit / 64];
+    if (*w & (1ull << (bit % 64)))
+        return 0;
+    *w |= 1ull << (bit % 64);
+    return 1;
+}
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: iommusim tlb --trace FILE --page-size SIZE --entries N [OPTIONS]\n"
             "\n"
-            "Replays the accesses of a raw address trace through the SMMU's TLB model,\n"
-            "every address identity-mapped at one page size, and counts hits and misses.\n"
+            "Replays the accesses of a raw address trace (64-bit addresses; plain or\n"
+            "gzip/xz/zstd-compressed) through the SMMU's TLB model, every address\n"
+            "identity-mapped at one page size, and counts hits and misses, by read and\n"
+            "write and by cause (compulsory, capacity, conflict).\n"
             "\n"
             "  --trace FILE         the trace ('-' for standard input); raw IOVAs only\n"
             "  --format FMT         din, text or bin (default: from the file name:\n"
@@ -278,18 +383,23 @@ static int replay_error(const struct tlb_args *a, uint64_t number)
  * usual case, then cost one compare per reference.
  */
 static int replay(const struct tlb_args *a, struct trace_reader *r, struct tlb *t,
-                  struct counts *c)
+                  struct tlb *fa, struct counts *c)
 {
     const uint64_t page_mask = ~((uint64_t)page_bytes(a->page_size) - 1);
+    const unsigned shift = page_shift(a->page_size);
     struct tlb_entry e = { .size = a->page_size };
     struct trace_rec *recs = malloc(TLB_BATCH * sizeof(*recs));
     uint64_t last_page = NO_PAGE, page;
     uint64_t done = 0, repeats = 0;
+    struct page_set seen;
     unsigned batches = 0;
+    bool fa_hit = false;
     long n;
-    int rc = CLI_OK;
+    int rc = CLI_OK, fresh;
 
-    if (!recs) {
+    *c = (struct counts){ 0 };
+    if (!recs || page_set_init(&seen)) {
+        free(recs);
         cli_error(CMD, "out of memory");
         return CLI_FAILED;
     }
@@ -303,20 +413,32 @@ static int replay(const struct tlb_args *a, struct trace_reader *r, struct tlb *
                 rc = replay_error(a, done + (uint64_t)i + 1);
                 goto out;
             }
+            c->refs_by_op[rec->op]++;
             page = rec->addr & page_mask;
             if (page == last_page) {
                 repeats++;
                 continue;
             }
             last_page = page;
+            e.va = page;
+            e.pa = (uint32_t)page;      /* the study never translates: only va matters */
+            if (fa && !(fa_hit = tlb_lookup(fa, 0, 0, rec->addr) != NULL) && tlb_fill(fa, &e))
+                goto fill_failed;
             if (!tlb_lookup(t, 0, 0, rec->addr)) {
-                e.va = page;
-                e.pa = (uint32_t)page;  /* the study never translates: only va matters */
-                if (tlb_fill(t, &e)) {
-                    cli_error(CMD, "internal error: a TLB fill failed");
+                if (tlb_fill(t, &e))
+                    goto fill_failed;
+                c->misses_by_op[rec->op]++;
+                if ((fresh = page_set_add(&seen, page >> shift)) < 0) {
+                    cli_error(CMD, "out of memory for the set of pages seen");
                     rc = CLI_FAILED;
                     goto out;
                 }
+                if (fresh)
+                    c->compulsory++;
+                else if (fa && fa_hit)
+                    c->conflict++;
+                else
+                    c->capacity++;
             }
         }
         done += (uint64_t)n;
@@ -325,10 +447,15 @@ static int replay(const struct tlb_args *a, struct trace_reader *r, struct tlb *
     }
     if (n < 0)
         rc = -1;
+    goto out;
+fill_failed:
+    cli_error(CMD, "internal error: a TLB fill failed");
+    rc = CLI_FAILED;
 out:
     c->references = tlb_stats(t)->lookups + repeats;
     c->hits = tlb_stats(t)->hits + repeats;
     c->misses = tlb_stats(t)->misses;
+    free(seen.run);
     free(recs);
     return rc;
 }
@@ -356,15 +483,20 @@ static void report(const struct tlb_args *a, const struct tlb_config *cfg,
 {
     /* An empty trace has no miss rate; 0 keeps the output a number. */
     double rate = c->references ? (double)c->misses / (double)c->references : 0.0;
+    const uint64_t *refs = c->refs_by_op, *miss = c->misses_by_op;
 
     if (a->json) {
         printf("{\"trace\": ");
         json_string(stdout, a->trace);
         printf(", \"page_size\": \"%s\", \"entries\": %u, \"ways\": %u, \"replacement\": \"%s\", "
                "\"references\": %" PRIu64 ", \"hits\": %" PRIu64 ", \"misses\": %" PRIu64
-               ", \"miss_rate\": %.6f}\n",
+               ", \"miss_rate\": %.6f, \"reads\": %" PRIu64 ", \"read_misses\": %" PRIu64
+               ", \"writes\": %" PRIu64 ", \"write_misses\": %" PRIu64 ", \"compulsory\": %"
+               PRIu64 ", \"capacity\": %" PRIu64 ", \"conflict\": %" PRIu64 "}\n",
                page_size_names[a->page_size], cfg->entries, cfg->ways,
-               tlb_replacement_name(cfg->replacement), c->references, c->hits, c->misses, rate);
+               tlb_replacement_name(cfg->replacement), c->references, c->hits, c->misses, rate,
+               refs[TRACE_OP_READ], miss[TRACE_OP_READ], refs[TRACE_OP_WRITE],
+               miss[TRACE_OP_WRITE], c->compulsory, c->capacity, c->conflict);
         return;
     }
     printf("trace %s (%s), %s pages, %u entries, %u %s (%u %s), %s",
@@ -376,6 +508,11 @@ static void report(const struct tlb_args *a, const struct tlb_config *cfg,
         printf(" (seed %" PRIu64 ")", cfg->seed);
     printf("\nreferences %" PRIu64 "\nhits %" PRIu64 "\nmisses %" PRIu64 "\nmiss rate %.6f\n",
            c->references, c->hits, c->misses, rate);
+    printf("read references %" PRIu64 "\nread misses %" PRIu64 "\nwrite references %" PRIu64
+           "\nwrite misses %" PRIu64 "\n", refs[TRACE_OP_READ], miss[TRACE_OP_READ],
+           refs[TRACE_OP_WRITE], miss[TRACE_OP_WRITE]);
+    printf("compulsory misses %" PRIu64 "\ncapacity misses %" PRIu64 "\nconflict misses %" PRIu64
+           "\n", c->compulsory, c->capacity, c->conflict);
 }
 
 int cmd_tlb(int argc, char **argv)
@@ -384,9 +521,9 @@ int cmd_tlb(int argc, char **argv)
     struct trace_reader_opts opts = { .resolve = refuse_names, .resolve_arg = &named };
     struct trace_reader *r;
     struct counts counts;
-    struct tlb_config cfg;
+    struct tlb_config cfg, fa_cfg;
     struct tlb_args a;
-    struct tlb *t;
+    struct tlb *t, *fa = NULL;
     char err[TRACE_ERR_MAX];
     int rc;
 
@@ -395,7 +532,14 @@ int cmd_tlb(int argc, char **argv)
         return CLI_OK;
     if (rc || (rc = check_config(&a, &cfg)))
         return rc;
+    /* The 3C model's fully associative lru TLB of the same size, unless cfg is one. */
+    fa_cfg = (struct tlb_config){ .entries = cfg.entries, .ways = cfg.entries,
+                                  .replacement = TLB_LRU };
     t = tlb_new(&cfg);
+    if (t && (cfg.ways != cfg.entries || cfg.replacement != TLB_LRU) && !(fa = tlb_new(&fa_cfg))) {
+        tlb_free(t);
+        t = NULL;
+    }
     if (!t) {
         cli_error(CMD, "out of memory for a TLB of %u entries", cfg.entries);
         return CLI_FAILED;
@@ -404,11 +548,12 @@ int cmd_tlb(int argc, char **argv)
     r = trace_open(a.trace, &opts, err, sizeof(err));
     if (!r) {
         cli_error(CMD, "%s", err);
+        tlb_free(fa);
         tlb_free(t);
         return CLI_FAILED;
     }
     cli_progress_begin();
-    rc = replay(&a, r, t, &counts);
+    rc = replay(&a, r, t, fa, &counts);
     cli_progress_end();
     if (rc < 0) {
         if (named)
@@ -425,6 +570,7 @@ int cmd_tlb(int argc, char **argv)
         }
     }
     trace_close(r);
+    tlb_free(fa);
     tlb_free(t);
     return rc;
 }

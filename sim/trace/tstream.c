@@ -39,6 +39,13 @@
 #define GZIP_MEMLEVEL   8
 #define XZ_PRESET       6               /* xz's own default */
 #define ZSTD_LEVEL      3               /* zstd's own default */
+/*
+ * The most an xz stream may make the decoder allocate (its dictionary, which the
+ * header declares): xz -9 needs 65 MiB, so this refuses only a crafted or damaged
+ * header instead of allocating gigabytes. zstd's decoder has its own limit (a
+ * window of at most 2^27 bytes unless told otherwise); gzip's window is 32 KiB.
+ */
+#define XZ_MEMLIMIT     (256ull << 20)
 
 static const unsigned char magic_gzip[] = { 0x1f, 0x8b };
 static const unsigned char magic_xz[] = { 0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00 };
@@ -206,7 +213,7 @@ static int start(struct tstream *s)
             return (int)rfail(s, -ENOMEM, "out of memory for the gzip decoder");
     } else if (s->in_len >= sizeof(magic_xz) && !memcmp(s->in, magic_xz, sizeof(magic_xz))) {
         s->codec = TSTREAM_XZ;
-        if (lzma_stream_decoder(&s->x, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+        if (lzma_stream_decoder(&s->x, XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK)
             return (int)rfail(s, -ENOMEM, "out of memory for the xz decoder");
     } else if (s->in_len >= sizeof(magic_zstd) &&
                !memcmp(s->in, magic_zstd, sizeof(magic_zstd))) {
@@ -305,6 +312,10 @@ static ssize_t read_xz(struct tstream *s, void *buf, size_t n)
             return truncated(s);
         case LZMA_MEM_ERROR:
             return rfail(s, -ENOMEM, "out of memory in the xz decoder");
+        case LZMA_MEMLIMIT_ERROR:
+            return rfail(s, -EINVAL, "xz data that needs more than %llu MiB to decode (its "
+                         "dictionary; xz -9 needs 65 MiB): refused",
+                         (unsigned long long)(XZ_MEMLIMIT >> 20));
         case LZMA_FORMAT_ERROR:
             return rfail(s, -EINVAL, "corrupt xz data (a stream header or padding is wrong)");
         case LZMA_OPTIONS_ERROR:
