@@ -347,7 +347,7 @@ int import_pgsize_split(uint64_t iova, uint64_t paddr, uint64_t size, uint64_t p
                         uint64_t counts[64])
 {
     while (size) {
-        uint64_t merge = iova | paddr, fit = pgsizes;
+        uint64_t merge = iova | paddr, fit = pgsizes, bigger, count;
         unsigned idx;
 
         /* Page sizes no larger than what is left, and to which both addresses align. */
@@ -357,10 +357,27 @@ int import_pgsize_split(uint64_t iova, uint64_t paddr, uint64_t size, uint64_t p
         if (!fit)
             return -EINVAL;
         idx = 63u - (unsigned)__builtin_clzll(fit);
-        counts[idx]++;
-        iova += 1ull << idx;
-        paddr += 1ull << idx;
-        size -= 1ull << idx;
+        /*
+         * As many pages of that size as fit, unless a larger page size can take over:
+         * when both addresses are offset alike within the next larger page, only up to
+         * its boundary (the kernel's pgcount, so a huge mapping is not split a page at
+         * a time).
+         */
+        count = size >> idx;
+        bigger = idx < 63 ? pgsizes & ~((2ull << idx) - 1) : 0;
+        if (bigger) {
+            uint64_t next = bigger & -bigger, off = (next - (iova & (next - 1))) & (next - 1);
+
+            if (!((iova ^ paddr) & (next - 1)) && off && off <= size - next &&
+                size >= next)
+                count = off >> idx;
+        }
+        if (!count)
+            count = 1;
+        counts[idx] += count;
+        iova += count << idx;
+        paddr += count << idx;
+        size -= count << idx;
     }
     return 0;
 }
