@@ -380,8 +380,73 @@ static void test_pgsize_split(void **state)
     assert_int_equal(import_pgsize_split(0x400000, 0x800000, 6 * MiB,
                                          (1ull << 12) | (1ull << 21), c), 0);
     assert_int_equal(c[21], 3);
+    /* 0xf000 -> 0xf000, 16M + 4K: 4K at 0xf000; then 64K pages to the 1M boundary,
+     * (0x100000 - 0x10000) / 64K = 15; then 1M pages: what is left, 16M + 4K - 4K -
+     * 15 x 64K = 0xf10000, holds 15 and no 16M boundary is reached; the last 64K: one
+     * 64K page. 4K x 1, 64K x 16, 1M x 15. */
+    memset(c, 0, sizeof(c));
+    assert_int_equal(import_pgsize_split(0xf000, 0xf000, 16 * MiB + 4 * KiB,
+                                         IMPORT_DEFAULT_PGSIZES, c), 0);
+    assert_int_equal(c[12], 1);
+    assert_int_equal(c[16], 16);
+    assert_int_equal(c[20], 15);
+    assert_int_equal(c[24], 0);
+    /* 1 TiB with iova ^ pa = 0x3000: never 64K-aligned alike, 2^28 pages of 4K. */
+    memset(c, 0, sizeof(c));
+    assert_int_equal(import_pgsize_split(0x1000, 0x2000, 1ull << 40, IMPORT_DEFAULT_PGSIZES,
+                                         c), 0);
+    assert_int_equal(c[12], 1ull << 28);
     /* 0x800 is not a multiple of any page size: the kernel refuses the map. */
     assert_int_equal(import_pgsize_split(0x800, 0, 4096, IMPORT_DEFAULT_PGSIZES, c), -EINVAL);
+}
+
+/*
+ * The split works out page counts a run at a time (as the kernel's pgcount does); the
+ * kernel's rule is one page at a time, each the largest size that fits what is left
+ * and to which both addresses align. The two agree on 3000 mappings drawn from a
+ * fixed sequence: 4K-aligned IOVAs and physical addresses, sizes up to 40M, with the
+ * SMMU v1's sizes and with 4K/2M/1G.
+ */
+static void page_at_a_time(uint64_t iova, uint64_t pa, uint64_t size, uint64_t sizes,
+                           uint64_t counts[64])
+{
+    while (size) {
+        int best = -1;
+
+        for (int i = 0; i < 64; i++)
+            if ((sizes >> i & 1) && (1ull << i) <= size && !((iova | pa) & ((1ull << i) - 1)))
+                best = i;
+        assert_true(best >= 0);
+        counts[best]++;
+        iova += 1ull << best;
+        pa += 1ull << best;
+        size -= 1ull << best;
+    }
+}
+
+static void test_pgsize_split_matches_page_at_a_time(void **state)
+{
+    const uint64_t sets[2] = { IMPORT_DEFAULT_PGSIZES, (1ull << 12) | (1ull << 21) | (1ull << 30) };
+    uint64_t x = 12345, used[64] = { 0 };
+
+    (void)state;
+    for (int n = 0; n < 3000; n++) {
+        uint64_t a[64] = { 0 }, b[64] = { 0 }, iova, pa, size;
+
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        iova = (x >> 20) & 0xfffff000ull;
+        /* half the cases offset alike within 16M, so that large pages can be used */
+        pa = (n & 1) ? ((x >> 8) & 0xff000000ull) | (iova & 0xfff000ull) : (x << 12) & 0xfffff000ull;
+        size = (((x >> 40) % 10240) + 1) << 12;
+        assert_int_equal(import_pgsize_split(iova, pa, size, sets[n & 2 ? 1 : 0], a), 0);
+        page_at_a_time(iova, pa, size, sets[n & 2 ? 1 : 0], b);
+        for (int i = 0; i < 64; i++) {
+            assert_int_equal(a[i], b[i]);
+            used[i] += a[i];
+        }
+    }
+    /* every size below 1G was used (no 40M mapping takes a 1G page) */
+    assert_true(used[12] && used[16] && used[20] && used[21] && used[24]);
 }
 
 /*
@@ -911,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_gem5_split),
         cmocka_unit_test(test_gem5_errors),
         cmocka_unit_test(test_pgsize_split),
+        cmocka_unit_test(test_pgsize_split_matches_page_at_a_time),
         cmocka_unit_test(test_ftrace_history),
         cmocka_unit_test(test_ftrace_dma_events),
         cmocka_unit_test(test_ftrace_remap),

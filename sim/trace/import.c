@@ -1,9 +1,10 @@
 /*
  * import.c - the machinery every importer shares (import_common.h): the input (plain or
- * gzip, through zlib), the position in error messages, the masters, the trace writers
- * and the scenario fragment, the temporary names renamed into place at the end, and
- * the summary. The formats themselves are in import_gem5.c, import_ftrace.c,
- * import_qemu.c and import_columns.c; import.h is the interface.
+ * gzip, through zlib), the position in error messages, the masters, the trace writers,
+ * the temporary names renamed into place at the end, and the summary. The mapping
+ * history and the scenario fragment are import_map.c's; the formats themselves are in
+ * import_gem5.c, import_ftrace.c, import_qemu.c and import_columns.c; import.h is the
+ * interface.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -28,22 +29,6 @@ struct imp_master {
     char *path, *tmp;
 };
 
-/* A mapping not yet unmapped (ftrace): its buffer's index in the fragment. */
-struct imp_live {
-    uint64_t iova, size;
-    uint64_t buffer;
-};
-
-/*
- * A buffer of the fragment, by its range: a range the kernel maps again (its IOVA
- * allocator hands the same range out again) is the same buffer mapped by another step,
- * since a scenario pins every buffer for the whole run and refuses two that overlap.
- */
-struct imp_buf {
-    uint64_t iova, size;
-    uint64_t id;                        /* mapN; UINT64_MAX: an empty slot */
-};
-
 struct import_ctx {
     const struct import_opts *o;
     struct import_summary *sum;
@@ -65,15 +50,7 @@ struct import_ctx {
     unsigned nmasters;
     int last_master;                    /* imp_master's cache of the last name */
     bool rebased;
-    /* the fragment */
-    FILE *frag_buf, *frag_steps;
-    char *frag_buf_path, *frag_buf_tmp, *frag_steps_path, *frag_steps_tmp;
-    uint64_t buffers;
-    struct imp_buf *bufs;               /* open addressing, nbufs_cap a power of two */
-    uint64_t nbufs, bufs_cap;
-    struct imp_live *live;
-    uint32_t nlive, live_cap;
-    uint64_t last_step;
+    struct imp_maps *maps;              /* the mapping history (import_map.c) */
 };
 
 /* ------------------------------------------------------------------ names */
@@ -145,11 +122,7 @@ int imp_fail(struct import_ctx *c, int code, const char *fmt, ...)
     return code;
 }
 
-/* An error that belongs to no record: the input or an output as a whole. */
-static int file_fail(struct import_ctx *c, int code, const char *file, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int file_fail(struct import_ctx *c, int code, const char *file, const char *fmt, ...)
+int imp_file_fail(struct import_ctx *c, int code, const char *file, const char *fmt, ...)
 {
     char msg[TRACE_ERR_MAX];
     va_list ap;
@@ -169,14 +142,14 @@ static int in_open(struct import_ctx *c)
 
     c->in_name = strcmp(c->o->in, "-") ? c->o->in : "<stdin>";
     if (fd < 0)
-        return file_fail(c, -errno, c->in_name, "cannot open: %s", strerror(errno));
+        return imp_file_fail(c, -errno, c->in_name, "cannot open: %s", strerror(errno));
     /* zlib reads a file that is not gzip as it is (gzdirect). */
     c->gz = gzdopen(fd, "rb");
     c->buf = malloc(IMP_BUF_SIZE + 1);
     if (!c->gz || !c->buf) {
         if (!c->gz)
             close(fd);
-        return file_fail(c, -ENOMEM, c->in_name, "out of memory");
+        return imp_file_fail(c, -ENOMEM, c->in_name, "out of memory");
     }
     gzbuffer(c->gz, 128 * 1024);
     return 0;
@@ -197,7 +170,7 @@ static int in_fill(struct import_ctx *c)
     if (n < 0) {
         const char *why = gzerror(c->gz, &zerr);
 
-        return file_fail(c, zerr == Z_ERRNO ? -errno : -EIO, c->in_name, "read failed: %s",
+        return imp_file_fail(c, zerr == Z_ERRNO ? -errno : -EIO, c->in_name, "read failed: %s",
                          zerr == Z_ERRNO ? strerror(errno) : why);
     }
     if (n == 0) {
@@ -205,7 +178,7 @@ static int in_fill(struct import_ctx *c)
         const char *why = gzerror(c->gz, &zerr);
 
         if (zerr != Z_OK && zerr != Z_STREAM_END)
-            return file_fail(c, -EIO, c->in_name, "read failed: %s", why);
+            return imp_file_fail(c, -EIO, c->in_name, "read failed: %s", why);
         c->eof = true;
     }
     c->end += (size_t)n;
@@ -374,9 +347,7 @@ int imp_seconds(const char **p, uint64_t *ps)
 
 /* ------------------------------------------------------------------ outputs */
 
-static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *dup_printf(const char *fmt, ...)
+char *imp_printf(const char *fmt, ...)
 {
     va_list ap;
     char *s;
@@ -393,9 +364,9 @@ static char *dup_printf(const char *fmt, ...)
     return s;
 }
 
-static char *tmp_name(const char *path)
+char *imp_tmp_name(const char *path)
 {
-    return dup_printf("%s.tmp%ld", path, (long)getpid());
+    return imp_printf("%s.tmp%ld", path, (long)getpid());
 }
 
 /* OUT with ".NAME" before its extension: out.trc -> out.NAME.trc, out -> out.NAME. */
@@ -404,8 +375,8 @@ static char *split_name(const char *out, const char *name)
     const char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
 
     if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : out))
-        return dup_printf("%s.%s", out, name);
-    return dup_printf("%.*s.%s%s", (int)(dot - out), out, name, dot);
+        return imp_printf("%s.%s", out, name);
+    return imp_printf("%.*s.%s%s", (int)(dot - out), out, name, dot);
 }
 
 static int writer_open(struct import_ctx *c, const char *path, char **tmp,
@@ -416,8 +387,8 @@ static int writer_open(struct import_ctx *c, const char *path, char **tmp,
 
     *tmp = NULL;
     if (strcmp(path, "-")) {
-        if (!(*tmp = tmp_name(path)))
-            return file_fail(c, -ENOMEM, path, "out of memory");
+        if (!(*tmp = imp_tmp_name(path)))
+            return imp_file_fail(c, -ENOMEM, path, "out of memory");
         p = *tmp;
     }
     *w = trace_create(p, trace_format_from_path(path), werr, sizeof(werr));
@@ -468,7 +439,7 @@ int imp_master(struct import_ctx *c, const char *name)
     memcpy(m->name, clean, sizeof(clean));
     if (c->o->split) {
         if (!(m->path = split_name(c->o->out, clean)))
-            return file_fail(c, -ENOMEM, c->o->out, "out of memory");
+            return imp_file_fail(c, -ENOMEM, c->o->out, "out of memory");
         if ((rc = writer_open(c, m->path, &m->tmp, &m->w))) {
             free(m->path);
             m->path = NULL;
@@ -477,6 +448,21 @@ int imp_master(struct import_ctx *c, const char *name)
     }
     c->sum->masters = ++c->nmasters;
     return c->last_master = (int)(c->nmasters - 1);
+}
+
+uint64_t imp_lineno(const struct import_ctx *c)
+{
+    return c->lineno;
+}
+
+const char *imp_in_name(const struct import_ctx *c)
+{
+    return c->in_name;
+}
+
+struct imp_maps *imp_maps(struct import_ctx *c)
+{
+    return c->maps;
 }
 
 int imp_rebase(struct import_ctx *c, uint64_t t, uint64_t *out)
@@ -543,263 +529,6 @@ int imp_access(struct import_ctx *c, int master, uint64_t time, unsigned op, uin
     return 0;
 }
 
-/* ------------------------------------------------------------------ the fragment */
-
-/* A time for the fragment: the largest unit config_parse_time takes that shows it exactly. */
-static void fmt_time(char *buf, size_t len, uint64_t ps)
-{
-    static const struct { const char *unit; uint64_t ps; } units[] = {
-        { "s", 1000000000000ull }, { "ms", 1000000000ull }, { "us", 1000000ull },
-        { "ns", 1000ull },
-    };
-
-    for (unsigned i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (ps && ps % units[i].ps == 0) {
-            snprintf(buf, len, "%" PRIu64 "%s", ps / units[i].ps, units[i].unit);
-            return;
-        }
-    snprintf(buf, len, "%" PRIu64 "ps", ps);
-}
-
-/* "4k", "64k", "1m", "16m": the policy words of a scenario buffer (docs/scenarios.md). */
-static void fmt_size(char *buf, size_t len, uint64_t b)
-{
-    if (b >= (1ull << 30) && !(b & ((1ull << 30) - 1)))
-        snprintf(buf, len, "%" PRIu64 "g", b >> 30);
-    else if (b >= (1ull << 20) && !(b & ((1ull << 20) - 1)))
-        snprintf(buf, len, "%" PRIu64 "m", b >> 20);
-    else
-        snprintf(buf, len, "%" PRIu64 "k", b >> 10);
-}
-
-static int frag_open(struct import_ctx *c)
-{
-    const char *p = c->o->fragment;
-    int fd;
-
-    c->frag_buf_path = dup_printf("%s.buffers.yaml", p);
-    c->frag_steps_path = dup_printf("%s.steps.yaml", p);
-    c->frag_buf_tmp = c->frag_buf_path ? tmp_name(c->frag_buf_path) : NULL;
-    c->frag_steps_tmp = c->frag_steps_path ? tmp_name(c->frag_steps_path) : NULL;
-    if (!c->frag_buf_tmp || !c->frag_steps_tmp)
-        return file_fail(c, -ENOMEM, p, "out of memory");
-    fd = open(c->frag_buf_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0 || !(c->frag_buf = fdopen(fd, "w"))) {
-        if (fd >= 0)
-            close(fd);
-        return file_fail(c, -errno, c->frag_buf_path, "cannot create: %s", strerror(errno));
-    }
-    fd = open(c->frag_steps_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0 || !(c->frag_steps = fdopen(fd, "w"))) {
-        if (fd >= 0)
-            close(fd);
-        return file_fail(c, -errno, c->frag_steps_path, "cannot create: %s", strerror(errno));
-    }
-    fprintf(c->frag_buf, "# The mappings of %s (iommusim import %s): buffers pinned at the IOVAs\n"
-            "# the kernel mapped. A scenario takes them with\n"
-            "#   buffers: !include %s\n", c->in_name, import_format_name(c->o->format),
-            c->frag_buf_path);
-    fprintf(c->frag_steps, "# The map and unmap steps of %s (iommusim import %s), in time order.\n"
-            "# A scenario takes them with\n#   steps: !include %s\n", c->in_name,
-            import_format_name(c->o->format), c->frag_steps_path);
-    return 0;
-}
-
-static int live_find(const struct import_ctx *c, uint64_t iova, uint64_t size)
-{
-    for (uint32_t i = 0; i < c->nlive; i++) {
-        const struct imp_live *l = &c->live[i];
-
-        if (iova < l->iova + l->size && l->iova < iova + size)
-            return (int)i;
-    }
-    return -1;
-}
-
-static uint64_t buf_hash(uint64_t iova, uint64_t size)
-{
-    uint64_t h = (iova ^ (size * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull;
-
-    return h ^ (h >> 31);
-}
-
-/* The slot of the buffer of [iova, iova + size), or of the empty slot it would take. */
-static struct imp_buf *buf_slot(struct imp_buf *t, uint64_t cap, uint64_t iova, uint64_t size)
-{
-    for (uint64_t i = buf_hash(iova, size) & (cap - 1);; i = (i + 1) & (cap - 1))
-        if (t[i].id == UINT64_MAX || (t[i].iova == iova && t[i].size == size))
-            return &t[i];
-}
-
-static bool buf_grow(struct import_ctx *c)
-{
-    uint64_t cap = c->bufs_cap ? 2 * c->bufs_cap : 64;
-    struct imp_buf *t = malloc(cap * sizeof(*t));
-
-    if (!t)
-        return false;
-    for (uint64_t i = 0; i < cap; i++)
-        t[i].id = UINT64_MAX;
-    for (uint64_t i = 0; i < c->bufs_cap; i++)
-        if (c->bufs[i].id != UINT64_MAX)
-            *buf_slot(t, cap, c->bufs[i].iova, c->bufs[i].size) = c->bufs[i];
-    free(c->bufs);
-    c->bufs = t;
-    c->bufs_cap = cap;
-    return true;
-}
-
-/*
- * The scenario policy (4k, 64k, 1m, 16m) of a pinned buffer: the largest page the
- * kernel used, but no larger than the IOVA's alignment (a pin must be aligned to its
- * policy's page size) and no page size the SMMU v1 lacks (2M pages become 1m).
- */
-static uint64_t pin_policy(uint64_t iova, uint64_t largest)
-{
-    static const uint64_t policies[] = { 16ull << 20, 1ull << 20, 64ull << 10, 4ull << 10 };
-    uint64_t cap = largest;
-
-    if (iova && (iova & -iova) < cap)
-        cap = iova & -iova;
-    for (unsigned i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
-        if (policies[i] <= cap)
-            return policies[i];
-    return 4ull << 10;
-}
-
-int imp_map(struct import_ctx *c, uint64_t time, uint64_t iova, uint64_t paddr, uint64_t size,
-            const char *dev)
-{
-    struct imp_buf *b = NULL;
-    uint64_t id;
-    uint64_t pages[64] = { 0 }, largest = 0;
-    uint64_t pgsizes = c->o->page_sizes ? c->o->page_sizes : IMPORT_DEFAULT_PGSIZES;
-    char at[32], pol[24], mix[256];
-    size_t used = 0;
-    int i;
-
-    if (!size)
-        return imp_fail(c, -EINVAL, "map of 0 bytes at IOVA 0x%" PRIx64, iova);
-    if (iova > UINT64_MAX - (size - 1))
-        return imp_fail(c, -ERANGE, "mapping at IOVA 0x%" PRIx64 " of %" PRIu64
-                        " bytes goes past the 64-bit address space", iova, size);
-    if (import_pgsize_split(iova, paddr, size, pgsizes, pages))
-        return imp_fail(c, -EINVAL, "map of IOVA 0x%" PRIx64 " to 0x%" PRIx64 ", %" PRIu64
-                        " bytes: not aligned to the smallest page size (0x%" PRIx64
-                        "), which the kernel refuses", iova, paddr, size,
-                        pgsizes & -pgsizes);
-    if ((i = live_find(c, iova, size)) >= 0)
-        return imp_fail(c, -EEXIST, "map of IOVA 0x%" PRIx64 "..0x%" PRIx64
-                        " overlaps map%" PRIu64 " (0x%" PRIx64 "..0x%" PRIx64
-                        "), which is still mapped", iova, iova + size - 1, c->live[i].buffer,
-                        c->live[i].iova, c->live[i].iova + c->live[i].size - 1);
-    if (!array_grow((void **)&c->live, c->nlive, &c->live_cap, sizeof(*c->live)))
-        return imp_fail(c, -ENOMEM, "out of memory");
-    if (time < c->last_step)
-        return imp_fail(c, -EINVAL, "map at a time before the previous event's: the steps of "
-                        "a scenario are in time order");
-    c->last_step = time;
-    if (c->nbufs * 2 >= c->bufs_cap && !buf_grow(c))
-        return imp_fail(c, -ENOMEM, "out of memory");
-    b = buf_slot(c->bufs, c->bufs_cap, iova, size);
-    id = b->id != UINT64_MAX ? b->id : c->buffers;
-    c->live[c->nlive++] = (struct imp_live){ .iova = iova, .size = size, .buffer = id };
-    mix[0] = '\0';
-    for (i = 63; i >= 0; i--) {
-        char sz[24];
-
-        if (!pages[i])
-            continue;
-        c->sum->pages[i] += pages[i];
-        if (!largest)
-            largest = 1ull << i;
-        fmt_size(sz, sizeof(sz), 1ull << i);
-        used += (size_t)snprintf(mix + used, sizeof(mix) - used, "%s%" PRIu64 " x %s",
-                                 used ? ", " : "", pages[i], sz);
-        if (used >= sizeof(mix))
-            used = sizeof(mix) - 1;
-    }
-    c->sum->maps++;
-    c->sum->map_bytes += size;
-    if (b->id == UINT64_MAX) {
-        *b = (struct imp_buf){ .iova = iova, .size = size, .id = c->buffers++ };
-        c->nbufs++;
-    } else {
-        c->sum->remaps++;
-        b = NULL;                       /* the buffer is written already */
-    }
-    if (!c->frag_buf)
-        return 0;
-    fmt_time(at, sizeof(at), time);
-    if (b) {
-        fmt_size(pol, sizeof(pol), pin_policy(iova, largest));
-        fprintf(c->frag_buf, "map%" PRIu64 ": {size: 0x%" PRIx64 ", iova: 0x%" PRIx64
-                ", domain: %s%s%s, policy: %s, mapped: false}  # line %" PRIu64 "%s%s: pa 0x%"
-                PRIx64 ", kernel pages %s\n", id, size, iova, c->o->domain,
-                c->o->partition ? ", partition: " : "", c->o->partition ? c->o->partition : "",
-                pol, c->lineno, dev ? ", " : "", dev ? dev : "", paddr, mix);
-    }
-    fprintf(c->frag_steps, "- {at: %s, map: [map%" PRIu64 "]}\n", at, id);
-    return 0;
-}
-
-int imp_unmap(struct import_ctx *c, uint64_t time, uint64_t iova, uint64_t size)
-{
-    char at[32];
-    bool any = false;
-    int i;
-
-    if (size && iova > UINT64_MAX - (size - 1))
-        return imp_fail(c, -ERANGE, "unmap at IOVA 0x%" PRIx64 " of %" PRIu64
-                        " bytes goes past the 64-bit address space", iova, size);
-    if (time < c->last_step)
-        return imp_fail(c, -EINVAL, "unmap at a time before the previous event's: the steps "
-                        "of a scenario are in time order");
-    c->last_step = time;
-    fmt_time(at, sizeof(at), time);
-    while (size && (i = live_find(c, iova, size)) >= 0) {
-        struct imp_live l = c->live[i];
-
-        if (l.iova < iova || l.iova + l.size > iova + size)
-            return imp_fail(c, -EINVAL, "unmap of IOVA 0x%" PRIx64 "..0x%" PRIx64
-                            " cuts map%" PRIu64 " (0x%" PRIx64 "..0x%" PRIx64
-                            ") in part: a scenario's steps unmap whole buffers", iova,
-                            iova + size - 1, l.buffer, l.iova, l.iova + l.size - 1);
-        c->live[i] = c->live[--c->nlive];
-        if (c->frag_steps)
-            fprintf(c->frag_steps, "- {at: %s, unmap: [map%" PRIu64 "]}\n", at, l.buffer);
-        c->sum->unmaps++;
-        any = true;
-    }
-    if (!any)
-        c->sum->unmapped_unknown++;     /* mapped before the capture began, or nothing */
-    return 0;
-}
-
-/* ------------------------------------------------------------------ page sizes */
-
-int import_pgsize_split(uint64_t iova, uint64_t paddr, uint64_t size, uint64_t pgsizes,
-                        uint64_t counts[64])
-{
-    while (size) {
-        uint64_t merge = iova | paddr, fit = pgsizes;
-        unsigned idx;
-
-        /* Page sizes no larger than what is left, and to which both addresses align. */
-        fit &= (size >> 63) ? UINT64_MAX : ((1ull << (63 - __builtin_clzll(size))) << 1) - 1;
-        if (merge)
-            fit &= ((merge & -merge) << 1) - 1;
-        if (!fit)
-            return -EINVAL;
-        idx = 63u - (unsigned)__builtin_clzll(fit);
-        counts[idx]++;
-        iova += 1ull << idx;
-        paddr += 1ull << idx;
-        size -= 1ull << idx;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------------ the run */
 
 static int finish_writer(struct import_ctx *c, struct trace_writer **w, int rc)
@@ -814,21 +543,12 @@ static int finish_writer(struct import_ctx *c, struct trace_writer **w, int rc)
     return rc;
 }
 
-static int finish_file(struct import_ctx *c, FILE **f, const char *path, int rc)
-{
-    if (*f && (ferror(*f) | fclose(*f)) && !rc)
-        rc = file_fail(c, -EIO, path, "write failed: %s", strerror(errno));
-    *f = NULL;
-    return rc;
-}
-
-/* Renames one temporary into place (rc 0), or removes it (rc < 0). */
-static int settle(struct import_ctx *c, char *tmp, const char *path, int rc)
+int imp_settle(struct import_ctx *c, char *tmp, const char *path, int rc)
 {
     if (!tmp)
         return rc;
     if (!rc && rename(tmp, path))
-        rc = file_fail(c, -errno, path, "cannot rename %s into place: %s", tmp, strerror(errno));
+        rc = imp_file_fail(c, -errno, path, "cannot rename %s into place: %s", tmp, strerror(errno));
     if (rc)
         unlink(tmp);
     return rc;
@@ -839,18 +559,12 @@ static int finish(struct import_ctx *c, int rc)
     rc = finish_writer(c, &c->w, rc);
     for (unsigned i = 0; i < c->nmasters; i++)
         rc = finish_writer(c, &c->masters[i].w, rc);
-    if (c->frag_buf && !c->buffers)
-        fprintf(c->frag_buf, "{}\n");
-    if (c->frag_steps && !c->sum->maps && !c->sum->unmaps)
-        fprintf(c->frag_steps, "[]\n");
-    rc = finish_file(c, &c->frag_buf, c->frag_buf_path, rc);
-    rc = finish_file(c, &c->frag_steps, c->frag_steps_path, rc);
+    rc = imp_maps_close(c, c->maps, rc);
     /* Every output is settled even after a failure, so that none is left behind. */
-    rc = settle(c, c->out_tmp, c->o->out, rc);
+    rc = imp_settle(c, c->out_tmp, c->o->out, rc);
     for (unsigned i = 0; i < c->nmasters; i++)
-        rc = settle(c, c->masters[i].tmp, c->masters[i].path, rc);
-    rc = settle(c, c->frag_buf_tmp, c->frag_buf_path, rc);
-    rc = settle(c, c->frag_steps_tmp, c->frag_steps_path, rc);
+        rc = imp_settle(c, c->masters[i].tmp, c->masters[i].path, rc);
+    rc = imp_maps_settle(c, c->maps, rc);
     return rc;
 }
 
@@ -864,12 +578,7 @@ static void free_ctx(struct import_ctx *c)
         free(c->masters[i].path);
         free(c->masters[i].tmp);
     }
-    free(c->frag_buf_path);
-    free(c->frag_buf_tmp);
-    free(c->frag_steps_path);
-    free(c->frag_steps_tmp);
-    free(c->live);
-    free(c->bufs);
+    imp_maps_free(c->maps);
 }
 
 static void print_ps(FILE *f, uint64_t ps)
@@ -919,7 +628,7 @@ static void print_summary(FILE *f, const struct import_ctx *c)
             if (s->pages[i]) {
                 char sz[24];
 
-                fmt_size(sz, sizeof(sz), 1ull << i);
+                imp_fmt_size(sz, sizeof(sz), 1ull << i);
                 fprintf(f, "%s%" PRIu64 " x %s", first ? "  kernel's pages: " : ", ",
                         s->pages[i], sz);
                 first = 0;
@@ -937,8 +646,7 @@ static void print_summary(FILE *f, const struct import_ctx *c)
             fprintf(f, "  wrote %s\n", c->masters[i].path);
     else if (strcmp(c->o->out, "-"))
         fprintf(f, "  wrote %s\n", c->o->out);
-    if (c->frag_buf_path)
-        fprintf(f, "  wrote %s, %s\n", c->frag_buf_path, c->frag_steps_path);
+    imp_maps_print(f, c->maps);
 }
 
 int import_run(const struct import_opts *o, struct import_summary *sum, FILE *report,
@@ -965,18 +673,18 @@ int import_run(const struct import_opts *o, struct import_summary *sum, FILE *re
     c->last_master = -1;
     c->in_name = o->in;
     if ((unsigned)o->format >= IMPORT_NFORMATS)
-        rc = file_fail(c, -EINVAL, o->in, "unknown import format %d", (int)o->format);
+        rc = imp_file_fail(c, -EINVAL, o->in, "unknown import format %d", (int)o->format);
     else if (o->split && !strcmp(o->out, "-"))
-        rc = file_fail(c, -EINVAL, o->out, "split traces cannot go to standard output");
+        rc = imp_file_fail(c, -EINVAL, o->out, "split traces cannot go to standard output");
     else if (o->fragment && !o->domain)
-        rc = file_fail(c, -EINVAL, o->fragment, "a fragment needs the domain its buffers map "
+        rc = imp_file_fail(c, -EINVAL, o->fragment, "a fragment needs the domain its buffers map "
                        "into");
     else
         rc = in_open(c);
     if (!rc && !o->split)
         rc = writer_open(c, o->out, &c->out_tmp, &c->w);
-    if (!rc && o->fragment)
-        rc = frag_open(c);
+    if (!rc && o->format == IMPORT_FTRACE)
+        rc = imp_maps_open(c, &c->maps);
     if (!rc)
         rc = importers[o->format](c);
     rc = finish(c, rc);

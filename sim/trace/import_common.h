@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim/trace/import.h"
 
@@ -60,6 +61,35 @@ int imp_map(struct import_ctx *c, uint64_t time, uint64_t iova, uint64_t paddr, 
 /* An unmap of [iova, iova + size): ends every mapping inside it. */
 int imp_unmap(struct import_ctx *c, uint64_t time, uint64_t iova, uint64_t size);
 void imp_skip(struct import_ctx *c);
+
+/* ---------------------------------------------------------------- for import_map.c */
+
+uint64_t imp_lineno(const struct import_ctx *c);
+const char *imp_in_name(const struct import_ctx *c);
+/* "FILE: error: ..." for an error of a file as a whole; returns code. */
+int imp_file_fail(struct import_ctx *c, int code, const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+char *imp_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* malloc'd */
+char *imp_tmp_name(const char *path);   /* PATH.tmpPID, malloc'd */
+/* Renames the temporary tmp to path when rc is 0, removes it otherwise; the new rc. */
+int imp_settle(struct import_ctx *c, char *tmp, const char *path, int rc);
+
+/*
+ * The mapping history of an ftrace import (import_map.c): the mappings still mapped,
+ * the fragment's buffers by range, and the fragment files when opts.fragment is set.
+ * imp_maps_open makes it (import_run, for ftrace); imp_maps_close ends the fragment
+ * files, imp_maps_settle renames them into place (rc 0) or removes them, and
+ * imp_maps_print names them in the summary. All take a NULL history.
+ */
+struct imp_maps;
+struct imp_maps *imp_maps(struct import_ctx *c);
+int imp_maps_open(struct import_ctx *c, struct imp_maps **out);
+int imp_maps_close(struct import_ctx *c, struct imp_maps *m, int rc);
+int imp_maps_settle(struct import_ctx *c, struct imp_maps *m, int rc);
+void imp_maps_print(FILE *f, const struct imp_maps *m);
+void imp_maps_free(struct imp_maps *m);
+/* "4k", "64k", "1m", "16m", "1g": sizes as a scenario's policies write them. */
+void imp_fmt_size(char *buf, size_t len, uint64_t bytes);
 
 /* ---------------------------------------------------------------- parsing helpers */
 
