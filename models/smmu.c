@@ -78,6 +78,8 @@ struct smmu {
 
     smmu_irq_fn irq_fn;
     void *irq_arg;
+    smmu_observe_fn observe;
+    void *observe_arg;
 
     struct smmu_walk *walks;        /* in flight (or queued in the walker) */
     unsigned walks_in_flight;
@@ -88,6 +90,13 @@ struct smmu {
 };
 
 static void lookup(struct smmu *s, struct smmu_txn *t, unsigned bank);
+
+/* The observer's call: one branch when there is none. */
+#define SMMU_OBSERVE(s, ...) \
+    do { \
+        if ((s)->observe) \
+            (s)->observe((s)->observe_arg, (s), &(struct smmu_event_info){ __VA_ARGS__ }); \
+    } while (0)
 
 /* ---- Configuration --------------------------------------------------------------- */
 
@@ -201,6 +210,34 @@ void smmu_set_irq_handler(struct smmu *s, smmu_irq_fn fn, void *arg)
 {
     s->irq_fn = fn;
     s->irq_arg = arg;
+}
+
+/* The walker's events, told again with the bank of the walk. */
+static void walker_event(void *arg, enum walker_event ev, const struct walk_job *job)
+{
+    static const enum smmu_event as_smmu[] = {
+        [WALKER_EV_QUEUE] = SMMU_EV_WALK_QUEUE,
+        [WALKER_EV_BEGIN] = SMMU_EV_WALK_BEGIN,
+        [WALKER_EV_END] = SMMU_EV_WALK_END,
+    };
+    const struct smmu_walk *w = job->owner;
+
+    SMMU_OBSERVE((struct smmu *)arg, .ev = as_smmu[ev], .bank = w->bank, .walk = job);
+}
+
+void smmu_set_observer(struct smmu *s, smmu_observe_fn fn, void *arg)
+{
+    s->observe = fn;
+    s->observe_arg = arg;
+    if (s->walker)
+        walker_set_observer(s->walker, fn ? walker_event : NULL, s);
+}
+
+unsigned smmu_walks_in_flight(const struct smmu *s, unsigned *queued)
+{
+    if (queued)
+        *queued = s->walker ? walker_queued(s->walker) : 0;
+    return s->walker ? walker_in_flight(s->walker) : 0;
 }
 
 /* ---- Small helpers ------------------------------------------------------------- */
@@ -402,6 +439,7 @@ static void context_fault(struct smmu *s, unsigned bank, struct smmu_txn *t,
         k->fsr |= FSR_SS;
         t->state = TXN_STALLED;
         txn_list_append(&k->stalled_head, &k->stalled_tail, t);
+        SMMU_OBSERVE(s, .ev = SMMU_EV_STALL, .bank = bank, .txn = t);
     } else {
         k->stats.terminated++;
         terminate_at(t, SMMU_FAULTED, at);
@@ -491,6 +529,7 @@ static void walk_done(struct walk_job *job)
         e.vmid = w->vmid;
         e.asid = w->asid;
         tlb_fill(s->tlb, &e);
+        SMMU_OBSERVE(s, .ev = SMMU_EV_TLB_FILL, .bank = w->bank);
     }
     /* Waiters may start new walks, which can reuse w: keep what they need. */
     const struct walk_result res = *r;
@@ -631,6 +670,7 @@ static void resume_timed(struct smmu *s, unsigned bank, struct smmu_txn *t, bool
 {
     struct smmu_bank *k = &s->bank[bank];
 
+    SMMU_OBSERVE(s, .ev = SMMU_EV_RESUME, .bank = bank, .txn = t, .terminate = terminate);
     if (terminate) {
         k->stats.terminated++;
         terminate_at(t, SMMU_FAULTED, sim_now());
@@ -951,6 +991,8 @@ void smmu_mmio_write(struct smmu *s, uint32_t offset, uint32_t value)
     }
     if (offset >= SMMU_M2VCBR_N(0)) {
         global_write(s, offset, value);
+        if (s->observe && (offset == SMMU_GLOBAL_TLBIALL || offset == SMMU_TLBIVMID))
+            SMMU_OBSERVE(s, .ev = SMMU_EV_TLB_INVALIDATE, .bank = ~0u);
         return;
     }
     unsigned bank = offset >> SMMU_CTX_SHIFT;
@@ -958,5 +1000,9 @@ void smmu_mmio_write(struct smmu *s, uint32_t offset, uint32_t value)
         s->unknown_mmio++;
         return;
     }
-    bank_write(s, bank, offset & ((1u << SMMU_CTX_SHIFT) - 1), value);
+    uint32_t reg = offset & ((1u << SMMU_CTX_SHIFT) - 1);
+    bank_write(s, bank, reg, value);
+    if (s->observe && (reg == SMMU_CTX_TLBIALL || reg == SMMU_TLBIASID ||
+                       reg == SMMU_TLBIVA || reg == SMMU_TLBIVAA))
+        SMMU_OBSERVE(s, .ev = SMMU_EV_TLB_INVALIDATE, .bank = bank);
 }

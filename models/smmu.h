@@ -104,6 +104,37 @@ struct smmu;
 /* Interrupt line: called when the context interrupt is raised (CFEIE set). */
 typedef void (*smmu_irq_fn)(void *arg, struct smmu *s);
 
+/*
+ * Observer: told of what a waveform or a timeline shows, at sim_now(), on the timed
+ * path only. For writers outside the model (sim/observe/); it must not submit work,
+ * write registers or keep the pointers. NULL (the default) costs one branch per event.
+ */
+enum smmu_event {
+    SMMU_EV_WALK_QUEUE = 0,         /* a walk waits for a walker slot (walk, bank) */
+    SMMU_EV_WALK_BEGIN,             /* a walk takes a slot (walk, bank) */
+    SMMU_EV_WALK_END,               /* its result is known, before the fill (walk, bank) */
+    SMMU_EV_TLB_FILL,               /* an entry was filled: the valid count may change */
+    SMMU_EV_TLB_INVALIDATE,         /* a TLBI* register was written (bank; ~0u: global) */
+    SMMU_EV_STALL,                  /* a transaction stalled on a context fault (txn, bank) */
+    SMMU_EV_RESUME,                 /* RESUME released it (txn, bank, terminate) */
+    /*
+     * Reserved: the model does not yet time TLB maintenance, so it never emits these.
+     * A model that gives maintenance a busy period emits BEGIN and END around it.
+     */
+    SMMU_EV_MAINT_BEGIN,
+    SMMU_EV_MAINT_END,
+};
+
+struct smmu_event_info {
+    enum smmu_event ev;
+    unsigned bank;
+    const struct walk_job *walk;    /* WALK_*: job->va, job->started, job->result */
+    const struct smmu_txn *txn;     /* STALL, RESUME */
+    bool terminate;                 /* RESUME: TNR = 1 */
+};
+
+typedef void (*smmu_observe_fn)(void *arg, struct smmu *s, const struct smmu_event_info *e);
+
 int smmu_config_check(const struct smmu_config *cfg, char *err, unsigned errlen);
 
 /*
@@ -120,6 +151,7 @@ uint32_t smmu_mmio_read(struct smmu *s, uint32_t offset);
 void smmu_mmio_write(struct smmu *s, uint32_t offset, uint32_t value);
 
 void smmu_set_irq_handler(struct smmu *s, smmu_irq_fn fn, void *arg);
+void smmu_set_observer(struct smmu *s, smmu_observe_fn fn, void *arg);
 
 /* Timed path: the transaction starts at sim_now(); done runs when it completes. */
 void smmu_submit(struct smmu *s, struct smmu_txn *t);
@@ -134,6 +166,8 @@ enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t);
 
 struct tlb *smmu_tlb(struct smmu *s);
 const struct walker_stats *smmu_walker_stats(const struct smmu *s);
+/* Walks holding a walker slot now, and (when queued is not NULL) walks waiting for one. */
+unsigned smmu_walks_in_flight(const struct smmu *s, unsigned *queued);
 const struct smmu_stats *smmu_stats(const struct smmu *s);
 const struct smmu_ctx_stats *smmu_ctx_stats(const struct smmu *s, unsigned ctx);
 
