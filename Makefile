@@ -49,8 +49,9 @@ LDLIBS     = $(PKG_LIBS) -lstdc++ -lm -lpthread
 LDFLAGS    = -Wl,--undefined=sc_main
 
 # The library's layers, bottom up (docs/architecture.md): the core models stand on,
-# the models, the driver, the input language, traces, the scenario program.
-LIB_DIRS := sim/core models vcm sim/config sim/trace sim/scenario
+# the models, the driver, the input language, traces, the scenario program, and what
+# a run looks like over time (waveforms, timelines, per-interval counters).
+LIB_DIRS := sim/core models vcm sim/config sim/trace sim/scenario sim/observe
 LIB_C    := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_CXX  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp)))
 LIB_OBJS := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
