@@ -36,7 +36,7 @@
 #define SCENARIO    "tests/data/scenarios/display_scan.yaml"
 #define SMALL       "--set masters.mdp0.generator.height=64"
 #define GRID        "--param buffers.fb.policy=4k,1m --param smmus.mdp0.tlb.entries=16,32"
-#define MAX_ROWS    256             /* a run's stats.csv has about 140 lines */
+#define MAX_ROWS    512             /* a timed run's stats.csv has about 260 lines */
 #define MAX_COLS    512
 
 static const char *work;                /* the scratch directory (tests/lib/file.h) */
