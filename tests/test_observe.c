@@ -467,6 +467,47 @@ static void test_intervals_hand_timed(void **state)
     free(csv);
 }
 
+/*
+ * `iommusim plot RUNDIR` on the intervals above: the context's misses, merged misses
+ * and walks per interval as counted there; the master's bandwidth is the interval's
+ * bytes over its 200 ns: 0, then 192 B / 200 ns = 960 MB/s; its translation latency
+ * has no value in the first interval (nothing completed) and 139 ns (p50, p99, max of
+ * 139, 139, 5) in the second. Without gnuplot: the same data files, no image, the note.
+ */
+static void test_plot_intervals(void **state)
+{
+    (void)state;
+    const char *out = tmp_path("plotrun");
+    char path[4096], *dat;
+
+    assert_int_equal(proc_run(&pr, "run " D "observe.yaml " MEM " --quiet --out %s "
+                              "--stats-interval 200ns", out), 0);
+    assert_int_equal(proc_sh(&pr, "mkdir -p %s/empty_bin && PATH=%s/empty_bin %s plot %s", out,
+                             out, proc_prog(), out), 0);
+    assert_string_equal(pr.err, "iommusim plot: gnuplot not found; plots skipped (install "
+                        "gnuplot-nox)\n");
+    snprintf(path, sizeof(path), "%s/plots/intervals-ctx-mdp_port0_cb0.dat", out);
+    dat = slurp(path, NULL);
+    assert_non_null(dat);
+    assert_string_equal(dat, "# smmu.mdp0.ctx.mdp_port0_cb0 per interval of 200000 ps, from "
+                        "intervals.csv\ntime_ms misses merged_misses walks\n"
+                        "0.000000 2 1 1\n0.000200 1 0 1\n");
+    free(dat);
+    snprintf(path, sizeof(path), "%s/plots/intervals-master-mdp0.dat", out);
+    dat = slurp(path, NULL);
+    assert_non_null(dat);
+    assert_string_equal(dat, "# master.mdp0 per interval of 200000 ps, from intervals.csv\n"
+                        "time_ms MB/s p50_ns p99_ns max_ns\n"
+                        "0.000000 0 ? ? ?\n0.000200 960 139 139 139\n");
+    free(dat);
+    snprintf(path, sizeof(path), "%s/plots/intervals-master-mdp0.png", out);
+    assert_false(file_exists(path));
+    if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
+        assert_int_equal(proc_run(&pr, "plot %s", out), 0);
+        assert_true(file_exists(path));
+    }
+}
+
 /* ---- The results do not change -------------------------------------------------------- */
 
 static void same_stats(const char *args)
@@ -535,7 +576,8 @@ static void test_bad_arguments(void **state)
     proc_run(&pr, "%s", args);
     assert_int_equal(pr.status, 1);
     assert_non_null(strstr(pr.err, "iommusim run: --vcd "));
-    assert_non_null(strstr(pr.err, "/no/such/dir/w.vcd: cannot create: No such file or directory\n"));
+    assert_non_null(strstr(pr.err, "/no/such/dir/w.vcd: cannot create: No such file or "
+                               "directory\n"));
     snprintf(args, sizeof(args), "run " D "observe.yaml --quiet --timeline %s/none/t.json",
              tmp_dir());
     proc_run(&pr, "%s", args);
@@ -564,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_timeline_hand_timed),
         cmocka_unit_test(test_timeline_driver_steps),
         cmocka_unit_test(test_intervals_hand_timed),
+        cmocka_unit_test(test_plot_intervals),
         cmocka_unit_test(test_results_unchanged),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_no_temporary_left),

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/plot.h"
 
 extern char **environ;
 
@@ -1425,7 +1426,7 @@ out:
 /* ---- gnuplot ---------------------------------------------------------------------------- */
 
 /* gnuplot's full path from PATH, or false. */
-static bool find_gnuplot(char *path, size_t len)
+bool plot_find_gnuplot(char *path, size_t len)
 {
     const char *env = getenv("PATH");
 
@@ -1457,7 +1458,7 @@ static bool has_scripts(const char *dir)
  * The plots/ directory: $IOMMUSIM_PLOTS, else beside the program (build/iommusim
  * and build/asan/iommusim both lead to the tree's plots/), else ./plots.
  */
-static int find_scripts(char *dir, size_t len)
+int plot_find_scripts(char *dir, size_t len)
 {
     const char *env = getenv(PLOTS_ENV);
     char exe[PATH_MAX_LEN];
@@ -1665,6 +1666,10 @@ static void usage(FILE *out)
             "and index.md listing them. A figure is made when the sweep varies what it\n"
             "needs (a param ending in tlb.entries, .policy or fragmentation); otherwise a\n"
             "line says why not.\n\n"
+            "A run's directory with DIR/intervals.csv (iommusim run --stats-interval) and no\n"
+            "results.csv gives its figures over time instead:\n"
+            "  intervals-ctx-CONTEXT    misses, merged misses and walks per interval\n"
+            "  intervals-master-MASTER  bandwidth and translation latency per interval\n\n"
             "  --out PLOTDIR  where to write (default DIR/plots; created)\n"
             "  --title TEXT   the name in every title (default: the scenario of\n"
             "                 DIR/sweep.txt, else DIR's name)\n"
@@ -1764,8 +1769,8 @@ static int make_plots(struct plotter *pl)
     if (pl->failed)
         goto out;
 
-    images = find_gnuplot(gnuplot, sizeof(gnuplot));
-    if (images && pl->nplots && find_scripts(scripts, sizeof(scripts)))
+    images = plot_find_gnuplot(gnuplot, sizeof(gnuplot));
+    if (images && pl->nplots && plot_find_scripts(scripts, sizeof(scripts)))
         goto out;
     for (unsigned i = 0; i < pl->nplots; i++) {
         if (images && run_gnuplot(gnuplot, scripts, pl->outdir, &pl->plot[i]))
@@ -1797,6 +1802,20 @@ int cmd_plot(int argc, char **argv)
 
     if (rc)
         return rc < 0 ? CLI_OK : rc;
+    sfmt(outdir, sizeof(outdir), "%s/" RESULTS_FILE, dir);
+    if (access(outdir, F_OK)) {
+        sfmt(outdir, sizeof(outdir), "%s/intervals.csv", dir);
+        if (!access(outdir, F_OK)) {
+            /* a run's directory: its figures over time */
+            sfmt(outdir, sizeof(outdir), "%s%s", out ? out : dir, out ? "" : "/plots");
+            if ((rc = cli_make_dir(outdir))) {
+                cli_error(CMD, "%s%s: cannot create the directory: %s", out ? "--out " : "",
+                          outdir, strerror(-rc));
+                return CLI_FAILED;
+            }
+            return plot_intervals(dir, outdir, title);
+        }
+    }
     if (results_load(&r, dir))
         goto out;
     if (!r.nrows) {
