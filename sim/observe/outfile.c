@@ -58,7 +58,8 @@ int outfile_commit(struct outfile *o, char *err, size_t len)
 
     if (!o->f)
         return 0;
-    bool bad = ferror(o->f) != 0;
+    /* a full disk shows at the flush or the sync as well as at a write */
+    bool bad = fflush(o->f) != 0 || ferror(o->f) != 0 || fsync(fileno(o->f)) != 0;
     int e = errno;
     if (fclose(o->f) != 0 || bad) {
         rc = -(e ? e : EIO);
