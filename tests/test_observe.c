@@ -333,6 +333,49 @@ static void test_timeline_hand_timed(void **state)
 }
 
 /*
+ * observe.yaml with observe_queue.trc: A = fb+0x0 and B = fb+0x1000, two pages, one
+ * walker. A's walk runs over [0, 139) as above; B's waits for the slot (queued from 0)
+ * and takes it at 139, when A's walk ends and its data leaves (A done at 265, as
+ * above). B's L1 read arrives at 139 + 15 = 154: the link is A's until 179 ([179,
+ * 184]); the gateway is A's until 199, so the read waits and is granted at 199
+ * ([199, 204]); hop to 214; DRAM busy with A until 225: [225, 227] + 40 = 267. Its L2
+ * read: link [267, 272], gateway [272, 277], hop 287, DRAM [287, 289] + 40 = 329: the
+ * walk ends, the second entry is filled, B's data leaves and is done at 329 + 126 = 455.
+ * So walks stays 1 from 0 to 329 (at 139 one ends as the next begins), walks_queued is 1
+ * over [0, 139); the timeline's second walk is [139, 329) after 139 ns in the queue.
+ */
+static void test_queued_walk(void **state)
+{
+    (void)state;
+    const char *vcd = tmp_path("queue.vcd"), *tl = tmp_path("queue.json");
+    struct vcd_file f;
+    struct slice s[4];
+
+    assert_int_equal(proc_run(&pr, "run " D "observe.yaml " MEM " --set masters.mdp0.trace="
+                              D "observe_queue.trc --quiet --vcd %s --timeline %s", vcd, tl), 0);
+    vcd_parse(vcd, &f);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.walks_queued", 0), 1);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.walks_queued", 139 * NS - 1), 1);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.walks_queued", 139 * NS), 0);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.walks", 0), 1);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.walks", 329 * NS - 1), 1);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.walks", 329 * NS), 0);
+    assert_int_equal(vcd_changes(&f, "smmu.mdp0.walks"), 1);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.tlb_valid", 139 * NS), 1);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.tlb_valid", 329 * NS), 2);
+    assert_int_equal(vcd_at(&f, "master.mdp0.outstanding", 265 * NS), 1);
+    assert_int_equal(vcd_at(&f, "master.mdp0.outstanding", 455 * NS - 1), 1);
+    assert_int_equal(vcd_at(&f, "master.mdp0.outstanding", 455 * NS), 0);
+
+    assert_int_equal(timeline_slices(tl, s, 4), 2);
+    assert_string_equal(s[1].ts, "0.139000");
+    assert_string_equal(s[1].dur, "0.190000");
+    assert_int_equal(s[1].tid, 0);      /* the slot the first walk left */
+    assert_string_equal(s[1].args, "\"ctx\": \"mdp_port0_cb0\", \"va\": \"0x00021000\", "
+                        "\"queued_ps\": 139000, \"desc_reads\": 2, \"fault\": \"none\"");
+}
+
+/*
  * steps.yaml: the driver unmaps fb at 1 us and maps it again at 3 us: one slice each on
  * the driver's track, at exactly those times. remap_during_scan.yaml maps ui at 20 ms,
  * a step whose driver time test_scenarios.c works out as 740 ns under msm-3.4 (17
@@ -604,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_vcd_hand_timed),
         cmocka_unit_test(test_vcd_fifo_level),
         cmocka_unit_test(test_timeline_hand_timed),
+        cmocka_unit_test(test_queued_walk),
         cmocka_unit_test(test_timeline_driver_steps),
         cmocka_unit_test(test_intervals_hand_timed),
         cmocka_unit_test(test_plot_intervals),

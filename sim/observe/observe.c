@@ -660,7 +660,8 @@ static struct observe *attach(struct soc *s, const struct observe_opts *opt, cha
         if (o->smmu[i].used && (o->vcd || o->tl))
             smmu_set_observer(s->hw[i], on_smmu, &o->smmu[i]);
     for (unsigned m = 0; m < scn->nmasters; m++)
-        master_set_observer(s->master[m], on_master, &o->master[m]);
+        if (o->vcd || o->has_csv)
+            master_set_observer(s->master[m], on_master, &o->master[m]);
     return o;
 }
 
