@@ -251,7 +251,7 @@ static void on_step(const struct soc *s, void *arg, unsigned index, sim_time_t d
 {
     struct observe *o = arg;
     const struct scn_step *st = &s->scn->step[index];
-    char args[ARGS_MAX], name[32], list[2][ARGS_MAX / 2], nb[64];
+    char args[ARGS_MAX + 128], name[32], list[2][ARGS_MAX / 2], nb[64];
     size_t n[2] = { 0, 0 };
 
     for (unsigned w = 0; w < 2; w++) {
