@@ -174,11 +174,13 @@ test-asan: deps
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 # Short runs that between them load a trace and a generator, apply driver steps,
-# fault and terminate, stop with a context left stalled, and write both statistics
-# files.
+# fault and terminate, stop with a context left stalled, write both statistics
+# files, and write the interval, waveform and timeline files (docs/observe.md).
 VALGRIND_RUNS := "tests/data/scenarios/steps.yaml" \
   "tests/data/scenarios/display_scan.yaml --set masters.mdp0.generator.height=64" \
-  "tests/data/scenarios/stalled.yaml"
+  "tests/data/scenarios/stalled.yaml" \
+  "tests/data/scenarios/stalled.yaml --stats-interval 1us --vcd $(BUILD)/valgrind/w.vcd \
+   --timeline $(BUILD)/valgrind/t.json"
 
 test-valgrind: deps
 	@$(MAKE) --no-print-directory all
