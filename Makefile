@@ -11,6 +11,9 @@
 #   make fuzz       the libFuzzer harnesses, FUZZ_SECONDS each (fuzz-ci: bounded, for CI)
 #   make study      the page-size study: sweeps, plots and build/study/summary.md
 #   make plots      redraw the plots of every sweep under build/study
+#   make install    the command, its shared files, man page, completion, library, headers
+#                   and iommusim.pc under DESTDIR/PREFIX (default /usr/local; docs in README)
+#   make uninstall  remove what make install wrote (same PREFIX and DESTDIR)
 #   make clean
 #
 # Sources are discovered: every .c/.cpp in the layer folders (LIB_DIRS) goes into the
@@ -23,12 +26,20 @@
 # Debian packages the build needs, and how each is detected (pkg-config module).
 DEPS_PKGS    := libsystemc-dev libyaml-dev libcmocka-dev pkg-config
 DEPS_MODULES := systemc yaml-0.1 cmocka
+# Compressed traces (sim/trace/tstream.c): zlib, liblzma, libzstd. The importers
+# (sim/trace/import_*.c): protobuf-c and its compiler for gem5's packet traces (the C
+# code is generated into $(BUILD)).
+DEPS_PKGS    += zlib1g-dev liblzma-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler
+DEPS_MODULES += zlib liblzma libzstd libprotobuf-c
 # Commands, as COMMAND:PACKAGE: the tests need GNU parallel (the sweep's job list is
 # run through it); gnuplot is optional (plots are skipped with a message without it).
-DEPS_TOOLS    := parallel:parallel clang:clang
+DEPS_TOOLS    := parallel:parallel clang:clang protoc-c:protobuf-c-compiler
 # Files, as GLOB:PACKAGE: the libFuzzer runtime for the fuzz harnesses (tests/fuzz/).
 DEPS_FILES    := /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
-DEPS_OPTIONAL := gnuplot:gnuplot-nox
+# Optional, as COMMAND:PACKAGE: gnuplot draws the plots (skipped with a message
+# without it); help2man writes the man page at `make install` (skipped with a
+# message without it).
+DEPS_OPTIONAL := gnuplot:gnuplot-nox help2man:help2man
 
 CC      ?= gcc
 CXX     ?= g++
@@ -37,7 +48,7 @@ OPT     ?= -O2
 SAN     ?=
 
 WARN     := -Wall -Wextra -Werror
-CPPFLAGS := -I. -MMD -MP
+CPPFLAGS = -I. -I$(BUILD)/gen -MMD -MP
 CFLAGS   := -std=c11 $(OPT) -g $(WARN) $(SAN)
 CXXFLAGS := -std=c++17 $(OPT) -g $(WARN) $(SAN)
 
@@ -55,6 +66,16 @@ LIB_DIRS := sim/core models vcm sim/config sim/trace sim/scenario sim/observe
 LIB_C    := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_CXX  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp)))
 LIB_OBJS := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
+
+# Protocol buffer descriptions (sim/trace/*.proto, e.g. gem5's packet trace messages):
+# protoc-c writes their C code under $(BUILD)/gen, never into the tree; sources include
+# it as <sim/trace/NAME.pb-c.h>. Every object of the tree waits for the generated
+# headers (an order-only prerequisite), so the first build needs no dependency files.
+PROTO_SRCS := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.proto)))
+PROTO_GEN  := $(BUILD)/gen
+PROTO_C    := $(PROTO_SRCS:%.proto=$(PROTO_GEN)/%.pb-c.c)
+PROTO_H    := $(PROTO_SRCS:%.proto=$(PROTO_GEN)/%.pb-c.h)
+LIB_OBJS   += $(PROTO_C:%.c=%.o)
 LIB      := $(BUILD)/libiommusim.a
 
 # The tests' helper module (tests/lib/: the VCM platform, fake memory ports, running
@@ -63,6 +84,9 @@ TESTLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
 TESTLIB      := $(BUILD)/libiommusim-tests.a
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_BINS  := $(TEST_SRCS:%.c=$(BUILD)/%)
+# Tests that are shell scripts (tests/test_*.sh: what drives make itself, such as
+# installing), run after the cmocka programs with the same IOMMUSIM and BUILD.
+TEST_SCRIPTS := $(sort $(wildcard tests/test_*.sh))
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 CLI_SRCS   := $(sort $(wildcard sim/cli/*.c))
@@ -72,6 +96,7 @@ MAIN_BIN   := $(if $(wildcard sim/main.c),$(BUILD)/iommusim)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
 .PHONY: all deps run test check-layers test-asan test-valgrind coverage bench study plots clean
+.PHONY: install uninstall
 .DEFAULT_GOAL := all
 
 all: deps-check $(LIB) $(MAIN_BIN)
@@ -98,7 +123,7 @@ deps:
 	  echo "missing dependencies; install them with:"; \
 	  echo "  sudo apt-get install -y $$need $$want"; exit 1; \
 	else \
-	  echo "optional:$$want not installed (plots will be skipped); to install:"; \
+	  echo "optional:$$want not installed (plots, or the man page, will be skipped); to install:"; \
 	  echo "  sudo apt-get install -y $$want"; \
 	fi
 
@@ -110,9 +135,26 @@ deps-check:
 	    exit 1; }; done
 
 # ---------------------------------------------------------------- compilation
+# protoc-c runs in a scratch directory whose result is renamed into place, so a
+# failed or concurrent run never leaves half a file.
+$(PROTO_GEN)/%.pb-c.c $(PROTO_GEN)/%.pb-c.h: %.proto
+	@mkdir -p $(PROTO_GEN)/$(*D)
+	@rm -rf $(PROTO_GEN)/.tmp$$$$ && mkdir -p $(PROTO_GEN)/.tmp$$$$ && \
+	protoc-c --proto_path=. --c_out=$(PROTO_GEN)/.tmp$$$$ $< && \
+	mv -f $(PROTO_GEN)/.tmp$$$$/$*.pb-c.h $(PROTO_GEN)/$*.pb-c.h && \
+	mv -f $(PROTO_GEN)/.tmp$$$$/$*.pb-c.c $(PROTO_GEN)/$*.pb-c.c && rm -rf $(PROTO_GEN)/.tmp$$$$
+
+# Kept (make would delete the .c as an intermediate file after compiling it).
+.SECONDARY: $(PROTO_C) $(PROTO_H)
+
+# The generated code: compiled with the tree's flags less -Werror's extra warnings
+# it was not written for.
+$(PROTO_GEN)/%.pb-c.o: $(PROTO_GEN)/%.pb-c.c
+	$(CC) $(CPPFLAGS) -MT $@ -MF $@.d $(PKG_CFLAGS) -std=c11 $(OPT) -g $(SAN) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+
 # Objects are written under a temporary name and renamed, so two builds running
 # at once never see a half-written object.
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -MT $@ -MF $@.d $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
@@ -162,8 +204,8 @@ check-layers:
 test: deps check-layers
 	@$(MAKE) --no-print-directory $(TEST_BINS) $(MAIN_BIN)
 	@pass=0; fail=0; failed=""; \
-	for t in $(TEST_BINS); do \
-	  if IOMMUSIM=$(BUILD)/iommusim $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
+	for t in $(TEST_BINS) $(TEST_SCRIPTS); do \
+	  if IOMMUSIM=$(BUILD)/iommusim BUILD=$(BUILD) $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
 	done; \
 	echo; [ -z "$$failed" ] || echo "failed test programs:$$failed"; \
 	echo "$$pass passed, $$fail failed"; \
@@ -207,6 +249,75 @@ plots: deps
 	  [ -f "$$d/results.csv" ] || continue; found=1; \
 	  $(BUILD)/iommusim plot "$$d" || exit 1; done; \
 	[ -n "$$found" ] || echo "no sweep results under $(BUILD)/study: run 'make study' first"
+
+# ---------------------------------------------------------------- install
+# make install [PREFIX=/usr/local] [DESTDIR=]: every path below is DESTDIR + PREFIX + ...
+#   bin/iommusim                                  the command
+#   share/iommusim/plots/, share/iommusim/configs/  its shared files, found beside the
+#                                                 program (sim/cli/datadir.c)
+#   share/man/man1/iommusim.1                     from --help by help2man (optional)
+#   share/bash-completion/completions/iommusim    dist/iommusim.bash
+#   lib/libiommusim.a, include/iommusim/...       the library; headers keep their
+#                                                 paths (#include "models/tlb.h")
+#   lib/pkgconfig/iommusim.pc                     from dist/iommusim.pc.in
+# make uninstall removes exactly these (and the two iommusim directories).
+PREFIX        ?= /usr/local
+DESTDIR       ?=
+BINDIR        ?= $(PREFIX)/bin
+LIBDIR        ?= $(PREFIX)/lib
+INCLUDEDIR    ?= $(PREFIX)/include
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
+PKGDATADIR    := $(DATADIR)/iommusim
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+PKGCONFIGDIR  ?= $(LIBDIR)/pkgconfig
+VERSION        = $(shell sed -n 's/^\#define IOMMUSIM_VERSION "\(.*\)"/\1/p' sim/cli/cli.h)
+INSTALL       ?= install
+
+LIB_HEADERS  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.h)))
+PLOT_FILES   := $(sort $(wildcard plots/*.gp)) plots/README.md
+CONFIG_FILES := $(sort $(wildcard configs/*.yaml configs/*/*.yaml))
+MAN_PAGE     := $(BUILD)/iommusim.1
+
+# The man page: the top-level --help, and every subcommand's --help as a section of
+# its own (help2man's --include file, each text set verbatim).
+$(MAN_PAGE): $(MAIN_BIN) sim/main.c
+	@cmds=$$($(MAIN_BIN) --help | sed -n '/^commands:/,/^$$/s/^  \([a-z][a-z]*\) .*/\1/p'); \
+	{ echo '[COMMANDS]'; for c in $$cmds; do \
+	    echo ".SS iommusim $$c"; echo '.nf'; \
+	    $(MAIN_BIN) $$c --help | sed -e 's/\\/\\e/g' -e "s/^\([.']\)/\\\\\&\1/"; \
+	    echo '.fi'; done; \
+	  echo '[FILES]'; echo 'PREFIX/share/iommusim/plots/ and PREFIX/share/iommusim/configs/,'; \
+	  echo 'found beside the installed program.'; } >$@.h2m
+	help2man --no-info --name='MSM8960 multimedia IOMMU (SMMU v1) simulator' \
+	  --include=$@.h2m --output=$@.tmp ./$(MAIN_BIN) && mv -f $@.tmp $@
+
+install: all
+	@if command -v help2man >/dev/null 2>&1; then $(MAKE) --no-print-directory $(MAN_PAGE); \
+	else echo "help2man is not installed: no man page (sudo apt-get install -y help2man)"; fi
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	  $(DESTDIR)$(PKGDATADIR)/plots $(DESTDIR)$(PKGDATADIR)/configs/scenarios \
+	  $(DESTDIR)$(COMPLETIONDIR)
+	$(INSTALL) -m 755 $(MAIN_BIN) $(DESTDIR)$(BINDIR)/iommusim
+	$(INSTALL) -m 644 $(PLOT_FILES) $(DESTDIR)$(PKGDATADIR)/plots/
+	for f in $(CONFIG_FILES); do \
+	  $(INSTALL) -m 644 $$f $(DESTDIR)$(PKGDATADIR)/$$f || exit 1; done
+	$(INSTALL) -m 644 dist/iommusim.bash $(DESTDIR)$(COMPLETIONDIR)/iommusim
+	$(INSTALL) -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libiommusim.a
+	for h in $(LIB_HEADERS); do \
+	  $(INSTALL) -D -m 644 $$h $(DESTDIR)$(INCLUDEDIR)/iommusim/$$h || exit 1; done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' dist/iommusim.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/iommusim.pc
+	@if [ -f $(MAN_PAGE) ]; then \
+	  $(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 && \
+	  $(INSTALL) -m 644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man1/iommusim.1 && \
+	  echo "installed $(DESTDIR)$(MANDIR)/man1/iommusim.1"; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/iommusim $(DESTDIR)$(LIBDIR)/libiommusim.a \
+	  $(DESTDIR)$(PKGCONFIGDIR)/iommusim.pc $(DESTDIR)$(COMPLETIONDIR)/iommusim \
+	  $(DESTDIR)$(MANDIR)/man1/iommusim.1
+	rm -rf $(DESTDIR)$(PKGDATADIR) $(DESTDIR)$(INCLUDEDIR)/iommusim
 
 clean:
 	rm -rf $(BUILD)

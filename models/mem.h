@@ -24,7 +24,9 @@
 
 enum mem_status {
     MEM_OK = 0,
-    MEM_ERROR,          /* slave error: address outside every target */
+    MEM_ERROR,          /* slave error (AXI SLVERR): the target answered with an error,
+                           or the fabric could not carry the request */
+    MEM_DECODE_ERROR,   /* decode error (AXI DECERR): no target decodes the address */
 };
 
 struct mem_req;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "models/pte.h"
+#include "models/smmu_attr.h"
 #include "models/smmu_regs.h"
 #include "sim/core/util.h"
 
@@ -39,11 +40,16 @@ enum txn_state {
     TXN_RESUME_RETRY,   /* functional: RESUME asked for a retry */
     TXN_RESUME_TERM,    /* functional: RESUME asked to terminate */
     TXN_DATA,           /* data access in flight */
+    TXN_MAINT_WAIT,     /* timed: waiting for a TLB operation's busy period to end */
 };
+
+/* An SMMU busy with TLB maintenance for longer than this is misconfigured. */
+#define SMMU_MAX_TLB_OP_CYCLES  1000000u
 
 struct smmu_bank {
     uint32_t sctlr, actlr, contextidr, ttbr0, ttbr1, ttbcr;
     uint32_t par, fsr, far, fsynr0, fsynr1, prrr, nmrr, tlblckr, v2psr;
+    uint32_t bfbcr;
     struct smmu_txn *stalled_head, *stalled_tail;
     struct smmu_ctx_stats stats;
 };
@@ -86,6 +92,10 @@ struct smmu {
     struct smmu_walk *free_walks;
     struct smmu_txn *blocked_head, *blocked_tail;
 
+    struct smmu_maint maint;        /* TLB operations and the busy periods they cause */
+    struct smmu_txn *maint_head, *maint_tail;   /* lookups waiting for them to end */
+    bool maint_wake_pending;
+
     struct smmu_stats stats;
 };
 
@@ -117,6 +127,12 @@ int smmu_config_check(const struct smmu_config *cfg, char *err, unsigned errlen)
         BAD("outstanding walks (%u) must be in 1..64", cfg->max_walks);
     if (cfg->tlb_lookup_cycles > 1000 || cfg->walk_overhead_cycles > 1000)
         BAD("TLB lookup and walk overhead cycles must be in 0..1000");
+    if (cfg->tlb_op_cycles > SMMU_MAX_TLB_OP_CYCLES)
+        BAD("TLB operation cycles (%u) must be in 0..%u", cfg->tlb_op_cycles,
+            SMMU_MAX_TLB_OP_CYCLES);
+    if (cfg->bfb_lines > WALKER_BFB_MAX)
+        BAD("descriptor fetch buffer lines (%u) must be in 0..%u", cfg->bfb_lines,
+            WALKER_BFB_MAX);
     if (tlb_config_check(&cfg->tlb, tlb_err, sizeof(tlb_err)))
         BAD("TLB: %s", tlb_err);
 #undef BAD
@@ -162,6 +178,7 @@ struct smmu *smmu_new(const struct smmu_config *cfg, struct physmem *pm,
             .max_outstanding = cfg->max_walks,
             /* a miss is known once the lookup is over; the walk starts then */
             .overhead = s->lookup_time + s->walk_overhead,
+            .bfb_lines = cfg->bfb_lines,
         };
         s->walk_port = *walk_port;
         s->walker = walker_new(&wc, pm, &s->walk_port);
@@ -170,6 +187,8 @@ struct smmu *smmu_new(const struct smmu_config *cfg, struct physmem *pm,
         smmu_free(s);
         return NULL;
     }
+    smmu_maint_init(&s->maint, s->tlb, sim_clock_cycles(&s->clk, cfg->tlb_op_cycles));
+    s->maint.walker = s->walker;       /* its fetch buffer goes with the TLB entries */
     reset_registers(s);
     return s;
 }
@@ -188,18 +207,38 @@ void smmu_free(struct smmu *s)
         free(w);
     }
     walker_free(s->walker);
+    smmu_maint_fini(&s->maint);
     tlb_free(s->tlb);
     free(s);
 }
 
 const struct smmu_config *smmu_config(const struct smmu *s) { return &s->cfg; }
-struct tlb *smmu_tlb(struct smmu *s) { return s->tlb; }
+struct tlb *smmu_tlb(struct smmu *s)
+{
+    smmu_maint_settle(&s->maint);
+    return s->tlb;
+}
+
+const struct tlb *smmu_tlb_now(const struct smmu *s) { return s->tlb; }
+
+void smmu_settle(struct smmu *s)
+{
+    smmu_maint_settle_untimed(&s->maint);
+}
+
+const struct smmu_maint_stats *smmu_maint_stats(struct smmu *s)
+{
+    smmu_maint_settle(&s->maint);
+    return &s->maint.stats;
+}
 const struct smmu_stats *smmu_stats(const struct smmu *s) { return &s->stats; }
 
 const struct walker_stats *smmu_walker_stats(const struct smmu *s)
 {
     return s->walker ? walker_stats(s->walker) : NULL;
 }
+
+struct walker *smmu_walker(struct smmu *s) { return s->walker; }
 
 const struct smmu_ctx_stats *smmu_ctx_stats(const struct smmu *s, unsigned ctx)
 {
@@ -225,12 +264,21 @@ static void walker_event(void *arg, enum walker_event ev, const struct walk_job 
     SMMU_OBSERVE((struct smmu *)arg, .ev = as_smmu[ev], .bank = w->bank, .walk = job);
 }
 
+/* The maintenance calendar's events: an operation posted, or applied to the TLB. */
+static void maint_event(void *arg, int posted, const struct smmu_maint_op *o)
+{
+    SMMU_OBSERVE((struct smmu *)arg, .ev = posted ? SMMU_EV_MAINT_POST : SMMU_EV_TLB_INVALIDATE,
+                 .bank = ~0u, .maint = o);
+}
+
 void smmu_set_observer(struct smmu *s, smmu_observe_fn fn, void *arg)
 {
     s->observe = fn;
     s->observe_arg = arg;
     if (s->walker)
         walker_set_observer(s->walker, fn ? walker_event : NULL, s);
+    s->maint.observe = fn ? maint_event : NULL;
+    s->maint.observe_arg = s;
 }
 
 unsigned smmu_walks_in_flight(const struct smmu *s, unsigned *queued)
@@ -277,6 +325,10 @@ static void bank_walk_regs(const struct smmu_bank *k, struct walk_regs *r)
     r->pd0 = k->ttbcr & TTBCR_PD0;
     r->pd1 = k->ttbcr & TTBCR_PD1;
     r->afe = k->sctlr & SCTLR_AFE;
+    r->bfb = k->bfbcr & BFBCR_BFBDFE;
+    r->rcosh = k->actlr & ACTLR_RCOSH;
+    r->rcish = k->actlr & ACTLR_RCISH;
+    r->rcnsh = k->actlr & ACTLR_RCNSH;
 }
 
 static uint32_t fault_fsr_bits(enum walk_fault f, unsigned level)
@@ -286,9 +338,23 @@ static uint32_t fault_fsr_bits(enum walk_fault f, unsigned level)
     case WALK_TRANSLATION_L2: return FSR_TF | FSR_SL;
     case WALK_ACCESS_FLAG:    return FSR_AFF | (level == 2 ? FSR_SL : 0);
     case WALK_PERMISSION:     return FSR_APF | (level == 2 ? FSR_SL : 0);
+    case WALK_DECODE_ERROR:   return FSR_HTWDEEF | (level == 2 ? FSR_SL : 0);
+    case WALK_SLAVE_ERROR:    return FSR_HTWSEEF | (level == 2 ? FSR_SL : 0);
     case WALK_OK:             break;
     }
     return 0;
+}
+
+/* A translation whose access flag is 0 (SCTLR.AFE = 1) is never held in the TLB. */
+static bool may_cache(const struct smmu_bank *k, const struct tlb_entry *e)
+{
+    return !(k->sctlr & SCTLR_AFE) || (e->attrs.ap & PTE_AP_AP0);
+}
+
+/* ACTLR.TLBMCFG = 3 walks the tables on a miss; any other value makes a miss TLBMF. */
+static bool walks_on_miss(const struct smmu_bank *k)
+{
+    return ((k->actlr >> ACTLR_TLBMCFG_SHIFT) & ACTLR_TLBMCFG_MASK) == ACTLR_TLBMCFG_HTW;
 }
 
 static enum walk_fault check_fault(enum pte_check c)
@@ -390,15 +456,21 @@ static void global_fault(struct smmu *s, const struct smmu_txn *t)
 }
 
 static void record_context_fault(struct smmu *s, unsigned bank, const struct smmu_txn *t,
-                                 uint32_t bits, enum walk_fault f)
+                                 uint32_t bits)
 {
     struct smmu_bank *k = &s->bank[bank];
 
     k->stats.faults++;
-    if (f == WALK_PERMISSION)
+    if (bits & FSR_APF)
         k->stats.faults_permission++;
-    else if (f == WALK_ACCESS_FLAG)
+    else if (bits & FSR_AFF)
         k->stats.faults_access_flag++;
+    else if (bits & FSR_TLBMF)
+        k->stats.faults_tlb_miss++;
+    else if (bits & FSR_MHF)
+        k->stats.faults_multi_hit++;
+    else if (bits & (FSR_HTWDEEF | FSR_HTWSEEF))
+        k->stats.faults_walk_error++;
     else
         k->stats.faults_translation++;
 
@@ -425,14 +497,14 @@ static bool fault_interrupts(const struct smmu *s, unsigned bank)
     return s->bank[bank].actlr & ACTLR_CFEIE;
 }
 
-/* Timed context fault, known at time `at`: stall or terminate, then interrupt. */
-static void context_fault(struct smmu *s, unsigned bank, struct smmu_txn *t,
-                          enum walk_fault f, unsigned level, sim_time_t at)
+/* Timed context fault with FSR bits `bits`, known at time `at`: stall or terminate,
+ * then interrupt. */
+static void context_fault_bits(struct smmu *s, unsigned bank, struct smmu_txn *t,
+                               uint32_t bits, sim_time_t at)
 {
     struct smmu_bank *k = &s->bank[bank];
-    uint32_t bits = fault_fsr_bits(f, level);
 
-    record_context_fault(s, bank, t, bits, f);
+    record_context_fault(s, bank, t, bits);
     t->fsr = bits;
     if (fault_stalls(s, bank)) {
         k->stats.stalls++;
@@ -446,6 +518,12 @@ static void context_fault(struct smmu *s, unsigned bank, struct smmu_txn *t,
     }
     if (fault_interrupts(s, bank))
         sim_schedule(at - sim_now(), irq_event, s);
+}
+
+static void context_fault(struct smmu *s, unsigned bank, struct smmu_txn *t,
+                          enum walk_fault f, unsigned level, sim_time_t at)
+{
+    context_fault_bits(s, bank, t, fault_fsr_bits(f, level), at);
 }
 
 /* ---- Walks ----------------------------------------------------------------------- */
@@ -523,8 +601,9 @@ static void walk_done(struct walk_job *job)
     struct smmu_bank *k = &s->bank[w->bank];
     const struct walk_result *r = &job->result;
 
-    k->stats.desc_reads += r->desc_reads;
-    if (r->have_entry) {
+    k->stats.desc_reads += r->mem_reads;
+    smmu_maint_apply_due(&s->maint, sim_now());     /* operations before the fill */
+    if (r->have_entry && may_cache(k, &r->entry)) {
         struct tlb_entry e = r->entry;
         e.vmid = w->vmid;
         e.asid = w->asid;
@@ -569,6 +648,40 @@ static void start_walk(struct smmu *s, struct smmu_txn *t, unsigned bank, uint8_
 
 /* ---- The timed path -------------------------------------------------------------- */
 
+/* The busy periods are over (or moved on): the waiting lookups go, in arrival order. */
+static void maint_wake(void *arg)
+{
+    struct smmu *s = arg;
+    sim_time_t now = sim_now();
+    sim_time_t ready = smmu_maint_ready(&s->maint, now);
+
+    if (ready > now) {      /* operations arrived meanwhile, back to back */
+        sim_schedule(ready - now, maint_wake, s);
+        return;
+    }
+    s->maint_wake_pending = false;
+    struct smmu_txn *t = s->maint_head, *next;
+    s->maint_head = s->maint_tail = NULL;
+    for (; t; t = next) {
+        next = t->next;
+        smmu_maint_note_delay(&s->maint, t->translated, now);
+        t->translated = 0;
+        lookup(s, t, t->ctx);
+    }
+}
+
+/* A lookup that must wait until `ready` for TLB maintenance (t->translated: since when). */
+static void maint_wait(struct smmu *s, struct smmu_txn *t, sim_time_t ready)
+{
+    t->state = TXN_MAINT_WAIT;
+    t->translated = sim_now();
+    txn_list_append(&s->maint_head, &s->maint_tail, t);
+    if (!s->maint_wake_pending) {
+        s->maint_wake_pending = true;
+        sim_schedule(ready - sim_now(), maint_wake, s);
+    }
+}
+
 /* TLB lookup for a routed, translating transaction at sim_now(). */
 static void lookup(struct smmu *s, struct smmu_txn *t, unsigned bank)
 {
@@ -576,17 +689,27 @@ static void lookup(struct smmu *s, struct smmu_txn *t, unsigned bank)
     uint8_t vmid = mid_vmid(s, t->mid);
     uint8_t asid = bank_asid(s, bank);
     sim_time_t at = sim_now() + s->lookup_time;
+    sim_time_t ready = smmu_maint_ready(&s->maint, sim_now());
+    unsigned matches;
 
+    if (ready > sim_now() || s->maint_head) {
+        maint_wait(s, t, ready);
+        return;
+    }
     if (!s->cfg.hit_under_miss && s->walks_in_flight) {
         t->state = TXN_BLOCKED;
         txn_list_append(&s->blocked_head, &s->blocked_tail, t);
         return;
     }
     t->state = TXN_LOOKUP;
-    const struct tlb_entry *e = tlb_lookup(s->tlb, vmid, asid, t->iova);
+    const struct tlb_entry *e = tlb_lookup_matches(s->tlb, vmid, asid, t->iova, &matches);
     if (e) {
         k->stats.hits++;
         t->tlb_hit = true;
+        if (matches > 1) {
+            context_fault_bits(s, bank, t, FSR_MHF, at);
+            return;
+        }
         enum walk_fault f = check_fault(pte_check_access(&e->attrs, txn_access(t),
                                                          k->sctlr & SCTLR_AFE));
         if (f != WALK_OK) {
@@ -598,6 +721,10 @@ static void lookup(struct smmu *s, struct smmu_txn *t, unsigned bank)
         return;
     }
     k->stats.misses++;
+    if (!walks_on_miss(k)) {
+        context_fault_bits(s, bank, t, FSR_TLBMF, at);
+        return;
+    }
     struct smmu_walk *w = walk_find(s, bank, vmid, t->iova);
     if (w) {
         k->stats.merged_misses++;
@@ -677,9 +804,13 @@ static void resume_timed(struct smmu *s, unsigned bank, struct smmu_txn *t, bool
         return;
     }
     k->stats.retries++;
+    t->fsr = 0;
+    if (!walks_on_miss(&s->bank[bank])) {   /* no walker to retry with: look up again */
+        lookup(s, t, bank);
+        return;
+    }
     uint8_t vmid = mid_vmid(s, t->mid);
     t->state = TXN_LOOKUP;
-    t->fsr = 0;
     start_walk(s, t, bank, vmid, bank_asid(s, bank));
 }
 
@@ -704,61 +835,73 @@ static void write_resume(struct smmu *s, unsigned bank, uint32_t v)
 
 /* ---- The functional path --------------------------------------------------------- */
 
+/*
+ * One functional translation attempt: the FSR bits of its fault, or 0 with t->pa set.
+ * retry: RESUME asked for the walk again, so the TLB entry is not used.
+ */
+static uint32_t translate_once(struct smmu *s, unsigned bank, struct smmu_txn *t, bool retry)
+{
+    struct smmu_bank *k = &s->bank[bank];
+    uint8_t vmid = mid_vmid(s, t->mid);
+    uint8_t asid = bank_asid(s, bank);
+    unsigned access = txn_access(t);
+    bool afe = k->sctlr & SCTLR_AFE;
+    unsigned matches = 0;
+
+    const struct tlb_entry *e = retry ? NULL :
+                                tlb_lookup_matches(s->tlb, vmid, asid, t->iova, &matches);
+    if (e) {
+        k->stats.hits++;
+        t->tlb_hit = true;
+        if (matches > 1)
+            return FSR_MHF;
+        enum walk_fault f = check_fault(pte_check_access(&e->attrs, access, afe));
+        if (f != WALK_OK)
+            return fault_fsr_bits(f, e->size <= PAGE_64K ? 2 : 1);
+        t->pa = entry_pa(e, t->iova);
+        return 0;
+    }
+    if (!retry)
+        k->stats.misses++;
+    if (!walks_on_miss(k))
+        return FSR_TLBMF;
+
+    struct walk_regs regs;
+    struct walk_result r;
+    bank_walk_regs(k, &regs);
+    walker_walk(s->pm, &regs, t->iova, access, &r);
+    k->stats.walks++;
+    k->stats.desc_reads += r.desc_reads;
+    if (r.have_entry && may_cache(k, &r.entry)) {
+        struct tlb_entry fill = r.entry;
+        fill.vmid = vmid;
+        fill.asid = asid;
+        tlb_fill(s->tlb, &fill);
+    }
+    if (r.fault != WALK_OK)
+        return fault_fsr_bits(r.fault, r.level);
+    t->pa = r.pa;
+    return 0;
+}
+
 enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t)
 {
+    smmu_maint_settle_untimed(&s->maint);   /* no time: every write has arrived */
     txn_begin(s, t);
     int b = route(s, t, false);
     if (b < 0)
         return t->status;
     unsigned bank = (unsigned)b;
     struct smmu_bank *k = &s->bank[bank];
-    uint8_t vmid = mid_vmid(s, t->mid);
-    unsigned access = txn_access(t);
     bool retry = false;
 
     for (unsigned attempt = 0; attempt <= SMMU_FUNCTIONAL_MAX_RETRIES; attempt++) {
-        uint8_t asid = bank_asid(s, bank);
-        bool afe = k->sctlr & SCTLR_AFE;
-        struct walk_result r;
-        enum walk_fault f;
-        unsigned level;
-
-        const struct tlb_entry *e = retry ? NULL : tlb_lookup(s->tlb, vmid, asid, t->iova);
-        if (e) {
-            k->stats.hits++;
-            t->tlb_hit = true;
-            f = check_fault(pte_check_access(&e->attrs, access, afe));
-            level = e->size <= PAGE_64K ? 2 : 1;
-            if (f == WALK_OK) {
-                t->pa = entry_pa(e, t->iova);
-                t->fsr = 0;     /* an earlier attempt's fault was retried away */
-                return t->status = SMMU_DONE;
-            }
-        } else {
-            if (!retry)
-                k->stats.misses++;
-            struct walk_regs regs;
-            bank_walk_regs(k, &regs);
-            walker_walk(s->pm, &regs, t->iova, access, &r);
-            k->stats.walks++;
-            k->stats.desc_reads += r.desc_reads;
-            if (r.have_entry) {
-                struct tlb_entry fill = r.entry;
-                fill.vmid = vmid;
-                fill.asid = asid;
-                tlb_fill(s->tlb, &fill);
-            }
-            f = r.fault;
-            level = r.level;
-            if (f == WALK_OK) {
-                t->pa = r.pa;
-                t->fsr = 0;
-                return t->status = SMMU_DONE;
-            }
+        uint32_t bits = translate_once(s, bank, t, retry);
+        if (!bits) {
+            t->fsr = 0;     /* an earlier attempt's fault was retried away */
+            return t->status = SMMU_DONE;
         }
-
-        uint32_t bits = fault_fsr_bits(f, level);
-        record_context_fault(s, bank, t, bits, f);
+        record_context_fault(s, bank, t, bits);
         t->fsr = bits;
         if (!fault_stalls(s, bank)) {
             k->stats.terminated++;
@@ -798,6 +941,7 @@ static void v2p(struct smmu *s, unsigned bank, uint32_t va, unsigned access)
         k->v2psr = 0;
         return;
     }
+    smmu_maint_settle(&s->maint);       /* the operations written before it */
     const struct tlb_entry *e = tlb_probe(s->tlb, bank_vmid(s, bank), bank_asid(s, bank), va);
     k->v2psr = e ? V2PSR_HIT : 0;
 
@@ -806,19 +950,22 @@ static void v2p(struct smmu *s, unsigned bank, uint32_t va, unsigned access)
     bank_walk_regs(k, &regs);
     walker_walk(s->pm, &regs, va, access, &r);
     if (r.fault != WALK_OK) {
-        k->par = PAR_FAULT | fault_fsr_bits(r.fault, r.level);
-        k->par &= PAR_FAULT | 0xFEu;   /* PAR carries FSR[7:1] */
+        /* the FSR bits at their FSR places, SL (bit 16) included */
+        k->par = PAR_FAULT | (fault_fsr_bits(r.fault, r.level) & PAR_FAULT_FSR_MASK);
         return;
     }
-    k->par = (r.pa & PAR_PA_MASK) | (r.entry.size == PAGE_16M ? PAR_NOFAULT_SS : 0);
+    k->par = (r.pa & PAR_PA_MASK) | (r.entry.size == PAGE_16M ? PAR_NOFAULT_SS : 0) |
+             smmu_par_attrs(&r.entry.attrs, k->sctlr & SCTLR_TRE, k->prrr, k->nmrr);
 }
 
 /* ---- Registers ------------------------------------------------------------------- */
 
-static uint32_t tlbtr_read(const struct smmu *s, unsigned which)
+static uint32_t tlbtr_read(struct smmu *s, unsigned which)
 {
     struct tlb_entry e;
     unsigned idx = s->tlbrsw & TLBRSW_INDEX_MASK;
+
+    smmu_maint_settle(&s->maint);
 
     if (!tlb_read_entry(s->tlb, idx, &e))
         return 0;
@@ -871,7 +1018,7 @@ static uint32_t global_read(struct smmu *s, uint32_t off)
     return 0;
 }
 
-static void global_write(struct smmu *s, uint32_t off, uint32_t v)
+static void global_write(struct smmu *s, uint32_t off, uint32_t v, sim_time_t at)
 {
     if (off >= SMMU_M2VCBR_N(0) && off < SMMU_M2VCBR_N(SMMU_MAX_MIDS)) {
         s->m2vcbr[(off - SMMU_M2VCBR_N(0)) / 4] = v;
@@ -883,8 +1030,12 @@ static void global_write(struct smmu *s, uint32_t off, uint32_t v)
     }
     switch (off) {
     case SMMU_TLBRSW:           s->tlbrsw = v; return;
-    case SMMU_GLOBAL_TLBIALL:   tlb_inv_all(s->tlb); return;
-    case SMMU_TLBIVMID:         tlb_inv_vmid(s->tlb, v & TLBIVMID_VMID_MASK); return;
+    case SMMU_GLOBAL_TLBIALL:
+        smmu_maint_post(&s->maint, SMMU_OP_GLOBAL_TLBIALL, 0, 0, 0, at);
+        return;
+    case SMMU_TLBIVMID:
+        smmu_maint_post(&s->maint, SMMU_OP_TLBIVMID, v & TLBIVMID_VMID_MASK, 0, 0, at);
+        return;
     case SMMU_CR:               s->cr = v; return;
     case SMMU_EAR:              s->ear = v; return;
     case SMMU_ESR:              s->esr &= ~v; return;           /* write one to clear */
@@ -915,6 +1066,7 @@ static uint32_t bank_read(struct smmu *s, unsigned bank, uint32_t reg)
     case SMMU_NMRR:         return k->nmrr;
     case SMMU_TLBLCKR:      return k->tlblckr;
     case SMMU_V2PSR:        return k->v2psr;
+    case SMMU_BFBCR:        return k->bfbcr;
     }
     s->unknown_mmio++;
     return 0;
@@ -924,13 +1076,14 @@ static void write_tlblckr(struct smmu *s, unsigned bank, uint32_t v)
 {
     if (!(s->cr & CR_TLBLKCRWE))
         return;         /* writes are gated by CR.TLBLKCRWE */
+    smmu_maint_settle(&s->maint);       /* the floor applies after earlier operations */
     unsigned floor = (v >> TLBLCKR_FLOOR_SHIFT) & TLBLCKR_FLOOR_MASK;
     unsigned victim = (v >> TLBLCKR_VICTIM_SHIFT) & TLBLCKR_VICTIM_MASK;
     if (tlb_set_lockdown(s->tlb, v & TLBLCKR_LKE, floor, victim) == 0)
         s->bank[bank].tlblckr = v;
 }
 
-static void bank_write(struct smmu *s, unsigned bank, uint32_t reg, uint32_t v)
+static void bank_write(struct smmu *s, unsigned bank, uint32_t reg, uint32_t v, sim_time_t at)
 {
     struct smmu_bank *k = &s->bank[bank];
     uint8_t vmid = bank_vmid(s, bank);
@@ -952,12 +1105,20 @@ static void bank_write(struct smmu *s, unsigned bank, uint32_t reg, uint32_t v)
     case SMMU_PRRR:         k->prrr = v; return;
     case SMMU_NMRR:         k->nmrr = v; return;
     case SMMU_TLBLCKR:      write_tlblckr(s, bank, v); return;
-    case SMMU_CTX_TLBIALL:  tlb_inv_vmid(s->tlb, vmid); return;
-    case SMMU_TLBIASID:     tlb_inv_asid(s->tlb, vmid, v & TLBIASID_ASID_MASK); return;
-    case SMMU_TLBIVA:
-        tlb_inv_va(s->tlb, vmid, v & TLBIVA_ASID_MASK, v & TLBIVA_VA_MASK);
+    case SMMU_BFBCR:        k->bfbcr = v & BFBCR_DEFINED_MASK; return;
+    case SMMU_CTX_TLBIALL:
+        smmu_maint_post(&s->maint, SMMU_OP_CTX_TLBIALL, vmid, 0, 0, at);
         return;
-    case SMMU_TLBIVAA:      tlb_inv_va_all_asid(s->tlb, vmid, v & TLBIVA_VA_MASK); return;
+    case SMMU_TLBIASID:
+        smmu_maint_post(&s->maint, SMMU_OP_TLBIASID, vmid, v & TLBIASID_ASID_MASK, 0, at);
+        return;
+    case SMMU_TLBIVA:
+        smmu_maint_post(&s->maint, SMMU_OP_TLBIVA, vmid, v & TLBIVA_ASID_MASK,
+                        v & TLBIVA_VA_MASK, at);
+        return;
+    case SMMU_TLBIVAA:
+        smmu_maint_post(&s->maint, SMMU_OP_TLBIVAA, vmid, 0, v & TLBIVA_VA_MASK, at);
+        return;
     case SMMU_V2PPR:        v2p(s, bank, v, ACCESS_PRIV); return;
     case SMMU_V2PPW:        v2p(s, bank, v, ACCESS_PRIV | ACCESS_WRITE); return;
     case SMMU_V2PUR:        v2p(s, bank, v, 0); return;
@@ -985,14 +1146,17 @@ uint32_t smmu_mmio_read(struct smmu *s, uint32_t offset)
 
 void smmu_mmio_write(struct smmu *s, uint32_t offset, uint32_t value)
 {
+    smmu_mmio_write_at(s, offset, value, sim_now());
+}
+
+void smmu_mmio_write_at(struct smmu *s, uint32_t offset, uint32_t value, sim_time_t at)
+{
     if (offset & 3u || offset >= SMMU_WINDOW_SIZE) {
         s->unknown_mmio++;
         return;
     }
     if (offset >= SMMU_M2VCBR_N(0)) {
-        global_write(s, offset, value);
-        if (s->observe && (offset == SMMU_GLOBAL_TLBIALL || offset == SMMU_TLBIVMID))
-            SMMU_OBSERVE(s, .ev = SMMU_EV_TLB_INVALIDATE, .bank = ~0u);
+        global_write(s, offset, value, at);
         return;
     }
     unsigned bank = offset >> SMMU_CTX_SHIFT;
@@ -1000,9 +1164,5 @@ void smmu_mmio_write(struct smmu *s, uint32_t offset, uint32_t value)
         s->unknown_mmio++;
         return;
     }
-    uint32_t reg = offset & ((1u << SMMU_CTX_SHIFT) - 1);
-    bank_write(s, bank, reg, value);
-    if (s->observe && (reg == SMMU_CTX_TLBIALL || reg == SMMU_TLBIASID ||
-                       reg == SMMU_TLBIVA || reg == SMMU_TLBIVAA))
-        SMMU_OBSERVE(s, .ev = SMMU_EV_TLB_INVALIDATE, .bank = bank);
+    bank_write(s, bank, offset & ((1u << SMMU_CTX_SHIFT) - 1), value, at);
 }

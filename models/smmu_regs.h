@@ -158,8 +158,12 @@
 /* ACTLR */
 #define ACTLR_CFERE             (1u << 0)   /* context fault: error response */
 #define ACTLR_CFEIE             (1u << 1)   /* context fault: interrupt enable */
+#define ACTLR_RCOSH             (1u << 4)   /* cacheable outer-shareable walks to the L2 */
+#define ACTLR_RCISH             (1u << 5)   /* cacheable inner-shareable walks to the L2 */
+#define ACTLR_RCNSH             (1u << 6)   /* cacheable non-shareable walks to the L2 */
 #define ACTLR_TLBMCFG_SHIFT     12
-#define ACTLR_TLBMCFG_MASK      0x3u        /* 3: hardware table walk on a miss */
+#define ACTLR_TLBMCFG_MASK      0x3u
+#define ACTLR_TLBMCFG_HTW       0x3u        /* hardware table walk on a miss; else TLBMF */
 #define ACTLR_CFCFG             (1u << 14)  /* stall the faulting transaction */
 #define ACTLR_V2PCFG_SHIFT      16
 #define ACTLR_V2PCFG_MASK       0x3u
@@ -167,8 +171,25 @@
 /* CONTEXTIDR */
 #define CONTEXTIDR_ASID_MASK    0xFFu
 
-/* TTBR0/1: table base PA[31:14] (TTBR0 with N > 0: PA[31:14-N]) */
+/* TTBR0/1: table base PA[31:14] (TTBR0 with N > 0: PA[31:14-N]) and the walks'
+ * memory attributes (the ARMv7 Multiprocessing Extensions layout) */
 #define TTBR_PA_MASK            0xFFFFC000u
+#define TTBR_IRGNH              (1u << 0)   /* IRGN[1] */
+#define TTBR_SH                 (1u << 1)   /* shareable */
+#define TTBR_ORGN_SHIFT         3
+#define TTBR_ORGN_MASK          0x3u
+#define TTBR_NOS                (1u << 5)   /* with SH: inner (1) or outer (0) shareable */
+#define TTBR_IRGNL              (1u << 6)   /* IRGN[0] */
+
+/* BFBCR: the walker's descriptor fetch buffer (docs/walker.md: only BFBDFE acts) */
+#define BFBCR_BFBDFE            (1u << 0)   /* descriptor fetch enable */
+#define BFBCR_BFBSFE            (1u << 1)
+#define BFBCR_SFVS              (1u << 2)
+#define BFBCR_FLVIC_SHIFT       4
+#define BFBCR_FLVIC_MASK        0xFu
+#define BFBCR_SLVIC_SHIFT       8
+#define BFBCR_SLVIC_MASK        0xFu
+#define BFBCR_DEFINED_MASK      0x00000FF7u /* the fields above; the rest reads as zero */
 
 /* TTBCR: as the ARM architecture (N[2:0], PD0 bit 4, PD1 bit 5) */
 #define TTBCR_N_SHIFT           0
@@ -176,20 +197,62 @@
 #define TTBCR_PD0               (1u << 4)
 #define TTBCR_PD1               (1u << 5)
 
-/* PAR: a V2P result */
+/*
+ * PAR: a V2P result, in one of two formats told apart by bit 0.
+ * PAR_FAULT set: the FSR fault bits of the failed translation at their FSR positions
+ * (FAULT_TF..FAULT_MHF in [7:1], FAULT_SL bit 16, FAULT_SS bit 30).
+ * PAR_FAULT clear: PA[31:12] and the translation's attributes: SS (a supersection),
+ * MT[6:4] (memory type, encoded as the ARMv7 PAR's Inner[2:0]: PAR_MT_*), SH
+ * (shareable), NS (the descriptor's NS), NOS (not outer shareable).
+ */
 #define PAR_FAULT               (1u << 0)
+#define PAR_FAULT_SL            (1u << 16)  /* the fault was at level 2 */
+#define PAR_FAULT_SS            (1u << 30)
+#define PAR_FAULT_FSR_MASK      0x000100FEu /* FSR bits copied into a fault PAR */
 #define PAR_NOFAULT_SS          (1u << 1)   /* the translation was a supersection */
+#define PAR_NOFAULT_MT_SHIFT    4
+#define PAR_NOFAULT_MT_MASK     0x7u
+#define PAR_NOFAULT_SH          (1u << 7)
+#define PAR_NOFAULT_NS          (1u << 9)
+#define PAR_NOFAULT_NOS         (1u << 10)
 #define PAR_PA_MASK             0xFFFFF000u
-/* with PAR_FAULT set, bits [7:1] carry the FSR fault bits of the failed translation */
+
+/* PAR.MT values (ARMv7 PAR Inner[2:0]) */
+#define PAR_MT_NC               0x0u        /* Normal, non-cacheable */
+#define PAR_MT_SO               0x1u        /* strongly-ordered */
+#define PAR_MT_DEV              0x3u        /* device */
+#define PAR_MT_WB_WA            0x5u        /* Normal, write-back write-allocate */
+#define PAR_MT_WT               0x6u        /* Normal, write-through */
+#define PAR_MT_WB_NWA           0x7u        /* Normal, write-back no write-allocate */
+
+/* PRRR: the TEX remap of SCTLR.TRE = 1, per region n = TEX[0]:C:B (as the ARM PRRR) */
+#define PRRR_MTC_SHIFT(n)       (2u * (unsigned)(n))    /* MTCn: MT_SO 0, MT_DEV 1, MT_NORMAL 2 */
+#define PRRR_MTC_MASK           0x3u
+#define PRRR_SHDSH0             (1u << 16)  /* device, S = 0: shareable */
+#define PRRR_SHDSH1             (1u << 17)  /* device, S = 1: shareable */
+#define PRRR_SHNMSH0            (1u << 18)  /* normal, S = 0: shareable */
+#define PRRR_SHNMSH1            (1u << 19)  /* normal, S = 1: shareable */
+#define PRRR_NOS(n)             (1u << (24u + (unsigned)(n)))   /* not outer shareable */
+#define PRRR_MT_SO              0u
+#define PRRR_MT_DEV             1u
+#define PRRR_MT_NORMAL          2u
+/* NMRR: inner (ICPCn) and outer (OCPCn) cache policy of normal region n */
+#define NMRR_ICPC_SHIFT(n)      (2u * (unsigned)(n))
+#define NMRR_OCPC_SHIFT(n)      (16u + 2u * (unsigned)(n))
+#define NMRR_CP_MASK            0x3u
+#define NMRR_CP_NONCACHED       0u
+#define NMRR_CP_WB_WA           1u
+#define NMRR_CP_WT              2u
+#define NMRR_CP_WB_NWA          3u
 
 /* FSR (write one to clear); the drivers clear it with 0x4000000F */
 #define FSR_TF                  (1u << 1)
 #define FSR_AFF                 (1u << 2)
 #define FSR_APF                 (1u << 3)
-#define FSR_TLBMF               (1u << 4)
+#define FSR_TLBMF               (1u << 4)   /* TLB miss fault: a miss with TLBMCFG != 3 */
 #define FSR_HTWDEEF             (1u << 5)
 #define FSR_HTWSEEF             (1u << 6)
-#define FSR_MHF                 (1u << 7)
+#define FSR_MHF                 (1u << 7)   /* multiple hit fault: two TLB entries match */
 #define FSR_SL                  (1u << 16)  /* fault at level 2 (model: set for L2 faults) */
 #define FSR_SS                  (1u << 30)  /* a transaction is stalled */
 #define FSR_MULTI               (1u << 31)  /* a second fault while FSR was not clear */

@@ -31,38 +31,43 @@
 #include "sim/core/util.h"
 
 /*
- * A tag packs everything an entry is matched on into 39 bits:
- *   [19:0]  VA page number at the entry's size
- *   [27:20] VMID
- *   [35:28] ASID (zero for a global entry)
- *   [36]    global (ng = false): the ASID does not take part in the match
- *   [38:37] page size
- * TAG_VALID marks a used slot in the per-slot tag array, so zero means invalid.
+ * A tag is everything an entry is matched on, in two words: the VA page number at
+ * the entry's own size (a 64-bit VA gives up to 52 bits at 4K, so the number has a
+ * word of its own) and a context word:
+ *   [7:0]   VMID
+ *   [15:8]  ASID (zero for a global entry)
+ *   [16]    global (ng = false): the ASID does not take part in the match
+ *   [18:17] page size
+ *   [31]    valid: set in every tag, so a zero context word is an invalid slot
+ *           or an empty hash bucket
  */
-#define TAG_VMID_SHIFT      20
-#define TAG_ASID_SHIFT      28
-#define TAG_GLOBAL          (1ull << 36)
-#define TAG_SIZE_SHIFT      37
-#define TAG_VALID           (1ull << 39)
-#define TAG_VMID(tag)       ((uint8_t)((tag) >> TAG_VMID_SHIFT))
-#define TAG_ASID(tag)       ((uint8_t)((tag) >> TAG_ASID_SHIFT))
-#define TAG_SIZE(tag)       ((unsigned)((tag) >> TAG_SIZE_SHIFT) & 3u)
-#define TAG_VPN(tag)        ((uint32_t)(tag) & 0xFFFFFu)
-#define TAG_BITS_MASK       ((1ull << 39) - 1)
+struct tag {
+    uint64_t vpn;
+    uint32_t ctx;
+};
 
-/*
- * A hash bucket: bit 63 occupied, the tag in [58:20], the slot in [19:0]
- * (slot < TLB_MAX_ENTRIES = 2^20). Zero is an empty bucket.
- */
-#define HB_OCC              (1ull << 63)
-#define HB_TAG_SHIFT        20
-#define HB_SLOT_MASK        ((1ull << HB_TAG_SHIFT) - 1)
+#define CTX_VMID_SHIFT      0
+#define CTX_ASID_SHIFT      8
+#define CTX_GLOBAL          (1u << 16)
+#define CTX_SIZE_SHIFT      17
+#define CTX_VALID           (1u << 31)
+#define TAG_VMID(tag)       ((uint8_t)((tag).ctx >> CTX_VMID_SHIFT))
+#define TAG_ASID(tag)       ((uint8_t)((tag).ctx >> CTX_ASID_SHIFT))
+#define TAG_SIZE(tag)       (((tag).ctx >> CTX_SIZE_SHIFT) & 3u)
+#define TAG_GLOBAL(tag)     (((tag).ctx & CTX_GLOBAL) != 0)
+
+/* A hash bucket: a tag and the slot holding it; ctx 0 is an empty bucket. */
+struct bucket {
+    uint64_t vpn;
+    uint32_t ctx;
+    uint32_t slot;
+};
+
 #define HASH_MULT           0x9E3779B97F4A7C15ull   /* 2^64 / golden ratio, odd */
+#define HASH_CTX_SHIFT      40  /* the context above the page numbers of 40-bit VAs */
 
-/* The last-lookup cache key: the 4 KiB page number, VMID, ASID and a valid bit. */
-#define FAST_VMID_SHIFT     20
-#define FAST_ASID_SHIFT     28
-#define FAST_VALID          (1ull << 40)
+/* The last-lookup cache: the 4 KiB page number and the lookup's VMID, ASID, valid. */
+#define FAST_PAGE_SHIFT     12
 
 #define NONE                UINT32_MAX
 
@@ -77,18 +82,20 @@ struct lru_link {
 
 struct tlb {
     /* Hot fields first: everything a lookup touches. */
-    uint64_t fast_key;          /* 0: empty */
+    uint64_t fast_page;         /* va >> FAST_PAGE_SHIFT of the last hit */
+    uint32_t fast_ctx;          /* its VMID, ASID and CTX_VALID; 0: empty */
     uint32_t fast_slot, fast_set;
+    unsigned fast_matches;      /* entries matching the last hit's access; 0: not counted */
     uint8_t present_ng;         /* bit s: some non-global entry of size s is valid */
     uint8_t present_g;          /* bit s: some global entry of size s is valid */
     enum tlb_replacement repl;
     unsigned ways, sets;
-    uint64_t *hash;
+    struct bucket *hash;
     uint64_t hash_mask;
     unsigned hash_shift;        /* 64 - log2(buckets) */
     uint64_t clock;             /* lru recency stamps */
     struct tlb_entry *ent;      /* [sets * ways] */
-    uint64_t *tag;              /* [sets * ways], tag | TAG_VALID, 0 if invalid */
+    struct tag *tag;            /* [sets * ways]; ctx 0 if invalid */
     struct lru_link *link;      /* lru: [slots + sets], the last sets are the sentinels */
     uint64_t *stamp;            /* lru: last touch; orders the lists on a floor change */
     uint32_t slots;             /* sets * ways */
@@ -175,24 +182,27 @@ int tlb_config_check(const struct tlb_config *cfg, char *err, unsigned errlen)
 
 /* ------------------------------------------------------------------ small helpers */
 
-static inline uint64_t make_tag(enum page_size size, uint8_t vmid, bool global,
-                                uint8_t asid, uint32_t vpn)
+static inline uint32_t make_ctx(enum page_size size, uint8_t vmid, bool global, uint8_t asid)
 {
-    uint64_t t = (uint64_t)vpn | (uint64_t)vmid << TAG_VMID_SHIFT |
-                 (uint64_t)size << TAG_SIZE_SHIFT;
+    uint32_t c = (uint32_t)vmid << CTX_VMID_SHIFT | (uint32_t)size << CTX_SIZE_SHIFT | CTX_VALID;
 
-    return global ? t | TAG_GLOBAL : t | (uint64_t)asid << TAG_ASID_SHIFT;
+    return global ? c | CTX_GLOBAL : c | (uint32_t)asid << CTX_ASID_SHIFT;
 }
 
-static inline uint64_t fast_key(uint8_t vmid, uint8_t asid, uint32_t va)
+static inline struct tag make_tag(enum page_size size, uint8_t vmid, bool global,
+                                  uint8_t asid, uint64_t vpn)
 {
-    return (uint64_t)(va >> 12) | (uint64_t)vmid << FAST_VMID_SHIFT |
-           (uint64_t)asid << FAST_ASID_SHIFT | FAST_VALID;
+    return (struct tag){ .vpn = vpn, .ctx = make_ctx(size, vmid, global, asid) };
 }
 
-static inline unsigned set_of(const struct tlb *t, uint32_t vpn)
+static inline uint32_t fast_ctx(uint8_t vmid, uint8_t asid)
 {
-    return vpn & (t->sets - 1);
+    return (uint32_t)vmid << CTX_VMID_SHIFT | (uint32_t)asid << CTX_ASID_SHIFT | CTX_VALID;
+}
+
+static inline unsigned set_of(const struct tlb *t, uint64_t vpn)
+{
+    return (unsigned)(vpn & (t->sets - 1));
 }
 
 static inline uint32_t slot_of(const struct tlb *t, unsigned set, unsigned way)
@@ -212,34 +222,33 @@ static uint64_t rng_next(uint64_t *state)
 
 /* ------------------------------------------------------------------ the hash */
 
-static inline uint64_t hash_home(const struct tlb *t, uint64_t tag)
+static inline uint64_t hash_home(const struct tlb *t, uint64_t vpn, uint32_t ctx)
 {
-    return (tag * HASH_MULT) >> t->hash_shift;
+    return ((vpn ^ (uint64_t)ctx << HASH_CTX_SHIFT) * HASH_MULT) >> t->hash_shift;
 }
 
-static inline uint32_t hash_find(const struct tlb *t, uint64_t tag)
+static inline uint32_t hash_find(const struct tlb *t, struct tag tag)
 {
-    uint64_t want = HB_OCC | tag << HB_TAG_SHIFT;
-    uint64_t i = hash_home(t, tag);
+    uint64_t i = hash_home(t, tag.vpn, tag.ctx);
 
     for (;;) {
-        uint64_t b = t->hash[i];
+        const struct bucket *b = &t->hash[i];
 
-        if ((b & ~HB_SLOT_MASK) == want)
-            return (uint32_t)(b & HB_SLOT_MASK);
-        if (!b)
+        if (b->ctx == tag.ctx && b->vpn == tag.vpn)
+            return b->slot;
+        if (!b->ctx)
             return NONE;
         i = (i + 1) & t->hash_mask;
     }
 }
 
-static void hash_insert(struct tlb *t, uint64_t tag, uint32_t slot)
+static void hash_insert(struct tlb *t, struct tag tag, uint32_t slot)
 {
-    uint64_t i = hash_home(t, tag);
+    uint64_t i = hash_home(t, tag.vpn, tag.ctx);
 
-    while (t->hash[i])
+    while (t->hash[i].ctx)
         i = (i + 1) & t->hash_mask;
-    t->hash[i] = HB_OCC | tag << HB_TAG_SHIFT | slot;
+    t->hash[i] = (struct bucket){ .vpn = tag.vpn, .ctx = tag.ctx, .slot = slot };
 }
 
 /*
@@ -247,20 +256,19 @@ static void hash_insert(struct tlb *t, uint64_t tag, uint32_t slot)
  * hole, so no tombstones accumulate and searches stay short however many fills
  * and evictions the TLB sees.
  */
-static void hash_remove(struct tlb *t, uint64_t tag)
+static void hash_remove(struct tlb *t, struct tag tag)
 {
-    uint64_t want = HB_OCC | tag << HB_TAG_SHIFT;
-    uint64_t i = hash_home(t, tag), j;
+    uint64_t i = hash_home(t, tag.vpn, tag.ctx), j;
 
-    while ((t->hash[i] & ~HB_SLOT_MASK) != want)
+    while (t->hash[i].ctx != tag.ctx || t->hash[i].vpn != tag.vpn)
         i = (i + 1) & t->hash_mask;
     j = i;
     for (;;) {
         j = (j + 1) & t->hash_mask;
-        uint64_t b = t->hash[j];
-        if (!b)
+        struct bucket b = t->hash[j];
+        if (!b.ctx)
             break;
-        uint64_t home = hash_home(t, (b >> HB_TAG_SHIFT) & TAG_BITS_MASK);
+        uint64_t home = hash_home(t, b.vpn, b.ctx);
         /* b may fill the hole at i unless its home lies cyclically in (i, j]. */
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
@@ -268,7 +276,7 @@ static void hash_remove(struct tlb *t, uint64_t tag)
             i = j;
         }
     }
-    t->hash[i] = 0;
+    t->hash[i] = (struct bucket){ 0 };
 }
 
 /* ------------------------------------------------------------------ lru lists */
@@ -399,18 +407,18 @@ static unsigned free_lowest_unlocked(struct tlb *t, unsigned set)
 
 /* ------------------------------------------------------------------ entry bookkeeping */
 
-static inline void count_add(struct tlb *t, uint64_t tag)
+static inline void count_add(struct tlb *t, struct tag tag)
 {
-    bool global = tag & TAG_GLOBAL;
+    bool global = TAG_GLOBAL(tag);
     unsigned size = TAG_SIZE(tag);
 
     if (t->count[global][size]++ == 0)
         *(global ? &t->present_g : &t->present_ng) |= (uint8_t)(1u << size);
 }
 
-static inline void count_sub(struct tlb *t, uint64_t tag)
+static inline void count_sub(struct tlb *t, struct tag tag)
 {
-    bool global = tag & TAG_GLOBAL;
+    bool global = TAG_GLOBAL(tag);
     unsigned size = TAG_SIZE(tag);
 
     if (--t->count[global][size] == 0)
@@ -436,31 +444,32 @@ static inline void touch(struct tlb *t, unsigned set, uint32_t slot)
 static void remove_slot(struct tlb *t, unsigned set, unsigned way)
 {
     uint32_t slot = slot_of(t, set, way);
-    uint64_t tag = t->tag[slot] & TAG_BITS_MASK;
+    struct tag tag = t->tag[slot];
 
     hash_remove(t, tag);
-    t->tag[slot] = 0;
+    t->tag[slot] = (struct tag){ 0 };
     if (t->repl == TLB_LRU && way >= t->floor)
         lru_unlink(t, slot);
     free_mark(t, set, way);
     count_sub(t, tag);
     t->valid--;
-    t->fast_key = 0;
+    t->fast_ctx = 0;
+    t->fast_matches = 0;
 }
 
 /* Writes the translation and its tag into a slot the tag is not yet hashed for. */
-static inline void write_slot(struct tlb *t, uint32_t slot, uint64_t tag,
+static inline void write_slot(struct tlb *t, uint32_t slot, struct tag tag,
                               const struct tlb_entry *e)
 {
     t->ent[slot] = *e;
-    t->ent[slot].va = e->va & ~(page_bytes(e->size) - 1);
-    t->tag[slot] = tag | TAG_VALID;
+    t->ent[slot].va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
+    t->tag[slot] = tag;
     hash_insert(t, tag, slot);
     count_add(t, tag);
 }
 
 /* Fills an invalid (set, way) and makes it most recently used. */
-static void install(struct tlb *t, unsigned set, unsigned way, uint64_t tag,
+static void install(struct tlb *t, unsigned set, unsigned way, struct tag tag,
                     const struct tlb_entry *e)
 {
     uint32_t slot = slot_of(t, set, way);
@@ -478,11 +487,11 @@ static void install(struct tlb *t, unsigned set, unsigned way, uint64_t tag,
  * set, done without passing through the invalid state (the free map, the valid count
  * and the lru list membership do not change).
  */
-static void replace(struct tlb *t, unsigned set, unsigned way, uint64_t tag,
+static void replace(struct tlb *t, unsigned set, unsigned way, struct tag tag,
                     const struct tlb_entry *e)
 {
     uint32_t slot = slot_of(t, set, way);
-    uint64_t old = t->tag[slot] & TAG_BITS_MASK;
+    struct tag old = t->tag[slot];
 
     t->stats.evictions++;
     t->stats.evictions_by_size[TAG_SIZE(old)]++;
@@ -604,28 +613,28 @@ const struct tlb_config *tlb_config(const struct tlb *t)
  * and its set, or NONE.
  */
 static inline uint32_t search(const struct tlb *t, uint8_t vmid, uint8_t asid,
-                              uint32_t va, unsigned *set_out)
+                              uint64_t va, unsigned *set_out)
 {
-    uint64_t base_ng = (uint64_t)vmid << TAG_VMID_SHIFT | (uint64_t)asid << TAG_ASID_SHIFT;
-    uint64_t base_g = (uint64_t)vmid << TAG_VMID_SHIFT | TAG_GLOBAL;
+    uint32_t base_ng = fast_ctx(vmid, asid);
+    uint32_t base_g = (uint32_t)vmid << CTX_VMID_SHIFT | CTX_GLOBAL | CTX_VALID;
     unsigned present = t->present_ng | t->present_g;
 
     while (present) {
         unsigned s = (unsigned)__builtin_ctz(present);
-        uint32_t vpn = va >> page_shift((enum page_size)s);
-        uint64_t size_vpn = (uint64_t)s << TAG_SIZE_SHIFT | vpn;
+        uint64_t vpn = va >> page_shift((enum page_size)s);
+        uint32_t size = (uint32_t)s << CTX_SIZE_SHIFT;
         uint32_t slot;
 
         present &= present - 1;
         if (t->present_ng & (1u << s)) {
-            slot = hash_find(t, base_ng | size_vpn);
+            slot = hash_find(t, (struct tag){ .vpn = vpn, .ctx = base_ng | size });
             if (slot != NONE) {
                 *set_out = set_of(t, vpn);
                 return slot;
             }
         }
         if (t->present_g & (1u << s)) {
-            slot = hash_find(t, base_g | size_vpn);
+            slot = hash_find(t, (struct tag){ .vpn = vpn, .ctx = base_g | size });
             if (slot != NONE) {
                 *set_out = set_of(t, vpn);
                 return slot;
@@ -635,14 +644,15 @@ static inline uint32_t search(const struct tlb *t, uint8_t vmid, uint8_t asid,
     return NONE;
 }
 
-const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va)
+const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
 {
-    uint64_t key = fast_key(vmid, asid, va);
+    uint64_t page = va >> FAST_PAGE_SHIFT;
+    uint32_t ctx = fast_ctx(vmid, asid);
     uint32_t slot;
     unsigned set;
 
     t->stats.lookups++;
-    if (__builtin_expect(key == t->fast_key, 1)) {
+    if (__builtin_expect(ctx == t->fast_ctx && page == t->fast_page, 1)) {
         slot = t->fast_slot;
         set = t->fast_set;
     } else {
@@ -651,9 +661,11 @@ const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, ui
             t->stats.misses++;
             return NULL;
         }
-        t->fast_key = key;
+        t->fast_page = page;
+        t->fast_ctx = ctx;
         t->fast_slot = slot;
         t->fast_set = set;
+        t->fast_matches = 0;
     }
     touch(t, set, slot);
     t->stats.hits++;
@@ -661,7 +673,7 @@ const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, ui
     return &t->ent[slot];
 }
 
-const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va)
+const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
 {
     unsigned set;
     uint32_t slot = search(t, vmid, asid, va, &set);
@@ -669,12 +681,12 @@ const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asi
     return slot == NONE ? NULL : &t->ent[slot];
 }
 
-unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va)
+unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
 {
     unsigned n = 0;
 
     for (unsigned s = 0; s < PAGE_SIZES; s++) {
-        uint32_t vpn = va >> page_shift((enum page_size)s);
+        uint64_t vpn = va >> page_shift((enum page_size)s);
 
         if ((t->present_ng & (1u << s)) &&
             hash_find(t, make_tag((enum page_size)s, vmid, false, asid, vpn)) != NONE)
@@ -684,6 +696,28 @@ unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32
             n++;
     }
     return n;
+}
+
+/*
+ * tlb_lookup, and the number of entries that match. The count is kept with the
+ * one-entry cache, so repeated hits on one page count once; more than one (size,
+ * kind) pair must be present for a second match to exist at all.
+ */
+const struct tlb_entry *tlb_lookup_matches(struct tlb *t, uint8_t vmid, uint8_t asid,
+                                           uint32_t va, unsigned *matches)
+{
+    const struct tlb_entry *e = tlb_lookup(t, vmid, asid, va);
+
+    if (!e) {
+        *matches = 0;
+        return NULL;
+    }
+    if (!t->fast_matches) {
+        unsigned kinds = __builtin_popcount(t->present_ng) + __builtin_popcount(t->present_g);
+        t->fast_matches = kinds > 1 ? tlb_match_count(t, vmid, asid, va) : 1;
+    }
+    *matches = t->fast_matches;
+    return e;
 }
 
 /* ------------------------------------------------------------------ fill */
@@ -701,7 +735,7 @@ static unsigned lockdown_victim(struct tlb *t)
 }
 
 /* A fill while lke is set: to the victim way, whatever it holds. */
-static void fill_lockdown(struct tlb *t, unsigned set, uint32_t old, uint64_t tag,
+static void fill_lockdown(struct tlb *t, unsigned set, uint32_t old, struct tag tag,
                           const struct tlb_entry *e)
 {
     unsigned way = lockdown_victim(t);
@@ -713,7 +747,7 @@ static void fill_lockdown(struct tlb *t, unsigned set, uint32_t old, uint64_t ta
     if (old == target) {
         remove_slot(t, set, way);
         install(t, set, way, tag, e);
-    } else if (t->tag[target]) {
+    } else if (t->tag[target].ctx) {
         replace(t, set, way, tag, e);
     } else {
         install(t, set, way, tag, e);
@@ -725,8 +759,8 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     if (!t || !e || (unsigned)e->size >= PAGE_SIZES)
         return -EINVAL;
 
-    uint32_t vpn = e->va >> page_shift(e->size);
-    uint64_t tag = make_tag(e->size, e->vmid, !e->attrs.ng, e->asid, vpn);
+    uint64_t vpn = e->va >> page_shift(e->size);
+    struct tag tag = make_tag(e->size, e->vmid, !e->attrs.ng, e->asid, vpn);
     unsigned set = set_of(t, vpn);
     uint32_t old = hash_find(t, tag);
 
@@ -735,7 +769,7 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     } else if (old != NONE) {
         /* Same tag: rewrite the translation where it is. */
         t->ent[old] = *e;
-        t->ent[old].va = e->va & ~(page_bytes(e->size) - 1);
+        t->ent[old].va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
         touch(t, set, old);
     } else if (t->free_unlocked[set]) {
         install(t, set, free_lowest_unlocked(t, set), tag, e);
@@ -744,7 +778,8 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     } else {
         return -ENOSPC;
     }
-    t->fast_key = 0;
+    t->fast_ctx = 0;
+    t->fast_matches = 0;
     t->stats.fills++;
     t->stats.fills_by_size[e->size]++;
     return 0;
@@ -762,7 +797,7 @@ void tlb_inv_all(struct tlb *t)
 {
     for (unsigned s = 0; s < t->sets; s++)
         for (unsigned w = t->floor; w < t->ways; w++)
-            if (t->tag[slot_of(t, s, w)])
+            if (t->tag[slot_of(t, s, w)].ctx)
                 invalidate(t, s, w);
 }
 
@@ -770,9 +805,9 @@ void tlb_inv_vmid(struct tlb *t, uint8_t vmid)
 {
     for (unsigned s = 0; s < t->sets; s++) {
         for (unsigned w = 0; w < t->ways; w++) {
-            uint64_t tag = t->tag[slot_of(t, s, w)];
+            struct tag tag = t->tag[slot_of(t, s, w)];
 
-            if (tag && TAG_VMID(tag) == vmid)
+            if (tag.ctx && TAG_VMID(tag) == vmid)
                 invalidate(t, s, w);
         }
     }
@@ -782,9 +817,9 @@ void tlb_inv_asid(struct tlb *t, uint8_t vmid, uint8_t asid)
 {
     for (unsigned s = 0; s < t->sets; s++) {
         for (unsigned w = 0; w < t->ways; w++) {
-            uint64_t tag = t->tag[slot_of(t, s, w)];
+            struct tag tag = t->tag[slot_of(t, s, w)];
 
-            if (tag && !(tag & TAG_GLOBAL) && TAG_VMID(tag) == vmid &&
+            if (tag.ctx && !TAG_GLOBAL(tag) && TAG_VMID(tag) == vmid &&
                 TAG_ASID(tag) == asid)
                 invalidate(t, s, w);
         }
@@ -792,7 +827,7 @@ void tlb_inv_asid(struct tlb *t, uint8_t vmid, uint8_t asid)
 }
 
 /* Removes the entry with this exact tag, if any. */
-static void invalidate_tag(struct tlb *t, uint64_t tag, uint32_t vpn)
+static void invalidate_tag(struct tlb *t, struct tag tag, uint64_t vpn)
 {
     uint32_t slot = hash_find(t, tag);
 
@@ -806,10 +841,10 @@ static void invalidate_tag(struct tlb *t, uint64_t tag, uint32_t vpn)
  * As ARMv7 TLBIMVA: the non-global entries of asid covering va and the global
  * entries covering va, whatever ASID they were filled with.
  */
-void tlb_inv_va(struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va)
+void tlb_inv_va(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
 {
     for (unsigned s = 0; s < PAGE_SIZES; s++) {
-        uint32_t vpn = va >> page_shift((enum page_size)s);
+        uint64_t vpn = va >> page_shift((enum page_size)s);
 
         if (t->present_ng & (1u << s))
             invalidate_tag(t, make_tag((enum page_size)s, vmid, false, asid, vpn), vpn);
@@ -822,18 +857,18 @@ void tlb_inv_va(struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va)
  * Every entry of vmid covering va. Non-global entries of any ASID may match, so the
  * set of each present size is scanned: O(ways) per size, acceptable for maintenance.
  */
-void tlb_inv_va_all_asid(struct tlb *t, uint8_t vmid, uint32_t va)
+void tlb_inv_va_all_asid(struct tlb *t, uint8_t vmid, uint64_t va)
 {
     for (unsigned s = 0; s < PAGE_SIZES; s++) {
         if (!((t->present_ng | t->present_g) & (1u << s)))
             continue;
-        uint32_t vpn = va >> page_shift((enum page_size)s);
+        uint64_t vpn = va >> page_shift((enum page_size)s);
         unsigned set = set_of(t, vpn);
 
         for (unsigned w = 0; w < t->ways; w++) {
-            uint64_t tag = t->tag[slot_of(t, set, w)];
+            struct tag tag = t->tag[slot_of(t, set, w)];
 
-            if (tag && TAG_SIZE(tag) == s && TAG_VMID(tag) == vmid && TAG_VPN(tag) == vpn)
+            if (tag.ctx && TAG_SIZE(tag) == s && TAG_VMID(tag) == vmid && tag.vpn == vpn)
                 invalidate(t, set, w);
         }
     }
@@ -865,7 +900,7 @@ static void lru_rebuild(struct tlb *t, struct way_stamp *tmp)
 
         for (unsigned w = t->floor; w < t->ways; w++) {
             uint32_t slot = slot_of(t, s, w);
-            if (t->tag[slot])
+            if (t->tag[slot].ctx)
                 tmp[n++] = (struct way_stamp){ t->stamp[slot], slot };
         }
         qsort(tmp, n, sizeof(*tmp), by_stamp_desc);
@@ -918,7 +953,7 @@ void tlb_get_lockdown(const struct tlb *t, bool *lke, unsigned *floor, unsigned 
 
 bool tlb_read_entry(const struct tlb *t, unsigned index, struct tlb_entry *out)
 {
-    if (index >= t->cfg.entries || !t->tag[index])
+    if (index >= t->cfg.entries || !t->tag[index].ctx)
         return false;
     if (out)
         *out = t->ent[index];

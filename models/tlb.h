@@ -13,7 +13,8 @@
  * every ASID of its VMID, so two global entries differing only in ASID have the same
  * tag. If software leaves several entries matching one address (a multi-hit), the
  * lookup returns the one of the smallest page size, and within a size the ASID-tagged
- * entry before the global one; tlb_match_count lets the caller detect the conflict.
+ * entry before the global one; tlb_lookup_matches and tlb_match_count let the caller
+ * detect the conflict (the SMMU then raises FSR.MHF and uses neither entry).
  *
  * Replacement (per set): lru, plru (tree pseudo-LRU, ways a power of two),
  * round-robin (a pointer per set that advances past each victim it picks) and random
@@ -53,7 +54,8 @@ struct tlb_config {
 };
 
 struct tlb_entry {
-    uint32_t va;                    /* page-aligned VA of the entry's own size */
+    uint64_t va;                    /* page-aligned VA of the entry's own size (64-bit: the
+                                       SMMU's IOVAs are 32-bit, the study's traces wider) */
     uint32_t pa;                    /* page-aligned PA */
     enum page_size size;
     uint8_t vmid;
@@ -89,16 +91,23 @@ const struct tlb_config *tlb_config(const struct tlb *t);
  * or a miss and updating replacement state on a hit. The returned pointer is valid
  * until the next fill or invalidation. NULL on a miss.
  */
-const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);
+const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va);
 
 /* The same search with no side effects: no counters, no replacement update. */
-const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);
+const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va);
 
 /*
  * Number of valid entries matching va for (vmid, asid), with no side effects. More
- * than one is a multi-hit (FSR.TLBMF in the SMMU).
+ * than one is a multi-hit (FSR.MHF in the SMMU).
  */
-unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);
+unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va);
+
+/*
+ * tlb_lookup, also giving the number of valid entries that match (0 on a miss, else
+ * tlb_match_count's). The SMMU raises FSR.MHF when it is more than one.
+ */
+const struct tlb_entry *tlb_lookup_matches(struct tlb *t, uint8_t vmid, uint8_t asid,
+                                           uint32_t va, unsigned *matches);
 
 /*
  * Inserts an entry (e->va is aligned down to the entry's page size). An existing
@@ -113,9 +122,9 @@ void tlb_inv_all(struct tlb *t);                                  /* GLOBAL_TLBI
 void tlb_inv_vmid(struct tlb *t, uint8_t vmid);                   /* TLBIVMID; CTX_TLBIALL */
 void tlb_inv_asid(struct tlb *t, uint8_t vmid, uint8_t asid);     /* TLBIASID: non-global of asid */
 /* TLBIVA: the entries of asid covering va, and the global ones covering va (as TLBIMVA). */
-void tlb_inv_va(struct tlb *t, uint8_t vmid, uint8_t asid, uint32_t va);
+void tlb_inv_va(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va);
 /* TLBIVAA: every entry of vmid covering va, whatever its ASID. */
-void tlb_inv_va_all_asid(struct tlb *t, uint8_t vmid, uint32_t va);
+void tlb_inv_va_all_asid(struct tlb *t, uint8_t vmid, uint64_t va);
 
 /*
  * TLBLCKR: floor is 0 .. ways (the number of locked ways), victim a way number

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/l2cache.h"
+#include "sim/core/stats.h"
+
 /* TTBCR.N is a 3-bit field. */
 #define TTBCR_N_MASK        7u
 
@@ -51,6 +54,26 @@ bool walk_table_base(const struct walk_regs *regs, uint32_t va, uint32_t *l1_bas
         *l1_base = regs->ttbr1 & TTBR1_BASE_MASK;
     }
     return true;
+}
+
+/*
+ * TTBR0/TTBR1 attribute bits (ARMv7 with the Multiprocessing Extensions, as the SMMU
+ * header [G] lays them out: IRGN[1] in bit 0, IRGN[0] in bit 6).
+ */
+#define TTBR_ATTR_IRGN1     (1u << 0)
+#define TTBR_ATTR_S         (1u << 1)
+#define TTBR_ATTR_NOS       (1u << 5)
+#define TTBR_ATTR_IRGN0     (1u << 6)
+
+bool walk_table_cacheable(const struct walk_regs *regs, uint32_t va)
+{
+    uint32_t ttbr = walk_uses_ttbr0(regs->n & TTBCR_N_MASK, va) ? regs->ttbr0 : regs->ttbr1;
+
+    if (!(ttbr & (TTBR_ATTR_IRGN0 | TTBR_ATTR_IRGN1)))
+        return false;                   /* IRGN = 00: inner non-cacheable */
+    if (!(ttbr & TTBR_ATTR_S))
+        return regs->rcnsh;
+    return (ttbr & TTBR_ATTR_NOS) ? regs->rcish : regs->rcosh;
 }
 
 /*
@@ -234,6 +257,7 @@ void walker_walk(const struct physmem *pm, const struct walk_regs *regs, uint32_
         return;
     while (walk_step(regs, va, access, out, physmem_read32(pm, addr), &addr))
         ;
+    out->mem_reads = out->desc_reads;
 }
 
 /* ---- Timed walker ----------------------------------------------------------------- */
@@ -244,12 +268,22 @@ enum walk_job_state {
     WALK_JOB_DONE,
 };
 
+/* One line of the descriptor fetch buffer: the words as they were when it was read. */
+struct bfb_line {
+    uint32_t pa;                /* WALKER_BFB_LINE_BYTES aligned */
+    uint32_t word[WALKER_BFB_LINE_WORDS];
+};
+
 struct walker {
     struct walker_config cfg;
     const struct physmem *pm;
     struct mem_port port;
+    struct l2cache *l2;
     struct walk_job *queue_head, *queue_tail;
     unsigned in_flight;
+    /* the fetch buffer: bfb_valid lines in slots 0.., bfb_next the oldest once full */
+    struct bfb_line bfb[WALKER_BFB_MAX];
+    unsigned bfb_valid, bfb_next;
     struct walker_stats stats;
     walker_observe_fn observe;
     void *observe_arg;
@@ -263,7 +297,8 @@ struct walker *walker_new(const struct walker_config *cfg, const struct physmem 
 {
     struct walker *w;
 
-    if (!cfg || !pm || !port || !port->request || cfg->max_outstanding < 1)
+    if (!cfg || !pm || !port || !port->request || cfg->max_outstanding < 1 ||
+        cfg->bfb_lines > WALKER_BFB_MAX)
         return NULL;
     w = calloc(1, sizeof(*w));
     if (!w)
@@ -279,23 +314,154 @@ void walker_free(struct walker *w)
     free(w);
 }
 
+void walker_set_l2cache(struct walker *w, struct l2cache *l2)
+{
+    if (w)
+        w->l2 = l2;
+}
+
+/* ---- The descriptor fetch buffer -------------------------------------------------- */
+
+static struct bfb_line *bfb_find(struct walker *w, uint32_t line_pa)
+{
+    for (unsigned i = 0; i < w->bfb_valid; i++)
+        if (w->bfb[i].pa == line_pa)
+            return &w->bfb[i];
+    return NULL;
+}
+
+/*
+ * A buffered L2 descriptor is used only when it translates: a fault entry (type 00)
+ * or, with AFE, one whose access flag (AP0) is clear is read again from memory. The
+ * architecture lets software turn such an entry into a valid one without any TLB
+ * maintenance (a TLB never holds them), so a buffer that returned the old word would
+ * fault where the hardware's contract says it must not.
+ */
+static bool bfb_word_usable(uint32_t d, bool afe)
+{
+    if ((d & PTE_L2_TYPE_MASK) == PTE_L2_TYPE_FAULT)
+        return false;
+    return !afe || (d & PTE_L2_AP0);
+}
+
+static bool bfb_lookup(struct walker *w, uint32_t addr, bool afe, uint32_t *word)
+{
+    struct bfb_line *l = bfb_find(w, addr & ~(WALKER_BFB_LINE_BYTES - 1u));
+
+    if (!l)
+        return false;
+    *word = l->word[(addr % WALKER_BFB_LINE_BYTES) / 4u];
+    return bfb_word_usable(*word, afe);
+}
+
+/*
+ * Keeps the line just read, with the words physmem holds now (when the read
+ * completed): over the same line's older copy, else in a free slot, else over the
+ * oldest line (the buffer keeps the last bfb_lines lines read).
+ */
+static void bfb_install(struct walker *w, uint32_t line_pa)
+{
+    struct bfb_line *l = bfb_find(w, line_pa);
+
+    if (!l) {
+        if (w->bfb_valid < w->cfg.bfb_lines) {
+            l = &w->bfb[w->bfb_valid++];
+        } else {
+            l = &w->bfb[w->bfb_next];
+            w->bfb_next = (w->bfb_next + 1) % w->cfg.bfb_lines;
+        }
+    }
+    l->pa = line_pa;
+    for (unsigned i = 0; i < WALKER_BFB_LINE_WORDS; i++)
+        l->word[i] = physmem_read32(w->pm, line_pa + 4u * i);
+    w->stats.bfb_fills++;
+}
+
+void walker_bfb_invalidate(struct walker *w)
+{
+    if (!w)
+        return;
+    w->bfb_valid = 0;
+    w->bfb_next = 0;
+    w->stats.bfb_invalidations++;
+}
+
+unsigned walker_bfb_valid(const struct walker *w)
+{
+    return w->bfb_valid;
+}
+
+/* ---- Reads -------------------------------------------------------------------------- */
+
 static void walker_read_done(struct mem_req *req);
 
+static void walker_l2_hit_done(void *arg)
+{
+    struct mem_req *req = arg;
+
+    req->done(req);
+}
+
+/*
+ * Issues one memory read for the descriptor at addr: the word itself, or its aligned
+ * fetch-buffer line. A cacheable walk asks the shared L2 first; a hit completes
+ * hit_latency after its arrival, a miss goes on to the port (and fills the L2 when
+ * it completes).
+ */
 static void walker_issue_read(struct walker *w, struct walk_job *job, uint32_t addr,
-                              sim_time_t at)
+                              bool line, sim_time_t at)
 {
     struct mem_req *req = &job->req;
 
     memset(req, 0, sizeof(*req));
-    req->pa = addr;
-    req->bytes = 4;
+    req->pa = line ? addr & ~(WALKER_BFB_LINE_BYTES - 1u) : addr;
+    req->bytes = line ? WALKER_BFB_LINE_BYTES : 4u;
     req->write = false;
     req->at = at;
     req->done = walker_read_done;
     req->owner = w;
     job->state = WALK_JOB_READING;
+    job->read_addr = addr;
+    job->read_line = line;
+    job->read_l2 = w->l2 && walk_table_cacheable(&job->regs, job->va);
+    job->result.mem_reads++;
     w->stats.desc_reads++;
+    if (job->read_l2) {
+        if (l2cache_lookup(w->l2, req->pa, req->bytes)) {
+            w->stats.l2_hits++;
+            job->result.l2_hits++;
+            req->status = MEM_OK;
+            req->done_at = at + l2cache_config(w->l2)->hit_latency;
+            sim_schedule(req->done_at - sim_now(), walker_l2_hit_done, req);
+            return;
+        }
+        w->stats.l2_misses++;
+    }
     mem_request(&w->port, req);
+}
+
+static void walker_finish(struct walker *w, struct walk_job *job);
+
+/*
+ * Takes the descriptor at addr for the walk's next level: an L2 descriptor from the
+ * fetch buffer when BFBDFE is set and the buffer holds it (no read, no time), else
+ * from memory (with BFBDFE, as the whole line).
+ */
+static void walker_fetch(struct walker *w, struct walk_job *job, uint32_t addr, sim_time_t at)
+{
+    bool line = job->result.desc_reads == 1 && job->regs.bfb && w->cfg.bfb_lines;
+    uint32_t word, next;
+
+    if (line && bfb_lookup(w, addr, job->regs.afe, &word)) {
+        w->stats.bfb_hits++;
+        job->result.bfb_hit = true;
+        if (walk_step(&job->regs, job->va, job->access, &job->result, word, &next))
+            walker_fetch(w, job, next, at);     /* not reached: L2 is the last level */
+        else
+            walker_finish(w, job);
+        return;
+    }
+    walker_issue_read(w, job, addr, line, at);
 }
 
 static void walker_launch(struct walker *w, struct walk_job *job);
@@ -322,24 +488,47 @@ static void walker_finish(struct walker *w, struct walk_job *job)
     }
 }
 
+/*
+ * A descriptor read that the memory system answered with an error yields no
+ * descriptor: the walk ends at that read's level with the external abort the
+ * status names, reported in place of a translation fault (ARMv7: an external abort
+ * on a translation table walk). A decode error (no slave at the address) is
+ * HTWDEEF; a slave error (the slave or the fabric answered with an error) HTWSEEF.
+ */
+static void walker_read_error(struct walker *w, struct walk_result *out,
+                              enum mem_status status)
+{
+    unsigned level = ++out->desc_reads;
+
+    out->desc[level - 1] = 0;
+    w->stats.desc_errors++;
+    if (status == MEM_DECODE_ERROR) {
+        w->stats.decode_errors++;
+        walk_fail(out, WALK_DECODE_ERROR, level);
+    } else {
+        w->stats.slave_errors++;
+        walk_fail(out, WALK_SLAVE_ERROR, level);
+    }
+}
+
 static void walker_read_done(struct mem_req *req)
 {
     struct walker *w = req->owner;
     struct walk_job *job = container_of(req, struct walk_job, req);
     uint32_t desc, next = 0;
 
-    /*
-     * A descriptor read that the memory system rejected yields no descriptor; it is
-     * taken as an invalid (zero) word, i.e. a translation fault at that level.
-     */
-    if (req->status == MEM_OK) {
-        desc = physmem_read32(w->pm, req->pa);
-    } else {
-        desc = 0;
-        w->stats.desc_errors++;
+    if (req->status != MEM_OK) {
+        walker_read_error(w, &job->result, req->status);
+        walker_finish(w, job);
+        return;
     }
+    if (job->read_l2)
+        l2cache_fill(w->l2, req->pa, req->bytes);
+    if (job->read_line)
+        bfb_install(w, req->pa);
+    desc = physmem_read32(w->pm, job->read_addr);
     if (walk_step(&job->regs, job->va, job->access, &job->result, desc, &next))
-        walker_issue_read(w, job, next, sim_now());
+        walker_fetch(w, job, next, sim_now());
     else
         walker_finish(w, job);
 }
@@ -362,7 +551,7 @@ static void walker_launch(struct walker *w, struct walk_job *job)
     w->stats.walks++;
     WALKER_OBSERVE(w, WALKER_EV_BEGIN, job);
     if (walk_begin(&job->regs, job->va, &job->result, &addr)) {
-        walker_issue_read(w, job, addr, sim_now() + w->cfg.overhead);
+        walker_issue_read(w, job, addr, false, sim_now() + w->cfg.overhead);
     } else {
         job->req.owner = w;
         job->state = WALK_JOB_READING;
@@ -416,4 +605,26 @@ unsigned walker_queued(const struct walker *w)
 const struct walker_stats *walker_stats(const struct walker *w)
 {
     return &w->stats;
+}
+
+#define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
+
+int walker_register_stats(const struct walker *w, struct stats *st, const char *prefix)
+{
+    const struct walker_stats *ws = &w->stats;
+
+    TRY(stats_add_u64(st, ws->walks, "%s.walks", prefix));
+    TRY(stats_add_u64(st, ws->desc_reads, "%s.desc_reads", prefix));
+    TRY(stats_add_u64(st, ws->faults, "%s.faults", prefix));
+    TRY(stats_add_u64(st, ws->queued, "%s.queued", prefix));
+    TRY(stats_add_u64(st, ws->max_in_flight, "%s.max_in_flight", prefix));
+    TRY(stats_add_u64(st, ws->desc_errors, "%s.desc_errors", prefix));
+    TRY(stats_add_u64(st, ws->decode_errors, "%s.decode_errors", prefix));
+    TRY(stats_add_u64(st, ws->slave_errors, "%s.slave_errors", prefix));
+    TRY(stats_add_u64(st, ws->bfb_hits, "%s.bfb_hits", prefix));
+    TRY(stats_add_u64(st, ws->bfb_fills, "%s.bfb_fills", prefix));
+    TRY(stats_add_u64(st, ws->bfb_invalidations, "%s.bfb_invalidations", prefix));
+    TRY(stats_add_u64(st, ws->l2_hits, "%s.l2_hits", prefix));
+    TRY(stats_add_u64(st, ws->l2_misses, "%s.l2_misses", prefix));
+    return 0;
 }

@@ -16,8 +16,8 @@ if (ymax > 0) {
     set yrange [0:1]
 }
 
-do for [ext in 'png svg'] {
-    eval(ext eq 'png' ? png_terminal : svg_terminal)
+do for [ext in formats] {
+    eval(terminal(ext))
     set output outbase.'.'.ext
     plot for [i=2:ncol] datafile using i:xtic(1)
     unset output

@@ -8,8 +8,8 @@ set style fill solid 0.8 border -1
 set key off
 set title
 
-do for [ext in 'png svg'] {
-    eval(ext eq 'png' ? png_terminal : svg_terminal)
+do for [ext in formats] {
+    eval(terminal(ext))
     set output outbase.'.'.ext
     set multiplot layout 2,1 title title."\n".subtitle
     set xlabel ''

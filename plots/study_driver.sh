@@ -7,7 +7,7 @@
 #
 # For the playback scenario (it remaps its bitstream between frames) and for
 # `concurrent`, three timing sweeps, each against the policy 4k/64k/1m:
-#   driver     driver profile msm-3.4 / msm-mainline / vcm-2010 / lazy
+#   driver     driver profile msm-3.4 / msm-mainline / vcm-2010 / lazy, BFB on for all
 #   bfb        the BFB prefetch on / off (driver.bfb), under the default profile
 #   cacheable  page tables cacheable in the L2 or not (domains.*.pt_cacheable)
 # and writes OUT/driver.md. Sweeps resume like the rest of the study.
@@ -21,8 +21,10 @@ policies=4k,64k,1m
 for s in $scenarios; do
     cfg=configs/scenarios/$s.yaml
     mkdir -p "$out/$s"
+    # BFB on for every profile (lazy would leave it off), so that the profiles differ
+    # only in what they write to the TLB and in their cleans
     "$prog" sweep "$cfg" --mode timing --param "driver.profile=msm-3.4,msm-mainline,vcm-2010,lazy" \
-        --param "buffers.*.policy=$policies" --out "$out/$s/driver"
+        --param "buffers.*.policy=$policies" --set driver.bfb=true --out "$out/$s/driver"
     "$prog" sweep "$cfg" --mode timing --param "driver.bfb=true,false" \
         --param "buffers.*.policy=$policies" --out "$out/$s/bfb"
     "$prog" sweep "$cfg" --mode timing --param "domains.*.pt_cacheable=false,true" \

@@ -17,6 +17,7 @@ static const struct command commands[] = {
     { "tlb",     cmd_tlb,     "trace-driven TLB study on a raw address trace" },
     { "gen",     cmd_gen,     "write a generated trace (video, display, camera, ...)" },
     { "convert", cmd_convert, "convert a trace between the text, bin and din formats" },
+    { "import",  cmd_import,  "turn a gem5, Linux ftrace, QEMU or bus-log trace into a trace" },
     { "info",    cmd_info,    "list the SMMUs, contexts and MIDs of an SoC file" },
     { "sweep",   cmd_sweep,   "run a scenario over a grid of parameter values" },
     { "plot",    cmd_plot,    "draw a sweep's results.csv as PNG and SVG figures (gnuplot)" },

@@ -3,7 +3,9 @@
  * times worked out by hand, and their bad arguments.
  *
  * tests/data/scenarios/observe.yaml runs with the memory of test_e2e_timing.c (one DRAM
- * channel, 8 B at 500 MHz = 2 ns a cycle, latency 40 ns); the msm8960 file gives the
+ * channel, 8 B at 500 MHz = 2 ns a cycle, latency 40 ns) and without the walker's
+ * descriptor fetch buffer (driver.bfb=false: an L2 descriptor is one 4-byte read, not a
+ * 64-byte line, docs/walker.md); the msm8960 file gives the
  * fabric (200 MHz = 5 ns a cycle, 16-byte gateway, hop 2 cycles = 10 ns) and the mdp0
  * SMMU (200 MHz: lookup 1 cycle = 5 ns, walk start-up 2 cycles = 10 ns, one walker,
  * an 8-byte port). By the rules of docs/timing.md a 4-byte descriptor read arriving at
@@ -47,7 +49,8 @@
 #include "tests/lib/proc.h"
 
 #define D "tests/data/scenarios/"
-#define MEM "--set dram.channels=1 --set dram.clock=500MHz --set dram.latency=40ns"
+#define MEM "--set dram.channels=1 --set dram.clock=500MHz --set dram.latency=40ns " \
+            "--set driver.bfb=false"
 #define NS 1000ull
 
 static struct proc pr;
@@ -166,8 +169,11 @@ static void test_vcd_hand_timed(void **state)
     assert_int_equal(proc_run(&pr, "run " D "observe.yaml " MEM " --quiet --vcd %s", vcd), 0);
     vcd_parse(vcd, &f);
     assert_string_equal(f.timescale, "1 ps ");
-    /* mdp0's SMMU and the master, nothing else (no other SMMU has a master) */
-    assert_int_equal(f.nsig, 4);
+    /* mdp0's SMMU (4 signals) and the master, nothing else (no other SMMU has a master) */
+    assert_int_equal(f.nsig, 5);
+    /* no TLB operation is written during the run: the SMMU is never busy with one */
+    assert_int_equal(vcd_changes(&f, "smmu.mdp0.maint_busy"), 0);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.maint_busy", 0), 0);
 
     /* outstanding: 2 over [0, 396), 1 over [396, 398), 0 from 398 */
     assert_int_equal(vcd_at(&f, "master.mdp0.outstanding", 0), 2);
@@ -423,6 +429,53 @@ static void test_timeline_driver_steps(void **state)
     assert_int_equal(steps, 1);
 }
 
+/*
+ * steps.yaml: each step's driver work ends with TLB operations, which the timeline
+ * shows arriving at 1.1 and 1.2 us for the unmap at 1 us and at 3.1 and 3.2 us for the
+ * map at 3 us: the step's first two register writes, one 100 ns configuration-port
+ * access apart (driver.mmio_latency). Each keeps mdp0 busy for tlb_op_cycles = 32 cycles
+ * of its 200 MHz clock = 160 ns, one operation after the other (models/smmu_maint.h):
+ * [1100, 1260) and [1260, 1420) ns, then [3100, 3260) and [3260, 3420). maint_busy is 1
+ * over [1100, 1420) and [3100, 3420) and 0 elsewhere; the back-to-back periods are one
+ * stretch.
+ */
+static void test_maintenance_busy(void **state)
+{
+    (void)state;
+    const char *vcd = tmp_path("maint.vcd"), *tl = tmp_path("maint.json");
+    struct vcd_file f;
+    struct slice s[16];
+    unsigned n, k = 0;
+    static const char *const ts[] = { "1.100000", "1.260000", "3.100000", "3.260000" };
+    static const char *const arrived[] = { "1100000", "1200000", "3100000", "3200000" };
+
+    assert_int_equal(proc_run(&pr, "run " D "steps.yaml --quiet --vcd %s --timeline %s", vcd,
+                              tl), 0);
+    n = timeline_slices(tl, s, 16);
+    for (unsigned i = 0; i < n; i++) {
+        char want[64];
+        if (strcmp(s[i].name, "tlbiasid"))
+            continue;
+        assert_true(k < 4);
+        assert_string_equal(s[i].ts, ts[k]);
+        assert_string_equal(s[i].dur, "0.160000");
+        snprintf(want, sizeof(want), "\"arrived_ps\": %s,", arrived[k]);
+        assert_non_null(strstr(s[i].args, want));
+        k++;
+    }
+    assert_int_equal(k, 4);
+    vcd_parse(vcd, &f);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.maint_busy", 1100 * NS - 1), 0);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.maint_busy", 1100 * NS), 1);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.maint_busy", 1260 * NS), 1);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.maint_busy", 1420 * NS - 1), 1);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.maint_busy", 1420 * NS), 0);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.maint_busy", 3100 * NS), 1);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.maint_busy", 3420 * NS - 1), 1);
+    assert_int_equal(vcd_at(&f, "smmu.mdp0.maint_busy", 3420 * NS), 0);
+    assert_int_equal(vcd_changes(&f, "smmu.mdp0.maint_busy"), 4);
+}
+
 /* ---- Intervals --------------------------------------------------------------------- */
 
 /* The value of (interval starting at start, name, stat) in DIR/intervals.csv, as text. */
@@ -609,7 +662,8 @@ static void test_bad_arguments(void **state)
            "before END, e.g. 10ms:12ms\n");
     expect("run " D "observe.yaml --timeline t.json --timeline-window 2ms", 2,
            "iommusim run: --timeline-window 2ms: expected START:END, e.g. 10ms:12ms\n");
-    expect("run " D "observe.yaml --vcd a.vcd --vcd b.vcd", 2, "iommusim run: --vcd given twice\n");
+    expect("run " D "observe.yaml --vcd a.vcd --vcd b.vcd", 2,
+           "iommusim run: --vcd is given twice ('a.vcd', then 'b.vcd'): it takes one value\n");
     expect("run " D "observe.yaml --mode functional --vcd a.vcd", 2,
            "iommusim run: --vcd needs a timing run: the functional mode has no time (drop it, "
            "or run with --mode timing)\n");
@@ -638,7 +692,8 @@ static void test_no_temporary_left(void **state)
                               "--stats-interval 200ns --vcd %s/w.vcd --timeline %s/t.json", out,
                               out, out), 0);
     assert_int_equal(proc_sh(&pr, "ls %s", out), 0);
-    assert_string_equal(pr.out, "intervals.csv\nstats.csv\nstats.json\nt.json\nw.vcd\n");
+    assert_string_equal(pr.out, "histograms.csv\nintervals.csv\nstats.csv\nstats.done\n"
+                        "stats.json\nt.json\nw.vcd\n");
 }
 
 int main(void)
@@ -649,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_timeline_hand_timed),
         cmocka_unit_test(test_queued_walk),
         cmocka_unit_test(test_timeline_driver_steps),
+        cmocka_unit_test(test_maintenance_busy),
         cmocka_unit_test(test_intervals_hand_timed),
         cmocka_unit_test(test_plot_intervals),
         cmocka_unit_test(test_results_unchanged),

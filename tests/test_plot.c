@@ -55,15 +55,17 @@ static long file_size(const char *path)
 }
 
 /*
- * Copies DATA/CASE.csv to OUT/CASE/results.csv (a fresh directory) and runs
+ * Copies DATA/CASE.csv to OUT/CASE/results.csv (a fresh directory), and what the
+ * directory DATA/CASE/ holds (a sweep's points/) when there is one, and runs
  * `ENV iommusim plot OUT/CASE ARGS`. Returns the exit status; stdout and stderr
  * in *out and *err (until the next run).
  */
 static int plot(const char *csv, const char *env, const char *args, char **out, char **err)
 {
     proc_sh(&pr, "rm -rf %s/%s && mkdir -p %s/%s && cp " DATA "%s.csv %s/%s/results.csv && "
+            "{ [ ! -d " DATA "%s ] || cp -R " DATA "%s/. %s/%s/; } && "
             "unset IOMMUSIM_PLOTS && %s '%s' plot %s/%s %s", OUT, csv, OUT, csv, csv, OUT, csv,
-            env, proc_prog(), OUT, csv, args);
+            csv, csv, OUT, csv, env, proc_prog(), OUT, csv, args);
     *out = pr.out;
     *err = pr.err;
     return pr.status;
@@ -96,6 +98,31 @@ static const char *no_gnuplot(void)
 static bool have_gnuplot(void)
 {
     return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+/* Whether gnuplot draws PDF too (plots/common.gp: when it has pdfcairo). */
+static bool have_pdf(void)
+{
+    return have_gnuplot() &&
+           system("gnuplot -e 'print GPVAL_TERMINALS' 2>&1 | grep -qw pdfcairo") == 0;
+}
+
+/* What `plot` prints after a figure's .dat when gnuplot drew it. */
+static const char *image_suffix(void)
+{
+    return have_pdf() ? ", .png, .svg, .pdf" : ", .png, .svg";
+}
+
+/* Removes every "[PDF](NAME.pdf), " from s, in place: index.md without pdfcairo. */
+static void strip_pdf_links(char *s)
+{
+    char *at;
+
+    while ((at = strstr(s, "[PDF]("))) {
+        char *end = strstr(at, "), ");
+        assert_non_null(end);
+        memmove(at, end + 3, strlen(end + 3) + 1);
+    }
 }
 
 static void expect_file(const char *path, const char *want)
@@ -180,12 +207,14 @@ static const char desc_reads[] =
 
 /*
  * Points 0, 8, 4: min, p50, p90, p99, max of rot at fractions 0, .5, .9, .99, 1,
- * and p5 (after max in the header), one digit: 5 %, fraction 0.05, 110 ns.
+ * and p5 (after max in the header), one digit: 5 %, fraction 0.05, 110 ns. The
+ * fixture has no points/ directory, so the figure falls back to these quantiles.
  */
 static const char latency_rot[] =
     "# translation latency (ns) of master rot at each quantile of master.rot.translation_ns (min 0, pNN "
     "0.NN, p999 0.999, max 1)\n"
     "# rows: fraction of bursts; columns: page-size policy (param:buffers.*.policy)\n"
+    "# from the quantiles: a point has no points/NNNN/histograms.csv\n"
     "# held at the first point's value: smmus.*.tlb.entries = 64, memory.ram.fragmentation = "
     "0\n"
     "# ? marks a value that no selected point has\n"
@@ -202,6 +231,7 @@ static const char latency_mdp[] =
     "# translation latency (ns) of master mdp0 at each quantile of master.mdp0.translation_ns (min 0, "
     "pNN 0.NN, p999 0.999, max 1)\n"
     "# rows: fraction of bursts; columns: page-size policy (param:buffers.*.policy)\n"
+    "# from the quantiles: a point has no points/NNNN/histograms.csv\n"
     "# held at the first point's value: smmus.*.tlb.entries = 64, memory.ram.fragmentation = "
     "0\n"
     "# ? marks a value that no selected point has\n"
@@ -231,16 +261,24 @@ static const char frames_mdp[] =
  * over fb.display_read and rot_in.rotator_src:
  *   0:   4k 0 + 4, 64k 0 + 4, 1m 8 + 4, 16m 0 = 4, 4, 12, 0 of 20 -> 20, 20, 60, 0 %
  *   0.5: 16 + 8, 8 + 8, 0, 0 = 24, 16, 0, 0 of 40 -> 60, 40, 0, 0 %
+ * By bytes, each count times its page size:
+ *   0:   4 x 4 KiB = 16384, 4 x 64 KiB = 262144, 12 x 1 MiB = 12582912; in all
+ *        12861440 = 785 x 16384, so 1/785, 16/785, 768/785 of it:
+ *        0.127388535, 2.03821656, 97.8343949, 0 %
+ *   0.5: 24 x 4 KiB = 98304, 16 x 64 KiB = 1048576; in all 1146880 = 280 x 4096,
+ *        so 24/280 and 256/280: 8.57142857, 91.4285714, 0, 0 %
  */
 static const char page_mix[] =
     "# share (%) of the pages mapping the buffers, by size: the sum of buffer.*.*.pages_SIZE "
     "over the sum of all four\n"
+    "# bytes_SIZE: the share (%) of the bytes they map: each count times its page size "
+    "(4096, 65536, 1048576, 16777216)\n"
     "# rows: RAM fragmentation (param:memory.ram.fragmentation); page-size policy best\n"
     "# held at the first point's value: smmus.*.tlb.entries = 64\n"
     "# ? marks a value that no selected point has\n"
-    "fragmentation 4k 64k 1m 16m\n"
-    "0 20 20 60 0\n"
-    "0.5 60 40 0 0\n";
+    "fragmentation 4k 64k 1m 16m bytes_4k bytes_64k bytes_1m bytes_16m\n"
+    "0 20 20 60 0 0.127388535 2.03821656 97.8343949 0\n"
+    "0.5 60 40 0 0 8.57142857 91.4285714 0 0\n";
 
 static void expect_full_data(void)
 {
@@ -280,7 +318,7 @@ static void test_full(void **state)
         skip();
     assert_int_equal(plot("full", "", "", &out, &err), 0);
     expect_text("stderr", err, "");
-    expect_full_stdout(out, ", .png, .svg");
+    expect_full_stdout(out, image_suffix());
     expect_full_data();
     for (size_t i = 0; i < NFULL; i++) {
         char *png, *svg;
@@ -301,6 +339,18 @@ static void test_full(void **state)
     }
 }
 
+/* index.md as expected with PDF links, less those when gnuplot has no pdfcairo. */
+static void expect_index(const char *path, const char *with_pdf)
+{
+    char *want = strdup(with_pdf);
+
+    assert_non_null(want);
+    if (!have_pdf())
+        strip_pdf_links(want);
+    expect_file(path, want);
+    free(want);
+}
+
 /*
  * index.md: the name from sweep.txt's scenario= (directory and .yaml dropped),
  * one section per figure, subtitles naming the held params.
@@ -315,7 +365,7 @@ static void test_index(void **state)
     snprintf(env, sizeof(env), "echo 'scenario=/x/configs/scenarios/demo_scn.yaml' > "
              "%s/full/sweep.txt &&", OUT);
     assert_int_equal(plot("full", env, "", &out, &err), 0);
-    expect_file(plots("full", "index.md"),
+    expect_index(plots("full", "index.md"),
         "# Plots of demo_scn\n"
         "\n"
         "Made by `iommusim plot` from results.csv: 12 points, 1 failed (left out).\n"
@@ -329,7 +379,7 @@ static void test_index(void **state)
         "\n"
         "![miss-rate-mdp_port0_cb0](miss-rate-mdp_port0_cb0.png)\n"
         "\n"
-        "[SVG](miss-rate-mdp_port0_cb0.svg), [data](miss-rate-mdp_port0_cb0.dat)\n"
+        "[SVG](miss-rate-mdp_port0_cb0.svg), [PDF](miss-rate-mdp_port0_cb0.pdf), [data](miss-rate-mdp_port0_cb0.dat)\n"
         "\n"
         "## miss-rate-rot_src\n"
         "\n"
@@ -338,7 +388,7 @@ static void test_index(void **state)
         "\n"
         "![miss-rate-rot_src](miss-rate-rot_src.png)\n"
         "\n"
-        "[SVG](miss-rate-rot_src.svg), [data](miss-rate-rot_src.dat)\n"
+        "[SVG](miss-rate-rot_src.svg), [PDF](miss-rate-rot_src.pdf), [data](miss-rate-rot_src.dat)\n"
         "\n"
         "## desc-reads-all\n"
         "\n"
@@ -348,7 +398,7 @@ static void test_index(void **state)
         "\n"
         "![desc-reads-all](desc-reads-all.png)\n"
         "\n"
-        "[SVG](desc-reads-all.svg), [data](desc-reads-all.dat)\n"
+        "[SVG](desc-reads-all.svg), [PDF](desc-reads-all.pdf), [data](desc-reads-all.dat)\n"
         "\n"
         "## latency-cdf-rot\n"
         "\n"
@@ -357,7 +407,7 @@ static void test_index(void **state)
         "\n"
         "![latency-cdf-rot](latency-cdf-rot.png)\n"
         "\n"
-        "[SVG](latency-cdf-rot.svg), [data](latency-cdf-rot.dat)\n"
+        "[SVG](latency-cdf-rot.svg), [PDF](latency-cdf-rot.pdf), [data](latency-cdf-rot.dat)\n"
         "\n"
         "## latency-cdf-mdp0\n"
         "\n"
@@ -366,7 +416,7 @@ static void test_index(void **state)
         "\n"
         "![latency-cdf-mdp0](latency-cdf-mdp0.png)\n"
         "\n"
-        "[SVG](latency-cdf-mdp0.svg), [data](latency-cdf-mdp0.dat)\n"
+        "[SVG](latency-cdf-mdp0.svg), [PDF](latency-cdf-mdp0.pdf), [data](latency-cdf-mdp0.dat)\n"
         "\n"
         "## frames-mdp0\n"
         "\n"
@@ -375,7 +425,7 @@ static void test_index(void **state)
         "\n"
         "![frames-mdp0](frames-mdp0.png)\n"
         "\n"
-        "[SVG](frames-mdp0.svg), [data](frames-mdp0.dat)\n"
+        "[SVG](frames-mdp0.svg), [PDF](frames-mdp0.pdf), [data](frames-mdp0.dat)\n"
         "\n"
         "## page-mix-best\n"
         "\n"
@@ -384,7 +434,7 @@ static void test_index(void **state)
         "\n"
         "![page-mix-best](page-mix-best.png)\n"
         "\n"
-        "[SVG](page-mix-best.svg), [data](page-mix-best.dat)\n");
+        "[SVG](page-mix-best.svg), [PDF](page-mix-best.pdf), [data](page-mix-best.dat)\n");
 }
 
 /*
@@ -564,6 +614,183 @@ static void test_bad_plots_dir(void **state)
     expect_text("stderr", err, want);
 }
 
+/* ---- the histograms of the points -------------------------------------------------------- */
+
+/*
+ * hist.csv: policies 4k (point 0) and 1m (point 1) of master mdp0; hist/points/
+ * holds each point's histograms.csv, with a decoy master rot in both. In
+ * picoseconds, 4k: [100,100] x 2, [1000,1007] x 4, [4992,5000] x 2, 8 bursts;
+ * 1m: [100,100] x 3, [1000,1003] x 1, 4 bursts. A bucket [lo,hi] spreads its
+ * bursts evenly over [lo, hi + 1), so each policy's distribution F is, at its
+ * edges,
+ *   4k: F(100) 0, F(101) 2/8, F(1000) 2/8, F(1008) 6/8, F(4992) 6/8, F(5001) 1
+ *   1m: F(100) 0, F(101) 3/4, F(1000) 3/4, F(1004) 1
+ * The rows are the union of the edges, 100 101 1000 1004 1008 4992 5001 ps,
+ * written in ns. 4k at 1004 lies inside its bucket [1000, 1008): 2/8 + 4/8 x
+ * (1004 - 1000) / (1008 - 1000) = 0.5. 1m is ? above 1004, its slowest + 1 ps.
+ */
+static const char latency_hist[] =
+    "# translation latency distribution of master mdp0, from every bucket of "
+    "master.mdp0.translation_ps in each point's points/NNNN/histograms.csv\n"
+    "# rows: latency (ns) at each bucket edge of any policy; columns: page-size policy "
+    "(param:buffers.*.policy), the fraction of bursts below that latency\n"
+    "# within a bucket the bursts are taken as spread evenly; ? below a policy's fastest "
+    "burst and above its slowest\n"
+    "# ? marks a value that no selected point has\n"
+    "latency_ns 4k 1m\n"
+    "0.1 0 0\n"
+    "0.101 0.25 0.75\n"
+    "1 0.25 0.75\n"
+    "1.004 0.5 1\n"
+    "1.008 0.75 ?\n"
+    "4.992 0.75 ?\n"
+    "5.001 1 ?\n";
+
+static void test_latency_from_histograms(void **state)
+{
+    char *out, *err, want[1024];
+
+    (void)state;
+    assert_int_equal(plot("hist", no_gnuplot(), "", &out, &err), 0);
+    expect_file(plots("hist", "latency-cdf-mdp0.dat"), latency_hist);
+    snprintf(want, sizeof(want), "wrote %s/hist/plots/latency-cdf-mdp0.dat\n", OUT);
+    if (!strstr(out, want))
+        fail_msg("stdout:\n%s\nhas no line %s", out, want);
+    if (have_gnuplot()) {
+        assert_int_equal(plot("hist", "", "", &out, &err), 0);
+        assert_true(file_size(plots("hist", "latency-cdf-mdp0.png")) > 8);
+    }
+}
+
+/* A malformed histograms.csv: its path and line, status 1, and no data file. */
+static void test_bad_histograms(void **state)
+{
+    char *out, *err, want[1024];
+
+    (void)state;
+    assert_int_equal(plot("hist_bad", no_gnuplot(), "", &out, &err), 1);
+    snprintf(want, sizeof(want), "iommusim plot: %s/hist_bad/points/0001/histograms.csv:3: "
+             "error: count is not a whole number ('x')\n", OUT);
+    expect_text("stderr", err, want);
+    assert_int_equal(file_size(plots("hist_bad", "latency-cdf-mdp0.dat")), -1);
+}
+
+/*
+ * empty.csv: context c translated at both TLB sizes, but no point has its
+ * miss_rate. The figure would be empty: it is not drawn, its data file is not
+ * left, and the note says why, on stdout and in index.md.
+ */
+static void test_empty_figure(void **state)
+{
+    char *out, *err, *index, want[4096];
+
+    (void)state;
+    assert_int_equal(plot("empty", "", "", &out, &err), 0);
+    snprintf(want, sizeof(want),
+        "skipped miss-rate-c: no point has a value to draw (every one would be ?)\n"
+        "skipped desc-reads: the sweep does not vary a page-size policy (a param: key ending in "
+        ".policy)\n"
+        "skipped latency-cdf: the sweep does not vary a page-size policy (a param: key ending "
+        "in .policy)\n"
+        "skipped frames: the sweep does not vary a page-size policy (a param: key ending in "
+        ".policy)\n"
+        "skipped page-mix: the sweep does not vary the RAM fragmentation (a param: key ending "
+        "in fragmentation)\n"
+        "wrote %s/empty/plots/index.md (0 figures)\n", OUT);
+    expect_text("stdout", out, want);
+    assert_int_equal(file_size(plots("empty", "miss-rate-c.dat")), -1);
+    assert_int_equal(file_size(plots("empty", "miss-rate-c.png")), -1);
+    index = slurp(plots("empty", "index.md"), NULL);
+    assert_non_null(index);
+    assert_non_null(strstr(index, "\n## Not drawn\n\n- miss-rate-c: no point has a value to "
+                                  "draw (every one would be ?)\n"));
+    free(index);
+}
+
+/* ---- what the scripts set --------------------------------------------------------------- */
+
+/*
+ * Runs gnuplot on a script of plots/ with the variables plot would give it, for the
+ * data file DAT of case full, then the gnuplot commands SHOW; gnuplot's `show`
+ * output (its stderr) in pr.err.
+ */
+static void gnuplot_show(const char *script, const char *dat, const char *colmax,
+                         unsigned ncol, const char *show)
+{
+    proc_sh(&pr, "gnuplot -e \"plotsdir='plots';datafile='%s';outbase='%s';title='t';"
+            "subtitle='s';colmax='%s';ncol=%u;nrows=2\" plots/%s %s",
+            plots("full", dat), tmp_path("gp-%s", dat), colmax, ncol, script, show);
+    if (pr.status)
+        fail_msg("gnuplot on plots/%s failed (%d): %s", script, pr.status, pr.err);
+}
+
+/* The rest of the line of text that starts with `key`, or "" when there is none. */
+static const char *line_after(const char *text, const char *key, char *buf, size_t len)
+{
+    const char *at = strstr(text, key);
+    size_t n;
+
+    buf[0] = 0;
+    if (!at)
+        return buf;
+    at += strlen(key);
+    n = strcspn(at, "\n");
+    snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), at);
+    return buf;
+}
+
+/*
+ * The miss rate of 4k pages is 100 to 1000 times that of large ones, so its axis
+ * is logarithmic (y, base 10, with x in base 2 for the TLB sizes), unless every
+ * rate is 0; the latency axis is logarithmic. The eight line types of common.gp
+ * differ in dash pattern and point shape as well as colour, so that the lines can
+ * be told apart in grey and where one lies over another.
+ */
+static void test_script_settings(void **state)
+{
+    char line[256], key[32], dash[8][64], point[8][16];
+    char *out, *err;
+
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    assert_int_equal(plot("full", no_gnuplot(), "", &out, &err), 0);
+    gnuplot_show("miss-rate.gp", "miss-rate-rot_src.dat", "0 75 20 10", 4, "-e 'show logscale'");
+    line_after(pr.err, "logscaling on", line, sizeof(line));
+    if (!strstr(line, "x (base 2)") || !strstr(line, " y"))
+        fail_msg("miss-rate.gp: logscale is '%s', expected x (base 2) and y", line);
+    /* every rate 0: a linear axis from 0 to 1 */
+    gnuplot_show("miss-rate.gp", "miss-rate-rot_src.dat", "0 0 0 0", 4,
+                 "-e 'show logscale' -e 'show yrange'");
+    line_after(pr.err, "logscaling on", line, sizeof(line));
+    if (strstr(line, " y"))
+        fail_msg("miss-rate.gp with every rate 0: logscale '%s' has y", line);
+    gnuplot_show("latency-quantiles.gp", "latency-cdf-rot.dat", "1 1600 900 600", 4,
+                 "-e 'show logscale'");
+    line_after(pr.err, "logscaling on", line, sizeof(line));
+    if (strncmp(line, "  x", 3))
+        fail_msg("latency-quantiles.gp: logscale is '%s', expected x", line);
+
+    gnuplot_show("miss-rate.gp", "miss-rate-rot_src.dat", "0 75 20 10", 4,
+                 "-e 'do for [i=1:8] { show linetype i }'");
+    for (unsigned i = 0; i < 8; i++) {
+        snprintf(key, sizeof(key), "linetype %u,", i + 1);
+        line_after(pr.err, key, line, sizeof(line));
+        const char *d = strstr(line, "dashtype "), *p = strstr(line, "pointtype ");
+        if (!d || !p || p < d)
+            fail_msg("linetype %u: '%s' has no dashtype and pointtype", i + 1, line);
+        snprintf(dash[i], sizeof(dash[i]), "%.*s", (int)(p - d - 9), d + 9);
+        snprintf(point[i], sizeof(point[i]), "%.*s", (int)strcspn(p + 10, " "), p + 10);
+        for (unsigned j = 0; j < i; j++) {
+            if (!strcmp(dash[i], dash[j]))
+                fail_msg("linetypes %u and %u have the same dashtype %s", j + 1, i + 1, dash[i]);
+            if (!strcmp(point[i], point[j]))
+                fail_msg("linetypes %u and %u have the same pointtype %s", j + 1, i + 1,
+                         point[i]);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +802,10 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_bad_plots_dir),
+        cmocka_unit_test(test_latency_from_histograms),
+        cmocka_unit_test(test_bad_histograms),
+        cmocka_unit_test(test_empty_figure),
+        cmocka_unit_test(test_script_settings),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

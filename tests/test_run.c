@@ -65,6 +65,14 @@ static void test_out_of_range(void **state)
     expect("run configs/scenarios/gpu2d_blit.yaml --set smmus.gfx2d0.tlb.entries=300", 1,
            "<command line>:--set 1: error: soc.smmus.gfx2d0.tlb.entries: 300 is out of range "
            "1..256\n");
+    expect("run configs/scenarios/gpu2d_blit.yaml --set smmus.rot.bfb_lines=65", 1,
+           "<command line>:--set 1: error: soc.smmus.rot.bfb_lines: 65 is out of range "
+           "0..64\n");
+    expect("run configs/scenarios/gpu2d_blit.yaml --set l2.hit_latency=5s", 1,
+           "<command line>:--set 1: error: soc.l2.hit_latency: 5s is out of range 0..1ms\n");
+    expect("run configs/scenarios/gpu2d_blit.yaml --set l2.sise=1MiB", 1,
+           "<command line>:--set 1: error: unknown key 'sise' in soc.l2; did you mean "
+           "'size'?\n");
 }
 
 static void test_missing_files(void **state)
@@ -111,7 +119,7 @@ static void test_usage_errors(void **state)
            "iommusim run: --seed x1: expected an unsigned integer\n");
     expect("run", 2, "iommusim run: missing the scenario file (iommusim run SCENARIO.yaml)\n");
     expect("frobnicate", 2, "iommusim: unknown command 'frobnicate' (commands: run, tlb, gen, "
-                            "convert, info, sweep, plot; see iommusim --help)\n");
+                            "convert, import, info, sweep, plot; see iommusim --help)\n");
     expect("info", 2, "iommusim info: missing the SoC file (iommusim info "
                       "configs/msm8960.yaml)\n");
 }
@@ -122,7 +130,10 @@ static void test_usage_errors(void **state)
  *   0x40   64 B   hit
  *   0x1000 128 B  two bursts: miss (page 1) then hit
  *   0x3000 64 B   write, miss (page 3)
- * = 5 translations, 2 hits, 3 misses, 3 walks, 6 descriptor reads, 320 bytes.
+ * = 5 translations, 2 hits, 3 misses, 3 walks, 320 bytes. The msm-3.4 profile sets
+ * BFBCR.BFBDFE: the first walk reads its L1 descriptor and the 64-byte line of L2
+ * descriptors of pages 0..15; pages 1 and 3 are in that line, so their walks read
+ * only the L1 descriptor: 2 + 1 + 1 = 4 descriptor reads from memory, 2 buffer hits.
  */
 static void test_small_trace_hand_count(void **state)
 {
@@ -137,9 +148,50 @@ static void test_small_trace_hand_count(void **state)
     assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.hits,2\n"));
     assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.misses,3\n"));
     assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.walks,3\n"));
-    assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.desc_reads,6\n"));
+    assert_non_null(strstr(csv, "\nsmmu.mdp0.ctx.mdp_port0_cb0.desc_reads,4\n"));
+    assert_non_null(strstr(csv, "\nsmmu.mdp0.walker.desc_reads,4\n"));
+    assert_non_null(strstr(csv, "\nsmmu.mdp0.walker.bfb_hits,2\n"));
+    /*
+     * The driver cleans what it writes into the non-cacheable table (the count of
+     * test_driver_profiles.c): the first of the 256 page maps cleans the new 1 KiB L2
+     * table (16 lines of 64 B) and its L1 entry (1 line), each of the other 255 the
+     * line of its descriptor: 17 + 255 = 272 lines of 20 ns = 5.44 us.
+     */
+    assert_non_null(strstr(csv, "\nrun.driver.clean_ps,5440000\n"));
     assert_non_null(strstr(csv, "\nmaster.mdp0.bytes_read,256\n"));
     assert_non_null(strstr(csv, "\nmaster.mdp0.bytes_written,64\n"));
+    free(csv);
+}
+
+/*
+ * The same trace with display_read's page tables cacheable (the driver sets TTBR SH,
+ * NOS, IRGN/ORGN WB-WA and msm-3.4 sets ACTLR.RC*SH): every walk reads the same L1
+ * descriptor (VA[31:20] is the same for all four accesses), and the first walk's L2
+ * line lands in the fetch buffer. Walk 1: L1 read misses the L2, line read misses
+ * (2 misses); walks 2 and 3: the L1 read hits the L2 (2 hits) and the L2 descriptor is
+ * in the buffer. L2: 4 lookups, 2 hits, 2 misses, 2 lines filled.
+ */
+static void test_small_trace_cacheable_tables(void **state)
+{
+    static const char *const rows[] = {
+        "smmu.mdp0.walker.desc_reads,4", "smmu.mdp0.walker.bfb_hits,2",
+        "smmu.mdp0.walker.l2_hits,2", "smmu.mdp0.walker.l2_misses,2",
+        "l2.lookups,4", "l2.hits,2", "l2.misses,2", "l2.fills,2", "l2.evictions,0",
+        "run.driver.clean_ps,0",    /* a cacheable table's updates need no clean */
+    };
+    char *csv;
+
+    (void)state;
+    assert_int_equal(proc_run(&pr, "run " D "small_trace.yaml --quiet --out %s/small_c "
+                              "--set soc.domains.display_read.pt_cacheable=true",
+                              tmp_dir()), 0);
+    csv = slurp(tmp_path("small_c/stats.csv"), NULL);
+    assert_non_null(csv);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char want[128];
+        snprintf(want, sizeof(want), "\n%s\n", rows[i]);
+        assert_non_null(strstr(csv, want));
+    }
     free(csv);
 }
 
@@ -213,14 +265,31 @@ static void test_driver_steps(void **state)
 /*
  * The same steps under the lazy profile (a table per context, nothing on map): each
  * of the four contexts writes its own copy of fb's 16 pages twice, and the unmap at
- * 1 us costs 16 TLBIVA per context (<= 32 pages: by VA); the accesses see the same
- * walks as under msm-3.4, since the reads are spaced wider than any invalidation.
+ * 1 us costs 16 TLBIVA per context (<= 32 pages: by VA).
+ * Timing on mdp0's configuration port (100 ns an access, 20 ns a cleaned line): each
+ * context's unmap clears 16 PTEs and then the L1 entry of the freed L2 table, one
+ * cleaned line each (17 x 20 ns = 340 ns), then writes its 16 TLBIVA. So cb0's arrive
+ * at 1.0 + 0.34 + 0.1 k us (1.44 .. 2.94 us), cb1's at 2.94 + 0.34 + 0.1 k (3.38 ..
+ * 4.88 us). Each keeps mdp0 busy 32 cycles at 200 MHz = 160 ns, longer than the
+ * 100 ns between arrivals, so the periods run back to back from 1.44 us: cb0's end
+ * at 1.44 + 16 x 0.16 = 4.0 us, cb1's (the first arrived at 3.38 < 4.0) at
+ * 4.0 + 2.56 = 6.56 us. The read at 2 us waits 4.56 us; by 6.56 us fb is mapped
+ * again (3 us) and cb0's TLBIVA removed the old entry, so it walks L1 + L2 and
+ * succeeds. The third read (issued when the second completes: one outstanding)
+ * hits. = 2 walks, 1 delayed translation, 4560000 ps of delay, 32 TLBIVA on mdp0;
+ * busy 36 x 160 ns = 5760000 ps with the 2 GLOBAL_TLBIALL of bring-up (driver init,
+ * then again under the profile) and the CTX_TLBIALL of each of the 2 attaches.
  */
 static void test_driver_steps_lazy(void **state)
 {
     static const char *const expect_rows[] = {
         "\nrun.driver.profile,lazy\n",
-        "\nsmmu.mdp0.ctx.mdp_port0_cb0.walks,3\n",
+        "\nsmmu.mdp0.ctx.mdp_port0_cb0.walks,2\n",
+        "\nsmmu.mdp0.ctx.mdp_port0_cb0.faults,0\n",
+        "\nsmmu.mdp0.maint.tlbiva,32\n",
+        "\nsmmu.mdp0.maint.delayed,1\n",
+        "\nsmmu.mdp0.maint.delay_ps,4560000\n",
+        "\nsmmu.mdp0.maint.busy_ps,5760000\n",
         "\ndriver.mdp_port0_cb0.unmaps_4k,16\n",
         "\ndriver.mdp_port0_cb0.maps_4k,32\n",
         "\ndriver.mdp_port1_cb1.maps_4k,32\n",
@@ -343,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_unknown_buffer_in_trace),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_small_trace_hand_count),
+        cmocka_unit_test(test_small_trace_cacheable_tables),
         cmocka_unit_test(test_driver_steps),
         cmocka_unit_test(test_driver_steps_lazy),
         cmocka_unit_test(test_pools_exhausted),

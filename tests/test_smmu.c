@@ -388,15 +388,20 @@ static void test_v2p(void **state)
     setup_bank(f->s, 0, 1, 7, false);
     unsigned par = SMMU_CTX_REG(0, SMMU_PAR);
 
-    /* section: PAR = PA[31:12] = 0x800AB000 */
+    /*
+     * Every descriptor here has TEX = C = B = 0 and SCTLR.TRE = 1 with PRRR = 0:
+     * region 0's MTC0 = 0 is strongly-ordered, so PAR.MT (bits [6:4]) = 0b001 and
+     * PAR.SH (bit 7) = 1: the attribute bits are 0x10 | 0x80 = 0x90 (NS, NOS clear).
+     * section: PAR = PA[31:12] | 0x90 = 0x800AB090
+     */
     smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_V2PPR), SECT_VA | 0xAB123u);
-    assert_int_equal(smmu_mmio_read(f->s, par), 0x800AB000u);
+    assert_int_equal(smmu_mmio_read(f->s, par), 0x800AB090u);
     /* small page */
     smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_V2PUW), PAGE_VA);
-    assert_int_equal(smmu_mmio_read(f->s, par), 0x90005000u);
-    /* supersection: PA[31:12] with the SS bit (bit 1): 0xB0F12000 | 0x2 */
+    assert_int_equal(smmu_mmio_read(f->s, par), 0x90005090u);
+    /* supersection: PA[31:12] with the SS bit (bit 1): 0xB0F12000 | 0x2 | 0x90 */
     smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_V2PPR), SS_VA | 0xF12345u);
-    assert_int_equal(smmu_mmio_read(f->s, par), 0xB0F12002u);
+    assert_int_equal(smmu_mmio_read(f->s, par), 0xB0F12092u);
     /* unmapped: FAULT (bit 0) with TF (bit 1) = 0x3 */
     smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_V2PPR), 0x00100000u);
     assert_int_equal(smmu_mmio_read(f->s, par), 0x3u);
@@ -619,11 +624,12 @@ static void test_tlbtr0_and_v2psr(void **state)
     assert_int_equal(smmu_mmio_read(f->s, v2psr), V2PSR_HIT);
     smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_V2PPR), SS_VA);
     assert_int_equal(smmu_mmio_read(f->s, v2psr), 0);
-    /* privileged write to the RO section: FAULT | APF = 0x9; user read: PA 0xA0000000 */
+    /* privileged write to the RO section: FAULT | APF = 0x9; user read: PA 0xA0003000
+     * with MT = strongly-ordered (0x10) and SH (0x80), as in test_v2p */
     smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_V2PPW), RO_VA);
     assert_int_equal(smmu_mmio_read(f->s, par), 0x9u);
     smmu_mmio_write(f->s, SMMU_CTX_REG(0, SMMU_V2PUR), RO_VA | 0x3456u);
-    assert_int_equal(smmu_mmio_read(f->s, par), 0xA0003000u);
+    assert_int_equal(smmu_mmio_read(f->s, par), 0xA0003090u);
     /* bank 1 has translation off: PAR is the VA's page, V2PSR clear */
     smmu_mmio_write(f->s, SMMU_CTX_REG(1, SMMU_V2PPR), 0x12345678u);
     assert_int_equal(smmu_mmio_read(f->s, SMMU_CTX_REG(1, SMMU_PAR)), 0x12345000u);

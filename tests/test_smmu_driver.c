@@ -1022,7 +1022,8 @@ static void test_fault_not_stalled_and_unowned_bank(void **state)
     /* Bank 0 (vcodec_a_stream's, not activated) brought up by hand on an empty table
      * at 0x20000000, MID 2 routed to it, interrupt on fault. */
     smmu_mmio_write(f->hw, SMMU_CTX_REG(0, SMMU_TTBR0), 0x20000000u);
-    smmu_mmio_write(f->hw, SMMU_CTX_REG(0, SMMU_ACTLR), ACTLR_CFEIE | ACTLR_CFERE);
+    smmu_mmio_write(f->hw, SMMU_CTX_REG(0, SMMU_ACTLR),
+                    ACTLR_CFEIE | ACTLR_CFERE | (ACTLR_TLBMCFG_HTW << ACTLR_TLBMCFG_SHIFT));
     smmu_mmio_write(f->hw, SMMU_CTX_REG(0, SMMU_SCTLR), SCTLR_M | SCTLR_TRE | SCTLR_AFE);
     smmu_mmio_write(f->hw, SMMU_M2VCBR_N(2), 0u << M2VCBR_CBNDX_SHIFT);
     assert_int_equal(do_access(f, 2, 0x00001000u, false, &t), SMMU_FAULTED);
@@ -1369,9 +1370,11 @@ static void test_init_releases_stalled_transaction(void **state)
     static struct smmu_driver drv;
     struct smmu_txn t = { .mid = 0, .iova = 0x00001000u, .bytes = 4 };
 
-    /* Bank 0 on an empty table at 0x20000000, stall on fault, no interrupt. */
+    /* Bank 0 on an empty table at 0x20000000, walks on a miss, stall on fault, no
+     * interrupt. */
     smmu_mmio_write(hw, SMMU_CTX_REG(0, SMMU_TTBR0), 0x20000000u);
-    smmu_mmio_write(hw, SMMU_CTX_REG(0, SMMU_ACTLR), ACTLR_CFCFG);
+    smmu_mmio_write(hw, SMMU_CTX_REG(0, SMMU_ACTLR),
+                    ACTLR_CFCFG | (ACTLR_TLBMCFG_HTW << ACTLR_TLBMCFG_SHIFT));
     smmu_mmio_write(hw, SMMU_CTX_REG(0, SMMU_SCTLR), SCTLR_M);
     smmu_mmio_write(hw, SMMU_M2VCBR_N(0), 0u << M2VCBR_CBNDX_SHIFT);
     assert_int_equal(smmu_access(hw, &t), SMMU_STALLED);

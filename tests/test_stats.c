@@ -920,6 +920,57 @@ static void write_file_bad_format(void **state)
     stats_free(st);
 }
 
+/*
+ * Whole histograms: one row per non-empty bucket, bounds narrowed to min and max.
+ * By the bucket rule of stats.h: 5 is below 2 * 64, its own bucket [5, 5]. 130 and
+ * 131 have their highest bit at 7, shift 1, so the bucket is the pair [130, 131];
+ * 200 is in [200, 201], narrowed to the maximum, 200. In the second histogram 1000
+ * and 1007 have their highest bit at 9, shift 3: the bucket [1000, 1007] (1000 = 125
+ * x 8); 1008 starts the next one, [1008, 1015], narrowed to 1008; the minimum 1000
+ * is the first bucket's low bound already. The empty third histogram has no rows.
+ */
+static void write_hists(void **state)
+{
+    struct tmpdir *t = *state;
+    struct stats_hist a = { 0 }, b = { 0 }, empty = { 0 };
+    static const uint64_t va[] = { 5, 5, 130, 131, 200 }, vb[] = { 1000, 1007, 1008 };
+    const struct stats_hist *h[] = { &a, &b, &empty };
+    const char *names[] = { "m.a", "m.b", "m.empty" };
+    char path[128], err[256] = "", list[256], expect[300];
+    char *text;
+
+    for (size_t i = 0; i < sizeof(va) / sizeof(va[0]); i++)
+        stats_hist_add(&a, va[i]);
+    for (size_t i = 0; i < sizeof(vb) / sizeof(vb[0]); i++)
+        stats_hist_add(&b, vb[i]);
+    assert_int_equal(stats_hist_bucket_low(0), 0);
+    assert_int_equal(stats_hist_bucket_high(127), 127);
+    assert_int_equal(stats_hist_bucket_low(128), 128);
+    assert_int_equal(stats_hist_bucket_high(128), 129);
+    snprintf(path, sizeof(path), "%s/h.csv", t->path);
+    assert_int_equal(stats_hists_write_file(path, 3, names, h, err, sizeof(err)), 0);
+    text = slurp(path, NULL);
+    assert_non_null(text);
+    assert_string_equal(text, "name,low,high,count\n"
+                              "m.a,5,5,2\n"
+                              "m.a,130,131,2\n"
+                              "m.a,200,200,1\n"
+                              "m.b,1000,1007,2\n"
+                              "m.b,1008,1008,1\n");
+    free(text);
+    dir_listing(t->path, list, sizeof(list));
+    assert_string_equal(list, "h.csv");             /* no temporary left */
+
+    /* Onto a directory: the rename fails, nothing is left but the directory. */
+    snprintf(path, sizeof(path), "%s/sub", t->path);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(stats_hists_write_file(path, 3, names, h, err, sizeof(err)), -EISDIR);
+    snprintf(expect, sizeof(expect), "cannot write %s: %s", path, strerror(EISDIR));
+    assert_string_equal(err, expect);
+    dir_listing(t->path, list, sizeof(list));
+    assert_string_equal(list, "h.csv sub");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -948,6 +999,7 @@ int main(void)
         cmocka_unit_test_setup(write_file_missing_directory, tmpdir_setup),
         cmocka_unit_test_setup(write_file_onto_directory, tmpdir_setup),
         cmocka_unit_test_setup(write_file_bad_format, tmpdir_setup),
+        cmocka_unit_test_setup(write_hists, tmpdir_setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -469,6 +469,14 @@ static void test_overlap_priority(void **state)
     fill(t, 0x10105000u, PAGE_4K, 1, 1, true);
     assert_int_equal(tlb_lookup(t, 1, 1, 0x10105000u)->size, PAGE_4K);
     assert_int_equal(tlb_match_count(t, 1, 1, 0x10105000u), 2);
+    /* tlb_lookup_matches says so too, on the cached repeat as well (the SMMU's MHF) */
+    unsigned m = 0;
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x10105000u, &m)->size, PAGE_4K);
+    assert_int_equal(m, 2);
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x10105000u, &m)->size, PAGE_4K);
+    assert_int_equal(m, 2);
+    assert_null(tlb_lookup_matches(t, 1, 1, 0x30000000u, &m));
+    assert_int_equal(m, 0);
     assert_int_equal(tlb_lookup(t, 1, 1, 0x10106000u)->size, PAGE_1M);
     assert_int_equal(tlb_match_count(t, 1, 1, 0x10106000u), 1);
 
@@ -487,6 +495,13 @@ static void test_overlap_priority(void **state)
     tlb_inv_va(t, 1, 1, 0x10105000u);
     assert_null(tlb_lookup(t, 1, 1, 0x10105000u));
     assert_int_equal(tlb_stats(t)->invalidations, 2);
+    /* 0x20007000 still has its global and its ASID-1 entry: both match ASID 1. A
+     * TLBIVA for ASID 2 takes the global one only (as TLBIMVA), leaving one match. */
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x20007000u, &m)->pa, 0xB0007000u);
+    assert_int_equal(m, 2);
+    tlb_inv_va(t, 1, 2, 0x20007000u);
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x20007000u, &m)->pa, 0xB0007000u);
+    assert_int_equal(m, 1);
     tlb_free(t);
 }
 
@@ -1249,9 +1264,18 @@ static void run_against_reference(unsigned entries, unsigned ways, enum tlb_repl
         unsigned kind = (a >> 16) % 100;
 
         if (kind < 65) {
-            const struct tlb_entry *h = tlb_lookup(t, vmid, asid, va);
+            unsigned matches = 0, m = 0;
+            /* odd kinds through tlb_lookup_matches: its count, cached with the last
+             * lookup, must be the reference's count whatever came between */
+            const struct tlb_entry *h = kind & 1 ? tlb_lookup_matches(t, vmid, asid, va, &matches)
+                                                 : tlb_lookup(t, vmid, asid, va);
             int i = ref_lookup(&r, vmid, asid, va);
             assert_int_equal(h != NULL, i >= 0);
+            for (unsigned s = 0; (kind & 1) && s < PAGE_SIZES; s++)
+                for (int g = 0; g < 2; g++)
+                    m += ref_find(&r, va, (enum page_size)s, vmid, asid, g) >= 0;
+            if (kind & 1)
+                assert_int_equal(matches, m);
             if (h) {
                 assert_true(same_entry(h, &r.e[i]));
                 assert_ptr_equal(h, tlb_probe(t, vmid, asid, va));
@@ -1331,6 +1355,56 @@ static void test_against_reference(void **state)
     run_against_reference(128, 128, TLB_ROUND_ROBIN, 0, 15000);
 }
 
+/*
+ * 64-bit VAs (the trace-driven study's addresses). An entry's page number is the
+ * whole VA above its page offset, so pages that agree in the low 32 bits but not
+ * above never alias, at any size; and a 16 MiB entry at 2^47 - 16M covers exactly
+ * its 4096 4 KiB pages. Two sets of 2 ways: the set is the page number's low bit,
+ * which is the same for 0x1000 and 0x7f0000001000 (page numbers 0x1 and
+ * 0x7f0000001), so both compete in set 1.
+ */
+static void test_wide_va(void **state)
+{
+    static const uint64_t hi = 0x7f0000000000ull;
+    struct tlb *t = mk(4, 2, TLB_LRU, 0);
+    struct tlb_entry e = { .va = hi | 0x1000, .size = PAGE_4K, .attrs = { .ap = 3 } };
+    const struct tlb_entry *hit;
+
+    (void)state;
+    assert_int_equal(tlb_fill(t, &e), 0);
+    assert_null(tlb_lookup(t, 0, 0, 0x1000));           /* same low 32 bits: a miss */
+    hit = tlb_lookup(t, 0, 0, hi | 0x1ffc);
+    assert_non_null(hit);
+    assert_true(hit->va == (hi | 0x1000));
+    e.va = 0x1000;
+    assert_int_equal(tlb_fill(t, &e), 0);               /* set 1, way 1: both held */
+    assert_non_null(tlb_lookup(t, 0, 0, 0x1000));
+    assert_non_null(tlb_lookup(t, 0, 0, hi | 0x1000));
+    assert_int_equal(tlb_match_count(t, 0, 0, hi | 0x1000), 1);
+    /* A third page of set 1 (0x3000) evicts the least recent, 0x1000. */
+    e.va = hi | 0x3000;
+    assert_int_equal(tlb_fill(t, &e), 0);
+    assert_null(tlb_probe(t, 0, 0, 0x1000));
+    assert_non_null(tlb_probe(t, 0, 0, hi | 0x1000));
+    tlb_inv_va(t, 0, 0, hi | 0x1000);
+    assert_null(tlb_probe(t, 0, 0, hi | 0x1000));
+    assert_non_null(tlb_probe(t, 0, 0, hi | 0x3000));
+
+    /* 16M at 0x7fffff000000: hits its first and last byte, not the next 16M or 4G below. */
+    e = (struct tlb_entry){ .va = 0x7fffff000000ull, .size = PAGE_16M, .attrs = { .ap = 3 } };
+    assert_int_equal(tlb_fill(t, &e), 0);
+    assert_non_null(tlb_probe(t, 0, 0, 0x7fffff000000ull));
+    assert_non_null(tlb_probe(t, 0, 0, 0x7fffffffffffull));
+    assert_null(tlb_probe(t, 0, 0, 0x800000000000ull));
+    assert_null(tlb_probe(t, 0, 0, 0x7ffeff000000ull));
+    /* The top of the 64-bit space, 1M: page number 0xfffffffffff. */
+    e = (struct tlb_entry){ .va = 0xfffffffffff00000ull, .size = PAGE_1M, .attrs = { .ap = 3 } };
+    assert_int_equal(tlb_fill(t, &e), 0);
+    assert_non_null(tlb_probe(t, 0, 0, UINT64_MAX));
+    assert_null(tlb_probe(t, 0, 0, 0xfff00000u));
+    tlb_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1359,6 +1433,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_replacement_names),
         cmocka_unit_test(test_against_reference),
+        cmocka_unit_test(test_wide_va),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -255,14 +255,18 @@ static void test_text_errors(void **state)
         { "1 R fb0+ 1", -EINVAL, "bad offset in 'fb0+' (expected decimal or 0x-hex)" },
         { "1 R fb0+0x 1", -EINVAL, "bad offset in 'fb0+0x' (expected decimal or 0x-hex)" },
         { "1 R fb0+12a 1", -EINVAL, "bad offset in 'fb0+12a' (expected decimal or 0x-hex)" },
-        { "1 R fb0+4294967296 1", -ERANGE,
-          "offset in 'fb0+4294967296' beyond 32 bits (address fields must fit in 32 bits: "
-          "IOVA space is 32-bit)" },
-        { "1 R fb0+0x100000000 1", -ERANGE,
-          "offset in 'fb0+0x100000000' beyond 32 bits (address fields must fit in 32 bits: "
-          "IOVA space is 32-bit)" },
-        { "1 W 0x100000000 4", -ERANGE,
-          "IOVA '0x100000000' beyond 32 bits (IOVA space is 32-bit)" },
+        /* 2^64 in decimal and in hex, one past the largest 64-bit value */
+        { "1 R fb0+18446744073709551616 1", -ERANGE,
+          "offset in 'fb0+18446744073709551616' beyond 64 bits" },
+        { "1 R fb0+0x10000000000000000 1", -ERANGE,
+          "offset in 'fb0+0x10000000000000000' beyond 64 bits" },
+        { "1 W 0x10000000000000000 4", -ERANGE, "IOVA '0x10000000000000000' beyond 64 bits" },
+        /* 2^64 - 4 + 8 bytes passes 2^64; 2^64 - 4 + 4 bytes ends exactly at it (accepted) */
+        { "1 W 0xfffffffffffffffc 8", -ERANGE,
+          "access at 0xfffffffffffffffc of 8 bytes passes the end of the 64-bit address space" },
+        { "1 W fb0+0xffffffffffffffff 2", -ERANGE,
+          "access at offset 0xffffffffffffffff of 2 bytes passes the end of the 64-bit "
+          "address space" },
         { "1 W 0xg 4", -EINVAL, "bad IOVA '0xg' (expected 0x and hex digits)" },
         { "1 W 0x 4", -EINVAL, "bad IOVA '0x' (expected 0x and hex digits)" },
         { "1 W 4096 4", -EINVAL, "bad target '4096' (expected NAME+OFFSET, NAME or 0xIOVA)" },
@@ -362,11 +366,15 @@ static void test_din_errors(void **state)
         { "2 12g4", -EINVAL, "bad address '12g4' (expected hex digits, with or without 0x)" },
         { "2 123456789g", -EINVAL,
           "bad address '123456789g' (expected hex digits, with or without 0x)" },
-        { "0 100000000", -ERANGE, "address '100000000' beyond 32 bits (IOVA space is 32-bit)" },
-        { "0 0x0000000100000000", -ERANGE,
-          "address '0x0000000100000000' beyond 32 bits (IOVA space is 32-bit)" },
-        { "1 ffffffffffffffffffff", -ERANGE,
-          "address 'ffffffffffffffffffff' beyond 32 bits (IOVA space is 32-bit)" },
+        /* 17 significant digits: 2^64; leading zeros do not count */
+        { "0 10000000000000000", -ERANGE, "address '10000000000000000' beyond 64 bits" },
+        { "0 0x000000010000000000000000", -ERANGE,
+          "address '0x000000010000000000000000' beyond 64 bits" },
+        { "1 ffffffffffffffffffff", -ERANGE, "address 'ffffffffffffffffffff' beyond 64 bits" },
+        /* a 64-byte access (the default din size) at 2^64 - 32 passes 2^64 */
+        { "1 ffffffffffffffe0", -ERANGE,
+          "access at 0xffffffffffffffe0 of 64 bytes passes the end of the 64-bit address "
+          "space" },
     };
     char text[128], file[32];
     size_t i;
@@ -638,17 +646,19 @@ static void test_bin_errors(void **state)
                       "bytes 16777217 out of range (expected 1..16777216)");
 
     len = 8;
-    put_rec(buf, &len, ACC(TRACE_RAW, 0x100000000ull, 4), NULL);
+    put_rec(buf, &len, ACC(TRACE_RAW, 0xfffffffffffffffdull, 4), NULL);
     path = bin_file("iova.bin", buf, len);
     expect_read_error(path, TRACE_FMT_BIN, 0, -ERANGE, ": record 1",
-                      "IOVA 0x100000000 beyond 32 bits (IOVA space is 32-bit)");
+                      "access at 0xfffffffffffffffd of 4 bytes passes the end of the 64-bit "
+                      "address space");
 
     len = 8;
     put_rec(buf, &len, DEF(0, 3), "fb0");
-    put_rec(buf, &len, ACC(0, 0x1ffffffffull, 4), NULL);
+    put_rec(buf, &len, ACC(0, 0xffffffffffffffffull, 2), NULL);
     path = bin_file("offset.bin", buf, len);
     expect_read_error(path, TRACE_FMT_BIN, 0, -ERANGE, ": record 2",
-                      "offset 0x1ffffffff beyond 32 bits (address fields must fit in 32 bits)");
+                      "access at offset 0xffffffffffffffff of 2 bytes passes the end of the "
+                      "64-bit address space");
 
     len = 8;
     put_rec(buf, &len, ((struct bin_rec){ .time = 5, .bytes = 4, .buffer = TRACE_RAW,
@@ -1142,10 +1152,11 @@ static void test_writer_errors(void **state)
     expect_finish_error(w, -ERANGE, path, "record 2: bytes 0 out of range (expected 1..16777216)");
 
     w = create_ok(path, TRACE_FMT_TEXT);
-    rec = (struct trace_rec){ .time = 1, .addr = 0x100000000ull, .bytes = 4,
+    rec = (struct trace_rec){ .time = 1, .addr = 0xfffffffffffffffdull, .bytes = 4,
                               .buffer = TRACE_RAW };
     assert_int_equal(trace_write(w, &rec), -ERANGE);
-    expect_finish_error(w, -ERANGE, path, "record 1: address 0x100000000 beyond 32 bits");
+    expect_finish_error(w, -ERANGE, path, "record 1: access at 0xfffffffffffffffd of 4 bytes "
+                        "passes the end of the 64-bit address space");
 
     w = create_ok(path, TRACE_FMT_TEXT);
     rec = (struct trace_rec){ .time = 1, .bytes = 4, .op = TRACE_OP_LINE };

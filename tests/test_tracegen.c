@@ -1149,9 +1149,16 @@ static void test_scan(void **state)
 
     expect_error("kind: scan\nfrom: 0x2000\nto: 0x1000\n", -EINVAL,
                  "gen.yaml:3:5: error: to: 0x1000 is not above from (0x2000)");
-    expect_error("kind: scan\nfrom: 0xFFFFF000\nbytes: 4096\nstride: 2048\n", -EINVAL,
-                 "gen.yaml:3:8: error: bytes: the last access, at 0xfffff800, would pass "
-                 "2^32; lower to or bytes");
+    /* from 2^64 - 4096 to the default end (4 GiB) is not a sweep; the default has no
+     * position of its own, so the message names the map's */
+    expect_error("kind: scan\nfrom: 0xFFFFFFFFFFFFF000\n", -EINVAL,
+                 "gen.yaml:1:1: error: 0x100000000 is not above from (0xfffffffffffff000)");
+    /* 2^64 - 4096 in steps of 2048 below 2^64 - 1: the last access, at 2^64 - 2048, of
+     * 4096 bytes would end 2048 bytes past 2^64 */
+    expect_error("kind: scan\nfrom: 0xFFFFFFFFFFFFF000\nto: 0xFFFFFFFFFFFFFFFF\n"
+                 "bytes: 4096\nstride: 2048\n", -EINVAL,
+                 "gen.yaml:4:8: error: bytes: the last access, at 0xfffffffffffff800, would "
+                 "pass 2^64; lower to or bytes");
 }
 
 int main(void)

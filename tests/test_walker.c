@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "models/l2cache.h"
 #include "models/physmem.h"
 #include "models/pte.h"
 #include "models/walker.h"
@@ -997,7 +998,10 @@ static void test_timed_faults(void **state)
     pd.regs.pd0 = true;
     /* L2 fault: VA 0x00201000 reads 0x00100008 then 0x00104404 (empty): 110 ns. */
     job_init(&l2, 0x00201000u, PRIV_READ);
-    /* A read the port rejects: L1 entry 0x00100014 of VA 0x00500000 -> level 1 fault at 60 ns. */
+    /*
+     * A read the port answers with a slave error: L1 entry 0x00100014 of VA 0x00500000
+     * -> the walk ends at 60 ns with a level 1 slave error (HTWSEEF), not a TF.
+     */
     job_init(&err, 0x00500000u, PRIV_READ);
     t->mem.fail = true;
     t->mem.fail_pa = 0x00100014u;
@@ -1013,15 +1017,362 @@ static void test_timed_faults(void **state)
     assert_int_equal(l2.result.fault, WALK_TRANSLATION_L2);
     assert_int_equal(l2.result.desc_addr[1], 0x00104404u);
     assert_int_equal(err.finished, 60 * SIM_NS);
-    assert_int_equal(err.result.fault, WALK_TRANSLATION_L1);
+    assert_int_equal(err.result.fault, WALK_SLAVE_ERROR);
+    assert_int_equal(err.result.level, 1);
+    assert_int_equal(err.result.desc_reads, 1);
+    assert_false(err.result.have_entry);
 
     const struct walker_stats *st = walker_stats(w);
     assert_int_equal(st->walks, 3);
     assert_int_equal(st->faults, 3);
     assert_int_equal(st->desc_reads, 3);        /* 0 + 2 + 1 */
     assert_int_equal(st->desc_errors, 1);
+    assert_int_equal(st->slave_errors, 1);
+    assert_int_equal(st->decode_errors, 0);
     assert_int_equal(st->max_in_flight, 3);
     walker_free(w);
+}
+
+/*
+ * A decode error on the L2 read: VA 0x00203ABC reads L1 entry 0x00100008 (a table at
+ * 0x00104400, fine) and then L2 entry 0x00104400 | 0x03 << 2 = 0x0010440C, which the
+ * port answers with a decode error. The walk ends when that read completes,
+ * 10 + 50 + 50 = 110 ns, with WALK_DECODE_ERROR at level 2 and both addresses read.
+ */
+static void test_timed_decode_error_level2(void **state)
+{
+    struct timed *t = *state;
+    struct walker *w = timed_walker(t, 1);
+    struct walk_job job;
+
+    write_timed_tables(t->pm);
+    finish_count = 0;
+    t->mem.fail = true;
+    t->mem.fail_decode = true;
+    t->mem.fail_pa = 0x0010440Cu;
+    job_init(&job, 0x00203ABCu, PRIV_READ);
+    walker_start(w, &job);
+    sim_run(SIM_TIME_MAX);
+
+    assert_int_equal(job.finished, 110 * SIM_NS);
+    assert_int_equal(job.result.fault, WALK_DECODE_ERROR);
+    assert_int_equal(job.result.level, 2);
+    assert_int_equal(job.result.desc_reads, 2);
+    assert_int_equal(job.result.desc_addr[0], 0x00100008u);
+    assert_int_equal(job.result.desc_addr[1], 0x0010440Cu);
+    assert_false(job.result.have_entry);
+    const struct walker_stats *st = walker_stats(w);
+    assert_int_equal(st->desc_reads, 2);
+    assert_int_equal(st->desc_errors, 1);
+    assert_int_equal(st->decode_errors, 1);
+    assert_int_equal(st->slave_errors, 0);
+    assert_int_equal(st->faults, 1);
+    walker_free(w);
+}
+
+
+/* ---- The descriptor fetch buffer (BFB) ------------------------------------------ */
+
+/*
+ * The 1 MiB region VA 0x00300000..0x003FFFFF: L1 entry 3 at 0x00100000 + 3 * 4 =
+ * 0x0010000C points to the L2 table at 0x00108000 (0x00108001). Page i (VA 0x00300000
+ * + i * 4K) has its L2 descriptor at 0x00108000 + 4i and maps PA 0x40000000 + i * 4K,
+ * AP0|AP1 set (0x32). A 64-byte line holds 16 descriptors: pages 16k..16k+15 share
+ * the line at 0x00108000 + 64k.
+ */
+#define REGION_VA       0x00300000u
+#define REGION_L2       0x00108000u
+
+static void write_region(struct physmem *pm)
+{
+    physmem_write32(pm, 0x0010000Cu, REGION_L2 | 1u);
+    for (uint32_t i = 0; i < 256; i++)
+        physmem_write32(pm, REGION_L2 + 4u * i, (0x40000000u + i * 0x1000u) | 0x32u);
+}
+
+static struct walker *bfb_walker(struct timed *t, unsigned lines)
+{
+    struct walker_config cfg = { .max_outstanding = 1, .overhead = OVERHEAD,
+                                 .bfb_lines = lines };
+    struct walker *w = walker_new(&cfg, t->pm, &t->port);
+
+    assert_non_null(w);
+    return w;
+}
+
+/* Walks page `page` of the region to the end; returns its finish - start time. */
+static sim_time_t walk_page(struct walker *w, unsigned page, bool bfb, struct walk_job *job)
+{
+    job_init(job, REGION_VA + page * 0x1000u, PRIV_READ);
+    job->regs.bfb = bfb;
+    walker_start(w, job);
+    sim_run(SIM_TIME_MAX);
+    assert_int_equal(job->result.fault, WALK_OK);
+    assert_int_equal(job->result.pa, 0x40000000u + page * 0x1000u);
+    return job->finished - job->started;
+}
+
+/*
+ * A stream over the 256 pages of the region, one walk each, BFB on: every walk reads
+ * its L1 descriptor (256 reads); the L2 descriptors come one 64-byte line per 16 pages
+ * (pages 0, 16, ..., 240: 16 line reads), the other 240 from the buffer. 272 reads in
+ * all, 240 hits. A walk that misses the buffer takes 10 + 50 + 50 = 110 ns, one that
+ * hits 10 + 50 = 60 ns (the buffer answers at once). The line read of page 16 is
+ * 64 bytes at 0x00108040 (the 19th read: 16 L1 reads and 2 lines before it, page 0's
+ * line at 0x00108000 second of all).
+ */
+static void test_bfb_stream_one_line_per_16_pages(void **state)
+{
+    struct timed *t = *state;
+    struct walker *w = bfb_walker(t, 16);
+    struct walk_job job;
+
+    write_region(t->pm);
+    for (unsigned p = 0; p < 256; p++) {
+        sim_time_t d = walk_page(w, p, true, &job);
+        assert_int_equal(d, p % 16 ? 60 * SIM_NS : 110 * SIM_NS);
+        assert_int_equal(job.result.bfb_hit, p % 16 != 0);
+        assert_int_equal(job.result.mem_reads, p % 16 ? 1 : 2);
+        assert_int_equal(job.result.desc_reads, 2);
+    }
+    const struct walker_stats *st = walker_stats(w);
+    assert_int_equal(st->walks, 256);
+    assert_int_equal(st->desc_reads, 256 + 16);
+    assert_int_equal(st->bfb_hits, 240);
+    assert_int_equal(st->bfb_fills, 16);
+    assert_int_equal(t->mem.requests, 272);
+    assert_int_equal(t->mem.log[1].pa, 0x00108000u);
+    assert_int_equal(t->mem.log[1].bytes, 64);
+    assert_int_equal(t->mem.log[0].bytes, 4);            /* the L1 read is one word */
+    assert_int_equal(t->mem.log[18].pa, 0x00108040u);
+    assert_int_equal(t->mem.log[18].bytes, 64);
+    assert_int_equal(walker_bfb_valid(w), 16);
+    walker_free(w);
+}
+
+/*
+ * The same stream with BFBDFE clear: two 4-byte reads per page, 512 in all, no hits;
+ * and with BFBDFE set but a buffer of 0 lines (bfb_lines = 0), the same 512.
+ */
+static void test_bfb_off_one_read_per_page(void **state)
+{
+    struct timed *t = *state;
+    struct walker *w = bfb_walker(t, 16), *w0;
+    struct walk_job job;
+
+    write_region(t->pm);
+    for (unsigned p = 0; p < 256; p++)
+        assert_int_equal(walk_page(w, p, false, &job), 110 * SIM_NS);
+    assert_int_equal(walker_stats(w)->desc_reads, 512);
+    assert_int_equal(walker_stats(w)->bfb_hits, 0);
+    assert_int_equal(t->mem.log[1].bytes, 4);
+    walker_free(w);
+
+    w0 = bfb_walker(t, 0);
+    for (unsigned p = 0; p < 256; p++)
+        walk_page(w0, p, true, &job);
+    assert_int_equal(walker_stats(w0)->desc_reads, 512);
+    assert_int_equal(walker_stats(w0)->bfb_hits, 0);
+    walker_free(w0);
+}
+
+/*
+ * Invalidation empties the buffer: page 0 fills line 0 (2 reads); page 1 hits (1 read);
+ * after walker_bfb_invalidate the buffer holds nothing, so page 2 reads the line again
+ * (2 reads): 5 reads, 1 hit, 2 fills.
+ */
+static void test_bfb_invalidate_empties(void **state)
+{
+    struct timed *t = *state;
+    struct walker *w = bfb_walker(t, 16);
+    struct walk_job job;
+
+    write_region(t->pm);
+    walk_page(w, 0, true, &job);
+    assert_int_equal(walker_bfb_valid(w), 1);
+    walk_page(w, 1, true, &job);
+    assert_true(job.result.bfb_hit);
+    walker_bfb_invalidate(w);
+    assert_int_equal(walker_bfb_valid(w), 0);
+    assert_int_equal(walk_page(w, 2, true, &job), 110 * SIM_NS);
+    assert_false(job.result.bfb_hit);
+    const struct walker_stats *st = walker_stats(w);
+    assert_int_equal(st->desc_reads, 5);
+    assert_int_equal(st->bfb_hits, 1);
+    assert_int_equal(st->bfb_fills, 2);
+    assert_int_equal(st->bfb_invalidations, 1);
+    walker_free(w);
+}
+
+/*
+ * A 2-line buffer keeps the last 2 lines read (FIFO, hits do not refresh a line).
+ * Lines: A = pages 0..15, B = 16..31, C = 32..47.
+ *   page 0   miss, fill A            [A]
+ *   page 16  miss, fill B            [A B]
+ *   page 1   hit A                   (A stays the oldest)
+ *   page 32  miss, fill C, evicts A  [C B]   (LRU would have evicted B)
+ *   page 17  hit B
+ *   page 2   miss (A gone), fill A, evicts B, the oldest now  [C A]
+ *   page 33  hit C
+ *   page 18  miss (B gone)
+ * hits 3 (pages 1, 17, 33), fills 5, reads 8 L1 + 5 lines = 13.
+ */
+static void test_bfb_capacity_fifo(void **state)
+{
+    struct timed *t = *state;
+    struct walker *w = bfb_walker(t, 2);
+    static const unsigned pages[] = { 0, 16, 1, 32, 17, 2, 33, 18 };
+    static const bool hit[] = { false, false, true, false, true, false, true, false };
+    struct walk_job job;
+
+    write_region(t->pm);
+    for (unsigned i = 0; i < 8; i++) {
+        walk_page(w, pages[i], true, &job);
+        assert_int_equal(job.result.bfb_hit, hit[i]);
+    }
+    const struct walker_stats *st = walker_stats(w);
+    assert_int_equal(st->bfb_hits, 3);
+    assert_int_equal(st->bfb_fills, 5);
+    assert_int_equal(st->desc_reads, 13);
+    assert_int_equal(walker_bfb_valid(w), 2);
+    walker_free(w);
+}
+
+/*
+ * The buffer holds the words as they were read. Page 5's entry is empty when page 4's
+ * walk fills line 0 (fill 1); software then maps page 5, with no invalidation. Page
+ * 5's buffered word is a fault entry, which the walker does not trust (a TLB never
+ * holds one, so software need not invalidate after mapping): it reads the line again
+ * (fill 2, 10 + 50 + 50 = 110 ns) and translates. Software then moves page 6 to PA
+ * 0x70006000, again without invalidating: page 6's buffered word is valid and is used
+ * as it was, PA 0x40006000. Page 7 loses its access flag (AP0) as well. After an
+ * invalidation page 6 reads the line again (fill 3) and sees 0x70006000. Page 7's
+ * buffered word now has AP0 clear; with AFE such a word is read again too (fill 4),
+ * and the walk reports the access flag fault.
+ */
+static void test_bfb_snapshot_and_fault_entries(void **state)
+{
+    struct timed *t = *state;
+    struct walker *w = bfb_walker(t, 16);
+    struct walk_job job;
+
+    write_region(t->pm);
+    physmem_write32(t->pm, REGION_L2 + 5u * 4u, 0);
+    walk_page(w, 4, true, &job);
+    physmem_write32(t->pm, REGION_L2 + 5u * 4u, 0x40005000u | 0x32u);
+    assert_int_equal(walk_page(w, 5, true, &job), 110 * SIM_NS);
+    assert_false(job.result.bfb_hit);
+
+    physmem_write32(t->pm, REGION_L2 + 6u * 4u, 0x70006000u | 0x32u);
+    physmem_write32(t->pm, REGION_L2 + 7u * 4u, 0x40007000u | 0x22u);   /* AP1, no AP0 */
+    job_init(&job, REGION_VA + 6u * 0x1000u, PRIV_READ);
+    job.regs.bfb = true;
+    walker_start(w, &job);
+    sim_run(SIM_TIME_MAX);
+    assert_true(job.result.bfb_hit);
+    assert_int_equal(job.result.pa, 0x40006000u);        /* the stale word */
+
+    walker_bfb_invalidate(w);
+    job_init(&job, REGION_VA + 6u * 0x1000u, PRIV_READ);
+    job.regs.bfb = true;
+    walker_start(w, &job);
+    sim_run(SIM_TIME_MAX);
+    assert_false(job.result.bfb_hit);
+    assert_int_equal(job.result.pa, 0x70006000u);
+
+    job_init(&job, REGION_VA + 7u * 0x1000u, PRIV_READ);
+    job.regs.bfb = true;
+    walker_start(w, &job);
+    sim_run(SIM_TIME_MAX);
+    assert_int_equal(job.result.fault, WALK_ACCESS_FLAG);
+    assert_false(job.result.bfb_hit);
+    assert_int_equal(walker_stats(w)->bfb_fills, 4);
+    assert_int_equal(walker_stats(w)->bfb_hits, 1);
+    walker_free(w);
+}
+
+/* ---- Cacheable tables through the shared L2 -------------------------------------- */
+
+/*
+ * A cacheable context: TTBR0 = L1_BASE | IRGN[0] (bit 6) | S (bit 1) | NOS (bit 5):
+ * inner write-back, inner shareable, so ACTLR.RCISH decides. The L2: 1 KiB, 2 ways,
+ * 64-byte lines, 20 ns hit latency.
+ *
+ * Section walk of VA 0x12345678 (L1 entry 0x0010048C): first walk misses the L2, goes
+ * to the port: 10 + 50 = 60 ns, and fills the line 0x00100480; the second walk of the
+ * same VA hits: 10 + 20 = 30 ns, no port request. A page walk of VA 0x00203ABC then
+ * reads L1 entry 0x00100008 (line 0x00100000: miss, 50 ns) and L2 entry 0x0010440C
+ * (miss, 50 ns): 110 ns; again: both hit: 10 + 20 + 20 = 50 ns. Without RCISH the same
+ * walks ignore the L2: 60 ns each. L2 counters: 2 + 2 misses, 1 + 2 hits.
+ */
+static void test_cacheable_walks_through_l2(void **state)
+{
+    struct timed *t = *state;
+    struct walker *w = timed_walker(t, 1);
+    struct l2cache_config lc = { .size_bytes = 1024, .ways = 2, .line_bytes = 64,
+                                 .hit_latency = 20 * SIM_NS };
+    struct l2cache *l2 = l2cache_new(&lc);
+    struct walk_job job;
+    const uint32_t ttbr_c = L1_BASE | (1u << 6) | (1u << 1) | (1u << 5);
+    static const struct { uint32_t va; bool rcish; sim_time_t took; unsigned port; } seq[] = {
+        { 0x12345678u, true, 60, 1 },   /* miss */
+        { 0x12345678u, true, 30, 1 },   /* hit: latency = the hit latency */
+        { 0x00203ABCu, true, 110, 3 },  /* two misses */
+        { 0x00203ABCu, true, 50, 3 },   /* two hits */
+        { 0x12345678u, false, 60, 4 },  /* no redirect: to the port */
+    };
+
+    assert_non_null(l2);
+    write_timed_tables(t->pm);
+    walker_set_l2cache(w, l2);
+    for (unsigned i = 0; i < 5; i++) {
+        job_init(&job, seq[i].va, PRIV_READ);
+        job.regs.ttbr0 = ttbr_c;
+        job.regs.rcish = seq[i].rcish;
+        assert_int_equal(walk_table_cacheable(&job.regs, seq[i].va), seq[i].rcish);
+        walker_start(w, &job);
+        sim_run(SIM_TIME_MAX);
+        assert_int_equal(job.result.fault, WALK_OK);
+        assert_int_equal(job.finished - job.started, seq[i].took * SIM_NS);
+        assert_int_equal(t->mem.requests, seq[i].port);
+    }
+    assert_int_equal(l2cache_contains(l2, 0x0010048Cu), true);
+    assert_int_equal(l2cache_stats(l2)->misses, 3);
+    assert_int_equal(l2cache_stats(l2)->hits, 3);
+    const struct walker_stats *st = walker_stats(w);
+    assert_int_equal(st->l2_hits, 3);
+    assert_int_equal(st->l2_misses, 3);
+    assert_int_equal(st->desc_reads, 1 + 1 + 2 + 2 + 1);
+    walker_free(w);
+    l2cache_free(l2);
+}
+
+/*
+ * Which TTBR bits make a walk cacheable: IRGN = 00 never (whatever ACTLR says);
+ * S = 0 asks RCNSH; S = 1 with NOS = 0 RCOSH; S = 1, NOS = 1 RCISH. With N = 1, a VA
+ * at or above 0x80000000 uses TTBR1's bits.
+ */
+static void test_cacheable_bits(void **state)
+{
+    (void)state;
+    struct walk_regs r = { .ttbr0 = L1_BASE, .ttbr1 = 0x00304000u, .rcosh = true,
+                           .rcish = true, .rcnsh = true };
+
+    assert_false(walk_table_cacheable(&r, 0));                  /* IRGN 00 */
+    r.ttbr0 = L1_BASE | (1u << 0);                              /* IRGN 10 (WT), S 0 */
+    assert_true(walk_table_cacheable(&r, 0));
+    r.rcnsh = false;
+    assert_false(walk_table_cacheable(&r, 0));
+    r.ttbr0 = L1_BASE | (1u << 6) | (1u << 1);                  /* S 1, NOS 0: outer */
+    assert_true(walk_table_cacheable(&r, 0));
+    r.rcosh = false;
+    assert_false(walk_table_cacheable(&r, 0));
+    r.ttbr0 |= 1u << 5;                                         /* NOS 1: inner */
+    assert_true(walk_table_cacheable(&r, 0));
+    r.n = 1;                                                    /* 0x80000000: TTBR1 */
+    assert_false(walk_table_cacheable(&r, 0x80000000u));
+    r.ttbr1 |= (1u << 6) | (1u << 1) | (1u << 5);
+    assert_true(walk_table_cacheable(&r, 0x80000000u));
 }
 
 int main(void)
@@ -1048,6 +1399,14 @@ int main(void)
         TIMED_TEST(test_timed_fifo),
         TIMED_TEST(test_timed_sees_table_at_read_completion),
         TIMED_TEST(test_timed_faults),
+        TIMED_TEST(test_timed_decode_error_level2),
+        TIMED_TEST(test_bfb_stream_one_line_per_16_pages),
+        TIMED_TEST(test_bfb_off_one_read_per_page),
+        TIMED_TEST(test_bfb_invalidate_empties),
+        TIMED_TEST(test_bfb_capacity_fifo),
+        TIMED_TEST(test_bfb_snapshot_and_fault_entries),
+        TIMED_TEST(test_cacheable_walks_through_l2),
+        TIMED_TEST(test_cacheable_bits),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,8 +103,9 @@ struct smmu_tree {
 /*
  * Every register access crosses the configuration port: it starts when the port is
  * free (and not before now) and takes costs.mmio_ps. Its statistics say what the
- * driver's work costs; the SMMU sees the access at once (the model's registers take
- * effect when written).
+ * driver's work costs. A write reaches the SMMU when its access ends (port_free
+ * after it): smmu_mmio_write_at hands the model that time, at which a TLB operation
+ * takes effect and starts its busy period. Reads return at once.
  */
 static void port_access(struct smmu_driver *drv, bool write, bool maint)
 {
@@ -139,7 +140,7 @@ static uint32_t cb_read(struct smmu_driver *drv, unsigned bank, uint32_t reg)
 static void cb_write(struct smmu_driver *drv, unsigned bank, uint32_t reg, uint32_t v)
 {
     port_access(drv, true, is_tlbi(reg));
-    smmu_mmio_write(drv->hw, SMMU_CTX_REG(bank, reg), v);
+    smmu_mmio_write_at(drv->hw, SMMU_CTX_REG(bank, reg), v, drv->port_free);
 }
 
 static uint32_t glb_read(struct smmu_driver *drv, uint32_t reg)
@@ -151,7 +152,7 @@ static uint32_t glb_read(struct smmu_driver *drv, uint32_t reg)
 static void glb_write(struct smmu_driver *drv, uint32_t reg, uint32_t v)
 {
     port_access(drv, true, reg == SMMU_GLOBAL_TLBIALL || reg == SMMU_TLBIVMID);
-    smmu_mmio_write(drv->hw, reg, v);
+    smmu_mmio_write_at(drv->hw, reg, v, drv->port_free);
 }
 
 /*
@@ -205,10 +206,10 @@ static void fault_reasons(char *buf, size_t len, size_t *pos, uint32_t fsr, unsi
         { FSR_TF,      "translation fault",      true },
         { FSR_AFF,     "access flag fault",      true },
         { FSR_APF,     "permission fault",       true },
-        { FSR_TLBMF,   "TLB multi-hit fault",    false },
+        { FSR_TLBMF,   "TLB miss fault",         false },
         { FSR_HTWDEEF, "table walk decode error", false },
         { FSR_HTWSEEF, "table walk slave error", false },
-        { FSR_MHF,     "MHF fault",              false },
+        { FSR_MHF,     "multiple hit fault",     false },
         { FSR_MULTI,   "multiple faults",        false },
     };
     bool first = true;
@@ -491,6 +492,14 @@ int smmu_drvdata_set_profile(struct smmu_driver *drv, const struct smmu_profile 
     memset(&drv->stats, 0, sizeof(drv->stats));     /* counted afresh under the profile */
     bring_up(drv);
     return 0;
+}
+
+void smmu_drvdata_port_sync(struct smmu_driver *drv)
+{
+    if (!drv || !drv->initialized)
+        return;
+    drv->port_free = sim_now();
+    smmu_settle(drv->hw);
 }
 
 const struct smmu_profile *smmu_driver_profile(const struct smmu_driver *drv)
@@ -1541,8 +1550,13 @@ struct smmu_driver *smmu_tree_find_driver(struct smmu_tree *tree, const char *sm
     return NULL;
 }
 
-struct smmu_dev *smmu_get_ctx_instance(struct smmu_tree *tree, const char *ctx_name)
+struct smmu_dev *smmu_get_ctx_instance_rc(struct smmu_tree *tree, const char *ctx_name,
+                                          int *rc)
 {
+    int dummy;
+
+    rc = rc ? rc : &dummy;
+    *rc = -EINVAL;
     if (!tree || !ctx_name)
         return NULL;
     for (unsigned i = 0; i < tree->n; i++) {
@@ -1555,17 +1569,27 @@ struct smmu_dev *smmu_get_ctx_instance(struct smmu_tree *tree, const char *ctx_n
             for (unsigned k = 0; k < cd->nmids; k++)
                 mids[k] = cd->mids[k];
             struct smmu_dev *dev = smmu_ctx_init((int)cd->bank, &tree->pt);
-            if (!dev)
+            if (!dev) {
+                *rc = -ENOSPC;          /* its first-level table found no room */
                 return NULL;
-            if (smmu_ctx_set_name(dev, cd->name) || smmu_ctx_set_mids(dev, mids, cd->nmids) ||
-                smmu_ctx_bind(dev, &tree->drv[i])) {
+            }
+            if ((*rc = smmu_ctx_set_name(dev, cd->name)) ||
+                (*rc = smmu_ctx_set_mids(dev, mids, cd->nmids)) ||
+                (*rc = smmu_ctx_bind(dev, &tree->drv[i]))) {
                 smmu_ctx_deinit(dev);
                 return NULL;
             }
+            *rc = 0;
             return dev;
         }
     }
+    *rc = -ENOENT;
     return NULL;
+}
+
+struct smmu_dev *smmu_get_ctx_instance(struct smmu_tree *tree, const char *ctx_name)
+{
+    return smmu_get_ctx_instance_rc(tree, ctx_name, NULL);
 }
 
 int smmu_free_ctx_instance(struct smmu_dev *dev)

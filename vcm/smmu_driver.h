@@ -274,6 +274,13 @@ int smmu_drvdata_set_profile(struct smmu_driver *drv, const struct smmu_profile 
                              const struct smmu_driver_costs *costs, int bfb);
 const struct smmu_profile *smmu_driver_profile(const struct smmu_driver *drv);
 
+/*
+ * What the driver did so far happened before now (bring-up and the mappings made
+ * before a run starts): the configuration port is idle from now and the SMMU has seen
+ * every write (smmu_settle). The statistics keep the time it took.
+ */
+void smmu_drvdata_port_sync(struct smmu_driver *drv);
+
 const char *smmu_driver_name(const struct smmu_driver *drv);
 unsigned smmu_driver_num_banks(const struct smmu_driver *drv);
 const struct smmu_driver_stats *smmu_driver_stats(const struct smmu_driver *drv);
@@ -517,6 +524,11 @@ struct smmu_driver *smmu_tree_find_driver(struct smmu_tree *tree, const char *sm
  * muxing); the one activated last holds the bank.
  */
 struct smmu_dev *smmu_get_ctx_instance(struct smmu_tree *tree, const char *ctx_name);
+/* The same, saying why in *rc when it fails: -ENOENT no context of that name, -ENOSPC
+ * no room for the context's first-level table (16K) in the page-table pool, or the
+ * error of naming or binding it. */
+struct smmu_dev *smmu_get_ctx_instance_rc(struct smmu_tree *tree, const char *ctx_name,
+                                          int *rc);
 
 /* Deactivates (if active) and frees an instance. */
 int smmu_free_ctx_instance(struct smmu_dev *dev);

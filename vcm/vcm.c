@@ -454,9 +454,19 @@ static struct vcm_dev *dev_from_ctx(struct vcm_platform *p, const char *fn,
                     fn, ctx_name);
             return NULL;
         }
-        sd = smmu_get_ctx_instance(p->tree, ctx_name);
+        int rc;
+
+        sd = smmu_get_ctx_instance_rc(p->tree, ctx_name, &rc);
         if (!sd) {
-            set_err(p, -ENODEV, "%s: no SMMU context named '%s'", fn, ctx_name);
+            if (rc == -ENOENT)
+                set_err(p, -ENODEV, "%s: no SMMU context named '%s'", fn, ctx_name);
+            else if (rc == -ENOSPC)
+                set_err(p, -ENOSPC, "%s: context '%s': the page-table pool has no room for "
+                        "its 16K first-level table (memory.page_tables is too small)", fn,
+                        ctx_name);
+            else
+                set_err(p, rc, "%s: context '%s': cannot bind it to its SMMU: %s", fn,
+                        ctx_name, strerror(-rc));
             return NULL;
         }
     }

@@ -27,6 +27,7 @@ int cmd_run(int argc, char **argv);
 int cmd_tlb(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
@@ -37,6 +38,24 @@ double cli_wall_now(void);
 /* Creates one directory level: 0 when it exists afterwards, -ENOTDIR when something
  * else has the name, or the negative errno of mkdir. */
 int cli_make_dir(const char *dir);
+
+/*
+ * The shared files (sim/cli/datadir.c): the directory SUB (plots, configs) that holds
+ * MARKER, found beside the program (installed: BIN/../share/iommusim/SUB; in the
+ * tree: BIN/../SUB, BIN/../../SUB), else ./SUB. 0 with the directory in out, -1 when
+ * none holds it.
+ */
+int cli_data_dir(const char *sub, const char *marker, char *out, size_t len);
+
+/* The file configs/ must hold for cli_find_config to use it. */
+#define CLI_CONFIG_MARKER "msm8960.yaml"
+
+/*
+ * A scenario or SoC argument: as given when it names a file or has a '/'; else, when
+ * configs/scenarios/ARG[.yaml] or configs/ARG[.yaml] of the shared files exists, that
+ * path (in buf). So `iommusim run video_playback_1080p30` works installed.
+ */
+const char *cli_find_config(const char *arg, char *buf, size_t len);
 
 /* "iommusim CMD: " + message + newline on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
+#include "sim/cli/outfile.h"
 #include "sim/config/config.h"
 #include "sim/trace/trace.h"
 
@@ -120,6 +122,7 @@ static bool same_file(const char *a, const char *b)
 static int parse_args(int argc, char **argv, struct convert_args *a)
 {
     bool from_given = false, to_given = false, din_bytes_given = false;
+    struct cli_once once = { 0 };
     uint64_t v;
     int c, rc;
 
@@ -127,6 +130,8 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
     opterr = 0;
     optind = 0;                         /* full reinitialisation (GNU) */
     while ((c = getopt_long(argc, argv, ":o:", convert_options, NULL)) != -1) {
+        if ((rc = cli_once_getopt(CMD, &once, convert_options, c, optarg)))
+            return rc;
         switch (c) {
         case OPT_OUTPUT:
             a->out = optarg;
@@ -263,6 +268,8 @@ int cmd_convert(int argc, char **argv)
     struct trace_reader *r;
     struct trace_writer *w;
     char err[TRACE_ERR_MAX];
+    struct cli_outfile of;
+    const char *path;
     uint64_t count;
     int rc, frc;
 
@@ -278,9 +285,16 @@ int cmd_convert(int argc, char **argv)
         cli_error(CMD, "%s", err);
         return CLI_FAILED;
     }
-    w = trace_create(a.out, a.to, err, sizeof(err));
-    if (!w) {
+    if (cli_outfile_begin(&of, a.out, &path, err, sizeof(err))) {
         cli_error(CMD, "%s", err);
+        trace_close(r);
+        return CLI_FAILED;
+    }
+    w = trace_create(path, a.to, err, sizeof(err));
+    if (!w) {
+        cli_outfile_fix_msg(&of, err, sizeof(err));
+        cli_error(CMD, "%s", err);
+        cli_outfile_abort(&of);
         trace_close(r);
         return CLI_FAILED;
     }
@@ -290,13 +304,15 @@ int cmd_convert(int argc, char **argv)
     if (rc == -1)
         cli_error(CMD, "%s", trace_error(r));
     frc = trace_finish(w, err, sizeof(err));
+    if (!rc && !frc)
+        frc = cli_outfile_commit(&of, err, sizeof(err));
+    cli_outfile_fix_msg(&of, err, sizeof(err));
     if (rc == -2 || (!rc && frc))
         cli_error(CMD, "%s", frc ? err : "cannot write the output");
     trace_close(r);
     if (rc || frc) {
-        /* A partial output would pass for a shorter trace. */
-        if (strcmp(a.out, "-"))
-            unlink(a.out);
+        /* A partial output would pass for a shorter trace: only the temporary goes. */
+        cli_outfile_abort(&of);
         return CLI_FAILED;
     }
     fprintf(strcmp(a.out, "-") ? stdout : stderr,

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
+#include "sim/cli/outfile.h"
 #include "sim/config/config.h"
 #include "sim/trace/trace.h"
 #include "sim/trace/tracegen.h"
@@ -240,6 +242,7 @@ static int add_set(struct gen_args *a, struct config *cfg, const char *value,
 static int parse_options(int argc, char **argv, struct gen_args *a, struct config *cfg)
 {
     struct config_err cerr = { 0 };
+    struct cli_once once = { 0 };
     int rc;
 
     for (int i = 2; i < argc; i++) {
@@ -277,9 +280,12 @@ static int parse_options(int argc, char **argv, struct gen_args *a, struct confi
             return CLI_USAGE;
         }
         if (!strcmp(option, "-o") || !strcmp(option, "--output")) {
+            if ((rc = cli_once(CMD, &once, 'o', "-o/--output", value)))
+                return rc;
             a->out = value;
         } else if (!strcmp(option, "--format")) {
-            if ((rc = parse_format(a, value)))
+            if ((rc = cli_once(CMD, &once, 'f', "--format", value)) ||
+                (rc = parse_format(a, value)))
                 return rc;
             a->format_given = true;
         } else if (!strcmp(option, "--set")) {
@@ -343,24 +349,34 @@ static void summary(FILE *out, const struct gen_args *a, const struct tracegen *
 static int generate(const struct gen_args *a, struct tracegen *g)
 {
     char err[TRACE_ERR_MAX];
+    struct cli_outfile of;
     struct trace_writer *w;
+    const char *path;
     uint64_t count;
     int rc, frc;
 
-    w = trace_create(a->out, a->format, err, sizeof(err));
-    if (!w) {
+    if (cli_outfile_begin(&of, a->out, &path, err, sizeof(err))) {
         cli_error(CMD, "%s", err);
+        return CLI_FAILED;
+    }
+    w = trace_create(path, a->format, err, sizeof(err));
+    if (!w) {
+        cli_outfile_fix_msg(&of, err, sizeof(err));
+        cli_error(CMD, "%s", err);
+        cli_outfile_abort(&of);
         return CLI_FAILED;
     }
     cli_progress_begin();
     rc = write_trace(g, w, &count);
     cli_progress_end();
     frc = trace_finish(w, err, sizeof(err));
+    if (!rc && !frc)
+        frc = cli_outfile_commit(&of, err, sizeof(err));
     if (rc || frc) {
+        cli_outfile_fix_msg(&of, err, sizeof(err));
         cli_error(CMD, "%s", frc ? err : "cannot write the output");
-        /* A partial output would pass for a shorter trace. */
-        if (strcmp(a->out, "-"))
-            unlink(a->out);
+        /* A partial output would pass for a shorter trace: only the temporary goes. */
+        cli_outfile_abort(&of);
         return CLI_FAILED;
     }
     summary(strcmp(a->out, "-") ? stdout : stderr, a, g, count);

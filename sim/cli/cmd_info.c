@@ -12,7 +12,9 @@ static void usage(FILE *out)
     fprintf(out, "usage: iommusim info SOC.yaml|SCENARIO.yaml\n\n"
                  "Lists the SMMUs of an SoC file (or of the SoC a scenario includes): register\n"
                  "window, interrupt, context banks, TLB, and each context with its bank and\n"
-                 "MIDs; then the IOMMU domains with their partitions and attached contexts.\n");
+                 "MIDs; then the IOMMU domains with their partitions and attached contexts.\n"
+                 "A name without '/' that is not a file is looked up in the shipped configs/\n"
+                 "and configs/scenarios/ (e.g. iommusim info msm8960).\n");
 }
 
 int cmd_info(int argc, char **argv)
@@ -39,7 +41,8 @@ int cmd_info(int argc, char **argv)
         cli_error("info", "missing the SoC file (iommusim info configs/msm8960.yaml)");
         return CLI_USAGE;
     }
-    struct scenario *s = scenario_load_soc(path, &err);
+    char found[4096];
+    struct scenario *s = scenario_load_soc(cli_find_config(path, found, sizeof(found)), &err);
     if (!s) {
         fprintf(stderr, "%s\n", err.msg);
         return CLI_FAILED;

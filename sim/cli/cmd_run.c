@@ -9,39 +9,54 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
+#include "sim/cli/results.h"
 #include "sim/observe/observe.h"
 #include "sim/scenario/soc.h"
 #include "sim/core/stats.h"
+#include "sim/core/util.h"
 
 #define MAX_SETS 256
+#define HISTOGRAMS_FILE "histograms.csv"   /* soc_write_histograms: docs/stats.md */
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: iommusim run SCENARIO.yaml [--set KEY=VALUE ...] [--mode timing|functional]\n"
+            "usage: iommusim run SCENARIO[.yaml] [--set KEY=VALUE ...] [--mode timing|functional]\n"
             "                    [--seed N] [--out DIR] [--quiet] [--stats-interval T]\n"
             "                    [--vcd FILE] [--timeline FILE [--timeline-window A:B]]\n\n"
             "Runs a scenario: builds the SoC its soc: file describes, maps its buffers through\n"
             "the VCM layer, replays its masters' traffic and prints a report of what\n"
-            "translation cost them.\n\n"
+            "translation cost them. A SCENARIO without '/' that is not a file is looked\n"
+            "up in the shipped configs/scenarios/ (installed: PREFIX/share/iommusim/).\n\n"
             "  --set KEY=VALUE  override a value of the scenario or of its SoC file by path,\n"
             "                   e.g. --set soc.smmus.rot.tlb.entries=64 or\n"
             "                   --set buffers.*.policy=4k ('*' matches every item); repeatable\n"
             "  --mode M         timing (the event-driven model) or functional (translation\n"
             "                   only, no time: for large sweeps)\n"
             "  --seed N         seed of the generators and of random TLB replacement\n"
-            "  --out DIR        write DIR/stats.json and DIR/stats.csv (DIR is created)\n"
+            "  --out DIR        write DIR/stats.json, DIR/stats.csv and DIR/histograms.csv\n"
+            "                   (every master's whole latency histogram; DIR is created)\n"
             "  --quiet          no report table\n"
             "  --stats-interval T  also write DIR/intervals.csv: the counters of every SMMU,\n"
             "                   context and master per interval T of simulated time (needs --out)\n"
             "  --vcd FILE       a waveform (VCD, ps): walks in flight, TLB valid entries,\n"
-            "                   requests outstanding, display FIFO level\n"
-            "  --timeline FILE  a trace-event JSON timeline (Perfetto): walks, stalls, driver steps\n"
+            "                   maintenance busy, requests outstanding, display FIFO level\n"
+            "  --timeline FILE  a trace-event JSON timeline (Perfetto): walks, stalls, TLB\n"
+            "                   operations, driver steps\n"
             "  --timeline-window A:B  only the slices that overlap [A, B), e.g. 10ms:12ms\n"
             "  --help           this text\n\n"
             "Exit status: 0 done, 1 the scenario or a trace is wrong or the run failed,\n"
             "2 usage error. docs/scenarios.md describes scenario files, docs/observe.md the\n"
             "waveform and the timeline.\n");
+}
+
+/* A message that may quote a trace or file name: its control characters escaped. */
+static void print_error(const char *msg)
+{
+    char safe[4 * SOC_ERR_MAX + 1];
+
+    fprintf(stderr, "%s\n", ctl_escape(safe, sizeof(safe), msg));
 }
 
 static void show_progress(const struct soc *s, void *arg)
@@ -51,23 +66,18 @@ static void show_progress(const struct soc *s, void *arg)
                  (double)sim_now() / (double)SIM_MS, (double)s->scn->duration / (double)SIM_MS);
 }
 
-/* DIR/stats.json and DIR/stats.csv, DIR created if needed. */
+/* DIR/stats.json, DIR/stats.csv and their manifest (sim/cli/results.h), DIR created
+ * if needed. */
 static int write_stats_files(const struct stats *st, const char *dir)
 {
-    char path[4096], err[512];
+    char err[512];
     int rc;
 
     if ((rc = cli_make_dir(dir))) {
         cli_error("run", "--out %s: cannot create the directory: %s", dir, strerror(-rc));
         return CLI_FAILED;
     }
-    snprintf(path, sizeof(path), "%s/stats.json", dir);
-    rc = stats_write_file(st, path, "json", err, sizeof(err));
-    if (!rc) {
-        snprintf(path, sizeof(path), "%s/stats.csv", dir);
-        rc = stats_write_file(st, path, "csv", err, sizeof(err));
-    }
-    if (rc) {
+    if (cli_results_write(st, dir, err, sizeof(err))) {
         cli_error("run", "%s", err);
         return CLI_FAILED;
     }
@@ -93,6 +103,14 @@ static int write_outputs(const struct soc *s, const char *dir, const char *run_e
     }
     rc = write_stats_files(st, dir);
     stats_free(st);
+    if (rc == CLI_OK) {
+        char path[4096], err[512];
+        snprintf(path, sizeof(path), "%s/" HISTOGRAMS_FILE, dir);
+        if (soc_write_histograms(s, path, err, sizeof(err))) {
+            cli_error("run", "%s", err);
+            rc = CLI_FAILED;
+        }
+    }
     return rc;
 }
 
@@ -120,54 +138,44 @@ struct run_observe {
     char err[SOC_ERR_MAX];
 };
 
-/* -1: not an observe option; 0: taken; else the exit status of a usage error. */
+/*
+ * -1: not an observe option; 0: taken; else the exit status of a usage error. Each is
+ * single-valued: cli_once has refused a second one already.
+ */
 static int observe_option(struct run_observe *o, const char *a, size_t n, const char *val)
 {
-    const char *opt = NULL;
-    bool again = false;
-
-#define IS(name) (strlen(name) == n && !strncmp(a, name, n) && (opt = name))
+#define IS(name) (strlen(name) == n && !strncmp(a, name, n))
     if (IS("--stats-interval")) {
-        again = o->opt.interval;
-        if (!again && (config_parse_time(val, &o->opt.interval) || !o->opt.interval)) {
+        if (config_parse_time(val, &o->opt.interval) || !o->opt.interval) {
             cli_error("run", "--stats-interval %s: expected a time above 0, e.g. 1ms, 250us "
                       "or 100000ps", val);
             return CLI_USAGE;
         }
     } else if (IS("--vcd")) {
-        again = o->opt.vcd_path;
         o->opt.vcd_path = val;
     } else if (IS("--timeline")) {
-        again = o->opt.timeline_path;
         o->opt.timeline_path = val;
     } else if (IS("--timeline-window")) {
         const char *colon = strchr(val, ':');
         char from[64];
-        again = o->has_window;
         o->has_window = true;
-        if (!again && (!colon || (size_t)(colon - val) >= sizeof(from))) {
+        if (!colon || (size_t)(colon - val) >= sizeof(from)) {
             cli_error("run", "--timeline-window %s: expected START:END, e.g. 10ms:12ms", val);
             return CLI_USAGE;
         }
-        if (!again) {
-            memcpy(from, val, (size_t)(colon - val));
-            from[colon - val] = '\0';
-            if (config_parse_time(from, &o->opt.window_start) ||
-                config_parse_time(colon + 1, &o->opt.window_end) ||
-                o->opt.window_end <= o->opt.window_start) {
-                cli_error("run", "--timeline-window %s: expected START:END, two times with "
-                          "START before END, e.g. 10ms:12ms", val);
-                return CLI_USAGE;
-            }
+        memcpy(from, val, (size_t)(colon - val));
+        from[colon - val] = '\0';
+        if (config_parse_time(from, &o->opt.window_start) ||
+            config_parse_time(colon + 1, &o->opt.window_end) ||
+            o->opt.window_end <= o->opt.window_start) {
+            cli_error("run", "--timeline-window %s: expected START:END, two times with START "
+                      "before END, e.g. 10ms:12ms", val);
+            return CLI_USAGE;
         }
+    } else {
+        return -1;
     }
 #undef IS
-    if (!opt)
-        return -1;
-    if (again) {
-        cli_error("run", "%s given twice", opt);
-        return CLI_USAGE;
-    }
     return 0;
 }
 
@@ -200,7 +208,8 @@ int cmd_run(int argc, char **argv)
     const char *sets[MAX_SETS], *path = NULL, *out = NULL;
     struct scenario_overrides ov = { .sets = sets, .mode = -1 };
     struct config_err cerr = { 0 };
-    char err[SOC_ERR_MAX] = "";
+    char err[SOC_ERR_MAX] = "", found[4096];
+    struct cli_once once = { 0 };
     bool quiet = false;
     struct run_observe obs = { .opt = { .window_end = SIM_TIME_MAX } };
     int status, rc;
@@ -222,10 +231,11 @@ int cmd_run(int argc, char **argv)
                                                       "--stats-interval", "--vcd", "--timeline",
                                                       "--timeline-window" };
             size_t n = eq ? (size_t)(eq - a) : strlen(a);
-            bool known = false;
-            for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
-                known |= strlen(with_value[k]) == n && !strncmp(a, with_value[k], n);
-            if (!known) {
+            size_t nwith = sizeof(with_value) / sizeof(with_value[0]), known = nwith;
+            for (size_t k = 0; k < nwith; k++)
+                if (strlen(with_value[k]) == n && !strncmp(a, with_value[k], n))
+                    known = k;
+            if (known == nwith) {
                 cli_error("run", "unknown option '%s' (options: --set, --mode, --seed, --out, "
                           "--quiet, --stats-interval, --vcd, --timeline, --timeline-window, "
                           "--help)", a);
@@ -239,6 +249,8 @@ int cmd_run(int argc, char **argv)
                 cli_error("run", "%s needs a value", a);
                 return CLI_USAGE;
             }
+            if (known > 0 && cli_once("run", &once, (int)known, with_value[known], val))
+                return CLI_USAGE;             /* all but --set take one value */
             int orc = observe_option(&obs, a, n, val);
             if (orc >= 0) {
                 if (orc)
@@ -286,14 +298,15 @@ int cmd_run(int argc, char **argv)
     if ((status = observe_check(&obs, out)))
         return status;
 
+    path = cli_find_config(path, found, sizeof(found));
     struct scenario *scn = scenario_load(path, &ov, &cerr);
     if (!scn) {
-        fprintf(stderr, "%s\n", cerr.msg);
+        print_error(cerr.msg);
         return CLI_FAILED;
     }
     struct soc *s = soc_build(scn, err, sizeof(err));
     if (!s) {
-        fprintf(stderr, "%s\n", err);
+        print_error(err);
         if (out)
             write_failed_build(scn, out, err);
         scenario_free(scn);
@@ -315,7 +328,7 @@ int cmd_run(int argc, char **argv)
 
     status = rc ? CLI_FAILED : CLI_OK;
     if (rc)
-        fprintf(stderr, "%s\n", err);
+        print_error(err);
     if (!quiet)
         soc_print_report(s, stdout, wall);
     if (ob && observe_finish(ob, obs.err, sizeof(obs.err))) {

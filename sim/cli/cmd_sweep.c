@@ -34,6 +34,8 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
+#include "sim/cli/results.h"
 #include "sim/cli/sweep.h"
 #include "sim/config/config.h"
 
@@ -450,6 +452,7 @@ static int check_args(struct sweep_args *a)
 /* CLI_OK, CLI_USAGE, or -1 after --help (the caller exits 0). */
 static int parse_args(int argc, char **argv, struct sweep_args *a)
 {
+    struct cli_once once = { 0 };
     int c, rc;
 
     opterr = 0;
@@ -459,6 +462,9 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
             usage(stdout);
             return -1;
         }
+        if (c != OPT_PARAM && c != OPT_SET &&
+            (rc = cli_once_getopt(CMD, &once, sweep_options, c, optarg)))
+            return rc;
         if ((rc = parse_option(a, c, argc, argv)))
             return rc;
     }
@@ -616,13 +622,17 @@ static void show_progress(const struct runner *r)
                  r->sw->npoints, r->nfailed, elapsed / (double)r->nfinished * (double)left);
 }
 
-/* Removes a failed point's stats.json: the files must say it is not done. */
+/* Removes a failed point's manifest and stats.json: the files must say it is not done. */
 static void forget_point(const struct runner *r, size_t i)
 {
+    char *pdir = sweep_point_path(r->sw, r->dir, i, NULL);
     char *json = sweep_point_path(r->sw, r->dir, i, "stats.json");
 
+    if (pdir)
+        cli_results_forget(pdir);
     if (json)
         unlink(json);
+    free(pdir);
     free(json);
 }
 
@@ -851,6 +861,8 @@ static void report_failure(const struct sweep *sw, const char *dir, size_t i,
     char what[512], last[LOG_LINE_MAX + 1] = "", reason[LOG_LINE_MAX + 128];
     char *log = sweep_point_path(sw, dir, i, "log");
     char *json = sweep_point_path(sw, dir, i, "stats.json");
+    char *pdir = sweep_point_path(sw, dir, i, NULL);
+    char why[256] = "its results are incomplete";
 
     describe_point(sw, i, what, sizeof(what));
     if (log)
@@ -866,11 +878,13 @@ static void report_failure(const struct sweep *sw, const char *dir, size_t i,
     else if (res->state == PT_START_FAILED)
         snprintf(reason, sizeof(reason), "cannot start: %s", strerror(res->code));
     else                                /* not run now, or ended well: the files tell */
-        snprintf(reason, sizeof(reason), "%s", json && is_file(json)
-                 ? "its stats.csv cannot be read" : "no stats.json");
+        snprintf(reason, sizeof(reason), "%s", !json || !is_file(json) ? "no stats.json"
+                 : pdir && cli_results_check(pdir, why, sizeof(why)) == 1
+                 ? "its stats.csv cannot be read" : why);
     cli_error(CMD, "point %zu (%s) failed: %s; log: %s", i, what, reason, log ? log : "?");
     free(log);
     free(json);
+    free(pdir);
 }
 
 /*
@@ -887,17 +901,16 @@ static long collect(const struct sweep *sw, const char *dir, const struct point_
         cli_error(CMD, "out of memory");
         return -1;
     }
-    if (sweep_write_results(sw, dir, ok)) {
-        free(ok);
-        return -1;
-    }
-    for (size_t i = 0; i < sw->npoints; i++)
+    int rc = sweep_write_results(sw, dir, ok);
+
+    /* A results.csv that cannot be written does not hide which points failed. */
+    for (size_t i = 0; rc != -ENOMEM && i < sw->npoints; i++)
         if (!ok[i]) {
             report_failure(sw, dir, i, &res[i], timeout);
             nfailed++;
         }
     free(ok);
-    return nfailed;
+    return rc ? -1 : nfailed;
 }
 
 /* ------------------------------------------------------------------ the three modes */
@@ -934,16 +947,16 @@ static int run_local(const struct sweep *sw, const char *out, const char *abs_di
     if ((rc = self_exe(exe, sizeof(exe))))
         goto out;
     for (size_t i = 0; i < sw->npoints; i++) {
-        char *json = sweep_point_path(sw, abs_dir, i, "stats.json");
-        char *csv = sweep_point_path(sw, abs_dir, i, "stats.csv");
-        if (json && csv && is_file(json) && is_file(csv)) {
+        char *pdir = sweep_point_path(sw, abs_dir, i, NULL);
+        char why[256];
+
+        if (pdir && cli_results_check(pdir, why, sizeof(why)) == 1) {
             res[i].state = PT_SKIPPED;
             nskipped++;
         } else {
             todo[ntodo++] = i;
         }
-        free(json);
-        free(csv);
+        free(pdir);
     }
     r.ndone = nskipped;
     sig = run_points(&r, todo, ntodo, jobs);
@@ -1015,6 +1028,8 @@ static void job_line(FILE *f, char **argv)
     fputs(" > ", f);
     shell_word(f, pdir);
     fputs("/log 2>&1 || { rm -f ", f);
+    shell_word(f, pdir);
+    fputs("/" RESULTS_MANIFEST " ", f);
     shell_word(f, pdir);
     fputs("/stats.json; exit 1; }\n", f);
 }
@@ -1165,7 +1180,7 @@ static int collect_only(const char *dir)
 int cmd_sweep(int argc, char **argv)
 {
     struct sweep_args a = { 0 };
-    char abs_dir[PATH_MAX], scenario[PATH_MAX];
+    char abs_dir[PATH_MAX], scenario[PATH_MAX], found[PATH_MAX];
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int rc;
 
@@ -1179,6 +1194,7 @@ int cmd_sweep(int argc, char **argv)
         sweep_clear(&a.sw);
         return collect_only(a.collect);
     }
+    a.scenario = cli_find_config(a.scenario, found, sizeof(found));
     if (!realpath(a.scenario, scenario)) {
         cli_error(CMD, "%s: cannot open: %s", a.scenario, strerror(errno));
         sweep_clear(&a.sw);

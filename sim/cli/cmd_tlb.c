@@ -3,7 +3,9 @@
  *
  * Replays the accesses of a trace (din, text or bin) through the TLB model the
  * SMMU uses (models/tlb.c), with every address mapped at one page size: identity
- * (VA = PA), VMID 0, global entries. Each access record is one reference at its
+ * (VA = PA), VMID 0, global entries. Addresses are 64-bit, as Dinero IV's are: the
+ * TLB's tags hold a 64-bit VA's page number at every page size, so a trace above
+ * 4 GiB counts as the same trace moved below it. Each access record is one reference at its
  * address: a lookup, and on a miss a fill of the page containing the address, as
  * a table walk would leave it. Markers (F, L) are not references. The study is
  * for imported address traces, so a trace that names buffers is refused: those
@@ -24,6 +26,7 @@
 
 #include "models/tlb.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/opts.h"
 #include "sim/config/config.h"
 #include "sim/trace/trace.h"
 
@@ -143,12 +146,15 @@ static int option_error(int c, int argc, char **argv)
 /* CLI_OK, CLI_USAGE, or -1 after --help (the caller exits 0). */
 static int parse_args(int argc, char **argv, struct tlb_args *a)
 {
+    struct cli_once once = { 0 };
     int c, rc;
 
     *a = (struct tlb_args){ .replacement = TLB_LRU, .seed = DEFAULT_SEED };
     opterr = 0;
     optind = 0;                         /* full reinitialisation (GNU) */
     while ((c = getopt_long(argc, argv, ":", tlb_options, NULL)) != -1) {
+        if ((rc = cli_once_getopt(CMD, &once, tlb_options, c, optarg)))
+            return rc;
         switch (c) {
         case OPT_TRACE:
             a->trace = optarg;
@@ -250,14 +256,10 @@ static int refuse_names(void *arg, const char *name)
     return -1;
 }
 
-static int replay_error(const struct tlb_args *a, const struct trace_rec *rec, uint64_t number)
+static int replay_error(const struct tlb_args *a, uint64_t number)
 {
-    if (rec->buffer != TRACE_RAW)
-        cli_error(CMD, "%s: record %" PRIu64 ": an access to a buffer: the tlb command "
-                       "needs raw IOVAs", a->trace, number);
-    else
-        cli_error(CMD, "%s: record %" PRIu64 ": address 0x%" PRIx64 " is beyond the 32-bit "
-                       "IOVA space of the SMMU", a->trace, number, rec->addr);
+    cli_error(CMD, "%s: record %" PRIu64 ": an access to a buffer: the tlb command "
+                   "needs raw IOVAs", a->trace, number);
     return CLI_FAILED;
 }
 
@@ -278,10 +280,10 @@ static int replay_error(const struct tlb_args *a, const struct trace_rec *rec, u
 static int replay(const struct tlb_args *a, struct trace_reader *r, struct tlb *t,
                   struct counts *c)
 {
-    const uint32_t page_mask = ~(page_bytes(a->page_size) - 1);
+    const uint64_t page_mask = ~((uint64_t)page_bytes(a->page_size) - 1);
     struct tlb_entry e = { .size = a->page_size };
     struct trace_rec *recs = malloc(TLB_BATCH * sizeof(*recs));
-    uint32_t last_page = NO_PAGE, page;
+    uint64_t last_page = NO_PAGE, page;
     uint64_t done = 0, repeats = 0;
     unsigned batches = 0;
     long n;
@@ -297,18 +299,19 @@ static int replay(const struct tlb_args *a, struct trace_reader *r, struct tlb *
 
             if (rec->op > TRACE_OP_WRITE)
                 continue;
-            if (__builtin_expect(rec->buffer != TRACE_RAW || rec->addr > UINT32_MAX, 0)) {
-                rc = replay_error(a, rec, done + (uint64_t)i + 1);
+            if (__builtin_expect(rec->buffer != TRACE_RAW, 0)) {
+                rc = replay_error(a, done + (uint64_t)i + 1);
                 goto out;
             }
-            page = (uint32_t)rec->addr & page_mask;
+            page = rec->addr & page_mask;
             if (page == last_page) {
                 repeats++;
                 continue;
             }
             last_page = page;
-            if (!tlb_lookup(t, 0, 0, (uint32_t)rec->addr)) {
-                e.va = e.pa = page;
+            if (!tlb_lookup(t, 0, 0, rec->addr)) {
+                e.va = page;
+                e.pa = (uint32_t)page;  /* the study never translates: only va matters */
                 if (tlb_fill(t, &e)) {
                     cli_error(CMD, "internal error: a TLB fill failed");
                     rc = CLI_FAILED;

@@ -6,33 +6,29 @@
  * One figure per SMMU context (intervals-ctx-CONTEXT: misses, merged misses and walks
  * in each interval) and one per master (intervals-master-MASTER: bandwidth in MB/s and
  * the translation latency's p50, p99 and max in each interval), each drawn by
- * plots/intervals.gp from a whitespace-separated data file beside it, as cmd_plot.c
- * does for a sweep's figures. A figure whose counters
- * are all zero is skipped with a note; without gnuplot only the data files are written.
+ * plots/intervals-ctx.gp or intervals-master.gp from a whitespace-separated data file
+ * beside it, with plot_gnuplot.c's finders and runner, as for a sweep's figures. A
+ * figure whose counters are all zero is skipped with a note; without gnuplot only the
+ * data files are written. Every file is written under a temporary name and renamed.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sim/cli/cli.h"
 #include "sim/cli/plot.h"
 
-extern char **environ;
-
-#define CMD             "plot"
 #define INTERVALS_FILE  "intervals.csv"
 #define HEADER          "interval_start_ps,interval_end_ps,name,stat,value"
-#define SCRIPT          "intervals.gp"
 #define MAX_FIGS        64
 #define MAX_COLS        4
 #define NAME_LEN        160
-#define PATH_LEN        4096
+#define PATH_LEN        PATH_MAX_LEN
 #define PS_PER_MS       1e9
 #define KIND(f)         ((f)->kind == FIG_CTX ? "ctx" : "master")
 
@@ -173,9 +169,11 @@ static int load(struct series *s, const char *path, char *text)
 static int write_data(const struct series *s, const struct figure *f, const char *path,
                       char *colmax, size_t len)
 {
-    FILE *out = fopen(path, "w");
+    char tmp[PATH_LEN + NAME_LEN + 32];
     double max[MAX_COLS] = { 0 };
 
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    FILE *out = fopen(tmp, "w");
     if (!out) {
         cli_error(CMD, "cannot write %s: %s", path, strerror(errno));
         return -1;
@@ -209,58 +207,10 @@ static int write_data(const struct series *s, const struct figure *f, const char
     for (int c = 0; c < MAX_COLS; c++)
         if (f->kind == FIG_MASTER || ctx_stats[c])
             n += snprintf(colmax + n, len - (size_t)n, " %.6g", max[c]);
-    if (fclose(out)) {
-        cli_error(CMD, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* One figure: gnuplot -e 'VARS' intervals.gp. A quote in a value is doubled. */
-static int draw(const char *gnuplot, const char *scripts, const char *data, const char *base,
-                const char *title, const char *subtitle, const char *colmax, unsigned ncol,
-                enum fig_kind kind)
-{
-    const char *name[] = { "plotsdir", "datafile", "outbase", "title", "subtitle", "colmax",
-                           "kind" };
-    const char *val[] = { scripts, data, base, title, subtitle, colmax,
-                          kind == FIG_CTX ? "ctx" : "master" };
-    char vars[4 * PATH_LEN], script[PATH_LEN + 32];
-    size_t n = 0;
-    pid_t pid;
-    int st, rc;
-
-    for (size_t i = 0; i < sizeof(name) / sizeof(name[0]); i++) {
-        n += (size_t)snprintf(vars + n, sizeof(vars) - n, "%s%s='", i ? ";" : "", name[i]);
-        for (const char *c = val[i]; *c && n + 3 < sizeof(vars); c++) {
-            if (*c == '\'')
-                vars[n++] = '\'';
-            vars[n++] = (unsigned char)*c < ' ' ? ' ' : *c;
-        }
-        if (n + 32 >= sizeof(vars)) {
-            cli_error(CMD, "%s: the paths and titles are too long for gnuplot's command line",
-                      base);
-            return -1;
-        }
-        vars[n++] = '\'';
-        vars[n] = '\0';
-    }
-    snprintf(vars + n, sizeof(vars) - n, ";ncol=%u", ncol);
-    snprintf(script, sizeof(script), "%s/" SCRIPT, scripts);
-    char *argv[] = { (char *)"gnuplot", (char *)"-e", vars, script, NULL };
-    fflush(stdout);
-    fflush(stderr);
-    if ((rc = posix_spawn(&pid, gnuplot, NULL, NULL, argv, environ))) {
-        cli_error(CMD, "cannot run %s: %s", gnuplot, strerror(rc));
-        return -1;
-    }
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) {
-            cli_error(CMD, "waiting for gnuplot: %s", strerror(errno));
-            return -1;
-        }
-    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-        cli_error(CMD, "gnuplot failed on %s for %s", script, base);
+    bool bad = ferror(out) != 0;
+    if (fclose(out) || bad || rename(tmp, path)) {
+        cli_error(CMD, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+        unlink(tmp);
         return -1;
     }
     return 0;
@@ -268,8 +218,9 @@ static int draw(const char *gnuplot, const char *scripts, const char *data, cons
 
 int plot_intervals(const char *dir, const char *outdir, const char *title)
 {
-    char path[PATH_LEN], data[PATH_LEN], base[PATH_LEN], gnuplot[PATH_LEN], scripts[PATH_LEN];
-    char colmax[256], ftitle[PATH_LEN], sub[PATH_LEN];
+    char path[PATH_LEN], data[PATH_LEN + NAME_LEN], gnuplot[PATH_LEN], scripts[PATH_LEN];
+    char colmax[256], itmp[PATH_LEN + 32];
+    struct plot pl;
     struct series *s = calloc(1, sizeof(*s));
     int status = CLI_FAILED;
     unsigned made = 0;
@@ -296,11 +247,12 @@ int plot_intervals(const char *dir, const char *outdir, const char *title)
     if (load(s, path, text))
         goto out;
 
-    bool images = plot_find_gnuplot(gnuplot, sizeof(gnuplot));
-    if (images && plot_find_scripts(scripts, sizeof(scripts)))
+    bool images = find_gnuplot(gnuplot, sizeof(gnuplot));
+    if (images && find_scripts(scripts, sizeof(scripts)))
         goto out;
     snprintf(path, sizeof(path), "%s/index.md", outdir);
-    if (!(index = fopen(path, "w"))) {
+    snprintf(itmp, sizeof(itmp), "%s.tmp.%ld", path, (long)getpid());
+    if (!(index = fopen(itmp, "w"))) {
         cli_error(CMD, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
@@ -320,26 +272,32 @@ int plot_intervals(const char *dir, const char *outdir, const char *title)
             fprintf(index, "\nSkipped intervals-%s-%s: all zero.\n", KIND(fg), fg->subject);
             continue;
         }
-        snprintf(data, sizeof(data), "%s/intervals-%s-%s.dat", outdir, KIND(fg), fg->subject);
-        snprintf(base, sizeof(base), "%s/intervals-%s-%s", outdir, KIND(fg), fg->subject);
+        memset(&pl, 0, sizeof(pl));
+        snprintf(pl.name, sizeof(pl.name), "intervals-%s-%s", KIND(fg), fg->subject);
+        snprintf(data, sizeof(data), "%s/%s.dat", outdir, pl.name);
         if (write_data(s, fg, data, colmax, sizeof(colmax)))
             goto out;
-        snprintf(ftitle, sizeof(ftitle), "%s: %s per interval", name, what);
-        snprintf(sub, sizeof(sub), "%s, intervals of %g us", fg->object,
+        pl.script = fg->kind == FIG_CTX ? "intervals-ctx.gp" : "intervals-master.gp";
+        snprintf(pl.title, sizeof(pl.title), "%s: %s per interval", name, what);
+        snprintf(pl.subtitle, sizeof(pl.subtitle), "%s, intervals of %g us", fg->object,
                  (double)s->period / 1e6);
-        if (images && draw(gnuplot, scripts, data, base, ftitle, sub, colmax,
-                           fg->kind == FIG_CTX ? 4 : 5, fg->kind))
+        pl.ncol = fg->kind == FIG_CTX ? 4 : 5;
+        pl.nrows = s->nint;
+        pl.colmax = colmax;
+        if (images && run_gnuplot(gnuplot, scripts, outdir, &pl))
             goto out;
-        printf("wrote %s%s\n", data, images ? ", .png, .svg" : "");
-        fprintf(index, "\n## intervals-%s-%s\n\n%s (%s)\n", KIND(fg), fg->subject, ftitle, sub);
+        printf("wrote %s%s\n", data, !images ? "" : pl.pdf ? ", .png, .svg, .pdf" : ", .png, .svg");
+        fprintf(index, "\n## %s\n\n%s (%s)\n", pl.name, pl.title, pl.subtitle);
         if (images)
             fprintf(index, "\n![intervals-%s-%s](intervals-%s-%s.png)\n", KIND(fg), fg->subject,
                     KIND(fg), fg->subject);
         made++;
     }
-    if (fclose(index)) {
+    bool bad = ferror(index) != 0;
+    if (fclose(index) || bad || rename(itmp, path)) {
         index = NULL;
-        cli_error(CMD, "cannot write %s/index.md: %s", outdir, strerror(errno));
+        cli_error(CMD, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+        unlink(itmp);
         goto out;
     }
     index = NULL;
@@ -349,8 +307,10 @@ int plot_intervals(const char *dir, const char *outdir, const char *title)
                 "gnuplot-nox)\n");
     status = CLI_OK;
 out:
-    if (index)
+    if (index) {
         fclose(index);
+        unlink(itmp);
+    }
     for (unsigned i = 0; s && i < s->nfig; i++)
         free(s->fig[i].v);
     free(s);

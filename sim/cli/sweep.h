@@ -104,8 +104,9 @@ bool sweep_manifest_differs(const char *there, const char *here, char *why, size
  * temporary name, then renamed): the header "point,status,param:KEY...,STAT...",
  * then one row per point. ok[i] is set for each point that was done (the caller
  * passes an array of npoints). A done point whose stats.csv is malformed is
- * reported on stderr and counted as failed. Returns 0, or -1 after printing why
- * results.csv could not be written.
+ * reported on stderr and counted as failed. Returns 0; -ENOMEM (printed) when the
+ * points could not be read, ok[] then unknown; or -1 after printing why results.csv
+ * could not be written, ok[] then filled.
  */
 int sweep_write_results(const struct sweep *sw, const char *dir, bool *ok);
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/results.h"
 #include "sim/cli/sweep.h"
 #include "sim/config/config.h"
 
@@ -691,13 +692,6 @@ static void columns_free(struct columns *c)
 
 /* ------------------------------------------------------------ results.csv */
 
-static bool file_exists(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /*
  * The field prefix + s as RFC 4180 wants it: quoted, quotes doubled, when it holds
  * a comma, a quote, a CR or an LF (the prefix never does).
@@ -720,20 +714,22 @@ static void csv_field(FILE *out, const char *prefix, const char *s)
 }
 
 /*
- * Loads point i's statistics when the point is done: stats.json present and
- * stats.csv well-formed. Returns 1 (loaded into *f), 0 (not done), -ENOMEM.
+ * Loads point i's statistics when the point is done: its results complete
+ * (sim/cli/results.h) and stats.csv well-formed. Returns 1 (loaded into *f), 0 (not
+ * done), -ENOMEM.
  */
 static int load_point(const struct sweep *sw, const char *dir, size_t i, struct stats_file *f)
 {
-    char *json = sweep_point_path(sw, dir, i, "stats.json");
+    char *pdir = sweep_point_path(sw, dir, i, NULL);
     char *csv = sweep_point_path(sw, dir, i, "stats.csv");
+    char why[256];
     int rc = 0;
 
-    if (!json || !csv)
+    if (!pdir || !csv)
         rc = -ENOMEM;
-    else if (file_exists(json))
+    else if ((rc = cli_results_check(pdir, why, sizeof(why))) == 1)
         rc = stats_file_load(csv, f) ? 0 : 1;
-    free(json);
+    free(pdir);
     free(csv);
     return rc;
 }
@@ -860,7 +856,7 @@ int sweep_write_results(const struct sweep *sw, const char *dir, bool *ok)
 
     if (rc || !path || !tmp || !vals) {
         cli_error(CMD, "out of memory collecting the results of %zu points", sw->npoints);
-        rc = -1;
+        rc = -ENOMEM;                   /* ok[] is not known */
     } else {
         snprintf(path, (size_t)n + 1, "%s/" SWEEP_RESULTS, dir);
         snprintf(tmp, (size_t)n + 1, "%s.tmp.%ld", path, (long)getpid());

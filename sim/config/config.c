@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "sim/config/config.h"
+#include "sim/core/util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -177,6 +178,13 @@ static int vreport(struct config_err *err, int code, const struct config_pos *po
     }
     sb_vprintf(&sb, fmt, ap);
     err->code = code;
+    /* The message quotes the input: never hand its control characters to a terminal. */
+    if (ctl_has(err->msg)) {
+        char raw[sizeof(err->msg)];
+
+        memcpy(raw, err->msg, sizeof(raw));
+        ctl_escape(err->msg, sizeof(err->msg), raw);
+    }
     return code;
 }
 
@@ -190,6 +198,17 @@ static int report(struct config_err *err, int code, const struct config_pos *pos
 
     va_start(ap, fmt);
     vreport(err, code, pos, node, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int config_fail_key(struct config_err *err, const struct config_node *node, int code,
+                    const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vreport(err, code, node ? &node->key_pos : NULL, NULL, fmt, ap);
     va_end(ap);
     return code;
 }
@@ -1119,6 +1138,7 @@ enum scan {
     SCAN_INEXACT,
     SCAN_DIGITS,
     SCAN_RANGE,
+    SCAN_TINY,                          /* not zero, but rounds to 0 */
 };
 
 #define KIB (UINT64_C(1) << 10)
@@ -1144,6 +1164,16 @@ static const struct unit freq_units[] = {
     { "GHz", UINT64_C(1000000000), true }, { NULL, 0, false },
 };
 
+/* Rates are decimal: 1 kB/s is 1000 B/s (docs/scenarios.md). */
+static const struct unit rate_units[] = {
+    { "B/s", 1, true }, { "kB/s", 1000, true }, { "KB/s", 1000, false },
+    { "MB/s", 1000000, true }, { "GB/s", UINT64_C(1000000000), true }, { NULL, 0, false },
+};
+
+static const struct quantity q_rate = {
+    "a rate (such as 668MB/s or 1.5GB/s)", "bytes per second", rate_units, false, true, true,
+    true,
+};
 static const struct quantity q_int = {
     "an integer (decimal or 0x-hex)", "", int_units, true, false, false, false,
 };
@@ -1268,6 +1298,8 @@ static enum scan scan_quantity(const char *s, const struct quantity *q, uint64_t
         v++;
     else if (r && !q->round)
         return SCAN_INEXACT;
+    if (!v && mant)
+        return SCAN_TINY;
     if (v > UINT64_MAX)
         return SCAN_RANGE;
     *out = (uint64_t)v;
@@ -1491,6 +1523,9 @@ static int get_quantity(const struct config_node *map, const char *key,
         return config_fail(err, n, -EINVAL, "%s has no unit; valid units: %s", buf, units);
     case SCAN_INEXACT:
         return config_fail(err, n, -EINVAL, "%s is not a whole number of %s", buf, q->base);
+    case SCAN_TINY:
+        return config_fail(err, n, -ERANGE, "%s is not 0 but rounds to 0 %s; the smallest is "
+                           "%s", buf, q->base, show_quantity(min ? min : 1, q, lo, sizeof(lo)));
     case SCAN_DIGITS:
         return config_fail(err, n, -EINVAL, "%s has more than %d digits after the point or "
                            "25 in all", buf, MAX_FRAC_DIGITS);
@@ -1517,6 +1552,12 @@ int config_get_time(const struct config_node *map, const char *key, uint64_t min
                     uint64_t max, uint64_t *ps, struct config_err *err)
 {
     return get_quantity(map, key, &q_time, min, max, ps, err);
+}
+
+int config_get_rate(const struct config_node *map, const char *key, uint64_t min,
+                    uint64_t max, uint64_t *bytes_per_s, struct config_err *err)
+{
+    return get_quantity(map, key, &q_rate, min, max, bytes_per_s, err);
 }
 
 int config_get_freq(const struct config_node *map, const char *key, uint64_t min,

@@ -103,6 +103,11 @@ int config_get_time(const struct config_node *map, const char *key, uint64_t min
                     uint64_t max, uint64_t *ps, struct config_err *err);
 int config_get_freq(const struct config_node *map, const char *key, uint64_t min,
                     uint64_t max, uint64_t *hz, struct config_err *err);
+/* A rate in bytes per second: B/s, kB/s (= KB/s), MB/s, GB/s (decimal), or a bare 0;
+ * a fraction is rounded to the nearest byte per second, and one that rounds to 0 is
+ * refused. min and max apply to the converted value. */
+int config_get_rate(const struct config_node *map, const char *key, uint64_t min,
+                    uint64_t max, uint64_t *bytes_per_s, struct config_err *err);
 int config_get_fraction(const struct config_node *map, const char *key, double min,
                         double max, double *out, struct config_err *err);
 
@@ -124,6 +129,9 @@ int config_parse_fraction(const char *s, double *out);
 /* For the schema code: report an error at a node (prefixed by its position and path). */
 int config_fail(struct config_err *err, const struct config_node *node, int code,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same at the node's key in its map (for an error in the key itself: a bad name). */
+int config_fail_key(struct config_err *err, const struct config_node *node, int code,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The node's key path ("smmus.rot.tlb.entries", "" for the root), truncated to fit. */
 void config_path(const struct config_node *node, char *buf, size_t len);
 

@@ -152,6 +152,16 @@ uint64_t stats_hist_quantile(const struct stats_hist *h, double p)
     return v;
 }
 
+uint64_t stats_hist_bucket_low(unsigned i)
+{
+    return i ? hist_upper(i - 1) + 1 : 0;
+}
+
+uint64_t stats_hist_bucket_high(unsigned i)
+{
+    return hist_upper(i);
+}
+
 /* ---- The registry: storage -------------------------------------------------------- */
 
 #define NONE        UINT32_MAX
@@ -908,6 +918,71 @@ int stats_write_file(const struct stats *st, const char *path, const char *forma
         return rc;
     }
     rc = emit(st, f);
+    if (!rc && fsync(fileno(f)))
+        rc = -errno;
+    if (fclose(f) && !rc)
+        rc = errno ? -errno : -EIO;
+    if (!rc && rename(tmp, path))
+        rc = -errno;
+    if (rc) {
+        unlink(tmp);
+        err_set(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+    }
+    free(tmp);
+    return rc;
+}
+
+/* ---- Whole histograms as CSV ------------------------------------------------------ */
+
+#define HISTS_HEADER "name,low,high,count\n"
+
+static int emit_hist_rows(FILE *f, const char *name, const struct stats_hist *h)
+{
+    for (unsigned i = 0; h->count && i < STATS_HIST_BUCKETS; i++) {
+        uint64_t lo = stats_hist_bucket_low(i), hi = stats_hist_bucket_high(i);
+        if (!h->bucket[i])
+            continue;
+        if (lo < h->min)
+            lo = h->min;
+        if (hi > h->max)
+            hi = h->max;
+        if (fprintf(f, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", name, lo, hi,
+                    h->bucket[i]) < 0)
+            return -EIO;
+    }
+    return 0;
+}
+
+int stats_hists_write_file(const char *path, unsigned n, const char *const *names,
+                           const struct stats_hist *const *hists, char *err, size_t errlen)
+{
+    char *tmp;
+    FILE *f;
+    int len, rc = 0;
+
+    if (!path || !*path) {
+        err_set(err, errlen, "cannot write histograms: no output path given");
+        return -EINVAL;
+    }
+    len = snprintf(NULL, 0, "%s.tmp.%ld", path, (long)getpid());
+    tmp = len < 0 ? NULL : malloc((size_t)len + 1);
+    if (!tmp) {
+        err_set(err, errlen, "cannot write %s: %s", path, strerror(ENOMEM));
+        return -ENOMEM;
+    }
+    snprintf(tmp, (size_t)len + 1, "%s.tmp.%ld", path, (long)getpid());
+    if (!(f = fopen(tmp, "w"))) {
+        rc = errno ? -errno : -EIO;
+        err_set(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+        free(tmp);
+        return rc;
+    }
+    if (fputs(HISTS_HEADER, f) < 0)
+        rc = -EIO;
+    for (unsigned k = 0; !rc && k < n; k++)
+        rc = emit_hist_rows(f, names[k], hists[k]);
+    if (!rc && fflush(f))
+        rc = errno ? -errno : -EIO;
     if (!rc && fsync(fileno(f)))
         rc = -errno;
     if (fclose(f) && !rc)

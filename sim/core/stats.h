@@ -49,6 +49,21 @@ double stats_hist_mean(const struct stats_hist *h);         /* 0 when empty */
  * p <= 0 (or NaN) gives min, p >= 1 max.
  */
 uint64_t stats_hist_quantile(const struct stats_hist *h, double p);
+/* The smallest and the largest value bucket i (< STATS_HIST_BUCKETS) counts. */
+uint64_t stats_hist_bucket_low(unsigned i);
+uint64_t stats_hist_bucket_high(unsigned i);
+
+/*
+ * Whole histograms as CSV, for figures drawn from every bucket rather than a few
+ * quantiles: the header name,low,high,count, then for each histogram in the order
+ * given one row per non-empty bucket in ascending order, low and high the bucket's
+ * bounds narrowed to the histogram's min and max (so the first row starts at the
+ * smallest sample and the last ends at the largest), count its samples. An empty
+ * histogram has no rows. Written to a temporary file renamed over path, so a failed
+ * write leaves no file; 0, or a negative errno with the message in err.
+ */
+int stats_hists_write_file(const char *path, unsigned n, const char *const *names,
+                           const struct stats_hist *const *hists, char *err, size_t errlen);
 
 /* ---- The registry ----------------------------------------------------------------- */
 

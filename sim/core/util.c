@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void err_vset(char *err, size_t errlen, const char *fmt, va_list ap)
 {
@@ -57,4 +58,47 @@ bool array_grow(void **arr, uint32_t n, uint32_t *cap, size_t elem)
     *arr = p;
     *cap = ncap;
     return true;
+}
+
+/* Bytes of the control character at s (1 or 2), or 0 when s starts with none. */
+static size_t ctl_len(const unsigned char *s)
+{
+    if (*s < 0x20 || *s == 0x7f)
+        return 1;
+    if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+        return 2;
+    return 0;
+}
+
+bool ctl_has(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (ctl_len(p))
+            return true;
+    return false;
+}
+
+char *ctl_escape(char *dst, size_t len, const char *src)
+{
+    const unsigned char *p = (const unsigned char *)src;
+    size_t at = 0;
+
+    if (!len)
+        return dst;
+    while (*p) {
+        size_t n = ctl_len(p);
+
+        if (!n) {
+            if (at + 1 >= len)
+                break;
+            dst[at++] = (char)*p++;
+            continue;
+        }
+        if (at + 4 * n >= len)
+            break;
+        for (size_t i = 0; i < n; i++, p++)
+            at += (size_t)snprintf(dst + at, len - at, "\\x%02x", *p);
+    }
+    dst[at] = '\0';
+    return dst;
 }

@@ -50,4 +50,14 @@ int err_invalid(char *err, unsigned errlen, const char *fmt, ...)
  */
 bool array_grow(void **arr, uint32_t n, uint32_t *cap, size_t elem);
 
+/*
+ * Text from an input file made safe for a terminal: every control character (bytes
+ * 0x00-0x1f and 0x7f, and the C1 controls U+0080-U+009F, bytes C2 80-C2 9F) is written
+ * as \xNN, so an ANSI escape sequence in a name or a message prints as its letters.
+ * Everything else, UTF-8 included, is kept. ctl_escape writes into dst (len bytes,
+ * always NUL-terminated, cut when full) and returns dst.
+ */
+char *ctl_escape(char *dst, size_t len, const char *src);
+bool ctl_has(const char *s);
+
 #endif

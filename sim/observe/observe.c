@@ -25,6 +25,7 @@
 #include "sim/observe/vcd.h"
 
 #define MAX_WALK_LANES  64              /* smmu_config.max_walks is at most 64 */
+#define MAINT_TID       MAX_WALK_LANES  /* the SMMU's track of TLB maintenance */
 #define ARGS_MAX        512
 
 /* Timeline process ids: the driver, then the SMMUs, then the masters. */
@@ -38,12 +39,13 @@ struct obs_smmu {
     struct observe *o;
     unsigned idx;
     bool used;                          /* a master is behind it */
-    int sig_walks, sig_queued, sig_valid;
+    int sig_walks, sig_queued, sig_valid, sig_maint;
     /* the walks holding a lane of the timeline, and when each began */
     const struct walk_job *lane[MAX_WALK_LANES];
     sim_time_t lane_t[MAX_WALK_LANES];
     unsigned lane_bank[MAX_WALK_LANES];
     uint64_t lane_named;
+    bool maint_named;
 };
 
 struct obs_master {
@@ -143,6 +145,8 @@ static const char *walk_fault_name(const struct walk_job *job)
     case WALK_TRANSLATION_L2:   return "translation_l2";
     case WALK_ACCESS_FLAG:      return "access_flag";
     case WALK_PERMISSION:       return "permission";
+    case WALK_DECODE_ERROR:     return "decode_error";
+    case WALK_SLAVE_ERROR:      return "slave_error";
     }
     return "?";
 }
@@ -192,6 +196,24 @@ static void walk_end(struct obs_smmu *os, const struct smmu_event_info *e)
             walk_slice(os, lane, sim_now(), NULL);
             return;
         }
+}
+
+/* A TLB operation's busy period on the SMMU's maintenance track. */
+static void maint_slice(struct obs_smmu *os, const struct smmu_maint_op *op)
+{
+    struct observe *o = os->o;
+    char args[ARGS_MAX];
+
+    if (!timeline_wants(o->tl, op->start, op->end))
+        return;
+    if (!os->maint_named) {
+        timeline_thread(o->tl, PID_SMMU(os->idx), MAINT_TID, "TLB maintenance");
+        os->maint_named = true;
+    }
+    snprintf(args, sizeof(args), "\"arrived_ps\": %" PRIu64 ", \"vmid\": %u, \"asid\": %u, "
+             "\"va\": \"0x%08" PRIx32 "\"", op->at, op->vmid, op->asid, op->va);
+    timeline_slice(o->tl, PID_SMMU(os->idx), MAINT_TID, smmu_tlbop_name(op->op), "maint",
+                   op->start, op->end, args);
 }
 
 static void stall_slice(struct obs_master *om, unsigned lane, sim_time_t end, const char *how)
@@ -295,7 +317,16 @@ static void on_smmu(void *arg, struct smmu *s, const struct smmu_event_info *e)
     case SMMU_EV_TLB_FILL:
     case SMMU_EV_TLB_INVALIDATE:
         if (o->vcd)
-            vcd_set(o->vcd, os->sig_valid, now, tlb_valid_entries(smmu_tlb(s)));
+            vcd_set(o->vcd, os->sig_valid, now, tlb_valid_entries(smmu_tlb_now(s)));
+        break;
+    case SMMU_EV_MAINT_POST:
+        /* the busy period is known when the operation is written: [start, end) */
+        if (o->vcd && e->maint->end > e->maint->start) {
+            vcd_add_at(o->vcd, os->sig_maint, e->maint->start, 1);
+            vcd_add_at(o->vcd, os->sig_maint, e->maint->end, -1);
+        }
+        if (o->tl)
+            maint_slice(os, e->maint);
         break;
     case SMMU_EV_STALL:
         if (o->tl)
@@ -304,14 +335,6 @@ static void on_smmu(void *arg, struct smmu *s, const struct smmu_event_info *e)
     case SMMU_EV_RESUME:
         if (o->tl)
             stall_end(o, e);
-        break;
-    case SMMU_EV_MAINT_BEGIN:
-    case SMMU_EV_MAINT_END:
-        /*
-         * The hook for the maintenance-busy signal: the model does not time TLB
-         * maintenance yet and never sends these. When it does, declare a 1-bit
-         * maint_busy per SMMU in declare_vcd and set it here (docs/observe.md).
-         */
         break;
     }
 }
@@ -393,7 +416,7 @@ static void declare_counters(struct observe *o)
             continue;
         const char *n = smmu_name(o, i);
         const struct smmu_stats *ss = smmu_stats(s->hw[i]);
-        const struct tlb_stats *ts = tlb_stats(smmu_tlb(s->hw[i]));
+        const struct tlb_stats *ts = tlb_stats(smmu_tlb_now(s->hw[i]));
         const struct walker_stats *ws = smmu_walker_stats(s->hw[i]);
         add_counter(o, &ss->transactions, "transactions", "smmu.%s", n);
         add_counter(o, &ss->global_faults, "global_faults", "smmu.%s", n);
@@ -518,7 +541,9 @@ static void declare_vcd(struct observe *o)
         vcd_scope(o->vcd, vcd_name(smmu_name(o, i), nb, sizeof(nb)));
         os->sig_walks = vcd_signal(o->vcd, "walks", 32, 0);
         os->sig_queued = vcd_signal(o->vcd, "walks_queued", 32, 0);
-        os->sig_valid = vcd_signal(o->vcd, "tlb_valid", 32, tlb_valid_entries(smmu_tlb(s->hw[i])));
+        os->sig_valid = vcd_signal(o->vcd, "tlb_valid", 32,
+                                   tlb_valid_entries(smmu_tlb_now(s->hw[i])));
+        os->sig_maint = vcd_signal(o->vcd, "maint_busy", 32, 0);
         vcd_upscope(o->vcd);
     }
     vcd_upscope(o->vcd);
@@ -615,7 +640,7 @@ static struct observe *attach(struct soc *s, const struct observe_opts *opt, cha
     o->opt = *opt;
     for (unsigned i = 0; i < SCN_MAX_SMMUS; i++)
         o->smmu[i] = (struct obs_smmu){ .o = o, .idx = i, .sig_walks = -1, .sig_queued = -1,
-                                        .sig_valid = -1 };
+                                        .sig_valid = -1, .sig_maint = -1 };
     for (unsigned m = 0; m < scn->nmasters; m++) {
         struct obs_master *om = &o->master[m];
         unsigned n = scn->master[m].cfg.max_outstanding;

@@ -5,17 +5,20 @@
  * Names follow the models: smmu.NAME.* for an SMMU (its TLB, walker and each context
  * bank under ctx.CONTEXT), driver.CONTEXT.* for the driver's work on a context
  * (mappings by page size, TLB invalidations), master.NAME.* for a master,
- * buffer.NAME.* for a buffer's IOVAs and page-size mix, dram.* and fabric.* for the
+ * buffer.NAME.* for a buffer's IOVAs and page-size mix, dram.*, fabric.* and l2.* for the
  * memory system, run.* for the run. Only what is deterministic goes into the
  * registry; wall-clock figures are printed, never stored. docs/stats.md lists the
  * names.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/smmu_regs.h"
+#include "sim/core/util.h"
 #include "sim/scenario/soc.h"
 
 static const char *const size_names[PAGE_SIZES] = { "4k", "64k", "1m", "16m" };
@@ -47,6 +50,10 @@ static bool smmu_used(const struct soc *s, unsigned i)
     return smmu_stats(s->hw[i])->transactions || tlb_stats(smmu_tlb(s->hw[i]))->invalidations;
 }
 
+/* Free text of the input (the scenario's and the SoC's names) shown in the report: at
+ * most this many bytes, each control character as \xNN (sim/core/util.h). */
+#define REPORT_TEXT_MAX 256
+
 #define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
 
 static int collect_smmu(const struct soc *s, unsigned i, struct stats *st)
@@ -72,13 +79,19 @@ static int collect_smmu(const struct soc *s, unsigned i, struct stats *st)
         TRY(stats_add_u64(st, ts->fills_by_size[k], "smmu.%s.tlb.fills_%s", n, size_names[k]));
     /* The timed walker's own counters; the functional mode walks without it (its
      * walks are in the contexts' counters). */
-    if (s->scn->mode == SCN_TIMING) {
-        TRY(stats_add_u64(st, ws->walks, "smmu.%s.walker.walks", n));
-        TRY(stats_add_u64(st, ws->desc_reads, "smmu.%s.walker.desc_reads", n));
-        TRY(stats_add_u64(st, ws->faults, "smmu.%s.walker.faults", n));
-        TRY(stats_add_u64(st, ws->queued, "smmu.%s.walker.queued", n));
-        TRY(stats_add_u64(st, ws->max_in_flight, "smmu.%s.walker.max_in_flight", n));
+    if (s->scn->mode == SCN_TIMING && ws) {
+        char prefix[64];
+        snprintf(prefix, sizeof(prefix), "smmu.%s.walker", n);
+        TRY(walker_register_stats(smmu_walker(s->hw[i]), st, prefix));
     }
+    const struct smmu_maint_stats *ms = smmu_maint_stats(s->hw[i]);
+    for (unsigned k = 0; k < SMMU_TLBOPS; k++)
+        TRY(stats_add_u64(st, ms->ops[k], "smmu.%s.maint.%s", n,
+                          smmu_tlbop_name((enum smmu_tlbop)k)));
+    TRY(stats_add_u64(st, ms->entries_removed, "smmu.%s.maint.entries_removed", n));
+    TRY(stats_add_u64(st, ms->busy_ps, "smmu.%s.maint.busy_ps", n));
+    TRY(stats_add_u64(st, ms->delayed, "smmu.%s.maint.delayed", n));
+    TRY(stats_add_u64(st, ms->delay_ps, "smmu.%s.maint.delay_ps", n));
     for (unsigned bank = 0; bank < d->nbanks; bank++) {
         const struct smmu_ctx_stats *c = smmu_ctx_stats(s->hw[i], bank);
         const char *cn = bank_name(d, bank, b, sizeof(b));
@@ -99,9 +112,14 @@ static int collect_smmu(const struct soc *s, unsigned i, struct stats *st)
                           cn));
         TRY(stats_add_u64(st, c->faults_access_flag, "smmu.%s.ctx.%s.faults_access_flag", n,
                           cn));
+        TRY(stats_add_u64(st, c->faults_tlb_miss, "smmu.%s.ctx.%s.faults_tlb_miss", n, cn));
+        TRY(stats_add_u64(st, c->faults_multi_hit, "smmu.%s.ctx.%s.faults_multi_hit", n,
+                          cn));
         TRY(stats_add_u64(st, c->stalls, "smmu.%s.ctx.%s.stalls", n, cn));
         TRY(stats_add_u64(st, c->terminated, "smmu.%s.ctx.%s.terminated", n, cn));
         TRY(stats_add_u64(st, c->bypassed, "smmu.%s.ctx.%s.bypassed", n, cn));
+        TRY(stats_add_u64(st, c->faults_walk_error, "smmu.%s.ctx.%s.faults_walk_error", n,
+                          cn));
     }
     return 0;
 }
@@ -279,6 +297,9 @@ static int collect_memory(const struct soc *s, struct stats *st)
         TRY(stats_add_u64(st, fs->bytes, "fabric.%s.bytes", c->smmu[i].desc.name));
         TRY(stats_add_u64(st, fs->wait, "fabric.%s.gateway_wait_ps", c->smmu[i].desc.name));
     }
+    /* the shared L2 sees only walks, which the functional mode does not time */
+    if (s->l2 && s->scn->mode == SCN_TIMING)
+        TRY(l2cache_register_stats(s->l2, st, "l2"));
     return 0;
 }
 
@@ -340,6 +361,33 @@ int soc_collect_run(const struct scenario *scn, bool complete, struct stats *st)
     TRY(stats_add_str(st, scenario_mode_name(scn->mode), "run.mode"));
     TRY(stats_add_u64(st, scn->seed, "run.seed"));
     return stats_add_u64(st, complete, "run.complete");
+}
+
+int soc_write_histograms(const struct soc *s, const char *path, char *err, size_t errlen)
+{
+    unsigned n = s->scn->nmasters;
+    const struct stats_hist **h = calloc(n ? n : 1, sizeof(*h));
+    char **names = calloc(n ? n : 1, sizeof(*names));
+    int rc = h && names ? 0 : -ENOMEM;
+
+    for (unsigned i = 0; !rc && i < n; i++) {
+        const char *m = s->scn->master[i].name;
+        size_t len = strlen("master..translation_ps") + strlen(m) + 1;
+        h[i] = &master_stats(s->master[i])->translation;
+        if (!(names[i] = malloc(len)))
+            rc = -ENOMEM;
+        else
+            snprintf(names[i], len, "master.%s.translation_ps", m);
+    }
+    if (rc)
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+    else
+        rc = stats_hists_write_file(path, n, (const char *const *)names, h, err, errlen);
+    for (unsigned i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+    free(h);
+    return rc;
 }
 
 int soc_collect_stats(const struct soc *s, struct stats *st)
@@ -408,10 +456,11 @@ static void print_faults(const struct soc *s, FILE *out)
 void soc_print_report(const struct soc *s, FILE *out, double wall)
 {
     const struct scenario *scn = s->scn;
+    char b[16], name[4 * REPORT_TEXT_MAX + 1];
     uint64_t bursts = 0;
-    char b[16];
 
-    fprintf(out, "scenario %s (%s mode, seed %" PRIu64 ")\n\n", scn->name,
+    fprintf(out, "scenario %s (%s mode, seed %" PRIu64 ")\n\n",
+            ctl_escape(name, sizeof(name), scn->name),
             scenario_mode_name(scn->mode), scn->seed);
     fprintf(out, "%-9s %-16s %12s %12s %10s %9s %9s %10s %8s\n", "smmu", "context",
             "translations", "tlb hits", "misses", "miss rate", "walks", "desc reads",
@@ -481,8 +530,10 @@ void soc_print_report(const struct soc *s, FILE *out, double wall)
 void soc_print_info(const struct scenario *scn, FILE *out)
 {
     const struct scn_soc *c = &scn->soc;
+    char name[4 * REPORT_TEXT_MAX + 1];
 
-    fprintf(out, "soc %s: %u SMMUs, %u domains\n\n", c->name, c->nsmmus, c->ndomains);
+    fprintf(out, "soc %s: %u SMMUs, %u domains\n\n", ctl_escape(name, sizeof(name), c->name),
+            c->nsmmus, c->ndomains);
     fprintf(out, "%-9s %-10s %5s %5s %-8s %-16s %4s  %s\n", "smmu", "base", "irq", "banks",
             "tlb", "context", "bank", "mids");
     print_rule(out, 80);

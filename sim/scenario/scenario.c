@@ -36,6 +36,36 @@ static bool has(const struct config_node *map, const char *key)
 }
 
 /* Optional getters: leave *out alone when the key is absent. */
+/*
+ * The names of buffers, masters, SMMUs, contexts and domains become parts of statistic
+ * names (master.NAME.bytes, smmu.NAME.ctx.CTX.hits) and columns of the report: 1 to
+ * SCN_NAME_MAX letters, digits, '_' and '-', starting with a letter or '_' (no '.', the
+ * separator of statistic names; no space, comma or quote, which CSV would quote; no
+ * control character). docs/scenarios.md "Names".
+ */
+#define SCN_NAME_MAX    64
+
+static bool name_char(char c, bool first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           (!first && ((c >= '0' && c <= '9') || c == '-'));
+}
+
+static int check_name(const struct config_node *n, const char *what, struct config_err *err)
+{
+    size_t len = strlen(n->key);
+    bool ok = len >= 1 && len <= SCN_NAME_MAX;
+
+    for (size_t i = 0; ok && i < len; i++)
+        ok = name_char(n->key[i], i == 0);
+    if (ok)
+        return 0;
+    return config_fail_key(err, n, -EINVAL, "%s name '%.*s%s' is not allowed: a name is 1 to "
+                           "%d letters, digits, '_' and '-', starting with a letter or '_'",
+                           what, SCN_NAME_MAX + 8, n->key, len > SCN_NAME_MAX + 8 ? "..." : "",
+                           SCN_NAME_MAX);
+}
+
 static int opt_u64(const struct config_node *m, const char *k, uint64_t lo, uint64_t hi,
                    uint64_t *out, struct config_err *err)
 {
@@ -92,6 +122,23 @@ static int get_names(const struct config_node *map, const char *key, const char 
             return config_fail(err, node->items[i], -EINVAL, "expected a name");
         out[(*n)++] = node->items[i]->value;
     }
+    return 0;
+}
+
+/*
+ * A name that appears twice in one list (no_resume, a step's map or unmap): the error
+ * is at the second, for lists; `what` is "context" or "buffer".
+ */
+static int check_twice(const struct config_node *map, const char *key, const char *const *names,
+                       unsigned n, const char *what, struct config_err *err)
+{
+    const struct config_node *list = config_find(map, key);
+
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned k = 0; k < i; k++)
+            if (!strcmp(names[i], names[k]))
+                return config_fail(err, list->kind == CONFIG_LIST ? list->items[i] : list,
+                                   -EINVAL, "%s '%s' is named twice", what, names[i]);
     return 0;
 }
 
@@ -214,6 +261,35 @@ static int read_fabric(const struct config_node *soc, struct scn_fabric *f,
     return 0;
 }
 
+/* l2: the CPUs' shared L2, which walks of cacheable page tables go through. */
+static int read_l2(const struct config_node *soc, struct scn_soc *o, struct config_err *err)
+{
+    static const char *const keys[] = { "size", "ways", "line", "hit_latency", NULL };
+    struct l2cache_config *l = &o->l2;
+    const struct config_node *n;
+    uint64_t v;
+    char msg[256];
+    int rc;
+
+    if (!has(soc, "l2"))
+        return 0;
+    if ((rc = config_get_node(soc, "l2", CONFIG_MAP, &n, err)) ||
+        (rc = config_check_keys(n, keys, err)) ||
+        (rc = config_get_size(n, "size", 1, 1ull << 30, &l->size_bytes, err)) ||
+        (rc = config_get_u64(n, "ways", 1, 64, &v, err)))
+        return rc;
+    l->ways = (unsigned)v;
+    if ((rc = config_get_size(n, "line", 16, 4096, &v, err)))
+        return rc;
+    l->line_bytes = (unsigned)v;
+    if ((rc = config_get_time(n, "hit_latency", 0, SIM_MS, &l->hit_latency, err)))
+        return rc;
+    if (l2cache_config_check(l, msg, sizeof(msg)))
+        return config_fail(err, n, -EINVAL, "%s", msg);
+    o->has_l2 = true;
+    return 0;
+}
+
 static int read_tlb(const struct config_node *sm, struct tlb_config *t, struct config_err *err)
 {
     static const char *const keys[] = { "entries", "ways", "replacement", NULL };
@@ -248,6 +324,8 @@ static int read_context(const struct config_node *c, struct smmu_ctx_desc *d, un
     uint64_t v;
     int rc;
 
+    if ((rc = check_name(c, "context", err)))
+        return rc;
     if (c->kind != CONFIG_MAP)
         return config_fail(err, c, -EINVAL, "expected a map with bank and mids");
     d->name = c->key;
@@ -274,7 +352,7 @@ static int read_smmu(const struct config_node *sm, struct scn_smmu *o, uint64_t 
     static const char *const keys[] = { "base", "irq", "irq_secure", "banks", "clock",
                                         "port_width", "tlb", "lookup_cycles",
                                         "walk_overhead_cycles", "max_walks", "hit_under_miss",
-                                        "contexts", "bypass", NULL };
+                                        "tlb_op_cycles", "bfb_lines", "contexts", "bypass", NULL };
     struct smmu_desc *d = &o->desc;
     struct smmu_config *c = &o->cfg;
     const struct config_node *ctxs;
@@ -282,6 +360,8 @@ static int read_smmu(const struct config_node *sm, struct scn_smmu *o, uint64_t 
     char msg[256];
     int rc;
 
+    if ((rc = check_name(sm, "SMMU", err)))
+        return rc;
     if (sm->kind != CONFIG_MAP)
         return config_fail(err, sm, -EINVAL, "expected a map describing SMMU %s", sm->key);
     memset(o, 0, sizeof(*o));
@@ -311,12 +391,15 @@ static int read_smmu(const struct config_node *sm, struct scn_smmu *o, uint64_t 
     c->walk_overhead_cycles = 2;
     c->max_walks = 1;
     c->hit_under_miss = true;
+    c->bfb_lines = SCN_DEFAULT_BFB_LINES;
     if ((rc = read_tlb(sm, &c->tlb, err)) ||
         (rc = opt_unsigned(sm, "lookup_cycles", 0, 1000, &c->tlb_lookup_cycles, err)) ||
         (rc = opt_unsigned(sm, "walk_overhead_cycles", 0, 1000, &c->walk_overhead_cycles,
                            err)) ||
         (rc = opt_unsigned(sm, "max_walks", 1, 64, &c->max_walks, err)) ||
+        (rc = opt_unsigned(sm, "tlb_op_cycles", 0, 1000000, &c->tlb_op_cycles, err)) ||
         (rc = opt_bool(sm, "hit_under_miss", &c->hit_under_miss, err)) ||
+        (rc = opt_unsigned(sm, "bfb_lines", 0, WALKER_BFB_MAX, &c->bfb_lines, err)) ||
         (rc = opt_bool(sm, "bypass", &o->bypass, err)) ||
         (rc = config_get_node(sm, "contexts", CONFIG_MAP, &ctxs, err)))
         return rc;
@@ -382,6 +465,8 @@ static int read_domain(const struct config_node *dn, struct scn_soc *soc, bool *
     uint64_t id;
     int rc;
 
+    if ((rc = check_name(dn, "domain", err)))
+        return rc;
     if (dn->kind != CONFIG_MAP)
         return config_fail(err, dn, -EINVAL, "expected a map describing domain %s", dn->key);
     if ((rc = config_check_keys(dn, keys, err)) ||
@@ -468,10 +553,51 @@ static int read_driver(const struct config_node *soc, struct scn_driver *d,
     return 0;
 }
 
+/*
+ * Every SMMU's registers take SCN_SMMU_WINDOW bytes from its base (the MSM8960 SMMUs
+ * sit 1 MiB apart, and base is at most 4G - 1M): two SMMUs may not share any of it,
+ * and no SMMU may sit in RAM or in the page-table pool.
+ */
+#define SCN_SMMU_WINDOW (UINT64_C(1) << 20)
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+static int check_smmu_window(const struct config_node *sm, const struct scn_soc *o,
+                             unsigned i, struct config_err *err)
+{
+    const struct config_node *base = config_find(sm, "base");
+    uint64_t b = o->smmu[i].desc.base;
+    const struct { const char *name; uint64_t base, size; } mem[] = {
+        { "memory.ram", o->ram.base, o->ram.size },
+        { "memory.page_tables", o->page_tables.cont_base, o->page_tables.cont_size },
+    };
+
+    for (unsigned k = 0; k < i; k++) {
+        uint64_t kb = o->smmu[k].desc.base;
+        if (ranges_overlap(b, SCN_SMMU_WINDOW, kb, SCN_SMMU_WINDOW))
+            return config_fail(err, base, -EINVAL, "the registers of SMMU %s [0x%llx, 0x%llx) "
+                               "overlap those of SMMU %s [0x%llx, 0x%llx)", sm->key,
+                               (unsigned long long)b, (unsigned long long)(b + SCN_SMMU_WINDOW),
+                               o->smmu[k].desc.name, (unsigned long long)kb,
+                               (unsigned long long)(kb + SCN_SMMU_WINDOW));
+    }
+    for (unsigned k = 0; k < 2; k++)
+        if (ranges_overlap(b, SCN_SMMU_WINDOW, mem[k].base, mem[k].size))
+            return config_fail(err, base, -EINVAL, "the registers of SMMU %s [0x%llx, 0x%llx) "
+                               "overlap %s [0x%llx, 0x%llx)", sm->key, (unsigned long long)b,
+                               (unsigned long long)(b + SCN_SMMU_WINDOW), mem[k].name,
+                               (unsigned long long)mem[k].base,
+                               (unsigned long long)(mem[k].base + mem[k].size));
+    return 0;
+}
+
 static int read_soc(const struct config_node *soc, struct scn_soc *o, uint64_t seed,
                     struct config_err *err)
 {
-    static const char *const keys[] = { "name", "memory", "dram", "fabric", "smmus",
+    static const char *const keys[] = { "name", "memory", "dram", "fabric", "l2", "smmus",
                                         "domains", "display_split", "driver", NULL };
     const struct config_node *smmus, *doms;
     bool seen[ION_MAX_DOMAINS] = { false };
@@ -485,6 +611,7 @@ static int read_soc(const struct config_node *soc, struct scn_soc *o, uint64_t s
         (rc = read_memory(soc, o, err)) ||
         (rc = read_dram(soc, &o->dram, err)) ||
         (rc = read_fabric(soc, &o->fabric, err)) ||
+        (rc = read_l2(soc, o, err)) ||
         (rc = read_driver(soc, &o->driver, err)) ||
         (rc = config_get_node(soc, "smmus", CONFIG_MAP, &smmus, err)))
         return rc;
@@ -492,7 +619,8 @@ static int read_soc(const struct config_node *soc, struct scn_soc *o, uint64_t s
         return config_fail(err, smmus, -EINVAL, "%zu SMMUs; expected 1..%d", smmus->count,
                            SCN_MAX_SMMUS);
     for (size_t i = 0; i < smmus->count; i++) {
-        if ((rc = read_smmu(smmus->items[i], &o->smmu[i], seed + i, err)))
+        if ((rc = read_smmu(smmus->items[i], &o->smmu[i], seed + i, err)) ||
+            (rc = check_smmu_window(smmus->items[i], o, (unsigned)i, err)))
             return rc;
         o->nsmmus++;
         for (size_t k = 0; k < o->smmu[i].desc.nctx; k++)
@@ -532,6 +660,8 @@ static int read_buffer(struct scenario *s, const struct config_node *b, struct c
     unsigned n, v;
     int rc;
 
+    if ((rc = check_name(b, "buffer", err)))
+        return rc;
     if (b->kind != CONFIG_MAP)
         return config_fail(err, b, -EINVAL, "expected a map describing buffer %s", b->key);
     memset(o, 0, sizeof(*o));
@@ -554,6 +684,9 @@ static int read_buffer(struct scenario *s, const struct config_node *b, struct c
         return config_fail(err, b, -EINVAL, "missing key 'domain'");
     if ((rc = get_names(b, "domain", doms, ION_MAX_DOMAINS, &n, err)))
         return rc;
+    if (!n)
+        return config_fail(err, config_find(b, "domain"), -EINVAL, "a buffer needs at least "
+                           "one domain");
     for (unsigned i = 0; i < n; i++) {
         int d = domain_by_name(&s->soc, doms[i]);
         if (d < 0)
@@ -589,6 +722,8 @@ static int buffer_list(struct scenario *s, const struct config_node *st, const c
     const char *names[SCN_MAX_BUFFERS];
     int rc = get_names(st, key, names, SCN_MAX_BUFFERS, n, err);
 
+    if (!rc)
+        rc = check_twice(st, key, names, *n, "buffer", err);
     for (unsigned i = 0; !rc && i < *n; i++) {
         int b = scenario_find_buffer(s, names[i]);
         if (b < 0)
@@ -637,35 +772,17 @@ static int read_steps(struct scenario *s, const struct config_node *root, struct
     return 0;
 }
 
-/* "668MB/s", "1.5GB/s", "250000000B/s", "0": a rate in bytes per second (decimal units). */
+/*
+ * "668MB/s", "1.5GB/s", "250000000B/s", "0": a rate in bytes per second (decimal
+ * units), at most 1000 GB/s after the conversion; 0 is no limit.
+ */
+#define MAX_RATE        UINT64_C(1000000000000)         /* 1000 GB/s */
+
 static int read_rate(const struct config_node *m, uint64_t *out, struct config_err *err)
 {
-    static const struct { const char *unit; double mul; } units[] = {
-        { "B/s", 1 }, { "kB/s", 1e3 }, { "KB/s", 1e3 }, { "MB/s", 1e6 }, { "GB/s", 1e9 },
-    };
-    const struct config_node *n = config_find(m, "rate");
-    char *end;
-    double v;
-
-    if (!n)
+    if (!has(m, "rate"))
         return 0;
-    if (n->kind != CONFIG_SCALAR)
-        return config_fail(err, n, -EINVAL, "expected a rate such as 668MB/s");
-    v = strtod(n->value, &end);
-    if (end == n->value || v < 0 || v > 1e12)
-        return config_fail(err, n, -EINVAL, "'%s' is not a rate in 0..1000GB/s (such as "
-                           "668MB/s)", n->value);
-    if (!*end && v == 0) {
-        *out = 0;
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (!strcmp(end, units[i].unit)) {
-            *out = (uint64_t)(v * units[i].mul + 0.5);
-            return 0;
-        }
-    return config_fail(err, n, -EINVAL, "'%s' has no valid unit; valid units: B/s, kB/s, "
-                       "MB/s, GB/s", n->value);
+    return config_get_rate(m, "rate", 0, MAX_RATE, out, err);
 }
 
 static char *resolve_path(const char *base_file, const char *rel)
@@ -711,7 +828,8 @@ static int read_bindings(struct scenario *s, const struct config_node *m, struct
     return 0;
 }
 
-static int read_master(struct scenario *s, const struct config_node *m, struct config_err *err)
+static int read_master_keys(struct scenario *s, const struct config_node *m,
+                            struct config_err *err)
 {
     static const char *const keys[] = { "context", "mid", "generator", "trace", "format",
                                         "din_bytes", "buffers", "burst", "outstanding",
@@ -724,6 +842,8 @@ static int read_master(struct scenario *s, const struct config_node *m, struct c
     unsigned u;
     int rc;
 
+    if ((rc = check_name(m, "master", err)))
+        return rc;
     if (m->kind != CONFIG_MAP)
         return config_fail(err, m, -EINVAL, "expected a map describing master %s", m->key);
     memset(o, 0, sizeof(*o));
@@ -819,6 +939,19 @@ static int read_master(struct scenario *s, const struct config_node *m, struct c
     return 0;
 }
 
+/* One master; on failure the trace path it resolved is freed (the master is not counted,
+ * so scenario_free would not see it). */
+static int read_master(struct scenario *s, const struct config_node *m, struct config_err *err)
+{
+    int rc = read_master_keys(s, m, err);
+
+    if (rc) {
+        free((char *)s->master[s->nmasters].trace);
+        s->master[s->nmasters].trace = NULL;
+    }
+    return rc;
+}
+
 int scenario_find_buffer(const struct scenario *s, const char *name)
 {
     for (unsigned i = 0; i < s->nbuffers; i++)
@@ -885,6 +1018,8 @@ static int read_scenario(struct scenario *s, const struct scenario_overrides *ov
         if (!find_ctx(&s->soc, s->no_resume[i], NULL))
             return config_fail(err, config_find(root, "no_resume"), -EINVAL, "no SMMU context "
                                "named '%s' in the SoC file", s->no_resume[i]);
+    if ((rc = check_twice(root, "no_resume", s->no_resume, s->nno_resume, "context", err)))
+        return rc;
     if (bufs->count > SCN_MAX_BUFFERS)
         return config_fail(err, bufs, -EINVAL, "%zu buffers; at most %d", bufs->count,
                            SCN_MAX_BUFFERS);

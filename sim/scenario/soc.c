@@ -97,6 +97,9 @@ static int apply_step(struct soc *s, const struct scn_step *st, char *err, size_
 
 /* ---- Sources ------------------------------------------------------------------------------ */
 
+/* Traces carry 64-bit IOVAs; the SMMU v1 translates a 32-bit IOVA space. */
+#define SMMU_IOVA_SPACE (1ull << 32)
+
 static int bind_name(struct soc_source *src, const char *name)
 {
     const struct scn_master *m = src->scn;
@@ -189,11 +192,15 @@ static int source_next(void *arg, struct master_access *a)
     if (r.op == TRACE_OP_FRAME || r.op == TRACE_OP_LINE)
         return 1;
     if (r.buffer == TRACE_RAW) {
-        if (r.addr + r.bytes > (1ull << 32))
-            return source_error(src, -EINVAL, "master %s: record %llu: access 0x%llx + %u "
-                                "passes the 32-bit IOVA space", src->scn->name,
-                                (unsigned long long)src->records, (unsigned long long)r.addr,
-                                r.bytes);
+        if (r.addr + r.bytes > SMMU_IOVA_SPACE)
+            return source_error(src, -ERANGE, "%s%s: record %llu: error: master %s: access "
+                                "at IOVA 0x%llx of %u bytes passes the 32-bit IOVA space of "
+                                "the SMMU v1 (it translates IOVAs below 0x100000000 only)",
+                                src->gen ? "generator " : "",
+                                src->gen ? tracegen_kind_name(tracegen_kind(src->gen))
+                                         : src->scn->trace,
+                                (unsigned long long)src->records, src->scn->name,
+                                (unsigned long long)r.addr, r.bytes);
         a->iova = (uint32_t)r.addr;
         return 1;
     }
@@ -449,6 +456,8 @@ static int build_memory_system(struct soc *s, char *err, size_t len)
     s->fabric = fabric_new(&fc, &s->dram_port);
     if (!s->fabric)
         return err_fail(err, len, -ENOMEM, "out of memory");
+    if (c->has_l2 && !(s->l2 = l2cache_new(&c->l2)))
+        return err_fail(err, len, -EINVAL, "%s: l2: invalid configuration", s->scn->path);
     return 0;
 }
 
@@ -472,6 +481,7 @@ static int build_smmus(struct soc *s, char *err, size_t len)
             return err_fail(err, len, -EINVAL, "%s: smmus.%s: cannot build the SMMU",
                             s->scn->path, c->smmu[i].desc.name);
         s->desc[i] = c->smmu[i].desc;
+        walker_set_l2cache(smmu_walker(s->hw[i]), s->l2);   /* one L2 for every SMMU */
     }
     s->pt = (struct smmu_pt_allocator){ .pm = s->pm, .alloc = phys_pt_alloc,
                                         .free = phys_pt_free, .arg = s->ptmem };
@@ -581,6 +591,9 @@ struct soc *soc_build(struct scenario *scn, char *err, size_t errlen)
         rc = build_buffers(s, err, errlen);
     if (!rc)
         rc = build_masters(s, err, errlen);
+    /* Bring-up and the initial mappings happen before the run's time 0. */
+    for (unsigned i = 0; !rc && i < s->scn->soc.nsmmus; i++)
+        smmu_drvdata_port_sync(smmu_tree_driver(s->tree, i));
     if (!rc)
         isolation_begin(s);
     if (rc) {
@@ -700,7 +713,10 @@ static int run_timing(struct soc *s, char *err, size_t len)
         s->end = sim_now();
         s->stuck = !sim_pending(&next);
     }
-    return run_error(s, err, len, 0);
+    /* A master that stopped on an error is done, but the run is not complete. */
+    if ((rc = run_error(s, err, len, 0)))
+        s->complete = false;
+    return rc;
 }
 
 static int run_functional(struct soc *s, char *err, size_t len)
@@ -797,6 +813,7 @@ void soc_free(struct soc *s)
     for (unsigned i = 0; i < SCN_MAX_SMMUS; i++)
         smmu_free(s->hw[i]);
     fabric_free(s->fabric);
+    l2cache_free(s->l2);
     dram_free(s->dram);
     phys_target_destroy(s->ptmem);
     phys_target_destroy(s->ram);

@@ -35,6 +35,7 @@
 
 #include "models/dram.h"
 #include "models/fabric.h"
+#include "models/l2cache.h"
 #include "models/master.h"
 #include "models/physmem.h"
 #include "models/smmu.h"
@@ -82,6 +83,7 @@ struct soc {
     struct smmu_pt_allocator pt;
     struct dram *dram;
     struct fabric *fabric;
+    struct l2cache *l2;                 /* the shared L2 (NULL without an l2: section) */
     struct mem_port dram_port;
     struct mem_port port[SCN_MAX_SMMUS];
     struct smmu *hw[SCN_MAX_SMMUS];
@@ -149,6 +151,13 @@ int soc_collect_stats(const struct soc *s, struct stats *st);
  */
 int soc_collect_run(const struct scenario *scn, bool complete, struct stats *st);
 void soc_print_report(const struct soc *s, FILE *out, double wall_seconds);
+/*
+ * Every master's translation latency histogram, whole (stats_hists_write_file: one
+ * row per non-empty bucket), named master.M.translation_ps, values in picoseconds:
+ * the buckets behind the quantiles of master.M.translation_ns, for `iommusim plot`'s
+ * latency distribution. 0, or a negative errno with the message in err.
+ */
+int soc_write_histograms(const struct soc *s, const char *path, char *err, size_t errlen);
 
 /* sim/scenario/report.c: `iommusim info`: the SMMUs, contexts, MIDs and domains of an SoC. */
 void soc_print_info(const struct scenario *scn, FILE *out);

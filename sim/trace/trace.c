@@ -19,6 +19,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "sim/trace/trace.h"
+#include "sim/trace/tstream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +44,7 @@
 #define BIN_MAGIC_LEN       8
 #define BIN_REC_SIZE        24
 #define BIN_NAME_ALIGN      8
-#define ADDR_MAX            0xFFFFFFFFull   /* IOVA space is 32-bit */
+#define HEX_DIGITS_MAX      16              /* addresses are 64-bit */
 #define DIN_DEFAULT_BYTES   64
 #define DIN_LABEL_MAX       2               /* 0 read, 1 write, 2 instruction fetch */
 #define FRAC_DIGITS         3               /* text times: ns with ps resolution */
@@ -233,9 +234,16 @@ static bool ends_with(const char *s, const char *suffix)
 
 enum trace_format trace_format_from_path(const char *path)
 {
-    if (ends_with(path, ".bin"))
+    char name[PATH_MAX];
+    size_t n = tstream_strip_suffix(path);     /* "fb.din.gz" is a din trace */
+
+    if (n >= sizeof(name))
+        return TRACE_FMT_TEXT;
+    memcpy(name, path, n);
+    name[n] = '\0';
+    if (ends_with(name, ".bin"))
         return TRACE_FMT_BIN;
-    if (ends_with(path, ".din"))
+    if (ends_with(name, ".din"))
         return TRACE_FMT_DIN;
     return TRACE_FMT_TEXT;
 }
@@ -374,8 +382,8 @@ static void names_free(struct name_table *t)
 /* ------------------------------------------------------------------- reader */
 
 struct trace_reader {
-    int fd;
-    bool own_fd;
+    struct tstream *in;     /* the file, decompressed if it is compressed */
+    bool stream_failed;     /* the error is the stream's (read, truncated, corrupt) */
     bool eof;               /* read() returned 0 */
     bool done;              /* at the end or stopped by an error: ret is final */
     bool magic_ok;          /* bin: the magic has been checked */
@@ -437,16 +445,17 @@ static int fail_nomem(struct trace_reader *r, uint64_t pos)
     return fail(r, -ENOMEM, pos, "out of memory for the buffer-name table");
 }
 
-/* One read() into buf[len..cap): bytes read, 0 at the end of input, or -errno. */
+/* One read into buf[len..cap): bytes read, 0 at the end of input, or -errno. */
 static long read_some(struct trace_reader *r, size_t cap)
 {
+    char msg[TRACE_ERR_MAX];
     ssize_t n;
 
-    do
-        n = read(r->fd, r->buf + r->len, cap - r->len);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return fail(r, -errno, 0, "read failed: %s", strerror(errno));
+    n = tstream_read(r->in, r->buf + r->len, cap - r->len, msg, sizeof(msg));
+    if (n < 0) {
+        r->stream_failed = true;
+        return fail(r, (int)n, 0, "%s", msg);
+    }
     if (n == 0)
         r->eof = true;
     r->len += (size_t)n;
@@ -544,15 +553,15 @@ static int name_index(struct trace_reader *r, const char *s, size_t len, uint64_
 
 /*
  * Hex digits [s, e), more than the running value can check: true when they are
- * beyond 32 bits even without their leading zeros, else false with the value in *v.
+ * beyond 64 bits even without their leading zeros, else false with the value in *v.
  */
-static bool hex_over32(const char *s, const char *e, uint64_t *v)
+static bool hex_over64(const char *s, const char *e, uint64_t *v)
 {
     uint64_t a = 0;
 
     while (s < e && *s == '0')
         s++;
-    if (e - s > 8)
+    if (e - s > HEX_DIGITS_MAX)
         return true;
     for (; s < e; s++)
         a = a << 4 | hex_val(*s);
@@ -580,18 +589,20 @@ static int din_fail(struct trace_reader *r, uint64_t line, const char *label)
     if (addr[0] == '0' && (addr[1] | 0x20) == 'x')
         digits += 2;
     for (p = digits; hex_val(*p) < 16; p++) {
-        a = a << 4 | hex_val(*p);
-        if (a > ADDR_MAX) {
+        if (a >> 60) {
             over = true;
             a = 0;      /* only the verdict matters from here on */
         }
+        a = a << 4 | hex_val(*p);
     }
-    if (p == digits || !is_end(*p) || !over)
+    if (p == digits || !is_end(*p))
         return fail(r, -EINVAL, line,
                     "bad address '%s' (expected hex digits, with or without 0x)",
                     SHOW_FIELD(addr, b));
-    return fail(r, -ERANGE, line, "address '%s' beyond 32 bits (IOVA space is 32-bit)",
-                SHOW_FIELD(addr, b));
+    if (over)
+        return fail(r, -ERANGE, line, "address '%s' beyond 64 bits", SHOW_FIELD(addr, b));
+    return fail(r, -ERANGE, line, "access at 0x%llx of %u bytes passes the end of the "
+                "64-bit address space", (unsigned long long)a, r->din_bytes);
 }
 
 /*
@@ -608,6 +619,7 @@ static size_t din_lines(struct trace_reader *r, const char **pp, const char *end
     const char *p = *pp, *label, *digits;
     uint64_t line = r->line, a;
     uint32_t bytes = r->din_bytes;
+    const uint64_t a_last = UINT64_MAX - (bytes - 1);  /* the access must not wrap */
     unsigned lab, d;
     size_t k = 0;
 
@@ -627,8 +639,9 @@ static size_t din_lines(struct trace_reader *r, const char **pp, const char *end
         a = 0;
         for (p = digits; (d = hex_val(*p)) < 16; p++)
             a = a << 4 | d;
-        /* more than 8 digits may be leading zeros, or may have overflowed a */
-        if (p == digits || !is_end(*p) || (p - digits > 8 && hex_over32(digits, p, &a)))
+        /* more than 16 digits may be leading zeros, or may have overflowed a */
+        if (p == digits || !is_end(*p) ||
+            (p - digits > HEX_DIGITS_MAX && hex_over64(digits, p, &a)) || a > a_last)
             goto bad;
         if (*p != '\n')
             p = memchr(p, '\n', (size_t)(end - p));
@@ -710,11 +723,11 @@ static int parse_time(struct trace_reader *r, uint64_t line, const char **pp, ui
 }
 
 /*
- * An unsigned number of at most 32 bits: decimal, or hex after 0x when hex_ok (or
- * when hex_only). Sets *over when the digits overflow 32 bits; returns the first
+ * An unsigned number of at most 64 bits: decimal, or hex after 0x when hex_ok (or
+ * when hex_only). Sets *over when the digits overflow 64 bits; returns the first
  * byte after the digits, or NULL when there are none.
  */
-static const char *scan_u32(const char *p, bool hex_ok, bool hex_only, uint64_t *v, bool *over)
+static const char *scan_u64(const char *p, bool hex_ok, bool hex_only, uint64_t *v, bool *over)
 {
     const char *digits;
     uint64_t x = 0;
@@ -728,11 +741,10 @@ static const char *scan_u32(const char *p, bool hex_ok, bool hex_only, uint64_t 
     }
     *over = false;
     for (digits = p; (d = base == 16 ? hex_val(*p) : dec_val(*p)) < base; p++) {
-        x = x * base + d;
-        if (x > ADDR_MAX) {
-            *over = true;
-            x = ADDR_MAX;       /* keep scanning for the field's end without overflowing */
-        }
+        if (*over || x > (UINT64_MAX - d) / base)
+            *over = true;       /* keep scanning for the field's end */
+        else
+            x = x * base + d;
     }
     *v = x;
     return p == digits ? NULL : p;
@@ -749,7 +761,7 @@ static int parse_target(struct trace_reader *r, uint64_t line, const char **pp,
     int index;
 
     if (dec_val(*s) < 10) {
-        q = scan_u32(s, false, true, &rec->addr, &over);
+        q = scan_u64(s, false, true, &rec->addr, &over);
         if (!q && !(s[0] == '0' && (s[1] | 0x20) == 'x'))
             return fail(r, -EINVAL, line,
                         "bad target '%s' (expected NAME+OFFSET, NAME or 0xIOVA)",
@@ -758,8 +770,7 @@ static int parse_target(struct trace_reader *r, uint64_t line, const char **pp,
             return fail(r, -EINVAL, line, "bad IOVA '%s' (expected 0x and hex digits)",
                         SHOW_FIELD(s, b));
         if (over)
-            return fail(r, -ERANGE, line, "IOVA '%s' beyond 32 bits (IOVA space is 32-bit)",
-                        SHOW_FIELD(s, b));
+            return fail(r, -ERANGE, line, "IOVA '%s' beyond 64 bits", SHOW_FIELD(s, b));
         rec->buffer = TRACE_RAW;
         *pp = q;
         return 0;
@@ -779,14 +790,12 @@ static int parse_target(struct trace_reader *r, uint64_t line, const char **pp,
                     show(s, len, b), len, TRACE_MAX_NAME);
     rec->addr = 0;
     if (*p == '+') {
-        q = scan_u32(p + 1, true, false, &rec->addr, &over);
+        q = scan_u64(p + 1, true, false, &rec->addr, &over);
         if (!q || !is_end(*q))
             return fail(r, -EINVAL, line, "bad offset in '%s' (expected decimal or 0x-hex)",
                         SHOW_FIELD(s, b));
         if (over)
-            return fail(r, -ERANGE, line,
-                        "offset in '%s' beyond 32 bits (address fields must fit in 32 bits: "
-                        "IOVA space is 32-bit)", SHOW_FIELD(s, b));
+            return fail(r, -ERANGE, line, "offset in '%s' beyond 64 bits", SHOW_FIELD(s, b));
         p = q;
     }
     if (r->last && !strncmp(r->last->name, s, len) && r->last->name[len] == '\0')
@@ -877,6 +886,10 @@ static int text_line(struct trace_reader *r, uint64_t line, const char **pp,
                     TRACE_MAX_BYTES);
     if ((rc = parse_bytes(r, line, &p, &rec->bytes)) < 0)
         return rc;
+    if (rec->addr > UINT64_MAX - (rec->bytes - 1))
+        return fail(r, -ERANGE, line, "access at %s0x%llx of %u bytes passes the end of the "
+                    "64-bit address space", rec->buffer == TRACE_RAW ? "" : "offset ",
+                    (unsigned long long)rec->addr, rec->bytes);
     p = skip_blank(p);
     if (*p != '\n')
         return fail(r, -EINVAL, line, "unexpected '%s' after BYTES (expected the end of the line)",
@@ -1039,11 +1052,10 @@ static int bin_slow(struct trace_reader *r, const unsigned char *p, size_t avail
         if (bytes == 0 || bytes > TRACE_MAX_BYTES)
             return fail(r, -ERANGE, recno, "bytes %u out of range (expected 1..%u)", bytes,
                         TRACE_MAX_BYTES);
-        if (a > ADDR_MAX)
-            return fail(r, -ERANGE, recno, "%s 0x%llx beyond 32 bits (%s)",
-                        b == TRACE_RAW ? "IOVA" : "offset", (unsigned long long)a,
-                        b == TRACE_RAW ? "IOVA space is 32-bit"
-                                       : "address fields must fit in 32 bits");
+        if (a > UINT64_MAX - (bytes - 1))
+            return fail(r, -ERANGE, recno, "access at %s0x%llx of %u bytes passes the end "
+                        "of the 64-bit address space", b == TRACE_RAW ? "" : "offset ",
+                        (unsigned long long)a, bytes);
         if (b != TRACE_RAW) {
             if (b >= r->nxlat || r->xlat[b] == TRACE_RAW)
                 return fail(r, -EINVAL, recno,
@@ -1128,7 +1140,8 @@ static size_t bin_batch(struct trace_reader *r, struct trace_rec *out, size_t n)
             a = ld64(p + 8);
             bytes = ld32(p + 16);
             b = ld16(p + 20);
-            if (p[22] <= TRACE_OP_WRITE && bytes - 1 < TRACE_MAX_BYTES && a <= ADDR_MAX &&
+            if (p[22] <= TRACE_OP_WRITE && bytes - 1 < TRACE_MAX_BYTES &&
+                a <= UINT64_MAX - (bytes - 1) &&
                 (b == TRACE_RAW || (b < nxlat && (b = xlat[b]) != TRACE_RAW))) {
                 out[k].time = t;
                 out[k].addr = a;
@@ -1161,6 +1174,7 @@ struct trace_reader *trace_open(const char *path, const struct trace_reader_opts
     struct trace_reader_opts defaults = { .format = TRACE_FMT_TEXT };
     struct trace_reader *r;
     bool std = path && !strcmp(path, "-");
+    int fd;
 
     if (!path) {
         snprintf(err, errlen, "no trace file given");
@@ -1194,15 +1208,17 @@ struct trace_reader *trace_open(const char *path, const struct trace_reader_opts
     r->resolve = opts->resolve;
     r->resolve_arg = opts->resolve_arg;
     r->need = BIN_REC_SIZE;
-    if (std) {
-        r->fd = STDIN_FILENO;
-    } else {
-        r->fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (r->fd < 0) {
-            snprintf(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
-            goto fail;
-        }
-        r->own_fd = true;
+    fd = std ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
+        goto fail;
+    }
+    r->in = tstream_open_fd(fd, !std);
+    if (!r->in) {
+        if (!std)
+            close(fd);
+        snprintf(err, errlen, "%s: error: out of memory for the reader", path);
+        goto fail;
     }
     return r;
 fail:
@@ -1212,6 +1228,31 @@ fail:
     }
     free(r);
     return NULL;
+}
+
+/*
+ * A compressed file whose data is damaged may decode to garbage before the
+ * decoder's check (gzip's CRC-32 at the end of a member, say) finds it, and the
+ * parser then stops first, at a line or record that was never in the trace. So
+ * when a parse error stops a compressed trace, the rest of the stream is decoded
+ * (and dropped: constant memory); if the decoder then finds damage, that is the
+ * error, with the parser's complaint as where it first showed.
+ */
+static void blame_damage(struct trace_reader *r)
+{
+    char msg[TRACE_ERR_MAX], first[TRACE_ERR_MAX];
+    ssize_t n;
+
+    if (r->ret >= 0 || r->stream_failed || tstream_codec(r->in) == TSTREAM_PLAIN)
+        return;
+    do
+        n = tstream_read(r->in, r->buf, TRACE_BUF_SIZE, msg, sizeof(msg));
+    while (n > 0);
+    if (n == 0 || n != -EINVAL)
+        return;
+    snprintf(first, sizeof(first), "%s", r->err);
+    r->stream_failed = true;
+    fail(r, -EINVAL, 0, "%s; the damage first showed as: %s", msg, first);
 }
 
 long trace_next_batch(struct trace_reader *r, struct trace_rec *recs, size_t n)
@@ -1226,6 +1267,8 @@ long trace_next_batch(struct trace_reader *r, struct trace_rec *recs, size_t n)
         n = (size_t)LONG_MAX;
     k = r->format == TRACE_FMT_BIN ? bin_batch(r, recs, n) : lines_batch(r, recs, n);
     r->nrec += k;
+    if (r->done)
+        blame_damage(r);
     return k ? (long)k : r->ret;
 }
 
@@ -1255,8 +1298,7 @@ void trace_close(struct trace_reader *r)
 {
     if (!r)
         return;
-    if (r->own_fd)
-        close(r->fd);
+    tstream_close(r->in);
     names_free(&r->names);
     free(r->xlat);
     free(r->buf);
@@ -1267,8 +1309,7 @@ void trace_close(struct trace_reader *r)
 /* ------------------------------------------------------------------- writer */
 
 struct trace_writer {
-    int fd;
-    bool own_fd;
+    struct tstream_out *out; /* the file, compressed by its name */
     int ret;                /* the first error, sticky */
     enum trace_format format;
     char *path;
@@ -1298,17 +1339,11 @@ static int wfail(struct trace_writer *w, int code, const char *fmt, ...)
 
 static int wflush(struct trace_writer *w)
 {
-    size_t off = 0;
-    ssize_t n;
+    char msg[TRACE_ERR_MAX];
+    int rc = tstream_write(w->out, w->buf, w->len, msg, sizeof(msg));
 
-    while (off < w->len) {
-        n = write(w->fd, w->buf + off, w->len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return wfail(w, -errno, "write failed: %s", strerror(errno));
-        off += (size_t)n;
-    }
+    if (rc < 0)
+        return wfail(w, rc, "%s", msg);
     w->len = 0;
     return 0;
 }
@@ -1381,6 +1416,8 @@ struct trace_writer *trace_create(const char *path, enum trace_format format, ch
 {
     struct trace_writer *w;
     bool std = path && !strcmp(path, "-");
+    char msg[TRACE_ERR_MAX];
+    int fd;
 
     if (!path) {
         snprintf(err, errlen, "no trace file given");
@@ -1402,15 +1439,18 @@ struct trace_writer *trace_create(const char *path, enum trace_format format, ch
         goto fail;
     }
     w->format = format;
-    if (std) {
-        w->fd = STDOUT_FILENO;
-    } else {
-        w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (w->fd < 0) {
-            snprintf(err, errlen, "%s: error: cannot create: %s", path, strerror(errno));
-            goto fail;
-        }
-        w->own_fd = true;
+    fd = std ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: error: cannot create: %s", path, strerror(errno));
+        goto fail;
+    }
+    w->out = tstream_out_fd(fd, !std, std ? TSTREAM_PLAIN : tstream_codec_from_path(path), msg,
+                            sizeof(msg));
+    if (!w->out) {
+        if (!std)
+            close(fd);
+        snprintf(err, errlen, "%s: error: %s", path, msg);
+        goto fail;
     }
     if (format == TRACE_FMT_BIN) {
         memcpy(w->buf, BIN_MAGIC, BIN_MAGIC_LEN);
@@ -1493,9 +1533,10 @@ static int wcheck(struct trace_writer *w, const struct trace_rec *rec)
     if (rec->bytes == 0 || rec->bytes > TRACE_MAX_BYTES)
         return wfail(w, -ERANGE, "record %llu: bytes %u out of range (expected 1..%u)", n,
                      rec->bytes, TRACE_MAX_BYTES);
-    if (rec->addr > ADDR_MAX)
-        return wfail(w, -ERANGE, "record %llu: address 0x%llx beyond 32 bits", n,
-                     (unsigned long long)rec->addr);
+    if (rec->addr > UINT64_MAX - (rec->bytes - 1))
+        return wfail(w, -ERANGE, "record %llu: access at 0x%llx of %u bytes passes the end "
+                     "of the 64-bit address space", n, (unsigned long long)rec->addr,
+                     rec->bytes);
     if (rec->buffer != TRACE_RAW && (rec->buffer >= w->nnames || !w->names[rec->buffer]))
         return wfail(w, -EINVAL, "record %llu: buffer %u used before its definition", n,
                      rec->buffer);
@@ -1551,6 +1592,7 @@ int trace_write(struct trace_writer *w, const struct trace_rec *rec)
 
 int trace_finish(struct trace_writer *w, char *err, size_t errlen)
 {
+    char msg[TRACE_ERR_MAX];
     uint32_t i;
     int rc;
 
@@ -1558,8 +1600,8 @@ int trace_finish(struct trace_writer *w, char *err, size_t errlen)
         return 0;
     if (!w->ret)
         wflush(w);
-    if (w->own_fd && close(w->fd) < 0 && !w->ret)
-        wfail(w, -errno, "close failed: %s", strerror(errno));
+    if ((rc = tstream_out_finish(w->out, !w->ret, msg, sizeof(msg))) < 0 && !w->ret)
+        wfail(w, rc, "%s", msg);
     rc = w->ret;
     if (rc && err && errlen)
         snprintf(err, errlen, "%s", w->err);

@@ -215,20 +215,21 @@ static const struct param blit_params[BLT_NPARAMS] = {
 };
 
 /* scan: a sweep over raw IOVAs, e.g. a rogue or misconfigured device probing the
- * whole 4 GiB space (configs/scenarios/security_rogue_camera.yaml). */
+ * whole 4 GiB space (configs/scenarios/security_rogue_camera.yaml). IOVAs are 64-bit
+ * as in every trace; a scenario's SMMU v1 refuses those at or above 4 GiB. */
 enum { SCN_FROM, SCN_TO, SCN_STRIDE, SCN_BYTES, SCN_OPS, SCN_NPARAMS };
 enum { SCAN_READ, SCAN_WRITE, SCAN_BOTH };
 static const char *const scan_ops_names[] = { "read", "write", "both", NULL };
 
 static const struct param scan_params[SCN_NPARAMS] = {
     [SCN_FROM] = { .name = "from", .type = PT_SIZE, .def = 0, .min = 0,
-                   .max = (UINT64_C(1) << 32) - 1, .unit = "bytes",
+                   .max = UINT64_MAX - 1, .unit = "bytes",
                    .help = "first IOVA of the sweep" },
     [SCN_TO] = { .name = "to", .type = PT_SIZE, .def = UINT64_C(1) << 32, .min = 1,
-                 .max = UINT64_C(1) << 32, .unit = "bytes",
+                 .max = UINT64_MAX, .unit = "bytes",
                  .help = "end of the sweep (exclusive)" },
     [SCN_STRIDE] = { .name = "stride", .type = PT_SIZE, .def = 4096, .min = 1,
-                     .max = UINT64_C(1) << 32, .unit = "bytes",
+                     .max = UINT64_MAX, .unit = "bytes",
                      .help = "distance between accesses" },
     [SCN_BYTES] = { .name = "bytes", .type = PT_SIZE, .def = 64, .min = 1, .max = 4096,
                     .unit = "bytes", .help = "size of each access" },
@@ -1032,11 +1033,11 @@ static int scan_setup(struct tracegen *g, const struct config_node *map,
     if (to <= from)
         return config_fail(err, blame(g, SCN_TO, map), -EINVAL, "0x%llx is not above from "
                            "(0x%llx)", (unsigned long long)to, (unsigned long long)from);
-    steps = (to - from + stride - 1) / stride;
+    steps = (to - from - 1) / stride + 1;
     last = from + (steps - 1) * stride;
-    if (last + U(g, SCN_BYTES) > (UINT64_C(1) << 32))
+    if (last > UINT64_MAX - (U(g, SCN_BYTES) - 1))
         return config_fail(err, blame(g, SCN_BYTES, map), -EINVAL, "the last access, at "
-                           "0x%llx, would pass 2^32; lower to or bytes",
+                           "0x%llx, would pass 2^64; lower to or bytes",
                            (unsigned long long)last);
     g->s.scn.steps = steps;
     return 0;

@@ -35,7 +35,8 @@ FUZZ_RUN_FLAGS := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 FUZZ_SRCS      := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES     := $(FUZZ_SRCS:tests/fuzz/%.c=%)
 FUZZ_BINS      := $(FUZZ_NAMES:%=$(FUZZ_DIR)/%)
-FUZZ_LIB_OBJS  := $(LIB_C:%.c=$(FUZZ_DIR)/obj/%.o) $(LIB_CXX:%.cpp=$(FUZZ_DIR)/obj/%.o)
+FUZZ_LIB_OBJS  := $(LIB_C:%.c=$(FUZZ_DIR)/obj/%.o) $(LIB_CXX:%.cpp=$(FUZZ_DIR)/obj/%.o) \
+                  $(PROTO_C:$(PROTO_GEN)/%.c=$(FUZZ_DIR)/obj/gen/%.o)
 FUZZ_LIB       := $(FUZZ_DIR)/libiommusim-fuzz.a
 # The tests' helpers (tests/lib/, e.g. the VCM platform), instrumented the same way; an
 # archive, so a harness links only the helpers it uses.
@@ -45,6 +46,10 @@ FUZZ_TESTLIB   := $(FUZZ_DIR)/libiommusim-fuzz-tests.a
 # hundred bytes already cross buffer refills (records and lines split across reads).
 FUZZ_TRACE_BINS := $(filter $(FUZZ_DIR)/fuzz_trace_%,$(FUZZ_BINS))
 FUZZ_TRACE_BUF  := 256
+# The importer harnesses share their body likewise, and link a copy of sim/trace/import.c
+# whose input buffer is FUZZ_IMPORT_BUF bytes.
+FUZZ_IMPORT_BINS := $(filter $(FUZZ_DIR)/fuzz_import_%,$(FUZZ_BINS))
+FUZZ_IMPORT_BUF  := 256
 # Sub-makes read the makefile that included this one ('+' on their recipe lines hands
 # them the jobserver, which make does not do by itself for a $(MAKE) inside a variable).
 FUZZ_MAKE      := $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST))
@@ -68,13 +73,19 @@ fuzz-check:
 # ---------------------------------------------------------------- build
 # Objects are written under a temporary name and renamed, as in the main Makefile;
 # -MT names the real object in the dependency file (clang would name the temporary).
-$(FUZZ_DIR)/obj/%.o: %.c
+$(FUZZ_DIR)/obj/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
 $(FUZZ_DIR)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(FUZZ_CXX) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_CXXFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+
+# The code protoc-c generated (Makefile: PROTO_GEN), instrumented like the rest.
+$(FUZZ_DIR)/obj/gen/%.o: $(PROTO_GEN)/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) -std=c11 -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	  -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
 # Harness objects are kept (not removed as intermediate files after the link).
 .SECONDARY: $(FUZZ_NAMES:%=$(FUZZ_DIR)/obj/tests/fuzz/%.o)
@@ -90,8 +101,14 @@ $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o: sim/trace/trace.c
 	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_CFLAGS) -DTRACE_BUF_SIZE=$(FUZZ_TRACE_BUF) \
 	  -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
+$(FUZZ_DIR)/obj/sim/trace/import-smallbuf.o: sim/trace/import.c | $(PROTO_H)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_CFLAGS) -DIMP_BUF_SIZE=$(FUZZ_IMPORT_BUF) \
+	  -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
+
 # Objects before the archive: the small-buffer reader wins over the archive's.
 $(FUZZ_TRACE_BINS): $(FUZZ_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o
+$(FUZZ_IMPORT_BINS): $(FUZZ_DIR)/obj/tests/fuzz/import_common.o $(FUZZ_DIR)/obj/sim/trace/import-smallbuf.o
 
 # Linked by clang++: sim/core/kernel.cpp's sanitizer checks need the C++ runtime of UBSan.
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_TESTLIB) $(FUZZ_LIB)

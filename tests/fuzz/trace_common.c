@@ -9,7 +9,7 @@
  *   2. read again with trace_next_batch, in batches of varying sizes: the same
  *      records, the same final return value and the same message as (1);
  *   3. every record obeys sim/trace/trace.h: op READ..LINE; markers with addr 0, bytes 0,
- *      buffer TRACE_RAW; accesses with bytes 1..TRACE_MAX_BYTES and addr below 2^32;
+ *      buffer TRACE_RAW; accesses with bytes 1..TRACE_MAX_BYTES ending at or below 2^64;
  *      a named buffer has a name in the reader's table; din records are raw reads or
  *      writes of din_bytes at time 0;
  *   4. an error leaves a message that starts with the path; the end leaves none;
@@ -34,7 +34,6 @@
 #include "sim/trace/trace.h"
 #include "tests/lib/fuzz.h"
 
-#define ADDR_LIMIT      (UINT64_C(1) << 32)
 #define DIN_BYTES       0       /* the default: 64 */
 #define DIN_BYTES_READ  64u
 #define DIN_BYTES_ALT   24u     /* the resolver pass uses another size */
@@ -97,7 +96,8 @@ static void check_rec(const struct trace_reader *r, enum trace_format format,
         return;
     }
     FUZZ_CHECK(rec->bytes >= 1 && rec->bytes <= TRACE_MAX_BYTES, "bytes %u", rec->bytes);
-    FUZZ_CHECK(rec->addr < ADDR_LIMIT, "addr 0x%llx", (unsigned long long)rec->addr);
+    FUZZ_CHECK(rec->addr <= UINT64_MAX - (rec->bytes - 1), "addr 0x%llx + %u wraps",
+               (unsigned long long)rec->addr, rec->bytes);
     if (rec->buffer != TRACE_RAW)
         FUZZ_CHECK(trace_buffer_name(r, rec->buffer) != NULL, "buffer %u has no name", rec->buffer);
     if (format == TRACE_FMT_DIN)

@@ -28,7 +28,10 @@ static void fake_mem_request(void *target, unsigned port, struct mem_req *req)
         m->log[m->requests] = (struct fake_mem_rec){ req->pa, req->bytes, req->write, req->at };
     m->requests++;
     req->done_at = req->at + m->latency;
-    req->status = m->fail_all || (m->fail && req->pa == m->fail_pa) ? MEM_ERROR : MEM_OK;
+    if (m->fail_all || (m->fail && req->pa == m->fail_pa))
+        req->status = m->fail_decode ? MEM_DECODE_ERROR : MEM_ERROR;
+    else
+        req->status = MEM_OK;
     sim_schedule(req->done_at - sim_now(), fake_mem_complete, req);
 }
 

@@ -4,7 +4,8 @@
  *
  * struct fake_mem is a target with no contention: it answers every request exactly
  * `latency` after the request's arrival time (done_at = at + latency, however many are
- * in flight), with MEM_OK or, when told, a slave error (MEM_ERROR), and it records each
+ * in flight), with MEM_OK or, when told, a slave error (MEM_ERROR) or a decode error
+ * (MEM_DECODE_ERROR), and it records each
  * request in hand-over order, so a test reads off when a model issued what. It checks
  * the port's timing contract on the way: a request never arrives before sim_now().
  * The SMMU, walker and master tests put it under the model, the fabric tests behind
@@ -38,6 +39,7 @@ struct fake_mem {
     bool fail_all;              /* every request ends in MEM_ERROR */
     bool fail;                  /* requests to fail_pa end in MEM_ERROR */
     uint32_t fail_pa;
+    bool fail_decode;           /* failed requests end in MEM_DECODE_ERROR, not MEM_ERROR */
     /* what it was handed */
     unsigned requests;
     struct fake_mem_rec log[FAKE_MEM_LOG];

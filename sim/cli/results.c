@@ -1,0 +1,170 @@
+/*
+ * results.c - a run's statistics files and the manifest written after them
+ * (results.h): the point of a sweep is done exactly when the manifest is there and
+ * both files match it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/cli/results.h"
+
+#define FNV_OFFSET      14695981039346656037ull     /* FNV-1a 64 offset basis */
+#define FNV_PRIME       1099511628211ull
+#define PATH_MAX_LEN    4096
+#define MANIFEST_MAX    512             /* two short lines */
+#define NFILES          2
+
+static const char *const result_files[NFILES] = { "stats.json", "stats.csv" };
+static const char *const result_formats[NFILES] = { "json", "csv" };
+
+/* Size and FNV-1a hash of a file: 0 or -errno. */
+static int file_sum(const char *path, uint64_t *bytes, uint64_t *hash)
+{
+    unsigned char buf[65536];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    uint64_t h = FNV_OFFSET, len = 0;
+
+    if (fd < 0)
+        return -errno;
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            n = -errno;
+            close(fd);
+            return (int)n;
+        }
+        for (ssize_t i = 0; i < n; i++)
+            h = (h ^ buf[i]) * FNV_PRIME;
+        len += (uint64_t)n;
+    }
+    close(fd);
+    *bytes = len;
+    *hash = h;
+    return 0;
+}
+
+static void dir_file(char *out, size_t len, const char *dir, const char *name)
+{
+    snprintf(out, len, "%s/%s", dir, name);
+}
+
+/* The manifest text of DIR's files as they are now: 0 or -errno. */
+static int manifest_text(const char *dir, char *text, size_t len)
+{
+    char path[PATH_MAX_LEN];
+    size_t at = 0;
+
+    text[0] = '\0';
+    for (int i = 0; i < NFILES; i++) {
+        uint64_t bytes, hash;
+        int rc;
+
+        dir_file(path, sizeof(path), dir, result_files[i]);
+        if ((rc = file_sum(path, &bytes, &hash)))
+            return rc;
+        at += (size_t)snprintf(text + at, len - at, "%s %" PRIu64 " %016" PRIx64 "\n",
+                               result_files[i], bytes, hash);
+    }
+    return 0;
+}
+
+/* Writes text to path through PATH.tmp.PID, fsync and rename: 0 or -errno. */
+static int write_atomic(const char *path, const char *text)
+{
+    char tmp[PATH_MAX_LEN + 32];
+    size_t len = strlen(text), done = 0;
+    int fd, rc = 0;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return -errno;
+    while (done < len && !rc) {
+        ssize_t n = write(fd, text + done, len - done);
+
+        if (n < 0 && errno != EINTR)
+            rc = -errno;
+        else if (n > 0)
+            done += (size_t)n;
+    }
+    if (!rc && fsync(fd))
+        rc = -errno;
+    if (close(fd) && !rc)
+        rc = -errno;
+    if (!rc && rename(tmp, path))
+        rc = -errno;
+    if (rc)
+        unlink(tmp);
+    return rc;
+}
+
+int cli_results_forget(const char *dir)
+{
+    char path[PATH_MAX_LEN];
+
+    dir_file(path, sizeof(path), dir, RESULTS_MANIFEST);
+    if (unlink(path) && errno != ENOENT)
+        return -errno;
+    return 0;
+}
+
+int cli_results_write(const struct stats *st, const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX_LEN], text[MANIFEST_MAX];
+    int rc;
+
+    /* First: from here on DIR holds no results until the new set is complete. */
+    if ((rc = cli_results_forget(dir))) {
+        snprintf(err, errlen, "cannot remove %s/" RESULTS_MANIFEST ": %s", dir, strerror(-rc));
+        return rc;
+    }
+    for (int i = 0; i < NFILES; i++) {
+        dir_file(path, sizeof(path), dir, result_files[i]);
+        if ((rc = stats_write_file(st, path, result_formats[i], err, errlen)))
+            return rc;
+    }
+    rc = manifest_text(dir, text, sizeof(text));
+    dir_file(path, sizeof(path), dir, RESULTS_MANIFEST);
+    if (!rc)
+        rc = write_atomic(path, text);
+    if (rc)
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+    return rc;
+}
+
+int cli_results_check(const char *dir, char *why, size_t whylen)
+{
+    char path[PATH_MAX_LEN], want[MANIFEST_MAX], have[MANIFEST_MAX];
+    size_t n;
+    FILE *f;
+
+    dir_file(path, sizeof(path), dir, RESULTS_MANIFEST);
+    f = fopen(path, "r");
+    if (!f) {
+        snprintf(why, whylen, "no " RESULTS_MANIFEST " (the run did not finish writing "
+                              "its results)");
+        return 0;
+    }
+    n = fread(want, 1, sizeof(want) - 1, f);
+    fclose(f);
+    want[n] = '\0';
+    if (manifest_text(dir, have, sizeof(have))) {
+        snprintf(why, whylen, "a file listed in " RESULTS_MANIFEST " is missing");
+        return 0;
+    }
+    if (strcmp(want, have)) {
+        snprintf(why, whylen, "stats.json or stats.csv does not match " RESULTS_MANIFEST
+                              " (written by another run)");
+        return 0;
+    }
+    return 1;
+}

@@ -1,0 +1,19 @@
+/*
+ * fuzz_import_gem5.c - libFuzzer harness for the gem5 importer (sim/trace/import_gem5.c).
+ *
+ * The input is a gem5 packet trace (the whole input); import_common.c imports it, checks the
+ * message of a failed import and that nothing is left behind, reads a successful
+ * import's traces back against its summary, and imports it again for the same bytes.
+ * docs/fuzzing.md lists the invariants.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/trace/import.h"
+
+int import_fuzz_one(enum import_format format, const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return import_fuzz_one(IMPORT_GEM5, data, size);
+}
