@@ -61,8 +61,9 @@ LDLIBS     = $(PKG_LIBS) -lstdc++ -lm -lpthread
 LDFLAGS    = -Wl,--undefined=sc_main
 
 # The library's layers, bottom up (docs/architecture.md): the core models stand on,
-# the models, the driver, the input language, traces, the scenario program.
-LIB_DIRS := sim/core models vcm sim/config sim/trace sim/scenario
+# the models, the driver, the input language, traces, the scenario program, and what
+# a run looks like over time (waveforms, timelines, per-interval counters).
+LIB_DIRS := sim/core models vcm sim/config sim/trace sim/scenario sim/observe
 LIB_C    := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_CXX  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp)))
 LIB_OBJS := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
@@ -216,11 +217,13 @@ test-asan: deps
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 # Short runs that between them load a trace and a generator, apply driver steps,
-# fault and terminate, stop with a context left stalled, and write both statistics
-# files.
+# fault and terminate, stop with a context left stalled, write both statistics
+# files, and write the interval, waveform and timeline files (docs/observe.md).
 VALGRIND_RUNS := "tests/data/scenarios/steps.yaml" \
   "tests/data/scenarios/display_scan.yaml --set masters.mdp0.generator.height=64" \
-  "tests/data/scenarios/stalled.yaml"
+  "tests/data/scenarios/stalled.yaml" \
+  "tests/data/scenarios/stalled.yaml --stats-interval 1us --vcd $(BUILD)/valgrind/w.vcd \
+   --timeline $(BUILD)/valgrind/t.json"
 
 test-valgrind: deps
 	@$(MAKE) --no-print-directory all

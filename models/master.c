@@ -52,6 +52,7 @@ struct group_pool {
     uint16_t *free_idx;         /* stack of free record indices */
     unsigned nfree;
     uint64_t *judged_late;      /* the stats counter a late group adds to */
+    struct master *lines_of;    /* the master, for the line pool's observer; else NULL */
 };
 
 /* One slot of the outstanding pool: the transaction and the groups it belongs to. */
@@ -100,9 +101,17 @@ struct master {
     bool started, issued_any;
     bool in_issue, issue_again;     /* re-entrancy guard of issue() */
     struct master_stats stats;
+    master_observe_fn observe;
+    void *observe_arg;
 };
 
 static void issue(struct master *m);
+
+#define MASTER_OBSERVE(m, ...) \
+    do { \
+        if ((m)->observe) \
+            (m)->observe((m)->observe_arg, (m), &(struct master_event_info){ __VA_ARGS__ }); \
+    } while (0)
 
 /* ---- Configuration ------------------------------------------------------------- */
 
@@ -172,6 +181,7 @@ struct master *master_new(const struct master_config *cfg, struct smmu *smmu,
     bool ok = m->burst && m->free_slot && m->wake &&
               pool_init(&m->frames, n + 1, &m->stats.late_frames) &&
               pool_init(&m->lines, n + 1, &m->stats.underruns);
+    m->lines.lines_of = m;
     if (ok && cfg->fifo_lines)
         ok = (m->fifo_ring = calloc(cfg->fifo_lines, sizeof(*m->fifo_ring))) != NULL;
     if (!ok) {
@@ -205,6 +215,12 @@ int master_source_error(const struct master *m) { return m->source_err; }
 const struct master_config *master_config(const struct master *m) { return &m->cfg; }
 const struct master_stats *master_stats(const struct master *m) { return &m->stats; }
 
+void master_set_observer(struct master *m, master_observe_fn fn, void *arg)
+{
+    m->observe = fn;
+    m->observe_arg = arg;
+}
+
 /* ---- Frames and lines ------------------------------------------------------------ */
 
 static sim_time_t sat_add(sim_time_t a, sim_time_t b)
@@ -229,6 +245,8 @@ static void group_settle(struct group_pool *p, uint16_t i)
         return;
     if (g->has_bursts && g->last_done > g->deadline)
         (*p->judged_late)++;
+    if (g->has_bursts && p->lines_of)
+        MASTER_OBSERVE(p->lines_of, .ev = MASTER_EV_LINE_READY, .scanout = g->deadline);
     p->free_idx[p->nfree++] = i;
 }
 
@@ -434,6 +452,7 @@ static void issue_burst(struct master *m, sim_time_t now)
     if (m->cur_issued == m->cur.bytes)
         m->have_cur = false;
     m->in_flight++;
+    MASTER_OBSERVE(m, .ev = MASTER_EV_ISSUE, .txn = &b->txn);
     smmu_submit(m->smmu, &b->txn);
 }
 
@@ -505,6 +524,7 @@ static void burst_done(struct smmu_txn *t)
     group_burst_done(&m->lines, b->line, now);
     m->free_slot[m->nfree++] = (uint16_t)(b - m->burst);
     m->in_flight--;
+    MASTER_OBSERVE(m, .ev = MASTER_EV_COMPLETE, .txn = t);
     issue(m);
 }
 

@@ -109,6 +109,28 @@ struct master_stats {
 
 struct master;
 
+/*
+ * Observer (timing mode): told at sim_now() when a burst is handed to the SMMU and
+ * when it has completed and been counted (master_in_flight is already the new
+ * count), and when a display line's data is complete: the line's last burst has
+ * completed, `scanout` is its L marker time. For waveforms and timelines outside
+ * the model; it must not submit work or free the master. NULL (the default) costs
+ * one branch per event.
+ */
+enum master_event {
+    MASTER_EV_ISSUE = 0,                /* txn */
+    MASTER_EV_COMPLETE,                 /* txn */
+    MASTER_EV_LINE_READY,               /* scanout */
+};
+
+struct master_event_info {
+    enum master_event ev;
+    const struct smmu_txn *txn;
+    sim_time_t scanout;
+};
+
+typedef void (*master_observe_fn)(void *arg, struct master *m, const struct master_event_info *e);
+
 /* 0, or -EINVAL with a sentence naming the field and its range. */
 int master_config_check(const struct master_config *cfg, char *err, unsigned errlen);
 /* NULL when cfg fails the check (no message) or memory runs out. cfg is copied, not the name. */
@@ -137,6 +159,7 @@ bool master_done(const struct master *m);
 unsigned master_in_flight(const struct master *m);
 int master_source_error(const struct master *m);    /* 0 or the source's negative errno */
 const struct master_config *master_config(const struct master *m);
+void master_set_observer(struct master *m, master_observe_fn fn, void *arg);
 const struct master_stats *master_stats(const struct master *m);
 
 #endif

@@ -84,6 +84,8 @@ struct smmu {
 
     smmu_irq_fn irq_fn;
     void *irq_arg;
+    smmu_observe_fn observe;
+    void *observe_arg;
 
     struct smmu_walk *walks;        /* in flight (or queued in the walker) */
     unsigned walks_in_flight;
@@ -98,6 +100,13 @@ struct smmu {
 };
 
 static void lookup(struct smmu *s, struct smmu_txn *t, unsigned bank);
+
+/* The observer's call: one branch when there is none. */
+#define SMMU_OBSERVE(s, ...) \
+    do { \
+        if ((s)->observe) \
+            (s)->observe((s)->observe_arg, (s), &(struct smmu_event_info){ __VA_ARGS__ }); \
+    } while (0)
 
 /* ---- Configuration --------------------------------------------------------------- */
 
@@ -210,6 +219,8 @@ struct tlb *smmu_tlb(struct smmu *s)
     return s->tlb;
 }
 
+const struct tlb *smmu_tlb_now(const struct smmu *s) { return s->tlb; }
+
 void smmu_settle(struct smmu *s)
 {
     smmu_maint_settle_untimed(&s->maint);
@@ -238,6 +249,43 @@ void smmu_set_irq_handler(struct smmu *s, smmu_irq_fn fn, void *arg)
 {
     s->irq_fn = fn;
     s->irq_arg = arg;
+}
+
+/* The walker's events, told again with the bank of the walk. */
+static void walker_event(void *arg, enum walker_event ev, const struct walk_job *job)
+{
+    static const enum smmu_event as_smmu[] = {
+        [WALKER_EV_QUEUE] = SMMU_EV_WALK_QUEUE,
+        [WALKER_EV_BEGIN] = SMMU_EV_WALK_BEGIN,
+        [WALKER_EV_END] = SMMU_EV_WALK_END,
+    };
+    const struct smmu_walk *w = job->owner;
+
+    SMMU_OBSERVE((struct smmu *)arg, .ev = as_smmu[ev], .bank = w->bank, .walk = job);
+}
+
+/* The maintenance calendar's events: an operation posted, or applied to the TLB. */
+static void maint_event(void *arg, int posted, const struct smmu_maint_op *o)
+{
+    SMMU_OBSERVE((struct smmu *)arg, .ev = posted ? SMMU_EV_MAINT_POST : SMMU_EV_TLB_INVALIDATE,
+                 .bank = ~0u, .maint = o);
+}
+
+void smmu_set_observer(struct smmu *s, smmu_observe_fn fn, void *arg)
+{
+    s->observe = fn;
+    s->observe_arg = arg;
+    if (s->walker)
+        walker_set_observer(s->walker, fn ? walker_event : NULL, s);
+    s->maint.observe = fn ? maint_event : NULL;
+    s->maint.observe_arg = s;
+}
+
+unsigned smmu_walks_in_flight(const struct smmu *s, unsigned *queued)
+{
+    if (queued)
+        *queued = s->walker ? walker_queued(s->walker) : 0;
+    return s->walker ? walker_in_flight(s->walker) : 0;
 }
 
 /* ---- Small helpers ------------------------------------------------------------- */
@@ -463,6 +511,7 @@ static void context_fault_bits(struct smmu *s, unsigned bank, struct smmu_txn *t
         k->fsr |= FSR_SS;
         t->state = TXN_STALLED;
         txn_list_append(&k->stalled_head, &k->stalled_tail, t);
+        SMMU_OBSERVE(s, .ev = SMMU_EV_STALL, .bank = bank, .txn = t);
     } else {
         k->stats.terminated++;
         terminate_at(t, SMMU_FAULTED, at);
@@ -559,6 +608,7 @@ static void walk_done(struct walk_job *job)
         e.vmid = w->vmid;
         e.asid = w->asid;
         tlb_fill(s->tlb, &e);
+        SMMU_OBSERVE(s, .ev = SMMU_EV_TLB_FILL, .bank = w->bank);
     }
     /* Waiters may start new walks, which can reuse w: keep what they need. */
     const struct walk_result res = *r;
@@ -747,6 +797,7 @@ static void resume_timed(struct smmu *s, unsigned bank, struct smmu_txn *t, bool
 {
     struct smmu_bank *k = &s->bank[bank];
 
+    SMMU_OBSERVE(s, .ev = SMMU_EV_RESUME, .bank = bank, .txn = t, .terminate = terminate);
     if (terminate) {
         k->stats.terminated++;
         terminate_at(t, SMMU_FAULTED, sim_now());

@@ -113,6 +113,36 @@ struct smmu;
 /* Interrupt line: called when the context interrupt is raised (CFEIE set). */
 typedef void (*smmu_irq_fn)(void *arg, struct smmu *s);
 
+/*
+ * Observer: told of what a waveform or a timeline shows, at sim_now(), on the timed
+ * path only. For writers outside the model (sim/observe/); it must not submit work,
+ * write registers or keep the pointers. NULL (the default) costs one branch per event.
+ */
+enum smmu_event {
+    SMMU_EV_WALK_QUEUE = 0,         /* a walk waits for a walker slot (walk, bank) */
+    SMMU_EV_WALK_BEGIN,             /* a walk takes a slot (walk, bank) */
+    SMMU_EV_WALK_END,               /* its result is known, before the fill (walk, bank) */
+    SMMU_EV_TLB_FILL,               /* an entry was filled: the valid count may change */
+    SMMU_EV_TLB_INVALIDATE,         /* a TLB operation took effect (maint): applied now,
+                                       at or after its arrival (models/smmu_maint.h) */
+    SMMU_EV_STALL,                  /* a transaction stalled on a context fault (txn, bank) */
+    SMMU_EV_RESUME,                 /* RESUME released it (txn, bank, terminate) */
+    SMMU_EV_MAINT_POST,             /* a TLB operation was written (maint): it arrives at
+                                       maint->at and keeps the SMMU busy over
+                                       [maint->start, maint->end) */
+};
+
+struct smmu_event_info {
+    enum smmu_event ev;
+    unsigned bank;
+    const struct walk_job *walk;    /* WALK_*: job->va, job->started, job->result */
+    const struct smmu_txn *txn;     /* STALL, RESUME */
+    bool terminate;                 /* RESUME: TNR = 1 */
+    const struct smmu_maint_op *maint;  /* MAINT_POST, TLB_INVALIDATE */
+};
+
+typedef void (*smmu_observe_fn)(void *arg, struct smmu *s, const struct smmu_event_info *e);
+
 int smmu_config_check(const struct smmu_config *cfg, char *err, unsigned errlen);
 
 /*
@@ -136,6 +166,7 @@ void smmu_mmio_write(struct smmu *s, uint32_t offset, uint32_t value);
 void smmu_mmio_write_at(struct smmu *s, uint32_t offset, uint32_t value, sim_time_t at);
 
 void smmu_set_irq_handler(struct smmu *s, smmu_irq_fn fn, void *arg);
+void smmu_set_observer(struct smmu *s, smmu_observe_fn fn, void *arg);
 
 /* Timed path: the transaction starts at sim_now(); done runs when it completes. */
 void smmu_submit(struct smmu *s, struct smmu_txn *t);
@@ -156,9 +187,14 @@ void smmu_settle(struct smmu *s);
 
 /* The TLB, with every TLB operation written so far applied (smmu_maint_settle). */
 struct tlb *smmu_tlb(struct smmu *s);
+/* The TLB as it is now, operations not yet arrived not applied: for observers, which
+ * must not change what the model does. */
+const struct tlb *smmu_tlb_now(const struct smmu *s);
 /* The TLB maintenance counts and times, likewise settled. */
 const struct smmu_maint_stats *smmu_maint_stats(struct smmu *s);
 const struct walker_stats *smmu_walker_stats(const struct smmu *s);
+/* Walks holding a walker slot now, and (when queued is not NULL) walks waiting for one. */
+unsigned smmu_walks_in_flight(const struct smmu *s, unsigned *queued);
 struct walker *smmu_walker(struct smmu *s);     /* NULL without a walk port */
 const struct smmu_stats *smmu_stats(const struct smmu *s);
 const struct smmu_ctx_stats *smmu_ctx_stats(const struct smmu *s, unsigned ctx);

@@ -83,6 +83,8 @@ static void apply(struct smmu_maint *m, struct smmu_maint_op *o)
     if (m->walker)
         walker_bfb_invalidate(m->walker);
     o->applied = 1;
+    if (m->observe)
+        m->observe(m->observe_arg, 0, o);
 }
 
 /* Drops the periods that are over and applied: nothing can wait for them any more. */
@@ -133,6 +135,8 @@ void smmu_maint_post(struct smmu_maint *m, enum smmu_tlbop op, uint8_t vmid, uin
     o->end = o->start + m->cost;
     m->busy_end = o->end;
     m->stats.busy_ps += m->cost;
+    if (m->observe)
+        m->observe(m->observe_arg, 1, o);
     smmu_maint_apply_due(m, now);
 }
 

@@ -64,6 +64,11 @@ struct smmu_maint {
     unsigned head, n, cap, applied; /* applied: how many from head are applied */
     sim_time_t busy_end;            /* end of the last busy period */
     struct smmu_maint_stats stats;
+    /* Observer (models/smmu.h, SMMU_EV_MAINT_POST and _TLB_INVALIDATE): told when an
+     * operation is posted (posted = 1, its busy period known) and when it is applied
+     * (posted = 0). NULL by default. */
+    void (*observe)(void *arg, int posted, const struct smmu_maint_op *o);
+    void *observe_arg;
 };
 
 void smmu_maint_init(struct smmu_maint *m, struct tlb *tlb, sim_time_t cost);

@@ -285,7 +285,12 @@ struct walker {
     struct bfb_line bfb[WALKER_BFB_MAX];
     unsigned bfb_valid, bfb_next;
     struct walker_stats stats;
+    walker_observe_fn observe;
+    void *observe_arg;
 };
+
+#define WALKER_OBSERVE(w, ev, job) \
+    do { if ((w)->observe) (w)->observe((w)->observe_arg, (ev), (job)); } while (0)
 
 struct walker *walker_new(const struct walker_config *cfg, const struct physmem *pm,
                           const struct mem_port *port)
@@ -469,6 +474,7 @@ static void walker_finish(struct walker *w, struct walk_job *job)
     w->in_flight--;
     if (job->result.fault != WALK_OK)
         w->stats.faults++;
+    WALKER_OBSERVE(w, WALKER_EV_END, job);
     if (job->done)
         job->done(job);         /* may start more walks; they queue behind older ones */
     while (w->queue_head && w->in_flight < w->cfg.max_outstanding) {
@@ -543,6 +549,7 @@ static void walker_launch(struct walker *w, struct walk_job *job)
     if (w->in_flight > w->stats.max_in_flight)
         w->stats.max_in_flight = w->in_flight;
     w->stats.walks++;
+    WALKER_OBSERVE(w, WALKER_EV_BEGIN, job);
     if (walk_begin(&job->regs, job->va, &job->result, &addr)) {
         walker_issue_read(w, job, addr, false, sim_now() + w->cfg.overhead);
     } else {
@@ -572,6 +579,13 @@ void walker_start(struct walker *w, struct walk_job *job)
     else
         w->queue_head = job;
     w->queue_tail = job;
+    WALKER_OBSERVE(w, WALKER_EV_QUEUE, job);
+}
+
+void walker_set_observer(struct walker *w, walker_observe_fn fn, void *arg)
+{
+    w->observe = fn;
+    w->observe_arg = arg;
 }
 
 unsigned walker_in_flight(const struct walker *w)

@@ -147,6 +147,19 @@ struct walker_stats {
 struct walker;
 
 /*
+ * Observer: told when a walk queues for a slot, begins (takes a slot) and ends (its
+ * result is written, before its done runs), at sim_now(). For waveforms and
+ * timelines outside the model; it must not start walks or touch the job. NULL (the
+ * default) costs one branch per event.
+ */
+enum walker_event {
+    WALKER_EV_QUEUE = 0,
+    WALKER_EV_BEGIN,
+    WALKER_EV_END,
+};
+typedef void (*walker_observe_fn)(void *arg, enum walker_event ev, const struct walk_job *job);
+
+/*
  * Timing: a walk that begins at time t sends its L1 read to arrive at
  * t + overhead; each later read is issued when the previous one completes; the walk
  * ends when its last read completes (or at t + overhead when PD0/PD1 stops it).
@@ -162,6 +175,7 @@ struct walker *walker_new(const struct walker_config *cfg, const struct physmem 
 void walker_free(struct walker *w);
 /* job must stay alive until its done runs; done runs from a kernel callback. */
 void walker_start(struct walker *w, struct walk_job *job);
+void walker_set_observer(struct walker *w, walker_observe_fn fn, void *arg);
 unsigned walker_in_flight(const struct walker *w);
 unsigned walker_queued(const struct walker *w);              /* waiting for a slot */
 const struct walker_stats *walker_stats(const struct walker *w);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/cli/cli.h"
 #include "sim/cli/opts.h"
@@ -82,6 +83,10 @@ static void usage(FILE *out)
             "header naming entries,page_size,misses,references (other columns ignored) and\n"
             "a row per run; mrc.dat and its figure show misses / references (%%) against\n"
             "TLB entries, a line per page size.\n\n"
+            "A run's directory with DIR/intervals.csv (iommusim run --stats-interval) and no\n"
+            "results.csv gives its figures over time instead:\n"
+            "  intervals-ctx-CONTEXT    misses, merged misses and walks per interval\n"
+            "  intervals-master-MASTER  bandwidth and translation latency per interval\n\n"
             "  --out PLOTDIR  where to write (default DIR/plots, or plots beside FILE.csv;\n"
             "                 created)\n"
             "  --title TEXT   the name in every title (default: the scenario of\n"
@@ -280,6 +285,18 @@ static int plot_mrc_file(const char *file, const char *out, const char *title)
     return status;
 }
 
+/* DIR has a run's intervals.csv and no sweep's results.csv. */
+static bool intervals_only(const char *dir)
+{
+    char path[PATH_MAX_LEN];
+
+    plot_fmt(path, sizeof(path), "%s/" RESULTS_FILE, dir);
+    if (!access(path, F_OK))
+        return false;
+    plot_fmt(path, sizeof(path), "%s/intervals.csv", dir);
+    return !access(path, F_OK);
+}
+
 int cmd_plot(int argc, char **argv)
 {
     const char *dir = NULL, *out = NULL, *title = NULL, *mrc = NULL;
@@ -292,6 +309,16 @@ int cmd_plot(int argc, char **argv)
         return rc < 0 ? CLI_OK : rc;
     if (mrc)
         return plot_mrc_file(mrc, out, title);
+    if (intervals_only(dir)) {
+        /* a run's directory: its figures over time */
+        plot_fmt(outdir, sizeof(outdir), "%s%s", out ? out : dir, out ? "" : "/plots");
+        if ((rc = cli_make_dir(outdir))) {
+            cli_error(CMD, "%s%s: cannot create the directory: %s", out ? "--out " : "",
+                      outdir, strerror(-rc));
+            return CLI_FAILED;
+        }
+        return plot_intervals(dir, outdir, title);
+    }
     if (results_load(&r, dir))
         goto out;
     if (!r.nrows) {

@@ -11,6 +11,7 @@
 #include "sim/cli/cli.h"
 #include "sim/cli/opts.h"
 #include "sim/cli/results.h"
+#include "sim/observe/observe.h"
 #include "sim/scenario/soc.h"
 #include "sim/core/stats.h"
 #include "sim/core/util.h"
@@ -21,7 +22,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: iommusim run SCENARIO[.yaml] [--set KEY=VALUE ...] [--mode timing|functional]\n"
-            "                    [--seed N] [--out DIR] [--quiet]\n\n"
+            "                    [--seed N] [--out DIR] [--quiet] [--stats-interval T]\n"
+            "                    [--vcd FILE] [--timeline FILE [--timeline-window A:B]]\n\n"
             "Runs a scenario: builds the SoC its soc: file describes, maps its buffers through\n"
             "the VCM layer, replays its masters' traffic and prints a report of what\n"
             "translation cost them. A SCENARIO without '/' that is not a file is looked\n"
@@ -35,9 +37,17 @@ static void usage(FILE *out)
             "  --out DIR        write DIR/stats.json, DIR/stats.csv and DIR/histograms.csv\n"
             "                   (every master's whole latency histogram; DIR is created)\n"
             "  --quiet          no report table\n"
+            "  --stats-interval T  also write DIR/intervals.csv: the counters of every SMMU,\n"
+            "                   context and master per interval T of simulated time (needs --out)\n"
+            "  --vcd FILE       a waveform (VCD, ps): walks in flight, TLB valid entries,\n"
+            "                   maintenance busy, requests outstanding, display FIFO level\n"
+            "  --timeline FILE  a trace-event JSON timeline (Perfetto): walks, stalls, TLB\n"
+            "                   operations, driver steps\n"
+            "  --timeline-window A:B  only the slices that overlap [A, B), e.g. 10ms:12ms\n"
             "  --help           this text\n\n"
             "Exit status: 0 done, 1 the scenario or a trace is wrong or the run failed,\n"
-            "2 usage error. docs/scenarios.md describes scenario files.\n");
+            "2 usage error. docs/scenarios.md describes scenario files, docs/observe.md the\n"
+            "waveform and the timeline.\n");
 }
 
 /* A message that may quote a trace or file name: its control characters escaped. */
@@ -116,6 +126,79 @@ static void write_failed_build(const struct scenario *scn, const char *dir, cons
     stats_free(st);
 }
 
+/* The options of sim/observe/: what to write beside the results, and where. */
+struct run_observe {
+    struct observe_opts opt;
+    bool has_window;
+    char interval_path[4096];
+    char err[SOC_ERR_MAX];
+};
+
+/*
+ * -1: not an observe option; 0: taken; else the exit status of a usage error. Each is
+ * single-valued: cli_once has refused a second one already.
+ */
+static int observe_option(struct run_observe *o, const char *a, size_t n, const char *val)
+{
+#define IS(name) (strlen(name) == n && !strncmp(a, name, n))
+    if (IS("--stats-interval")) {
+        if (config_parse_time(val, &o->opt.interval) || !o->opt.interval) {
+            cli_error("run", "--stats-interval %s: expected a time above 0, e.g. 1ms, 250us "
+                      "or 100000ps", val);
+            return CLI_USAGE;
+        }
+    } else if (IS("--vcd")) {
+        o->opt.vcd_path = val;
+    } else if (IS("--timeline")) {
+        o->opt.timeline_path = val;
+    } else if (IS("--timeline-window")) {
+        const char *colon = strchr(val, ':');
+        char from[64];
+        o->has_window = true;
+        if (!colon || (size_t)(colon - val) >= sizeof(from)) {
+            cli_error("run", "--timeline-window %s: expected START:END, e.g. 10ms:12ms", val);
+            return CLI_USAGE;
+        }
+        memcpy(from, val, (size_t)(colon - val));
+        from[colon - val] = '\0';
+        if (config_parse_time(from, &o->opt.window_start) ||
+            config_parse_time(colon + 1, &o->opt.window_end) ||
+            o->opt.window_end <= o->opt.window_start) {
+            cli_error("run", "--timeline-window %s: expected START:END, two times with START "
+                      "before END, e.g. 10ms:12ms", val);
+            return CLI_USAGE;
+        }
+    } else {
+        return -1;
+    }
+#undef IS
+    return 0;
+}
+
+/* The observe options that depend on each other; the interval file's path. */
+static int observe_check(struct run_observe *o, const char *out)
+{
+    int rc;
+
+    if (o->has_window && !o->opt.timeline_path) {
+        cli_error("run", "--timeline-window needs --timeline FILE");
+        return CLI_USAGE;
+    }
+    if (!o->opt.interval)
+        return CLI_OK;
+    if (!out) {
+        cli_error("run", "--stats-interval needs --out DIR (the intervals go to DIR/intervals.csv)");
+        return CLI_USAGE;
+    }
+    if ((rc = cli_make_dir(out))) {
+        cli_error("run", "--out %s: cannot create the directory: %s", out, strerror(-rc));
+        return CLI_FAILED;
+    }
+    snprintf(o->interval_path, sizeof(o->interval_path), "%s/intervals.csv", out);
+    o->opt.interval_path = o->interval_path;
+    return CLI_OK;
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *sets[MAX_SETS], *path = NULL, *out = NULL;
@@ -124,7 +207,8 @@ int cmd_run(int argc, char **argv)
     char err[SOC_ERR_MAX] = "", found[4096];
     struct cli_once once = { 0 };
     bool quiet = false;
-    int status;
+    struct run_observe obs = { .opt = { .window_end = SIM_TIME_MAX } };
+    int status, rc;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -139,15 +223,18 @@ int cmd_run(int argc, char **argv)
         }
         if (!strncmp(a, "--", 2) && strcmp(a, "--")) {
             const char *eq = strchr(a, '=');
-            static const char *const with_value[] = { "--set", "--mode", "--seed", "--out" };
+            static const char *const with_value[] = { "--set", "--mode", "--seed", "--out",
+                                                      "--stats-interval", "--vcd", "--timeline",
+                                                      "--timeline-window" };
             size_t n = eq ? (size_t)(eq - a) : strlen(a);
-            size_t known = 4;
-            for (size_t k = 0; k < 4; k++)
+            size_t nwith = sizeof(with_value) / sizeof(with_value[0]), known = nwith;
+            for (size_t k = 0; k < nwith; k++)
                 if (strlen(with_value[k]) == n && !strncmp(a, with_value[k], n))
                     known = k;
-            if (known == 4) {
+            if (known == nwith) {
                 cli_error("run", "unknown option '%s' (options: --set, --mode, --seed, --out, "
-                          "--quiet, --help)", a);
+                          "--quiet, --stats-interval, --vcd, --timeline, --timeline-window, "
+                          "--help)", a);
                 return CLI_USAGE;
             }
             if (eq) {
@@ -160,7 +247,11 @@ int cmd_run(int argc, char **argv)
             }
             if (known > 0 && cli_once("run", &once, (int)known, with_value[known], val))
                 return CLI_USAGE;             /* all but --set take one value */
-            if (!strncmp(a, "--set", n)) {
+            int orc = observe_option(&obs, a, n, val);
+            if (orc >= 0) {
+                if (orc)
+                    return orc;
+            } else if (!strncmp(a, "--set", n)) {
                 if (ov.nsets == MAX_SETS) {
                     cli_error("run", "more than %d --set options", MAX_SETS);
                     return CLI_USAGE;
@@ -200,6 +291,8 @@ int cmd_run(int argc, char **argv)
         cli_error("run", "missing the scenario file (iommusim run SCENARIO.yaml)");
         return CLI_USAGE;
     }
+    if ((status = observe_check(&obs, out)))
+        return status;
 
     path = cli_find_config(path, found, sizeof(found));
     struct scenario *scn = scenario_load(path, &ov, &cerr);
@@ -215,10 +308,17 @@ int cmd_run(int argc, char **argv)
         scenario_free(scn);
         return CLI_FAILED;
     }
+    struct observe *ob = NULL;
+    if ((rc = observe_attach(s, &obs.opt, &ob, err, sizeof(err)))) {
+        cli_error("run", "%s", err);
+        soc_free(s);
+        scenario_free(scn);
+        return rc == -EINVAL ? CLI_USAGE : CLI_FAILED;
+    }
     s->progress = show_progress;
     cli_progress_begin();
     double t0 = cli_wall_now();
-    int rc = soc_run(s, err, sizeof(err));
+    rc = soc_run(s, err, sizeof(err));
     double wall = cli_wall_now() - t0;
     cli_progress_end();
 
@@ -235,6 +335,10 @@ int cmd_run(int argc, char **argv)
     }
     if (!quiet)
         soc_print_report(s, stdout, wall);
+    if (ob && observe_finish(ob, obs.err, sizeof(obs.err))) {
+        cli_error("run", "%s", obs.err);
+        status = CLI_FAILED;
+    }
     if (out && write_outputs(s, out, rc ? err : NULL) != CLI_OK)
         status = CLI_FAILED;
     soc_free(s);

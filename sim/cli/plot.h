@@ -8,6 +8,7 @@
  *   plot_hist.c      latency distributions from the points' whole histograms
  *   plot_mrc.c       --mrc: the miss-ratio curve of tlb runs, from its own CSV
  *   plot_gnuplot.c   finding gnuplot and the scripts of plots/, running them, index.md
+ *   plot_intervals.c a run's intervals.csv (run --stats-interval): its figures over time
  *   cmd_plot.c       the command: options, the order of the figures
  * Nothing outside these files includes it.
  */
@@ -266,5 +267,13 @@ int write_index(const struct plotter *pl, bool images);
 /* Removes PLOTDIR/NAME.png, .svg and .pdf of an earlier run, so that none is left
  * that this run did not draw (a figure now empty, a PDF from another gnuplot). */
 void plot_remove_images(const char *outdir, const char *name);
+
+/* ---- A run's intervals (plot_intervals.c) ---------------------------------------------- */
+
+/*
+ * `iommusim plot RUNDIR`: a figure per context and per master of RUNDIR/intervals.csv
+ * into outdir (created by the caller), and outdir/index.md. The exit status.
+ */
+int plot_intervals(const char *dir, const char *outdir, const char *title);
 
 #endif

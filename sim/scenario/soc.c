@@ -622,16 +622,25 @@ struct soc *soc_build(struct scenario *scn, char *err, size_t errlen)
 
 /* ---- Run ---------------------------------------------------------------------------------- */
 
+/* The next driver step, told to the step observer with the driver time it cost. */
+static int next_step(struct soc *s, char *err, size_t len)
+{
+    sim_time_t before = s->step ? soc_driver_time(s) : 0;
+    int rc = apply_step(s, &s->scn->step[s->steps_done], err, len);
+
+    if (!rc && s->step)
+        s->step(s, s->observe_arg, s->steps_done, soc_driver_time(s) - before);
+    if (!rc)
+        s->steps_done++;
+    return rc;
+}
+
 static void step_due(void *arg)
 {
     struct soc *s = arg;
-    const struct scn_step *st = &s->scn->step[s->steps_done];
 
-    if (apply_step(s, st, s->err, sizeof(s->err))) {
+    if (next_step(s, s->err, sizeof(s->err)))
         sim_stop();
-        return;
-    }
-    s->steps_done++;
 }
 
 static void master_due(void *arg)
@@ -660,17 +669,34 @@ static int run_error(struct soc *s, char *err, size_t len, int rc)
     return 0;
 }
 
+/*
+ * sim_run(until), stopping before each sample boundary on the way to call the
+ * sampler: the same callbacks run in the same order, only in more slices.
+ */
+static void run_to(struct soc *s, sim_time_t until)
+{
+    sim_time_t next;
+
+    while (s->sample && s->sample_next <= until && !s->err[0]) {
+        sim_run(s->sample_next - 1);
+        if (s->err[0] || !sim_pending(&next))
+            break;
+        s->sample(s, s->observe_arg, s->sample_next);
+        s->sample_next += s->sample_period;
+    }
+    if (!s->err[0])
+        sim_run(until);
+}
+
 static int run_timing(struct soc *s, char *err, size_t len)
 {
     const struct scenario *scn = s->scn;
     int rc = 0;
 
     /* Steps at time 0 happen before any traffic, as a driver would set up first. */
-    while (s->steps_done < scn->nsteps && scn->step[s->steps_done].at == 0) {
-        if ((rc = apply_step(s, &scn->step[s->steps_done], err, len)))
+    while (s->steps_done < scn->nsteps && scn->step[s->steps_done].at == 0)
+        if ((rc = next_step(s, err, len)))
             return rc;
-        s->steps_done++;
-    }
     for (unsigned i = s->steps_done; i < scn->nsteps; i++)
         sim_schedule(scn->step[i].at, step_due, s);
     for (unsigned i = 0; i < scn->nmasters; i++) {
@@ -684,7 +710,7 @@ static int run_timing(struct soc *s, char *err, size_t len)
     sim_time_t slice = scn->duration / 200 ? scn->duration / 200 : 1, next;
     while (sim_pending(&next) && next <= scn->duration && !s->err[0]) {
         sim_time_t until = next + slice;
-        sim_run(until < scn->duration ? until : scn->duration);
+        run_to(s, until < scn->duration ? until : scn->duration);
         if (s->progress)
             s->progress(s, s->progress_arg);
     }

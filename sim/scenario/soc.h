@@ -109,6 +109,18 @@ struct soc {
     /* called between slices of a timing run (about every 1/200 of the duration) */
     void (*progress)(const struct soc *s, void *arg);
     void *progress_arg;
+    /*
+     * Observers of a timing run (sim/observe/), NULL when unused. sample is called
+     * at every multiple b of sample_period (> 0) that the run reaches, once every
+     * callback before b has run and none at b: the counters then cover [0, b). It
+     * is not called past the last work. step is called after driver step `index`
+     * was applied at sim_now(), with the driver time it cost (register accesses and
+     * cleans). Neither changes what the run does.
+     */
+    sim_time_t sample_period, sample_next;
+    void (*sample)(const struct soc *s, void *arg, sim_time_t boundary);
+    void (*step)(const struct soc *s, void *arg, unsigned index, sim_time_t driver_ps);
+    void *observe_arg;
     /* results of soc_run */
     sim_time_t driver_setup_ps;         /* driver time of building the SoC: attach, map */
     bool ran, complete;
