@@ -257,10 +257,10 @@ plots: deps
 #   share/iommusim/plots/, share/iommusim/configs/  its shared files, found beside the
 #                                                 program (sim/cli/datadir.c)
 #   share/man/man1/iommusim.1                     from --help by help2man (optional)
-#   share/bash-completion/completions/iommusim    dist/iommusim.bash
+#   share/bash-completion/completions/iommusim    sim/cli/iommusim.bash
 #   lib/libiommusim.a, include/iommusim/...       the library; headers keep their
 #                                                 paths (#include "models/tlb.h")
-#   lib/pkgconfig/iommusim.pc                     from dist/iommusim.pc.in
+#   lib/pkgconfig/iommusim.pc                     from sim/iommusim.pc.in
 # make uninstall removes exactly these (and the two iommusim directories).
 PREFIX        ?= /usr/local
 DESTDIR       ?=
@@ -303,12 +303,12 @@ install: all
 	$(INSTALL) -m 644 $(PLOT_FILES) $(DESTDIR)$(PKGDATADIR)/plots/
 	for f in $(CONFIG_FILES); do \
 	  $(INSTALL) -m 644 $$f $(DESTDIR)$(PKGDATADIR)/$$f || exit 1; done
-	$(INSTALL) -m 644 dist/iommusim.bash $(DESTDIR)$(COMPLETIONDIR)/iommusim
+	$(INSTALL) -m 644 sim/cli/iommusim.bash $(DESTDIR)$(COMPLETIONDIR)/iommusim
 	$(INSTALL) -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libiommusim.a
 	for h in $(LIB_HEADERS); do \
 	  $(INSTALL) -D -m 644 $$h $(DESTDIR)$(INCLUDEDIR)/iommusim/$$h || exit 1; done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-	  -e 's|@VERSION@|$(VERSION)|' dist/iommusim.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/iommusim.pc
+	  -e 's|@VERSION@|$(VERSION)|' sim/iommusim.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/iommusim.pc
 	@if [ -f $(MAN_PAGE) ]; then \
 	  $(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 && \
 	  $(INSTALL) -m 644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man1/iommusim.1 && \
