@@ -24,6 +24,7 @@ static const struct command commands[] = {
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define HELP_ARGS_MAX 4                 /* `help gen display`: the command and a kind */
 
 static void usage(FILE *out)
 {
@@ -31,8 +32,39 @@ static void usage(FILE *out)
                  "An MSM8960-class IOMMU (SMMU v1) simulator.\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n'iommusim COMMAND --help' describes a command's options.\n"
+    fprintf(out, "\n'iommusim COMMAND --help' (or 'iommusim help COMMAND') describes a\n"
+                 "command's options.\n"
                  "  --help     this text\n  --version  the version\n");
+}
+
+/*
+ * `iommusim help CMD [ARG...]`: the command's own help, as `iommusim CMD [ARG...] --help`
+ * prints it (`iommusim help gen display`: the display generator's parameters).
+ */
+static int help_command(int argc, char **argv)
+{
+    static char help[] = "--help";
+    char *args[HELP_ARGS_MAX + 2];
+
+    if (argc - 2 > HELP_ARGS_MAX) {
+        fprintf(stderr, "iommusim help: too many arguments (iommusim help COMMAND [KIND])\n");
+        return CLI_USAGE;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(argv[2], commands[i].name)) {
+            int n = 0;
+
+            for (int k = 2; k < argc; k++)
+                args[n++] = argv[k];
+            args[n++] = help;
+            args[n] = NULL;
+            return commands[i].fn(n, args);
+        }
+    fprintf(stderr, "iommusim help: unknown command '%s' (commands:", argv[2]);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", commands[i].name);
+    fprintf(stderr, ")\n");
+    return CLI_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -41,6 +73,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
+    if (!strcmp(argv[1], "help") && argc > 2)
+        return help_command(argc, argv);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return CLI_OK;
