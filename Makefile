@@ -32,10 +32,13 @@ DEPS_MODULES := systemc yaml-0.1 cmocka
 DEPS_PKGS    += zlib1g-dev liblzma-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler
 DEPS_MODULES += zlib liblzma libzstd libprotobuf-c
 # Commands, as COMMAND:PACKAGE: the tests need GNU parallel (the sweep's job list is
-# run through it); gnuplot is optional (plots are skipped with a message without it).
-DEPS_TOOLS    := parallel:parallel clang:clang protoc-c:protobuf-c-compiler
-# Files, as GLOB:PACKAGE: the libFuzzer runtime for the fuzz harnesses (tests/fuzz/).
-DEPS_FILES    := /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
+# run through it).
+DEPS_TOOLS    := parallel:parallel protoc-c:protobuf-c-compiler
+# Only the fuzz targets (tests/fuzz/, `make fuzz`) need clang and its libFuzzer runtime:
+# `make deps` installs them as root, and without root their absence is a note, not a
+# failure of `make run` or `make test`. Commands as COMMAND:PACKAGE, files as GLOB:PACKAGE.
+DEPS_FUZZ_TOOLS := clang:clang
+DEPS_FUZZ_FILES := /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
 # Optional, as COMMAND:PACKAGE: gnuplot draws the plots (skipped with a message
 # without it); help2man writes the man page at `make install` (skipped with a
 # message without it).
@@ -106,26 +109,30 @@ all: deps-check $(LIB) $(MAIN_BIN)
 # deps: install what is missing (root), or print the exact command (not root).
 # deps-check: the same test without installing, run before every build.
 deps:
-	@need=""; want=""; \
+	@need=""; want=""; fuzz=""; \
 	for m in $(DEPS_MODULES); do \
 	  pkg-config --exists $$m 2>/dev/null || need="$(DEPS_PKGS)"; done; \
 	command -v pkg-config >/dev/null 2>&1 || need="$(DEPS_PKGS)"; \
 	for t in $(DEPS_TOOLS); do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || need="$$need $${t#*:}"; done; \
-	for t in $(DEPS_FILES); do \
-	  ls $${t%%:*} >/dev/null 2>&1 || need="$$need $${t#*:}"; done; \
 	for t in $(DEPS_OPTIONAL); do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || want="$$want $${t#*:}"; done; \
-	if [ -z "$$need$$want" ]; then exit 0; fi; \
+	for t in $(DEPS_FUZZ_TOOLS); do \
+	  command -v $${t%%:*} >/dev/null 2>&1 || fuzz="$$fuzz $${t#*:}"; done; \
+	for t in $(DEPS_FUZZ_FILES); do \
+	  ls $${t%%:*} >/dev/null 2>&1 || fuzz="$$fuzz $${t#*:}"; done; \
+	if [ -z "$$need$$want$$fuzz" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-	  echo "installing dependencies:$$need$$want"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need $$want; \
+	  echo "installing dependencies:$$need$$want$$fuzz"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need $$want $$fuzz; \
 	elif [ -n "$$need" ]; then \
 	  echo "missing dependencies; install them with:"; \
-	  echo "  sudo apt-get install -y $$need $$want"; exit 1; \
+	  echo "  sudo apt-get install -y" $$need $$want $$fuzz; exit 1; \
 	else \
-	  echo "optional:$$want not installed (plots, or the man page, will be skipped); to install:"; \
-	  echo "  sudo apt-get install -y $$want"; \
+	  [ -z "$$want" ] || { echo "optional:$$want not installed (plots, or the man page, will be skipped); to install:"; \
+	    echo "  sudo apt-get install -y" $$want; }; \
+	  [ -z "$$fuzz" ] || { echo "optional:$$fuzz not installed (only make fuzz needs them); to install:"; \
+	    echo "  sudo apt-get install -y" $$fuzz; }; \
 	fi
 
 .PHONY: deps-check
