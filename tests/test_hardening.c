@@ -961,7 +961,7 @@ static void test_sweep_full_disk_reports_failures(void **state)
     if (!full_dir_begin(&fd, "sweepfull", 64))
         skip();
     snprintf(args, sizeof(args), "sweep tests/data/scenarios/display_scan.yaml --mode functional "
-             "--set masters.mdp0.generator.height=64 --param smmus.mdp0.tlb.entries=16,999 "
+             "--set masters.mdp0.generator.height=64 --param buffers.fb.size=8M,64K "
              "--out %s/s", fd.dir);
     run_full(&fd, args);
     assert_int_equal(res.status, 1);
@@ -974,7 +974,7 @@ static void test_sweep_full_disk_reports_failures(void **state)
         run_full(&fd, args);
         assert_int_equal(res.status, 1);
         assert_contains(res.err, "results.csv: No space left on device");
-        assert_contains(res.err, "point 1 (smmus.mdp0.tlb.entries=999) failed: ");
+        assert_contains(res.err, "point 1 (buffers.fb.size=64K) failed: ");
         assert_int_equal(empty_files(fd.dir), 0);
     }
     full_dir_end(&fd);

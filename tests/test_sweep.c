@@ -413,29 +413,35 @@ static void test_resume_runs_only_missing_points(void **state)
 }
 
 /*
- * A value out of range fails its point's run: the point is recorded as failed with
- * the run's error in its log, the other point is done, the exit status is 1.
+ * A value the schema accepts but the run cannot use fails its point's run: a 64K
+ * frame buffer is too small for the 1920x64x4 = 480K frame the generator reads
+ * (the SoC builder sizes the generators, after the loader that sweep_check runs).
+ * The point is recorded as failed with the run's error in its log, the other point
+ * is done, the exit status is 1. A point runs the scenario by its absolute path.
  */
+#define TOO_SMALL   "error: buffers.fb.size: 64K is too small; the generator of master " \
+                    "mdp0 needs 480K"
 static void test_failed_point(void **state)
 {
-    char expect[2048], path[PATH_MAX], *log, *local, *collected;
+    char expect[2 * PATH_MAX + 512], path[PATH_MAX], cwd[PATH_MAX], *log, *local, *collected;
     struct table *res;
 
     (void)state;
-    assert_int_equal(sweep("--mode functional " SMALL " --param smmus.mdp0.tlb.entries=16,999 "
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(sweep("--mode functional " SMALL " --param buffers.fb.size=8M,64K "
                            "--out %s/fail", work), 1);
-    /* The shared --set is --set 1 of the point's run, the parameter --set 2. */
-    snprintf(expect, sizeof(expect), "iommusim sweep: point 1 (smmus.mdp0.tlb.entries=999) "
-             "failed: exit status 1: <command line>:--set 2: error: soc.smmus.mdp0.tlb."
-             "entries: 999 is out of range 1..256; log: %s/fail/points/0001/log\n", work);
+    snprintf(expect, sizeof(expect), "iommusim sweep: point 1 (buffers.fb.size=64K) "
+             "failed: exit status 1: %s/tests/data/scenarios/display_scan.yaml:7:7: "
+             TOO_SMALL "; log: %s/fail/points/0001/log\n", cwd, work);
     assert_string_equal(pr.err, expect);
     snprintf(expect, sizeof(expect), "2 points: 2 run, 0 skipped (already done), 1 failed; "
              "results in %s/fail/results.csv\n", work);
     assert_string_equal(pr.out, expect);
     log = slurpf("%s/fail/points/0001/log", work);
     assert_non_null(log);
-    assert_string_equal(log, "<command line>:--set 2: error: soc.smmus.mdp0.tlb.entries: 999 "
-                             "is out of range 1..256\n");
+    snprintf(expect, sizeof(expect), "%s/tests/data/scenarios/display_scan.yaml:7:7: "
+             TOO_SMALL "\n", cwd);
+    assert_string_equal(log, expect);
     free(log);
     assert_false(existsf("%s/fail/points/0001/stats.json", work));
 
@@ -443,28 +449,28 @@ static void test_failed_point(void **state)
     res = table_read(path);
     assert_int_equal(res->nrows, 3);
     assert_string_equal(res->cell[1][1], "ok");
-    assert_string_equal(res->cell[1][2], "16");
+    assert_string_equal(res->cell[1][2], "8M");
     assert_string_equal(res->cell[2][0], "1");
     assert_string_equal(res->cell[2][1], "failed");
-    assert_string_equal(res->cell[2][2], "999");
+    assert_string_equal(res->cell[2][2], "64K");
     assert_int_equal(res->ncols[2], res->ncols[0]);
     for (size_t c = 3; c < res->ncols[2]; c++)
         assert_string_equal(res->cell[2][c], "");
     table_free(res);
 
     /* A failed point is not done: the next run of the sweep tries it again. */
-    assert_int_equal(sweep("--mode functional " SMALL " --param smmus.mdp0.tlb.entries=16,999 "
+    assert_int_equal(sweep("--mode functional " SMALL " --param buffers.fb.size=8M,64K "
                            "--out %s/fail", work), 1);
     snprintf(expect, sizeof(expect), "2 points: 1 run, 1 skipped (already done), 1 failed; "
              "results in %s/fail/results.csv\n", work);
     assert_string_equal(pr.out, expect);
 
     /* The same sweep through jobs.txt and parallel fails the same way. */
-    assert_int_equal(sweep("--mode functional " SMALL " --param smmus.mdp0.tlb.entries=16,999 "
+    assert_int_equal(sweep("--mode functional " SMALL " --param buffers.fb.size=8M,64K "
                            "--out %s/pfail --emit-jobs", work), 0);
     assert_int_equal(proc_sh(&pr, "parallel < %s/pfail/jobs.txt", work), 1);  /* 1 job failed */
     assert_int_equal(proc_run(&pr, "sweep --collect %s/pfail", work), 1);
-    snprintf(expect, sizeof(expect), "iommusim sweep: point 1 (smmus.mdp0.tlb.entries=999) "
+    snprintf(expect, sizeof(expect), "iommusim sweep: point 1 (buffers.fb.size=64K) "
              "failed: no stats.json; log: %s/pfail/points/0001/log\n", work);
     assert_string_equal(pr.err, expect);
     snprintf(expect, sizeof(expect), "2 points: 1 done, 1 failed; results in "
@@ -577,6 +583,48 @@ static void test_parallel_jobs_and_collect(void **state)
     free(local);
     free(jobs);
     free(slurm);
+}
+
+/*
+ * A misspelt key or a malformed value is found by loading the scenario as the points
+ * would, before anything runs or is written: exit 2, the --param (or --set) argument
+ * named, no directory made, no jobs.txt. The loader's messages are config.c's: an
+ * unknown key with the closest known one, an integer that is not one. A point's
+ * --set comes after the shared ones, so the second value of the second parameter is
+ * checked with the first value of the first.
+ */
+static void test_params_checked_before_running(void **state)
+{
+    static const struct {
+        const char *args, *err;
+    } cases[] = {
+        { "--param smmus.mdp0.tlb.entriez=16,32",
+          "iommusim sweep: --param smmus.mdp0.tlb.entriez=16,32 (value '16'): unknown key "
+          "'entriez' in soc.smmus.mdp0.tlb; did you mean 'entries'?\n" },
+        { "--param buffers.fb.policy=4k --param smmus.mdp0.tlb.entries=16,3x2",
+          "iommusim sweep: --param smmus.mdp0.tlb.entries=16,3x2 (value '3x2'): "
+          "soc.smmus.mdp0.tlb.entries: expected an integer (decimal or 0x-hex), found '3x2'\n" },
+        { "--param smmus.mdp0.tlb.entries=16,999",
+          "iommusim sweep: --param smmus.mdp0.tlb.entries=16,999 (value '999'): "
+          "soc.smmus.mdp0.tlb.entries: 999 is out of range 1..256\n" },
+        { "--param buffers.fb.policy=4k,2k",
+          "iommusim sweep: --param buffers.fb.policy=4k,2k (value '2k'): buffers.fb.policy: "
+          "'2k' is not one of best, 4k, 64k, 1m, 16m; did you mean '4k'?\n" },
+        { "--set smmus.mdp0.tlb.waysz=2 --param buffers.fb.policy=4k",
+          "iommusim sweep: --set smmus.mdp0.tlb.waysz=2: unknown key 'waysz' in "
+          "soc.smmus.mdp0.tlb; did you mean 'ways'?\n" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int jobs = 0; jobs < 2; jobs++) {
+            assert_int_equal(sweep("--mode functional " SMALL " %s --out %s/checked%zu%s",
+                                   cases[i].args, work, i, jobs ? " --emit-jobs" : ""), 2);
+            assert_string_equal(pr.out, "");
+            assert_string_equal(pr.err, cases[i].err);
+            assert_false(existsf("%s/checked%zu", work, i));
+        }
+    }
 }
 
 /*
@@ -826,6 +874,7 @@ int main(void)
         cmocka_unit_test(test_failed_point),
         cmocka_unit_test(test_timeout_kills_a_point),
         cmocka_unit_test(test_parallel_jobs_and_collect),
+        cmocka_unit_test(test_params_checked_before_running),
         cmocka_unit_test(test_point_failing_part_way),
         cmocka_unit_test(test_quoted_strings_are_skipped),
         cmocka_unit_test(test_malformed_stats_csv),

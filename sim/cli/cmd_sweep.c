@@ -1205,7 +1205,9 @@ int cmd_sweep(int argc, char **argv)
         sweep_clear(&a.sw);
         return CLI_FAILED;
     }
-    rc = prepare_dir(&a.sw, a.out);
+    rc = sweep_check(&a.sw);
+    if (!rc)
+        rc = prepare_dir(&a.sw, a.out);
     if (!rc && !realpath(a.out, abs_dir)) {
         cli_error(CMD, "--out %s: %s", a.out, strerror(errno));
         rc = CLI_FAILED;

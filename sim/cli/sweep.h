@@ -75,6 +75,14 @@ int sweep_point_digits(const struct sweep *sw);
 char *sweep_point_path(const struct sweep *sw, const char *dir, size_t point,
                        const char *file);
 
+/*
+ * Loads the scenario as the points' runs would (sim/cli/sweep_check.c): with the shared
+ * options and every value of every parameter, so that a misspelt key or a bad value
+ * is reported, naming its --param or --set argument, before anything runs. CLI_OK;
+ * CLI_USAGE after the message; CLI_FAILED when the scenario file itself fails.
+ */
+int sweep_check(const struct sweep *sw);
+
 /* ------------------------------------------------------------ sweep.txt */
 
 /*

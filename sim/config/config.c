@@ -1517,6 +1517,8 @@ static int get_quantity(const struct config_node *map, const char *key,
     case SCAN_NEGATIVE:
         return config_fail(err, n, -ERANGE, "%s is negative; expected %s", buf, q->what);
     case SCAN_UNIT:
+        if (!units[0])                  /* a plain number: no unit to list */
+            return config_fail(err, n, -EINVAL, "expected %s, found %s", q->what, buf);
         return config_fail(err, n, -EINVAL, "unknown unit '%s' in %s; valid units: %s", unit,
                            buf, units);
     case SCAN_NO_UNIT:
