@@ -9,7 +9,7 @@
  * and a line that is only `...` for any number of lines; a command with no lines
  * after it may print anything. A block without a `$ ` line is a list of commands
  * (every line not blank and not a `#` comment), their output not checked. Every
- * command must exit 0.
+ * command must exit 0, or with N when the last line of its output is `[exit N]`.
  *
  * A block after `<!-- runnable: write FILE -->` is not run but written to FILE, for the
  * commands after it (a scenario a doc shows, say).
@@ -50,6 +50,7 @@
 #define MARKER_END      " -->"
 #define PROMPT          "$ "
 #define WILDCARD        "..."
+#define EXIT_FMT        "[exit %d]"     /* the last output line: the status expected */
 #define CMD_TIMEOUT_S   300
 #define COPIED          "configs"       /* copied, not linked: a doc may add a scenario */
 #define SHOW_LINES      40              /* lines of a command's output quoted on failure */
@@ -350,13 +351,18 @@ static bool run_cmd(const struct doc *d, const struct cmd *c, const char *dir)
     if (len && pr.out[len - 1] == '\n')
         pr.out[len - 1] = '\0';
     out = len ? split_lines(pr.out, &nout) : NULL;
-    if (pr.status) {
+    int want = 0, at = -1;
+    size_t nexp = c->nexpect;
+    if (nexp && sscanf(c->expect[nexp - 1], EXIT_FMT "%n", &want, &at) == 1 &&
+        at == (int)strlen(c->expect[nexp - 1]))
+        nexp--;                         /* not an output line: the status it must exit with */
+    if (pr.status != want) {
         char why[64];
 
-        snprintf(why, sizeof(why), "exit status %d", pr.status);
+        snprintf(why, sizeof(why), "exit status %d (expected %d)", pr.status, want);
         show(d, c, why, out, nout);
         ok = false;
-    } else if (c->expect && !lines_match(c->expect, c->nexpect, out, nout)) {
+    } else if (c->expect && !lines_match(c->expect, nexp, out, nout)) {
         show(d, c, "the output differs from the doc's", out, nout);
         ok = false;
     }
