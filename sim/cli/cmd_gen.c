@@ -91,11 +91,28 @@ static void list_kinds(void)
         printf("%s\n", tracegen_kind_name((enum tracegen_kind)k));
 }
 
-static void kind_usage(enum tracegen_kind kind)
+/*
+ * The kind's parameters, then its buffers as the parameters given before --help (or the
+ * defaults) make them: the names a scenario's master maps in its `buffers:` section.
+ */
+static void kind_usage(enum tracegen_kind kind, const struct config *cfg)
 {
+    struct config_err cerr = { 0 };
+    struct tracegen *g = tracegen_new(config_root(cfg), &cerr);
+
     printf("usage: iommusim gen %s [--PARAM VALUE ...] [--format text|bin|din] -o FILE\n\n",
            tracegen_kind_name(kind));
     tracegen_print_params(stdout, kind);
+    if (!g) {
+        printf("\nbuffers: none with these parameters (%s)\n", cerr.msg);
+        return;
+    }
+    printf("\nbuffers (with the parameters given before --help, else the defaults; a\n"
+           "scenario's master maps each by this name in its buffers: section):\n");
+    for (unsigned i = 0; i < tracegen_num_buffers(g); i++)
+        printf("  %-11s %" PRIu64 " bytes\n", tracegen_buffer_name(g, i),
+               tracegen_buffer_size(g, i));
+    tracegen_free(g);
 }
 
 /* ------------------------------------------------------------------ arguments */
@@ -261,7 +278,7 @@ static int parse_options(int argc, char **argv, struct gen_args *a, struct confi
             return CLI_USAGE;
         }
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-            kind_usage(a->kind);
+            kind_usage(a->kind, cfg);
             return -1;
         }
         if (!strcmp(arg, "--list")) {
