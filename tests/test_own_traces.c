@@ -394,6 +394,7 @@ static void test_convert_names_round_trip(void **state)
  * reads); the first frame's 127 are compulsory, the second's capacity misses (the
  * TLB is fully associative lru: no conflicts).
  */
+#define README_BLOCK "## Running scenarios\n\n<!-- runnable -->\n```sh\n"   /* test_docs.c */
 static void test_readme_commands(void **state)
 {
     char *readme = slurp("README.md", NULL), *p, *end, cwd[4096], dir[4096];
@@ -407,9 +408,9 @@ static void test_readme_commands(void **state)
                              "ln -sf %s/configs %s/configs", dir,
                              proc_prog()[0] == '/' ? "" : cwd, proc_prog()[0] == '/' ? "" : "/",
                              proc_prog(), dir, cwd, dir), 0);
-    p = strstr(readme, "## Running scenarios\n\n```sh\n");
+    p = strstr(readme, README_BLOCK);
     assert_non_null(p);
-    p += strlen("## Running scenarios\n\n```sh\n");
+    p += strlen(README_BLOCK);
     end = strstr(p, "```\n");
     assert_non_null(end);
     while (p < end) {

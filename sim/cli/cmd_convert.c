@@ -176,7 +176,9 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
     *a = (struct convert_args){ 0 };
     opterr = 0;
     optind = 0;                         /* full reinitialisation (GNU) */
-    while ((c = getopt_long(argc, argv, ":o:", convert_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":ho:", convert_options, NULL)) != -1) {
+        if (c == 'h')
+            c = OPT_HELP;               /* -h is --help */
         /* --base is repeatable: one per buffer (trace_bases_parse refuses a name twice) */
         if (c != OPT_BASE && (rc = cli_once_getopt(CMD, &once, convert_options, c, optarg)))
             return rc;

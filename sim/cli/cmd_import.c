@@ -187,7 +187,9 @@ static int parse_args(int argc, char **argv, struct import_opts *o)
     o->rw_op = TRACE_OP_READ;
     opterr = 0;
     optind = 0;
-    while ((c = getopt_long(argc, argv, ":o:", import_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":ho:", import_options, NULL)) != -1) {
+        if (c == 'h')
+            c = OPT_HELP;               /* -h is --help */
         switch (c) {
         case OPT_OUTPUT:
             o->out = optarg;

@@ -1,6 +1,7 @@
 /*
  * cmd_info.c - `iommusim info`: the SMMUs, contexts, MIDs and domains of an SoC file.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,20 +18,28 @@ static void usage(FILE *out)
                  "and configs/scenarios/ (e.g. iommusim info msm8960).\n");
 }
 
+static const struct option info_options[] = {
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
 int cmd_info(int argc, char **argv)
 {
     struct config_err err = { 0 };
     const char *path = NULL;
+    int c;
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+    opterr = 0;
+    optind = 0;                         /* full reinitialisation (GNU) */
+    while ((c = getopt_long(argc, argv, ":h", info_options, NULL)) != -1) {
+        if (c == 'h') {
             usage(stdout);
             return CLI_OK;
         }
-        if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("info", "unknown option '%s' (options: --help)", argv[i]);
-            return CLI_USAGE;
-        }
+        cli_error("info", "unknown option '%s' (options: --help)", argv[optind - 1]);
+        return CLI_USAGE;
+    }
+    for (int i = optind; i < argc; i++) {
         if (path) {
             cli_error("info", "one file at a time: '%s' and '%s'", path, argv[i]);
             return CLI_USAGE;

@@ -17,6 +17,7 @@
  * with a note: plotting is optional, the numbers are not.
  */
 #define _DEFAULT_SOURCE         /* POSIX.1-2008 and realpath */
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,56 +102,61 @@ static void usage(FILE *out)
             "output cannot be written, 2 usage error. plots/README.md explains the figures.\n");
 }
 
+enum { OPT_OUT = 256, OPT_TITLE, OPT_MRC };
+
+static const struct option plot_options[] = {
+    { "out",   required_argument, NULL, OPT_OUT },
+    { "title", required_argument, NULL, OPT_TITLE },
+    { "mrc",   required_argument, NULL, OPT_MRC },
+    { "help",  no_argument,       NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* getopt_long's own complaints, in this program's words. */
+static int option_error(int c, char **argv)
+{
+    if (c == ':')
+        cli_error(CMD, "%s needs a value", argv[optind - 1]);
+    else
+        cli_error(CMD, "unknown option '%s' (options: --out, --title, --mrc, --help)",
+                  argv[optind - 1]);
+    return CLI_USAGE;
+}
+
 /* Returns 0, CLI_USAGE after the message, or -1 after --help. */
 static int parse_args(int argc, char **argv, const char **dir, const char **out,
                       const char **title, const char **mrc)
 {
     struct cli_once once = { 0 };
+    int c;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val, *eq;
-        const char **slot;
-        size_t n;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    opterr = 0;
+    optind = 0;                         /* full reinitialisation (GNU) */
+    while ((c = getopt_long(argc, argv, ":h", plot_options, NULL)) != -1) {
+        const char **slot = c == OPT_OUT ? out : c == OPT_TITLE ? title : mrc;
+
+        if (c == 'h') {
             usage(stdout);
             return -1;
         }
-        if (a[0] != '-' || !a[1]) {
-            if (*dir) {
-                cli_error(CMD, "one directory at a time: '%s' and '%s'", *dir, a);
-                return CLI_USAGE;
-            }
-            *dir = a;
-            continue;
-        }
-        eq = strchr(a, '=');
-        n = eq ? (size_t)(eq - a) : strlen(a);
-        if (n == 5 && !strncmp(a, "--out", n)) {
-            slot = out;
-        } else if (n == 7 && !strncmp(a, "--title", n)) {
-            slot = title;
-        } else if (n == 5 && !strncmp(a, "--mrc", n)) {
-            slot = mrc;
-        } else {
-            cli_error(CMD, "unknown option '%s' (options: --out, --title, --mrc, --help)", a);
+        if (c != OPT_OUT && c != OPT_TITLE && c != OPT_MRC)
+            return option_error(c, argv);
+        if (!*optarg) {
+            cli_error(CMD, "--%s needs a non-empty value", plot_options[c - OPT_OUT].name);
             return CLI_USAGE;
         }
-        if (eq) {
-            val = eq + 1;
-        } else if (i + 1 < argc) {
-            val = argv[++i];
-        } else {
-            cli_error(CMD, "%s needs a value", a);
+        if (cli_once_getopt(CMD, &once, plot_options, c, optarg))
+            return CLI_USAGE;
+        if (c == OPT_OUT && cli_out_dir(CMD, "--out", optarg))
+            return CLI_USAGE;
+        *slot = optarg;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (*dir) {
+            cli_error(CMD, "one directory at a time: '%s' and '%s'", *dir, argv[i]);
             return CLI_USAGE;
         }
-        if (!*val) {
-            cli_error(CMD, "%.*s needs a non-empty value", (int)n, a);
-            return CLI_USAGE;
-        }
-        if (cli_once(CMD, &once, slot == out ? 1 : slot == title ? 2 : 3,
-                     slot == out ? "--out" : slot == title ? "--title" : "--mrc", val))
-            return CLI_USAGE;
-        *slot = val;
+        *dir = argv[i];
     }
     if (*mrc && *dir) {
         cli_error(CMD, "--mrc %s and the directory '%s': one or the other", *mrc, *dir);

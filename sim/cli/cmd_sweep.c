@@ -385,7 +385,7 @@ static int parse_option(struct sweep_args *a, int c, int argc, char **argv)
         return parse_timeout(optarg, &a->timeout);
     case OPT_OUT:
         a->out = optarg;
-        return CLI_OK;
+        return cli_out_dir(CMD, "--out", optarg);
     case OPT_EMIT_JOBS:
         a->emit_jobs = true;
         return CLI_OK;
@@ -457,7 +457,9 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
 
     opterr = 0;
     optind = 0;                         /* full reinitialisation (GNU) */
-    while ((c = getopt_long(argc, argv, ":j:", sweep_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hj:", sweep_options, NULL)) != -1) {
+        if (c == 'h')
+            c = OPT_HELP;               /* -h is --help */
         if (c == OPT_HELP) {
             usage(stdout);
             return -1;

@@ -257,7 +257,9 @@ static int parse_args(int argc, char **argv, struct tlb_args *a)
     *a = (struct tlb_args){ .replacement = TLB_LRU, .seed = DEFAULT_SEED };
     opterr = 0;
     optind = 0;                         /* full reinitialisation (GNU) */
-    while ((c = getopt_long(argc, argv, ":", tlb_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", tlb_options, NULL)) != -1) {
+        if (c == 'h')
+            c = OPT_HELP;               /* -h is --help */
         if ((rc = cli_once_getopt(CMD, &once, tlb_options, c, optarg)))
             return rc;
         switch (c) {

@@ -44,3 +44,12 @@ int cli_once_getopt(const char *cmd, struct cli_once *o, const struct option *op
     }
     return CLI_OK;
 }
+
+int cli_out_dir(const char *cmd, const char *name, const char *value)
+{
+    if (strcmp(value, "-"))
+        return CLI_OK;
+    cli_error(cmd, "%s -: a directory is written here, and '-' (standard output) cannot be "
+              "one; name a directory (%s ./- for one called '-')", name, name);
+    return CLI_USAGE;
+}

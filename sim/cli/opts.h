@@ -32,4 +32,11 @@ int cli_once(const char *cmd, struct cli_once *o, int code, const char *name,
 int cli_once_getopt(const char *cmd, struct cli_once *o, const struct option *opts, int c,
                     const char *value);
 
+/*
+ * An option that names a directory to write (`--out DIR`): CLI_OK, or CLI_USAGE after
+ * "iommusim CMD: --out -: a directory is written here, and '-' (standard output) cannot
+ * be one" (a directory named '-' would be made instead).
+ */
+int cli_out_dir(const char *cmd, const char *name, const char *value);
+
 #endif
