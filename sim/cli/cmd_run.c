@@ -277,6 +277,8 @@ int cmd_run(int argc, char **argv)
                 }
                 ov.has_seed = true;
             } else {
+                if (cli_out_dir("run", "--out", val))
+                    return CLI_USAGE;
                 out = val;
             }
             continue;
