@@ -3,6 +3,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,33 @@
 #include "sim/core/util.h"
 
 #define MAX_SETS 256
+#define RUN_OPT_NAME_MAX 32             /* "--timeline-window" and room */
+
+enum {
+    OPT_SET = 256,
+    OPT_MODE,
+    OPT_SEED,
+    OPT_OUT,
+    OPT_QUIET,
+    OPT_STATS_INTERVAL,
+    OPT_VCD,
+    OPT_TIMELINE,
+    OPT_TIMELINE_WINDOW,
+};
+
+static const struct option run_options[] = {
+    { "set",             required_argument, NULL, OPT_SET },
+    { "mode",            required_argument, NULL, OPT_MODE },
+    { "seed",            required_argument, NULL, OPT_SEED },
+    { "out",             required_argument, NULL, OPT_OUT },
+    { "quiet",           no_argument,       NULL, OPT_QUIET },
+    { "stats-interval",  required_argument, NULL, OPT_STATS_INTERVAL },
+    { "vcd",             required_argument, NULL, OPT_VCD },
+    { "timeline",        required_argument, NULL, OPT_TIMELINE },
+    { "timeline-window", required_argument, NULL, OPT_TIMELINE_WINDOW },
+    { "help",            no_argument,       NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
 
 static void usage(FILE *out)
 {
@@ -199,6 +227,54 @@ static int observe_check(struct run_observe *o, const char *out)
     return CLI_OK;
 }
 
+/* One option (getopt_long's c) with its value: CLI_OK, or the usage error's status. */
+static int run_option(int c, const char *val, const char **sets,
+                      struct scenario_overrides *ov, const char **out, struct run_observe *obs)
+{
+    char name[RUN_OPT_NAME_MAX];
+
+    switch (c) {
+    case OPT_SET:
+        if (ov->nsets == MAX_SETS) {
+            cli_error("run", "more than %d --set options", MAX_SETS);
+            return CLI_USAGE;
+        }
+        if (!strchr(val, '=')) {
+            cli_error("run", "--set %s: expected KEY=VALUE", val);
+            return CLI_USAGE;
+        }
+        sets[ov->nsets++] = val;          /* ov->sets is this array */
+        return CLI_OK;
+    case OPT_MODE:
+        if (!strcmp(val, "timing"))
+            ov->mode = SCN_TIMING;
+        else if (!strcmp(val, "functional"))
+            ov->mode = SCN_FUNCTIONAL;
+        else {
+            cli_error("run", "--mode %s: expected timing or functional", val);
+            return CLI_USAGE;
+        }
+        return CLI_OK;
+    case OPT_SEED:
+        if (config_parse_u64(val, &ov->seed)) {
+            cli_error("run", "--seed %s: expected an unsigned integer", val);
+            return CLI_USAGE;
+        }
+        ov->has_seed = true;
+        return CLI_OK;
+    case OPT_OUT:
+        if (cli_out_dir("run", "--out", val))
+            return CLI_USAGE;
+        *out = val;
+        return CLI_OK;
+    default:                            /* the observe options */
+        for (const struct option *o = run_options; o->name; o++)
+            if (o->val == c)
+                snprintf(name, sizeof(name), "--%s", o->name);
+        return observe_option(obs, name, strlen(name), val);
+    }
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *sets[MAX_SETS], *path = NULL, *out = NULL;
@@ -208,86 +284,40 @@ int cmd_run(int argc, char **argv)
     struct cli_once once = { 0 };
     bool quiet = false;
     struct run_observe obs = { .opt = { .window_end = SIM_TIME_MAX } };
-    int status, rc;
+    int status, rc, c;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    opterr = 0;
+    optind = 0;                         /* full reinitialisation (GNU) */
+    while ((c = getopt_long(argc, argv, ":h", run_options, NULL)) != -1) {
+        if (c == 'h') {
             usage(stdout);
             return CLI_OK;
         }
-        if (!strcmp(a, "--quiet")) {
+        if (c == OPT_QUIET) {
             quiet = true;
             continue;
         }
-        if (!strncmp(a, "--", 2) && strcmp(a, "--")) {
-            const char *eq = strchr(a, '=');
-            static const char *const with_value[] = { "--set", "--mode", "--seed", "--out",
-                                                      "--stats-interval", "--vcd", "--timeline",
-                                                      "--timeline-window" };
-            size_t n = eq ? (size_t)(eq - a) : strlen(a);
-            size_t nwith = sizeof(with_value) / sizeof(with_value[0]), known = nwith;
-            for (size_t k = 0; k < nwith; k++)
-                if (strlen(with_value[k]) == n && !strncmp(a, with_value[k], n))
-                    known = k;
-            if (known == nwith) {
-                cli_error("run", "unknown option '%s' (options: --set, --mode, --seed, --out, "
-                          "--quiet, --stats-interval, --vcd, --timeline, --timeline-window, "
-                          "--help)", a);
-                return CLI_USAGE;
-            }
-            if (eq) {
-                val = eq + 1;
-            } else if (i + 1 < argc) {
-                val = argv[++i];
-            } else {
-                cli_error("run", "%s needs a value", a);
-                return CLI_USAGE;
-            }
-            if (known > 0 && cli_once("run", &once, (int)known, with_value[known], val))
-                return CLI_USAGE;             /* all but --set take one value */
-            int orc = observe_option(&obs, a, n, val);
-            if (orc >= 0) {
-                if (orc)
-                    return orc;
-            } else if (!strncmp(a, "--set", n)) {
-                if (ov.nsets == MAX_SETS) {
-                    cli_error("run", "more than %d --set options", MAX_SETS);
-                    return CLI_USAGE;
-                }
-                if (!strchr(val, '=')) {
-                    cli_error("run", "--set %s: expected KEY=VALUE", val);
-                    return CLI_USAGE;
-                }
-                sets[ov.nsets++] = val;
-            } else if (!strncmp(a, "--mode", n)) {
-                if (!strcmp(val, "timing"))
-                    ov.mode = SCN_TIMING;
-                else if (!strcmp(val, "functional"))
-                    ov.mode = SCN_FUNCTIONAL;
-                else {
-                    cli_error("run", "--mode %s: expected timing or functional", val);
-                    return CLI_USAGE;
-                }
-            } else if (!strncmp(a, "--seed", n)) {
-                if (config_parse_u64(val, &ov.seed)) {
-                    cli_error("run", "--seed %s: expected an unsigned integer", val);
-                    return CLI_USAGE;
-                }
-                ov.has_seed = true;
-            } else {
-                if (cli_out_dir("run", "--out", val))
-                    return CLI_USAGE;
-                out = val;
-            }
-            continue;
-        }
-        if (path) {
-            cli_error("run", "one scenario at a time: '%s' and '%s'", path, a);
+        if (c == ':') {
+            cli_error("run", "%s needs a value", argv[optind - 1]);
             return CLI_USAGE;
         }
-        path = a;
+        if (c == '?') {
+            cli_error("run", "unknown option '%s' (options: --set, --mode, --seed, --out, "
+                      "--quiet, --stats-interval, --vcd, --timeline, --timeline-window, "
+                      "--help)", argv[optind - 1]);
+            return CLI_USAGE;
+        }
+        if (c != OPT_SET && cli_once_getopt("run", &once, run_options, c, optarg))
+            return CLI_USAGE;                 /* all but --set take one value */
+        if ((status = run_option(c, optarg, sets, &ov, &out, &obs)))
+            return status;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (path) {
+            cli_error("run", "one scenario at a time: '%s' and '%s'", path, argv[i]);
+            return CLI_USAGE;
+        }
+        path = argv[i];
     }
     if (!path) {
         cli_error("run", "missing the scenario file (iommusim run SCENARIO.yaml)");
