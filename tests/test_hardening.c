@@ -329,6 +329,22 @@ static void test_killed_runs_all_or_nothing(void **state)
 
 /* ------------------------------------------------------------ 9: repeated options */
 
+/* text with every "tests/data" written as "ROOT/tests/data". */
+static void absolute_fixtures(char *out, size_t len, const char *text, const char *root)
+{
+    size_t at = 0;
+
+    for (const char *t = text; *t && at + 1 < len;) {
+        if (!strncmp(t, "tests/data", 10)) {
+            at += (size_t)snprintf(out + at, len - at, "%s/", root);
+            if (at >= len)
+                break;
+        }
+        out[at++] = *t++;
+    }
+    out[at < len ? at : len - 1] = '\0';
+}
+
 /*
  * A single-valued option given twice kept the last value silently. Each line gives
  * one option twice with otherwise valid arguments; each must be a usage error (2)
@@ -406,16 +422,25 @@ static void test_repeated_options(void **state)
           "iommusim plot: --title is given twice ('x', then 'y'): it takes one value\n" },
     };
 
+    char work[600], cwd[4096], args[8192], message[8192];
+
     (void)state;
+    /* In a directory of its own, so that a regression writes A, B or a.txt there; the
+     * fixtures by absolute path ("tests/data" becomes "ROOT/tests/data"). */
+    snprintf(work, sizeof(work), "%s", tmp_path("repeated"));
+    mkdir(work, 0777);
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        proc_run(&res, "%s", cases[i].args);
-        if (res.status != 2 || strcmp(res.err, cases[i].message))
-            fail_msg("iommusim %s\n  status %d, stderr: %s  expected 2: %s", cases[i].args,
-                     res.status, res.err, cases[i].message);
+        absolute_fixtures(args, sizeof(args), cases[i].args, cwd);
+        absolute_fixtures(message, sizeof(message), cases[i].message, cwd);
+        proc_sh(&res, "cd '%s' && exec '%s%s%s' %s", work, proc_prog()[0] == '/' ? "" : cwd,
+                proc_prog()[0] == '/' ? "" : "/", proc_prog(), args);
+        if (res.status != 2 || strcmp(res.err, message))
+            fail_msg("iommusim %s\n  status %d, stderr: %s  expected 2: %s", args,
+                     res.status, res.err, message);
         assert_string_equal(res.out, "");
     }
-    assert_false(file_exists("A"));
-    assert_false(file_exists("a.txt"));
+    assert_int_equal(count_entries(work, ""), 0);
 }
 
 /* ------------------------------------------------------------ 8: a full disk */
