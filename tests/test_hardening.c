@@ -135,6 +135,30 @@ static void test_convert_error_keeps_old_output(void **state)
     assert_int_equal(count_entries(dir, ""), 2);
 }
 
+/*
+ * Replacing an existing output through a temporary and a rename must keep the old
+ * file's permission bits: a trace kept private (0600) stays private, and one made
+ * read-only for others (0644) does not become writable by the umask's default.
+ */
+static void test_replaced_output_keeps_mode(void **state)
+{
+    char out[600];
+    struct stat st;
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s", tmp_path("private.txt"));
+    write_text(out, "OLD\n");
+    assert_int_equal(chmod(out, 0600), 0);
+    assert_int_equal(proc_run(&res, "convert tests/data/cli/named.txt -o %s", out), 0);
+    assert_int_equal(stat(out, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(chmod(out, 0640), 0);
+    assert_int_equal(proc_run(&res, "gen display --width 64 --height 4 --frames 1 -o %s", out),
+                     0);
+    assert_int_equal(stat(out, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+}
+
 /* gen with an output in a directory that does not exist: an error, nothing created. */
 static void test_gen_missing_dir(void **state)
 {
@@ -644,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_gen_full_device_not_removed),
         cmocka_unit_test(test_convert_error_keeps_old_output),
         cmocka_unit_test(test_gen_missing_dir),
+        cmocka_unit_test(test_replaced_output_keeps_mode),
         cmocka_unit_test(test_collect_half_replaced_point),
         cmocka_unit_test(test_killed_runs_all_or_nothing),
         cmocka_unit_test(test_repeated_options),
