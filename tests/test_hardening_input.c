@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "sim/core/kernel.h"
 #include "sim/scenario/scenario.h"
 #include "tests/lib/proc.h"
 
@@ -431,6 +432,39 @@ static void test_trace_path_not_leaked(void **state)
     assert_int_equal(heap_in_use(), before);
 }
 
+/* ------------------------------------------------------------ a leak in the kernel */
+
+static void nothing(void *arg)
+{
+    (void)arg;
+}
+
+/*
+ * Found by fuzz_scenario: a timing run stopped at its duration while work was still
+ * pending, then the kernel reset (as soc_free does), leaked SystemC's timed
+ * notification of the wakeup event. A cancelled timed notification stays in
+ * SystemC's queue until the kernel looks past it, and deleting the context does not
+ * free it; SystemC hands them out from 1 KiB blocks of 64. 300 such runs leak about
+ * 300 x 16 bytes, 4 blocks (LeakSanitizer reported 3 KiB after 300 fuzz inputs).
+ * After the first runs (which fill the allocator), the heap must stay where it was.
+ */
+static void test_kernel_reset_frees_pending_wakeup(void **state)
+{
+    size_t before = 0;
+
+    (void)state;
+    for (int i = 0; i < 310; i++) {
+        if (i == 10)
+            before = heap_in_use();
+        sim_reset();
+        sim_schedule(10 * SIM_US, nothing, NULL);
+        sim_schedule(20 * SIM_US, nothing, NULL);
+        assert_int_equal(sim_run(15 * SIM_US), 1);      /* stops with 20 us pending */
+        sim_reset();
+    }
+    assert_int_equal(heap_in_use(), before);
+}
+
 #define TUNABLES        "glibc.malloc.tcache_count=0"
 
 int main(int argc, char **argv)
@@ -439,6 +473,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_failed_run_not_complete),
         cmocka_unit_test(test_rate_checked_after_unit),
         cmocka_unit_test(test_trace_path_not_leaked),
+        cmocka_unit_test(test_kernel_reset_frees_pending_wakeup),
         cmocka_unit_test(test_names_checked_at_load),
         cmocka_unit_test(test_page_table_pool_named),
         cmocka_unit_test(test_load_time_checks),
