@@ -144,6 +144,7 @@ struct tlb *smmu_tlb(struct smmu *s)
 }
 
 const struct tlb *smmu_tlb_now(const struct smmu *s) { return s->tlb; }
+const struct smmu_maint_stats *smmu_maint_stats_now(const struct smmu *s) { return &s->maint.stats; }
 
 void smmu_settle(struct smmu *s)
 {
