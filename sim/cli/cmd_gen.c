@@ -18,6 +18,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,73 +261,127 @@ static int add_set(struct gen_args *a, struct config *cfg, const char *value,
     return add_param(a, cfg, option, value, (size_t)(eq - value), eq + 1, cerr);
 }
 
-/* The options after KIND. CLI_OK, CLI_USAGE, CLI_FAILED, or -1 after --help / --list. */
+enum { OPT_FORMAT = 256, OPT_SET, OPT_BASE, OPT_LIST };
+
+/*
+ * The command's own options. Everything else spelt --NAME is a parameter of the kind,
+ * passed to the generator as written (it knows its parameters, and suggests the
+ * nearest for a misspelt one), so the parameters are not in this table.
+ */
+static const struct option gen_options[] = {
+    { "output", required_argument, NULL, 'o' },
+    { "format", required_argument, NULL, OPT_FORMAT },
+    { "set",    required_argument, NULL, OPT_SET },
+    { "base",   required_argument, NULL, OPT_BASE },
+    { "list",   no_argument,       NULL, OPT_LIST },
+    { "help",   no_argument,       NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+/*
+ * argv[optind - 1], which getopt_long did not know: a parameter `--NAME VALUE` or
+ * `--NAME=VALUE` (its value then taken from the next argument, optind moved past it),
+ * or an unknown short option.
+ */
+static int param_option(int argc, char **argv, struct gen_args *a, struct config *cfg,
+                        struct config_err *cerr)
+{
+    const char *arg = argv[optind - 1], *eq = strchr(arg, '='), *value;
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    char option[MAX_PARAM_NAME + 8];
+
+    if (strncmp(arg, "--", 2) || len == 2) {
+        cli_error(CMD, "unknown option '%s' (options: --PARAM VALUE, --set PARAM=VALUE, "
+                       "--format, --base, -o/--output, --list, --help)", arg);
+        return CLI_USAGE;
+    }
+    if (eq && (!strncmp(arg, "--help=", 7) || !strncmp(arg, "--list=", 7))) {
+        cli_error(CMD, "option '%.6s' takes no value", arg);
+        return CLI_USAGE;
+    }
+    snprintf(option, sizeof(option), "%.*s", (int)len, arg);
+    value = eq ? eq + 1 : optind < argc ? argv[optind++] : NULL;
+    if (!value) {
+        cli_error(CMD, "option '%s' needs a value (see iommusim gen %s --help)", option,
+                  tracegen_kind_name(a->kind));
+        return CLI_USAGE;
+    }
+    return add_param(a, cfg, option, arg + 2, len - 2, value, cerr);
+}
+
+/* One of the command's own options with its value. */
+static int own_option(int c, const char *value, struct gen_args *a, struct config *cfg,
+                      struct config_err *cerr)
+{
+    char err[256];
+    int rc;
+
+    switch (c) {
+    case 'o':
+        a->out = value;
+        return CLI_OK;
+    case OPT_FORMAT:
+        if ((rc = parse_format(a, value)))
+            return rc;
+        a->format_given = true;
+        return CLI_OK;
+    case OPT_SET:
+        return add_set(a, cfg, value, cerr);
+    default:                            /* OPT_BASE */
+        if (!a->bases && !(a->bases = trace_bases_new())) {
+            cli_error(CMD, "out of memory");
+            return CLI_FAILED;
+        }
+        if (trace_bases_parse(a->bases, value, err, sizeof(err))) {
+            cli_error(CMD, "--base %s", err);
+            return CLI_USAGE;
+        }
+        return CLI_OK;
+    }
+}
+
+/*
+ * The options after KIND (argv[0] is KIND). CLI_OK, CLI_USAGE, CLI_FAILED, or -1 after
+ * --help / --list. '+': the first argument that is not an option ends them, and is an
+ * error.
+ */
 static int parse_options(int argc, char **argv, struct gen_args *a, struct config *cfg)
 {
     struct config_err cerr = { 0 };
     struct cli_once once = { 0 };
-    int rc;
+    int c, rc;
 
-    for (int i = 2; i < argc; i++) {
-        const char *arg = argv[i], *eq = strchr(arg, '='), *value;
-        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-        char option[MAX_PARAM_NAME + 8];
-
-        if (arg[0] != '-') {
-            cli_error(CMD, "unexpected argument '%s': parameters are given as --PARAM VALUE "
-                           "(see iommusim gen %s --help)", arg, tracegen_kind_name(a->kind));
-            return CLI_USAGE;
-        }
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+    opterr = 0;
+    optind = 0;                         /* full reinitialisation (GNU) */
+    while ((c = getopt_long(argc, argv, "+:ho:", gen_options, NULL)) != -1) {
+        switch (c) {
+        case 'h':
             kind_usage(a->kind, cfg);
             return -1;
-        }
-        if (!strcmp(arg, "--list")) {
+        case OPT_LIST:
             list_kinds();
             return -1;
-        }
-        if (eq && (!strncmp(arg, "--help=", 7) || !strncmp(arg, "--list=", 7))) {
-            cli_error(CMD, "option '%.6s' takes no value", arg);
+        case ':':
+            cli_error(CMD, "option '%s' needs a value (see iommusim gen %s --help)",
+                      argv[optind - 1], tracegen_kind_name(a->kind));
             return CLI_USAGE;
+        case '?':
+            rc = param_option(argc, argv, a, cfg, &cerr);
+            break;
+        default:
+            rc = c == OPT_SET || c == OPT_BASE ? CLI_OK      /* these repeat */
+                                               : cli_once_getopt(CMD, &once, gen_options, c,
+                                                                 optarg);
+            if (!rc)
+                rc = own_option(c, optarg, a, cfg, &cerr);
         }
-        if (arg[1] != '-' && strcmp(arg, "-o")) {
-            cli_error(CMD, "unknown option '%s' (options: --PARAM VALUE, --set PARAM=VALUE, "
-                           "--format, --base, -o/--output, --list, --help)", arg);
-            return CLI_USAGE;
-        }
-        snprintf(option, sizeof(option), "%.*s", (int)len, arg);
-        value = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-        if (!value) {
-            cli_error(CMD, "option '%s' needs a value (see iommusim gen %s --help)", option,
-                      tracegen_kind_name(a->kind));
-            return CLI_USAGE;
-        }
-        if (!strcmp(option, "-o") || !strcmp(option, "--output")) {
-            if ((rc = cli_once(CMD, &once, 'o', "-o/--output", value)))
-                return rc;
-            a->out = value;
-        } else if (!strcmp(option, "--format")) {
-            if ((rc = cli_once(CMD, &once, 'f', "--format", value)) ||
-                (rc = parse_format(a, value)))
-                return rc;
-            a->format_given = true;
-        } else if (!strcmp(option, "--set")) {
-            if ((rc = add_set(a, cfg, value, &cerr)))
-                return rc;
-        } else if (!strcmp(option, "--base")) {
-            char err[256];
-
-            if (!a->bases && !(a->bases = trace_bases_new())) {
-                cli_error(CMD, "out of memory");
-                return CLI_FAILED;
-            }
-            if (trace_bases_parse(a->bases, value, err, sizeof(err))) {
-                cli_error(CMD, "--base %s", err);
-                return CLI_USAGE;
-            }
-        } else if ((rc = add_param(a, cfg, option, arg + 2, len - 2, value, &cerr))) {
+        if (rc)
             return rc;
-        }
+    }
+    if (optind < argc) {
+        cli_error(CMD, "unexpected argument '%s': parameters are given as --PARAM VALUE "
+                       "(see iommusim gen %s --help)", argv[optind], tracegen_kind_name(a->kind));
+        return CLI_USAGE;
     }
     if (!a->out) {
         cli_error(CMD, "missing -o FILE (usage: iommusim gen KIND [--PARAM VALUE ...] "
@@ -516,7 +571,7 @@ int cmd_gen(int argc, char **argv)
         rc = CLI_FAILED;
         goto out;
     }
-    rc = parse_options(argc, argv, &a, cfg);
+    rc = parse_options(argc - 1, argv + 1, &a, cfg);
     if (rc) {
         rc = rc < 0 ? CLI_OK : rc;
         goto out;
