@@ -9,10 +9,11 @@ _iommusim()
     local cur prev cmd words
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
-    if [[ $COMP_CWORD -eq 1 ]]; then
+    if [[ $COMP_CWORD -eq 1 || ( $COMP_CWORD -eq 2 && ${COMP_WORDS[1]} == help ) ]]; then
         words=$("${COMP_WORDS[0]}" --help 2>/dev/null |
                 sed -n '/^commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p')
-        COMPREPLY=($(compgen -W "$words help --help --version" -- "$cur"))
+        [[ $COMP_CWORD -eq 1 ]] && words="$words help --help --version"
+        COMPREPLY=($(compgen -W "$words" -- "$cur"))
         return
     fi
     cmd=${COMP_WORDS[1]}
