@@ -7,7 +7,8 @@
  * cartesian product of the value lists, in the order the parameters were given,
  * the last one varying fastest. Point i runs as its own `iommusim run` into
  * DIR/points/NNNN (sim/cli/cmd_sweep.c starts those runs or writes them out as
- * jobs); sim/cli/sweep_collect.c reads what they left there.
+ * jobs); sim/cli/sweep_collect.c reads what they left there, and sim/cli/sweep_check.c
+ * loads the scenario with every value first.
  *
  * A point counts as done ("ok") exactly when its directory holds stats.json and a
  * well-formed stats.csv: the runner removes stats.json from a point whose run
