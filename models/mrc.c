@@ -31,7 +31,7 @@
 
 #define HASH_MULT       0x9E3779B97F4A7C15ull
 #define WIN_FACTOR      4u              /* a set's window of times: 4 x its depth */
-#define WIN_MIN         16u
+#define WIN_MIN         64u
 #define HASH_LOAD_SMALL 4u              /* buckets per slot up to HASH_SMALL_SLOTS */
 #define HASH_LOAD_LARGE 2u
 #define HASH_SMALL_SLOTS (1u << 16)
@@ -126,13 +126,20 @@ struct bucket {
 
 struct set_clock {
     uint32_t now;           /* next time to give */
-    uint32_t old;           /* no time in use below it */
+    uint32_t old;           /* no time in use below word old of the bitmap */
     uint32_t n;             /* pages held */
 };
 
+/*
+ * Times in use of a set: a bitmap of its window (bit t: time t in use), and a Fenwick
+ * tree over the bitmap's words counting the bits of each, so that a window of
+ * 4 x 4096 times is 256 words and 256 counters, a few cache lines, not a tree of
+ * 16384 nodes.
+ */
 struct stacks {
-    unsigned sets, ways, win;
-    uint32_t *fen;          /* sets x win: Fenwick tree of the times in use, per set */
+    unsigned sets, ways, win, words;
+    uint64_t *bits;         /* sets x words */
+    uint32_t *fen;          /* sets x words: Fenwick tree of the words' bit counts */
     uint32_t *owner;        /* sets x win: slot + 1 of the page last referenced then */
     struct set_clock *clk;  /* sets */
     uint64_t *page;         /* sets x ways: the page of a slot */
@@ -147,24 +154,23 @@ struct stacks {
 static int stacks_init(struct stacks *g, unsigned sets, unsigned ways)
 {
     uint64_t slots = (uint64_t)sets * ways;
-    uint64_t buckets = 1;
-    unsigned bits = 0;
+    uint64_t buckets = 2;
+    unsigned bits = 1;
 
     memset(g, 0, sizeof(*g));
     g->sets = sets;
     g->ways = ways;
     g->win = ways * WIN_FACTOR < WIN_MIN ? WIN_MIN : ways * WIN_FACTOR;
+    g->win = (g->win + 63) & ~63u;
+    g->words = g->win / 64;
     while (buckets < slots * (slots <= HASH_SMALL_SLOTS ? HASH_LOAD_SMALL : HASH_LOAD_LARGE)) {
         buckets <<= 1;
         bits++;
     }
-    if (bits < 1) {
-        buckets = 2;
-        bits = 1;
-    }
     g->hmask = buckets - 1;
     g->hshift = 64 - bits;
-    g->fen = calloc((size_t)sets * g->win, sizeof(*g->fen));
+    g->bits = calloc((size_t)sets * g->words, sizeof(*g->bits));
+    g->fen = calloc((size_t)sets * g->words, sizeof(*g->fen));
     g->owner = calloc((size_t)sets * g->win, sizeof(*g->owner));
     g->clk = calloc(sets, sizeof(*g->clk));
     g->page = calloc(slots, sizeof(*g->page));
@@ -174,7 +180,7 @@ static int stacks_init(struct stacks *g, unsigned sets, unsigned ways)
         g->hist[op] = calloc((size_t)ways + 1, sizeof(*g->hist[op]));
         g->cum[op] = calloc((size_t)ways + 1, sizeof(*g->cum[op]));
     }
-    if (!g->fen || !g->owner || !g->clk || !g->page || !g->time || !g->hash ||
+    if (!g->bits || !g->fen || !g->owner || !g->clk || !g->page || !g->time || !g->hash ||
         !g->hist[0] || !g->hist[1] || !g->cum[0] || !g->cum[1])
         return -ENOMEM;
     return 0;
@@ -182,6 +188,7 @@ static int stacks_init(struct stacks *g, unsigned sets, unsigned ways)
 
 static void stacks_free(struct stacks *g)
 {
+    free(g->bits);
     free(g->fen);
     free(g->owner);
     free(g->clk);
@@ -228,30 +235,61 @@ static void hash_remove(struct stacks *g, uint64_t i)
     g->hash[i].key = 0;
 }
 
-/* Times in use at or before t in set s. */
-static inline uint32_t fen_prefix(const uint32_t *fen, uint32_t t)
+/* Bits set in words 0 .. w. */
+static inline uint32_t fen_prefix(const uint32_t *fen, uint32_t w)
 {
     uint32_t sum = 0;
 
-    for (uint32_t i = t + 1; i; i &= i - 1)
+    for (uint32_t i = w + 1; i; i &= i - 1)
         sum += fen[i - 1];
     return sum;
 }
 
-static inline void fen_add(uint32_t *fen, uint32_t win, uint32_t t, uint32_t v)
+static inline void fen_add(uint32_t *fen, uint32_t words, uint32_t w, uint32_t v)
 {
-    for (uint32_t i = t + 1; i <= win; i += i & -i)
+    for (uint32_t i = w + 1; i <= words; i += i & -i)
         fen[i - 1] += v;
+}
+
+static inline void time_clear(uint64_t *bits, uint32_t *fen, uint32_t words, uint32_t t)
+{
+    bits[t / 64] &= ~(1ull << (t % 64));
+    fen_add(fen, words, t / 64, (uint32_t)-1);
+}
+
+static inline void time_set(uint64_t *bits, uint32_t *fen, uint32_t words, uint32_t t)
+{
+    bits[t / 64] |= 1ull << (t % 64);
+    fen_add(fen, words, t / 64, 1);
+}
+
+/* Bits set in x (SWAR: the build targets no particular CPU, so no popcnt instruction). */
+static inline uint32_t popcount64(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* Times in use after t, of the n in use. */
+static inline uint32_t times_after(const uint64_t *bits, const uint32_t *fen, uint32_t n,
+                                   uint32_t t)
+{
+    uint64_t above = bits[t / 64] & ~((2ull << (t % 64)) - 1);     /* bits t+1 .. 63 */
+
+    return popcount64(above) + n - fen_prefix(fen, t / 64);
 }
 
 /* Renumbers the times in use of set s to 0 .. n-1, keeping their order. */
 static void compact(struct stacks *g, unsigned s)
 {
-    uint32_t *owner = g->owner + (size_t)s * g->win, *fen = g->fen + (size_t)s * g->win;
+    uint32_t *owner = g->owner + (size_t)s * g->win, *fen = g->fen + (size_t)s * g->words;
+    uint64_t *bits = g->bits + (size_t)s * g->words;
     struct set_clock *c = &g->clk[s];
     uint32_t k = 0;
 
-    for (uint32_t t = c->old; t < c->now; t++) {
+    for (uint32_t t = c->old * 64; t < c->now; t++) {
         uint32_t o = owner[t];
         if (!o)
             continue;
@@ -259,10 +297,13 @@ static void compact(struct stacks *g, unsigned s)
         owner[k] = o;
         g->time[o - 1] = k++;
     }
-    /* All ones in [0, k): node i (1-based) covers (i - lowbit(i), i]. */
-    for (uint32_t i = 1; i <= g->win; i++) {
-        uint32_t lo = i - (i & -i);
-        fen[i - 1] = (i < k ? i : k) - (lo < k ? lo : k);
+    /* Times 0 .. k-1 in use: full words, then a partial one. */
+    for (uint32_t w = 0; w < g->words; w++)
+        bits[w] = k >= (w + 1) * 64 ? ~0ull : k > w * 64 ? (1ull << (k - w * 64)) - 1 : 0;
+    /* Node i (1-based) covers words (i - lowbit(i), i], i.e. bits up to 64 i. */
+    for (uint32_t i = 1; i <= g->words; i++) {
+        uint32_t hi = i * 64, lo = (i - (i & -i)) * 64;
+        fen[i - 1] = (hi < k ? hi : k) - (lo < k ? lo : k);
     }
     c->now = k;
     c->old = 0;
@@ -272,29 +313,32 @@ static void compact(struct stacks *g, unsigned s)
 static unsigned stacks_access(struct stacks *g, uint64_t vpn)
 {
     const unsigned s = (unsigned)(vpn & (g->sets - 1));
-    uint32_t *owner = g->owner + (size_t)s * g->win, *fen = g->fen + (size_t)s * g->win;
+    const uint32_t words = g->words;
+    uint32_t *owner = g->owner + (size_t)s * g->win, *fen = g->fen + (size_t)s * words;
+    uint64_t *bits = g->bits + (size_t)s * words;
     struct set_clock *c = &g->clk[s];
     uint64_t key = vpn + 1, b = hash_find(g, key);
-    uint32_t slot, t;
+    uint32_t slot, t, w;
     unsigned d;
 
     if (g->hash[b].key) {
         slot = g->hash[b].slot;
         t = g->time[slot];
-        d = c->n - fen_prefix(fen, t);
+        d = times_after(bits, fen, c->n, t);
         owner[t] = 0;
-        fen_add(fen, g->win, t, (uint32_t)-1);
+        time_clear(bits, fen, words, t);
     } else {
         d = g->ways;
         if (c->n < g->ways) {
             slot = s * g->ways + c->n++;
         } else {
-            for (t = c->old; !owner[t]; t++)
+            for (w = c->old; !bits[w]; w++)
                 ;
-            c->old = t + 1;
+            c->old = w;
+            t = w * 64 + (uint32_t)__builtin_ctzll(bits[w]);
             slot = owner[t] - 1;
             owner[t] = 0;
-            fen_add(fen, g->win, t, (uint32_t)-1);
+            time_clear(bits, fen, words, t);
             hash_remove(g, hash_find(g, g->page[slot] + 1));
             b = hash_find(g, key);
         }
@@ -306,7 +350,7 @@ static unsigned stacks_access(struct stacks *g, uint64_t vpn)
     t = c->now++;
     owner[t] = slot + 1;
     g->time[slot] = t;
-    fen_add(fen, g->win, t, 1);
+    time_set(bits, fen, words, t);
     return d;
 }
 
