@@ -35,6 +35,7 @@
 #define HASH_LOAD_SMALL 4u              /* buckets per slot up to HASH_SMALL_SLOTS */
 #define HASH_LOAD_LARGE 2u
 #define HASH_SMALL_SLOTS (1u << 16)
+#define NEAR_WORDS      4u              /* distances counted word by word: up to 4 words back */
 
 /* ------------------------------------------------------------------ pages seen */
 
@@ -272,13 +273,22 @@ static inline uint32_t popcount64(uint64_t x)
     return (uint32_t)((x * 0x0101010101010101ull) >> 56);
 }
 
-/* Times in use after t, of the n in use. */
+/*
+ * Times in use after t, of the n in use, the last given being now - 1. A short
+ * distance (the usual case of a stream) is a few words back from now: counted
+ * directly; a longer one from the tree.
+ */
 static inline uint32_t times_after(const uint64_t *bits, const uint32_t *fen, uint32_t n,
-                                   uint32_t t)
+                                   uint32_t now, uint32_t t)
 {
-    uint64_t above = bits[t / 64] & ~((2ull << (t % 64)) - 1);     /* bits t+1 .. 63 */
+    const uint32_t w = t / 64, last = (now - 1) / 64;
+    uint32_t d = popcount64(bits[w] & ~((2ull << (t % 64)) - 1));  /* bits t+1 .. 63 */
 
-    return popcount64(above) + n - fen_prefix(fen, t / 64);
+    if (last - w > NEAR_WORDS)
+        return d + n - fen_prefix(fen, w);
+    for (uint32_t k = w + 1; k <= last; k++)
+        d += popcount64(bits[k]);
+    return d;
 }
 
 /* Renumbers the times in use of set s to 0 .. n-1, keeping their order. */
@@ -324,7 +334,7 @@ static unsigned stacks_access(struct stacks *g, uint64_t vpn)
     if (g->hash[b].key) {
         slot = g->hash[b].slot;
         t = g->time[slot];
-        d = times_after(bits, fen, c->n, t);
+        d = times_after(bits, fen, c->n, c->now, t);
         owner[t] = 0;
         time_clear(bits, fen, words, t);
     } else {
