@@ -292,6 +292,10 @@ static void test_list_errors(void **state)
           "entries (6)\n" },
         { "--entries 2,8 --ways 4", "iommusim tlb: --entries 2 --ways 4: more ways than "
                                     "entries\n" },
+        /* 1 + 2 + ... + 8192 = 33558528 entries of models, above 2^24. */
+        { "--entries 1-8192 --replacement round-robin", "iommusim tlb: --entries: one TLB "
+          "model per size and page size would hold 33558528 entries in all, more than "
+          "16777216: give fewer sizes (or lru at fixed sets, one pass for any number)\n" },
         { "--page-size 4k,8k --entries 4", "iommusim tlb: --page-size '8k' is not a page "
                                            "size: must be 4k, 64k, 1m or 16m\n" },
     };

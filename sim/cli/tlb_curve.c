@@ -31,6 +31,7 @@
 #include "sim/cli/tlb_study.h"
 
 #define NO_VPN  UINT64_MAX              /* no page number (they are below 2^52) */
+#define MODEL_ENTRIES_MAX (1ull << 24)  /* entries of all the models of one study */
 
 /* One page size of the study. */
 struct psize {
@@ -99,6 +100,18 @@ static int study_init(struct study *s, const struct tlb_args *a)
         if (tlb_config_check(&cfg, err, sizeof(err))) {
             cli_error(TLB_CMD, "--entries %u%s: %s", a->entries[k],
                       a->ways_given ? " with --ways" : a->sets_given ? " with --sets" : "", err);
+            return CLI_USAGE;
+        }
+    }
+    if (s->models) {
+        uint64_t all = 0;
+        for (unsigned k = 0; k < a->nentries; k++)
+            all += a->entries[k];
+        all *= a->npage_sizes;
+        if (all > MODEL_ENTRIES_MAX) {
+            cli_error(TLB_CMD, "--entries: one TLB model per size and page size would hold "
+                      "%" PRIu64 " entries in all, more than %llu: give fewer sizes (or lru "
+                      "at fixed sets, one pass for any number)", all, MODEL_ENTRIES_MAX);
             return CLI_USAGE;
         }
     }
