@@ -30,6 +30,11 @@
  * (exact, see replay()), and otherwise the work is one tlb_lookup (two with the
  * shadow TLB), plus a tlb_fill and a page-set probe on a miss. docs/cli.md
  * describes the options and the output.
+ *
+ * This file parses the options and runs one size at one page size. A list of sizes
+ * (--entries 8,16,64..1024) or of page sizes goes to tlb_curve.c, which computes
+ * them all in one pass (models/mrc.c's stack distances for lru) with the same
+ * counts, written as a table, JSON or CSV (tlb_study.h).
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
