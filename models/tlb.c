@@ -65,6 +65,7 @@ struct bucket {
 
 #define HASH_MULT           0x9E3779B97F4A7C15ull   /* 2^64 / golden ratio, odd */
 #define HASH_CTX_SHIFT      40  /* the context above the page numbers of 40-bit VAs */
+#define HASH_BIG_ENTRIES    (1u << 16)  /* above this, a load factor of 1/4, not 1/8 */
 
 /* The last-lookup cache: the 4 KiB page number and the lookup's VMID, ASID, valid. */
 #define FAST_PAGE_SHIFT     12
@@ -86,11 +87,14 @@ struct tlb {
     uint32_t fast_ctx;          /* its VMID, ASID and CTX_VALID; 0: empty */
     uint32_t fast_slot, fast_set;
     unsigned fast_matches;      /* entries matching the last hit's access; 0: not counted */
+    uint64_t miss_va;           /* the last lookup that missed, while nothing changed since */
+    uint32_t miss_ctx;          /* its VMID, ASID and CTX_VALID; 0: none */
     uint8_t present_ng;         /* bit s: some non-global entry of size s is valid */
     uint8_t present_g;          /* bit s: some global entry of size s is valid */
     enum tlb_replacement repl;
     unsigned ways, sets;
     struct bucket *hash;
+    uint32_t *where;            /* [slots]: the bucket of each valid slot's tag */
     uint64_t hash_mask;
     unsigned hash_shift;        /* 64 - log2(buckets) */
     uint64_t clock;             /* lru recency stamps */
@@ -249,20 +253,20 @@ static void hash_insert(struct tlb *t, struct tag tag, uint32_t slot)
     while (t->hash[i].ctx)
         i = (i + 1) & t->hash_mask;
     t->hash[i] = (struct bucket){ .vpn = tag.vpn, .ctx = tag.ctx, .slot = slot };
+    t->where[slot] = (uint32_t)i;
 }
 
 /*
- * Removes a tag. Later buckets of the same probe run are shifted back into the
- * hole, so no tombstones accumulate and searches stay short however many fills
- * and evictions the TLB sees.
+ * Removes the tag of a slot, found at once through where[]. Later buckets of the
+ * same probe run are shifted back into the hole (their slots' where[] follows), so
+ * no tombstones accumulate and searches stay short however many fills and
+ * evictions the TLB sees. At the load factor of tlb_new most runs end at the next
+ * bucket, so the loop usually reads one empty bucket and stops.
  */
-static void hash_remove(struct tlb *t, struct tag tag)
+static void hash_remove(struct tlb *t, uint32_t slot)
 {
-    uint64_t i = hash_home(t, tag.vpn, tag.ctx), j;
+    uint64_t i = t->where[slot], j = i;
 
-    while (t->hash[i].ctx != tag.ctx || t->hash[i].vpn != tag.vpn)
-        i = (i + 1) & t->hash_mask;
-    j = i;
     for (;;) {
         j = (j + 1) & t->hash_mask;
         struct bucket b = t->hash[j];
@@ -273,6 +277,7 @@ static void hash_remove(struct tlb *t, struct tag tag)
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
             t->hash[i] = b;
+            t->where[b.slot] = (uint32_t)i;
             i = j;
         }
     }
@@ -446,7 +451,7 @@ static void remove_slot(struct tlb *t, unsigned set, unsigned way)
     uint32_t slot = slot_of(t, set, way);
     struct tag tag = t->tag[slot];
 
-    hash_remove(t, tag);
+    hash_remove(t, slot);
     t->tag[slot] = (struct tag){ 0 };
     if (t->repl == TLB_LRU && way >= t->floor)
         lru_unlink(t, slot);
@@ -455,6 +460,7 @@ static void remove_slot(struct tlb *t, unsigned set, unsigned way)
     t->valid--;
     t->fast_ctx = 0;
     t->fast_matches = 0;
+    t->miss_ctx = 0;
 }
 
 /* Writes the translation and its tag into a slot the tag is not yet hashed for. */
@@ -495,7 +501,7 @@ static void replace(struct tlb *t, unsigned set, unsigned way, struct tag tag,
 
     t->stats.evictions++;
     t->stats.evictions_by_size[TAG_SIZE(old)]++;
-    hash_remove(t, old);
+    hash_remove(t, slot);
     count_sub(t, old);
     write_slot(t, slot, tag, e);
     touch(t, set, slot);
@@ -544,20 +550,26 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
     t->words = (t->ways + 63) / 64;
     t->rng = cfg->seed;
 
-    /* At most half full, so an unsuccessful probe averages a few buckets. */
-    uint64_t buckets = 16;
-    while (buckets < 2 * (uint64_t)n)
+    /*
+     * At most an eighth full (a quarter past HASH_BIG_ENTRIES, to bound the
+     * memory): nearly every probe run is one bucket long, so a lookup reads one
+     * bucket and a deletion shifts nothing. At half full (the first design) the
+     * backward-shift loop of deletion was a quarter of a random miss's time.
+     */
+    uint64_t buckets = 16, load = n > HASH_BIG_ENTRIES ? 4 : 8;
+    while (buckets < load * (uint64_t)n)
         buckets *= 2;
     t->hash_mask = buckets - 1;
     t->hash_shift = 64 - ilog2(buckets);
 
     t->hash = calloc(buckets, sizeof(*t->hash));
+    t->where = calloc(n, sizeof(*t->where));
     t->ent = calloc(n, sizeof(*t->ent));
     t->tag = calloc(n, sizeof(*t->tag));
     t->freemap = calloc((size_t)t->sets * t->words, sizeof(*t->freemap));
     t->free_hint = calloc(t->sets, sizeof(*t->free_hint));
     t->free_unlocked = calloc(t->sets, sizeof(*t->free_unlocked));
-    bool ok = t->hash && t->ent && t->tag && t->freemap && t->free_hint && t->free_unlocked;
+    bool ok = t->hash && t->where && t->ent && t->tag && t->freemap && t->free_hint && t->free_unlocked;
     if (t->repl == TLB_LRU) {
         t->link = calloc(n + t->sets, sizeof(*t->link));
         t->stamp = calloc(n, sizeof(*t->stamp));
@@ -588,6 +600,7 @@ void tlb_free(struct tlb *t)
     if (!t)
         return;
     free(t->hash);
+    free(t->where);
     free(t->ent);
     free(t->tag);
     free(t->link);
@@ -659,6 +672,8 @@ const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, ui
         slot = search(t, vmid, asid, va, &set);
         if (slot == NONE) {
             t->stats.misses++;
+            t->miss_va = va;
+            t->miss_ctx = ctx;
             return NULL;
         }
         t->fast_page = page;
@@ -754,6 +769,22 @@ static void fill_lockdown(struct tlb *t, unsigned set, uint32_t old, struct tag 
     }
 }
 
+/*
+ * True when the last lookup missed at an address of e's page, for e's VMID (and
+ * ASID if e is non-global), and nothing was filled or removed since: that lookup
+ * searched e's exact tag (or skipped it, no entry of its kind and size being
+ * valid) and found nothing, so the fill needs no search of its own. The usual
+ * miss, a lookup and then the fill of the walk's result, saves a hash probe.
+ */
+static inline bool known_absent(const struct tlb *t, const struct tlb_entry *e, uint64_t vpn)
+{
+    if (t->miss_ctx == 0 || (t->miss_va >> page_shift(e->size)) != vpn)
+        return false;
+    if (e->attrs.ng)
+        return t->miss_ctx == fast_ctx(e->vmid, e->asid);
+    return ((t->miss_ctx >> CTX_VMID_SHIFT) & 0xFFu) == e->vmid;
+}
+
 int tlb_fill(struct tlb *t, const struct tlb_entry *e)
 {
     if (!t || !e || (unsigned)e->size >= PAGE_SIZES)
@@ -762,7 +793,7 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     uint64_t vpn = e->va >> page_shift(e->size);
     struct tag tag = make_tag(e->size, e->vmid, !e->attrs.ng, e->asid, vpn);
     unsigned set = set_of(t, vpn);
-    uint32_t old = hash_find(t, tag);
+    uint32_t old = known_absent(t, e, vpn) ? NONE : hash_find(t, tag);
 
     if (__builtin_expect(t->lke, 0)) {
         fill_lockdown(t, set, old, tag, e);
@@ -780,6 +811,7 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     }
     t->fast_ctx = 0;
     t->fast_matches = 0;
+    t->miss_ctx = 0;
     t->stats.fills++;
     t->stats.fills_by_size[e->size]++;
     return 0;
