@@ -56,10 +56,15 @@ struct tag {
 #define TAG_SIZE(tag)       (((tag).ctx >> CTX_SIZE_SHIFT) & 3u)
 #define TAG_GLOBAL(tag)     (((tag).ctx & CTX_GLOBAL) != 0)
 
-/* A hash bucket: a tag and the slot holding it; ctx 0 is an empty bucket. */
+/*
+ * A hash bucket: the slot holding a tag, and a check word from the tag's hash (its
+ * top 32 bits, bit 0 forced to 1) so that most buckets of other tags are passed
+ * without reading the slot's tag; check 0 is an empty bucket. Eight bytes, so the
+ * sparse table stays small in the caches. The bucket index is the hash's top bits
+ * too, so a bucket's home is its check word shifted (buckets <= 2^31).
+ */
 struct bucket {
-    uint64_t vpn;
-    uint32_t ctx;
+    uint32_t check;
     uint32_t slot;
 };
 
@@ -101,7 +106,8 @@ struct tlb {
     struct tlb_entry *ent;      /* [sets * ways] */
     struct tag *tag;            /* [sets * ways]; ctx 0 if invalid */
     struct lru_link *link;      /* lru: [slots + sets], the last sets are the sentinels */
-    uint64_t *stamp;            /* lru: last touch; orders the lists on a floor change */
+    uint64_t *stamp;            /* lru, while floor > 0: last touch; orders the lists on a
+                                   floor change */
     uint32_t slots;             /* sets * ways */
     uint8_t *plru;              /* plru: ways bytes per set, node 1 is the root */
     uint32_t *rr;               /* round-robin pointer per set */
@@ -226,21 +232,37 @@ static uint64_t rng_next(uint64_t *state)
 
 /* ------------------------------------------------------------------ the hash */
 
-static inline uint64_t hash_home(const struct tlb *t, uint64_t vpn, uint32_t ctx)
+static inline uint64_t hash_of(uint64_t vpn, uint32_t ctx)
 {
-    return ((vpn ^ (uint64_t)ctx << HASH_CTX_SHIFT) * HASH_MULT) >> t->hash_shift;
+    return (vpn ^ (uint64_t)ctx << HASH_CTX_SHIFT) * HASH_MULT;
+}
+
+static inline uint32_t hash_check(uint64_t h)
+{
+    return (uint32_t)(h >> 32) | 1u;
+}
+
+static inline uint64_t bucket_home(const struct tlb *t, uint32_t check)
+{
+    return check >> (t->hash_shift - 32);
+}
+
+static inline bool tag_eq(struct tag a, struct tag b)
+{
+    return a.ctx == b.ctx && a.vpn == b.vpn;
 }
 
 static inline uint32_t hash_find(const struct tlb *t, struct tag tag)
 {
-    uint64_t i = hash_home(t, tag.vpn, tag.ctx);
+    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
+    uint32_t check = hash_check(h);
 
     for (;;) {
         const struct bucket *b = &t->hash[i];
 
-        if (b->ctx == tag.ctx && b->vpn == tag.vpn)
+        if (b->check == check && tag_eq(t->tag[b->slot], tag))
             return b->slot;
-        if (!b->ctx)
+        if (!b->check)
             return NONE;
         i = (i + 1) & t->hash_mask;
     }
@@ -248,11 +270,11 @@ static inline uint32_t hash_find(const struct tlb *t, struct tag tag)
 
 static void hash_insert(struct tlb *t, struct tag tag, uint32_t slot)
 {
-    uint64_t i = hash_home(t, tag.vpn, tag.ctx);
+    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
 
-    while (t->hash[i].ctx)
+    while (t->hash[i].check)
         i = (i + 1) & t->hash_mask;
-    t->hash[i] = (struct bucket){ .vpn = tag.vpn, .ctx = tag.ctx, .slot = slot };
+    t->hash[i] = (struct bucket){ .check = hash_check(h), .slot = slot };
     t->where[slot] = (uint32_t)i;
 }
 
@@ -270,9 +292,9 @@ static void hash_remove(struct tlb *t, uint32_t slot)
     for (;;) {
         j = (j + 1) & t->hash_mask;
         struct bucket b = t->hash[j];
-        if (!b.ctx)
+        if (!b.check)
             break;
-        uint64_t home = hash_home(t, b.vpn, b.ctx);
+        uint64_t home = bucket_home(t, b.check);
         /* b may fill the hole at i unless its home lies cyclically in (i, j]. */
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
@@ -434,7 +456,9 @@ static inline void count_sub(struct tlb *t, struct tag tag)
 static inline void touch(struct tlb *t, unsigned set, uint32_t slot)
 {
     if (t->repl == TLB_LRU) {
-        t->stamp[slot] = ++t->clock;
+        /* With no locked way the lists alone hold the order (see lru_stamp_lists). */
+        if (t->floor)
+            t->stamp[slot] = ++t->clock;
         /* Locked ways are on no list: they are never victims. */
         if (slot - set * t->ways >= t->floor && lru_head(t, set) != slot) {
             lru_unlink(t, slot);
@@ -464,13 +488,20 @@ static void remove_slot(struct tlb *t, unsigned set, unsigned way)
 }
 
 /* Writes the translation and its tag into a slot the tag is not yet hashed for. */
-static inline void write_slot(struct tlb *t, uint32_t slot, struct tag tag,
-                              const struct tlb_entry *e)
+static inline void write_entry(struct tlb *t, uint32_t slot, struct tag tag,
+                               const struct tlb_entry *e)
 {
     t->ent[slot] = *e;
     t->ent[slot].va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
     t->tag[slot] = tag;
     hash_insert(t, tag, slot);
+}
+
+/* The same, counting the entry (a slot that was invalid). */
+static inline void write_slot(struct tlb *t, uint32_t slot, struct tag tag,
+                              const struct tlb_entry *e)
+{
+    write_entry(t, slot, tag, e);
     count_add(t, tag);
 }
 
@@ -502,8 +533,11 @@ static void replace(struct tlb *t, unsigned set, unsigned way, struct tag tag,
     t->stats.evictions++;
     t->stats.evictions_by_size[TAG_SIZE(old)]++;
     hash_remove(t, slot);
-    count_sub(t, old);
-    write_slot(t, slot, tag, e);
+    if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT)) {
+        count_sub(t, old);
+        count_add(t, tag);
+    }
+    write_entry(t, slot, tag, e);
     touch(t, set, slot);
 }
 
@@ -666,8 +700,16 @@ const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, ui
 
     t->stats.lookups++;
     if (__builtin_expect(ctx == t->fast_ctx && page == t->fast_page, 1)) {
+        /*
+         * The last lookup's entry, touched then, and nothing was touched, filled
+         * or removed since (any of those changes or clears the cache): touching
+         * it again would change no replacement state (it is the lru list's head
+         * and holds the latest stamp; its plru path already points away).
+         */
         slot = t->fast_slot;
-        set = t->fast_set;
+        t->stats.hits++;
+        t->stats.hits_by_size[t->ent[slot].size]++;
+        return &t->ent[slot];
     } else {
         slot = search(t, vmid, asid, va, &set);
         if (slot == NONE) {
@@ -921,6 +963,19 @@ static int by_stamp_desc(const void *a, const void *b)
 }
 
 /*
+ * While floor is 0 every valid way is on its set's list, in the true order of last
+ * use, and touches write no stamps (a hit costs two stores less). Leaving floor 0,
+ * the stamps are made from the lists, least recent first, so they order the ways
+ * as stamps written at every touch would have.
+ */
+static void lru_stamp_lists(struct tlb *t)
+{
+    for (unsigned s = 0; s < t->sets; s++)
+        for (uint32_t x = lru_tail(t, s); x != lru_sentinel(t, s); x = t->link[x].prev)
+            t->stamp[x] = ++t->clock;
+}
+
+/*
  * A new floor changes which ways are on the lru lists. The stamps keep the true
  * order of last use, so each list is rebuilt from them and ways entering the
  * unlocked region take their proper place rather than an arbitrary one.
@@ -953,6 +1008,8 @@ int tlb_set_lockdown(struct tlb *t, bool lke, unsigned floor, unsigned victim)
             tmp = malloc(t->ways * sizeof(*tmp));
             if (!tmp)
                 return -ENOMEM;
+            if (!t->floor)
+                lru_stamp_lists(t);
         }
         t->floor = floor;
         for (unsigned s = 0; s < t->sets; s++) {
