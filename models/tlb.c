@@ -70,7 +70,7 @@ struct bucket {
 
 #define HASH_MULT           0x9E3779B97F4A7C15ull   /* 2^64 / golden ratio, odd */
 #define HASH_CTX_SHIFT      40  /* the context above the page numbers of 40-bit VAs */
-#define HASH_BIG_ENTRIES    (1u << 16)  /* above this, a load factor of 1/4, not 1/8 */
+#define HASH_BIG_ENTRIES    (1u << 16)  /* above this, a load factor of 1/4, not 1/16 */
 
 /* The last-lookup cache: the 4 KiB page number and the lookup's VMID, ASID, valid. */
 #define FAST_PAGE_SHIFT     12
@@ -585,12 +585,15 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
     t->rng = cfg->seed;
 
     /*
-     * At most an eighth full (a quarter past HASH_BIG_ENTRIES, to bound the
-     * memory): nearly every probe run is one bucket long, so a lookup reads one
-     * bucket and a deletion shifts nothing. At half full (the first design) the
-     * backward-shift loop of deletion was a quarter of a random miss's time.
+     * At most a sixteenth full (a quarter past HASH_BIG_ENTRIES, to bound the
+     * memory to what half-full 16-byte buckets took): nearly every probe run is
+     * one bucket long, so a lookup reads one bucket, a deletion shifts nothing and
+     * the probe loops' exits are predicted. At half full (the first design) the
+     * backward-shift loop of deletion was a quarter of a random miss's time; on
+     * random misses 1/16 measured 15-20% faster than 1/8 and 1/8 40% faster
+     * than 1/4 (docs/performance.md).
      */
-    uint64_t buckets = 16, load = n > HASH_BIG_ENTRIES ? 4 : 8;
+    uint64_t buckets = 16, load = n > HASH_BIG_ENTRIES ? 4 : 16;
     while (buckets < load * (uint64_t)n)
         buckets *= 2;
     t->hash_mask = buckets - 1;
@@ -659,7 +662,7 @@ const struct tlb_config *tlb_config(const struct tlb *t)
  * the global one; kinds and sizes with no valid entry are skipped. Returns the slot
  * and its set, or NONE.
  */
-static inline uint32_t search(const struct tlb *t, uint8_t vmid, uint8_t asid,
+static inline __attribute__((always_inline)) uint32_t search(const struct tlb *t, uint8_t vmid, uint8_t asid,
                               uint64_t va, unsigned *set_out)
 {
     uint32_t base_ng = fast_ctx(vmid, asid);
