@@ -1,7 +1,7 @@
 /*
  * bench_lru.c - the TLB model against a plain O(1) LRU hash map, the baseline.
  *
- * The baseline below (struct plain_lru) is what a hundred lines of C give a fully
+ * The baseline (tests/bench/plain_lru.h) is what a hundred lines of C give a fully
  * associative LRU TLB: a chained hash map from page to node and a doubly linked
  * recency list. It is here only to be measured against; nothing in the product
  * uses it. The model (models/tlb.c) does more on every access (page sizes, VMID
@@ -31,89 +31,11 @@
 
 #define REFS            (1u << 21)
 #define ROUNDS          5
-#define NIL             UINT32_MAX
 #define RANDOM_BASE     (1ull << 32)
 #define RANDOM_PAGES    (1u << 20)
 #define STREAM_REPEAT   16
 
-/* ------------------------------------------------------------------ the baseline */
-
-struct lru_node {
-    uint64_t page;
-    uint32_t prev, next, chain;
-};
-
-struct plain_lru {
-    struct lru_node *node;
-    uint32_t *bucket, mask, n, used, head, tail;
-};
-
-static uint32_t plain_hash(const struct plain_lru *l, uint64_t page)
-{
-    return (uint32_t)((page * 0x9E3779B97F4A7C15ull) >> 32) & l->mask;
-}
-
-static void plain_unlink(struct plain_lru *l, uint32_t i)
-{
-    struct lru_node *x = &l->node[i];
-
-    if (x->prev != NIL) l->node[x->prev].next = x->next; else l->head = x->next;
-    if (x->next != NIL) l->node[x->next].prev = x->prev; else l->tail = x->prev;
-}
-
-static void plain_push(struct plain_lru *l, uint32_t i)
-{
-    l->node[i].prev = NIL;
-    l->node[i].next = l->head;
-    if (l->head != NIL) l->node[l->head].prev = i; else l->tail = i;
-    l->head = i;
-}
-
-static int plain_init(struct plain_lru *l, uint32_t n)
-{
-    uint32_t b = 16;
-
-    while (b < 2 * n)
-        b *= 2;
-    *l = (struct plain_lru){ .node = malloc(n * sizeof(*l->node)),
-                             .bucket = malloc(b * sizeof(*l->bucket)),
-                             .mask = b - 1, .n = n, .head = NIL, .tail = NIL };
-    if (!l->node || !l->bucket)
-        return -1;
-    for (uint32_t i = 0; i < b; i++)
-        l->bucket[i] = NIL;
-    return 0;
-}
-
-/* 1 on a hit, 0 on a miss (the page is then filled, evicting the least recent). */
-static int plain_access(struct plain_lru *l, uint64_t page)
-{
-    uint32_t h = plain_hash(l, page), i, *p;
-
-    for (i = l->bucket[h]; i != NIL; i = l->node[i].chain) {
-        if (l->node[i].page == page) {
-            if (l->head != i) {
-                plain_unlink(l, i);
-                plain_push(l, i);
-            }
-            return 1;
-        }
-    }
-    if (l->used < l->n) {
-        i = l->used++;
-    } else {
-        i = l->tail;
-        plain_unlink(l, i);
-        for (p = &l->bucket[plain_hash(l, l->node[i].page)]; *p != i; p = &l->node[*p].chain)
-            ;
-        *p = l->node[i].chain;
-    }
-    l->node[i].page = page;
-    l->node[i].chain = l->bucket[h];
-    l->bucket[h] = i;
-    plain_push(l, i);
-    return 0;
-}
+#include "tests/bench/plain_lru.h"
 
 /* ------------------------------------------------------------------ the runs */
 
@@ -185,8 +107,7 @@ static double run_plain(const uint64_t *refs, unsigned entries, uint64_t *misses
         m += !plain_access(&l, refs[i]);
     double dt = now() - t0;
     *misses = m;
-    free(l.node);
-    free(l.bucket);
+    plain_free(&l);
     return REFS / dt / 1e6;
 }
 
