@@ -1416,6 +1416,19 @@ static size_t cbin_batch(struct trace_reader *r, struct trace_rec *out, size_t n
                 p += CBIN_WORD;
                 continue;
             }
+            /* A far access (random addresses): an ADDR word, no reserved bit set. */
+            if ((w & ~CW_FLAG) == (CK_ADDR << CW_KIND_SHIFT | CW_CONTROL) &&
+                end - p >= 3 * CBIN_WORD && (a = ld64(p + CBIN_WORD)) <= c.amax) {
+                out[k].time = c.time;
+                out[k].addr = a;
+                out[k].bytes = c.bytes;
+                out[k].buffer = c.buffer;
+                out[k].op = w & CW_FLAG ? TRACE_OP_WRITE : TRACE_OP_READ;
+                c.addr = a;
+                k++;
+                p += 3 * CBIN_WORD;
+                continue;
+            }
             r->cb = c;
             r->pos = (size_t)(p - (const unsigned char *)r->buf);
             rc = cbin_slow(r, p, (size_t)(end - p), &out[k]);
