@@ -618,8 +618,21 @@ void sim_reset(void)
         ev->pending = false;
         ev->in_heap = 0;
     }
-    if (k.ctx && k.started)
+    if (k.ctx && k.started) {
         context_renew();
+        return;
+    }
+    /*
+     * A platform that calls sc_start itself (the TLM wrapper's, docs/tlm.md) used the
+     * current context without sim_run: it is renewed too, so that time is 0 again and
+     * a new platform can be elaborated.
+     */
+    sc_core::sc_simcontext *cur = sc_core::sc_get_curr_simcontext();
+    if (cur->elaboration_done() || cur->time_stamp() != sc_core::SC_ZERO_TIME) {
+        if (!k.ctx)
+            kernel_init();
+        context_renew();
+    }
 }
 
 uint64_t sim_callbacks_run(void)

@@ -107,7 +107,9 @@ bool sim_pending(sim_time_t *next);
 /*
  * Discards all pending work and sets time back to 0, so that tests (and sweeps of
  * many short simulations in one process) start from a fresh kernel. Events that
- * still exist stay valid but are no longer pending.
+ * still exist stay valid but are no longer pending. The SystemC context is
+ * replaced by a fresh one when SystemC ran in it, through sim_run or through a
+ * platform's own sc_start (docs/tlm.md): delete the platform's modules first.
  */
 void sim_reset(void);
 
