@@ -229,7 +229,7 @@ check-layers:
 	@tests/layers.sh $(LAYER_SKIP:%=-x %) .
 
 test: deps check-layers
-	@$(MAKE) --no-print-directory $(TEST_BINS) $(MAIN_BIN)
+	@$(MAKE) --no-print-directory $(TEST_BINS) $(MAIN_BIN) $(TLM_EXAMPLE)
 	@pass=0; fail=0; failed=""; \
 	for t in $(TEST_BINS) $(TEST_SCRIPTS); do \
 	  if IOMMUSIM=$(BUILD)/iommusim BUILD=$(BUILD) $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
