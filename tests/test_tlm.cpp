@@ -115,10 +115,10 @@ struct Bench : sc_core::sc_module {
     iommusim::SmmuTlm smmu;
     iommusim::TlmMemory mem;
     sc_core::sc_signal<bool> irq_line;
-    std::function<void(Bench &)> script, on_irq;
+    std::function<void(Bench &)> script, script2, on_irq;
     std::vector<std::pair<uint64_t, uint64_t>> invalidated;
     unsigned irqs = 0;
-    bool finished = false;
+    bool finished = false, finished2 = false;
 
     SC_HAS_PROCESS(Bench);
     Bench(sc_core::sc_module_name n, const struct smmu_config &cfg)
@@ -132,6 +132,7 @@ struct Bench : sc_core::sc_module {
         dev.register_invalidate_direct_mem_ptr(this, &Bench::invalidate);
         write_tables_tlm(mem);
         SC_THREAD(run);
+        SC_THREAD(run2);
         SC_THREAD(handler);
     }
 
@@ -139,6 +140,13 @@ struct Bench : sc_core::sc_module {
     {
         script(*this);
         finished = true;
+    }
+
+    void run2()
+    {
+        if (script2)
+            script2(*this);
+        finished2 = true;
     }
 
     void handler()
@@ -229,15 +237,20 @@ struct Bench : sc_core::sc_module {
  */
 static void run_bench(const std::function<void(Bench &)> &script,
                       const std::function<void(Bench &)> &on_irq = nullptr,
-                      const std::function<void(Bench &)> &after = nullptr)
+                      const std::function<void(Bench &)> &after = nullptr,
+                      const std::function<void(Bench &)> &script2 = nullptr,
+                      bool waiting_memory = false)
 {
     struct smmu_config cfg = test_config();
     Bench *b = new Bench("bench", cfg);
 
     b->script = script;
+    b->script2 = script2;
     b->on_irq = on_irq;
+    b->mem.set_wait(waiting_memory);
     sc_core::sc_start(sc_time(1, sc_core::SC_MS));
     assert_true(b->finished);
+    assert_true(b->finished2);
     if (after)
         after(*b);
     delete b;
@@ -290,6 +303,55 @@ static void test_timing_hand_computed(void **state)
         assert_int_equal(cs->walks, 2);
         assert_int_equal(cs->desc_reads, 3);
     });
+}
+
+/*
+ * A memory that waits in SystemC time instead of annotating: the same 75 ns for the
+ * small-page miss (the waits move SystemC's time by what the annotation would have
+ * added). Then two masters at once, each waiting inside the memory in turn: while one
+ * is blocked in a descriptor or data read the other must not run the kernel's heap;
+ * both complete, their data at the right PAs, with 2 walks and 3 descriptor reads.
+ */
+static void test_waiting_memory_and_two_masters(void **state)
+{
+    (void)state;
+    static sim_time_t lat;
+    lat = 0;
+    run_bench([](Bench &b) {
+        uint32_t v = 0xA0000001u;
+        b.bring_up(false);
+        sc_core::wait(sc_time(100, SC_NS));
+        sc_time d = sc_core::SC_ZERO_TIME;
+        sim_time_t t0 = sc_core::sc_time_stamp().value();
+        assert_int_equal(b.access(MID, PAGE1_VA + 4, true, &v, d), tlm::TLM_OK_RESPONSE);
+        lat = (sc_core::sc_time_stamp() + d).value() - t0;
+        sc_core::wait(d);
+        /* together with the other master at 300 ns */
+        sc_core::wait(sc_time(300, SC_NS) - sc_core::sc_time_stamp());
+        v = 0xA0000002u;
+        d = sc_core::SC_ZERO_TIME;
+        assert_int_equal(b.access(MID, PAGE2_VA + 8, true, &v, d), tlm::TLM_OK_RESPONSE);
+    }, nullptr, [](Bench &b) {
+        uint32_t v = 0;
+        assert_int_equal(lat, 75 * SIM_NS);
+        assert_true(b.mem.read32(PAGE1_PA + 4, &v));
+        assert_int_equal(v, 0xA0000001u);
+        assert_true(b.mem.read32(PAGE2_PA + 8, &v));
+        assert_int_equal(v, 0xA0000002u);
+        assert_true(b.mem.read32(SECT_PA + 12, &v));
+        assert_int_equal(v, 0xA0000003u);
+        const struct smmu_ctx_stats *cs = smmu_ctx_stats(b.smmu.model(), 0);
+        /* page 1 (L1 + L2: 2 reads), page 2 (L1 + L2 again: walks share no
+         * descriptors without the fetch buffer) and the section (L1: 1) */
+        assert_int_equal(cs->walks, 3);
+        assert_int_equal(cs->desc_reads, 5);
+        assert_int_equal(cs->faults, 0);
+    }, [](Bench &b) {
+        uint32_t v = 0xA0000003u;
+        sc_time d = sc_core::SC_ZERO_TIME;
+        sc_core::wait(sc_time(300, SC_NS));
+        assert_int_equal(b.access(MID, SECT_VA + 12, true, &v, d), tlm::TLM_OK_RESPONSE);
+    }, true);
 }
 
 /* ---- The same trace through the sockets and through the C model --------------- */
@@ -653,6 +715,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_timing_hand_computed, fresh),
+        cmocka_unit_test_setup(test_waiting_memory_and_two_masters, fresh),
         cmocka_unit_test_setup(test_same_as_c_model, fresh),
         cmocka_unit_test_setup(test_fault_terminates, fresh),
         cmocka_unit_test_setup(test_unrouted_mid, fresh),

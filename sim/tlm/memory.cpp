@@ -65,7 +65,10 @@ void TlmMemory::b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &dela
     if (transport_dbg(gp) == 0 && !gp.is_response_ok())
         return;
     m_accesses++;
-    delay += m_latency;
+    if (m_wait)
+        sc_core::wait(m_latency);
+    else
+        delay += m_latency;
     gp.set_dmi_allowed(true);
 }
 

@@ -2,7 +2,8 @@
  * memory.h - iommusim::TlmMemory, a plain TLM-2.0 memory for platforms and tests.
  *
  * One contiguous region [base, base + size) of host memory behind a target socket:
- * b_transport copies the data and adds a fixed latency per access to the delay;
+ * b_transport copies the data and adds a fixed latency per access to the delay (or,
+ * after set_wait(true), waits for it);
  * get_direct_mem_ptr grants the whole region (read and write, the same latency);
  * transport_dbg copies without time. An access outside the region, with byte
  * enables or a streaming width below its length gets the matching error response.
@@ -34,6 +35,9 @@ public:
     uint64_t accesses() const { return m_accesses; }
     /* Withdraws every DMI pointer it granted (invalidate_direct_mem_ptr upstream). */
     void invalidate_dmi();
+    /* true: b_transport waits for the latency in SystemC time (a target that
+     * synchronises) instead of adding it to the delay; the caller must be a thread. */
+    void set_wait(bool w) { m_wait = w; }
 
 private:
     void b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay);
@@ -45,6 +49,7 @@ private:
     std::vector<unsigned char> m_mem;
     sc_core::sc_time m_latency;
     uint64_t m_accesses = 0;
+    bool m_wait = false;
 };
 
 }  // namespace iommusim

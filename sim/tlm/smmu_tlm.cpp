@@ -130,11 +130,35 @@ SmmuTlm::~SmmuTlm()
 
 /* ---- Time ---------------------------------------------------------------------- */
 
-/* Brings the models to time t (no-op when they are there or past it already). */
+/*
+ * The process running the kernel heap now, if any. A callback may block inside the
+ * memory's b_transport (a target may wait); another process that enters an SMMU
+ * meanwhile must not run the heap (it is not reentrant) nor touch a model in the
+ * middle of that callback: it waits until the run is over. One for all instances,
+ * as the heap is one.
+ */
+static SmmuTlm *g_runner;
+
+/* Runs the heap up to t; false when it had to wait for another process instead. */
+bool SmmuTlm::run_ahead(sim_time_t t)
+{
+    if (g_runner) {
+        sc_core::wait(g_runner->m_idle);
+        return false;
+    }
+    g_runner = this;
+    sim_run_ahead(t);
+    g_runner = nullptr;
+    m_idle.notify(sc_core::SC_ZERO_TIME);
+    return true;
+}
+
+/* Brings the models to time t (or leaves them where they are, when past it). */
 void SmmuTlm::catch_up(sim_time_t t)
 {
-    if (t > sim_now())
-        sim_run_ahead(t);
+    while (g_runner || t > sim_now())
+        if (run_ahead(t))
+            break;
 }
 
 /* ---- Device side ------------------------------------------------------------- */
@@ -199,7 +223,7 @@ void SmmuTlm::dev_b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &de
     while (!x.done) {
         sim_time_t next;
         if (!x.stalled && sim_pending(&next)) {
-            sim_run_ahead(next);
+            run_ahead(next);
             continue;
         }
         sc_core::wait(m_progress);

@@ -108,6 +108,7 @@ private:
     static void observed(void *arg, struct smmu *s, const struct smmu_event_info *e);
     static void txn_done(struct smmu_txn *t);
 
+    bool run_ahead(sim_time_t t);
     void catch_up(sim_time_t t);
     void forward_data(struct mem_req *req);
     void forward_walk(struct mem_req *req);
@@ -123,6 +124,7 @@ private:
     struct mem_port m_data_port = {}, m_walk_port = {};
     sc_core::sc_event m_progress;           /* a transaction completed or was resumed */
     sc_core::sc_event m_irq_ev;             /* the irq level may change */
+    sc_core::sc_event m_idle;               /* this instance's heap run ended */
     bool m_irq_want = false;
     bool m_warned_mid = false;
     sim_time_t m_lookup_ps = 0;
