@@ -119,6 +119,9 @@ struct Bench : sc_core::sc_module {
     std::vector<std::pair<uint64_t, uint64_t>> invalidated;
     unsigned irqs = 0;
     bool finished = false, finished2 = false;
+    sc_core::sc_event responded;
+    sim_time_t resp_at = 0;
+    tlm::tlm_response_status resp_status = tlm::TLM_INCOMPLETE_RESPONSE;
 
     SC_HAS_PROCESS(Bench);
     Bench(sc_core::sc_module_name n, const struct smmu_config &cfg)
@@ -130,6 +133,7 @@ struct Bench : sc_core::sc_module {
         smmu.mem_socket.bind(mem.socket);
         smmu.irq(irq_line);
         dev.register_invalidate_direct_mem_ptr(this, &Bench::invalidate);
+        dev.register_nb_transport_bw(this, &Bench::nb_bw);
         write_tables_tlm(mem);
         SC_THREAD(run);
         SC_THREAD(run2);
@@ -160,6 +164,17 @@ struct Bench : sc_core::sc_module {
     }
 
     void invalidate(sc_dt::uint64 a, sc_dt::uint64 b) { invalidated.emplace_back(a, b); }
+
+    /* The response of a non-blocking transaction: its time, then END_RESP at once. */
+    tlm::tlm_sync_enum nb_bw(tlm::tlm_generic_payload &gp, tlm::tlm_phase &ph, sc_time &d)
+    {
+        assert_true(ph == tlm::BEGIN_RESP);
+        resp_at = (sc_core::sc_time_stamp() + d).value();
+        resp_status = gp.get_response_status();
+        responded.notify(d);
+        ph = tlm::END_RESP;
+        return tlm::TLM_COMPLETED;
+    }
 
     void wr(uint32_t off, uint32_t v)
     {
@@ -352,6 +367,40 @@ static void test_waiting_memory_and_two_masters(void **state)
         sc_core::wait(sc_time(300, SC_NS));
         assert_int_equal(b.access(MID, SECT_VA + 12, true, &v, d), tlm::TLM_OK_RESPONSE);
     }, true);
+}
+
+/*
+ * nb_transport_fw: the target socket turns BEGIN_REQ into a b_transport call of its
+ * own process and answers with BEGIN_RESP when the annotated time has passed, so the
+ * small-page miss issued at 100 ns is answered at 100 + 75 ns, its data at the PA.
+ */
+static void test_nb_transport(void **state)
+{
+    (void)state;
+    run_bench([](Bench &b) {
+        uint32_t v = 0xB0000001u;
+        tlm::tlm_generic_payload gp;
+        iommusim::MidExtension ext(MID);
+        tlm::tlm_phase ph = tlm::BEGIN_REQ;
+        sc_time d = sc_core::SC_ZERO_TIME;
+        b.bring_up(false);
+        sc_core::wait(sc_time(100, SC_NS) - sc_core::sc_time_stamp());
+        gp.set_command(tlm::TLM_WRITE_COMMAND);
+        gp.set_address(PAGE1_VA + 0x30);
+        gp.set_data_ptr(reinterpret_cast<unsigned char *>(&v));
+        gp.set_data_length(4);
+        gp.set_streaming_width(4);
+        gp.set_extension(&ext);
+        assert_int_equal(b.dev->nb_transport_fw(gp, ph, d), tlm::TLM_ACCEPTED);
+        sc_core::wait(b.responded);
+        gp.clear_extension(&ext);
+    }, nullptr, [](Bench &b) {
+        uint32_t v = 0;
+        assert_int_equal(b.resp_at, 175 * SIM_NS);
+        assert_int_equal(b.resp_status, tlm::TLM_OK_RESPONSE);
+        assert_true(b.mem.read32(PAGE1_PA + 0x30, &v));
+        assert_int_equal(v, 0xB0000001u);
+    });
 }
 
 /* ---- The same trace through the sockets and through the C model --------------- */
@@ -716,6 +765,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_timing_hand_computed, fresh),
         cmocka_unit_test_setup(test_waiting_memory_and_two_masters, fresh),
+        cmocka_unit_test_setup(test_nb_transport, fresh),
         cmocka_unit_test_setup(test_same_as_c_model, fresh),
         cmocka_unit_test_setup(test_fault_terminates, fresh),
         cmocka_unit_test_setup(test_unrouted_mid, fresh),
