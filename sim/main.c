@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/runinfo.h"
 
 struct command {
     const char *name;
@@ -37,6 +38,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    cli_command_line_set(argc, argv);
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;
@@ -46,7 +48,7 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("iommusim %s\n", IOMMUSIM_VERSION);
+        printf("iommusim %s (revision %s)\n", IOMMUSIM_VERSION, cli_revision());
         return CLI_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)

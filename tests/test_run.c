@@ -112,7 +112,7 @@ static void test_usage_errors(void **state)
     (void)state;
     expect("run configs/scenarios/gpu2d_blit.yaml --bogus", 2,
            "iommusim run: unknown option '--bogus' (options: --set, --mode, --seed, --out, "
-           "--quiet, --stats-interval, --vcd, --timeline, --timeline-window, --help)\n");
+           "--quiet, --json, --stats-interval, --vcd, --timeline, --timeline-window, --help)\n");
     expect("run configs/scenarios/gpu2d_blit.yaml --mode fast", 2,
            "iommusim run: --mode fast: expected timing or functional\n");
     expect("run configs/scenarios/gpu2d_blit.yaml --seed x1", 2,
