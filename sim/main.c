@@ -22,6 +22,7 @@ static const struct command commands[] = {
     { "info",    cmd_info,    "list the SMMUs, contexts and MIDs of an SoC file" },
     { "sweep",   cmd_sweep,   "run a scenario over a grid of parameter values" },
     { "plot",    cmd_plot,    "draw a sweep's results.csv, or a tlb miss-ratio curve, with gnuplot" },
+    { "stats",   cmd_stats,   "the catalogue of every statistic a run writes: name, unit, meaning" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -119,7 +119,7 @@ static void test_usage_errors(void **state)
            "iommusim run: --seed x1: expected an unsigned integer\n");
     expect("run", 2, "iommusim run: missing the scenario file (iommusim run SCENARIO.yaml)\n");
     expect("frobnicate", 2, "iommusim: unknown command 'frobnicate' (commands: run, tlb, gen, "
-                            "convert, import, info, sweep, plot; see iommusim --help)\n");
+                            "convert, import, info, sweep, plot, stats; see iommusim --help)\n");
     expect("info", 2, "iommusim info: missing the SoC file (iommusim info "
                       "configs/msm8960.yaml)\n");
 }

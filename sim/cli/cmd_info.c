@@ -9,26 +9,33 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: iommusim info SOC.yaml|SCENARIO.yaml\n\n"
+    fprintf(out, "usage: iommusim info [--json] SOC.yaml|SCENARIO.yaml\n\n"
                  "Lists the SMMUs of an SoC file (or of the SoC a scenario includes): register\n"
                  "window, interrupt, context banks, TLB, and each context with its bank and\n"
                  "MIDs; then the IOMMU domains with their partitions and attached contexts.\n"
                  "A name without '/' that is not a file is looked up in the shipped configs/\n"
-                 "and configs/scenarios/ (e.g. iommusim info msm8960).\n");
+                 "and configs/scenarios/ (e.g. iommusim info msm8960).\n\n"
+                 "  --json   the same as JSON (docs/cli.md describes its keys)\n"
+                 "  --help   this text\n");
 }
 
 int cmd_info(int argc, char **argv)
 {
     struct config_err err = { 0 };
     const char *path = NULL;
+    bool json = false;
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return CLI_OK;
         }
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+            continue;
+        }
         if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("info", "unknown option '%s' (options: --help)", argv[i]);
+            cli_error("info", "unknown option '%s' (options: --json, --help)", argv[i]);
             return CLI_USAGE;
         }
         if (path) {
@@ -47,7 +54,11 @@ int cmd_info(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         return CLI_FAILED;
     }
-    soc_print_info(s, stdout);
+    int status = CLI_OK;
+    if (!json)
+        soc_print_info(s, stdout);
+    else if (soc_print_info_json(s, stdout))
+        status = CLI_FAILED;
     scenario_free(s);
-    return CLI_OK;
+    return status;
 }
