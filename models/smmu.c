@@ -8,12 +8,16 @@
  * models/walker.c, whose descriptor reads go through the walk port and so compete
  * with data traffic in the fabric and DRAM.
  *
+ * The register file, V2P and the MMIO entry points are in models/smmu_mmio.c; the
+ * state both files share is in models/smmu_priv.h.
+ *
  * Model choices the hardware documents leave open are listed in docs/smmu.md:
  * unrouted MIDs (M2VCBR.CBNDX = 0xFF), the bank's VMID for TLB maintenance
  * (CBACR.CBVMID), RESUME acting on every stalled transaction of the bank, FSR.SS
  * cleared only by RESUME, IDR.TLBSIZE = log2(entries).
  */
 #include "models/smmu.h"
+#include "models/smmu_priv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,88 +29,8 @@
 #include "models/smmu_regs.h"
 #include "sim/core/util.h"
 
-/* A functional-mode access retried this often without success is terminated. */
-#define SMMU_FUNCTIONAL_MAX_RETRIES 64
-
-/* The FSR bits smmu_regs.h defines; the others are reserved and read as zero. */
-#define FSR_DEFINED_MASK    (FSR_FAULT_MASK | FSR_SS | FSR_MULTI)
-
-enum txn_state {
-    TXN_IDLE = 0,
-    TXN_LOOKUP,         /* in the TLB or waiting for a walk */
-    TXN_BLOCKED,        /* waiting for a miss to fill (hit_under_miss off) */
-    TXN_STALLED,        /* timed: stalled on a context fault */
-    TXN_STALLED_FUNC,   /* functional: stalled on a context fault */
-    TXN_RESUME_RETRY,   /* functional: RESUME asked for a retry */
-    TXN_RESUME_TERM,    /* functional: RESUME asked to terminate */
-    TXN_DATA,           /* data access in flight */
-    TXN_MAINT_WAIT,     /* timed: waiting for a TLB operation's busy period to end */
-};
-
-/* An SMMU busy with TLB maintenance for longer than this is misconfigured. */
-#define SMMU_MAX_TLB_OP_CYCLES  1000000u
-
-struct smmu_bank {
-    uint32_t sctlr, actlr, contextidr, ttbr0, ttbr1, ttbcr;
-    uint32_t par, fsr, far, fsynr0, fsynr1, prrr, nmrr, tlblckr, v2psr;
-    uint32_t bfbcr;
-    struct smmu_txn *stalled_head, *stalled_tail;
-    struct smmu_ctx_stats stats;
-};
-
-/* A walk in flight, with the transactions that wait for it. */
-struct smmu_walk {
-    struct walk_job job;
-    struct smmu *smmu;
-    unsigned bank;
-    uint8_t vmid, asid;
-    uint32_t page;                  /* VA >> 12: misses to the same page merge */
-    struct smmu_txn *waiters;       /* first waiter started the walk */
-    struct smmu_txn **waiters_tail;
-    struct smmu_walk *next;         /* in-flight list, or free list */
-};
-
-struct smmu {
-    struct smmu_config cfg;
-    char name[32];
-    struct physmem *pm;
-    struct mem_port data_port, walk_port;
-    bool has_data_port;
-    struct tlb *tlb;
-    struct walker *walker;
-    struct sim_clock clk;
-    sim_time_t lookup_time, walk_overhead;
-
-    uint32_t m2vcbr[SMMU_MAX_MIDS];
-    uint32_t cbacr[SMMU_MAX_CTX];
-    uint32_t cr, ear, esr, esynr0, esynr1, tlbrsw, unknown_mmio;
-    struct smmu_bank bank[SMMU_MAX_CTX];
-
-    smmu_irq_fn irq_fn;
-    void *irq_arg;
-    smmu_observe_fn observe;
-    void *observe_arg;
-
-    struct smmu_walk *walks;        /* in flight (or queued in the walker) */
-    unsigned walks_in_flight;
-    struct smmu_walk *free_walks;
-    struct smmu_txn *blocked_head, *blocked_tail;
-
-    struct smmu_maint maint;        /* TLB operations and the busy periods they cause */
-    struct smmu_txn *maint_head, *maint_tail;   /* lookups waiting for them to end */
-    bool maint_wake_pending;
-
-    struct smmu_stats stats;
-};
-
 static void lookup(struct smmu *s, struct smmu_txn *t, unsigned bank);
 
-/* The observer's call: one branch when there is none. */
-#define SMMU_OBSERVE(s, ...) \
-    do { \
-        if ((s)->observe) \
-            (s)->observe((s)->observe_arg, (s), &(struct smmu_event_info){ __VA_ARGS__ }); \
-    } while (0)
 
 /* ---- Configuration --------------------------------------------------------------- */
 
@@ -220,6 +144,7 @@ struct tlb *smmu_tlb(struct smmu *s)
 }
 
 const struct tlb *smmu_tlb_now(const struct smmu *s) { return s->tlb; }
+const struct smmu_maint_stats *smmu_maint_stats_now(const struct smmu *s) { return &s->maint.stats; }
 
 void smmu_settle(struct smmu *s)
 {
@@ -307,17 +232,17 @@ static uint8_t mid_vmid(const struct smmu *s, unsigned mid)
     return (s->m2vcbr[mid] >> M2VCBR_VMID_SHIFT) & M2VCBR_VMID_MASK;
 }
 
-static uint8_t bank_vmid(const struct smmu *s, unsigned bank)
+uint8_t smmu_bank_vmid(const struct smmu *s, unsigned bank)
 {
     return (s->cbacr[bank] >> CBACR_CBVMID_SHIFT) & CBACR_CBVMID_MASK;
 }
 
-static uint8_t bank_asid(const struct smmu *s, unsigned bank)
+uint8_t smmu_bank_asid(const struct smmu *s, unsigned bank)
 {
     return s->bank[bank].contextidr & CONTEXTIDR_ASID_MASK;
 }
 
-static void bank_walk_regs(const struct smmu_bank *k, struct walk_regs *r)
+void smmu_bank_walk_regs(const struct smmu_bank *k, struct walk_regs *r)
 {
     r->ttbr0 = k->ttbr0;
     r->ttbr1 = k->ttbr1;
@@ -331,7 +256,7 @@ static void bank_walk_regs(const struct smmu_bank *k, struct walk_regs *r)
     r->rcnsh = k->actlr & ACTLR_RCNSH;
 }
 
-static uint32_t fault_fsr_bits(enum walk_fault f, unsigned level)
+uint32_t smmu_fault_fsr_bits(enum walk_fault f, unsigned level)
 {
     switch (f) {
     case WALK_TRANSLATION_L1: return FSR_TF;
@@ -523,7 +448,7 @@ static void context_fault_bits(struct smmu *s, unsigned bank, struct smmu_txn *t
 static void context_fault(struct smmu *s, unsigned bank, struct smmu_txn *t,
                           enum walk_fault f, unsigned level, sim_time_t at)
 {
-    context_fault_bits(s, bank, t, fault_fsr_bits(f, level), at);
+    context_fault_bits(s, bank, t, smmu_fault_fsr_bits(f, level), at);
 }
 
 /* ---- Walks ----------------------------------------------------------------------- */
@@ -634,7 +559,7 @@ static void start_walk(struct smmu *s, struct smmu_txn *t, unsigned bank, uint8_
     w->waiters = t;
     t->next = NULL;
     w->waiters_tail = &t->next;
-    bank_walk_regs(&s->bank[bank], &w->job.regs);
+    smmu_bank_walk_regs(&s->bank[bank], &w->job.regs);
     w->job.va = t->iova;
     w->job.access = txn_access(t);
     w->job.done = walk_done;
@@ -687,7 +612,7 @@ static void lookup(struct smmu *s, struct smmu_txn *t, unsigned bank)
 {
     struct smmu_bank *k = &s->bank[bank];
     uint8_t vmid = mid_vmid(s, t->mid);
-    uint8_t asid = bank_asid(s, bank);
+    uint8_t asid = smmu_bank_asid(s, bank);
     sim_time_t at = sim_now() + s->lookup_time;
     sim_time_t ready = smmu_maint_ready(&s->maint, sim_now());
     unsigned matches;
@@ -811,10 +736,10 @@ static void resume_timed(struct smmu *s, unsigned bank, struct smmu_txn *t, bool
     }
     uint8_t vmid = mid_vmid(s, t->mid);
     t->state = TXN_LOOKUP;
-    start_walk(s, t, bank, vmid, bank_asid(s, bank));
+    start_walk(s, t, bank, vmid, smmu_bank_asid(s, bank));
 }
 
-static void write_resume(struct smmu *s, unsigned bank, uint32_t v)
+void smmu_write_resume(struct smmu *s, unsigned bank, uint32_t v)
 {
     struct smmu_bank *k = &s->bank[bank];
     struct smmu_txn *t = k->stalled_head, *next;
@@ -849,7 +774,7 @@ enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t)
     bool retry = false;
 
     for (unsigned attempt = 0; attempt <= SMMU_FUNCTIONAL_MAX_RETRIES; attempt++) {
-        uint8_t asid = bank_asid(s, bank);
+        uint8_t asid = smmu_bank_asid(s, bank);
         bool afe = k->sctlr & SCTLR_AFE;
         struct walk_result r;
         enum walk_fault f = WALK_OK;
@@ -878,7 +803,7 @@ enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t)
             if (!retry)
                 k->stats.misses++;
             struct walk_regs regs;
-            bank_walk_regs(k, &regs);
+            smmu_bank_walk_regs(k, &regs);
             walker_walk(s->pm, &regs, t->iova, access, &r);
             k->stats.walks++;
             k->stats.desc_reads += r.desc_reads;
@@ -898,7 +823,7 @@ enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t)
         }
 
         if (!bits)
-            bits = fault_fsr_bits(f, level);
+            bits = smmu_fault_fsr_bits(f, level);
         record_context_fault(s, bank, t, bits);
         t->fsr = bits;
         if (!fault_stalls(s, bank)) {
@@ -928,239 +853,3 @@ enum smmu_status smmu_access(struct smmu *s, struct smmu_txn *t)
     return t->status = SMMU_FAULTED;
 }
 
-/* ---- V2P ------------------------------------------------------------------------- */
-
-static void v2p(struct smmu *s, unsigned bank, uint32_t va, unsigned access)
-{
-    struct smmu_bank *k = &s->bank[bank];
-
-    if (!(k->sctlr & SCTLR_M) || (s->cr & CR_CLIENTPD)) {
-        k->par = va & PAR_PA_MASK;
-        k->v2psr = 0;
-        return;
-    }
-    smmu_maint_settle(&s->maint);       /* the operations written before it */
-    const struct tlb_entry *e = tlb_probe(s->tlb, bank_vmid(s, bank), bank_asid(s, bank), va);
-    k->v2psr = e ? V2PSR_HIT : 0;
-
-    struct walk_regs regs;
-    struct walk_result r;
-    bank_walk_regs(k, &regs);
-    walker_walk(s->pm, &regs, va, access, &r);
-    if (r.fault != WALK_OK) {
-        /* the FSR bits at their FSR places, SL (bit 16) included */
-        k->par = PAR_FAULT | (fault_fsr_bits(r.fault, r.level) & PAR_FAULT_FSR_MASK);
-        return;
-    }
-    k->par = (r.pa & PAR_PA_MASK) | (r.entry.size == PAGE_16M ? PAR_NOFAULT_SS : 0) |
-             smmu_par_attrs(&r.entry.attrs, k->sctlr & SCTLR_TRE, k->prrr, k->nmrr);
-}
-
-/* ---- Registers ------------------------------------------------------------------- */
-
-static uint32_t tlbtr_read(struct smmu *s, unsigned which)
-{
-    struct tlb_entry e;
-    unsigned idx = s->tlbrsw & TLBRSW_INDEX_MASK;
-
-    smmu_maint_settle(&s->maint);
-
-    if (!tlb_read_entry(s->tlb, idx, &e))
-        return 0;
-    switch (which) {
-    case 0: {
-        struct pte_attrs a = e.attrs;
-        bool ro = a.ap & PTE_AP_AP2, user = a.ap & PTE_AP_AP1;
-        return TLBTR0_PR | (ro ? 0 : TLBTR0_PW) | (user ? TLBTR0_UR : 0) |
-               (user && !ro ? TLBTR0_UW : 0) | (a.xn ? TLBTR0_XN : 0) |
-               (a.ns ? TLBTR0_NSDESC : 0) | ((uint32_t)e.size << TLBTR0_DPSIZR_SHIFT);
-    }
-    case 1:
-        return (e.vmid & TLBTR1_VMID_MASK) | (e.pa & 0xFFFFF000u);
-    default:
-        return (e.asid & TLBTR2_ASID_MASK) | TLBTR2_V | (e.attrs.ng ? TLBTR2_NV : 0) |
-               (e.va & 0xFFFFF000u);
-    }
-}
-
-static uint32_t idr_value(const struct smmu *s)
-{
-    unsigned log2 = 0;
-    while ((2u << log2) <= s->cfg.tlb.entries && log2 < IDR_TLBSIZE_MASK)
-        log2++;
-    return ((s->cfg.nmids - 1) & IDR_NM2VCBMT_MASK) | IDR_HTW |
-           (log2 << IDR_TLBSIZE_SHIFT) |
-           (((s->cfg.nbanks - 1) & IDR_NCB_MASK) << IDR_NCB_SHIFT);
-}
-
-static uint32_t global_read(struct smmu *s, uint32_t off)
-{
-    if (off >= SMMU_M2VCBR_N(0) && off < SMMU_M2VCBR_N(SMMU_MAX_MIDS))
-        return s->m2vcbr[(off - SMMU_M2VCBR_N(0)) / 4];
-    if (off >= SMMU_CBACR_N(0) && off < SMMU_CBACR_N(SMMU_MAX_CTX))
-        return s->cbacr[(off - SMMU_CBACR_N(0)) / 4];
-    switch (off) {
-    case SMMU_TLBRSW:   return s->tlbrsw;
-    case SMMU_TLBTR0:   return tlbtr_read(s, 0);
-    case SMMU_TLBTR1:   return tlbtr_read(s, 1);
-    case SMMU_TLBTR2:   return tlbtr_read(s, 2);
-    case SMMU_CR:       return s->cr;
-    case SMMU_EAR:      return s->ear;
-    case SMMU_ESR:      return s->esr;
-    case SMMU_ESYNR0:   return s->esynr0;
-    case SMMU_ESYNR1:   return s->esynr1;
-    case SMMU_REV:      return 0x10;    /* major 1, minor 0 */
-    case SMMU_IDR:      return idr_value(s);
-    }
-    s->unknown_mmio++;
-    return 0;
-}
-
-static void global_write(struct smmu *s, uint32_t off, uint32_t v, sim_time_t at)
-{
-    if (off >= SMMU_M2VCBR_N(0) && off < SMMU_M2VCBR_N(SMMU_MAX_MIDS)) {
-        s->m2vcbr[(off - SMMU_M2VCBR_N(0)) / 4] = v;
-        return;
-    }
-    if (off >= SMMU_CBACR_N(0) && off < SMMU_CBACR_N(SMMU_MAX_CTX)) {
-        s->cbacr[(off - SMMU_CBACR_N(0)) / 4] = v;
-        return;
-    }
-    switch (off) {
-    case SMMU_TLBRSW:           s->tlbrsw = v; return;
-    case SMMU_GLOBAL_TLBIALL:
-        smmu_maint_post(&s->maint, SMMU_OP_GLOBAL_TLBIALL, 0, 0, 0, at);
-        return;
-    case SMMU_TLBIVMID:
-        smmu_maint_post(&s->maint, SMMU_OP_TLBIVMID, v & TLBIVMID_VMID_MASK, 0, 0, at);
-        return;
-    case SMMU_CR:               s->cr = v; return;
-    case SMMU_EAR:              s->ear = v; return;
-    case SMMU_ESR:              s->esr &= ~v; return;           /* write one to clear */
-    case SMMU_ESRRESTORE:       s->esr = v; return;
-    case SMMU_ESYNR0:           s->esynr0 = v; return;
-    case SMMU_ESYNR1:           s->esynr1 = v; return;
-    }
-    s->unknown_mmio++;
-}
-
-static uint32_t bank_read(struct smmu *s, unsigned bank, uint32_t reg)
-{
-    const struct smmu_bank *k = &s->bank[bank];
-
-    switch (reg) {
-    case SMMU_SCTLR:        return k->sctlr;
-    case SMMU_ACTLR:        return k->actlr;
-    case SMMU_CONTEXTIDR:   return k->contextidr;
-    case SMMU_TTBR0:        return k->ttbr0;
-    case SMMU_TTBR1:        return k->ttbr1;
-    case SMMU_TTBCR:        return k->ttbcr;
-    case SMMU_PAR:          return k->par;
-    case SMMU_FSR:          return k->fsr;
-    case SMMU_FAR:          return k->far;
-    case SMMU_FSYNR0:       return k->fsynr0;
-    case SMMU_FSYNR1:       return k->fsynr1;
-    case SMMU_PRRR:         return k->prrr;
-    case SMMU_NMRR:         return k->nmrr;
-    case SMMU_TLBLCKR:      return k->tlblckr;
-    case SMMU_V2PSR:        return k->v2psr;
-    case SMMU_BFBCR:        return k->bfbcr;
-    }
-    s->unknown_mmio++;
-    return 0;
-}
-
-static void write_tlblckr(struct smmu *s, unsigned bank, uint32_t v)
-{
-    if (!(s->cr & CR_TLBLKCRWE))
-        return;         /* writes are gated by CR.TLBLKCRWE */
-    smmu_maint_settle(&s->maint);       /* the floor applies after earlier operations */
-    unsigned floor = (v >> TLBLCKR_FLOOR_SHIFT) & TLBLCKR_FLOOR_MASK;
-    unsigned victim = (v >> TLBLCKR_VICTIM_SHIFT) & TLBLCKR_VICTIM_MASK;
-    if (tlb_set_lockdown(s->tlb, v & TLBLCKR_LKE, floor, victim) == 0)
-        s->bank[bank].tlblckr = v;
-}
-
-static void bank_write(struct smmu *s, unsigned bank, uint32_t reg, uint32_t v, sim_time_t at)
-{
-    struct smmu_bank *k = &s->bank[bank];
-    uint8_t vmid = bank_vmid(s, bank);
-
-    switch (reg) {
-    case SMMU_SCTLR:        k->sctlr = v; return;
-    case SMMU_ACTLR:        k->actlr = v; return;
-    case SMMU_CONTEXTIDR:   k->contextidr = v; return;
-    case SMMU_TTBR0:        k->ttbr0 = v; return;
-    case SMMU_TTBR1:        k->ttbr1 = v; return;
-    case SMMU_TTBCR:        k->ttbcr = v; return;
-    case SMMU_PAR:          k->par = v; return;
-    /* FSR is write-one-to-clear; SS is cleared only by RESUME */
-    case SMMU_FSR:          k->fsr &= ~(v & (FSR_FAULT_MASK | FSR_MULTI)); return;
-    case SMMU_FSRRESTORE:   k->fsr = v & FSR_DEFINED_MASK; return;
-    case SMMU_FAR:          k->far = v; return;
-    case SMMU_FSYNR0:       k->fsynr0 = v; return;
-    case SMMU_FSYNR1:       k->fsynr1 = v; return;
-    case SMMU_PRRR:         k->prrr = v; return;
-    case SMMU_NMRR:         k->nmrr = v; return;
-    case SMMU_TLBLCKR:      write_tlblckr(s, bank, v); return;
-    case SMMU_BFBCR:        k->bfbcr = v & BFBCR_DEFINED_MASK; return;
-    case SMMU_CTX_TLBIALL:
-        smmu_maint_post(&s->maint, SMMU_OP_CTX_TLBIALL, vmid, 0, 0, at);
-        return;
-    case SMMU_TLBIASID:
-        smmu_maint_post(&s->maint, SMMU_OP_TLBIASID, vmid, v & TLBIASID_ASID_MASK, 0, at);
-        return;
-    case SMMU_TLBIVA:
-        smmu_maint_post(&s->maint, SMMU_OP_TLBIVA, vmid, v & TLBIVA_ASID_MASK,
-                        v & TLBIVA_VA_MASK, at);
-        return;
-    case SMMU_TLBIVAA:
-        smmu_maint_post(&s->maint, SMMU_OP_TLBIVAA, vmid, 0, v & TLBIVA_VA_MASK, at);
-        return;
-    case SMMU_V2PPR:        v2p(s, bank, v, ACCESS_PRIV); return;
-    case SMMU_V2PPW:        v2p(s, bank, v, ACCESS_PRIV | ACCESS_WRITE); return;
-    case SMMU_V2PUR:        v2p(s, bank, v, 0); return;
-    case SMMU_V2PUW:        v2p(s, bank, v, ACCESS_WRITE); return;
-    case SMMU_RESUME:       write_resume(s, bank, v); return;
-    }
-    s->unknown_mmio++;
-}
-
-uint32_t smmu_mmio_read(struct smmu *s, uint32_t offset)
-{
-    if (offset & 3u || offset >= SMMU_WINDOW_SIZE) {
-        s->unknown_mmio++;
-        return 0;
-    }
-    if (offset >= SMMU_M2VCBR_N(0))
-        return global_read(s, offset);
-    unsigned bank = offset >> SMMU_CTX_SHIFT;
-    if (bank >= s->cfg.nbanks) {
-        s->unknown_mmio++;
-        return 0;
-    }
-    return bank_read(s, bank, offset & ((1u << SMMU_CTX_SHIFT) - 1));
-}
-
-void smmu_mmio_write(struct smmu *s, uint32_t offset, uint32_t value)
-{
-    smmu_mmio_write_at(s, offset, value, sim_now());
-}
-
-void smmu_mmio_write_at(struct smmu *s, uint32_t offset, uint32_t value, sim_time_t at)
-{
-    if (offset & 3u || offset >= SMMU_WINDOW_SIZE) {
-        s->unknown_mmio++;
-        return;
-    }
-    if (offset >= SMMU_M2VCBR_N(0)) {
-        global_write(s, offset, value, at);
-        return;
-    }
-    unsigned bank = offset >> SMMU_CTX_SHIFT;
-    if (bank >= s->cfg.nbanks) {
-        s->unknown_mmio++;
-        return;
-    }
-    bank_write(s, bank, offset & ((1u << SMMU_CTX_SHIFT) - 1), value, at);
-}

@@ -192,6 +192,8 @@ struct tlb *smmu_tlb(struct smmu *s);
 const struct tlb *smmu_tlb_now(const struct smmu *s);
 /* The TLB maintenance counts and times, likewise settled. */
 const struct smmu_maint_stats *smmu_maint_stats(struct smmu *s);
+/* The same counts as they are now, nothing settled: for observers. */
+const struct smmu_maint_stats *smmu_maint_stats_now(const struct smmu *s);
 const struct walker_stats *smmu_walker_stats(const struct smmu *s);
 /* Walks holding a walker slot now, and (when queued is not NULL) walks waiting for one. */
 unsigned smmu_walks_in_flight(const struct smmu *s, unsigned *queued);

@@ -604,6 +604,36 @@ static void test_plot_intervals(void **state)
     }
 }
 
+/*
+ * remap_during_scan.yaml maps ui at 20 ms, and the step's TLBIASID removes the display's
+ * 8 section entries from mdp0's TLB (tests/test_scenarios.c): in 1 ms intervals, all of
+ * the run's TLB maintenance is in [20, 21) ms: 8 entries removed, and every translation
+ * that waited for the busy period (the run's smmu.mdp0.maint.delayed and delay_ps) waited
+ * there; every other interval has none.
+ */
+static void test_intervals_maintenance(void **state)
+{
+    (void)state;
+    const char *out = tmp_path("remap");
+    char path[4096];
+
+    assert_int_equal(proc_run(&pr, "run " D "remap_during_scan.yaml --quiet --out %s "
+                              "--stats-interval 1ms", out), 0);
+    snprintf(path, sizeof(path), "%s/intervals.csv", out);
+    char *csv = slurp(path, NULL);
+    assert_non_null(csv);
+    const uint64_t at = 20000000000ull;
+    assert_string_equal(interval(csv, at, "smmu.mdp0.maint", "entries_removed"), "8");
+    assert_int_equal(strtoull(interval(csv, at, "smmu.mdp0.maint", "delayed"), NULL, 10),
+                     stats_u64(out, "smmu.mdp0.maint.delayed"));
+    assert_int_equal(strtoull(interval(csv, at, "smmu.mdp0.maint", "delay_ps"), NULL, 10),
+                     stats_u64(out, "smmu.mdp0.maint.delay_ps"));
+    assert_true(stats_u64(out, "smmu.mdp0.maint.delayed") > 0);
+    for (uint64_t k = 0; k < 20; k++)
+        assert_string_equal(interval(csv, k * 1000000000ull, "smmu.mdp0.maint", "delayed"), "0");
+    free(csv);
+}
+
 /* ---- The results do not change -------------------------------------------------------- */
 
 static void same_stats(const char *args)
@@ -704,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_timeline_driver_steps),
         cmocka_unit_test(test_maintenance_busy),
         cmocka_unit_test(test_intervals_hand_timed),
+        cmocka_unit_test(test_intervals_maintenance),
         cmocka_unit_test(test_plot_intervals),
         cmocka_unit_test(test_results_unchanged),
         cmocka_unit_test(test_bad_arguments),

@@ -174,7 +174,9 @@ static void test_scenario_wide_iova_is_an_error(void **state)
  */
 static void test_pinned_replay(void **state)
 {
-    const char *out = tmp_path("pinned");
+    char out[4096];
+
+    snprintf(out, sizeof(out), "%s", tmp_path("pinned"));      /* tmp_path's buffers rotate */
 
     (void)state;
     assert_int_equal(proc_run(&res, "run " SCN "pinned_replay.yaml --quiet --out %s", out), 0);
@@ -189,6 +191,31 @@ static void test_pinned_replay(void **state)
     assert_int_equal(stats_u64(out, "smmu.mdp0.tlb.fills_64k"), 1);
     assert_int_equal(stats_u64(out, "smmu.mdp0.walker.desc_reads"), 10);
     assert_int_equal(stats_u64(out, "master.mdp0.errors"), 0);
+    /* The trace gzip-compressed (by the writer, from its name): the same counts. */
+    {
+        char cwd[4096], *yaml = slurp(SCN "pinned_replay.yaml", NULL), *p;
+        FILE *f;
+
+        assert_non_null(getcwd(cwd, sizeof(cwd)));
+        assert_int_equal(proc_run(&res, "convert " SCN "pinned.din -o %s",
+                                  tmp_path("pinned.din.gz")), 0);
+        f = fopen(tmp_path("gz.yaml"), "w");
+        assert_non_null(f);
+        for (p = strtok(yaml, "\n"); p; p = strtok(NULL, "\n")) {
+            if (strstr(p, "!include"))
+                fprintf(f, "soc: !include %s/configs/msm8960.yaml\n", cwd);
+            else if (strstr(p, "trace: pinned.din"))
+                fprintf(f, "    trace: %s\n", tmp_path("pinned.din.gz"));
+            else
+                fprintf(f, "%s\n", p);
+        }
+        assert_int_equal(fclose(f), 0);
+        free(yaml);
+        assert_int_equal(proc_run(&res, "run %s --quiet --out %s", tmp_path("gz.yaml"), out), 0);
+        assert_int_equal(stats_u64(out, "smmu.mdp0.ctx.mdp_port0_cb0.misses"), 7);
+        assert_int_equal(stats_u64(out, "smmu.mdp0.ctx.mdp_port0_cb0.hits"), 3);
+        assert_int_equal(stats_u64(out, "smmu.mdp0.ctx.mdp_port0_cb0.faults"), 0);
+    }
     /* The same in functional mode: the same lookups, in the same order. */
     assert_int_equal(proc_run(&res, "run " SCN "pinned_replay.yaml --quiet --mode functional "
                               "--out %s", out), 0);
@@ -207,10 +234,10 @@ static void test_unpinned_replay_all_faults_loudly(void **state)
         "bursts): context mdp_port0_cb0 translates none of its addresses or allows none of its "
         "accesses; to replay a captured trace, pin its buffers at the IOVAs it uses "
         "(buffers.NAME.iova, docs/scenarios.md)";
-    const char *out = tmp_path("unpinned");
-    char want[1024];
+    char want[1024], out[4096];
 
     (void)state;
+    snprintf(out, sizeof(out), "%s", tmp_path("unpinned"));    /* tmp_path's buffers rotate */
     assert_int_equal(proc_run(&res, "run " SCN "unpinned_replay.yaml --out %s", out), 0);
     snprintf(want, sizeof(want), SCN "unpinned_replay.yaml: %s\n", warning);
     assert_string_equal(res.err, want);

@@ -29,20 +29,24 @@ static void outfile_reset(struct cli_outfile *o, const char *target)
  * The regular file to replace: the target, or what its symlinks lead to. NULL
  * with *direct set when the target exists and is not a regular file.
  */
-static char *resolve_final(const char *target, bool *direct)
+static char *resolve_final(const char *target, bool *direct, mode_t *mode)
 {
     struct stat st;
     char *real;
 
     *direct = false;
+    *mode = 0;
     if (lstat(target, &st))
         return strdup(target);          /* does not exist: created by the rename */
-    if (S_ISREG(st.st_mode))
+    if (S_ISREG(st.st_mode)) {
+        *mode = st.st_mode & 07777;
         return strdup(target);
+    }
     if (!S_ISLNK(st.st_mode) || stat(target, &st) || !S_ISREG(st.st_mode)) {
         *direct = true;                 /* a device, FIFO, socket, dangling link, ... */
         return NULL;
     }
+    *mode = st.st_mode & 07777;
     real = realpath(target, NULL);
     return real;
 }
@@ -50,6 +54,7 @@ static char *resolve_final(const char *target, bool *direct)
 int cli_outfile_begin(struct cli_outfile *o, const char *target, const char **path,
                       char *err, size_t errlen)
 {
+    mode_t mode;
     bool direct;
     size_t n;
     int fd;
@@ -58,7 +63,7 @@ int cli_outfile_begin(struct cli_outfile *o, const char *target, const char **pa
     *path = target;
     if (!strcmp(target, "-"))
         return 0;
-    o->final = resolve_final(target, &direct);
+    o->final = resolve_final(target, &direct, &mode);
     if (direct)
         return 0;
     if (!o->final) {
@@ -86,6 +91,8 @@ int cli_outfile_begin(struct cli_outfile *o, const char *target, const char **pa
         outfile_reset(o, target);
         return -e;
     }
+    if (mode)
+        fchmod(fd, mode);               /* the file it replaces keeps its permissions */
     close(fd);
     *path = o->tmp;
     return 0;

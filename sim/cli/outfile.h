@@ -6,8 +6,8 @@
  * Standard output ("-") and an existing target that is not a regular file (a device, a
  * FIFO, a socket) are written directly: they cannot be replaced by a rename, and on
  * failure nothing is removed. A symlink to a regular file is followed, so the file it
- * names is replaced and the link stays. Only the temporary this module created is ever
- * unlinked.
+ * names is replaced and the link stays; a file replaced keeps its permission bits.
+ * Only the temporary this module created is ever unlinked.
  */
 #ifndef IOMMUSIM_SIM_CLI_OUTFILE_H
 #define IOMMUSIM_SIM_CLI_OUTFILE_H

@@ -368,6 +368,13 @@ void context_renew(void)
     sc_core::sc_simcontext *old = k.ctx;
 
     k.wakeup->cancel();
+    /*
+     * A cancelled timed notification stays in SystemC's queue until the kernel looks
+     * past it, and deleting the context does not free what is queued (a leak per run
+     * stopped with work pending). Asking for the next timed activity makes SystemC
+     * drop and free the cancelled ones at the head of the queue: here all of them.
+     */
+    (void)sc_core::sc_pending_activity_at_future_time();
     delete k.wakeup;
     k.wakeup = nullptr;
     k.ctx = new sc_core::sc_simcontext;

@@ -430,6 +430,10 @@ static void declare_counters(struct observe *o)
             add_counter(o, &ws->desc_reads, "desc_reads", "smmu.%s.walker", n);
             add_counter(o, &ws->faults, "faults", "smmu.%s.walker", n);
         }
+        const struct smmu_maint_stats *mt = smmu_maint_stats_now(s->hw[i]);
+        add_counter(o, &mt->entries_removed, "entries_removed", "smmu.%s.maint", n);
+        add_counter(o, &mt->delayed, "delayed", "smmu.%s.maint", n);
+        add_counter(o, &mt->delay_ps, "delay_ps", "smmu.%s.maint", n);
         uint32_t done = 0;      /* banks already declared: two masters may share one */
         for (unsigned m = 0; m < scn->nmasters; m++) {
             int bank = scn->master[m].smmu == i ? ctx_bank(o, i, scn->master[m].ctx) : -1;

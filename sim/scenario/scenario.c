@@ -36,7 +36,6 @@ static bool has(const struct config_node *map, const char *key)
     return config_find(map, key) != NULL;
 }
 
-/* Optional getters: leave *out alone when the key is absent. */
 /*
  * The names of buffers, masters, SMMUs, contexts and domains become parts of statistic
  * names (master.NAME.bytes, smmu.NAME.ctx.CTX.hits) and columns of the report: 1 to
@@ -67,6 +66,7 @@ static int check_name(const struct config_node *n, const char *what, struct conf
                            SCN_NAME_MAX);
 }
 
+/* Optional getters: leave *out alone when the key is absent. */
 static int opt_u64(const struct config_node *m, const char *k, uint64_t lo, uint64_t hi,
                    uint64_t *out, struct config_err *err)
 {

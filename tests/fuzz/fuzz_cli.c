@@ -346,6 +346,10 @@ static bool named_by_user(const char *base)
 
         if (!strcmp(cur_argv[i], base) || (eq && !strcmp(eq + 1, base)))
             return true;
+        /* a short option with its value attached: -oNAME */
+        if (cur_argv[i][0] == '-' && cur_argv[i][1] && cur_argv[i][1] != '-' &&
+            !strcmp(cur_argv[i] + 2, base))
+            return true;
     }
     return false;
 }
