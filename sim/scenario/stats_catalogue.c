@@ -32,8 +32,7 @@ static const struct stats_catalogue_entry catalogue[] = {
     { "run.complete", "flag", "1 when every master finished before the duration limit" },
     { "run.error", "text", "why the run failed (a trace, a driver step, the SoC could not be "
                            "built); only in a failed run" },
-    { "run.sim_time_ps", "ps", "simulated time of the last completion (0 in the functional "
-                               "mode)" },
+    { "run.sim_time_ps", "ps", "simulated time at which the run ended" },
     { "run.transactions", "count", "bursts of every master" },
     { "run.stalled.S.C.waiting_bursts", "count", "a context bank left stalled (FSR.SS) at "
                                                  "the end: the bursts still waiting on it" },
