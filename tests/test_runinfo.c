@@ -69,18 +69,22 @@ static void test_same_run_same_bytes(void **state)
     assert_same_file(a, b, "stats.csv");
     assert_same_file(a, b, "config.yaml");
     assert_same_file(a, b, "config.json");
-    /* run.json: the same once the --out values are blanked (a and b have one length) */
+    /* run.json: the same once the --out values (in command and command_line) are
+     * swapped (a and b have one length) */
     ra = file_in(a, "run.json");
     rb = file_in(b, "run.json");
     assert_int_equal(strlen(ra), strlen(rb));
-    p = strstr(ra, a);
-    assert_non_null(p);
-    memcpy(p, b, strlen(b));
+    int swapped = 0;
+    for (p = strstr(ra, a); p; p = strstr(p + 1, a), swapped++)
+        memcpy(p, b, strlen(b));
+    assert_int_equal(swapped, 2);
     assert_string_equal(ra, rb);
     /* what it records: the command word by word, the seed, the program */
     assert_non_null(strstr(ra, "\"run\", \"" SCN "\", \"--quiet\", \"--mode\", \"functional\", "
                                "\"--seed\", \"7\", \"--set\", \"smmus.gfx2d0.tlb.entries=16\", "
                                "\"--out\", "));
+    assert_non_null(strstr(ra, " run " SCN " --quiet --mode functional --seed 7 --set "
+                               "smmus.gfx2d0.tlb.entries=16 --out "));
     assert_non_null(strstr(ra, "\n  \"scenario_file\": \"" SCN "\",\n"));
     assert_non_null(strstr(ra, "\n  \"scenario\": \"gpu2d_blit\",\n"));
     assert_non_null(strstr(ra, "\n  \"mode\": \"functional\",\n  \"seed\": 7\n}\n"));
@@ -164,6 +168,12 @@ static void test_default_directory(void **state)
     free(stats);
     assert_true(file_exists(tmp_path("cwd/iommusim-out/stats.done")));
     assert_true(file_exists(tmp_path("cwd/iommusim-out/config.yaml")));
+    /* the command line as a shell reads it back: it's -> 'it'\''s, the \ escaped in JSON */
+    assert_int_equal(proc_sh(&pr, "cd %s && %s run %s --mode functional --quiet --out \"it's\"",
+                             dir, abs_prog, abs_scn), 0);
+    char *run = file_in(dir, "it's/run.json");
+    assert_non_null(strstr(run, " --mode functional --quiet --out 'it'\\\\''s'\",\n"));
+    free(run);
     /* an --out that cannot be a directory: named, exit 1, no manifest anywhere */
     assert_int_equal(proc_sh(&pr, "cd %s && touch plain && %s run %s --mode functional --quiet "
                              "--out plain/sub", dir, abs_prog, abs_scn), 1);

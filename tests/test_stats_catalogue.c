@@ -100,8 +100,9 @@ static struct names seen;
 static void add_name(const char *name, const char *from)
 {
     assert_true(seen.n < MAX_NAMES);
-    snprintf(seen.name[seen.n], NAME_MAX_LEN, "%s", name);
-    snprintf(seen.from[seen.n], NAME_MAX_LEN, "%s", from);
+    assert_true(strlen(name) < NAME_MAX_LEN);
+    snprintf(seen.name[seen.n], NAME_MAX_LEN, "%.255s", name);
+    snprintf(seen.from[seen.n], NAME_MAX_LEN, "%.255s", from);
     seen.n++;
 }
 

@@ -77,6 +77,46 @@ static void json_word(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* A word as POSIX sh reads it back: as it is when made of safe characters, else in
+ * single quotes, each ' written as '\''. */
+static void shell_word(FILE *out, const char *s)
+{
+    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789_-+=.,/:@%";
+
+    if (*s && strspn(s, safe) == strlen(s)) {
+        fputs(s, out);
+        return;
+    }
+    fputc('\'', out);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputs("'\\''", out);
+        else
+            fputc(*s, out);
+    }
+    fputc('\'', out);
+}
+
+/* The command line as one shell line, for copying; a JSON string. */
+static void json_shell_line(FILE *out)
+{
+    char *line = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+
+    if (f) {
+        for (int i = 0; i < cmd_argc; i++) {
+            if (i)
+                fputc(' ', f);
+            shell_word(f, cmd_argv[i]);
+        }
+        fclose(f);
+    }
+    json_word(out, line ? line : "");
+    free(line);
+}
+
 typedef int (*text_fn)(const struct cli_runinfo *ri, FILE *out);
 
 /* Builds a file's text with fn and writes it to path: 0, or -errno with a message. */
@@ -122,7 +162,9 @@ static int run_json(const struct cli_runinfo *ri, FILE *out)
         fputs(i ? ", " : "", out);
         json_word(out, cmd_argv[i]);
     }
-    fputs("],\n  \"scenario_file\": ", out);
+    fputs("],\n  \"command_line\": ", out);
+    json_shell_line(out);
+    fputs(",\n  \"scenario_file\": ", out);
     json_word(out, ri->scenario_path);
     fputs(",\n  \"scenario\": ", out);
     json_word(out, ri->scn->name);

@@ -6,7 +6,8 @@
  *   config.yaml    the scenario's tree after every !include and --set (and --mode,
  *                  --seed), written back as YAML (sim/config/config_write.c)
  *   config.json    the same tree as JSON, every value a string as the file has it
- *   run.json       program, version, revision, the exact command line, the scenario
+ *   run.json       program, version, revision, the exact command line (word by word,
+ *                  and as one line for a shell), the scenario
  *                  file, its name, mode and seed: the same bytes for the same build
  *                  and command line
  *   run.host.json  start time (UTC), host, working directory, elapsed wall time: never
