@@ -96,6 +96,9 @@ static void test_malformed_trace_line(void **state)
                      1);
     assert_string_equal(pr.err, D "bad_line.trc:4: error: unknown op 'X' (expected R, W, F or "
                                 "L)\n");
+    /* The report says why the run stopped: the error, not the duration limit. */
+    assert_int_equal(proc_run(&pr, "run " D "bad_trace_line.yaml --mode timing"), 1);
+    assert_non_null(strstr(pr.out, " ms (stopped by the error above), wall time "));
 }
 
 static void test_unknown_buffer_in_trace(void **state)

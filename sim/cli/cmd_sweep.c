@@ -38,6 +38,7 @@
 #include "sim/cli/results.h"
 #include "sim/cli/sweep.h"
 #include "sim/config/config.h"
+#include "sim/core/util.h"
 
 #define CMD                 "sweep"
 #define JOBS_FILE           "jobs.txt"
@@ -164,39 +165,6 @@ static bool is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Writes text to path through a temporary file and a rename: all of it or nothing. */
-static int write_atomic(const char *path, const char *text, mode_t mode)
-{
-    char *tmp = str_printf("%s.tmp.%ld", path, (long)getpid());
-    size_t len = strlen(text);
-    int fd, rc = 0;
-
-    if (!tmp)
-        return -ENOMEM;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) {
-        rc = -errno;
-        free(tmp);
-        return rc;
-    }
-    for (size_t done = 0; done < len && !rc;) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno != EINTR)
-            rc = -errno;
-        else if (n > 0)
-            done += (size_t)n;
-    }
-    if (!rc && fsync(fd))
-        rc = -errno;
-    if (close(fd) && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path))
-        rc = -errno;
-    if (rc)
-        unlink(tmp);
-    free(tmp);
-    return rc;
-}
 
 /*
  * Creates DIR and DIR/points and writes DIR/sweep.txt, or checks that the one
@@ -241,7 +209,7 @@ static int prepare_dir(const struct sweep *sw, const char *dir)
         free(canonical);
         if (rc)
             goto out;
-    } else if ((rc = write_atomic(path, text, 0666))) {
+    } else if ((rc = write_file_atomic(path, text, 0666))) {
         cli_error(CMD, "cannot write %s: %s", path, strerror(-rc));
         rc = CLI_FAILED;
         goto out;
@@ -1118,12 +1086,12 @@ static int emit_jobs(const struct sweep *sw, const char *abs_dir)
         rc = CLI_FAILED;
         goto out;
     }
-    if ((rc = write_atomic(jobs_path, jobs, 0666))) {
+    if ((rc = write_file_atomic(jobs_path, jobs, 0666))) {
         cli_error(CMD, "cannot write %s: %s", jobs_path, strerror(-rc));
         rc = CLI_FAILED;
         goto out;
     }
-    if ((rc = write_atomic(slurm_path, slurm, 0777))) {
+    if ((rc = write_file_atomic(slurm_path, slurm, 0777))) {
         cli_error(CMD, "cannot write %s: %s", slurm_path, strerror(-rc));
         rc = CLI_FAILED;
         goto out;

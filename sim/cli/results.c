@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sim/cli/results.h"
+#include "sim/core/util.h"
 
 #define FNV_OFFSET      14695981039346656037ull     /* FNV-1a 64 offset basis */
 #define FNV_PRIME       1099511628211ull
@@ -99,35 +100,6 @@ static int manifest_text(const char *dir, char *text, size_t len)
     return at < len ? 0 : -ENAMETOOLONG;
 }
 
-/* Writes text to path through PATH.tmp.PID, fsync and rename: 0 or -errno. */
-int cli_write_atomic(const char *path, const char *text)
-{
-    char tmp[PATH_MAX_LEN + 32];
-    size_t len = strlen(text), done = 0;
-    int fd, rc = 0;
-
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0)
-        return -errno;
-    while (done < len && !rc) {
-        ssize_t n = write(fd, text + done, len - done);
-
-        if (n < 0 && errno != EINTR)
-            rc = -errno;
-        else if (n > 0)
-            done += (size_t)n;
-    }
-    if (!rc && fsync(fd))
-        rc = -errno;
-    if (close(fd) && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path))
-        rc = -errno;
-    if (rc)
-        unlink(tmp);
-    return rc;
-}
 
 int cli_results_forget(const char *dir)
 {
@@ -181,7 +153,7 @@ int cli_results_write(const struct stats *st, const char *dir,
     rc = manifest_text(dir, text, sizeof(text));
     dir_file(path, sizeof(path), dir, RESULTS_MANIFEST);
     if (!rc)
-        rc = cli_write_atomic(path, text);
+        rc = write_file_atomic(path, text, 0666);
     if (rc)
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
     return rc;

@@ -49,9 +49,6 @@ int cli_results_write(const struct stats *st, const char *dir,
                       const struct cli_result_file *extra, size_t nextra, char *err,
                       size_t errlen);
 
-/* Writes text to path through PATH.tmp.PID, fsync and rename: 0 or -errno. */
-int cli_write_atomic(const char *path, const char *text);
-
 /* Removes DIR's manifest, so DIR holds no results (a failed point): 0 or -errno. */
 int cli_results_forget(const char *dir);
 

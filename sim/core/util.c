@@ -1,13 +1,17 @@
 /*
  * util.c - the out-of-line helpers of util.h.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "sim/core/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 static void err_vset(char *err, size_t errlen, const char *fmt, va_list ap)
 {
@@ -101,4 +105,38 @@ char *ctl_escape(char *dst, size_t len, const char *src)
     }
     dst[at] = '\0';
     return dst;
+}
+
+int write_file_atomic(const char *path, const char *text, unsigned mode)
+{
+    size_t plen = strlen(path), len = strlen(text);
+    char *tmp = malloc(plen + 32);
+    int fd, rc = 0;
+
+    if (!tmp)
+        return -ENOMEM;
+    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0) {
+        rc = -errno;
+        free(tmp);
+        return rc;
+    }
+    for (size_t done = 0; done < len && !rc;) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno != EINTR)
+            rc = -errno;
+        else if (n > 0)
+            done += (size_t)n;
+    }
+    if (!rc && fsync(fd))
+        rc = -errno;
+    if (close(fd) && !rc)
+        rc = -errno;
+    if (!rc && rename(tmp, path))
+        rc = -errno;
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    return rc;
 }

@@ -60,4 +60,11 @@ bool array_grow(void **arr, uint32_t n, uint32_t *cap, size_t elem);
 char *ctl_escape(char *dst, size_t len, const char *src);
 bool ctl_has(const char *s);
 
+/*
+ * Writes text to path through PATH.tmp.PID, fsync and a rename, created with mode
+ * (before the umask): the whole text or, on failure, nothing (the temporary is
+ * removed). 0 or a negative errno.
+ */
+int write_file_atomic(const char *path, const char *text, unsigned mode);
+
 #endif

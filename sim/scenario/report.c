@@ -551,7 +551,8 @@ void soc_print_report(const struct soc *s, FILE *out, double wall)
     }
     fprintf(out, "\nsimulated time %.6f ms%s, wall time %.3f s, %.2f M transactions/s\n",
             (double)s->end / (double)SIM_MS,
-            s->complete ? "" : s->stuck ? " (stopped: masters still wait but nothing is left "
+            s->complete ? "" : s->failed ? " (stopped by the error above)"
+                        : s->stuck ? " (stopped: masters still wait but nothing is left "
                                           "to happen)"
                                         : " (stopped at the duration limit: not all traffic "
                                           "finished)",

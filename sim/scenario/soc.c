@@ -799,6 +799,7 @@ int soc_run(struct soc *s, char *err, size_t len)
     int rc = s->scn->mode == SCN_FUNCTIONAL ? run_functional(s, err, len)
                                             : run_timing(s, err, len);
     isolation_end(s);
+    s->failed = rc != 0;
     return rc;
 }
 

@@ -125,6 +125,7 @@ struct soc {
     sim_time_t driver_setup_ps;         /* driver time of building the SoC: attach, map */
     bool ran, complete;
     bool stuck;                         /* incomplete with nothing left to do (a stall) */
+    bool failed;                        /* soc_run returned an error (err says which) */
     sim_time_t end;                     /* last completion (timing) or 0 (functional) */
     uint64_t callbacks;
     char err[SOC_ERR_MAX];
