@@ -190,6 +190,20 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+# The source revision the command reports (run.json, --version): `git describe` of this
+# tree when it is a git checkout, else nothing (sim/cli/runinfo.c then uses the
+# version), so a tarball builds too. Rewritten only when it changes.
+REVISION_H := $(BUILD)/gen/sim/cli/revision.h
+.PHONY: FORCE
+$(REVISION_H): FORCE
+	@mkdir -p $(@D); \
+	rev=; if [ "$$(git -C . rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then \
+	  rev=$$(git -C . describe --always --dirty 2>/dev/null); fi; \
+	if [ -n "$$rev" ]; then echo "#define IOMMUSIM_REVISION \"$$rev\"" > $@.tmp$$$$; \
+	else echo "/* not built from a git checkout: the revision is the version */" > $@.tmp$$$$; fi; \
+	if cmp -s $@.tmp$$$$ $@; then rm -f $@.tmp$$$$; else mv -f $@.tmp$$$$ $@; fi
+$(BUILD)/sim/cli/runinfo.o: $(REVISION_H)
+
 $(BUILD)/iommusim: $(BUILD)/sim/main.o $(CLI_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

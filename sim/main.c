@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/runinfo.h"
 
 struct command {
     const char *name;
@@ -21,6 +22,7 @@ static const struct command commands[] = {
     { "info",    cmd_info,    "list the SMMUs, contexts and MIDs of an SoC file" },
     { "sweep",   cmd_sweep,   "run a scenario over a grid of parameter values" },
     { "plot",    cmd_plot,    "draw a sweep's results.csv, or a tlb miss-ratio curve, with gnuplot" },
+    { "stats",   cmd_stats,   "the catalogue of every statistic a run writes: name, unit, meaning" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -69,6 +71,7 @@ static int help_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    cli_command_line_set(argc, argv);
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;
@@ -80,7 +83,7 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("iommusim %s\n", IOMMUSIM_VERSION);
+        printf("iommusim %s (revision %s)\n", IOMMUSIM_VERSION, cli_revision());
         return CLI_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)

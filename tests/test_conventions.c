@@ -100,7 +100,7 @@ static void test_help_errors(void **state)
     (void)state;
     assert_int_equal(proc_run(&pr, "help nosuch"), 2);
     assert_string_equal(pr.err, "iommusim help: unknown command 'nosuch' (commands: run, tlb, "
-                                "gen, convert, import, info, sweep, plot)\n");
+                                "gen, convert, import, info, sweep, plot, stats)\n");
     assert_string_equal(pr.out, "");
     /* Without a command, the top-level help. */
     assert_int_equal(proc_run(&pr, "help"), 0);

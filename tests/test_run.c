@@ -115,14 +115,14 @@ static void test_usage_errors(void **state)
     (void)state;
     expect("run configs/scenarios/gpu2d_blit.yaml --bogus", 2,
            "iommusim run: unknown option '--bogus' (options: --set, --mode, --seed, --out, "
-           "--quiet, --stats-interval, --vcd, --timeline, --timeline-window, --help)\n");
+           "--quiet, --json, --stats-interval, --vcd, --timeline, --timeline-window, --help)\n");
     expect("run configs/scenarios/gpu2d_blit.yaml --mode fast", 2,
            "iommusim run: --mode fast: expected timing or functional\n");
     expect("run configs/scenarios/gpu2d_blit.yaml --seed x1", 2,
            "iommusim run: --seed x1: expected an unsigned integer\n");
     expect("run", 2, "iommusim run: missing the scenario file (iommusim run SCENARIO.yaml)\n");
     expect("frobnicate", 2, "iommusim: unknown command 'frobnicate' (commands: run, tlb, gen, "
-                            "convert, import, info, sweep, plot; see iommusim --help)\n");
+                            "convert, import, info, sweep, plot, stats; see iommusim --help)\n");
     expect("info", 2, "iommusim info: missing the SoC file (iommusim info "
                       "configs/msm8960.yaml)\n");
 }

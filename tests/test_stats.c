@@ -551,7 +551,9 @@ static void format_values(void **state)
     stats_add_f64(st, 1234.5678904, "fr");          /* "1234.567890" */
     stats_add_f64(st, -2.5, "fneg");
     stats_add_f64(st, -0.0, "fnz");                 /* "-0.000000" */
-    stats_add_f64(st, -4e-7, "ftiny");              /* "-0.000000", rounded to zero */
+    /* below 0.1 a value keeps six significant digits: -4e-7 is at least 10^-7, which
+     * "%.12f" shows as its sixth decimal digit: "-0.000000400000" */
+    stats_add_f64(st, -4e-7, "ftiny");
     stats_add_f64(st, 1e-6, "fmicro");
     stats_add_f64(st, 123.0000004, "fround");       /* "123.000000" */
     stats_add_f64(st, 1e20, "fbig");
@@ -566,11 +568,21 @@ static void format_values(void **state)
     assert_value_text(st, 4, "1234.56789");
     assert_value_text(st, 5, "-2.5");
     assert_value_text(st, 6, "0");
-    assert_value_text(st, 7, "0");
+    assert_value_text(st, 7, "-0.0000004");
     assert_value_text(st, 8, "0.000001");
     assert_value_text(st, 9, "123");
     assert_value_text(st, 10, "100000000000000000000");
     assert_value_text(st, 12, "a, \"b\"");          /* as it is */
+    /* A 1M-page miss rate, 118 misses in 1024000 lookups = 0.00011523437...: at least
+     * 10^-4, so "%.9f" (10^(6 - 1 - 9)), 0.000115234, not the 0.000115 of "%.6f". */
+    assert_int_equal(stats_add_f64(st, 118.0 / 1024000.0, "fmiss"), 0);
+    assert_value_text(st, 13, "0.000115234");
+    /* 0.05 is at least 10^-2: "%.7f", 0.0500000, trimmed. */
+    assert_int_equal(stats_add_f64(st, 0.05, "fhalf"), 0);
+    assert_value_text(st, 14, "0.05");
+    /* at most 20 decimals: 1.75e-20 rounds to 2 in the last of them */
+    assert_int_equal(stats_add_f64(st, 1.75e-20, "fcap"), 0);
+    assert_value_text(st, 15, "0.00000000000000000002");
 
     /* DBL_MAX = 1.7976931348623157e308: 309 integer digits, nothing after them. */
     stats_format_value(st, 11, buf, sizeof(buf));
@@ -581,7 +593,7 @@ static void format_values(void **state)
     /* Truncated like snprintf; out of range gives "". */
     stats_format_value(st, 1, buf, 4);
     assert_string_equal(buf, "184");
-    stats_format_value(st, 13, buf, sizeof(buf));
+    stats_format_value(st, 16, buf, sizeof(buf));
     assert_string_equal(buf, "");
     stats_free(st);
 }

@@ -31,6 +31,7 @@ int cmd_import(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 /* Seconds of a monotonic wall clock, for timing runs (never for results). */
 double cli_wall_now(void);

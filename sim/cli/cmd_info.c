@@ -10,16 +10,21 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: iommusim info SOC.yaml|SCENARIO.yaml\n\n"
+    fprintf(out, "usage: iommusim info [--json] SOC.yaml|SCENARIO.yaml\n\n"
                  "Lists the SMMUs of an SoC file (or of the SoC a scenario includes): register\n"
                  "window, interrupt, context banks, TLB, and each context with its bank and\n"
                  "MIDs; then the IOMMU domains with their partitions and attached contexts.\n"
                  "A name without '/' that is not a file is looked up in the shipped configs/\n"
-                 "and configs/scenarios/ (e.g. iommusim info msm8960).\n");
+                 "and configs/scenarios/ (e.g. iommusim info msm8960).\n\n"
+                 "  --json   the same as JSON (docs/cli.md describes its keys)\n"
+                 "  --help   this text\n");
 }
+
+enum { OPT_JSON = 256 };
 
 static const struct option info_options[] = {
     { "help", no_argument, NULL, 'h' },
+    { "json", no_argument, NULL, OPT_JSON },
     { NULL, 0, NULL, 0 },
 };
 
@@ -27,6 +32,7 @@ int cmd_info(int argc, char **argv)
 {
     struct config_err err = { 0 };
     const char *path = NULL;
+    bool json = false;
     int c;
 
     opterr = 0;
@@ -36,7 +42,11 @@ int cmd_info(int argc, char **argv)
             usage(stdout);
             return CLI_OK;
         }
-        cli_error("info", "unknown option '%s' (options: --help)", argv[optind - 1]);
+        if (c == OPT_JSON) {
+            json = true;
+            continue;
+        }
+        cli_error("info", "unknown option '%s' (options: --json, --help)", argv[optind - 1]);
         return CLI_USAGE;
     }
     for (int i = optind; i < argc; i++) {
@@ -56,7 +66,11 @@ int cmd_info(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         return CLI_FAILED;
     }
-    soc_print_info(s, stdout);
+    int status = CLI_OK;
+    if (!json)
+        soc_print_info(s, stdout);
+    else if (soc_print_info_json(s, stdout))
+        status = CLI_FAILED;
     scenario_free(s);
-    return CLI_OK;
+    return status;
 }

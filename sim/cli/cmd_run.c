@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sim/cli/cli.h"
 #include "sim/cli/opts.h"
 #include "sim/cli/results.h"
+#include "sim/cli/runinfo.h"
 #include "sim/observe/observe.h"
 #include "sim/scenario/soc.h"
 #include "sim/core/stats.h"
@@ -26,6 +28,7 @@ enum {
     OPT_SEED,
     OPT_OUT,
     OPT_QUIET,
+    OPT_JSON,
     OPT_STATS_INTERVAL,
     OPT_VCD,
     OPT_TIMELINE,
@@ -38,6 +41,7 @@ static const struct option run_options[] = {
     { "seed",            required_argument, NULL, OPT_SEED },
     { "out",             required_argument, NULL, OPT_OUT },
     { "quiet",           no_argument,       NULL, OPT_QUIET },
+    { "json",            no_argument,       NULL, OPT_JSON },
     { "stats-interval",  required_argument, NULL, OPT_STATS_INTERVAL },
     { "vcd",             required_argument, NULL, OPT_VCD },
     { "timeline",        required_argument, NULL, OPT_TIMELINE },
@@ -50,7 +54,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: iommusim run SCENARIO[.yaml] [--set KEY=VALUE ...] [--mode timing|functional]\n"
-            "                    [--seed N] [--out DIR] [--quiet] [--stats-interval T]\n"
+            "                    [--seed N] [--out DIR] [--quiet] [--json] [--stats-interval T]\n"
             "                    [--vcd FILE] [--timeline FILE [--timeline-window A:B]]\n\n"
             "Runs a scenario: builds the SoC its soc: file describes, maps its buffers through\n"
             "the VCM layer, replays its masters' traffic and prints a report of what\n"
@@ -62,11 +66,16 @@ static void usage(FILE *out)
             "  --mode M         timing (the event-driven model) or functional (translation\n"
             "                   only, no time: for large sweeps)\n"
             "  --seed N         seed of the generators and of random TLB replacement\n"
-            "  --out DIR        write DIR/stats.json, DIR/stats.csv and DIR/histograms.csv\n"
-            "                   (every master's whole latency histogram; DIR is created)\n"
+            "  --out DIR        where the results go (default: " CLI_DEFAULT_OUT "/ here; DIR is\n"
+            "                   created): stats.json, stats.csv, histograms.csv (every master's\n"
+            "                   whole latency histogram), config.yaml and config.json (the\n"
+            "                   resolved configuration), run.json (command, seed, version,\n"
+            "                   revision), run.host.json (start time, host, wall time), and\n"
+            "                   last stats.done, which lists them all\n"
             "  --quiet          no report table\n"
+            "  --json           the statistics (stats.json) on stdout instead of the report\n"
             "  --stats-interval T  also write DIR/intervals.csv: the counters of every SMMU,\n"
-            "                   context and master per interval T of simulated time (needs --out)\n"
+            "                   context and master per interval T of simulated time\n"
             "  --vcd FILE       a waveform (VCD, ps): walks in flight, TLB valid entries,\n"
             "                   maintenance busy, requests outstanding, display FIFO level\n"
             "  --timeline FILE  a trace-event JSON timeline (Perfetto): walks, stalls, TLB\n"
@@ -98,25 +107,45 @@ static int write_histograms(void *soc, const char *path, char *err, size_t errle
     return soc_write_histograms(soc, path, err, errlen);
 }
 
-/* DIR/stats.json, DIR/stats.csv, DIR/histograms.csv when s ran, and their manifest
- * (sim/cli/results.h), DIR created if needed. */
-static int write_stats_files(const struct stats *st, const struct soc *s, const char *dir)
+/* What the results files are written from. */
+struct run_results {
+    const char *dir;
+    bool json;                          /* --json: stats.json on stdout too */
+    struct cli_runinfo info;
+};
+
+/*
+ * DIR/stats.json, DIR/stats.csv, DIR/histograms.csv when s ran, the run's description
+ * (sim/cli/runinfo.h) and their manifest (sim/cli/results.h), DIR created if needed.
+ */
+static int write_stats_files(const struct stats *st, const struct soc *s,
+                             struct run_results *r)
 {
+    struct cli_result_file files[1 + RUNINFO_NFILES];
+    size_t n = 0;
     char err[512];
     int rc;
 
-    if ((rc = cli_make_dir(dir))) {
-        cli_error("run", "--out %s: cannot create the directory: %s", dir, strerror(-rc));
+    if (r->json && stats_write_json(st, stdout)) {
+        cli_error("run", "--json: cannot write the statistics to stdout");
         return CLI_FAILED;
     }
-    if (cli_results_write(st, dir, s ? write_histograms : NULL, (void *)s, err, sizeof(err))) {
+    if ((rc = cli_make_dir(r->dir))) {
+        cli_error("run", "--out %s: cannot create the directory: %s", r->dir, strerror(-rc));
+        return CLI_FAILED;
+    }
+    if (s)
+        files[n++] = (struct cli_result_file){ RESULTS_EXTRA, write_histograms, (void *)s };
+    cli_runinfo_files(&r->info, files + n);
+    n += RUNINFO_NFILES;
+    if (cli_results_write(st, r->dir, files, n, err, sizeof(err))) {
         cli_error("run", "%s", err);
         return CLI_FAILED;
     }
     return CLI_OK;
 }
 
-static int write_outputs(const struct soc *s, const char *dir, const char *run_error)
+static int write_outputs(const struct soc *s, struct run_results *r, const char *run_error)
 {
     struct stats *st = stats_new();
     int rc;
@@ -133,7 +162,7 @@ static int write_outputs(const struct soc *s, const char *dir, const char *run_e
         stats_free(st);
         return CLI_FAILED;
     }
-    rc = write_stats_files(st, s, dir);
+    rc = write_stats_files(st, s, r);
     stats_free(st);
     return rc;
 }
@@ -143,14 +172,14 @@ static int write_outputs(const struct soc *s, const char *dir, const char *run_e
  * the statistics say so, so that a sweep or a script sees a run that did not happen
  * rather than a missing file.
  */
-static void write_failed_build(const struct scenario *scn, const char *dir, const char *why)
+static void write_failed_build(struct run_results *r, const char *why)
 {
     struct stats *st = stats_new();
 
-    if (!st || soc_collect_run(scn, false, st) || stats_add_str(st, why, "run.error"))
+    if (!st || soc_collect_run(r->info.scn, false, st) || stats_add_str(st, why, "run.error"))
         cli_error("run", "out of memory");
     else
-        write_stats_files(st, NULL, dir);
+        write_stats_files(st, NULL, r);
     stats_free(st);
 }
 
@@ -214,10 +243,6 @@ static int observe_check(struct run_observe *o, const char *out)
     }
     if (!o->opt.interval)
         return CLI_OK;
-    if (!out) {
-        cli_error("run", "--stats-interval needs --out DIR (the intervals go to DIR/intervals.csv)");
-        return CLI_USAGE;
-    }
     if ((rc = cli_make_dir(out))) {
         cli_error("run", "--out %s: cannot create the directory: %s", out, strerror(-rc));
         return CLI_FAILED;
@@ -282,7 +307,7 @@ int cmd_run(int argc, char **argv)
     struct config_err cerr = { 0 };
     char err[SOC_ERR_MAX] = "", found[4096];
     struct cli_once once = { 0 };
-    bool quiet = false;
+    bool quiet = false, json = false;
     struct run_observe obs = { .opt = { .window_end = SIM_TIME_MAX } };
     int status, rc, c;
 
@@ -297,13 +322,17 @@ int cmd_run(int argc, char **argv)
             quiet = true;
             continue;
         }
+        if (c == OPT_JSON) {
+            json = true;
+            continue;
+        }
         if (c == ':') {
             cli_error("run", "%s needs a value", argv[optind - 1]);
             return CLI_USAGE;
         }
         if (c == '?') {
             cli_error("run", "unknown option '%s' (options: --set, --mode, --seed, --out, "
-                      "--quiet, --stats-interval, --vcd, --timeline, --timeline-window, "
+                      "--quiet, --json, --stats-interval, --vcd, --timeline, --timeline-window, "
                       "--help)", argv[optind - 1]);
             return CLI_USAGE;
         }
@@ -323,6 +352,8 @@ int cmd_run(int argc, char **argv)
         cli_error("run", "missing the scenario file (iommusim run SCENARIO.yaml)");
         return CLI_USAGE;
     }
+    if (!out)
+        out = CLI_DEFAULT_OUT;
     if ((status = observe_check(&obs, out)))
         return status;
 
@@ -332,11 +363,15 @@ int cmd_run(int argc, char **argv)
         print_error(cerr.msg);
         return CLI_FAILED;
     }
+    struct run_results res = { .dir = out, .json = json,
+                               .info = { .scn = scn, .scenario_path = path,
+                                         .start = time(NULL) } };
+    double t0 = cli_wall_now();
     struct soc *s = soc_build(scn, err, sizeof(err));
     if (!s) {
         print_error(err);
-        if (out)
-            write_failed_build(scn, out, err);
+        res.info.wall_seconds = cli_wall_now() - t0;
+        write_failed_build(&res, err);
         scenario_free(scn);
         return CLI_FAILED;
     }
@@ -349,9 +384,9 @@ int cmd_run(int argc, char **argv)
     }
     s->progress = show_progress;
     cli_progress_begin();
-    double t0 = cli_wall_now();
+    double t1 = cli_wall_now();
     rc = soc_run(s, err, sizeof(err));
-    double wall = cli_wall_now() - t0;
+    double wall = cli_wall_now() - t1;
     cli_progress_end();
 
     status = rc ? CLI_FAILED : CLI_OK;
@@ -365,13 +400,14 @@ int cmd_run(int argc, char **argv)
         soc_all_faulted_warning(s, i, warn, sizeof(warn));
         fprintf(stderr, "%s: %s\n", path, warn);  /* even with --quiet: it is loud */
     }
-    if (!quiet)
+    if (!quiet && !json)
         soc_print_report(s, stdout, wall);
     if (ob && observe_finish(ob, obs.err, sizeof(obs.err))) {
         cli_error("run", "%s", obs.err);
         status = CLI_FAILED;
     }
-    if (out && write_outputs(s, out, rc ? err : NULL) != CLI_OK)
+    res.info.wall_seconds = cli_wall_now() - t0;
+    if (write_outputs(s, &res, rc ? err : NULL) != CLI_OK)
         status = CLI_FAILED;
     soc_free(s);
     scenario_free(scn);

@@ -50,6 +50,7 @@
 #include "sim/cli/opts.h"
 #include "sim/cli/tlb_study.h"
 #include "sim/config/config.h"
+#include "sim/core/stats.h"
 #include "sim/trace/trace.h"
 
 #define CMD             TLB_CMD
@@ -578,11 +579,12 @@ static void report(const struct tlb_args *a, const struct tlb_config *cfg,
         tlb_json_string(stdout, a->trace);
         printf(", \"page_size\": \"%s\", \"entries\": %u, \"ways\": %u, \"replacement\": \"%s\", "
                "\"references\": %" PRIu64 ", \"hits\": %" PRIu64 ", \"misses\": %" PRIu64
-               ", \"miss_rate\": %.6f, \"reads\": %" PRIu64 ", \"read_misses\": %" PRIu64
+               ", \"miss_rate\": %.*f, \"reads\": %" PRIu64 ", \"read_misses\": %" PRIu64
                ", \"writes\": %" PRIu64 ", \"write_misses\": %" PRIu64 ", \"compulsory\": %"
                PRIu64 ", \"capacity\": %" PRIu64 ", \"conflict\": %" PRIu64 "}\n",
                page_size_names[a->page_size[0]], cfg->entries, cfg->ways,
-               tlb_replacement_name(cfg->replacement), c->references, c->hits, c->misses, rate,
+               tlb_replacement_name(cfg->replacement), c->references, c->hits, c->misses,
+               stats_f64_decimals(rate), rate,
                refs[TRACE_OP_READ], miss[TRACE_OP_READ], refs[TRACE_OP_WRITE],
                miss[TRACE_OP_WRITE], c->compulsory, c->capacity, c->conflict);
         return;
@@ -594,8 +596,8 @@ static void report(const struct tlb_args *a, const struct tlb_config *cfg,
            tlb_replacement_name(cfg->replacement));
     if (cfg->replacement == TLB_RANDOM)
         printf(" (seed %" PRIu64 ")", cfg->seed);
-    printf("\nreferences %" PRIu64 "\nhits %" PRIu64 "\nmisses %" PRIu64 "\nmiss rate %.6f\n",
-           c->references, c->hits, c->misses, rate);
+    printf("\nreferences %" PRIu64 "\nhits %" PRIu64 "\nmisses %" PRIu64 "\nmiss rate %.*f\n",
+           c->references, c->hits, c->misses, stats_f64_decimals(rate), rate);
     printf("read references %" PRIu64 "\nread misses %" PRIu64 "\nwrite references %" PRIu64
            "\nwrite misses %" PRIu64 "\n", refs[TRACE_OP_READ], miss[TRACE_OP_READ],
            refs[TRACE_OP_WRITE], miss[TRACE_OP_WRITE]);

@@ -19,11 +19,16 @@
 #define FNV_OFFSET      14695981039346656037ull     /* FNV-1a 64 offset basis */
 #define FNV_PRIME       1099511628211ull
 #define PATH_MAX_LEN    4096
-#define MANIFEST_MAX    512             /* two short lines */
-#define NFILES          2
+#define MANIFEST_MAX    4096            /* a few short lines */
 
-static const char *const result_files[NFILES] = { "stats.json", "stats.csv" };
-static const char *const result_formats[NFILES] = { "json", "csv" };
+static const char *const result_files[] = { "stats.json", "stats.csv" };
+static const char *const result_formats[] = { "json", "csv" };
+#define NFILES          (sizeof(result_files) / sizeof(result_files[0]))
+/* The files a run may write beside them, in the manifest's order. */
+static const char *const extra_files[] = { RESULTS_EXTRA, RESULTS_CONFIG_YAML,
+                                           RESULTS_CONFIG_JSON, RESULTS_RUN,
+                                           RESULTS_RUN_HOST };
+#define NEXTRA          (sizeof(extra_files) / sizeof(extra_files[0]))
 
 /* Size and FNV-1a hash of a file: 0 or -errno. */
 static int file_sum(const char *path, uint64_t *bytes, uint64_t *hash)
@@ -66,9 +71,9 @@ static size_t manifest_line(char *text, size_t at, size_t len, const char *name,
 }
 
 /*
- * The manifest text of DIR's files as they are now: 0 or -errno. RESULTS_EXTRA is
- * listed when it is there (a failed build has no histograms), so a set with it and a
- * manifest without it do not match.
+ * The manifest text of DIR's files as they are now: 0 or -errno. Each file of
+ * extra_files is listed when it is there (a failed build has no histograms), so a set
+ * with one and a manifest without it do not match.
  */
 static int manifest_text(const char *dir, char *text, size_t len)
 {
@@ -78,19 +83,21 @@ static int manifest_text(const char *dir, char *text, size_t len)
     int rc;
 
     text[0] = '\0';
-    for (int i = 0; i < NFILES; i++) {
+    for (size_t i = 0; i < NFILES; i++) {
         dir_file(path, sizeof(path), dir, result_files[i]);
         if ((rc = file_sum(path, &bytes, &hash)))
             return rc;
         at = manifest_line(text, at, len, result_files[i], bytes, hash);
     }
-    dir_file(path, sizeof(path), dir, RESULTS_EXTRA);
-    rc = file_sum(path, &bytes, &hash);
-    if (rc && rc != -ENOENT)
-        return rc;
-    if (!rc)
-        manifest_line(text, at, len, RESULTS_EXTRA, bytes, hash);
-    return 0;
+    for (size_t i = 0; i < NEXTRA; i++) {
+        dir_file(path, sizeof(path), dir, extra_files[i]);
+        rc = file_sum(path, &bytes, &hash);
+        if (rc && rc != -ENOENT)
+            return rc;
+        if (!rc)
+            at = manifest_line(text, at, len, extra_files[i], bytes, hash);
+    }
+    return at < len ? 0 : -ENAMETOOLONG;
 }
 
 
@@ -104,8 +111,19 @@ int cli_results_forget(const char *dir)
     return 0;
 }
 
-int cli_results_write(const struct stats *st, const char *dir, cli_results_extra_fn extra,
-                      void *arg, char *err, size_t errlen)
+/* The writer of extra file `name` among the n given, or NULL. */
+static const struct cli_result_file *find_extra(const struct cli_result_file *extra,
+                                                size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(extra[i].name, name))
+            return &extra[i];
+    return NULL;
+}
+
+int cli_results_write(const struct stats *st, const char *dir,
+                      const struct cli_result_file *extra, size_t nextra, char *err,
+                      size_t errlen)
 {
     char path[PATH_MAX_LEN], text[MANIFEST_MAX];
     int rc;
@@ -115,18 +133,22 @@ int cli_results_write(const struct stats *st, const char *dir, cli_results_extra
         snprintf(err, errlen, "cannot remove %s/" RESULTS_MANIFEST ": %s", dir, strerror(-rc));
         return rc;
     }
-    for (int i = 0; i < NFILES; i++) {
+    for (size_t i = 0; i < NFILES; i++) {
         dir_file(path, sizeof(path), dir, result_files[i]);
         if ((rc = stats_write_file(st, path, result_formats[i], err, errlen)))
             return rc;
     }
-    dir_file(path, sizeof(path), dir, RESULTS_EXTRA);
-    if (extra && (rc = extra(arg, path, err, errlen)))
-        return rc;
-    if (!extra && unlink(path) && errno != ENOENT) {
-        rc = -errno;            /* an earlier run's histograms are not this run's */
-        snprintf(err, errlen, "cannot remove %s: %s", path, strerror(-rc));
-        return rc;
+    for (size_t i = 0; i < NEXTRA; i++) {
+        const struct cli_result_file *f = find_extra(extra, nextra, extra_files[i]);
+
+        dir_file(path, sizeof(path), dir, extra_files[i]);
+        if (f && (rc = f->write(f->arg, path, err, errlen)))
+            return rc;
+        if (!f && unlink(path) && errno != ENOENT) {
+            rc = -errno;        /* an earlier run's file is not this run's */
+            snprintf(err, errlen, "cannot remove %s: %s", path, strerror(-rc));
+            return rc;
+        }
     }
     rc = manifest_text(dir, text, sizeof(text));
     dir_file(path, sizeof(path), dir, RESULTS_MANIFEST);
@@ -158,8 +180,8 @@ int cli_results_check(const char *dir, char *why, size_t whylen)
         return 0;
     }
     if (strcmp(want, have)) {
-        snprintf(why, whylen, "stats.json, stats.csv or " RESULTS_EXTRA " does not match " RESULTS_MANIFEST
-                              " (written by another run)");
+        snprintf(why, whylen, "a result file (stats.json, stats.csv, " RESULTS_EXTRA ", ...) "
+                              "does not match " RESULTS_MANIFEST " (written by another run)");
         return 0;
     }
     return 1;

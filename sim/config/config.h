@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CONFIG_ERR_MAX          1024    /* bytes of an error message, with its NUL */
 #define CONFIG_MAX_DEPTH        64      /* nesting of maps and lists, across includes */
@@ -134,5 +135,17 @@ int config_fail_key(struct config_err *err, const struct config_node *node, int 
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The node's key path ("smmus.rot.tlb.entries", "" for the root), truncated to fit. */
 void config_path(const struct config_node *node, char *buf, size_t len);
+
+/*
+ * sim/config/config_write.c: the tree written out (a run's resolved configuration), keys
+ * in the file's order. YAML through libyaml's emitter, block style, scalars quoted only
+ * where a plain scalar would read differently; loading it gives the same tree. JSON with
+ * two spaces of indentation, every scalar a string (the tree has no types). Both end
+ * with a newline and flush: 0, or a negative errno when the stream failed.
+ */
+int config_write_yaml(const struct config_node *root, FILE *out);
+int config_write_json(const struct config_node *root, FILE *out);
+/* A JSON string (RFC 8259 section 7): quote and backslash escaped, control characters as \u00XX. */
+void config_json_string(FILE *out, const char *s);
 
 #endif

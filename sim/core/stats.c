@@ -175,9 +175,16 @@ uint64_t stats_hist_bucket_high(unsigned i)
 #define FNV_OFFSET  UINT64_C(0xcbf29ce484222325)
 #define FNV_PRIME   UINT64_C(0x100000001b3)
 
-/* Enough for "%.6f" of any finite double: sign, 309 digits, point, 6 digits, NUL. */
-#define F64_CHARS   340
-#define F64_DECIMALS 6
+/*
+ * A double is written with F64_DECIMALS decimals, or, below 0.1 in magnitude, with as
+ * many more as give it F64_SIGNIFICANT significant digits (a miss rate of 0.000115234
+ * is not cut to 0.000115), at most F64_MAX_DECIMALS. F64_CHARS holds any of them: sign,
+ * 309 digits, point, the decimals, NUL.
+ */
+#define F64_DECIMALS        6
+#define F64_SIGNIFICANT     6
+#define F64_MAX_DECIMALS    20
+#define F64_CHARS           340
 
 struct entry {
     char *name;
@@ -699,25 +706,44 @@ int stats_get_str(const struct stats *st, const char *name, const char **v)
 /* ---- Output ----------------------------------------------------------------------- */
 
 /*
- * "%.6f" with trailing zeros and a trailing '.' removed, and "-0" as "0". printf's
- * decimal point is the locale's (LC_NUMERIC); rather than trust that nothing in the
- * process ever calls setlocale, the point is found by position - whatever lies between
- * the integer digits and the last six digits - and written as '.'.
+ * The decimals of v: F64_DECIMALS, and one more for every power of ten v lies below
+ * 0.1, so that its first F64_SIGNIFICANT digits show (|v| >= 10^(SIG - 1 - decimals)).
+ */
+int stats_f64_decimals(double v)
+{
+    double a = fabs(v), bound = 1.0;
+    int d = F64_DECIMALS;
+
+    for (int k = 0; k < F64_DECIMALS - F64_SIGNIFICANT + 1; k++)
+        bound /= 10.0;                  /* 10^(SIG - 1 - DECIMALS) = 0.1 */
+    while (d < F64_MAX_DECIMALS && a > 0 && a < bound) {
+        bound /= 10.0;
+        d++;
+    }
+    return d;
+}
+
+/*
+ * "%.Nf" (N from f64_decimals) with trailing zeros and a trailing '.' removed, and "-0"
+ * as "0". printf's decimal point is the locale's (LC_NUMERIC); rather than trust that
+ * nothing in the process ever calls setlocale, the point is found by position -
+ * whatever lies between the integer digits and the last N digits - and written as '.'.
  */
 static void format_f64(double v, char out[F64_CHARS])
 {
     char tmp[F64_CHARS];
     const char *p = tmp;
     char *o = out;
-    int n = snprintf(tmp, sizeof(tmp), "%.*f", F64_DECIMALS, v);
+    int decimals = stats_f64_decimals(v);
+    int n = snprintf(tmp, sizeof(tmp), "%.*f", decimals, v);
 
     if (*p == '-')
         *o++ = *p++;
     while (*p >= '0' && *p <= '9')
         *o++ = *p++;
     *o++ = '.';
-    memcpy(o, tmp + n - F64_DECIMALS, F64_DECIMALS);
-    o += F64_DECIMALS;
+    memcpy(o, tmp + n - decimals, (size_t)decimals);
+    o += decimals;
     while (o[-1] == '0')
         o--;
     if (o[-1] == '.')

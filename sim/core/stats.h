@@ -114,8 +114,14 @@ int stats_get_u64(const struct stats *st, const char *name, uint64_t *v);
 int stats_get_f64(const struct stats *st, const char *name, double *v);
 int stats_get_str(const struct stats *st, const char *name, const char **v);
 /*
- * The value as the outputs print it: u64 in decimal, f64 with "%.6f" (then any
- * trailing zeros and a trailing '.' removed), strings as they are (JSON escapes
+ * The decimals a double is printed with: 6, and one more for every power of ten its
+ * magnitude lies below 0.1, so that at least six significant digits show (0.000115234,
+ * not 0.000115), at most 20. For "%.*f" of ratios elsewhere (iommusim tlb).
+ */
+int stats_f64_decimals(double v);
+/*
+ * The value as the outputs print it: u64 in decimal, f64 with "%.Nf", N from
+ * stats_f64_decimals (then any trailing zeros and a trailing '.' removed), strings as they are (JSON escapes
  * them; CSV quotes them when they hold a comma, quote or newline). Truncated to
  * len - 1 bytes like snprintf; 330 bytes hold any number. "" for i out of range.
  */

@@ -38,7 +38,7 @@ static double ratio(uint64_t a, uint64_t b)
     return b ? (double)a / (double)b : 0.0;
 }
 
-static double master_bandwidth_mbps(const struct master_stats *ms)
+static double master_bandwidth_MBps(const struct master_stats *ms)
 {
     sim_time_t span = ms->last_done > ms->first_issue ? ms->last_done - ms->first_issue : 0;
 
@@ -268,7 +268,7 @@ static int collect_master(const struct soc *s, unsigned i, struct stats *st)
     TRY(stats_add_u64(st, ms->underruns, "master.%s.underruns", n));
     TRY(stats_add_u64(st, ms->first_issue, "master.%s.first_issue_ps", n));
     TRY(stats_add_u64(st, ms->last_done, "master.%s.last_done_ps", n));
-    TRY(stats_add_f64(st, master_bandwidth_mbps(ms), "master.%s.bandwidth_mbps", n));
+    TRY(stats_add_f64(st, master_bandwidth_MBps(ms), "master.%s.bandwidth_MBps", n));
     if (s->scn->master[i].isolation_check) {
         const struct soc_source *src = s->source[i];
         TRY(stats_add_u64(st, src->checked, "master.%s.isolation.checked", n));
@@ -484,10 +484,10 @@ void soc_print_report(const struct soc *s, FILE *out, double wall)
     fprintf(out, "scenario %s (%s mode, seed %" PRIu64 ")\n\n",
             ctl_escape(name, sizeof(name), scn->name),
             scenario_mode_name(scn->mode), scn->seed);
-    fprintf(out, "%-9s %-16s %12s %12s %10s %9s %9s %10s %8s\n", "smmu", "context",
+    fprintf(out, "%-9s %-16s %12s %12s %10s %11s %9s %10s %8s\n", "smmu", "context",
             "translations", "tlb hits", "misses", "miss rate", "walks", "desc reads",
             "faults");
-    print_rule(out, 105);
+    print_rule(out, 107);
     for (unsigned i = 0; i < scn->soc.nsmmus; i++) {
         const struct smmu_desc *d = &s->desc[i];
         if (!smmu_used(s, i))
@@ -496,7 +496,8 @@ void soc_print_report(const struct soc *s, FILE *out, double wall)
             const struct smmu_ctx_stats *c = smmu_ctx_stats(s->hw[i], bank);
             if (!c->translations && !c->faults && !c->bypassed)
                 continue;
-            fprintf(out, "%-9s %-16s %12" PRIu64 " %12" PRIu64 " %10" PRIu64 " %8.4f%% %9"
+            /* six significant digits: a 1M-page rate of 0.0115234% is not 0.0115% */
+            fprintf(out, "%-9s %-16s %12" PRIu64 " %12" PRIu64 " %10" PRIu64 " %10.6g%% %9"
                     PRIu64 " %10" PRIu64 " %8" PRIu64 "\n", d->name,
                     bank_name(d, bank, b, sizeof(b)), c->translations, c->hits, c->misses,
                     100.0 * ratio(c->misses, c->translations), c->walks, c->desc_reads,
@@ -513,7 +514,7 @@ void soc_print_report(const struct soc *s, FILE *out, double wall)
         snprintf(frames, sizeof(frames), "%" PRIu64 "/%" PRIu64, ms->late_frames, ms->frames);
         fprintf(out, "%-10s %14" PRIu64 " %11.1f %11.1f %11.1f %7" PRIu64 " %10s %9" PRIu64
                 "\n", scn->master[i].name, ms->bytes_read + ms->bytes_written,
-                master_bandwidth_mbps(ms), stats_hist_mean(&ms->latency) / 1000.0,
+                master_bandwidth_MBps(ms), stats_hist_mean(&ms->latency) / 1000.0,
                 (double)stats_hist_quantile(&ms->latency, 0.99) / 1000.0, ms->errors, frames,
                 ms->underruns);
     }

@@ -13,6 +13,7 @@
 #include "sim/scenario/scenario.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -573,6 +574,33 @@ static int set_override(struct scenario *s, const char *assignment, struct confi
     return config_set(s->cfg, assignment, err);
 }
 
+/*
+ * --mode and --seed written into the tree as `mode:` and `seed:`, after the --set
+ * overrides, so that the tree (a run's resolved configuration) holds the values the
+ * run used.
+ */
+static int record_overrides(struct scenario *s, const struct scenario_overrides *ov,
+                            struct config_err *err)
+{
+    const struct config_node *root = config_root(s->cfg), *seed, *mode;
+    char set[64];
+    int rc = 0;
+
+    if (root->kind != CONFIG_MAP)
+        return 0;               /* read_scenario says what is wrong */
+    seed = config_find(root, "seed");
+    mode = config_find(root, "mode");
+    if (ov->has_seed && (!seed || seed->kind == CONFIG_SCALAR)) {
+        snprintf(set, sizeof(set), "seed=%" PRIu64, ov->seed);
+        rc = config_set(s->cfg, set, err);
+    }
+    if (!rc && ov->mode >= 0 && (!mode || mode->kind == CONFIG_SCALAR)) {
+        snprintf(set, sizeof(set), "mode=%s", scenario_mode_name((enum scn_mode)ov->mode));
+        rc = config_set(s->cfg, set, err);
+    }
+    return rc;
+}
+
 struct scenario *scenario_load(const char *path, const struct scenario_overrides *ov,
                                struct config_err *err)
 {
@@ -585,6 +613,10 @@ struct scenario *scenario_load(const char *path, const struct scenario_overrides
             scenario_free(s);
             return NULL;
         }
+    }
+    if (ov && record_overrides(s, ov, err)) {
+        scenario_free(s);
+        return NULL;
     }
     if (read_scenario(s, ov, err)) {
         scenario_free(s);

@@ -173,5 +173,12 @@ void soc_all_faulted_warning(const struct soc *s, unsigned i, char *buf, size_t 
 
 /* sim/scenario/report.c: `iommusim info`: the SMMUs, contexts, MIDs and domains of an SoC. */
 void soc_print_info(const struct scenario *scn, FILE *out);
+/*
+ * sim/scenario/info_json.c: the same as JSON (`iommusim info --json`): "soc", "smmus"
+ * (name, base, irq, irq_secure, banks, bypass, tlb, contexts with bank and mids) and
+ * "domains" (name, id, secure, pt_cacheable, partitions, attached contexts). 0, or -1
+ * when the stream failed.
+ */
+int soc_print_info_json(const struct scenario *scn, FILE *out);
 
 #endif
