@@ -1,6 +1,7 @@
 # iommusim build.
 #
-#   make            build build/iommusim and build/libiommusim.a
+#   make            build build/iommusim and build/libiommusim.a, the TLM-2.0 wrapper's
+#                   build/libiommusim-tlm.a and its example platform build/tlm-example
 #   make run        install missing packages (as root), build, run the default scenario
 #   make test       the include-rule check, then every cmocka test in tests/
 #   make check-layers  only the include-rule check (tests/layers.tab), with its self-test
@@ -17,7 +18,8 @@
 #   make clean
 #
 # Sources are discovered: every .c/.cpp in the layer folders (LIB_DIRS) goes into the
-# library; the command's own entry point (sim/main.c) and its subcommands
+# library (sim/tlm/*.cpp into libiommusim-tlm.a instead, TLM_DIRS); every
+# tests/test_*.cpp is a C++ test program linked with that library too; the command's own entry point (sim/main.c) and its subcommands
 # (sim/cli/*.c) make build/iommusim; every tests/test_*.c is one test
 # program (run with IOMMUSIM set to the program's path, for the command-line
 # tests), linked with the helpers of tests/lib/; every tests/bench/bench_*.c is one

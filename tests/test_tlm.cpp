@@ -778,6 +778,67 @@ static void test_dmi_invalidated_by_unmap(void **state)
     });
 }
 
+/*
+ * A bank that bypasses translation (SCTLR.M = 0): PA = IOVA, so the page is granted at
+ * no translation cost: the pointer at PA 0x00300000 of the memory, the memory's
+ * 20 ns. Setting SCTLR.M changes every translation: the grant is withdrawn.
+ */
+static void test_dmi_bypass(void **state)
+{
+    (void)state;
+    run_bench([](Bench &b) {
+        tlm::tlm_dmi dmi;
+        b.bring_up(false);
+        b.wr(SMMU_CTX_REG(0, SMMU_SCTLR), SCTLR_TRE | SCTLR_AFE);
+        b.mem.write32(0x00300010u, 0x77665544u);
+        assert_true(get_dmi(b, MID, 0x00300000u, dmi));
+        assert_int_equal(dmi.get_start_address(), 0x00300000u);
+        assert_int_equal(dmi.get_end_address(), 0x00300FFFu);
+        assert_true(dmi.get_read_latency() == sc_time(MEM_LAT_NS, SC_NS));
+        uint32_t seen;
+        std::memcpy(&seen, dmi.get_dmi_ptr() + 0x10, 4);
+        assert_int_equal(seen, 0x77665544u);
+        /* an unrouted MID gets nothing */
+        assert_false(get_dmi(b, 9, 0x00300000u, dmi));
+        b.wr(SMMU_CTX_REG(0, SMMU_SCTLR), SCTLR_TRE | SCTLR_AFE | SCTLR_M);
+        assert_int_equal(b.invalidated.size(), 1);
+        assert_int_equal(b.invalidated[0].first, 0x00300000u);
+        assert_int_equal(b.invalidated[0].second, 0x00300FFFu);
+    });
+}
+
+/*
+ * A fill that evicts the entry a grant stands on withdraws it. The TLB has 32 entries,
+ * fully associative, LRU: page 1 is filled, granted, then 31 sections fill the other
+ * 31 entries (nothing evicted, nothing withdrawn); the 32nd section evicts the least
+ * recently used entry, page 1's: its grant goes then.
+ */
+static void test_dmi_eviction(void **state)
+{
+    (void)state;
+    run_bench([](Bench &b) {
+        tlm::tlm_dmi dmi;
+        uint32_t v = 0;
+        sc_time d = sc_core::SC_ZERO_TIME;
+        /* sections at VA 0x60000000 + i MiB, all onto PA 0x00800000 */
+        for (unsigned i = 0; i < 32; i++)
+            b.mem.write32(L1_BASE + (0x600 + i) * 4, 0x00820C02u);
+        b.bring_up(false);
+        assert_int_equal(b.access(MID, PAGE1_VA, false, &v, d), tlm::TLM_OK_RESPONSE);
+        sc_core::wait(d);
+        assert_true(get_dmi(b, MID, PAGE1_VA, dmi));
+        for (unsigned i = 0; i < 32; i++) {
+            d = sc_core::SC_ZERO_TIME;
+            assert_int_equal(b.access(MID, 0x60000000u + (i << 20), false, &v, d),
+                             tlm::TLM_OK_RESPONSE);
+            sc_core::wait(d);
+            assert_int_equal(b.invalidated.size(), i < 31 ? 0 : 1);
+        }
+        assert_int_equal(b.invalidated[0].first, PAGE1_VA);
+        assert_int_equal(b.smmu.dmi_granted(), 0);
+    });
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -792,6 +853,8 @@ int main(void)
         cmocka_unit_test_setup(test_stall_resume_terminate, fresh),
         cmocka_unit_test_setup(test_dmi_invalidated_by_tlbiva, fresh),
         cmocka_unit_test_setup(test_dmi_invalidated_by_unmap, fresh),
+        cmocka_unit_test_setup(test_dmi_bypass, fresh),
+        cmocka_unit_test_setup(test_dmi_eviction, fresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
