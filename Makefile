@@ -82,12 +82,28 @@ PROTO_H    := $(PROTO_SRCS:%.proto=$(PROTO_GEN)/%.pb-c.h)
 LIB_OBJS   += $(PROTO_C:%.c=%.o)
 LIB      := $(BUILD)/libiommusim.a
 
+# The TLM-2.0 wrapper (sim/tlm/, docs/tlm.md): C++ over the library, in a library of
+# its own (libiommusim-tlm.a, pkg-config iommusim-tlm) so that libiommusim.a stays
+# free of TLM; not in LIB_DIRS. Its example platform (sim/tlm/example/*.cpp) is one
+# program, build/tlm-example.
+TLM_DIRS    := sim/tlm
+TLM_SRCS    := $(sort $(foreach d,$(TLM_DIRS),$(wildcard $(d)/*.cpp)))
+TLM_OBJS    := $(TLM_SRCS:%.cpp=$(BUILD)/%.o)
+TLM_HEADERS := $(sort $(foreach d,$(TLM_DIRS),$(wildcard $(d)/*.h)))
+TLM_LIB     := $(BUILD)/libiommusim-tlm.a
+TLM_EXAMPLE_SRCS := $(sort $(wildcard sim/tlm/example/*.cpp))
+TLM_EXAMPLE := $(if $(TLM_EXAMPLE_SRCS),$(BUILD)/tlm-example)
+
 # The tests' helper module (tests/lib/: the VCM platform, fake memory ports, running
 # the program): an archive linked into every test program, so each takes what it uses.
 TESTLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
 TESTLIB      := $(BUILD)/libiommusim-tests.a
 TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
 TEST_BINS  := $(TEST_SRCS:%.c=$(BUILD)/%)
+# C++ tests (tests/test_*.cpp: the TLM wrapper's), linked with libiommusim-tlm.a too.
+TEST_CXX_SRCS := $(sort $(wildcard tests/test_*.cpp))
+TEST_CXX_BINS := $(TEST_CXX_SRCS:%.cpp=$(BUILD)/%)
+TEST_BINS  += $(TEST_CXX_BINS)
 # Tests that are shell scripts (tests/test_*.sh: what drives make itself, such as
 # installing), run after the cmocka programs with the same IOMMUSIM and BUILD.
 TEST_SCRIPTS := $(sort $(wildcard tests/test_*.sh))
@@ -103,7 +119,7 @@ export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 .PHONY: install uninstall
 .DEFAULT_GOAL := all
 
-all: deps-check $(LIB) $(MAIN_BIN)
+all: deps-check $(LIB) $(MAIN_BIN) $(TLM_LIB) $(TLM_EXAMPLE)
 
 # ---------------------------------------------------------------- dependencies
 # deps: install what is missing (root), or print the exact command (not root).
@@ -177,12 +193,22 @@ $(LIB): $(LIB_OBJS)
 $(BUILD)/iommusim: $(BUILD)/sim/main.o $(CLI_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(TLM_LIB): $(TLM_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(TLM_EXAMPLE): $(TLM_EXAMPLE_SRCS:%.cpp=$(BUILD)/%.o) $(TLM_LIB) $(LIB)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 $(TESTLIB): $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTLIB) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(TEST_CXX_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTLIB) $(TLM_LIB) $(LIB)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---------------------------------------------------------------- targets
 run: deps
@@ -210,7 +236,7 @@ check-layers:
 	@tests/layers.sh $(LAYER_SKIP:%=-x %) .
 
 test: deps check-layers
-	@$(MAKE) --no-print-directory $(TEST_BINS) $(MAIN_BIN)
+	@$(MAKE) --no-print-directory $(TEST_BINS) $(MAIN_BIN) $(TLM_EXAMPLE)
 	@pass=0; fail=0; failed=""; \
 	for t in $(TEST_BINS) $(TEST_SCRIPTS); do \
 	  if IOMMUSIM=$(BUILD)/iommusim BUILD=$(BUILD) $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
@@ -268,6 +294,8 @@ plots: deps
 #   lib/libiommusim.a, include/iommusim/...       the library; headers keep their
 #                                                 paths (#include "models/tlb.h")
 #   lib/pkgconfig/iommusim.pc                     from sim/iommusim.pc.in
+#   lib/libiommusim-tlm.a, include/iommusim/sim/tlm/  the TLM-2.0 wrapper (docs/tlm.md)
+#   lib/pkgconfig/iommusim-tlm.pc                 from sim/tlm/iommusim-tlm.pc.in
 # make uninstall removes exactly these (and the two iommusim directories).
 PREFIX        ?= /usr/local
 DESTDIR       ?=
@@ -316,6 +344,11 @@ install: all
 	  $(INSTALL) -D -m 644 $$h $(DESTDIR)$(INCLUDEDIR)/iommusim/$$h || exit 1; done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	  -e 's|@VERSION@|$(VERSION)|' sim/iommusim.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/iommusim.pc
+	$(INSTALL) -m 644 $(TLM_LIB) $(DESTDIR)$(LIBDIR)/libiommusim-tlm.a
+	for h in $(TLM_HEADERS); do \
+	  $(INSTALL) -D -m 644 $$h $(DESTDIR)$(INCLUDEDIR)/iommusim/$$h || exit 1; done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' sim/tlm/iommusim-tlm.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/iommusim-tlm.pc
 	@if [ -f $(MAN_PAGE) ]; then \
 	  $(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 && \
 	  $(INSTALL) -m 644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man1/iommusim.1 && \
@@ -323,6 +356,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/iommusim $(DESTDIR)$(LIBDIR)/libiommusim.a \
+	  $(DESTDIR)$(LIBDIR)/libiommusim-tlm.a $(DESTDIR)$(PKGCONFIGDIR)/iommusim-tlm.pc \
 	  $(DESTDIR)$(PKGCONFIGDIR)/iommusim.pc $(DESTDIR)$(COMPLETIONDIR)/iommusim \
 	  $(DESTDIR)$(MANDIR)/man1/iommusim.1
 	rm -rf $(DESTDIR)$(PKGDATADIR) $(DESTDIR)$(INCLUDEDIR)/iommusim

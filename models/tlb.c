@@ -56,15 +56,21 @@ struct tag {
 #define TAG_SIZE(tag)       (((tag).ctx >> CTX_SIZE_SHIFT) & 3u)
 #define TAG_GLOBAL(tag)     (((tag).ctx & CTX_GLOBAL) != 0)
 
-/* A hash bucket: a tag and the slot holding it; ctx 0 is an empty bucket. */
+/*
+ * A hash bucket: the slot holding a tag, and a check word from the tag's hash (its
+ * top 32 bits, bit 0 forced to 1) so that most buckets of other tags are passed
+ * without reading the slot's tag; check 0 is an empty bucket. Eight bytes, so the
+ * sparse table stays small in the caches. The bucket index is the hash's top bits
+ * too, so a bucket's home is its check word shifted (buckets <= 2^31).
+ */
 struct bucket {
-    uint64_t vpn;
-    uint32_t ctx;
+    uint32_t check;
     uint32_t slot;
 };
 
 #define HASH_MULT           0x9E3779B97F4A7C15ull   /* 2^64 / golden ratio, odd */
 #define HASH_CTX_SHIFT      40  /* the context above the page numbers of 40-bit VAs */
+#define HASH_BIG_ENTRIES    (1u << 16)  /* above this, a load factor of 1/4, not 1/16 */
 
 /* The last-lookup cache: the 4 KiB page number and the lookup's VMID, ASID, valid. */
 #define FAST_PAGE_SHIFT     12
@@ -86,18 +92,22 @@ struct tlb {
     uint32_t fast_ctx;          /* its VMID, ASID and CTX_VALID; 0: empty */
     uint32_t fast_slot, fast_set;
     unsigned fast_matches;      /* entries matching the last hit's access; 0: not counted */
+    uint64_t miss_va;           /* the last lookup that missed, while nothing changed since */
+    uint32_t miss_ctx;          /* its VMID, ASID and CTX_VALID; 0: none */
     uint8_t present_ng;         /* bit s: some non-global entry of size s is valid */
     uint8_t present_g;          /* bit s: some global entry of size s is valid */
     enum tlb_replacement repl;
     unsigned ways, sets;
     struct bucket *hash;
+    uint32_t *where;            /* [slots]: the bucket of each valid slot's tag */
     uint64_t hash_mask;
     unsigned hash_shift;        /* 64 - log2(buckets) */
     uint64_t clock;             /* lru recency stamps */
     struct tlb_entry *ent;      /* [sets * ways] */
     struct tag *tag;            /* [sets * ways]; ctx 0 if invalid */
     struct lru_link *link;      /* lru: [slots + sets], the last sets are the sentinels */
-    uint64_t *stamp;            /* lru: last touch; orders the lists on a floor change */
+    uint64_t *stamp;            /* lru, while floor > 0: last touch; orders the lists on a
+                                   floor change */
     uint32_t slots;             /* sets * ways */
     uint8_t *plru;              /* plru: ways bytes per set, node 1 is the root */
     uint32_t *rr;               /* round-robin pointer per set */
@@ -222,21 +232,37 @@ static uint64_t rng_next(uint64_t *state)
 
 /* ------------------------------------------------------------------ the hash */
 
-static inline uint64_t hash_home(const struct tlb *t, uint64_t vpn, uint32_t ctx)
+static inline uint64_t hash_of(uint64_t vpn, uint32_t ctx)
 {
-    return ((vpn ^ (uint64_t)ctx << HASH_CTX_SHIFT) * HASH_MULT) >> t->hash_shift;
+    return (vpn ^ (uint64_t)ctx << HASH_CTX_SHIFT) * HASH_MULT;
+}
+
+static inline uint32_t hash_check(uint64_t h)
+{
+    return (uint32_t)(h >> 32) | 1u;
+}
+
+static inline uint64_t bucket_home(const struct tlb *t, uint32_t check)
+{
+    return check >> (t->hash_shift - 32);
+}
+
+static inline bool tag_eq(struct tag a, struct tag b)
+{
+    return a.ctx == b.ctx && a.vpn == b.vpn;
 }
 
 static inline uint32_t hash_find(const struct tlb *t, struct tag tag)
 {
-    uint64_t i = hash_home(t, tag.vpn, tag.ctx);
+    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
+    uint32_t check = hash_check(h);
 
     for (;;) {
         const struct bucket *b = &t->hash[i];
 
-        if (b->ctx == tag.ctx && b->vpn == tag.vpn)
+        if (b->check == check && tag_eq(t->tag[b->slot], tag))
             return b->slot;
-        if (!b->ctx)
+        if (!b->check)
             return NONE;
         i = (i + 1) & t->hash_mask;
     }
@@ -244,35 +270,36 @@ static inline uint32_t hash_find(const struct tlb *t, struct tag tag)
 
 static void hash_insert(struct tlb *t, struct tag tag, uint32_t slot)
 {
-    uint64_t i = hash_home(t, tag.vpn, tag.ctx);
+    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
 
-    while (t->hash[i].ctx)
+    while (t->hash[i].check)
         i = (i + 1) & t->hash_mask;
-    t->hash[i] = (struct bucket){ .vpn = tag.vpn, .ctx = tag.ctx, .slot = slot };
+    t->hash[i] = (struct bucket){ .check = hash_check(h), .slot = slot };
+    t->where[slot] = (uint32_t)i;
 }
 
 /*
- * Removes a tag. Later buckets of the same probe run are shifted back into the
- * hole, so no tombstones accumulate and searches stay short however many fills
- * and evictions the TLB sees.
+ * Removes the tag of a slot, found at once through where[]. Later buckets of the
+ * same probe run are shifted back into the hole (their slots' where[] follows), so
+ * no tombstones accumulate and searches stay short however many fills and
+ * evictions the TLB sees. At the load factor of tlb_new most runs end at the next
+ * bucket, so the loop usually reads one empty bucket and stops.
  */
-static void hash_remove(struct tlb *t, struct tag tag)
+static void hash_remove(struct tlb *t, uint32_t slot)
 {
-    uint64_t i = hash_home(t, tag.vpn, tag.ctx), j;
+    uint64_t i = t->where[slot], j = i;
 
-    while (t->hash[i].ctx != tag.ctx || t->hash[i].vpn != tag.vpn)
-        i = (i + 1) & t->hash_mask;
-    j = i;
     for (;;) {
         j = (j + 1) & t->hash_mask;
         struct bucket b = t->hash[j];
-        if (!b.ctx)
+        if (!b.check)
             break;
-        uint64_t home = hash_home(t, b.vpn, b.ctx);
+        uint64_t home = bucket_home(t, b.check);
         /* b may fill the hole at i unless its home lies cyclically in (i, j]. */
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
             t->hash[i] = b;
+            t->where[b.slot] = (uint32_t)i;
             i = j;
         }
     }
@@ -429,7 +456,9 @@ static inline void count_sub(struct tlb *t, struct tag tag)
 static inline void touch(struct tlb *t, unsigned set, uint32_t slot)
 {
     if (t->repl == TLB_LRU) {
-        t->stamp[slot] = ++t->clock;
+        /* With no locked way the lists alone hold the order (see lru_stamp_lists). */
+        if (t->floor)
+            t->stamp[slot] = ++t->clock;
         /* Locked ways are on no list: they are never victims. */
         if (slot - set * t->ways >= t->floor && lru_head(t, set) != slot) {
             lru_unlink(t, slot);
@@ -446,7 +475,7 @@ static void remove_slot(struct tlb *t, unsigned set, unsigned way)
     uint32_t slot = slot_of(t, set, way);
     struct tag tag = t->tag[slot];
 
-    hash_remove(t, tag);
+    hash_remove(t, slot);
     t->tag[slot] = (struct tag){ 0 };
     if (t->repl == TLB_LRU && way >= t->floor)
         lru_unlink(t, slot);
@@ -455,16 +484,24 @@ static void remove_slot(struct tlb *t, unsigned set, unsigned way)
     t->valid--;
     t->fast_ctx = 0;
     t->fast_matches = 0;
+    t->miss_ctx = 0;
 }
 
 /* Writes the translation and its tag into a slot the tag is not yet hashed for. */
-static inline void write_slot(struct tlb *t, uint32_t slot, struct tag tag,
-                              const struct tlb_entry *e)
+static inline void write_entry(struct tlb *t, uint32_t slot, struct tag tag,
+                               const struct tlb_entry *e)
 {
     t->ent[slot] = *e;
     t->ent[slot].va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
     t->tag[slot] = tag;
     hash_insert(t, tag, slot);
+}
+
+/* The same, counting the entry (a slot that was invalid). */
+static inline void write_slot(struct tlb *t, uint32_t slot, struct tag tag,
+                              const struct tlb_entry *e)
+{
+    write_entry(t, slot, tag, e);
     count_add(t, tag);
 }
 
@@ -495,9 +532,12 @@ static void replace(struct tlb *t, unsigned set, unsigned way, struct tag tag,
 
     t->stats.evictions++;
     t->stats.evictions_by_size[TAG_SIZE(old)]++;
-    hash_remove(t, old);
-    count_sub(t, old);
-    write_slot(t, slot, tag, e);
+    hash_remove(t, slot);
+    if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT)) {
+        count_sub(t, old);
+        count_add(t, tag);
+    }
+    write_entry(t, slot, tag, e);
     touch(t, set, slot);
 }
 
@@ -544,20 +584,29 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
     t->words = (t->ways + 63) / 64;
     t->rng = cfg->seed;
 
-    /* At most half full, so an unsuccessful probe averages a few buckets. */
-    uint64_t buckets = 16;
-    while (buckets < 2 * (uint64_t)n)
+    /*
+     * At most a sixteenth full (a quarter past HASH_BIG_ENTRIES, to bound the
+     * memory to what half-full 16-byte buckets took): nearly every probe run is
+     * one bucket long, so a lookup reads one bucket, a deletion shifts nothing and
+     * the probe loops' exits are predicted. At half full (the first design) the
+     * backward-shift loop of deletion was a quarter of a random miss's time; on
+     * random misses 1/16 measured 15-20% faster than 1/8 and 1/8 40% faster
+     * than 1/4 (docs/performance.md).
+     */
+    uint64_t buckets = 16, load = n > HASH_BIG_ENTRIES ? 4 : 16;
+    while (buckets < load * (uint64_t)n)
         buckets *= 2;
     t->hash_mask = buckets - 1;
     t->hash_shift = 64 - ilog2(buckets);
 
     t->hash = calloc(buckets, sizeof(*t->hash));
+    t->where = calloc(n, sizeof(*t->where));
     t->ent = calloc(n, sizeof(*t->ent));
     t->tag = calloc(n, sizeof(*t->tag));
     t->freemap = calloc((size_t)t->sets * t->words, sizeof(*t->freemap));
     t->free_hint = calloc(t->sets, sizeof(*t->free_hint));
     t->free_unlocked = calloc(t->sets, sizeof(*t->free_unlocked));
-    bool ok = t->hash && t->ent && t->tag && t->freemap && t->free_hint && t->free_unlocked;
+    bool ok = t->hash && t->where && t->ent && t->tag && t->freemap && t->free_hint && t->free_unlocked;
     if (t->repl == TLB_LRU) {
         t->link = calloc(n + t->sets, sizeof(*t->link));
         t->stamp = calloc(n, sizeof(*t->stamp));
@@ -588,6 +637,7 @@ void tlb_free(struct tlb *t)
     if (!t)
         return;
     free(t->hash);
+    free(t->where);
     free(t->ent);
     free(t->tag);
     free(t->link);
@@ -612,7 +662,7 @@ const struct tlb_config *tlb_config(const struct tlb *t)
  * the global one; kinds and sizes with no valid entry are skipped. Returns the slot
  * and its set, or NONE.
  */
-static inline uint32_t search(const struct tlb *t, uint8_t vmid, uint8_t asid,
+static inline __attribute__((always_inline)) uint32_t search(const struct tlb *t, uint8_t vmid, uint8_t asid,
                               uint64_t va, unsigned *set_out)
 {
     uint32_t base_ng = fast_ctx(vmid, asid);
@@ -653,12 +703,22 @@ const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, ui
 
     t->stats.lookups++;
     if (__builtin_expect(ctx == t->fast_ctx && page == t->fast_page, 1)) {
+        /*
+         * The last lookup's entry, touched then, and nothing was touched, filled
+         * or removed since (any of those changes or clears the cache): touching
+         * it again would change no replacement state (it is the lru list's head
+         * and holds the latest stamp; its plru path already points away).
+         */
         slot = t->fast_slot;
-        set = t->fast_set;
+        t->stats.hits++;
+        t->stats.hits_by_size[t->ent[slot].size]++;
+        return &t->ent[slot];
     } else {
         slot = search(t, vmid, asid, va, &set);
         if (slot == NONE) {
             t->stats.misses++;
+            t->miss_va = va;
+            t->miss_ctx = ctx;
             return NULL;
         }
         t->fast_page = page;
@@ -754,6 +814,22 @@ static void fill_lockdown(struct tlb *t, unsigned set, uint32_t old, struct tag 
     }
 }
 
+/*
+ * True when the last lookup missed at an address of e's page, for e's VMID (and
+ * ASID if e is non-global), and nothing was filled or removed since: that lookup
+ * searched e's exact tag (or skipped it, no entry of its kind and size being
+ * valid) and found nothing, so the fill needs no search of its own. The usual
+ * miss, a lookup and then the fill of the walk's result, saves a hash probe.
+ */
+static inline bool known_absent(const struct tlb *t, const struct tlb_entry *e, uint64_t vpn)
+{
+    if (t->miss_ctx == 0 || (t->miss_va >> page_shift(e->size)) != vpn)
+        return false;
+    if (e->attrs.ng)
+        return t->miss_ctx == fast_ctx(e->vmid, e->asid);
+    return ((t->miss_ctx >> CTX_VMID_SHIFT) & 0xFFu) == e->vmid;
+}
+
 int tlb_fill(struct tlb *t, const struct tlb_entry *e)
 {
     if (!t || !e || (unsigned)e->size >= PAGE_SIZES)
@@ -762,7 +838,7 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     uint64_t vpn = e->va >> page_shift(e->size);
     struct tag tag = make_tag(e->size, e->vmid, !e->attrs.ng, e->asid, vpn);
     unsigned set = set_of(t, vpn);
-    uint32_t old = hash_find(t, tag);
+    uint32_t old = known_absent(t, e, vpn) ? NONE : hash_find(t, tag);
 
     if (__builtin_expect(t->lke, 0)) {
         fill_lockdown(t, set, old, tag, e);
@@ -780,6 +856,7 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     }
     t->fast_ctx = 0;
     t->fast_matches = 0;
+    t->miss_ctx = 0;
     t->stats.fills++;
     t->stats.fills_by_size[e->size]++;
     return 0;
@@ -889,6 +966,19 @@ static int by_stamp_desc(const void *a, const void *b)
 }
 
 /*
+ * While floor is 0 every valid way is on its set's list, in the true order of last
+ * use, and touches write no stamps (a hit costs two stores less). Leaving floor 0,
+ * the stamps are made from the lists, least recent first, so they order the ways
+ * as stamps written at every touch would have.
+ */
+static void lru_stamp_lists(struct tlb *t)
+{
+    for (unsigned s = 0; s < t->sets; s++)
+        for (uint32_t x = lru_tail(t, s); x != lru_sentinel(t, s); x = t->link[x].prev)
+            t->stamp[x] = ++t->clock;
+}
+
+/*
  * A new floor changes which ways are on the lru lists. The stamps keep the true
  * order of last use, so each list is rebuilt from them and ways entering the
  * unlocked region take their proper place rather than an arbitrary one.
@@ -921,6 +1011,8 @@ int tlb_set_lockdown(struct tlb *t, bool lke, unsigned floor, unsigned victim)
             tmp = malloc(t->ways * sizeof(*tmp));
             if (!tmp)
                 return -ENOMEM;
+            if (!t->floor)
+                lru_stamp_lists(t);
         }
         t->floor = floor;
         for (unsigned s = 0; s < t->sets; s++) {

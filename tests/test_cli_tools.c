@@ -394,7 +394,7 @@ static void test_tlb_usage_errors(void **state)
         { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",
             "--bogus" },
           "iommusim tlb: unknown option '--bogus' (options: --trace, --format, --page-size, "
-          "--entries, --ways, --replacement, --seed, --json, --help)\n" },
+          "--entries, --ways, --sets, --replacement, --seed, --json, --csv, --help)\n" },
         { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries" },
           "iommusim tlb: option '--entries' needs a value (see iommusim tlb --help)\n" },
         { { "tlb", "--trace", DATA "policy.din", "--page-size", "4k", "--entries", "4",

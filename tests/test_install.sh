@@ -10,6 +10,8 @@
 #     variable, finds its SoC and scenarios (`info msm8960`, `run rotate_90_1080p`)
 #     and its plot scripts (a two-point sweep, then `plot`; the images are skipped
 #     with a message when gnuplot is absent) in PREFIX/share/iommusim;
+#   - a C++ program compiled with `pkg-config --cflags --libs iommusim-tlm` (the TLM
+#     wrapper) builds and runs;
 #   - a program compiled with `pkg-config --cflags --libs iommusim` against the
 #     installed headers and library builds and runs;
 #   - the bash completion completes a subcommand and an option;
@@ -46,6 +48,8 @@ if ! run_make install; then
 fi
 
 for f in bin/iommusim lib/libiommusim.a lib/pkgconfig/iommusim.pc \
+         lib/libiommusim-tlm.a lib/pkgconfig/iommusim-tlm.pc \
+         include/iommusim/sim/tlm/smmu_tlm.h include/iommusim/sim/tlm/memory.h \
          include/iommusim/sim/core/stats.h include/iommusim/models/tlb.h \
          share/iommusim/plots/common.gp share/iommusim/plots/miss-rate.gp \
          share/iommusim/configs/msm8960.yaml \
@@ -116,6 +120,56 @@ elif ! ${CC:-cc} -std=c11 $san lib.c $flags -o lib >cc.txt 2>&1; then
     cat cc.txt; fail "a program cannot be built with pkg-config's flags for iommusim"
 elif [ "$(./lib)" != "14 7" ]; then
     fail "the program built against the installed library printed '$(./lib)', not '14 7'"
+fi
+
+# The TLM wrapper through pkg-config: an SmmuTlm of 3 banks answers a debug read of
+# IDR (4 bytes) with NCB (bits [23:16]) = 2 (the number of banks minus one).
+cat >tlm.cpp <<'EOF'
+#include <cstdio>
+#include <tlm_utils/simple_initiator_socket.h>
+#include "sim/tlm/memory.h"
+#include "sim/tlm/smmu_tlm.h"
+extern "C" {
+#include "models/smmu_regs.h"
+}
+struct Cpu : sc_core::sc_module {
+    tlm_utils::simple_initiator_socket<Cpu> dev, reg;
+    explicit Cpu(sc_core::sc_module_name n) : sc_core::sc_module(n), dev("dev"), reg("reg") {}
+};
+int main()
+{
+    struct smmu_config c = {};
+    c.name = "s"; c.nbanks = 3; c.nmids = 4; c.clock_hz = 200000000; c.max_walks = 1;
+    c.tlb.entries = 4; c.tlb.ways = 4; c.tlb.replacement = TLB_LRU; c.tlb.seed = 1;
+    iommusim::SmmuTlm s("smmu", c);
+    iommusim::TlmMemory m("mem", 0, 4096, sc_core::sc_time(10, sc_core::SC_NS));
+    sc_core::sc_signal<bool> irq("irq");
+    Cpu cpu("cpu");
+    cpu.dev.bind(s.dev_socket);
+    cpu.reg.bind(s.reg_socket);
+    s.mem_socket.bind(m.socket);
+    s.irq(irq);
+    sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_NS));
+    uint32_t v = 0;
+    tlm::tlm_generic_payload gp;
+    gp.set_command(tlm::TLM_READ_COMMAND);
+    gp.set_address(SMMU_IDR);
+    gp.set_data_ptr(reinterpret_cast<unsigned char *>(&v));
+    gp.set_data_length(4);
+    gp.set_streaming_width(4);
+    unsigned n = cpu.reg->transport_dbg(gp);
+    std::printf("%u %u\n", n, (v >> IDR_NCB_SHIFT) & IDR_NCB_MASK);
+    return 0;
+}
+EOF
+flags=$(PKG_CONFIG_PATH=$p/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dest \
+        pkg-config --cflags --libs iommusim-tlm 2>pc.err)
+if [ -z "$flags" ]; then
+    cat pc.err; fail "pkg-config --cflags --libs iommusim-tlm failed"
+elif ! ${CXX:-c++} -std=c++17 $san tlm.cpp $flags -o tlm >cc.txt 2>&1; then
+    cat cc.txt; fail "a program cannot be built with pkg-config's flags for iommusim-tlm"
+elif [ "$(SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 ./tlm)" != "4 2" ]; then
+    fail "the TLM program built against the installed library printed '$(./tlm)', not '4 2'"
 fi
 
 # Bash completion: "pl" is plot; "--ti" after plot is --title.

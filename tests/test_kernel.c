@@ -344,6 +344,39 @@ static void test_run_until_now(void **state)
     assert_log(1, "later", 1001);
 }
 
+/*
+ * sim_run_ahead runs the same callbacks as sim_run would, in the same order, but
+ * without SystemC: the work of 10 and 20 ns runs, 30 ns stays pending, time is the
+ * limit; then to the end, where time is the last callback's (30 ns).
+ */
+static void test_run_ahead(void **state)
+{
+    sim_time_t next = 0;
+
+    (void)state;
+    sim_schedule(10 * SIM_NS, rec, "10");
+    sim_schedule(20 * SIM_NS, rec, "20a");
+    sim_schedule(20 * SIM_NS, rec, "20b");
+    sim_schedule(30 * SIM_NS, rec, "30");
+    assert_int_equal(sim_run_ahead(25 * SIM_NS), 3);
+    assert_int_equal(sim_now(), 25000);
+    assert_log(0, "10", 10000);
+    assert_log(1, "20a", 20000);
+    assert_log(2, "20b", 20000);
+    assert_true(sim_pending(&next));
+    assert_int_equal(next, 30000);
+    assert_int_equal(sim_run_ahead(5 * SIM_NS), 0);     /* the past: nothing */
+    assert_int_equal(sim_now(), 25000);
+    assert_int_equal(sim_run_ahead(SIM_TIME_MAX), 1);
+    assert_log(3, "30", 30000);
+    assert_int_equal(sim_now(), 30000);
+    assert_false(sim_pending(NULL));
+    /* and sim_run goes on from there */
+    sim_schedule(SIM_NS, rec, "31");
+    assert_int_equal(sim_run(SIM_TIME_MAX), 1);
+    assert_log(4, "31", 31000);
+}
+
 static void stop_rec(void *arg)
 {
     rec(arg);
@@ -667,6 +700,7 @@ int main(void)
         cmocka_unit_test_setup(test_run_until, reset_kernel),
         cmocka_unit_test_setup(test_run_until_now, reset_kernel),
         cmocka_unit_test_setup(test_stop, reset_kernel),
+        cmocka_unit_test_setup(test_run_ahead, reset_kernel),
         cmocka_unit_test_setup(test_callbacks_run, reset_kernel),
         cmocka_unit_test_setup(test_reset, reset_kernel),
         cmocka_unit_test_setup(test_bad_arguments, reset_kernel),

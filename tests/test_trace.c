@@ -1086,7 +1086,7 @@ static void test_open_errors(void **state)
     assert_string_equal(err, DATA "no/such/dir.trc: error: cannot create: No such file or "
                         "directory");
     assert_null(trace_create(tmp_path("x.din"), (enum trace_format)7, err, sizeof(err)));
-    assert_true(strstr(err, ": error: unknown trace format 7 (expected text, bin or din)"));
+    assert_true(strstr(err, ": error: unknown trace format 7 (expected text, bin, din or cbin)"));
 
     /* a directory opens but cannot be read */
     r = open_ok(DATA, TRACE_FMT_TEXT, NULL, NULL);

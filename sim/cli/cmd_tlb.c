@@ -30,6 +30,11 @@
  * (exact, see replay()), and otherwise the work is one tlb_lookup (two with the
  * shadow TLB), plus a tlb_fill and a page-set probe on a miss. docs/cli.md
  * describes the options and the output.
+ *
+ * This file parses the options and runs one size at one page size. A list of sizes
+ * (--entries 8,16,64..1024) or of page sizes goes to tlb_curve.c, which computes
+ * them all in one pass (models/mrc.c's stack distances for lru) with the same
+ * counts, written as a table, JSON or CSV (tlb_study.h).
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -39,15 +44,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/mrc.h"
 #include "models/tlb.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/opts.h"
+#include "sim/cli/tlb_study.h"
 #include "sim/config/config.h"
 #include "sim/trace/trace.h"
 
-#define CMD             "tlb"
-#define TLB_BATCH       4096u           /* records per trace_next_batch */
-#define PROGRESS_EVERY  64u             /* batches between progress updates */
+#define CMD             TLB_CMD
+#define PROGRESS_EVERY  TLB_PROGRESS_EVERY
 #define DEFAULT_SEED    1u
 #define NO_PAGE         1u              /* not page-aligned: equal to no page address */
 
@@ -57,9 +63,11 @@ enum {
     OPT_PAGE_SIZE,
     OPT_ENTRIES,
     OPT_WAYS,
+    OPT_SETS,
     OPT_REPLACEMENT,
     OPT_SEED,
     OPT_JSON,
+    OPT_CSV,
     OPT_HELP,
 };
 
@@ -69,120 +77,17 @@ static const struct option tlb_options[] = {
     { "page-size",   required_argument, NULL, OPT_PAGE_SIZE },
     { "entries",     required_argument, NULL, OPT_ENTRIES },
     { "ways",        required_argument, NULL, OPT_WAYS },
+    { "sets",        required_argument, NULL, OPT_SETS },
     { "replacement", required_argument, NULL, OPT_REPLACEMENT },
     { "seed",        required_argument, NULL, OPT_SEED },
     { "json",        no_argument,       NULL, OPT_JSON },
+    { "csv",         required_argument, NULL, OPT_CSV },
     { "help",        no_argument,       NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
 
-static const char *const page_size_names[PAGE_SIZES] = { "4k", "64k", "1m", "16m" };
-
-struct tlb_args {
-    const char *trace;
-    enum trace_format format;
-    bool format_given;
-    enum page_size page_size;
-    bool page_size_given;
-    uint64_t entries, ways;
-    bool entries_given, ways_given;
-    enum tlb_replacement replacement;
-    uint64_t seed;
-    bool json;
-};
-
-/* The study's result: every reference is a hit or a miss, and every miss has a cause. */
-struct counts {
-    uint64_t references, hits, misses;
-    uint64_t refs_by_op[2], misses_by_op[2];    /* [TRACE_OP_READ], [TRACE_OP_WRITE] */
-    uint64_t compulsory, capacity, conflict;
-};
-
-/* ------------------------------------------------------------------ pages seen */
-
-/*
- * The page numbers referenced so far, as a sparse bitmap: pages in runs of 512
- * (one 64-byte bitmap each, the size of a cache line), the runs in an open-addressed
- * hash (linear probing, at most half full) keyed by run number + 1 (0: empty; a page
- * number is below 2^52, so + 1 never wraps). Traces touch pages in clusters, so a
- * probe usually finds the run of the previous miss (remembered) or a run whose
- * bitmap is already in the cache; memory is 72 bytes per run touched.
- */
-#define RUN_SHIFT       9
-#define RUN_WORDS       ((1u << RUN_SHIFT) / 64)
-#define PAGE_SET_MIN    64u
-#define PAGE_HASH_MULT  0x9E3779B97F4A7C15ull
-
-struct page_run {
-    uint64_t key;
-    uint64_t bits[RUN_WORDS];
-};
-
-struct page_set {
-    struct page_run *run;
-    uint64_t mask;
-    uint64_t count;             /* runs */
-    struct page_run *last;      /* the run of the last page added */
-};
-
-static int page_set_init(struct page_set *ps)
-{
-    *ps = (struct page_set){ .run = calloc(PAGE_SET_MIN, sizeof(*ps->run)),
-                             .mask = PAGE_SET_MIN - 1 };
-    return ps->run ? 0 : -ENOMEM;
-}
-
-static struct page_run *run_slot(struct page_run *run, uint64_t mask, uint64_t key)
-{
-    uint64_t i = ((key * PAGE_HASH_MULT) >> 20) & mask;
-
-    while (run[i].key && run[i].key != key)
-        i = (i + 1) & mask;
-    return &run[i];
-}
-
-static int page_set_grow(struct page_set *ps)
-{
-    uint64_t n = (ps->mask + 1) * 2;
-    struct page_run *run = calloc(n, sizeof(*run));
-
-    if (!run)
-        return -ENOMEM;
-    for (uint64_t k = 0; k <= ps->mask; k++)
-        if (ps->run[k].key)
-            *run_slot(run, n - 1, ps->run[k].key) = ps->run[k];
-    free(ps->run);
-    ps->run = run;
-    ps->mask = n - 1;
-    ps->last = NULL;
-    return 0;
-}
-
-/* 1 when page was not in the set (it is now), 0 when it was, -ENOMEM. */
-static int page_set_add(struct page_set *ps, uint64_t page)
-{
-    uint64_t key = (page >> RUN_SHIFT) + 1, bit = page & ((1u << RUN_SHIFT) - 1), *w;
-    struct page_run *r = ps->last;
-
-    if (!r || r->key != key) {
-        r = run_slot(ps->run, ps->mask, key);
-        if (!r->key) {
-            if ((ps->count + 1) * 2 > ps->mask + 1) {
-                if (page_set_grow(ps))
-                    return -ENOMEM;
-                r = run_slot(ps->run, ps->mask, key);
-            }
-            r->key = key;
-            ps->count++;
-        }
-        ps->last = r;
-    }
-    w = &r->bits[bit / 64];
-    if (*w & (1ull << (bit % 64)))
-        return 0;
-    *w |= 1ull << (bit % 64);
-    return 1;
-}
+const char *const tlb_page_size_names[PAGE_SIZES] = { "4k", "64k", "1m", "16m" };
+#define page_size_names tlb_page_size_names
 
 static void usage(FILE *out)
 {
@@ -192,32 +97,66 @@ static void usage(FILE *out)
             "Replays the accesses of a raw address trace (64-bit addresses; plain or\n"
             "gzip/xz/zstd-compressed) through the SMMU's TLB model, every address\n"
             "identity-mapped at one page size, and counts hits and misses, by read and\n"
-            "write and by cause (compulsory, capacity, conflict).\n"
+            "write and by cause (compulsory, capacity, conflict). With several sizes or\n"
+            "page sizes, the whole miss-ratio curve in one pass (lru: stack distances).\n"
             "\n"
             "  --trace FILE         the trace ('-' for standard input); raw IOVAs only\n"
             "  --format FMT         din, text or bin (default: from the file name:\n"
             "                       .din din, .bin bin, otherwise text)\n"
-            "  --page-size SIZE     4k, 64k, 1m or 16m\n"
-            "  --entries N          TLB entries, 1 .. %u\n"
+            "  --page-size SIZES    4k, 64k, 1m or 16m, or a list: 4k,64k,1m\n"
+            "  --entries LIST       TLB entries, 1 .. %u: N, or a list of N, A-B (every\n"
+            "                       size from A to B; with --sets S every multiple of S)\n"
+            "                       and A..B (A, 2A, 4A, ... up to B): 8,16,64..1024\n"
             "  --ways W             associativity, 1 .. N, dividing N into a power-of-two\n"
             "                       number of sets (default: N, fully associative)\n"
+            "  --sets S             instead of --ways: S sets (a power of two) at every\n"
+            "                       size, N / S ways each\n"
             "  --replacement POL    lru, plru, round-robin or random (default: lru)\n"
             "  --seed N             seed of the random policy (default: %u)\n"
             "  --json               one JSON object instead of the text report\n"
+            "  --csv FILE           also write the counts as CSV ('-': instead of the\n"
+            "                       report, on standard output); iommusim plot --mrc\n"
+            "                       draws it\n"
             "  --help               this text\n",
             TLB_MAX_ENTRIES, DEFAULT_SEED);
 }
 
 /* ------------------------------------------------------------------ arguments */
 
-static int parse_page_size(const char *s, enum page_size *out)
+static int parse_page_size(const char *s, size_t len, enum page_size *out)
 {
     for (unsigned i = 0; i < PAGE_SIZES; i++)
-        if (!strcmp(s, page_size_names[i])) {
+        if (strlen(page_size_names[i]) == len && !strncmp(s, page_size_names[i], len)) {
             *out = (enum page_size)i;
             return 0;
         }
     return -EINVAL;
+}
+
+/* A comma-separated list of page sizes, kept in size order, each once. */
+static int parse_page_sizes(const char *arg, struct tlb_args *a)
+{
+    bool want[PAGE_SIZES] = { false };
+    const char *s = arg;
+    enum page_size ps;
+
+    for (;;) {
+        size_t len = strcspn(s, ",");
+        if (parse_page_size(s, len, &ps)) {
+            cli_error(CMD, "--page-size '%.*s' is not a page size: must be 4k, 64k, 1m or 16m",
+                      (int)len, s);
+            return CLI_USAGE;
+        }
+        want[ps] = true;
+        if (!s[len])
+            break;
+        s += len + 1;
+    }
+    a->npage_sizes = 0;
+    for (unsigned i = 0; i < PAGE_SIZES; i++)
+        if (want[i])
+            a->page_size[a->npage_sizes++] = (enum page_size)i;
+    return CLI_OK;
 }
 
 static int parse_count(const char *opt, const char *s, uint64_t max, uint64_t *out)
@@ -233,6 +172,122 @@ static int parse_count(const char *opt, const char *s, uint64_t max, uint64_t *o
     return CLI_OK;
 }
 
+/* One number of an --entries item (its text is s[0 .. len)). */
+static int entries_number(const char *arg, const char *s, size_t len, uint64_t *out)
+{
+    char buf[32];
+    bool bad = len == 0 || len >= sizeof(buf);
+
+    if (!bad) {
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        bad = config_parse_u64(buf, out) != 0;
+    }
+    if (bad) {
+        cli_error(CMD, "--entries '%s': '%.*s' is not an integer: must be 1 .. %u", arg,
+                  (int)len, s, TLB_MAX_ENTRIES);
+        return CLI_USAGE;
+    }
+    if (*out < 1 || *out > TLB_MAX_ENTRIES) {
+        cli_error(CMD, "--entries '%s': %" PRIu64 " is out of range: must be 1 .. %u", arg,
+                  *out, TLB_MAX_ENTRIES);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+enum entries_kind { ENTRIES_ONE, ENTRIES_EVERY, ENTRIES_DOUBLING };
+
+/* One item of --entries, s[0 .. len): N, A-B or A..B. */
+static int entries_item(const char *arg, const char *s, size_t len, uint64_t *lo, uint64_t *hi,
+                        enum entries_kind *kind)
+{
+    const char *dots = memchr(s, '.', len), *dash = memchr(s, '-', len);
+    size_t cut = dots ? (size_t)(dots - s) : dash ? (size_t)(dash - s) : len, skip;
+
+    if ((dots && (dots + 1 >= s + len || dots[1] != '.')) || (dots && dash)) {
+        cli_error(CMD, "--entries '%s': '%.*s' is not a size or a range (N, A-B or A..B)",
+                  arg, (int)len, s);
+        return CLI_USAGE;
+    }
+    if (entries_number(arg, s, cut, lo))
+        return CLI_USAGE;
+    *hi = *lo;
+    *kind = dots ? ENTRIES_DOUBLING : dash ? ENTRIES_EVERY : ENTRIES_ONE;
+    if (*kind == ENTRIES_ONE)
+        return CLI_OK;
+    skip = cut + (dots ? 2 : 1);
+    if (entries_number(arg, s + skip, len - skip, hi))
+        return CLI_USAGE;
+    if (*hi < *lo) {
+        cli_error(CMD, "--entries '%s': the range '%.*s' ends below its start", arg, (int)len,
+                  s);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/*
+ * --entries into a->entries, ascending, each once (duplicates merge): N; A-B, every
+ * size from A to B (every multiple of the sets with --sets); A..B, A, 2A, 4A, ... up
+ * to B. When want is NULL, only checks the text.
+ */
+static int walk_entries(const char *arg, const struct tlb_args *a, uint64_t *want)
+{
+    const uint64_t step = a->sets_given ? a->sets : 1;
+    const char *s = arg;
+    enum entries_kind kind;
+    uint64_t lo, hi;
+
+    for (;;) {
+        size_t len = strcspn(s, ",");
+        if (entries_item(arg, s, len, &lo, &hi, &kind))
+            return CLI_USAGE;
+        if (want && kind == ENTRIES_DOUBLING)
+            for (uint64_t e = lo; e <= hi; e *= 2)
+                want[e / 64] |= 1ull << (e % 64);
+        else if (want && kind == ENTRIES_EVERY)
+            for (uint64_t e = (lo + step - 1) / step * step; e <= hi; e += step)
+                want[e / 64] |= 1ull << (e % 64);
+        else if (want)
+            want[lo / 64] |= 1ull << (lo % 64);
+        if (!s[len])
+            return CLI_OK;
+        s += len + 1;
+    }
+}
+
+static int expand_entries(const char *arg, struct tlb_args *a)
+{
+    uint64_t *want = calloc(TLB_MAX_ENTRIES / 64 + 1, sizeof(*want));
+    unsigned n = 0;
+
+    if (!want) {
+        cli_error(CMD, "out of memory");
+        return CLI_FAILED;
+    }
+    walk_entries(arg, a, want);
+    for (uint64_t w = 0; w <= TLB_MAX_ENTRIES / 64; w++)
+        n += (unsigned)__builtin_popcountll(want[w]);
+    if (!n) {
+        cli_error(CMD, "--entries '%s' --sets %" PRIu64 ": no size of the range is a "
+                  "multiple of the sets", arg, a->sets);
+        free(want);
+        return CLI_USAGE;
+    }
+    if (!(a->entries = malloc(n * sizeof(*a->entries)))) {
+        free(want);
+        cli_error(CMD, "out of memory");
+        return CLI_FAILED;
+    }
+    a->nentries = 0;
+    for (uint64_t e = 1; e <= TLB_MAX_ENTRIES; e++)
+        if (want[e / 64] & (1ull << (e % 64)))
+            a->entries[a->nentries++] = (unsigned)e;
+    free(want);
+    return CLI_OK;
+}
+
 /* getopt_long's own complaints, in this program's words. */
 static int option_error(int c, int argc, char **argv)
 {
@@ -244,7 +299,8 @@ static int option_error(int c, int argc, char **argv)
         cli_error(CMD, "option '%s' takes no value", arg);
     else
         cli_error(CMD, "unknown option '%s' (options: --trace, --format, --page-size, "
-                       "--entries, --ways, --replacement, --seed, --json, --help)", arg);
+                       "--entries, --ways, --sets, --replacement, --seed, --json, --csv, "
+                       "--help)", arg);
     return CLI_USAGE;
 }
 
@@ -252,6 +308,8 @@ static int option_error(int c, int argc, char **argv)
 static int parse_args(int argc, char **argv, struct tlb_args *a)
 {
     struct cli_once once = { 0 };
+    const char *entries = NULL;
+    uint64_t one;
     int c, rc;
 
     *a = (struct tlb_args){ .replacement = TLB_LRU, .seed = DEFAULT_SEED };
@@ -275,22 +333,36 @@ static int parse_args(int argc, char **argv, struct tlb_args *a)
             a->format_given = true;
             break;
         case OPT_PAGE_SIZE:
-            if (parse_page_size(optarg, &a->page_size)) {
-                cli_error(CMD, "--page-size '%s' is not a page size: must be 4k, 64k, 1m or 16m",
-                          optarg);
-                return CLI_USAGE;
-            }
-            a->page_size_given = true;
+            if ((rc = parse_page_sizes(optarg, a)))
+                return rc;
             break;
         case OPT_ENTRIES:
-            if ((rc = parse_count("--entries", optarg, TLB_MAX_ENTRIES, &a->entries)))
+            /* One number keeps the messages of a single size; a list is checked here
+             * and expanded once --sets is known. */
+            if (!optarg[strcspn(optarg, ",-.")])
+                rc = parse_count("--entries", optarg, TLB_MAX_ENTRIES, &one);
+            else
+                rc = walk_entries(optarg, a, NULL);
+            if (rc)
                 return rc;
-            a->entries_given = true;
+            entries = optarg;
             break;
         case OPT_WAYS:
             if ((rc = parse_count("--ways", optarg, TLB_MAX_ENTRIES, &a->ways)))
                 return rc;
             a->ways_given = true;
+            break;
+        case OPT_SETS:
+            if ((rc = parse_count("--sets", optarg, TLB_MAX_ENTRIES, &a->sets)))
+                return rc;
+            if (a->sets & (a->sets - 1)) {
+                cli_error(CMD, "--sets %s is not a power of two (1, 2, 4, ...)", optarg);
+                return CLI_USAGE;
+            }
+            a->sets_given = true;
+            break;
+        case OPT_CSV:
+            a->csv = optarg;
             break;
         case OPT_REPLACEMENT:
             if (tlb_replacement_parse(optarg, &a->replacement)) {
@@ -321,15 +393,22 @@ static int parse_args(int argc, char **argv, struct tlb_args *a)
                   argv[optind]);
         return CLI_USAGE;
     }
-    if (!a->trace || !a->page_size_given || !a->entries_given) {
+    if (!a->trace || !a->npage_sizes || !entries) {
         cli_error(CMD, "missing %s (usage: iommusim tlb --trace FILE --page-size 4k|64k|1m|16m "
                        "--entries N [--ways W] ...)",
-                  !a->trace ? "--trace FILE" : !a->page_size_given ? "--page-size SIZE"
-                                                                    : "--entries N");
+                  !a->trace ? "--trace FILE" : !a->npage_sizes ? "--page-size SIZE"
+                                                                : "--entries N");
         return CLI_USAGE;
     }
+    if (a->ways_given && a->sets_given) {
+        cli_error(CMD, "--ways and --sets both given: the one fixes the other at each size "
+                       "(give one)");
+        return CLI_USAGE;
+    }
+    if ((rc = expand_entries(entries, a)))
+        return rc;
     if (!a->ways_given)
-        a->ways = a->entries;
+        a->ways = a->entries[0] / (a->sets_given ? a->sets : 1);
     if (!a->format_given)
         a->format = trace_format_from_path(a->trace);
     return CLI_OK;
@@ -340,11 +419,18 @@ static int check_config(const struct tlb_args *a, struct tlb_config *cfg)
     char err[256];
 
     *cfg = (struct tlb_config){
-        .entries = (unsigned)a->entries, .ways = (unsigned)a->ways,
+        .entries = a->entries[0], .ways = (unsigned)a->ways,
         .replacement = a->replacement, .seed = a->seed,
     };
+    if (a->sets_given && a->entries[0] % a->sets) {
+        cli_error(CMD, "--entries %u --sets %" PRIu64 ": %u entries do not divide into %"
+                  PRIu64 " sets", cfg->entries, a->sets, cfg->entries, a->sets);
+        return CLI_USAGE;
+    }
     if (tlb_config_check(cfg, err, sizeof(err))) {
-        if (a->ways_given)
+        if (a->sets_given)
+            cli_error(CMD, "--entries %u --sets %" PRIu64 ": %s", cfg->entries, a->sets, err);
+        else if (a->ways_given)
             cli_error(CMD, "--entries %u --ways %u: %s", cfg->entries, cfg->ways, err);
         else
             cli_error(CMD, "--entries %u: %s", cfg->entries, err);
@@ -356,7 +442,7 @@ static int check_config(const struct tlb_args *a, struct tlb_config *cfg)
 /* ------------------------------------------------------------------ replay */
 
 /* Buffer names have no address here: refuse them, noting why the reader stopped. */
-static int refuse_names(void *arg, const char *name)
+int tlb_refuse_names(void *arg, const char *name)
 {
     (void)name;
     *(bool *)arg = true;
@@ -385,22 +471,22 @@ static int replay_error(const struct tlb_args *a, uint64_t number)
  * usual case, then cost one compare per reference.
  */
 static int replay(const struct tlb_args *a, struct trace_reader *r, struct tlb *t,
-                  struct tlb *fa, struct counts *c)
+                  struct tlb *fa, struct mrc_counts *c)
 {
-    const uint64_t page_mask = ~((uint64_t)page_bytes(a->page_size) - 1);
-    const unsigned shift = page_shift(a->page_size);
-    struct tlb_entry e = { .size = a->page_size };
+    const uint64_t page_mask = ~((uint64_t)page_bytes(a->page_size[0]) - 1);
+    const unsigned shift = page_shift(a->page_size[0]);
+    struct tlb_entry e = { .size = a->page_size[0] };
     struct trace_rec *recs = malloc(TLB_BATCH * sizeof(*recs));
     uint64_t last_page = NO_PAGE, page;
     uint64_t done = 0, repeats = 0;
-    struct page_set seen;
+    struct mrc_pages seen;
     unsigned batches = 0;
     bool fa_hit = false;
     long n;
     int rc = CLI_OK, fresh;
 
-    *c = (struct counts){ 0 };
-    if (!recs || page_set_init(&seen)) {
+    *c = (struct mrc_counts){ 0 };
+    if (!recs || mrc_pages_init(&seen)) {
         free(recs);
         cli_error(CMD, "out of memory");
         return CLI_FAILED;
@@ -430,7 +516,7 @@ static int replay(const struct tlb_args *a, struct trace_reader *r, struct tlb *
                 if (tlb_fill(t, &e))
                     goto fill_failed;
                 c->misses_by_op[rec->op]++;
-                if ((fresh = page_set_add(&seen, page >> shift)) < 0) {
+                if ((fresh = mrc_pages_add(&seen, page >> shift)) < 0) {
                     cli_error(CMD, "out of memory for the set of pages seen");
                     rc = CLI_FAILED;
                     goto out;
@@ -457,14 +543,14 @@ out:
     c->references = tlb_stats(t)->lookups + repeats;
     c->hits = tlb_stats(t)->hits + repeats;
     c->misses = tlb_stats(t)->misses;
-    free(seen.run);
+    mrc_pages_free(&seen);
     free(recs);
     return rc;
 }
 
 /* ------------------------------------------------------------------ report */
 
-static void json_string(FILE *out, const char *s)
+void tlb_json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (; *s; s++) {
@@ -481,7 +567,7 @@ static void json_string(FILE *out, const char *s)
 }
 
 static void report(const struct tlb_args *a, const struct tlb_config *cfg,
-                   const struct counts *c)
+                   const struct mrc_counts *c)
 {
     /* An empty trace has no miss rate; 0 keeps the output a number. */
     double rate = c->references ? (double)c->misses / (double)c->references : 0.0;
@@ -489,20 +575,20 @@ static void report(const struct tlb_args *a, const struct tlb_config *cfg,
 
     if (a->json) {
         printf("{\"trace\": ");
-        json_string(stdout, a->trace);
+        tlb_json_string(stdout, a->trace);
         printf(", \"page_size\": \"%s\", \"entries\": %u, \"ways\": %u, \"replacement\": \"%s\", "
                "\"references\": %" PRIu64 ", \"hits\": %" PRIu64 ", \"misses\": %" PRIu64
                ", \"miss_rate\": %.6f, \"reads\": %" PRIu64 ", \"read_misses\": %" PRIu64
                ", \"writes\": %" PRIu64 ", \"write_misses\": %" PRIu64 ", \"compulsory\": %"
                PRIu64 ", \"capacity\": %" PRIu64 ", \"conflict\": %" PRIu64 "}\n",
-               page_size_names[a->page_size], cfg->entries, cfg->ways,
+               page_size_names[a->page_size[0]], cfg->entries, cfg->ways,
                tlb_replacement_name(cfg->replacement), c->references, c->hits, c->misses, rate,
                refs[TRACE_OP_READ], miss[TRACE_OP_READ], refs[TRACE_OP_WRITE],
                miss[TRACE_OP_WRITE], c->compulsory, c->capacity, c->conflict);
         return;
     }
     printf("trace %s (%s), %s pages, %u entries, %u %s (%u %s), %s",
-           a->trace, trace_format_name(a->format), page_size_names[a->page_size],
+           a->trace, trace_format_name(a->format), page_size_names[a->page_size[0]],
            cfg->entries, cfg->ways, cfg->ways == 1 ? "way" : "ways", cfg->entries / cfg->ways,
            cfg->entries / cfg->ways == 1 ? "set" : "sets",
            tlb_replacement_name(cfg->replacement));
@@ -517,62 +603,96 @@ static void report(const struct tlb_args *a, const struct tlb_config *cfg,
            "\n", c->compulsory, c->capacity, c->conflict);
 }
 
+/* The trace reader's failure, in the command's words. */
+static void reader_error(struct trace_reader *r, bool named)
+{
+    if (named)
+        cli_error(CMD, "%s (the tlb command needs raw IOVAs such as 0x10000, not buffer "
+                       "names)", trace_error(r));
+    else
+        cli_error(CMD, "%s", trace_error(r));
+}
+
+/* One TLB size at one page size, through the TLB model. */
+static int single(const struct tlb_args *a, const struct tlb_config *cfg,
+                  struct trace_reader *r, bool *named)
+{
+    struct tlb_config fa_cfg;
+    struct tlb_row row = { .page_size = a->page_size[0], .entries = cfg->entries,
+                           .ways = cfg->ways };
+    struct tlb *t, *fa = NULL;
+    int rc;
+
+    /* The 3C model's fully associative lru TLB of the same size, unless cfg is one. */
+    fa_cfg = (struct tlb_config){ .entries = cfg->entries, .ways = cfg->entries,
+                                  .replacement = TLB_LRU };
+    t = tlb_new(cfg);
+    if (t && (cfg->ways != cfg->entries || cfg->replacement != TLB_LRU) &&
+        !(fa = tlb_new(&fa_cfg))) {
+        tlb_free(t);
+        t = NULL;
+    }
+    if (!t) {
+        cli_error(CMD, "out of memory for a TLB of %u entries", cfg->entries);
+        return CLI_FAILED;
+    }
+    cli_progress_begin();
+    rc = replay(a, r, t, fa, &row.c);
+    cli_progress_end();
+    if (rc < 0) {
+        reader_error(r, *named);
+        rc = CLI_FAILED;
+    } else if (rc == CLI_OK) {
+        if (!a->csv || strcmp(a->csv, "-")) {
+            report(a, cfg, &row.c);
+            if (fflush(stdout) || ferror(stdout)) {
+                cli_error(CMD, "cannot write the report to standard output");
+                rc = CLI_FAILED;
+            }
+        }
+        if (rc == CLI_OK && a->csv)
+            rc = tlb_write_csv(a, &row, 1, a->csv);
+    }
+    tlb_free(fa);
+    tlb_free(t);
+    return rc;
+}
+
 int cmd_tlb(int argc, char **argv)
 {
     bool named = false;
-    struct trace_reader_opts opts = { .resolve = refuse_names, .resolve_arg = &named };
-    struct trace_reader *r;
-    struct counts counts;
-    struct tlb_config cfg, fa_cfg;
+    struct trace_reader_opts opts = { .resolve = tlb_refuse_names, .resolve_arg = &named };
+    struct trace_reader *r = NULL;
+    struct tlb_config cfg;
     struct tlb_args a;
-    struct tlb *t, *fa = NULL;
     char err[TRACE_ERR_MAX];
+    bool curve;
     int rc;
 
     rc = parse_args(argc, argv, &a);
     if (rc < 0)
         return CLI_OK;
-    if (rc || (rc = check_config(&a, &cfg)))
-        return rc;
-    /* The 3C model's fully associative lru TLB of the same size, unless cfg is one. */
-    fa_cfg = (struct tlb_config){ .entries = cfg.entries, .ways = cfg.entries,
-                                  .replacement = TLB_LRU };
-    t = tlb_new(&cfg);
-    if (t && (cfg.ways != cfg.entries || cfg.replacement != TLB_LRU) && !(fa = tlb_new(&fa_cfg))) {
-        tlb_free(t);
-        t = NULL;
-    }
-    if (!t) {
-        cli_error(CMD, "out of memory for a TLB of %u entries", cfg.entries);
-        return CLI_FAILED;
-    }
+    if (rc)
+        goto out;
+    curve = a.nentries > 1 || a.npage_sizes > 1;
+    if (!curve && (rc = check_config(&a, &cfg)))
+        goto out;
     opts.format = a.format;
     r = trace_open(a.trace, &opts, err, sizeof(err));
     if (!r) {
         cli_error(CMD, "%s", err);
-        tlb_free(fa);
-        tlb_free(t);
-        return CLI_FAILED;
-    }
-    cli_progress_begin();
-    rc = replay(&a, r, t, fa, &counts);
-    cli_progress_end();
-    if (rc < 0) {
-        if (named)
-            cli_error(CMD, "%s (the tlb command needs raw IOVAs such as 0x10000, not buffer "
-                           "names)", trace_error(r));
-        else
-            cli_error(CMD, "%s", trace_error(r));
         rc = CLI_FAILED;
-    } else if (rc == CLI_OK) {
-        report(&a, &cfg, &counts);
-        if (fflush(stdout) || ferror(stdout)) {
-            cli_error(CMD, "cannot write the report to standard output");
-            rc = CLI_FAILED;
-        }
+        goto out;
     }
-    trace_close(r);
-    tlb_free(fa);
-    tlb_free(t);
+    if (!curve) {
+        rc = single(&a, &cfg, r, &named);
+    } else if ((rc = tlb_curve(&a, r)) < 0) {
+        reader_error(r, named);
+        rc = CLI_FAILED;
+    }
+out:
+    if (r)
+        trace_close(r);
+    free(a.entries);
     return rc;
 }

@@ -18,7 +18,7 @@ _iommusim()
     fi
     cmd=${COMP_WORDS[1]}
     case $prev in
-        --out|-o|--trace|--collect|--mrc|--vcd|--timeline)
+        --out|-o|--trace|--collect|--mrc|--vcd|--timeline|--csv)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --mode)
             COMPREPLY=($(compgen -W "timing functional" -- "$cur")); return ;;

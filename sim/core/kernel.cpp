@@ -564,6 +564,26 @@ uint64_t sim_run(sim_time_t until)
     return k.callbacks - first;
 }
 
+uint64_t sim_run_ahead(sim_time_t until)
+{
+    uint64_t first = k.callbacks;
+
+    if (k.running) {
+        std::fprintf(stderr, "sim_run_ahead: called from a callback; ignored\n");
+        return 0;
+    }
+    if (until < k.now)
+        return 0;
+    k.running = true;
+    k.stop = false;
+    run_due(until);
+    if (!k.stop && until != SIM_TIME_MAX)
+        k.now = until;
+    k.running = false;
+    k.stop = false;
+    return k.callbacks - first;
+}
+
 void sim_set_quantum(sim_time_t quantum)
 {
     k.quantum = quantum;
@@ -605,8 +625,21 @@ void sim_reset(void)
         ev->pending = false;
         ev->in_heap = 0;
     }
-    if (k.ctx && k.started)
+    if (k.ctx && k.started) {
         context_renew();
+        return;
+    }
+    /*
+     * A platform that calls sc_start itself (the TLM wrapper's, docs/tlm.md) used the
+     * current context without sim_run: it is renewed too, so that time is 0 again and
+     * a new platform can be elaborated.
+     */
+    sc_core::sc_simcontext *cur = sc_core::sc_get_curr_simcontext();
+    if (cur->elaboration_done() || cur->time_stamp() != sc_core::SC_ZERO_TIME) {
+        if (!k.ctx)
+            kernel_init();
+        context_renew();
+    }
 }
 
 uint64_t sim_callbacks_run(void)

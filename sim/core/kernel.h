@@ -73,6 +73,19 @@ sim_time_t sim_now(void);
 uint64_t sim_run(sim_time_t until);
 
 /*
+ * Runs every callback due up to `until` at once, from the calling code, without
+ * SystemC: SystemC's time does not move. For a SystemC process that owns the
+ * models' time in a platform that calls sc_start itself (the TLM-2.0 wrapper,
+ * sim/tlm/, docs/tlm.md): the models then run ahead of SystemC's time as a
+ * loosely-timed initiator's local time does. Same rules as sim_run otherwise:
+ * callbacks due at `until` run, sim_now() is `until` on return (the last
+ * callback's for SIM_TIME_MAX, the stopping callback's after sim_stop), an `until` before sim_now() does nothing, and a
+ * call from a callback is ignored with a message on stderr. Returns the number of
+ * callbacks run.
+ */
+uint64_t sim_run_ahead(sim_time_t until);
+
+/*
  * The quantum: how far one activation of the SystemC method process may run
  * callbacks ahead of SystemC's own time, in the manner of TLM-2.0's global
  * quantum. The shim orders every callback itself, so results do not depend on it
@@ -94,7 +107,9 @@ bool sim_pending(sim_time_t *next);
 /*
  * Discards all pending work and sets time back to 0, so that tests (and sweeps of
  * many short simulations in one process) start from a fresh kernel. Events that
- * still exist stay valid but are no longer pending.
+ * still exist stay valid but are no longer pending. The SystemC context is
+ * replaced by a fresh one when SystemC ran in it, through sim_run or through a
+ * platform's own sc_start (docs/tlm.md): delete the platform's modules first.
  */
 void sim_reset(void);
 

@@ -383,7 +383,7 @@ static int read_master_keys(struct scenario *s, const struct config_node *m,
             return config_fail(err, m, -ENOMEM, "out of memory");
         o->format = trace_format_from_path(o->trace);
         if (scn_has(m, "format")) {
-            static const char *const fmts[] = { "text", "bin", "din", NULL };
+            static const char *const fmts[] = { "text", "bin", "din", "cbin", NULL };
             if ((rc = config_get_enum(m, "format", fmts, &u, err)))
                 return rc;
             o->format = (enum trace_format)u;

@@ -44,6 +44,36 @@
 #define BIN_MAGIC_LEN       8
 #define BIN_REC_SIZE        24
 #define BIN_NAME_ALIGN      8
+/*
+ * cbin, the compact binary form (docs/traces.md): 32-bit little-endian words after
+ * the magic. An access word (bit 0 clear) is an access of the current op bit,
+ * bytes, buffer and time at the previous address plus a signed 30-bit delta; a
+ * control word (bit 0 set) has a kind in bits [3:1] and sets the state, names a
+ * buffer, or is a marker or an access at a full 64-bit address.
+ */
+#define CBIN_MAGIC          "IOMTRC2\n"
+#define CBIN_WORD           4
+#define CBIN_NAME_ALIGN     4
+#define CW_CONTROL          (1u << 0)
+#define CW_WRITE            (1u << 1)       /* access word: the op bit */
+#define CW_DELTA_SHIFT      2               /* access word: [31:2] the address delta */
+#define CW_DELTA_MAX        ((1ll << 29) - 1)
+#define CW_DELTA_MIN        (-(1ll << 29))
+#define CW_KIND_SHIFT       1
+#define CW_KIND(w)          (((w) >> CW_KIND_SHIFT) & 7u)
+#define CW_FLAG             (1u << 4)       /* ADDR: a write; MARK: a line marker */
+#define CW_BYTES_SHIFT      8               /* BYTES: [31:8] bytes - 1 */
+#define CW_LEN_SHIFT        8               /* DEFINE: [15:8] the name's length */
+#define CW_INDEX_SHIFT      16              /* BUFFER, DEFINE: [31:16] the buffer index */
+#define CBIN_FIRST_BYTES    64u             /* the state's bytes before any BYTES word */
+enum cbin_kind {
+    CK_ADDR = 0,            /* + 2 words: an access at this address */
+    CK_TIME,                /* + 2 words: the time of the records that follow */
+    CK_BYTES,
+    CK_BUFFER,
+    CK_MARK,                /* a frame (flag clear) or line (flag set) marker */
+    CK_DEFINE,              /* + the name, zero-padded to a multiple of 4 bytes */
+};
 #define HEX_DIGITS_MAX      16              /* addresses are 64-bit */
 #define DIN_DEFAULT_BYTES   64
 #define DIN_LABEL_MAX       2               /* 0 read, 1 write, 2 instruction fetch */
@@ -197,12 +227,32 @@ static size_t pad_name(size_t len)
     return (len + BIN_NAME_ALIGN - 1) & ~(size_t)(BIN_NAME_ALIGN - 1);
 }
 
+static size_t pad_name4(size_t len)
+{
+    return (len + CBIN_NAME_ALIGN - 1) & ~(size_t)(CBIN_NAME_ALIGN - 1);
+}
+
+/* What the next cbin access word inherits; reader and writer keep one each. */
+struct cbin_state {
+    uint64_t time, addr;
+    uint64_t amax;          /* the last address an access of `bytes` bytes may start at */
+    uint32_t bytes;
+    uint16_t buffer;        /* reader: the caller's index; writer: the file's */
+};
+
+static void cbin_state_init(struct cbin_state *c)
+{
+    *c = (struct cbin_state){ .bytes = CBIN_FIRST_BYTES, .buffer = TRACE_RAW,
+                              .amax = UINT64_MAX - (CBIN_FIRST_BYTES - 1) };
+}
+
 /* ------------------------------------------------------------------ formats */
 
 static const char *const format_names[] = {
     [TRACE_FMT_TEXT] = "text",
     [TRACE_FMT_BIN] = "bin",
     [TRACE_FMT_DIN] = "din",
+    [TRACE_FMT_CBIN] = "cbin",
 };
 
 #define NFORMATS (sizeof(format_names) / sizeof(format_names[0]))
@@ -245,6 +295,8 @@ enum trace_format trace_format_from_path(const char *path)
         return TRACE_FMT_BIN;
     if (ends_with(name, ".din"))
         return TRACE_FMT_DIN;
+    if (ends_with(name, ".cbin"))
+        return TRACE_FMT_CBIN;
     return TRACE_FMT_TEXT;
 }
 
@@ -403,6 +455,8 @@ struct trace_reader {
     uint64_t line;          /* text, din: lines consumed */
     uint64_t nrec;          /* records returned */
     uint64_t ndefs;         /* bin: DEFINE records consumed */
+    uint64_t dropped;       /* cbin: bytes moved out of the buffer's front */
+    struct cbin_state cb;   /* cbin: what the next access word inherits */
 
     struct name_table names;
     struct name_slot *last; /* text: the previous line's buffer, the likely next one */
@@ -426,6 +480,9 @@ static int fail(struct trace_reader *r, int code, uint64_t pos, const char *fmt,
         n = snprintf(r->err, sizeof(r->err), "%s: error: ", r->path);
     else if (r->format == TRACE_FMT_BIN)
         n = snprintf(r->err, sizeof(r->err), "%s: record %llu: error: ", r->path,
+                     (unsigned long long)pos);
+    else if (r->format == TRACE_FMT_CBIN)
+        n = snprintf(r->err, sizeof(r->err), "%s: byte %llu: error: ", r->path,
                      (unsigned long long)pos);
     else
         n = snprintf(r->err, sizeof(r->err), "%s:%llu: error: ", r->path,
@@ -469,6 +526,7 @@ static void compact(struct trace_reader *r)
 
     if (r->pos) {
         memmove(r->buf, r->buf + r->pos, keep);
+        r->dropped += r->pos;
         r->pos = 0;
         r->len = keep;
     }
@@ -1080,13 +1138,14 @@ static int bin_slow(struct trace_reader *r, const unsigned char *p, size_t avail
 
 static int bin_magic(struct trace_reader *r)
 {
+    bool c = r->format == TRACE_FMT_CBIN;
     int rc = fill_bin(r, BIN_MAGIC_LEN);
 
     if (rc < 0)
         return rc;
-    if (rc == 0 || memcmp(r->buf + r->pos, BIN_MAGIC, BIN_MAGIC_LEN))
-        return fail(r, -EINVAL, 0,
-                    "bad magic (expected \"IOMTRC1\\n\" at the start of a bin trace)");
+    if (rc == 0 || memcmp(r->buf + r->pos, c ? CBIN_MAGIC : BIN_MAGIC, BIN_MAGIC_LEN))
+        return fail(r, -EINVAL, 0, "bad magic (expected \"%s\\n\" at the start of a %s trace)",
+                    c ? "IOMTRC2" : "IOMTRC1", c ? "cbin" : "bin");
     r->pos += BIN_MAGIC_LEN;
     r->magic_ok = true;
     return 0;
@@ -1166,6 +1225,225 @@ static size_t bin_batch(struct trace_reader *r, struct trace_rec *out, size_t n)
     return k;
 }
 
+/* --------------------------------------------------------------------- cbin */
+
+/* The file offset of buffer position p, as cbin messages give it. */
+static uint64_t cbin_at(const struct trace_reader *r, const unsigned char *p)
+{
+    return r->dropped + (uint64_t)(p - (const unsigned char *)r->buf);
+}
+
+static int cbin_bits(struct trace_reader *r, uint64_t at, uint32_t w, uint32_t allowed)
+{
+    if (w & ~allowed)
+        return fail(r, -EINVAL, at, "control word 0x%08x has reserved bits set (0x%08x)", w,
+                    w & ~allowed);
+    return 0;
+}
+
+static int cbin_define(struct trace_reader *r, const unsigned char *p, size_t avail,
+                       uint64_t at, uint32_t w)
+{
+    uint32_t len = (w >> CW_LEN_SHIFT) & 0xFFu;
+    unsigned fidx = w >> CW_INDEX_SHIFT;
+    const char *name = (const char *)p + CBIN_WORD;
+    int index;
+
+    if (cbin_bits(r, at, w, 0xFFFFFF0Fu) < 0)
+        return r->ret;
+    if (fidx == TRACE_RAW)
+        return fail(r, -EINVAL, at,
+                    "definition of buffer 0xffff, the raw-IOVA index (expected 0..%u)",
+                    TRACE_MAX_BUFFERS - 1);
+    if (len == 0 || len > TRACE_MAX_NAME)
+        return fail(r, -EINVAL, at,
+                    "name length %u in the definition of buffer %u out of range (expected 1..%d)",
+                    len, fidx, TRACE_MAX_NAME);
+    if (avail < CBIN_WORD + pad_name4(len)) {
+        r->need = CBIN_WORD + pad_name4(len);
+        return -EAGAIN;
+    }
+    if (!name_valid(name, len))
+        return fail(r, -EINVAL, at,
+                    "bad buffer name in the definition of buffer %u "
+                    "(expected [A-Za-z_][A-Za-z0-9_.-]*, 1..%d characters)", fidx, TRACE_MAX_NAME);
+    if (fidx < r->nxlat && r->xlat[fidx] != TRACE_RAW)
+        return fail(r, -EINVAL, at, "buffer %u defined twice", fidx);
+    if (r->resolve) {
+        if ((index = name_index(r, name, len, at)) < 0)
+            return index;
+    } else {
+        index = (int)fidx;
+        if (names_set_index(&r->names, fidx, name, len) < 0)
+            return fail_nomem(r, at);
+    }
+    if (xlat_set(r, fidx, (unsigned)index) < 0)
+        return fail_nomem(r, at);
+    r->pos += CBIN_WORD + pad_name4(len);
+    return 0;
+}
+
+/*
+ * A control word at p (avail bytes), or an access word the fast path refused: 1 (a
+ * record in rec), 0 (state changed), -EAGAIN (needs r->need bytes) or a negative
+ * errno.
+ */
+static int cbin_slow(struct trace_reader *r, const unsigned char *p, size_t avail,
+                     struct trace_rec *rec)
+{
+    struct cbin_state *c = &r->cb;
+    uint64_t at = cbin_at(r, p), a;
+    uint32_t w = ld32(p), idx;
+    size_t size = CBIN_WORD;
+
+    if (!(w & CW_CONTROL))
+        return fail(r, -ERANGE, at, "delta %lld from %s0x%llx leaves the 64-bit address "
+                    "space (an access of %u bytes)", (long long)((int32_t)w >> CW_DELTA_SHIFT),
+                    c->buffer == TRACE_RAW ? "" : "offset ", (unsigned long long)c->addr,
+                    c->bytes);
+    if ((CW_KIND(w) == CK_ADDR || CW_KIND(w) == CK_TIME) && avail < 3 * CBIN_WORD) {
+        r->need = 3 * CBIN_WORD;
+        return -EAGAIN;
+    }
+    switch (CW_KIND(w)) {
+    case CK_ADDR:
+        if (cbin_bits(r, at, w, 0x1Fu) < 0)
+            return r->ret;
+        a = ld64(p + CBIN_WORD);
+        if (a > c->amax)
+            return fail(r, -ERANGE, at, "access at %s0x%llx of %u bytes passes the end of "
+                        "the 64-bit address space", c->buffer == TRACE_RAW ? "" : "offset ",
+                        (unsigned long long)a, c->bytes);
+        *rec = (struct trace_rec){ .time = c->time, .addr = a, .bytes = c->bytes,
+                                   .buffer = c->buffer,
+                                   .op = w & CW_FLAG ? TRACE_OP_WRITE : TRACE_OP_READ };
+        c->addr = a;
+        r->pos += 3 * CBIN_WORD;
+        return 1;
+    case CK_TIME:
+        if (cbin_bits(r, at, w, 0xFu) < 0)
+            return r->ret;
+        c->time = ld64(p + CBIN_WORD);
+        size = 3 * CBIN_WORD;
+        break;
+    case CK_BYTES:
+        if (cbin_bits(r, at, w, 0xFFFFFF0Fu) < 0)
+            return r->ret;
+        c->bytes = (w >> CW_BYTES_SHIFT) + 1;
+        c->amax = UINT64_MAX - (c->bytes - 1);
+        break;
+    case CK_BUFFER:
+        if (cbin_bits(r, at, w, 0xFFFF000Fu) < 0)
+            return r->ret;
+        idx = w >> CW_INDEX_SHIFT;
+        if (idx != TRACE_RAW && (idx >= r->nxlat || r->xlat[idx] == TRACE_RAW))
+            return fail(r, -EINVAL, at, "buffer %u used before its definition (expected a "
+                        "DEFINE word for it earlier)", idx);
+        c->buffer = idx == TRACE_RAW ? TRACE_RAW : r->xlat[idx];
+        break;
+    case CK_MARK:
+        if (cbin_bits(r, at, w, 0x1Fu) < 0)
+            return r->ret;
+        *rec = (struct trace_rec){ .time = c->time, .buffer = TRACE_RAW,
+                                   .op = w & CW_FLAG ? TRACE_OP_LINE : TRACE_OP_FRAME };
+        r->pos += CBIN_WORD;
+        return 1;
+    case CK_DEFINE:
+        return cbin_define(r, p, avail, at, w);
+    default:
+        return fail(r, -EINVAL, at, "unknown control word kind %u (expected 0 addr, 1 time, "
+                    "2 bytes, 3 buffer, 4 mark or 5 define)", CW_KIND(w));
+    }
+    r->pos += size;
+    return 0;
+}
+
+/* The end of input with `avail` bytes left over (fewer than r->need). */
+static void cbin_short(struct trace_reader *r, size_t avail)
+{
+    const unsigned char *p = (const unsigned char *)r->buf + r->pos;
+
+    if (!avail) {
+        r->done = true;
+        r->ret = 0;
+    } else {
+        fail(r, -EINVAL, cbin_at(r, p), "truncated %s (%zu of %zu bytes)",
+             avail < CBIN_WORD ? "word" : "control record", avail, r->need);
+    }
+}
+
+/*
+ * The common record is one access word: its address is the previous one plus the
+ * word's delta, everything else the state's; the loop below does only that and
+ * hands anything else (and any address that would leave the 64-bit space) to
+ * cbin_slow.
+ */
+static size_t cbin_batch(struct trace_reader *r, struct trace_rec *out, size_t n)
+{
+    const unsigned char *p, *end;
+    size_t k = 0;
+    int rc;
+
+    if (!r->magic_ok && bin_magic(r) < 0)
+        return 0;
+    while (k < n && !r->done) {
+        if (r->len - r->pos < r->need) {
+            rc = fill_bin(r, r->need);
+            if (rc < 0)
+                break;
+            if (rc == 0) {
+                cbin_short(r, r->len - r->pos);
+                break;
+            }
+        }
+        r->need = CBIN_WORD;
+        p = (const unsigned char *)r->buf + r->pos;
+        end = (const unsigned char *)r->buf + r->len;
+        struct cbin_state c = r->cb;
+        while (k < n && end - p >= CBIN_WORD) {
+            uint32_t w = ld32(p);
+            int64_t d = (int32_t)w >> CW_DELTA_SHIFT;
+            uint64_t a = c.addr + (uint64_t)d;
+
+            if (!(w & CW_CONTROL) && (d < 0 ? a < c.addr : a >= c.addr) && a <= c.amax) {
+                out[k].time = c.time;
+                out[k].addr = a;
+                out[k].bytes = c.bytes;
+                out[k].buffer = c.buffer;
+                out[k].op = (w >> 1) & 1u;
+                c.addr = a;
+                k++;
+                p += CBIN_WORD;
+                continue;
+            }
+            /* A far access (random addresses): an ADDR word, no reserved bit set. */
+            if ((w & ~CW_FLAG) == (CK_ADDR << CW_KIND_SHIFT | CW_CONTROL) &&
+                end - p >= 3 * CBIN_WORD && (a = ld64(p + CBIN_WORD)) <= c.amax) {
+                out[k].time = c.time;
+                out[k].addr = a;
+                out[k].bytes = c.bytes;
+                out[k].buffer = c.buffer;
+                out[k].op = w & CW_FLAG ? TRACE_OP_WRITE : TRACE_OP_READ;
+                c.addr = a;
+                k++;
+                p += 3 * CBIN_WORD;
+                continue;
+            }
+            r->cb = c;
+            r->pos = (size_t)(p - (const unsigned char *)r->buf);
+            rc = cbin_slow(r, p, (size_t)(end - p), &out[k]);
+            if (rc < 0)
+                break;      /* -EAGAIN: r->need is set; anything else stopped the reader */
+            k += (size_t)rc;
+            c = r->cb;
+            p = (const unsigned char *)r->buf + r->pos;
+        }
+        r->cb = c;
+        r->pos = (size_t)(p - (const unsigned char *)r->buf);
+    }
+    return k;
+}
+
 /* ------------------------------------------------------------- reader API */
 
 struct trace_reader *trace_open(const char *path, const struct trace_reader_opts *opts,
@@ -1185,7 +1463,7 @@ struct trace_reader *trace_open(const char *path, const struct trace_reader_opts
         opts = &defaults;
     }
     if ((unsigned)opts->format >= NFORMATS) {
-        snprintf(err, errlen, "%s: error: unknown trace format %d (expected text, bin or din)",
+        snprintf(err, errlen, "%s: error: unknown trace format %d (expected text, bin, din or cbin)",
                  path, (int)opts->format);
         return NULL;
     }
@@ -1207,7 +1485,8 @@ struct trace_reader *trace_open(const char *path, const struct trace_reader_opts
     r->din_bytes = opts->din_bytes ? opts->din_bytes : DIN_DEFAULT_BYTES;
     r->resolve = opts->resolve;
     r->resolve_arg = opts->resolve_arg;
-    r->need = BIN_REC_SIZE;
+    r->need = r->format == TRACE_FMT_CBIN ? CBIN_WORD : BIN_REC_SIZE;
+    cbin_state_init(&r->cb);
     fd = std ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
@@ -1265,7 +1544,12 @@ long trace_next_batch(struct trace_reader *r, struct trace_rec *recs, size_t n)
         return 0;
     if (n > (size_t)LONG_MAX)
         n = (size_t)LONG_MAX;
-    k = r->format == TRACE_FMT_BIN ? bin_batch(r, recs, n) : lines_batch(r, recs, n);
+    if (r->format == TRACE_FMT_BIN)
+        k = bin_batch(r, recs, n);
+    else if (r->format == TRACE_FMT_CBIN)
+        k = cbin_batch(r, recs, n);
+    else
+        k = lines_batch(r, recs, n);
     r->nrec += k;
     if (r->done)
         blame_damage(r);
@@ -1318,6 +1602,7 @@ struct trace_writer {
     char **names;           /* by index: defined names */
     uint32_t nnames;
     uint64_t nrec;          /* trace_write calls, for messages */
+    struct cbin_state cb;   /* cbin: what the reader will infer for the next access word */
     char err[TRACE_ERR_MAX];
 };
 
@@ -1416,6 +1701,60 @@ static void put_bin(unsigned char *p, uint64_t t, uint64_t a, uint32_t bytes, ui
     p[23] = 0;
 }
 
+static void put_word(struct trace_writer *w, uint32_t word)
+{
+    st_le(w->buf + w->len, word, CBIN_WORD);
+    w->len += CBIN_WORD;
+}
+
+/* A control word and the 64-bit value that follows it (ADDR, TIME). */
+static void put_word64(struct trace_writer *w, uint32_t word, uint64_t v)
+{
+    put_word(w, word);
+    st_le(w->buf + w->len, v, 8);
+    w->len += 8;
+}
+
+/*
+ * A record as cbin words: the state words for what changed (time, bytes, buffer),
+ * then one access word when the address is within a 30-bit delta of the previous
+ * one without leaving the 64-bit space, else an ADDR word; a marker is a MARK word
+ * after its time. At most 9 words.
+ */
+static void write_cbin(struct trace_writer *w, const struct trace_rec *rec)
+{
+    struct cbin_state *c = &w->cb;
+    bool marker = rec->op == TRACE_OP_FRAME || rec->op == TRACE_OP_LINE;
+    uint64_t a = rec->addr;
+
+    if (rec->time != c->time) {
+        put_word64(w, CK_TIME << CW_KIND_SHIFT | CW_CONTROL, rec->time);
+        c->time = rec->time;
+    }
+    if (marker) {
+        put_word(w, (rec->op == TRACE_OP_LINE ? CW_FLAG : 0) | CK_MARK << CW_KIND_SHIFT |
+                    CW_CONTROL);
+        return;
+    }
+    if (rec->bytes != c->bytes) {
+        put_word(w, (rec->bytes - 1) << CW_BYTES_SHIFT | CK_BYTES << CW_KIND_SHIFT | CW_CONTROL);
+        c->bytes = rec->bytes;
+    }
+    if (rec->buffer != c->buffer) {
+        put_word(w, (uint32_t)rec->buffer << CW_INDEX_SHIFT | CK_BUFFER << CW_KIND_SHIFT |
+                    CW_CONTROL);
+        c->buffer = rec->buffer;
+    }
+    if (a >= c->addr ? a - c->addr <= (uint64_t)CW_DELTA_MAX
+                     : c->addr - a <= (uint64_t)-CW_DELTA_MIN)
+        put_word(w, (uint32_t)(a - c->addr) << CW_DELTA_SHIFT |
+                    (rec->op == TRACE_OP_WRITE ? CW_WRITE : 0));
+    else
+        put_word64(w, (rec->op == TRACE_OP_WRITE ? CW_FLAG : 0) | CK_ADDR << CW_KIND_SHIFT |
+                      CW_CONTROL, a);
+    c->addr = a;
+}
+
 struct trace_writer *trace_create(const char *path, enum trace_format format, char *err,
                                   size_t errlen)
 {
@@ -1435,7 +1774,7 @@ struct trace_writer *trace_create_as(const char *path, const char *name,
         return NULL;
     }
     if ((unsigned)format >= NFORMATS) {
-        snprintf(err, errlen, "%s: error: unknown trace format %d (expected text, bin or din)",
+        snprintf(err, errlen, "%s: error: unknown trace format %d (expected text, bin, din or cbin)",
                  path, (int)format);
         return NULL;
     }
@@ -1462,8 +1801,9 @@ struct trace_writer *trace_create_as(const char *path, const char *name,
         snprintf(err, errlen, "%s: error: %s", path, msg);
         goto fail;
     }
-    if (format == TRACE_FMT_BIN) {
-        memcpy(w->buf, BIN_MAGIC, BIN_MAGIC_LEN);
+    cbin_state_init(&w->cb);
+    if (format == TRACE_FMT_BIN || format == TRACE_FMT_CBIN) {
+        memcpy(w->buf, format == TRACE_FMT_BIN ? BIN_MAGIC : CBIN_MAGIC, BIN_MAGIC_LEN);
         w->len = BIN_MAGIC_LEN;
     } else if (format == TRACE_FMT_TEXT) {
         memcpy(w->buf, TEXT_HEADER, sizeof(TEXT_HEADER) - 1);
@@ -1517,6 +1857,14 @@ int trace_define_buffer(struct trace_writer *w, unsigned index, const char *name
         memset(w->buf + w->len + BIN_REC_SIZE, 0, pad_name(len));
         memcpy(w->buf + w->len + BIN_REC_SIZE, name, len);
         w->len += BIN_REC_SIZE + pad_name(len);
+    } else if (w->format == TRACE_FMT_CBIN) {
+        if ((rc = wroom(w, CBIN_WORD + pad_name4(len))) < 0)
+            return rc;
+        put_word(w, (uint32_t)index << CW_INDEX_SHIFT | (uint32_t)len << CW_LEN_SHIFT |
+                    CK_DEFINE << CW_KIND_SHIFT | CW_CONTROL);
+        memset(w->buf + w->len, 0, pad_name4(len));
+        memcpy(w->buf + w->len, name, len);
+        w->len += pad_name4(len);
     }
     return 0;
 }
@@ -1611,6 +1959,8 @@ int trace_write(struct trace_writer *w, const struct trace_rec *rec)
     } else if (w->format == TRACE_FMT_DIN) {
         if (!marker)
             write_din(w, rec);      /* din has no markers: they are dropped */
+    } else if (w->format == TRACE_FMT_CBIN) {
+        write_cbin(w, rec);
     } else {
         put_bin(w->buf + w->len, rec->time, marker ? 0 : rec->addr, rec->bytes,
                 marker ? TRACE_RAW : rec->buffer, rec->op);

@@ -26,6 +26,11 @@
  *         names buffer index `buffer`: `bytes` is the name's length and the name
  *         follows, zero-padded to a multiple of 8 bytes. A name is defined before
  *         its first use.
+ *   cbin  the compact binary form of the same records: the magic "IOMTRC2\n", then
+ *         32-bit little-endian words. Most accesses are one word: the op bit and a
+ *         signed 30-bit delta from the previous address, the time, bytes and buffer
+ *         being the previous record's; control words set those, define names,
+ *         carry markers and full 64-bit addresses (docs/traces.md has the layout).
  *   din   the input format of cache simulators: "LABEL HEXADDR" per line, label 0
  *         read, 1 write, 2 instruction fetch (read); other labels are errors. The
  *         address is hex with or without 0x; anything after it is ignored (some
@@ -73,11 +78,12 @@ enum trace_format {
     TRACE_FMT_TEXT = 0,
     TRACE_FMT_BIN,
     TRACE_FMT_DIN,
+    TRACE_FMT_CBIN,         /* compact binary: 4 bytes for most accesses */
 };
 
-const char *trace_format_name(enum trace_format f);             /* "text", "bin", "din" */
+const char *trace_format_name(enum trace_format f);     /* "text", "bin", "din", "cbin" */
 int trace_format_parse(const char *s, enum trace_format *out);  /* -EINVAL if unknown */
-/* From the file name: ".bin" -> bin, ".din" -> din, anything else -> text. */
+/* From the file name: ".bin" -> bin, ".din" -> din, ".cbin" -> cbin, anything else -> text. */
 enum trace_format trace_format_from_path(const char *path);
 
 /*

@@ -220,7 +220,7 @@ static void round_trip(const struct trace_reader *src, const struct recs *ref,
 
         FUZZ_CHECK(i < ref->n, "read back more records than written");
         x = &ref->v[i];
-        if (wformat == TRACE_FMT_BIN) {
+        if (wformat == TRACE_FMT_BIN || wformat == TRACE_FMT_CBIN) {
             FUZZ_CHECK(same_rec(&rec, x), "bin round trip: record %zu differs", i);
         } else {
             FUZZ_CHECK(rec.time == x->time && rec.op == x->op && rec.addr == x->addr &&
@@ -298,6 +298,7 @@ int trace_fuzz_one(enum trace_format format, const uint8_t *data, size_t size)
     read_batches(path, &opts, DIN_BYTES_READ, &one);
     if (one.ret == 0) {
         round_trip(r, &one, TRACE_FMT_BIN);
+        round_trip(r, &one, TRACE_FMT_CBIN);
         round_trip(r, &one, TRACE_FMT_TEXT);
     }
     trace_close(r);

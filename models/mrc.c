@@ -1,0 +1,540 @@
+/*
+ * mrc.c - miss-ratio curves of lru TLBs in one pass (models/mrc.h).
+ *
+ * The stack algorithm of Mattson, Gecsei, Slutz and Traiger ("Evaluation techniques
+ * for storage hierarchies", IBM Systems Journal 9(2), 1970) gives every lru size from
+ * one histogram of stack distances; the distances are counted as Bennett and Kruskal
+ * ("LRU stack processing", IBM J. Res. Dev. 19(4), 1975) do, with a tree of partial
+ * sums over reference times (here a Fenwick tree) instead of a walk down the stack.
+ *
+ * A group of stacks (struct stacks) is S sets of depth W: the W most recent pages of
+ * each set. A page held has a slot (its page number and the time of its last
+ * reference); a hash maps page numbers to slots. Each set has its own clock and a
+ * window of `win` times: owner[t] is the slot whose last reference was at time t
+ * (0: none), and the Fenwick tree counts the times in use. The distance of a
+ * reference to a page held at time t is the number of times in use after t. A page
+ * not held is beyond the depth: when its set is full, the least recently used page
+ * (the oldest time in use, found by a pointer that only moves forward) leaves. When
+ * a set's clock reaches the end of its window, its times in use are renumbered
+ * 0 .. n-1 in order (O(win), once per win - W references to the set).
+ *
+ * The fully associative curve is one group of one set; with S sets a second group
+ * gives the set-associative curve, and the 3C split at every associativity comes from
+ * the pair of distances of each reference (see count_conflict).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/mrc.h"
+
+#define HASH_MULT       0x9E3779B97F4A7C15ull
+#define WIN_FACTOR      4u              /* a set's window of times: 4 x its depth */
+#define WIN_MIN         64u
+#define HASH_LOAD_SMALL 4u              /* buckets per slot up to HASH_SMALL_SLOTS */
+#define HASH_LOAD_LARGE 2u
+#define HASH_SMALL_SLOTS (1u << 16)
+#define NEAR_WORDS      4u              /* distances counted word by word: up to 4 words back */
+
+/* ------------------------------------------------------------------ pages seen */
+
+/*
+ * Page numbers in runs of 512 (one 64-byte bitmap each), the runs in an open-addressed
+ * hash (linear probing, at most half full) keyed by run number + 1 (0: empty; a page
+ * number is below 2^52, so + 1 never wraps). The run of the last page added is
+ * remembered: traces touch pages in clusters.
+ */
+#define RUN_SHIFT       9
+#define RUN_WORDS       ((1u << RUN_SHIFT) / 64)
+#define PAGE_SET_MIN    64u
+
+struct mrc_page_run {
+    uint64_t key;
+    uint64_t bits[RUN_WORDS];
+};
+
+int mrc_pages_init(struct mrc_pages *ps)
+{
+    *ps = (struct mrc_pages){ .run = calloc(PAGE_SET_MIN, sizeof(*ps->run)),
+                              .mask = PAGE_SET_MIN - 1 };
+    return ps->run ? 0 : -ENOMEM;
+}
+
+void mrc_pages_free(struct mrc_pages *ps)
+{
+    free(ps->run);
+    ps->run = NULL;
+}
+
+static struct mrc_page_run *run_slot(struct mrc_page_run *run, uint64_t mask, uint64_t key)
+{
+    uint64_t i = ((key * HASH_MULT) >> 20) & mask;
+
+    while (run[i].key && run[i].key != key)
+        i = (i + 1) & mask;
+    return &run[i];
+}
+
+static int pages_grow(struct mrc_pages *ps)
+{
+    uint64_t n = (ps->mask + 1) * 2;
+    struct mrc_page_run *run = calloc(n, sizeof(*run));
+
+    if (!run)
+        return -ENOMEM;
+    for (uint64_t k = 0; k <= ps->mask; k++)
+        if (ps->run[k].key)
+            *run_slot(run, n - 1, ps->run[k].key) = ps->run[k];
+    free(ps->run);
+    ps->run = run;
+    ps->mask = n - 1;
+    ps->last = NULL;
+    return 0;
+}
+
+int mrc_pages_add(struct mrc_pages *ps, uint64_t page)
+{
+    uint64_t key = (page >> RUN_SHIFT) + 1, bit = page & ((1u << RUN_SHIFT) - 1), *w;
+    struct mrc_page_run *r = ps->last;
+
+    if (!r || r->key != key) {
+        r = run_slot(ps->run, ps->mask, key);
+        if (!r->key) {
+            if ((ps->count + 1) * 2 > ps->mask + 1) {
+                if (pages_grow(ps))
+                    return -ENOMEM;
+                r = run_slot(ps->run, ps->mask, key);
+            }
+            r->key = key;
+            ps->count++;
+        }
+        ps->last = r;
+    }
+    w = &r->bits[bit / 64];
+    if (*w & (1ull << (bit % 64)))
+        return 0;
+    *w |= 1ull << (bit % 64);
+    return 1;
+}
+
+/* ------------------------------------------------------------------ stacks */
+
+struct bucket {
+    uint64_t key;           /* page number + 1; 0: empty */
+    uint32_t slot;
+};
+
+struct set_clock {
+    uint32_t now;           /* next time to give */
+    uint32_t old;           /* no time in use below word old of the bitmap */
+    uint32_t n;             /* pages held */
+};
+
+/*
+ * Times in use of a set: a bitmap of its window (bit t: time t in use), and a Fenwick
+ * tree over the bitmap's words counting the bits of each, so that a window of
+ * 4 x 4096 times is 256 words and 256 counters, a few cache lines, not a tree of
+ * 16384 nodes.
+ */
+struct stacks {
+    unsigned sets, ways, win, words;
+    uint64_t *bits;         /* sets x words */
+    uint32_t *fen;          /* sets x words: Fenwick tree of the words' bit counts */
+    uint32_t *owner;        /* sets x win: slot + 1 of the page last referenced then */
+    struct set_clock *clk;  /* sets */
+    uint64_t *page;         /* sets x ways: the page of a slot */
+    uint32_t *time;         /* sets x ways: the time of its last reference */
+    struct bucket *hash;
+    uint64_t hmask;
+    unsigned hshift;
+    uint64_t *hist[2];      /* ways + 1: references by distance, [ways] beyond (or cold) */
+    uint64_t *cum[2];       /* ways + 1: cum[op][w] = hits of a w-way set */
+};
+
+static int stacks_init(struct stacks *g, unsigned sets, unsigned ways)
+{
+    uint64_t slots = (uint64_t)sets * ways;
+    uint64_t buckets = 2;
+    unsigned bits = 1;
+
+    memset(g, 0, sizeof(*g));
+    g->sets = sets;
+    g->ways = ways;
+    g->win = ways * WIN_FACTOR < WIN_MIN ? WIN_MIN : ways * WIN_FACTOR;
+    g->win = (g->win + 63) & ~63u;
+    g->words = g->win / 64;
+    while (buckets < slots * (slots <= HASH_SMALL_SLOTS ? HASH_LOAD_SMALL : HASH_LOAD_LARGE)) {
+        buckets <<= 1;
+        bits++;
+    }
+    g->hmask = buckets - 1;
+    g->hshift = 64 - bits;
+    g->bits = calloc((size_t)sets * g->words, sizeof(*g->bits));
+    g->fen = calloc((size_t)sets * g->words, sizeof(*g->fen));
+    g->owner = calloc((size_t)sets * g->win, sizeof(*g->owner));
+    g->clk = calloc(sets, sizeof(*g->clk));
+    g->page = calloc(slots, sizeof(*g->page));
+    g->time = calloc(slots, sizeof(*g->time));
+    g->hash = calloc(buckets, sizeof(*g->hash));
+    for (unsigned op = 0; op < 2; op++) {
+        g->hist[op] = calloc((size_t)ways + 1, sizeof(*g->hist[op]));
+        g->cum[op] = calloc((size_t)ways + 1, sizeof(*g->cum[op]));
+    }
+    if (!g->bits || !g->fen || !g->owner || !g->clk || !g->page || !g->time || !g->hash ||
+        !g->hist[0] || !g->hist[1] || !g->cum[0] || !g->cum[1])
+        return -ENOMEM;
+    return 0;
+}
+
+static void stacks_free(struct stacks *g)
+{
+    free(g->bits);
+    free(g->fen);
+    free(g->owner);
+    free(g->clk);
+    free(g->page);
+    free(g->time);
+    free(g->hash);
+    for (unsigned op = 0; op < 2; op++) {
+        free(g->hist[op]);
+        free(g->cum[op]);
+    }
+}
+
+static inline uint64_t hash_home(const struct stacks *g, uint64_t key)
+{
+    return (key * HASH_MULT) >> g->hshift;
+}
+
+/* The bucket holding key, or the empty bucket ending its probe run. */
+static inline uint64_t hash_find(const struct stacks *g, uint64_t key)
+{
+    uint64_t i = hash_home(g, key);
+
+    while (g->hash[i].key && g->hash[i].key != key)
+        i = (i + 1) & g->hmask;
+    return i;
+}
+
+/* Removes bucket i, shifting later buckets of its probe run back (no tombstones). */
+static void hash_remove(struct stacks *g, uint64_t i)
+{
+    uint64_t j = i;
+
+    for (;;) {
+        j = (j + 1) & g->hmask;
+        if (!g->hash[j].key)
+            break;
+        uint64_t home = hash_home(g, g->hash[j].key);
+        /* j's entry may move to i when its home is not cyclically in (i, j]. */
+        if (((j - home) & g->hmask) >= ((j - i) & g->hmask)) {
+            g->hash[i] = g->hash[j];
+            i = j;
+        }
+    }
+    g->hash[i].key = 0;
+}
+
+/* Bits set in words 0 .. w. */
+static inline uint32_t fen_prefix(const uint32_t *fen, uint32_t w)
+{
+    uint32_t sum = 0;
+
+    for (uint32_t i = w + 1; i; i &= i - 1)
+        sum += fen[i - 1];
+    return sum;
+}
+
+static inline void fen_add(uint32_t *fen, uint32_t words, uint32_t w, uint32_t v)
+{
+    for (uint32_t i = w + 1; i <= words; i += i & -i)
+        fen[i - 1] += v;
+}
+
+static inline void time_clear(uint64_t *bits, uint32_t *fen, uint32_t words, uint32_t t)
+{
+    bits[t / 64] &= ~(1ull << (t % 64));
+    fen_add(fen, words, t / 64, (uint32_t)-1);
+}
+
+static inline void time_set(uint64_t *bits, uint32_t *fen, uint32_t words, uint32_t t)
+{
+    bits[t / 64] |= 1ull << (t % 64);
+    fen_add(fen, words, t / 64, 1);
+}
+
+/* Bits set in x (SWAR: the build targets no particular CPU, so no popcnt instruction). */
+static inline uint32_t popcount64(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+}
+
+/*
+ * Times in use after t, of the n in use, the last given being now - 1. A short
+ * distance (the usual case of a stream) is a few words back from now: counted
+ * directly; a longer one from the tree.
+ */
+static inline uint32_t times_after(const uint64_t *bits, const uint32_t *fen, uint32_t n,
+                                   uint32_t now, uint32_t t)
+{
+    const uint32_t w = t / 64, last = (now - 1) / 64;
+    uint32_t d = popcount64(bits[w] & ~((2ull << (t % 64)) - 1));  /* bits t+1 .. 63 */
+
+    if (last - w > NEAR_WORDS)
+        return d + n - fen_prefix(fen, w);
+    for (uint32_t k = w + 1; k <= last; k++)
+        d += popcount64(bits[k]);
+    return d;
+}
+
+/* Renumbers the times in use of set s to 0 .. n-1, keeping their order. */
+static void compact(struct stacks *g, unsigned s)
+{
+    uint32_t *owner = g->owner + (size_t)s * g->win, *fen = g->fen + (size_t)s * g->words;
+    uint64_t *bits = g->bits + (size_t)s * g->words;
+    struct set_clock *c = &g->clk[s];
+    uint32_t k = 0;
+
+    for (uint32_t t = c->old * 64; t < c->now; t++) {
+        uint32_t o = owner[t];
+        if (!o)
+            continue;
+        owner[t] = 0;
+        owner[k] = o;
+        g->time[o - 1] = k++;
+    }
+    /* Times 0 .. k-1 in use: full words, then a partial one. */
+    for (uint32_t w = 0; w < g->words; w++)
+        bits[w] = k >= (w + 1) * 64 ? ~0ull : k > w * 64 ? (1ull << (k - w * 64)) - 1 : 0;
+    /* Node i (1-based) covers words (i - lowbit(i), i], i.e. bits up to 64 i. */
+    for (uint32_t i = 1; i <= g->words; i++) {
+        uint32_t hi = i * 64, lo = (i - (i & -i)) * 64;
+        fen[i - 1] = (hi < k ? hi : k) - (lo < k ? lo : k);
+    }
+    c->now = k;
+    c->old = 0;
+}
+
+/* The distance of a reference to vpn in its set (g->ways: beyond), the stack updated. */
+static unsigned stacks_access(struct stacks *g, uint64_t vpn)
+{
+    const unsigned s = (unsigned)(vpn & (g->sets - 1));
+    const uint32_t words = g->words;
+    uint32_t *owner = g->owner + (size_t)s * g->win, *fen = g->fen + (size_t)s * words;
+    uint64_t *bits = g->bits + (size_t)s * words;
+    struct set_clock *c = &g->clk[s];
+    uint64_t key = vpn + 1, b = hash_find(g, key);
+    uint32_t slot, t, w;
+    unsigned d;
+
+    if (g->hash[b].key) {
+        slot = g->hash[b].slot;
+        t = g->time[slot];
+        d = times_after(bits, fen, c->n, c->now, t);
+        owner[t] = 0;
+        time_clear(bits, fen, words, t);
+    } else {
+        d = g->ways;
+        if (c->n < g->ways) {
+            slot = s * g->ways + c->n++;
+        } else {
+            for (w = c->old; !bits[w]; w++)
+                ;
+            c->old = w;
+            t = w * 64 + (uint32_t)__builtin_ctzll(bits[w]);
+            slot = owner[t] - 1;
+            owner[t] = 0;
+            time_clear(bits, fen, words, t);
+            hash_remove(g, hash_find(g, g->page[slot] + 1));
+            b = hash_find(g, key);
+        }
+        g->hash[b] = (struct bucket){ .key = key, .slot = slot };
+        g->page[slot] = vpn;
+    }
+    if (c->now == g->win)
+        compact(g, s);
+    t = c->now++;
+    owner[t] = slot + 1;
+    g->time[slot] = t;
+    time_set(bits, fen, words, t);
+    return d;
+}
+
+static void stacks_sum(struct stacks *g)
+{
+    for (unsigned op = 0; op < 2; op++) {
+        g->cum[op][0] = 0;
+        for (unsigned w = 1; w <= g->ways; w++)
+            g->cum[op][w] = g->cum[op][w - 1] + g->hist[op][w - 1];
+    }
+}
+
+/* ------------------------------------------------------------------ the curve */
+
+struct mrc {
+    struct mrc_config cfg;
+    struct stacks fa;           /* one set, depth entries */
+    struct stacks sa;           /* cfg.sets sets of entries / sets ways (sets > 1) */
+    int64_t *conflict;          /* sa.ways + 2: difference array over ways */
+    struct mrc_pages seen;
+    uint64_t refs[2], cold;
+    uint64_t last;              /* page of the last reference, or NO_PAGE */
+    bool summed;
+};
+
+#define NO_PAGE UINT64_MAX      /* no page number (they are below 2^52) */
+
+int mrc_config_check(const struct mrc_config *cfg, char *err, unsigned errlen)
+{
+    char buf[1];
+
+    if (!err || !errlen) {
+        err = buf;
+        errlen = sizeof(buf);
+    }
+    if (cfg->entries < 1 || cfg->entries > MRC_MAX_ENTRIES)
+        snprintf(err, errlen, "mrc entries = %u: must be 1 .. %u", cfg->entries,
+                 MRC_MAX_ENTRIES);
+    else if (cfg->sets < 1 || (cfg->sets & (cfg->sets - 1)))
+        snprintf(err, errlen, "mrc sets = %u: must be a power of two (1, 2, 4, ...)",
+                 cfg->sets);
+    else if (cfg->entries % cfg->sets)
+        snprintf(err, errlen, "mrc sets = %u: must divide the entries (%u)", cfg->sets,
+                 cfg->entries);
+    else
+        return 0;
+    return -EINVAL;
+}
+
+struct mrc *mrc_new(const struct mrc_config *cfg)
+{
+    struct mrc *m;
+
+    if (mrc_config_check(cfg, NULL, 0) || !(m = calloc(1, sizeof(*m))))
+        return NULL;
+    m->cfg = *cfg;
+    m->last = NO_PAGE;
+    if (stacks_init(&m->fa, 1, cfg->entries) || mrc_pages_init(&m->seen))
+        goto fail;
+    if (cfg->sets > 1 && (stacks_init(&m->sa, cfg->sets, cfg->entries / cfg->sets) ||
+                          !(m->conflict = calloc(m->sa.ways + 2u, sizeof(*m->conflict)))))
+        goto fail;
+    return m;
+fail:
+    mrc_free(m);
+    return NULL;
+}
+
+void mrc_free(struct mrc *m)
+{
+    if (!m)
+        return;
+    stacks_free(&m->fa);
+    stacks_free(&m->sa);
+    free(m->conflict);
+    mrc_pages_free(&m->seen);
+    free(m);
+}
+
+/*
+ * A reference at fully associative distance df and set distance ds is a conflict
+ * miss of the W-way TLB (S x W entries) when it misses the set (ds >= W) but the
+ * fully associative TLB of S x W entries hits (df < S x W, i.e. W > df / S): for
+ * every W in (df / S, ds]. One range per reference, kept as a difference array.
+ */
+static void count_conflict(struct mrc *m, unsigned df, unsigned ds)
+{
+    const unsigned ways = m->sa.ways;
+    unsigned lo = df >= m->fa.ways ? ways + 1 : df / m->cfg.sets + 1;
+    unsigned hi = ds >= ways ? ways : ds;
+
+    if (lo <= hi) {
+        m->conflict[lo]++;
+        m->conflict[hi + 1]--;
+    }
+}
+
+int mrc_access(struct mrc *m, uint64_t vpn, unsigned op, unsigned *dist)
+{
+    unsigned df, ds;
+    int fresh = 0;
+
+    op &= 1;
+    m->summed = false;
+    m->refs[op]++;
+    if (vpn == m->last) {
+        m->fa.hist[op][0]++;
+        if (m->cfg.sets > 1)
+            m->sa.hist[op][0]++;
+        if (dist)
+            *dist = 0;
+        return 0;
+    }
+    m->last = vpn;
+    df = stacks_access(&m->fa, vpn);
+    if (df == m->fa.ways) {
+        if ((fresh = mrc_pages_add(&m->seen, vpn)) < 0) {
+            m->refs[op]--;
+            return fresh;
+        }
+        m->cold += (unsigned)fresh;
+    }
+    m->fa.hist[op][df]++;
+    if (m->cfg.sets > 1) {
+        ds = stacks_access(&m->sa, vpn);
+        m->sa.hist[op][ds]++;
+        count_conflict(m, df, ds);
+    }
+    if (dist)
+        *dist = df < m->fa.ways ? df : fresh ? MRC_COLD : MRC_BEYOND;
+    return 0;
+}
+
+static void mrc_sum(struct mrc *m)
+{
+    if (m->summed)
+        return;
+    stacks_sum(&m->fa);
+    if (m->cfg.sets > 1)
+        stacks_sum(&m->sa);
+    m->summed = true;
+}
+
+uint64_t mrc_fa_misses(struct mrc *m, unsigned entries)
+{
+    if (entries > m->cfg.entries)
+        return UINT64_MAX;
+    mrc_sum(m);
+    return m->refs[0] + m->refs[1] - m->fa.cum[0][entries] - m->fa.cum[1][entries];
+}
+
+int mrc_counts(struct mrc *m, unsigned entries, struct mrc_counts *out)
+{
+    const struct stacks *g = m->cfg.sets > 1 ? &m->sa : &m->fa;
+    unsigned w;
+
+    if (!entries || entries > m->cfg.entries || entries % m->cfg.sets)
+        return -EINVAL;
+    mrc_sum(m);
+    w = entries / m->cfg.sets;
+    *out = (struct mrc_counts){ .compulsory = m->cold };
+    for (unsigned op = 0; op < 2; op++) {
+        out->refs_by_op[op] = m->refs[op];
+        out->misses_by_op[op] = m->refs[op] - g->cum[op][w];
+    }
+    out->references = m->refs[0] + m->refs[1];
+    out->misses = out->misses_by_op[0] + out->misses_by_op[1];
+    out->hits = out->references - out->misses;
+    if (m->cfg.sets > 1) {
+        int64_t c = 0;
+        for (unsigned k = 1; k <= w; k++)
+            c += m->conflict[k];
+        out->conflict = (uint64_t)c;
+    }
+    out->capacity = out->misses - out->compulsory - out->conflict;
+    return 0;
+}
