@@ -1,5 +1,6 @@
 /*
- * test_docs.c - the commands that README.md and docs/NAME.md show, run as written.
+ * test_docs.c - the commands that README.md, docs/NAME.md, plots/README.md and
+ * traces/README.md show, run as written.
  *
  * A fenced code block that follows a line `<!-- runnable -->` is run (docs/testing.md,
  * "Docs that stay true"): a line starting with `$ ` is a command, continued on the
@@ -373,11 +374,13 @@ static bool run_cmd(const struct doc *d, const struct cmd *c, const char *dir)
 static void test_doc(void **state)
 {
     struct doc d = { .path = *state };
-    const char *slash = strrchr(d.path, '/');
     char name[NAME_MAX];
     unsigned failed = 0;
 
-    snprintf(name, sizeof(name), "doc-%s", slash ? slash + 1 : d.path);
+    snprintf(name, sizeof(name), "doc-%s", d.path);     /* plots/README.md: doc-plots-README.md */
+    for (char *c = name; *c; c++)
+        if (*c == '/')
+            *c = '-';
     read_doc(&d);
     if (!d.ncmds) {                     /* nothing marked runnable: nothing to check */
         free_doc(&d);
@@ -421,6 +424,7 @@ static void test_matcher(void **state)
 
 int main(void)
 {
+    static const char *const more[] = { "plots/README.md", "traces/README.md" };
     glob_t g;
     struct CMUnitTest *tests;
     size_t n = 0;
@@ -430,10 +434,14 @@ int main(void)
         fprintf(stderr, "test_docs: no docs/*.md: run from the repository root\n");
         return 1;
     }
-    if (!(tests = calloc(g.gl_pathc + 2, sizeof(*tests))))
+    if (!(tests = calloc(g.gl_pathc + 2 + sizeof(more) / sizeof(more[0]), sizeof(*tests))))
         return 1;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_matcher);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_prestate(test_doc, "README.md");
+    for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+        tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_doc, (void *)more[i]);
+        tests[n++].name = more[i];
+    }
     for (size_t i = 0; i < g.gl_pathc; i++) {
         tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_doc, g.gl_pathv[i]);
         tests[n++].name = g.gl_pathv[i];
