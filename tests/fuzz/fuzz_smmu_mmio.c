@@ -67,7 +67,7 @@ static const uint32_t bank_regs[] = {
 static const uint32_t bank_readable[] = {
     SMMU_SCTLR, SMMU_ACTLR, SMMU_CONTEXTIDR, SMMU_TTBR0, SMMU_TTBR1, SMMU_TTBCR, SMMU_PAR,
     SMMU_FSR, SMMU_FAR, SMMU_FSYNR0, SMMU_FSYNR1, SMMU_PRRR, SMMU_NMRR, SMMU_TLBLCKR,
-    SMMU_V2PSR,
+    SMMU_V2PSR, SMMU_BFBCR,
 };
 #define N_BANK_READABLE (sizeof(bank_readable) / sizeof(bank_readable[0]))
 
