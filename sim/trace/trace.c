@@ -1038,46 +1038,65 @@ static int xlat_set(struct trace_reader *r, unsigned file_index, unsigned index)
     return 0;
 }
 
-/* A DEFINE record at p (avail bytes): 0, -EAGAIN when its name is not all in the buffer. */
+/*
+ * A buffer definition shared by bin and cbin: buffer fidx is named by the len bytes
+ * at name, and the whole definition takes size bytes of which avail are in the
+ * buffer. pos is where messages point (bin: the record number, cbin: the byte
+ * offset). 0 (consumed), -EAGAIN when the name is not all in the buffer, or a
+ * negative errno.
+ */
+static int define_buffer(struct trace_reader *r, unsigned fidx, const char *name, uint32_t len,
+                         size_t avail, size_t size, uint64_t pos)
+{
+    int index;
+
+    if (fidx == TRACE_RAW)
+        return fail(r, -EINVAL, pos,
+                    "definition of buffer 0xffff, the raw-IOVA index (expected 0..%u)",
+                    TRACE_MAX_BUFFERS - 1);
+    if (len == 0 || len > TRACE_MAX_NAME)
+        return fail(r, -EINVAL, pos,
+                    "name length %u in the definition of buffer %u out of range (expected 1..%d)",
+                    len, fidx, TRACE_MAX_NAME);
+    if (avail < size) {
+        r->need = size;
+        return -EAGAIN;
+    }
+    if (!name_valid(name, len))
+        return fail(r, -EINVAL, pos,
+                    "bad buffer name in the definition of buffer %u "
+                    "(expected [A-Za-z_][A-Za-z0-9_.-]*, 1..%d characters)", fidx, TRACE_MAX_NAME);
+    if (fidx < r->nxlat && r->xlat[fidx] != TRACE_RAW)
+        return fail(r, -EINVAL, pos, "buffer %u defined twice", fidx);
+    if (r->resolve) {
+        if ((index = name_index(r, name, len, pos)) < 0)
+            return index;
+    } else {
+        index = (int)fidx;
+        if (names_set_index(&r->names, fidx, name, len) < 0)
+            return fail_nomem(r, pos);
+    }
+    if (xlat_set(r, fidx, (unsigned)index) < 0)
+        return fail_nomem(r, pos);
+    r->pos += size;
+    return 0;
+}
+
+/*
+ * A DEFINE record at p (avail bytes): 0, -EAGAIN when its name is not all in the buffer.
+ * Definitions are records of the file, so ndefs counts them for the record numbers
+ * messages give.
+ */
 static int bin_define(struct trace_reader *r, const unsigned char *p, size_t avail,
                       uint64_t recno)
 {
     uint32_t len = ld32(p + 16);
-    uint16_t fidx = ld16(p + 20);
-    const char *name = (const char *)p + BIN_REC_SIZE;
-    int index;
+    int rc = define_buffer(r, ld16(p + 20), (const char *)p + BIN_REC_SIZE, len, avail,
+                           BIN_REC_SIZE + pad_name(len), recno);
 
-    if (fidx == TRACE_RAW)
-        return fail(r, -EINVAL, recno,
-                    "definition of buffer 0xffff, the raw-IOVA index (expected 0..%u)",
-                    TRACE_MAX_BUFFERS - 1);
-    if (len == 0 || len > TRACE_MAX_NAME)
-        return fail(r, -EINVAL, recno,
-                    "name length %u in the definition of buffer %u out of range (expected 1..%d)",
-                    len, fidx, TRACE_MAX_NAME);
-    if (avail < BIN_REC_SIZE + pad_name(len)) {
-        r->need = BIN_REC_SIZE + pad_name(len);
-        return -EAGAIN;
-    }
-    if (!name_valid(name, len))
-        return fail(r, -EINVAL, recno,
-                    "bad buffer name in the definition of buffer %u "
-                    "(expected [A-Za-z_][A-Za-z0-9_.-]*, 1..%d characters)", fidx, TRACE_MAX_NAME);
-    if (fidx < r->nxlat && r->xlat[fidx] != TRACE_RAW)
-        return fail(r, -EINVAL, recno, "buffer %u defined twice", fidx);
-    if (r->resolve) {
-        if ((index = name_index(r, name, len, recno)) < 0)
-            return index;
-    } else {
-        index = fidx;
-        if (names_set_index(&r->names, fidx, name, len) < 0)
-            return fail_nomem(r, recno);
-    }
-    if (xlat_set(r, fidx, (unsigned)index) < 0)
-        return fail_nomem(r, recno);
-    r->ndefs++;
-    r->pos += BIN_REC_SIZE + pad_name(len);
-    return 0;
+    if (rc == 0)
+        r->ndefs++;
+    return rc;
 }
 
 /*
@@ -1241,46 +1260,19 @@ static int cbin_bits(struct trace_reader *r, uint64_t at, uint32_t w, uint32_t a
     return 0;
 }
 
+/*
+ * A DEFINE control word w at p (avail bytes), at byte offset at. Messages give byte
+ * offsets, not record numbers, so no count of definitions is kept.
+ */
 static int cbin_define(struct trace_reader *r, const unsigned char *p, size_t avail,
                        uint64_t at, uint32_t w)
 {
     uint32_t len = (w >> CW_LEN_SHIFT) & 0xFFu;
-    unsigned fidx = w >> CW_INDEX_SHIFT;
-    const char *name = (const char *)p + CBIN_WORD;
-    int index;
 
     if (cbin_bits(r, at, w, 0xFFFFFF0Fu) < 0)
         return r->ret;
-    if (fidx == TRACE_RAW)
-        return fail(r, -EINVAL, at,
-                    "definition of buffer 0xffff, the raw-IOVA index (expected 0..%u)",
-                    TRACE_MAX_BUFFERS - 1);
-    if (len == 0 || len > TRACE_MAX_NAME)
-        return fail(r, -EINVAL, at,
-                    "name length %u in the definition of buffer %u out of range (expected 1..%d)",
-                    len, fidx, TRACE_MAX_NAME);
-    if (avail < CBIN_WORD + pad_name4(len)) {
-        r->need = CBIN_WORD + pad_name4(len);
-        return -EAGAIN;
-    }
-    if (!name_valid(name, len))
-        return fail(r, -EINVAL, at,
-                    "bad buffer name in the definition of buffer %u "
-                    "(expected [A-Za-z_][A-Za-z0-9_.-]*, 1..%d characters)", fidx, TRACE_MAX_NAME);
-    if (fidx < r->nxlat && r->xlat[fidx] != TRACE_RAW)
-        return fail(r, -EINVAL, at, "buffer %u defined twice", fidx);
-    if (r->resolve) {
-        if ((index = name_index(r, name, len, at)) < 0)
-            return index;
-    } else {
-        index = (int)fidx;
-        if (names_set_index(&r->names, fidx, name, len) < 0)
-            return fail_nomem(r, at);
-    }
-    if (xlat_set(r, fidx, (unsigned)index) < 0)
-        return fail_nomem(r, at);
-    r->pos += CBIN_WORD + pad_name4(len);
-    return 0;
+    return define_buffer(r, w >> CW_INDEX_SHIFT, (const char *)p + CBIN_WORD, len, avail,
+                         CBIN_WORD + pad_name4(len), at);
 }
 
 /*
