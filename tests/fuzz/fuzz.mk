@@ -42,11 +42,15 @@ FUZZ_LIB       := $(FUZZ_DIR)/libiommusim-fuzz.a
 # The tests' helpers (tests/lib/, e.g. the VCM platform), instrumented the same way; an
 # archive, so a harness links only the helpers it uses.
 FUZZ_TESTLIB   := $(FUZZ_DIR)/libiommusim-fuzz-tests.a
-# The three trace harnesses share their body, and link a copy of sim/trace/trace.c whose
-# input buffer is FUZZ_TRACE_BUF bytes instead of 1 MiB, so that inputs of a few
-# hundred bytes already cross buffer refills (records and lines split across reads).
+# The three trace harnesses share their body, and link a copy of the trace reader
+# (sim/trace/trace.c and its format files) whose input buffer is FUZZ_TRACE_BUF bytes
+# instead of 1 MiB, so that inputs of a few hundred bytes already cross buffer refills
+# (records and lines split across reads).
 FUZZ_TRACE_BINS := $(filter $(FUZZ_DIR)/fuzz_trace_%,$(FUZZ_BINS))
 FUZZ_TRACE_BUF  := 256
+FUZZ_TRACE_SRCS := $(wildcard sim/trace/trace.c sim/trace/trace_*.c)
+FUZZ_TRACE_SMALL := $(FUZZ_TRACE_SRCS:sim/trace/%.c=$(FUZZ_DIR)/obj/sim/trace/%-smallbuf.o)
+FUZZ_COV_TRACE_SMALL = $(FUZZ_TRACE_SRCS:sim/trace/%.c=$(FUZZ_COV_DIR)/obj/sim/trace/%-smallbuf.o)
 # The importer harnesses share their body likewise, and link a copy of sim/trace/import.c
 # whose input buffer is FUZZ_IMPORT_BUF bytes.
 FUZZ_IMPORT_BINS := $(filter $(FUZZ_DIR)/fuzz_import_%,$(FUZZ_BINS))
@@ -97,7 +101,7 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 $(FUZZ_TESTLIB): $(TESTLIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 	rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o: sim/trace/trace.c
+$(FUZZ_TRACE_SMALL): $(FUZZ_DIR)/obj/sim/trace/%-smallbuf.o: sim/trace/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_CFLAGS) -DTRACE_BUF_SIZE=$(FUZZ_TRACE_BUF) \
 	  -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
@@ -108,7 +112,7 @@ $(FUZZ_DIR)/obj/sim/trace/import-smallbuf.o: sim/trace/import.c | $(PROTO_H)
 	  -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
 # Objects before the archive: the small-buffer reader wins over the archive's.
-$(FUZZ_TRACE_BINS): $(FUZZ_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_DIR)/obj/sim/trace/trace-smallbuf.o
+$(FUZZ_TRACE_BINS): $(FUZZ_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_TRACE_SMALL)
 $(FUZZ_IMPORT_BINS): $(FUZZ_DIR)/obj/tests/fuzz/import_common.o $(FUZZ_DIR)/obj/sim/trace/import-smallbuf.o
 
 # The command-line harness calls the subcommands themselves (sim/cli/, which the
@@ -202,7 +206,7 @@ $(FUZZ_COV_DIR)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(FUZZ_CXX) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_COV_CXXFLAGS) -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
 
-$(FUZZ_COV_DIR)/obj/sim/trace/trace-smallbuf.o: sim/trace/trace.c
+$(FUZZ_COV_TRACE_SMALL): $(FUZZ_COV_DIR)/obj/sim/trace/%-smallbuf.o: sim/trace/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -MT $@ $(PKG_CFLAGS) $(FUZZ_COV_CFLAGS) -DTRACE_BUF_SIZE=$(FUZZ_TRACE_BUF) \
 	  -c $< -o $@.tmp$$$$ && mv -f $@.tmp$$$$ $@
@@ -216,7 +220,7 @@ $(FUZZ_COV_TESTLIB): $(TESTLIB_SRCS:%.c=$(FUZZ_COV_DIR)/obj/%.o)
 	rm -f $@ && ar rcs $@ $^
 
 $(filter $(FUZZ_COV_DIR)/fuzz_trace_%,$(FUZZ_COV_BINS)): \
-  $(FUZZ_COV_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_COV_DIR)/obj/sim/trace/trace-smallbuf.o
+  $(FUZZ_COV_DIR)/obj/tests/fuzz/trace_common.o $(FUZZ_COV_TRACE_SMALL)
 $(FUZZ_COV_DIR)/fuzz_cli: $(CLI_SRCS:%.c=$(FUZZ_COV_DIR)/obj/%.o)
 
 $(FUZZ_COV_DIR)/fuzz_%: $(FUZZ_COV_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_COV_TESTLIB) $(FUZZ_COV_LIB)
