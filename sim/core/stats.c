@@ -902,13 +902,65 @@ int stats_write_csv(const struct stats *st, FILE *out)
     return finish(out);
 }
 
+/*
+ * Writes a result file through PATH.tmp.PID: emit(arg, f) writes the text, then the
+ * file is flushed, synced and renamed onto path; on any failure the temporary goes and
+ * path is left as it was. 0, or a negative errno with "cannot write PATH: REASON".
+ */
+static int write_file_via_tmp(const char *path, int (*emit)(const void *arg, FILE *f),
+                              const void *arg, char *err, size_t errlen)
+{
+    char *tmp;
+    FILE *f;
+    int n, rc = 0;
+
+    n = snprintf(NULL, 0, "%s.tmp.%ld", path, (long)getpid());
+    tmp = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (!tmp) {
+        err_set(err, errlen, "cannot write %s: %s", path, strerror(ENOMEM));
+        return -ENOMEM;
+    }
+    snprintf(tmp, (size_t)n + 1, "%s.tmp.%ld", path, (long)getpid());
+    if (!(f = fopen(tmp, "w"))) {
+        rc = errno ? -errno : -EIO;
+        err_set(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+        free(tmp);
+        return rc;
+    }
+    rc = emit(arg, f);
+    /* the stdio buffer must reach the file before fsync can make it durable */
+    if (!rc && fflush(f))
+        rc = errno ? -errno : -EIO;
+    if (!rc && fsync(fileno(f)))
+        rc = -errno;
+    if (fclose(f) && !rc)
+        rc = errno ? -errno : -EIO;
+    if (!rc && rename(tmp, path))
+        rc = -errno;
+    if (rc) {
+        unlink(tmp);
+        err_set(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+    }
+    free(tmp);
+    return rc;
+}
+
+struct stats_emit {
+    const struct stats *st;
+    int (*fn)(const struct stats *, FILE *);
+};
+
+static int emit_stats(const void *arg, FILE *f)
+{
+    const struct stats_emit *e = arg;
+
+    return e->fn(e->st, f);
+}
+
 int stats_write_file(const struct stats *st, const char *path, const char *format,
                      char *err, size_t errlen)
 {
     int (*emit)(const struct stats *, FILE *);
-    char *tmp;
-    FILE *f;
-    int n, rc = 0;
 
     if (!path || !*path) {
         err_set(err, errlen, "cannot write statistics: no output path given");
@@ -927,35 +979,7 @@ int stats_write_file(const struct stats *st, const char *path, const char *forma
         err_set(err, errlen, "cannot write %s: no statistics", path);
         return -EINVAL;
     }
-
-    n = snprintf(NULL, 0, "%s.tmp.%ld", path, (long)getpid());
-    tmp = n < 0 ? NULL : malloc((size_t)n + 1);
-    if (!tmp) {
-        err_set(err, errlen, "cannot write %s: %s", path, strerror(ENOMEM));
-        return -ENOMEM;
-    }
-    snprintf(tmp, (size_t)n + 1, "%s.tmp.%ld", path, (long)getpid());
-
-    f = fopen(tmp, "w");
-    if (!f) {
-        rc = errno ? -errno : -EIO;
-        err_set(err, errlen, "cannot write %s: %s", path, strerror(-rc));
-        free(tmp);
-        return rc;
-    }
-    rc = emit(st, f);
-    if (!rc && fsync(fileno(f)))
-        rc = -errno;
-    if (fclose(f) && !rc)
-        rc = errno ? -errno : -EIO;
-    if (!rc && rename(tmp, path))
-        rc = -errno;
-    if (rc) {
-        unlink(tmp);
-        err_set(err, errlen, "cannot write %s: %s", path, strerror(-rc));
-    }
-    free(tmp);
-    return rc;
+    return write_file_via_tmp(path, emit_stats, &(struct stats_emit){ st, emit }, err, errlen);
 }
 
 /* ---- Whole histograms as CSV ------------------------------------------------------ */
@@ -979,46 +1003,29 @@ static int emit_hist_rows(FILE *f, const char *name, const struct stats_hist *h)
     return 0;
 }
 
+struct hists_emit {
+    unsigned n;
+    const char *const *names;
+    const struct stats_hist *const *hists;
+};
+
+static int emit_hists(const void *arg, FILE *f)
+{
+    const struct hists_emit *e = arg;
+    int rc = fputs(HISTS_HEADER, f) < 0 ? -EIO : 0;
+
+    for (unsigned k = 0; !rc && k < e->n; k++)
+        rc = emit_hist_rows(f, e->names[k], e->hists[k]);
+    return rc;
+}
+
 int stats_hists_write_file(const char *path, unsigned n, const char *const *names,
                            const struct stats_hist *const *hists, char *err, size_t errlen)
 {
-    char *tmp;
-    FILE *f;
-    int len, rc = 0;
-
     if (!path || !*path) {
         err_set(err, errlen, "cannot write histograms: no output path given");
         return -EINVAL;
     }
-    len = snprintf(NULL, 0, "%s.tmp.%ld", path, (long)getpid());
-    tmp = len < 0 ? NULL : malloc((size_t)len + 1);
-    if (!tmp) {
-        err_set(err, errlen, "cannot write %s: %s", path, strerror(ENOMEM));
-        return -ENOMEM;
-    }
-    snprintf(tmp, (size_t)len + 1, "%s.tmp.%ld", path, (long)getpid());
-    if (!(f = fopen(tmp, "w"))) {
-        rc = errno ? -errno : -EIO;
-        err_set(err, errlen, "cannot write %s: %s", path, strerror(-rc));
-        free(tmp);
-        return rc;
-    }
-    if (fputs(HISTS_HEADER, f) < 0)
-        rc = -EIO;
-    for (unsigned k = 0; !rc && k < n; k++)
-        rc = emit_hist_rows(f, names[k], hists[k]);
-    if (!rc && fflush(f))
-        rc = errno ? -errno : -EIO;
-    if (!rc && fsync(fileno(f)))
-        rc = -errno;
-    if (fclose(f) && !rc)
-        rc = errno ? -errno : -EIO;
-    if (!rc && rename(tmp, path))
-        rc = -errno;
-    if (rc) {
-        unlink(tmp);
-        err_set(err, errlen, "cannot write %s: %s", path, strerror(-rc));
-    }
-    free(tmp);
-    return rc;
+    return write_file_via_tmp(path, emit_hists, &(struct hists_emit){ n, names, hists }, err,
+                              errlen);
 }
