@@ -698,6 +698,30 @@ static int check_res_attr(struct vcm_platform *p, uint32_t attr)
     return 0;
 }
 
+/*
+ * The reservation record for IOVA space [addr, addr + len rounded up) already taken
+ * from the VCM's allocator: NULL (the space given back, the error set as fn's) when
+ * out of memory.
+ */
+static struct res *res_new(struct vcm *vcm, uint32_t addr, size_t len, uint32_t attr,
+                           const char *fn)
+{
+    struct res *r = obj_new(sizeof(*r), OBJ_RES);
+
+    if (!r) {
+        iova_free(vcm->space, addr);
+        set_err(vcm->plat, -ENOMEM, "%s: out of memory", fn);
+        return NULL;
+    }
+    r->vcm = vcm;
+    r->dev_addr = addr;
+    r->len = round_up_page(len);
+    r->attr = attr;
+    r->next = vcm->res;
+    vcm->res = r;
+    return r;
+}
+
 struct res *vcm_reserve(struct vcm *vcm, size_t len, uint32_t attr)
 {
     if (!reg_has(vcm, OBJ_VCM))
@@ -720,19 +744,7 @@ struct res *vcm_reserve(struct vcm *vcm, size_t len, uint32_t attr)
                    sizeof(p->err)))
         return NULL;
 
-    struct res *r = obj_new(sizeof(*r), OBJ_RES);
-    if (!r) {
-        iova_free(vcm->space, addr);
-        set_err(p, -ENOMEM, "vcm_reserve: out of memory");
-        return NULL;
-    }
-    r->vcm = vcm;
-    r->dev_addr = addr;
-    r->len = round_up_page(len);
-    r->attr = attr;
-    r->next = vcm->res;
-    vcm->res = r;
-    return r;
+    return res_new(vcm, addr, len, attr, "vcm_reserve");
 }
 
 struct res *vcm_reserve_at(struct vcm *vcm, uint32_t dev_addr, size_t len, uint32_t attr)
@@ -756,19 +768,7 @@ struct res *vcm_reserve_at(struct vcm *vcm, uint32_t dev_addr, size_t len, uint3
                          p->err, sizeof(p->err)))
         return NULL;
 
-    struct res *r = obj_new(sizeof(*r), OBJ_RES);
-    if (!r) {
-        iova_free(vcm->space, dev_addr);
-        set_err(p, -ENOMEM, "vcm_reserve_at: out of memory");
-        return NULL;
-    }
-    r->vcm = vcm;
-    r->dev_addr = dev_addr;
-    r->len = round_up_page(len);
-    r->attr = attr;
-    r->next = vcm->res;
-    vcm->res = r;
-    return r;
+    return res_new(vcm, dev_addr, len, attr, "vcm_reserve_at");
 }
 
 int vcm_unreserve(struct res *res)
