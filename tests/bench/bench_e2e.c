@@ -18,6 +18,7 @@
 #include "models/smmu.h"
 #include "models/smmu_regs.h"
 #include "sim/core/kernel.h"
+#include "tests/bench/bench_util.h"
 
 #define L1_BASE     0x00100000u
 #define L2_BASE     0x00200000u
@@ -33,13 +34,6 @@ struct master {
     uint32_t next_offset;
     uint64_t done, target, errors;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* 64 MiB of 4 KiB pages: 64 L1 entries, each pointing to a full L2 table. */
 static void map_buffer_4k(struct physmem *pm)
@@ -127,9 +121,9 @@ int main(void)
         m.txn[i].owner = &m;
         issue(&m, &m.txn[i]);
     }
-    double t0 = now_s();
+    double t0 = bench_now();
     sim_run(SIM_TIME_MAX);
-    double wall = now_s() - t0;
+    double wall = bench_now() - t0;
 
     const struct smmu_ctx_stats *st = smmu_ctx_stats(m.smmu, 0);
     double sim_s = (double)sim_now() / (double)SIM_S;

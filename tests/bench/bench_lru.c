@@ -36,25 +36,9 @@
 #define STREAM_REPEAT   16
 
 #include "tests/bench/plain_lru.h"
+#include "tests/bench/bench_util.h"
 
 /* ------------------------------------------------------------------ the runs */
-
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 enum pattern { RANDOM, CYCLE, STREAM, PATTERNS };
 static const char *const pattern_names[PATTERNS] = { "random", "cycle", "stream" };
@@ -65,7 +49,7 @@ static void make_refs(uint64_t *refs, enum pattern p, unsigned entries)
 
     for (uint32_t i = 0; i < REFS; i++) {
         if (p == RANDOM)
-            refs[i] = RANDOM_BASE + (splitmix64(&s) >> 44) * 4096ull;
+            refs[i] = RANDOM_BASE + (bench_splitmix64(&s) >> 44) * 4096ull;
         else if (p == CYCLE)
             refs[i] = RANDOM_BASE + (uint64_t)(i % (entries * 3 / 4)) * 4096ull;
         else
@@ -78,7 +62,7 @@ static double run_model(const uint64_t *refs, unsigned entries, uint64_t *misses
     struct tlb_config cfg = { .entries = entries, .ways = entries, .replacement = TLB_LRU };
     struct tlb *t = tlb_new(&cfg);
     struct tlb_entry e = { .size = PAGE_4K };
-    double t0 = now();
+    double t0 = bench_now();
 
     if (!t)
         return 0;
@@ -89,7 +73,7 @@ static double run_model(const uint64_t *refs, unsigned entries, uint64_t *misses
             tlb_fill(t, &e);
         }
     }
-    double dt = now() - t0;
+    double dt = bench_now() - t0;
     *misses = tlb_stats(t)->misses;
     tlb_free(t);
     return REFS / dt / 1e6;
@@ -102,10 +86,10 @@ static double run_plain(const uint64_t *refs, unsigned entries, uint64_t *misses
 
     if (plain_init(&l, entries))
         return 0;
-    double t0 = now();
+    double t0 = bench_now();
     for (uint32_t i = 0; i < REFS; i++)
         m += !plain_access(&l, refs[i]);
-    double dt = now() - t0;
+    double dt = bench_now() - t0;
     *misses = m;
     plain_free(&l);
     return REFS / dt / 1e6;

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/bench/bench_util.h"
+
 #define RANDOM_LINES        20000000u
 #define VIDEO_FRAMES        "45"
 #define ROUNDS              3
@@ -48,42 +50,6 @@ static const char *const trace_names[NTRACES] = { "video.din", "random.din" };
 static char paths[NTRACES][PATH_LEN + 16];
 static uint64_t refs[NTRACES];
 
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* "0 HEX\n" at p; returns the end. */
-static char *din_line(char *p, uint32_t addr)
-{
-    static const char hex[] = "0123456789abcdef";
-    char tmp[8];
-    int n = 0;
-
-    *p++ = '0';
-    *p++ = ' ';
-    do {
-        tmp[n++] = hex[addr & 0xf];
-        addr >>= 4;
-    } while (addr);
-    while (n)
-        *p++ = tmp[--n];
-    *p++ = '\n';
-    return p;
-}
-
 static int write_random(const char *path)
 {
     char *buf = malloc(WRITE_CHUNK + 32), *p;
@@ -93,7 +59,7 @@ static int write_random(const char *path)
 
     for (uint32_t i = 0; ok && i < RANDOM_LINES;) {
         for (p = buf; i < RANDOM_LINES && p < buf + WRITE_CHUNK; i++)
-            p = din_line(p, RANDOM_BASE + (uint32_t)(splitmix64(&state) % RANDOM_SPAN));
+            p = bench_din_line(p, RANDOM_BASE + (uint32_t)(bench_splitmix64(&state) % RANDOM_SPAN));
         ok = fwrite(buf, 1, (size_t)(p - buf), f) == (size_t)(p - buf);
     }
     if (f && fclose(f))
@@ -117,7 +83,7 @@ static double run_timed(const char *const args[])
         argv[n] = args[n - 1];
     argv[n] = NULL;
     fflush(NULL);
-    t0 = now();
+    t0 = bench_now();
     pid = fork();
     if (pid < 0)
         return -1;
@@ -135,7 +101,7 @@ static double run_timed(const char *const args[])
         fprintf(stderr, "bench_mrc: %s %s ... failed (status %d)\n", prog, args[0], st);
         return -1;
     }
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 /* Lines of a file (the din traces have one reference a line). */
@@ -187,14 +153,14 @@ static int make_traces(void)
 {
     const char *gen[] = { "gen", "video_decode", "--frames", VIDEO_FRAMES, "-o", paths[VIDEO],
                           NULL };
-    double t0 = now();
+    double t0 = bench_now();
 
     if (run_timed(gen) < 0 || write_random(paths[RANDOM]))
         return -1;
     for (int t = 0; t < NTRACES; t++)
         refs[t] = count_lines(paths[t]);
     printf("wrote video.din (%llu references) and random.din (%llu) in %.1f s\n",
-           (unsigned long long)refs[VIDEO], (unsigned long long)refs[RANDOM], now() - t0);
+           (unsigned long long)refs[VIDEO], (unsigned long long)refs[RANDOM], bench_now() - t0);
     return 0;
 }
 

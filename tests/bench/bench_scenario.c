@@ -19,18 +19,12 @@
 #include <dirent.h>
 #include <time.h>
 
+#include "tests/bench/bench_util.h"
+
 #define SCENARIOS "configs/scenarios"
 #define RUNS 3
 #define TARGET 10.0             /* M transactions/s */
 #define MAX_SCENARIOS 64
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int csv_value(const char *path, const char *name, uint64_t *v)
 {
@@ -66,9 +60,9 @@ static int bench_one(const char *prog, const char *dir, const char *name, bool *
     for (int i = 0; i < RUNS; i++) {
         snprintf(cmd, sizeof(cmd), "mkdir -p %s && %s run %s/%s --mode timing --quiet "
                  "--out %s/scenario", dir, prog, SCENARIOS, name, dir);
-        double t0 = now_s();
+        double t0 = bench_now();
         int st = system(cmd);
-        double wall = now_s() - t0;
+        double wall = bench_now() - t0;
         if (!WIFEXITED(st) || WEXITSTATUS(st)) {
             fprintf(stderr, "bench_scenario: '%s' failed\n", cmd);
             return -1;

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "models/tlb.h"
+#include "tests/bench/bench_util.h"
 
 #define ROUNDS          8
 #define ROUND_SECONDS   0.04
@@ -43,14 +44,6 @@ struct bench {
 };
 
 static volatile uint64_t sink;
-
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static struct tlb_entry page4k(uint32_t vpn)
 {
@@ -85,7 +78,7 @@ static void bench_round(struct bench *b)
     uint64_t lookups = 0, acc = 0;
     uint32_t cur = b->cur, next = b->next, ws = b->ws;
     struct tlb *t = b->t;
-    double start = now(), elapsed;
+    double start = bench_now(), elapsed;
 
     do {
         for (unsigned i = 0; i < BATCH; i++) {
@@ -117,7 +110,7 @@ static void bench_round(struct bench *b)
                 acc += hit->pa;
         }
         lookups += BATCH;
-        elapsed = now() - start;
+        elapsed = bench_now() - start;
     } while (elapsed < ROUND_SECONDS);
     b->cur = cur;
     b->next = next;

@@ -44,6 +44,7 @@
 
 #include "sim/trace/trace.h"
 #include "tests/bench/plain_lru.h"
+#include "tests/bench/bench_util.h"
 
 #define TRACE_LINES         10000000u
 #define ROUNDS              5
@@ -77,43 +78,7 @@ static const char *const trace_names[NTRACES] = {
 
 static char paths[NTRACES][PATH_LEN + 16];
 
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* ------------------------------------------------------------------ trace files */
-
-/* "0 HEX\n" at p; returns the end. */
-static char *din_line(char *p, uint64_t addr)
-{
-    static const char hex[] = "0123456789abcdef";
-    char tmp[16];
-    int n = 0;
-
-    *p++ = '0';
-    *p++ = ' ';
-    do {
-        tmp[n++] = hex[addr & 0xf];
-        addr >>= 4;
-    } while (addr);
-    while (n)
-        *p++ = tmp[--n];
-    *p++ = '\n';
-    return p;
-}
 
 static uint64_t hit_addr(uint32_t i, uint64_t *state)
 {
@@ -124,7 +89,7 @@ static uint64_t hit_addr(uint32_t i, uint64_t *state)
 static uint64_t miss_addr(uint32_t i, uint64_t *state)
 {
     (void)i;
-    return MISS_BASE + (splitmix64(state) % MISS_PAGES) * 4096u;
+    return MISS_BASE + (bench_splitmix64(state) % MISS_PAGES) * 4096u;
 }
 
 static int write_din(const char *path, uint64_t (*addr)(uint32_t, uint64_t *))
@@ -136,7 +101,7 @@ static int write_din(const char *path, uint64_t (*addr)(uint32_t, uint64_t *))
 
     for (uint32_t i = 0; ok && i < TRACE_LINES;) {
         for (p = buf; i < TRACE_LINES && p < buf + WRITE_CHUNK; i++)
-            p = din_line(p, addr(i, &state));
+            p = bench_din_line(p, addr(i, &state));
         ok = fwrite(buf, 1, (size_t)(p - buf), f) == (size_t)(p - buf);
     }
     if (f && fclose(f))
@@ -162,7 +127,7 @@ static double run_timed(const char *const args[])
         argv[n] = args[n - 1];
     argv[n] = NULL;
     fflush(NULL);
-    t0 = now();
+    t0 = bench_now();
     pid = fork();
     if (pid < 0)
         return -1;
@@ -180,7 +145,7 @@ static double run_timed(const char *const args[])
         fprintf(stderr, "bench_trace: %s %s ... failed (status %d)\n", prog, args[0], st);
         return -1;
     }
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 struct tlb_case {
@@ -227,11 +192,11 @@ static const char *verdict(bool met)
 
 static int make_traces(void)
 {
-    double t0 = now();
+    double t0 = bench_now();
 
     if (write_din(paths[HIT_DIN], hit_addr) || write_din(paths[MISS_DIN], miss_addr))
         return -1;
-    printf("wrote 2 din traces of %u references in %.1f s\n", TRACE_LINES, now() - t0);
+    printf("wrote 2 din traces of %u references in %.1f s\n", TRACE_LINES, bench_now() - t0);
     for (int i = HIT_DIN; i < NTRACES; i += PER_PATTERN) {
         for (int j = 1; j < PER_PATTERN; j++) {
             const char *args[] = { "convert", paths[i], "-o", paths[i + j], NULL };
@@ -275,12 +240,12 @@ static double read_rate(const char *path, enum trace_format f)
             fprintf(stderr, "bench_trace: %s\n", err);
             return 0;
         }
-        double t0 = now();
+        double t0 = bench_now();
         while ((k = trace_next_batch(tr, recs, READ_BATCH)) > 0) {
             n += (uint64_t)k;
             sum += recs[k - 1].addr;
         }
-        double dt = now() - t0;
+        double dt = bench_now() - t0;
         trace_close(tr);
         if (k < 0 || n != TRACE_LINES)
             return 0;
@@ -313,7 +278,7 @@ static double baseline_din(const char *path, unsigned entries, uint64_t *misses)
 
         if (fd < 0 || plain_init(&l, entries))
             break;
-        double t0 = now();
+        double t0 = bench_now();
         while ((got = read(fd, buf + keep, CHUNK)) > 0) {
             const char *p = buf, *end = buf + keep + got;
             for (; p < end; p++) {
@@ -331,7 +296,7 @@ static double baseline_din(const char *path, unsigned entries, uint64_t *misses)
             }
             keep = 0;
         }
-        double dt = now() - t0;
+        double dt = bench_now() - t0;
         close(fd);
         plain_free(&l);
         *misses = m;
