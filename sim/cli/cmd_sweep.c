@@ -139,32 +139,12 @@ static bool has_line_break(const char *s)
     return strpbrk(s, "\r\n") != NULL;
 }
 
-/* printf into a malloc'd string; NULL when out of memory. */
-static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *str_printf(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !(s = malloc((size_t)n + 1)))
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 static bool is_file(const char *path)
 {
     struct stat st;
 
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
-
 
 /*
  * Creates DIR and DIR/points and writes DIR/sweep.txt, or checks that the one

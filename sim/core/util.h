@@ -67,4 +67,7 @@ bool ctl_has(const char *s);
  */
 int write_file_atomic(const char *path, const char *text, unsigned mode);
 
+/* printf into a malloc'd string; NULL when out of memory. */
+char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -347,26 +347,9 @@ int imp_seconds(const char **p, uint64_t *ps)
 
 /* ------------------------------------------------------------------ outputs */
 
-char *imp_printf(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !(s = malloc((size_t)n + 1)))
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 char *imp_tmp_name(const char *path)
 {
-    return imp_printf("%s.tmp%ld", path, (long)getpid());
+    return str_printf("%s.tmp%ld", path, (long)getpid());
 }
 
 /* OUT with ".NAME" before its extension: out.trc -> out.NAME.trc, out -> out.NAME. */
@@ -375,8 +358,8 @@ static char *split_name(const char *out, const char *name)
     const char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
 
     if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : out))
-        return imp_printf("%s.%s", out, name);
-    return imp_printf("%.*s.%s%s", (int)(dot - out), out, name, dot);
+        return str_printf("%s.%s", out, name);
+    return str_printf("%.*s.%s%s", (int)(dot - out), out, name, dot);
 }
 
 static int writer_open(struct import_ctx *c, const char *path, char **tmp,

@@ -87,8 +87,8 @@ int imp_maps_open(struct import_ctx *c, struct imp_maps **out)
         return imp_file_fail(c, -ENOMEM, imp_in_name(c), "out of memory");
     if (!p)
         return 0;
-    m->buf_path = imp_printf("%s.buffers.yaml", p);
-    m->steps_path = imp_printf("%s.steps.yaml", p);
+    m->buf_path = str_printf("%s.buffers.yaml", p);
+    m->steps_path = str_printf("%s.steps.yaml", p);
     m->buf_tmp = m->buf_path ? imp_tmp_name(m->buf_path) : NULL;
     m->steps_tmp = m->steps_path ? imp_tmp_name(m->steps_path) : NULL;
     if (!m->buf_tmp || !m->steps_tmp)
