@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sim/core/util.h"
 #include "vcm/smmu_pgtable.h"
@@ -170,9 +171,15 @@ static inline unsigned dev_vmid(const struct smmu_dev *dev)
     return dev->vmid >= 0 ? (unsigned)dev->vmid : profile_vmid(dev->drv, dev->bank);
 }
 
+/* Copies a name, cut to SMMU_NAME_LEN - 1 bytes; called for every fault, so no printf. */
 static inline void copy_name(char *dst, const char *src)
 {
-    snprintf(dst, SMMU_NAME_LEN, "%s", src ? src : "");
+    size_t n = 0;
+
+    while (src && n < SMMU_NAME_LEN - 1 && src[n])
+        n++;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
 }
 
 /* ---- Shared between the files of the driver ---------------------------------------- */

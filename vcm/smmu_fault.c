@@ -83,7 +83,10 @@ static void format_record(struct smmu_fault_record *r)
     append(r->msg, len, &pos, "; %s", action_name(r->action));
 }
 
-/* Stores a finished record (the log keeps the first SMMU_FAULT_LOG_SIZE). */
+/*
+ * Stores a finished record, its message formatted in place (the log keeps the first
+ * SMMU_FAULT_LOG_SIZE): a run that faults on every burst formats only what it keeps.
+ */
 static void log_record(struct smmu_driver *drv, const struct smmu_fault_record *r)
 {
     if (drv->log_count >= SMMU_FAULT_LOG_SIZE) {
@@ -92,6 +95,7 @@ static void log_record(struct smmu_driver *drv, const struct smmu_fault_record *
     }
     struct smmu_fault_record *slot = &drv->log[drv->log_count++];
     *slot = *r;
+    format_record(slot);
     slot->fault.smmu = slot->smmu_name;
     slot->fault.ctx = slot->ctx_name;
 }
@@ -181,7 +185,6 @@ static void context_fault(struct smmu_driver *drv, unsigned bank, uint32_t fsr)
     } else if (leave) {
         r.action = SMMU_FAULT_LEFT_STALLED;
         drv->stats.left_stalled++;
-        format_record(&r);
         log_record(drv, &r);
         return;
     } else if (retry) {
@@ -192,7 +195,6 @@ static void context_fault(struct smmu_driver *drv, unsigned bank, uint32_t fsr)
         drv->stats.terminated++;
         drv->retry_count[bank] = 0;
     }
-    format_record(&r);
     log_record(drv, &r);
 
     /* Clear before resuming: a retry that faults again must find FSR clear. */
@@ -229,7 +231,6 @@ int smmu_poll_global_fault(struct smmu_driver *drv)
     f->seq = ++drv->fault_seq;
     r.action = SMMU_FAULT_TERMINATED;   /* the SMMU answers an unrouted MID with an error */
     drv->stats.global_faults++;
-    format_record(&r);
     log_record(drv, &r);
     glb_write(drv, SMMU_ESR, esr);
     return 1;
