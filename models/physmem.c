@@ -97,6 +97,11 @@ static uint8_t *pm_page_get(struct physmem *pm, uint32_t pa)
     return *pagep;
 }
 
+const uint8_t *physmem_page(const struct physmem *pm, uint32_t pa)
+{
+    return pm ? pm_page_lookup(pm, pa & ~PM_PAGE_MASK) : NULL;
+}
+
 uint8_t physmem_read8(const struct physmem *pm, uint32_t pa)
 {
     const uint8_t *page = pm_page_lookup(pm, pa);

@@ -43,6 +43,14 @@ int physmem_read(const struct physmem *pm, uint32_t pa, void *buf, size_t len);
 int physmem_write(struct physmem *pm, uint32_t pa, const void *buf, size_t len);
 int physmem_fill(struct physmem *pm, uint32_t pa, uint8_t byte, size_t len);
 
+/*
+ * The storage of the 4 KiB page holding pa, read-only, or NULL when the page has none
+ * (it reads as zero). The pointer stays valid, and shows later writes, until
+ * physmem_free: a page's storage never moves. For code that scans megabytes (the
+ * isolation check's hashes) without copying them, and skips empty pages.
+ */
+const uint8_t *physmem_page(const struct physmem *pm, uint32_t pa);
+
 /* Pages that hold storage (written at least once, zero fills of empty pages aside). */
 size_t physmem_pages_touched(const struct physmem *pm);
 

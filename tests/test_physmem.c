@@ -219,6 +219,33 @@ static void test_range_errors(void **state)
     assert_int_equal(physmem_pages_touched(pm), 1);
 }
 
+/* physmem_page: the page's own storage, found from any address inside it. */
+static void test_page_view(void **state)
+{
+    struct physmem *pm = *state;
+
+    assert_null(physmem_page(pm, 0x40001234u));
+    assert_null(physmem_page(NULL, 0x40001234u));
+    /* A zero fill of an empty page gives it no storage, so still no view. */
+    assert_int_equal(physmem_fill(pm, 0x40001000u, 0, PHYSMEM_PAGE_SIZE), 0);
+    assert_null(physmem_page(pm, 0x40001000u));
+
+    physmem_write32(pm, 0x40001234u, 0xA1B2C3D4u);
+    const uint8_t *p = physmem_page(pm, 0x40001FFFu);
+    assert_non_null(p);
+    assert_ptr_equal(p, physmem_page(pm, 0x40001000u));
+    /* Little-endian at offset 0x234 of the page; the rest of the page is zero. */
+    assert_int_equal(p[0x234], 0xD4);
+    assert_int_equal(p[0x237], 0xA1);
+    assert_int_equal(p[0x233], 0);
+    assert_int_equal(p[0x238], 0);
+    /* The view shows later writes; the neighbouring pages still have none. */
+    physmem_write8(pm, 0x40001000u, 0x5A);
+    assert_int_equal(p[0], 0x5A);
+    assert_null(physmem_page(pm, 0x40000FFFu));
+    assert_null(physmem_page(pm, 0x40002000u));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +258,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pages_touched, pm_setup, pm_teardown),
         cmocka_unit_test_setup_teardown(test_byte_ranges, pm_setup, pm_teardown),
         cmocka_unit_test_setup_teardown(test_range_errors, pm_setup, pm_teardown),
+        cmocka_unit_test_setup_teardown(test_page_view, pm_setup, pm_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
