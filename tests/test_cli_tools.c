@@ -594,7 +594,7 @@ static void test_gen_usage_errors(void **state)
         { { "gen", "display", "--format", "din", "--base", "fb=0", "-o", "x.txt" },
           "iommusim gen: --base fb=...: the display generator has no buffer fb\n" },
         { { "gen", "camera", "--format", "yuyv", "-o", "x.txt" },
-          "iommusim gen: --format 'yuyv' is not a trace format: must be text, bin or din (the "
+          "iommusim gen: --format 'yuyv' is not a trace format: must be text, bin, cbin or din (the "
           "camera's pixel format is given as --set format=yuyv)\n" },
         { { "gen", "display", "--width", "64", "--width=32", "-o", "x.txt" },
           "iommusim gen: --width: parameter 'width' is given twice\n" },
@@ -695,7 +695,7 @@ static void test_convert_errors(void **state)
           "iommusim convert: --names with din output: din carries raw IOVAs only, not buffer "
           "names\n" },
         { { "convert", DATA "policy.din", "-o", "x.txt", "--from", "csv" },
-          "iommusim convert: --from 'csv' is not a trace format: must be text, bin or din\n" },
+          "iommusim convert: --from 'csv' is not a trace format: must be text, bin, cbin or din\n" },
         { { "convert", DATA "markers.txt", "-o", "x.bin", "--din-bytes", "4" },
           "iommusim convert: --din-bytes applies to din input only, and "
           "tests/data/cli/markers.txt is read as text\n" },

@@ -1,7 +1,7 @@
 /*
  * cmd_convert.c - `iommusim convert`: a trace from one format into another.
  *
- * Reads text, bin or din and writes text, bin or din (din keeps only raw accesses:
+ * Reads and writes text, bin, cbin or din (din keeps only raw accesses:
  * markers and times are dropped, and a buffer name is an error). Without bases the
  * reader runs without a resolver, so buffer names are numbered in order of first
  * use; each is defined in the writer just before the first record that uses it,
@@ -79,16 +79,16 @@ static void usage(FILE *out)
             "usage: iommusim convert IN -o OUT [--from FMT] [--to FMT] [--din-bytes N]\n"
             "                       [--base NAME=ADDR ...] [--scenario FILE [--names]]\n"
             "\n"
-            "Converts a trace between formats: reads text, bin or din, writes text, bin or\n"
+            "Converts a trace between formats: reads and writes text, bin, cbin or\n"
             "din (raw accesses only: markers and times are dropped). Buffer names are kept,\n"
             "or resolved to raw IOVAs given their bases; '-' is standard input or output;\n"
             "a .gz, .xz or .zst output is compressed.\n"
             "\n"
             "  -o, --output OUT   the file to write\n"
-            "  --from FMT         text, bin or din (default: from IN's name: .din din,\n"
-            "                     .bin bin, otherwise text)\n"
-            "  --to FMT           text, bin or din (default: from OUT's name: .din din,\n"
-            "                     .bin bin, otherwise text)\n"
+            "  --from FMT         text, bin, cbin or din (default: from IN's name: .din\n"
+            "                     din, .bin bin, .cbin cbin, otherwise text)\n"
+            "  --to FMT           text, bin, cbin or din (default: from OUT's name: .din\n"
+            "                     din, .bin bin, .cbin cbin, otherwise text)\n"
             "  --din-bytes N      bytes of each din access, 1 .. %u (default 64; din only)\n"
             "  --base NAME=ADDR   buffer NAME starts at IOVA ADDR: its records become raw\n"
             "                     IOVAs (repeatable; every name in IN needs a base)\n"
@@ -121,7 +121,8 @@ static int option_error(int c, int argc, char **argv)
 static int parse_format(const char *opt, const char *s, enum trace_format *out)
 {
     if (trace_format_parse(s, out)) {
-        cli_error(CMD, "%s '%s' is not a trace format: must be text, bin or din", opt, s);
+        cli_error(CMD, "%s '%s' is not a trace format: must be " TRACE_FORMAT_NAMES, opt,
+                  s);
         return CLI_USAGE;
     }
     return CLI_OK;

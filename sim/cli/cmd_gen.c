@@ -76,8 +76,9 @@ static void usage(FILE *out)
             "                   lists them); '-' in PARAM stands for '_'\n"
             "  --set PARAM=VALUE  the same, for a parameter named like an option of this\n"
             "                   command (the camera's pixel format: --set format=yuyv)\n"
-            "  --format FMT     text, bin or din (default: from FILE's name: .bin bin,\n"
-            "                   .din din, otherwise text; .gz, .xz, .zst compress)\n"
+            "  --format FMT     text, bin, cbin or din (default: from FILE's name: .bin\n"
+            "                   bin, .cbin cbin, .din din, otherwise text; .gz, .xz,\n"
+            "                   .zst compress)\n"
             "  --base NAME=ADDR din: buffer NAME starts at IOVA ADDR (default: the buffers\n"
             "                   one after another from 0x10000000, on 1 MiB boundaries)\n"
             "  -o, --output FILE  the file to write ('-' for standard output; the summary\n"
@@ -140,10 +141,10 @@ static int parse_format(struct gen_args *a, const char *s)
 
     if (trace_format_parse(s, &f)) {
         if (a->kind == TRACEGEN_CAMERA)
-            cli_error(CMD, "--format '%s' is not a trace format: must be text, bin or din (the "
+            cli_error(CMD, "--format '%s' is not a trace format: must be " TRACE_FORMAT_NAMES " (the "
                            "camera's pixel format is given as --set format=%s)", s, s);
         else
-            cli_error(CMD, "--format '%s' is not a trace format: must be text, bin or din", s);
+            cli_error(CMD, "--format '%s' is not a trace format: must be " TRACE_FORMAT_NAMES, s);
         return CLI_USAGE;
     }
     a->format = f;

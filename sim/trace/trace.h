@@ -83,6 +83,8 @@ enum trace_format {
 
 const char *trace_format_name(enum trace_format f);     /* "text", "bin", "din", "cbin" */
 int trace_format_parse(const char *s, enum trace_format *out);  /* -EINVAL if unknown */
+/* The formats trace_format_parse accepts, for messages and help texts. */
+#define TRACE_FORMAT_NAMES "text, bin, cbin or din"
 /* From the file name: ".bin" -> bin, ".din" -> din, ".cbin" -> cbin, anything else -> text. */
 enum trace_format trace_format_from_path(const char *path);
 
