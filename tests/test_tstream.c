@@ -13,6 +13,8 @@
  *   - several gzip members, xz streams or zstd frames one after another read as one;
  *   - a truncated copy stops with "truncated CODEC data" after the records it held,
  *     a damaged one with "corrupt CODEC data (...)", never as a shorter trace;
+ *   - a plain bin or cbin file, mapped whole, reads as the same bytes through a pipe
+ *     (read a buffer at a time) do, whole or cut inside its last record;
  *   - reading streams: `iommusim tlb` on a compressed din trace of 4N lines peaks at
  *     the memory it needs for N lines (within 2 MiB), although the 4N lines are about
  *     9 MiB more than the N once decompressed. A decoder's memory is its window: 32 KiB
@@ -31,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -184,8 +187,8 @@ static const char *big_text(void)
     return path;
 }
 
-/* The same records as `text` in bin, written by the plain bin writer. */
-static const char *bin_of(const char *text, const char *name)
+/* The same records as `text` in fmt (bin or cbin), written by the plain writer. */
+static const char *binary_of(const char *text, const char *name, enum trace_format fmt)
 {
     struct all a;
     struct trace_writer *w;
@@ -198,7 +201,7 @@ static const char *bin_of(const char *text, const char *name)
     snprintf(out, 512, "%s", path);
     read_all(text, TRACE_FMT_TEXT, &a);
     assert_int_equal(a.end, 0);
-    w = trace_create(out, TRACE_FMT_BIN, err, sizeof(err));
+    w = trace_create(out, fmt, err, sizeof(err));
     assert_non_null(w);
     for (unsigned i = 0; i < 8 && a.names[i][0]; i++)
         assert_int_equal(trace_define_buffer(w, i, a.names[i]), 0);
@@ -207,6 +210,11 @@ static const char *bin_of(const char *text, const char *name)
     assert_int_equal(trace_finish(w, err, sizeof(err)), 0);
     free(a.rec);
     return out;
+}
+
+static const char *bin_of(const char *text, const char *name)
+{
+    return binary_of(text, name, TRACE_FMT_BIN);
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -264,6 +272,96 @@ static void test_big_traces_every_codec(void **state)
     (void)state;
     check_same_in_every_codec(big_text(), TRACE_FMT_TEXT);
     check_same_in_every_codec(bin_of(big_text(), "big.bin"), TRACE_FMT_BIN);
+}
+
+/*
+ * A plain bin or cbin file is mapped whole (tstream_map); through a pipe (/dev/fd/N)
+ * the same bytes are read a buffer at a time. Both give the same records and names,
+ * and a file cut inside a record the same records and the same message.
+ */
+static void read_through_pipe(const char *data, size_t len, enum trace_format fmt,
+                              struct all *a)
+{
+    int fds[2];
+    char path[64];
+
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        for (size_t off = 0; off < len;) {
+            ssize_t n = write(fds[1], data + off, len - off);
+            if (n <= 0)
+                _exit(1);
+            off += (size_t)n;
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
+    read_all(path, fmt, a);
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_mapped_and_streamed(void **state)
+{
+    static const enum trace_format fmts[2] = { TRACE_FMT_BIN, TRACE_FMT_CBIN };
+    static const char *const names[2] = { "mapped.bin", "mapped.cbin" };
+    char tail[2][128];
+    char want[1024];
+
+    (void)state;
+    for (unsigned f = 0; f < 2; f++) {
+        const char *plain = binary_of(big_text(), names[f], fmts[f]);
+        size_t len;
+        char *data = slurp(plain, &len);
+        struct all mapped, piped;
+
+        assert_non_null(data);
+        assert_true(len > (1u << 18));      /* a pipe gives it in many reads */
+        read_all(plain, fmts[f], &mapped);
+        read_through_pipe(data, len, fmts[f], &piped);
+        assert_int_equal(mapped.end, 0);
+        assert_int_equal(piped.end, 0);
+        assert_int_equal(mapped.n, piped.n);
+        assert_same_records(&mapped, &piped, mapped.n);
+        for (unsigned i = 0; i < 8; i++)
+            assert_string_equal(mapped.names[i], piped.names[i]);
+        free(piped.rec);
+
+        /* Cut 3 bytes into the last 4-byte word (cbin) or 24-byte record (bin). */
+        size_t cut = len - (fmts[f] == TRACE_FMT_CBIN ? 1 : 21);
+        const char *short_path = tmp_path("short%u", f);
+        struct all a, b;
+
+        put_file(short_path, data, cut);
+        read_all(short_path, fmts[f], &a);
+        read_through_pipe(data, cut, fmts[f], &b);
+        assert_int_equal(a.end, -EINVAL);
+        assert_int_equal(b.end, -EINVAL);
+        assert_int_equal(a.n, mapped.n - 1);
+        assert_int_equal(b.n, a.n);
+        assert_same_records(&mapped, &a, a.n);
+        assert_same_records(&mapped, &b, b.n);
+        /* The last cbin word starts 4 bytes before the end of the whole file. */
+        snprintf(tail[0], sizeof(tail[0]), "error: truncated record (3 of 24 bytes)");
+        snprintf(tail[1], sizeof(tail[1]), "byte %zu: error: truncated word (3 of 4 bytes)",
+                 len - 4);
+        /* The messages differ only in the file's name (neither name holds a ':'). */
+        snprintf(want, sizeof(want), "%s: ", short_path);
+        if (strncmp(a.err, want, strlen(want)) || !strstr(a.err, tail[f]))
+            fail_msg("'%s' is not '%s...%s'", a.err, want, tail[f]);
+        assert_non_null(strchr(b.err, ':'));
+        assert_string_equal(strchr(a.err, ':'), strchr(b.err, ':'));
+        free(a.rec);
+        free(b.rec);
+        free(mapped.rec);
+        free(data);
+    }
 }
 
 /* The writers compress by the extension: the bytes decode to the plain writer's. */
@@ -482,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_writers_compress_by_extension),
         cmocka_unit_test(test_concatenated),
         cmocka_unit_test(test_truncated_and_corrupt),
+        cmocka_unit_test(test_mapped_and_streamed),
         cmocka_unit_test(test_xz_memory_limit),
     };
 

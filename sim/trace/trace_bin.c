@@ -21,7 +21,7 @@ int fill_bin(struct trace_reader *r, size_t need)
     if (r->len - r->pos >= need)
         return 1;
     compact(r);
-    while (r->len < need) {
+    while (r->len - r->pos < need) {
         if (r->eof)
             return 0;
         if ((n = read_some(r, TRACE_BUF_SIZE)) < 0)

@@ -268,7 +268,9 @@ struct trace_reader {
     void *resolve_arg;
     char *path;             /* as messages name it */
 
-    char *buf;              /* TRACE_BUF_SIZE + 1: room for a '\n' after an unterminated last line */
+    char *buf;              /* TRACE_BUF_SIZE + 1: room for a '\n' after an unterminated last line;
+                               bin, cbin: or the whole file, mapped read-only */
+    bool mapped;            /* buf is the mapped file: never written, moved or freed */
     size_t pos;             /* next unparsed byte */
     size_t len;             /* bytes in buf */
     size_t lines_end;       /* text, din: end of the last whole line in buf */

@@ -10,6 +10,9 @@
  * no longer has (truncated), or says the data is wrong (corrupt); every error is
  * sticky. Concatenated members (gzip) and streams or frames (xz, zstd) continue.
  *
+ * A plain regular file can instead be mapped whole (tstream_map), for the binary
+ * readers: they then parse the page cache in place instead of copying it out.
+ *
  * Writing: plain bytes go straight to write(); compressed ones through the encoder
  * into an output buffer of OUT_BUF bytes, written whenever it fills, and the stream
  * is ended by tstream_out_finish. zstd output carries its content checksum, so a
@@ -27,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -123,6 +128,8 @@ struct tstream {
     lzma_stream x;
     ZSTD_DCtx *zd;
     size_t zret;            /* zstd: the last hint; 0 when a frame is complete */
+    void *map;              /* tstream_map: the whole file, read-only */
+    size_t map_len;
 };
 
 struct tstream *tstream_open_fd(int fd, int own_fd)
@@ -383,10 +390,40 @@ ssize_t tstream_read(struct tstream *s, void *buf, size_t n, char *err, size_t e
     return got;
 }
 
+/*
+ * Maps a plain regular file whole, before anything has been read; afterwards reads
+ * return 0 (the caller has every byte). A compressed file is left to the decoder,
+ * with the magic bytes it read kept for the first read.
+ */
+int tstream_map(struct tstream *s, const void **data, size_t *len)
+{
+    struct stat st;
+    void *p;
+
+    if (s->started || fstat(s->fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+        (uintmax_t)st.st_size > SIZE_MAX)
+        return -EINVAL;
+    if (start(s) < 0 || s->codec != TSTREAM_PLAIN)
+        return -EINVAL;
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, s->fd, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    posix_madvise(p, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
+    s->map = p;
+    s->map_len = (size_t)st.st_size;
+    s->in_pos = s->in_len;      /* the magic bytes read are in the map too */
+    s->eof = true;
+    *data = p;
+    *len = s->map_len;
+    return 0;
+}
+
 void tstream_close(struct tstream *s)
 {
     if (!s)
         return;
+    if (s->map)
+        munmap(s->map, s->map_len);
     if (s->codec == TSTREAM_GZIP)
         inflateEnd(&s->z);
     lzma_end(&s->x);

@@ -49,6 +49,15 @@ struct tstream *tstream_open_fd(int fd, int own_fd);
  * truncated or corrupt data: -EINVAL; out of memory: -ENOMEM).
  */
 ssize_t tstream_read(struct tstream *s, void *buf, size_t n, char *err, size_t errlen);
+/*
+ * For readers that parse bytes in place: when nothing has been read yet and the file
+ * is a plain (uncompressed) regular file of at least one byte, maps all of it
+ * read-only: 0 with *data and *len set, valid until tstream_close; later reads
+ * return 0. Otherwise a negative errno, and the stream reads as before (a compressed
+ * file's first bytes, read to look at, are kept). The file must not shrink while
+ * it is mapped.
+ */
+int tstream_map(struct tstream *s, const void **data, size_t *len);
 /* The codec found by the first read (TSTREAM_PLAIN before it). */
 enum tstream_codec tstream_codec(const struct tstream *s);
 void tstream_close(struct tstream *s);
