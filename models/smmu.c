@@ -463,7 +463,9 @@ static struct smmu_walk *walk_get(struct smmu *s)
         fprintf(stderr, "iommusim: out of host memory for an SMMU walk\n");
         abort();
     }
-    memset(w, 0, sizeof(*w));
+    static const struct smmu_walk zero_walk;    /* no `rep stos`: see zero_txn in master.c */
+
+    *w = zero_walk;
     return w;
 }
 

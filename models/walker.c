@@ -217,9 +217,10 @@ static bool walk_l2(struct walk_result *out, uint32_t d, uint32_t va, unsigned a
 static bool walk_begin(const struct walk_regs *regs, uint32_t va, struct walk_result *out,
                        uint32_t *addr)
 {
+    static const struct walk_result zero_result;   /* a copy, not `rep stos` (master.c) */
     uint32_t l1_base;
 
-    memset(out, 0, sizeof(*out));
+    *out = zero_result;
     if (!walk_table_base(regs, va, &l1_base)) {
         walk_fail(out, WALK_TRANSLATION_L1, 1);
         return false;
@@ -411,9 +412,10 @@ static void walker_l2_hit_done(void *arg)
 static void walker_issue_read(struct walker *w, struct walk_job *job, uint32_t addr,
                               bool line, sim_time_t at)
 {
+    static const struct mem_req zero_req;          /* a copy, not `rep stos` (master.c) */
     struct mem_req *req = &job->req;
 
-    memset(req, 0, sizeof(*req));
+    *req = zero_req;
     req->pa = line ? addr & ~(WALKER_BFB_LINE_BYTES - 1u) : addr;
     req->bytes = line ? WALKER_BFB_LINE_BYTES : 4u;
     req->write = false;
@@ -566,7 +568,9 @@ void walker_start(struct walker *w, struct walk_job *job)
     job->started = sim_now();
     job->finished = 0;
     job->next = NULL;
-    memset(&job->result, 0, sizeof(job->result));
+    static const struct walk_result zero_result;   /* a copy, not `rep stos` (master.c) */
+
+    job->result = zero_result;
     /* FIFO: a free slot goes to a new walk only when nobody is waiting for it. */
     if (!w->queue_head && w->in_flight < w->cfg.max_outstanding) {
         walker_launch(w, job);
