@@ -70,7 +70,6 @@ struct kernel {
     size_t n, cap;
     uint64_t seq;
     uint64_t stale;             /* dead entries still in the heap */
-    sim_time_t now;
     uint64_t callbacks;
     bool running;               /* inside sim_run */
     bool stop;                  /* sim_stop asked for a return */
@@ -254,7 +253,7 @@ inline void note_stale(void)
 
 inline sim_time_t time_after(sim_time_t delay)
 {
-    return delay > SIM_TIME_MAX - k.now ? SIM_TIME_MAX : k.now + delay;
+    return delay > SIM_TIME_MAX - sim_clock_now ? SIM_TIME_MAX : sim_clock_now + delay;
 }
 
 inline sc_core::sc_time ps(sim_time_t v)
@@ -273,7 +272,7 @@ inline bool event_fire(const entry &e)
     }
     ev->in_heap--;
     ev->pending = false;
-    k.now = key_time(e.key);
+    sim_clock_now = key_time(e.key);
     ev->fn(ev->arg);
     return true;
 }
@@ -287,7 +286,7 @@ inline void run_due(sim_time_t limit)
     while (k.n && top_time() <= limit) {
         entry e = heap_pop();
         if (e.fn) {
-            k.now = key_time(e.key);
+            sim_clock_now = key_time(e.key);
             e.fn(e.arg);
         } else if (!event_fire(e))   /* a dead entry moves no time */
             continue;
@@ -307,7 +306,7 @@ void dispatch(void)
     sim_time_t now = sc_core::sc_time_stamp().value();
     sim_time_t limit = now + std::min(k.quantum, k.until - now);
 
-    k.now = now;
+    sim_clock_now = now;
     run_due(limit);
     if (k.stop) {
         /* sim_run re-arms the wakeup event when it is called again. */
@@ -412,6 +411,8 @@ int sc_main(int, char *[])
 
 extern "C" {
 
+sim_time_t sim_clock_now;       /* kernel.h: written here only */
+
 struct sim_event *sim_event_new(const char *name, sim_callback_fn fn, void *arg)
 {
     struct sim_event *ev;
@@ -507,11 +508,6 @@ void sim_schedule(sim_time_t delay, sim_callback_fn fn, void *arg)
     heap_push(entry{make_key(time_after(delay), k.seq++), fn, arg});
 }
 
-sim_time_t sim_now(void)
-{
-    return k.now;
-}
-
 uint64_t sim_run(sim_time_t until)
 {
     uint64_t first = k.callbacks;
@@ -520,28 +516,28 @@ uint64_t sim_run(sim_time_t until)
         std::fprintf(stderr, "sim_run: called from a callback; ignored\n");
         return 0;
     }
-    if (until < k.now)
+    if (until < sim_clock_now)
         return 0;
     kernel_init();
     heap_drop_dead_top();
     if (!k.n || top_time() > until) {
         /* Nothing to run: only time moves (SystemC warns about an idle sc_start). */
-        if (until != SIM_TIME_MAX && until > k.now) {
+        if (until != SIM_TIME_MAX && until > sim_clock_now) {
             k.wakeup->cancel();
             start(until - sc_now(), sc_core::SC_RUN_TO_TIME);
-            k.now = until;
+            sim_clock_now = until;
         }
         return 0;
     }
     k.running = true;
     k.stop = false;
     k.until = until;
-    if (until == k.now) {
+    if (until == sim_clock_now) {
         /*
          * A zero-length sc_start runs a single delta cycle, which only makes the
          * method runnable; no time passes, so run the due work here instead.
          */
-        run_due(k.now);
+        run_due(sim_clock_now);
     } else {
         k.wakeup->cancel();
         k.wakeup->notify(ps(top_time() - sc_now()));
@@ -557,7 +553,7 @@ uint64_t sim_run(sim_time_t until)
         while (!k.stop && sc_core::sc_pending_activity_at_current_time())
             start(0, sc_core::SC_RUN_TO_TIME);
         /* SystemC may be up to a quantum behind the last callback, never ahead */
-        k.now = std::max(k.now, sc_now());
+        sim_clock_now = std::max(sim_clock_now, sc_now());
     }
     k.running = false;
     k.stop = false;
@@ -572,13 +568,13 @@ uint64_t sim_run_ahead(sim_time_t until)
         std::fprintf(stderr, "sim_run_ahead: called from a callback; ignored\n");
         return 0;
     }
-    if (until < k.now)
+    if (until < sim_clock_now)
         return 0;
     k.running = true;
     k.stop = false;
     run_due(until);
     if (!k.stop && until != SIM_TIME_MAX)
-        k.now = until;
+        sim_clock_now = until;
     k.running = false;
     k.stop = false;
     return k.callbacks - first;
@@ -619,7 +615,7 @@ void sim_reset(void)
     k.n = 0;
     k.stale = 0;
     k.seq = 0;
-    k.now = 0;
+    sim_clock_now = 0;
     k.callbacks = 0;
     for (struct sim_event *ev = k.events; ev; ev = ev->next) {
         ev->pending = false;

@@ -56,8 +56,17 @@ const char *sim_event_name(const struct sim_event *ev);
  * A NULL fn is ignored. */
 void sim_schedule(sim_time_t delay, sim_callback_fn fn, void *arg);
 
-/* Current simulated time. */
-sim_time_t sim_now(void);
+/*
+ * Current simulated time. The clock is written only by the kernel (kernel.cpp); it
+ * is a variable read inline because every model reads it several times per
+ * transaction, and a call per read was 6% of a scenario's time.
+ */
+extern sim_time_t sim_clock_now;
+
+static inline sim_time_t sim_now(void)
+{
+    return sim_clock_now;
+}
 
 /*
  * Runs the simulation until nothing is left to do or simulated time would pass
