@@ -40,78 +40,125 @@
 /* ------------------------------------------------------------------ pages seen */
 
 /*
- * Page numbers in runs of 512 (one 64-byte bitmap each), the runs in an open-addressed
- * hash (linear probing, at most half full) keyed by run number + 1 (0: empty; a page
- * number is below 2^52, so + 1 never wraps). The run of the last page added is
- * remembered: traces touch pages in clusters.
+ * Page numbers in groups of 512 (an aligned run of page numbers), each group one
+ * 64-byte bitmap line of its own, appended to an array as groups appear. A hash of
+ * group numbers (open addressing, linear probing, at most a quarter full, so a probe
+ * nearly always reads one bucket) gives a group's line: a page not seen costs two
+ * cache lines, a bucket and a bitmap line, where a bucket holding the bitmap itself
+ * (72 bytes) straddled lines and, half full, probed further. The line of the last
+ * group added is remembered: traces touch pages in clusters. Keys are group number
+ * + 1 (0: empty; a page number is below 2^52, so + 1 never wraps).
  */
-#define RUN_SHIFT       9
-#define RUN_WORDS       ((1u << RUN_SHIFT) / 64)
-#define PAGE_SET_MIN    64u
+#define GROUP_SHIFT     9
+#define PAGE_SET_MIN    64u             /* buckets at first; lines: a quarter of that */
 
-struct mrc_page_run {
+struct mrc_page_bucket {
     uint64_t key;
-    uint64_t bits[RUN_WORDS];
+    uint64_t line;                      /* index into lines */
 };
+
+struct mrc_page_line {
+    uint64_t w[(1u << GROUP_SHIFT) / 64];
+};
+
+_Static_assert(sizeof(struct mrc_page_line) == 64, "one group, one cache line");
 
 int mrc_pages_init(struct mrc_pages *ps)
 {
-    *ps = (struct mrc_pages){ .run = calloc(PAGE_SET_MIN, sizeof(*ps->run)),
-                              .mask = PAGE_SET_MIN - 1 };
-    return ps->run ? 0 : -ENOMEM;
+    *ps = (struct mrc_pages){ .bucket = calloc(PAGE_SET_MIN, sizeof(*ps->bucket)),
+                              .mask = PAGE_SET_MIN - 1, .lines = PAGE_SET_MIN / 4 };
+    ps->line = aligned_alloc(sizeof(*ps->line), ps->lines * sizeof(*ps->line));
+    if (!ps->bucket || !ps->line) {
+        mrc_pages_free(ps);
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 void mrc_pages_free(struct mrc_pages *ps)
 {
-    free(ps->run);
-    ps->run = NULL;
+    free(ps->bucket);
+    free(ps->line);
+    ps->bucket = NULL;
+    ps->line = NULL;
 }
 
-static struct mrc_page_run *run_slot(struct mrc_page_run *run, uint64_t mask, uint64_t key)
+/* The bucket of key, or the empty one ending its run. */
+static struct mrc_page_bucket *group_bucket(struct mrc_page_bucket *b, uint64_t mask,
+                                            uint64_t key)
 {
     uint64_t i = ((key * HASH_MULT) >> 20) & mask;
 
-    while (run[i].key && run[i].key != key)
+    while (b[i].key && b[i].key != key)
         i = (i + 1) & mask;
-    return &run[i];
+    return &b[i];
 }
 
-static int pages_grow(struct mrc_pages *ps)
+/* Doubles the buckets (the lines stay where they are: buckets hold indices). */
+static int pages_rehash(struct mrc_pages *ps)
 {
     uint64_t n = (ps->mask + 1) * 2;
-    struct mrc_page_run *run = calloc(n, sizeof(*run));
+    struct mrc_page_bucket *b = calloc(n, sizeof(*b));
 
-    if (!run)
+    if (!b)
         return -ENOMEM;
     for (uint64_t k = 0; k <= ps->mask; k++)
-        if (ps->run[k].key)
-            *run_slot(run, n - 1, ps->run[k].key) = ps->run[k];
-    free(ps->run);
-    ps->run = run;
+        if (ps->bucket[k].key)
+            *group_bucket(b, n - 1, ps->bucket[k].key) = ps->bucket[k];
+    free(ps->bucket);
+    ps->bucket = b;
     ps->mask = n - 1;
+    return 0;
+}
+
+/* Room for one more line (doubling, line-aligned). */
+static int pages_more_lines(struct mrc_pages *ps)
+{
+    uint64_t n = ps->lines * 2;
+    struct mrc_page_line *l = aligned_alloc(sizeof(*l), n * sizeof(*l));
+
+    if (!l)
+        return -ENOMEM;
+    memcpy(l, ps->line, ps->count * sizeof(*l));
+    free(ps->line);
+    ps->line = l;
+    ps->lines = n;
     ps->last = NULL;
     return 0;
 }
 
+/* The line of a group not held yet. */
+static __attribute__((noinline)) struct mrc_page_line *pages_new_group(struct mrc_pages *ps, struct mrc_page_bucket *b,
+                                             uint64_t key)
+{
+    if ((ps->count + 1) * 4 > ps->mask + 1) {
+        if (pages_rehash(ps))
+            return NULL;
+        b = group_bucket(ps->bucket, ps->mask, key);
+    }
+    if (ps->count == ps->lines && pages_more_lines(ps))
+        return NULL;
+    *b = (struct mrc_page_bucket){ .key = key, .line = ps->count };
+    memset(&ps->line[ps->count], 0, sizeof(*ps->line));
+    return &ps->line[ps->count++];
+}
+
 int mrc_pages_add(struct mrc_pages *ps, uint64_t page)
 {
-    uint64_t key = (page >> RUN_SHIFT) + 1, bit = page & ((1u << RUN_SHIFT) - 1), *w;
-    struct mrc_page_run *r = ps->last;
+    uint64_t key = (page >> GROUP_SHIFT) + 1, bit = page & ((1u << GROUP_SHIFT) - 1), *w;
+    struct mrc_page_line *l = ps->last;
 
-    if (!r || r->key != key) {
-        r = run_slot(ps->run, ps->mask, key);
-        if (!r->key) {
-            if ((ps->count + 1) * 2 > ps->mask + 1) {
-                if (pages_grow(ps))
-                    return -ENOMEM;
-                r = run_slot(ps->run, ps->mask, key);
-            }
-            r->key = key;
-            ps->count++;
-        }
-        ps->last = r;
+    if (!l || ps->last_key != key) {
+        struct mrc_page_bucket *b = group_bucket(ps->bucket, ps->mask, key);
+
+        if (b->key)
+            l = &ps->line[b->line];
+        else if (!(l = pages_new_group(ps, b, key)))
+            return -ENOMEM;
+        ps->last = l;
+        ps->last_key = key;
     }
-    w = &r->bits[bit / 64];
+    w = &l->w[bit / 64];
     if (*w & (1ull << (bit % 64)))
         return 0;
     *w |= 1ull << (bit % 64);

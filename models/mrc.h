@@ -54,13 +54,17 @@ struct mrc_counts {
 
 /*
  * The set of page numbers referenced so far, growing with the distinct pages (a
- * sparse bitmap: 72 bytes per run of 512 consecutive pages touched).
+ * sparse bitmap: a 64-byte line per aligned group of 512 page numbers touched, and
+ * 64 to 128 bytes of hash buckets per group).
  */
-struct mrc_page_run;
+struct mrc_page_bucket;
+struct mrc_page_line;
 struct mrc_pages {
-    struct mrc_page_run *run;
-    uint64_t mask, count;
-    struct mrc_page_run *last;
+    struct mrc_page_bucket *bucket;
+    struct mrc_page_line *line;         /* the groups' bitmaps, in order of appearance */
+    uint64_t mask, count, lines;        /* buckets - 1, groups held, lines allocated */
+    uint64_t last_key;                  /* the last group added (+ 1), its line: */
+    struct mrc_page_line *last;
 };
 
 int mrc_pages_init(struct mrc_pages *ps);              /* 0 or -ENOMEM */

@@ -482,7 +482,7 @@ static int replay(const struct tlb_args *a, struct trace_reader *r, struct tlb *
     uint64_t done = 0, repeats = 0;
     struct mrc_pages seen;
     unsigned batches = 0;
-    bool fa_hit = false;
+    int fa_hit = 0, hit;
     long n;
     int rc = CLI_OK, fresh;
 
@@ -511,11 +511,11 @@ static int replay(const struct tlb_args *a, struct trace_reader *r, struct tlb *
             last_page = page;
             e.va = page;
             e.pa = (uint32_t)page;      /* the study never translates: only va matters */
-            if (fa && !(fa_hit = tlb_lookup(fa, 0, 0, rec->addr) != NULL) && tlb_fill(fa, &e))
+            if (fa && (fa_hit = tlb_access(fa, 0, 0, rec->addr, &e)) < 0)
                 goto fill_failed;
-            if (!tlb_lookup(t, 0, 0, rec->addr)) {
-                if (tlb_fill(t, &e))
-                    goto fill_failed;
+            if ((hit = tlb_access(t, 0, 0, rec->addr, &e)) < 0)
+                goto fill_failed;
+            if (!hit) {
                 c->misses_by_op[rec->op]++;
                 if ((fresh = mrc_pages_add(&seen, page >> shift)) < 0) {
                     cli_error(CMD, "out of memory for the set of pages seen");
