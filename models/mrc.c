@@ -40,125 +40,104 @@
 /* ------------------------------------------------------------------ pages seen */
 
 /*
- * Page numbers in groups of 512 (an aligned run of page numbers), each group one
- * 64-byte bitmap line of its own, appended to an array as groups appear. A hash of
- * group numbers (open addressing, linear probing, at most a quarter full, so a probe
- * nearly always reads one bucket) gives a group's line: a page not seen costs two
- * cache lines, a bucket and a bitmap line, where a bucket holding the bitmap itself
- * (72 bytes) straddled lines and, half full, probed further. The line of the last
- * group added is remembered: traces touch pages in clusters. Keys are group number
- * + 1 (0: empty; a page number is below 2^52, so + 1 never wraps).
+ * Page numbers in groups of 448 consecutive ones, each group one 64-byte line: its
+ * key (group number + 1; 0: an empty line) and a bitmap of 7 words. The lines form
+ * an open-addressed hash (linear probing, at most a third full, so a probe nearly
+ * always reads one line): the bucket is the bitmap, so a page not seen costs one
+ * cache line, and the line a page will need is known from its number alone, for
+ * mrc_pages_prefetch. (The first design, a 64-byte bitmap of 512 pages beside its
+ * key, made 72-byte buckets that straddled lines.) The line of the last group added
+ * is remembered: traces touch pages in clusters. A page number is below 2^52, so
+ * the key never wraps.
  */
-#define GROUP_SHIFT     9
-#define PAGE_SET_MIN    64u             /* buckets at first; lines: a quarter of that */
+#define GROUP_PAGES     448u
+#define PAGE_SET_MIN    64u
+#define PAGE_SET_LOAD   3u              /* buckets per group, at least */
 
-struct mrc_page_bucket {
+struct mrc_page_group {
     uint64_t key;
-    uint64_t line;                      /* index into lines */
+    uint64_t w[GROUP_PAGES / 64];
 };
 
-struct mrc_page_line {
-    uint64_t w[(1u << GROUP_SHIFT) / 64];
-};
+_Static_assert(sizeof(struct mrc_page_group) == 64, "one group, one cache line");
 
-_Static_assert(sizeof(struct mrc_page_line) == 64, "one group, one cache line");
+static struct mrc_page_group *groups_new(uint64_t n)
+{
+    struct mrc_page_group *g = aligned_alloc(sizeof(*g), n * sizeof(*g));
+
+    if (g)
+        memset(g, 0, n * sizeof(*g));
+    return g;
+}
 
 int mrc_pages_init(struct mrc_pages *ps)
 {
-    *ps = (struct mrc_pages){ .bucket = calloc(PAGE_SET_MIN, sizeof(*ps->bucket)),
-                              .mask = PAGE_SET_MIN - 1, .lines = PAGE_SET_MIN / 4 };
-    ps->line = aligned_alloc(sizeof(*ps->line), ps->lines * sizeof(*ps->line));
-    if (!ps->bucket || !ps->line) {
-        mrc_pages_free(ps);
-        return -ENOMEM;
-    }
-    return 0;
+    *ps = (struct mrc_pages){ .group = groups_new(PAGE_SET_MIN), .mask = PAGE_SET_MIN - 1 };
+    return ps->group ? 0 : -ENOMEM;
 }
 
 void mrc_pages_free(struct mrc_pages *ps)
 {
-    free(ps->bucket);
-    free(ps->line);
-    ps->bucket = NULL;
-    ps->line = NULL;
+    free(ps->group);
+    ps->group = NULL;
 }
 
-/* The bucket of key, or the empty one ending its run. */
-static struct mrc_page_bucket *group_bucket(struct mrc_page_bucket *b, uint64_t mask,
-                                            uint64_t key)
+static inline uint64_t group_home(uint64_t key, uint64_t mask)
 {
-    uint64_t i = ((key * HASH_MULT) >> 20) & mask;
-
-    while (b[i].key && b[i].key != key)
-        i = (i + 1) & mask;
-    return &b[i];
+    return ((key * HASH_MULT) >> 20) & mask;
 }
 
-/* Doubles the buckets (the lines stay where they are: buckets hold indices). */
-static int pages_rehash(struct mrc_pages *ps)
+/* The line of key, or the empty one ending its run. */
+static struct mrc_page_group *group_find(struct mrc_page_group *g, uint64_t mask, uint64_t key)
+{
+    uint64_t i = group_home(key, mask);
+
+    while (g[i].key && g[i].key != key)
+        i = (i + 1) & mask;
+    return &g[i];
+}
+
+static __attribute__((noinline)) int pages_grow(struct mrc_pages *ps)
 {
     uint64_t n = (ps->mask + 1) * 2;
-    struct mrc_page_bucket *b = calloc(n, sizeof(*b));
+    struct mrc_page_group *g = groups_new(n);
 
-    if (!b)
+    if (!g)
         return -ENOMEM;
     for (uint64_t k = 0; k <= ps->mask; k++)
-        if (ps->bucket[k].key)
-            *group_bucket(b, n - 1, ps->bucket[k].key) = ps->bucket[k];
-    free(ps->bucket);
-    ps->bucket = b;
+        if (ps->group[k].key)
+            *group_find(g, n - 1, ps->group[k].key) = ps->group[k];
+    free(ps->group);
+    ps->group = g;
     ps->mask = n - 1;
-    return 0;
-}
-
-/* Room for one more line (doubling, line-aligned). */
-static int pages_more_lines(struct mrc_pages *ps)
-{
-    uint64_t n = ps->lines * 2;
-    struct mrc_page_line *l = aligned_alloc(sizeof(*l), n * sizeof(*l));
-
-    if (!l)
-        return -ENOMEM;
-    memcpy(l, ps->line, ps->count * sizeof(*l));
-    free(ps->line);
-    ps->line = l;
-    ps->lines = n;
     ps->last = NULL;
     return 0;
 }
 
-/* The line of a group not held yet. */
-static __attribute__((noinline)) struct mrc_page_line *pages_new_group(struct mrc_pages *ps, struct mrc_page_bucket *b,
-                                             uint64_t key)
+void mrc_pages_prefetch(const struct mrc_pages *ps, uint64_t page)
 {
-    if ((ps->count + 1) * 4 > ps->mask + 1) {
-        if (pages_rehash(ps))
-            return NULL;
-        b = group_bucket(ps->bucket, ps->mask, key);
-    }
-    if (ps->count == ps->lines && pages_more_lines(ps))
-        return NULL;
-    *b = (struct mrc_page_bucket){ .key = key, .line = ps->count };
-    memset(&ps->line[ps->count], 0, sizeof(*ps->line));
-    return &ps->line[ps->count++];
+    __builtin_prefetch(&ps->group[group_home(page / GROUP_PAGES + 1, ps->mask)]);
 }
 
 int mrc_pages_add(struct mrc_pages *ps, uint64_t page)
 {
-    uint64_t key = (page >> GROUP_SHIFT) + 1, bit = page & ((1u << GROUP_SHIFT) - 1), *w;
-    struct mrc_page_line *l = ps->last;
+    uint64_t key = page / GROUP_PAGES + 1, bit = page % GROUP_PAGES, *w;
+    struct mrc_page_group *g = ps->last;
 
-    if (!l || ps->last_key != key) {
-        struct mrc_page_bucket *b = group_bucket(ps->bucket, ps->mask, key);
-
-        if (b->key)
-            l = &ps->line[b->line];
-        else if (!(l = pages_new_group(ps, b, key)))
-            return -ENOMEM;
-        ps->last = l;
-        ps->last_key = key;
+    if (!g || g->key != key) {
+        g = group_find(ps->group, ps->mask, key);
+        if (!g->key) {
+            if ((ps->count + 1) * PAGE_SET_LOAD > ps->mask + 1) {
+                if (pages_grow(ps))
+                    return -ENOMEM;
+                g = group_find(ps->group, ps->mask, key);
+            }
+            g->key = key;
+            ps->count++;
+        }
+        ps->last = g;
     }
-    w = &l->w[bit / 64];
+    w = &g->w[bit / 64];
     if (*w & (1ull << (bit % 64)))
         return 0;
     *w |= 1ull << (bit % 64);

@@ -54,22 +54,21 @@ struct mrc_counts {
 
 /*
  * The set of page numbers referenced so far, growing with the distinct pages (a
- * sparse bitmap: a 64-byte line per aligned group of 512 page numbers touched, and
- * 64 to 128 bytes of hash buckets per group).
+ * sparse bitmap: a 64-byte line per run of 448 consecutive page numbers touched,
+ * in a hash at most a third full: 192 to 384 bytes per run).
  */
-struct mrc_page_bucket;
-struct mrc_page_line;
+struct mrc_page_group;
 struct mrc_pages {
-    struct mrc_page_bucket *bucket;
-    struct mrc_page_line *line;         /* the groups' bitmaps, in order of appearance */
-    uint64_t mask, count, lines;        /* buckets - 1, groups held, lines allocated */
-    uint64_t last_key;                  /* the last group added (+ 1), its line: */
-    struct mrc_page_line *last;
+    struct mrc_page_group *group;       /* the hash of groups */
+    uint64_t mask, count;               /* buckets - 1, groups held */
+    struct mrc_page_group *last;        /* the group of the last page added */
 };
 
 int mrc_pages_init(struct mrc_pages *ps);              /* 0 or -ENOMEM */
 int mrc_pages_add(struct mrc_pages *ps, uint64_t page); /* 1 if new, 0 if seen, -ENOMEM */
 void mrc_pages_free(struct mrc_pages *ps);
+/* A hint, no effect: starts fetching what mrc_pages_add(ps, page) will read. */
+void mrc_pages_prefetch(const struct mrc_pages *ps, uint64_t page);
 
 struct mrc;
 
