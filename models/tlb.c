@@ -958,8 +958,9 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
  * keeps every probe run whole, the new one included, and the new tag is hashed
  * once. The buckets then differ from tlb_fill's order of work, nothing else.
  */
-static void lru_replace_absent(struct tlb *t, unsigned set, struct tag tag,
-                               const struct tlb_entry *e)
+static inline __attribute__((always_inline)) void
+lru_replace_absent(struct tlb *t, unsigned set, struct tag tag, uint64_t bucket, uint32_t check,
+                   const struct tlb_entry *e)
 {
     uint32_t slot = lru_tail(t, set);
     struct slot_rec *r = &t->rec[slot];
@@ -972,7 +973,8 @@ static void lru_replace_absent(struct tlb *t, unsigned set, struct tag tag,
         count_sub(t, old);
         count_add(t, tag);
     }
-    hash_insert(t, tag, slot);
+    t->hash[bucket] = (struct bucket){ .check = check, .slot = slot };
+    r->where = (uint32_t)bucket;
     hash_remove_at(t, hole);
     r->ent = *e;
     r->ent.va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
@@ -980,13 +982,28 @@ static void lru_replace_absent(struct tlb *t, unsigned set, struct tag tag,
     r->ctx = tag.ctx;
     t->head[set] = slot;
     lru_prefetch_victims(t, slot);
+    t->fast_ctx = 0;
+    t->fast_matches = 0;
+    t->miss_ctx = 0;
+    t->stats.fills++;
+    t->stats.fills_by_size[e->size]++;
 }
 
-static __attribute__((noinline)) int access_slow(struct tlb *t, uint8_t vmid, uint8_t asid,
-                                                 uint64_t va, const struct tlb_entry *fill)
+/* The empty bucket ending the probe run of a tag known to be absent, and its check. */
+static inline uint64_t hash_free_bucket(const struct tlb *t, struct tag tag, uint32_t *check)
 {
-    if (lookup_search(t, vmid, asid, va))
-        return 1;
+    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
+
+    while (t->hash[i].check)
+        i = (i + 1) & t->hash_mask;
+    *check = hash_check(h);
+    return i;
+}
+
+/* tlb_fill after a miss of the lookup, the short way when it applies. */
+static inline __attribute__((always_inline)) int
+fill_after_miss(struct tlb *t, const struct tlb_entry *fill)
+{
     if (!fill || (unsigned)fill->size >= PAGE_SIZES)
         return -EINVAL;
 
@@ -997,14 +1014,73 @@ static __attribute__((noinline)) int access_slow(struct tlb *t, uint8_t vmid, ui
         int rc = tlb_fill(t, fill);
         return rc < 0 ? rc : 0;
     }
-    lru_replace_absent(t, set, make_tag(fill->size, fill->vmid, !fill->attrs.ng, fill->asid, vpn),
-                       fill);
-    t->fast_ctx = 0;
-    t->fast_matches = 0;
-    t->miss_ctx = 0;
-    t->stats.fills++;
-    t->stats.fills_by_size[fill->size]++;
+    struct tag tag = make_tag(fill->size, fill->vmid, !fill->attrs.ng, fill->asid, vpn);
+    uint32_t check;
+    uint64_t bucket = hash_free_bucket(t, tag, &check);
+
+    lru_replace_absent(t, set, tag, bucket, check, fill);
     return 0;
+}
+
+/*
+ * tlb_access when a single (size, kind) pair is present, as in a replayed trace:
+ * the one probe of the search ends, on a miss, at the empty bucket where the fill
+ * of that same tag goes, so the usual miss hashes and probes once in all.
+ */
+static inline __attribute__((always_inline)) int
+access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
+                 const struct tlb_entry *fill)
+{
+    const struct probe *p = &t->probe[0];
+    const uint32_t ctx = fast_ctx(vmid, asid);
+    struct tag tag = { .vpn = va >> p->shift, .ctx = (ctx & p->keep) | p->add };
+    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
+    uint32_t check = hash_check(h);
+
+    for (;; i = (i + 1) & t->hash_mask) {
+        const struct bucket *b = &t->hash[i];
+
+        if (b->check == check && tag_eq(slot_tag(t, b->slot), tag)) {
+            uint32_t slot = b->slot;
+            unsigned set = set_of(t, tag.vpn);
+
+            t->fast_page = va >> FAST_PAGE_SHIFT;
+            t->fast_ctx = ctx;
+            t->fast_slot = slot;
+            t->fast_set = set;
+            t->fast_matches = 0;
+            touch(t, set, slot);
+            t->stats.hits++;
+            t->stats.hits_by_size[t->rec[slot].ent.size]++;
+            return 1;
+        }
+        if (!b->check)
+            break;
+    }
+    t->stats.misses++;
+    if (fill && (unsigned)fill->size < PAGE_SIZES) {
+        uint64_t vpn = fill->va >> page_shift(fill->size);
+        struct tag want = make_tag(fill->size, fill->vmid, !fill->attrs.ng, fill->asid, vpn);
+        unsigned set = set_of(t, vpn);
+
+        if (tag_eq(want, tag) && t->lru_plain && !t->free_unlocked[set]) {
+            lru_replace_absent(t, set, tag, i, check, fill);
+            return 0;
+        }
+    }
+    t->miss_va = va;
+    t->miss_ctx = ctx;
+    return fill_after_miss(t, fill);
+}
+
+static __attribute__((noinline)) int access_slow(struct tlb *t, uint8_t vmid, uint8_t asid,
+                                                 uint64_t va, const struct tlb_entry *fill)
+{
+    if (t->nprobes == 1)
+        return access_one_probe(t, vmid, asid, va, fill);
+    if (lookup_search(t, vmid, asid, va))
+        return 1;
+    return fill_after_miss(t, fill);
 }
 
 int tlb_access(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
