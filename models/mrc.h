@@ -86,6 +86,13 @@ void mrc_free(struct mrc *m);
 int mrc_access(struct mrc *m, uint64_t vpn, unsigned op, unsigned *dist);
 
 /*
+ * A hint, no effect on the counts: starts fetching what mrc_access(m, vpn, ...)
+ * will read first, so a caller that knows its next references can overlap their
+ * cache misses with the work of the current one.
+ */
+void mrc_prefetch(const struct mrc *m, uint64_t vpn);
+
+/*
  * The counts of a TLB of `entries` entries: fully associative lru when the curve has
  * one set, else lru with the curve's sets (entries / sets ways). -EINVAL when entries
  * is 0, above the depth, or not a multiple of the sets.
