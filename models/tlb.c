@@ -1091,18 +1091,6 @@ int tlb_access(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
     return access_slow(t, vmid, asid, va, fill);
 }
 
-void tlb_prefetch(const struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
-{
-    const uint32_t base = fast_ctx(vmid, asid);
-
-    for (unsigned k = 0; k < t->nprobes; k++) {
-        const struct probe *p = &t->probe[k];
-        uint64_t h = hash_of(va >> p->shift, (base & p->keep) | p->add);
-
-        __builtin_prefetch(&t->hash[h >> t->hash_shift]);
-    }
-}
-
 /* ------------------------------------------------------------------ invalidation */
 
 static void invalidate(struct tlb *t, unsigned set, unsigned way)

@@ -128,13 +128,6 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e);
 int tlb_access(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
                const struct tlb_entry *fill);
 
-/*
- * A hint, no effect on results: starts fetching what a later lookup of va will
- * read first (its hash buckets), so a caller that knows its next references can
- * overlap their cache misses with the work of the current one.
- */
-void tlb_prefetch(const struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va);
-
 void tlb_inv_all(struct tlb *t);                                  /* GLOBAL_TLBIALL */
 void tlb_inv_vmid(struct tlb *t, uint8_t vmid);                   /* TLBIVMID; CTX_TLBIALL */
 void tlb_inv_asid(struct tlb *t, uint8_t vmid, uint8_t asid);     /* TLBIASID: non-global of asid */
