@@ -105,7 +105,7 @@ static struct mrc_page_group *group_find(struct mrc_page_group *g, uint64_t mask
     return &g[i];
 }
 
-static __attribute__((noinline)) int pages_grow(struct mrc_pages *ps)
+static int pages_grow(struct mrc_pages *ps)
 {
     uint64_t n = (ps->mask + 1) * 2;
     struct mrc_page_group *g = groups_new(n);
@@ -127,22 +127,33 @@ void mrc_pages_prefetch(const struct mrc_pages *ps, uint64_t page)
     __builtin_prefetch(&ps->group[group_home(page / GROUP_PAGES + 1, ps->mask)]);
 }
 
+/* The group of key when it is not at its home: further along its run, or new. */
+static __attribute__((noinline)) struct mrc_page_group *pages_group(struct mrc_pages *ps,
+                                                                    uint64_t key)
+{
+    struct mrc_page_group *g = group_find(ps->group, ps->mask, key);
+
+    if (!g->key) {
+        if ((ps->count + 1) * PAGE_SET_LOAD > ps->mask + 1) {
+            if (pages_grow(ps))
+                return NULL;
+            g = group_find(ps->group, ps->mask, key);
+        }
+        g->key = key;
+        ps->count++;
+    }
+    return g;
+}
+
 int mrc_pages_add(struct mrc_pages *ps, uint64_t page)
 {
     uint64_t key = page / GROUP_PAGES + 1, bit = page % GROUP_PAGES, *w;
     struct mrc_page_group *g = ps->last;
 
     if (!g || g->key != key) {
-        g = group_find(ps->group, ps->mask, key);
-        if (!g->key) {
-            if ((ps->count + 1) * PAGE_SET_LOAD > ps->mask + 1) {
-                if (pages_grow(ps))
-                    return -ENOMEM;
-                g = group_find(ps->group, ps->mask, key);
-            }
-            g->key = key;
-            ps->count++;
-        }
+        g = &ps->group[group_home(key, ps->mask)];
+        if (g->key != key && !(g = pages_group(ps, key)))
+            return -ENOMEM;
         ps->last = g;
     }
     w = &g->w[bit / 64];

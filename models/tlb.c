@@ -1022,6 +1022,9 @@ fill_after_miss(struct tlb *t, const struct tlb_entry *fill)
     return 0;
 }
 
+static int fill_after_miss_at(struct tlb *t, uint64_t va, uint32_t ctx,
+                              const struct tlb_entry *fill);
+
 /*
  * tlb_access when a single (size, kind) pair is present, as in a replayed trace:
  * the one probe of the search ends, on a miss, at the empty bucket where the fill
@@ -1068,16 +1071,27 @@ access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
             return 0;
         }
     }
+    return fill_after_miss_at(t, va, ctx, fill);
+}
+
+/* Out of line, so that the short miss above saves no registers for tlb_fill's path. */
+static __attribute__((noinline)) int fill_after_miss_at(struct tlb *t, uint64_t va, uint32_t ctx,
+                                                        const struct tlb_entry *fill)
+{
     t->miss_va = va;
     t->miss_ctx = ctx;
     return fill_after_miss(t, fill);
 }
 
+static __attribute__((noinline)) int access_one(struct tlb *t, uint8_t vmid, uint8_t asid,
+                                                uint64_t va, const struct tlb_entry *fill)
+{
+    return access_one_probe(t, vmid, asid, va, fill);
+}
+
 static __attribute__((noinline)) int access_slow(struct tlb *t, uint8_t vmid, uint8_t asid,
                                                  uint64_t va, const struct tlb_entry *fill)
 {
-    if (t->nprobes == 1)
-        return access_one_probe(t, vmid, asid, va, fill);
     if (lookup_search(t, vmid, asid, va))
         return 1;
     return fill_after_miss(t, fill);
@@ -1088,6 +1102,8 @@ int tlb_access(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
 {
     if (fast_hit(t, vmid, asid, va))
         return 1;
+    if (t->nprobes == 1)
+        return access_one(t, vmid, asid, va, fill);
     return access_slow(t, vmid, asid, va, fill);
 }
 
