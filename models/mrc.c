@@ -204,7 +204,8 @@ struct set_clock {
 struct stacks {
     unsigned sets, ways, win, words;
     unsigned levels, cnt_len;       /* count tree: levels, counts a set */
-    unsigned off[MAX_LEVELS];       /* the first count of each level */
+    size_t off[MAX_LEVELS];         /* the first count of each level (size_t: no alias of
+                                       the counts, so loops keep them in registers) */
     uint64_t *bits;         /* sets x words */
     uint32_t *cnt;          /* sets x cnt_len: the count tree */
     uint32_t *owner;        /* sets x win: slot + 1 of the page last referenced then */
@@ -329,8 +330,10 @@ static void hash_remove(struct stacks *g, uint64_t i)
 /* Adds v to the counts of word w's node at every level. */
 static inline void cnt_add(const struct stacks *g, uint32_t *cnt, uint32_t w, uint32_t v)
 {
-    for (unsigned l = 0; l < g->levels; l++)
-        cnt[g->off[l] + (w >> (FAN_SHIFT * l))] += v;
+    const size_t *off = g->off, *end = off + g->levels;
+
+    for (; off < end; off++, w >>= FAN_SHIFT)
+        cnt[*off + w] += v;
 }
 
 /*
@@ -340,9 +343,13 @@ static inline void cnt_add(const struct stacks *g, uint32_t *cnt, uint32_t w, ui
  */
 static inline void cnt_move(const struct stacks *g, uint32_t *cnt, uint32_t wo, uint32_t wn)
 {
-    for (unsigned l = 0; l < g->levels && wo != wn; l++, wo >>= FAN_SHIFT, wn >>= FAN_SHIFT) {
-        cnt[g->off[l] + wo]--;
-        cnt[g->off[l] + wn]++;
+    const size_t *off = g->off, *end = off + g->levels;
+
+    for (; wo != wn; wo >>= FAN_SHIFT, wn >>= FAN_SHIFT) {
+        cnt[*off + wo]--;
+        cnt[*off + wn]++;
+        if (++off == end)
+            break;
     }
 }
 
@@ -434,10 +441,14 @@ prefetch_victim(const struct stacks *g, const uint32_t *owner, const uint64_t *b
     }
 }
 
-/* The distance of a reference to vpn in its set (g->ways: beyond), the stack updated. */
-static unsigned stacks_access(struct stacks *g, uint64_t vpn)
+/*
+ * The distance of a reference to vpn in its set (g->ways: beyond), the stack
+ * updated; one_set: the group has one set (a constant where inlined).
+ */
+static inline __attribute__((always_inline)) unsigned
+stacks_access_in(struct stacks *g, uint64_t vpn, bool one_set)
 {
-    const unsigned s = (unsigned)(vpn & (g->sets - 1));
+    const unsigned s = one_set ? 0 : (unsigned)(vpn & (g->sets - 1));
     uint32_t *owner = g->owner + (size_t)s * g->win, *cnt = g->cnt + (size_t)s * g->cnt_len;
     uint64_t *bits = g->bits + (size_t)s * g->words;
     struct set_clock *c = &g->clk[s];
@@ -494,6 +505,15 @@ static unsigned stacks_access(struct stacks *g, uint64_t vpn)
         cnt_add(g, cnt, t / 64, 1);
     }
     return d;
+}
+
+/*
+ * The fully associative group, one set, inlined into mrc_access with its set's
+ * arrays at offset 0; the set-associative group out of line.
+ */
+static unsigned stacks_access_sa(struct stacks *g, uint64_t vpn)
+{
+    return stacks_access_in(g, vpn, false);
 }
 
 static void stacks_sum(struct stacks *g)
@@ -607,7 +627,7 @@ int mrc_access(struct mrc *m, uint64_t vpn, unsigned op, unsigned *dist)
         return 0;
     }
     m->last = vpn;
-    df = stacks_access(&m->fa, vpn);
+    df = stacks_access_in(&m->fa, vpn, true);
     if (df == m->fa.ways) {
         if ((fresh = mrc_pages_add(&m->seen, vpn)) < 0) {
             m->refs[op]--;
@@ -617,7 +637,7 @@ int mrc_access(struct mrc *m, uint64_t vpn, unsigned op, unsigned *dist)
     }
     m->fa.hist[op][df]++;
     if (m->cfg.sets > 1) {
-        ds = stacks_access(&m->sa, vpn);
+        ds = stacks_access_sa(&m->sa, vpn);
         m->sa.hist[op][ds]++;
         count_conflict(m, df, ds);
     }
