@@ -54,18 +54,21 @@ struct mrc_counts {
 
 /*
  * The set of page numbers referenced so far, growing with the distinct pages (a
- * sparse bitmap: 72 bytes per run of 512 consecutive pages touched).
+ * sparse bitmap: a 64-byte line per run of 448 consecutive page numbers touched,
+ * in a hash at most a third full: 192 to 384 bytes per run).
  */
-struct mrc_page_run;
+struct mrc_page_group;
 struct mrc_pages {
-    struct mrc_page_run *run;
-    uint64_t mask, count;
-    struct mrc_page_run *last;
+    struct mrc_page_group *group;       /* the hash of groups */
+    uint64_t mask, count;               /* buckets - 1, groups held */
+    struct mrc_page_group *last;        /* the group of the last page added */
 };
 
 int mrc_pages_init(struct mrc_pages *ps);              /* 0 or -ENOMEM */
 int mrc_pages_add(struct mrc_pages *ps, uint64_t page); /* 1 if new, 0 if seen, -ENOMEM */
 void mrc_pages_free(struct mrc_pages *ps);
+/* A hint, no effect: starts fetching what mrc_pages_add(ps, page) will read. */
+void mrc_pages_prefetch(const struct mrc_pages *ps, uint64_t page);
 
 struct mrc;
 
@@ -81,6 +84,13 @@ void mrc_free(struct mrc *m);
  * reference is then not counted).
  */
 int mrc_access(struct mrc *m, uint64_t vpn, unsigned op, unsigned *dist);
+
+/*
+ * A hint, no effect on the counts: starts fetching what mrc_access(m, vpn, ...)
+ * will read first, so a caller that knows its next references can overlap their
+ * cache misses with the work of the current one.
+ */
+void mrc_prefetch(const struct mrc *m, uint64_t vpn);
 
 /*
  * The counts of a TLB of `entries` entries: fully associative lru when the curve has

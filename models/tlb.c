@@ -78,12 +78,36 @@ struct bucket {
 #define NONE                UINT32_MAX
 
 /*
- * lru recency list of one set: circular through the set's sentinel, so linking and
- * unlinking never test for an end. sentinel.next is the most recently used way,
- * sentinel.prev the least.
+ * Everything about one slot in one 64-byte record (allocated line-aligned): the
+ * translation handed to callers, its tag, the hash bucket holding the tag, the lru
+ * links and stamp. A random miss then touches the victim's record and its bucket,
+ * rather than a slot array, a tag array, a bucket array and a link array apart.
+ *
+ * The lru list of a set is circular with no sentinel: head[set] is the most
+ * recently used way and its prev the least (NONE: an empty list). The usual miss in
+ * a full set makes the least recently used way the most recent, a rotation of the
+ * circle: head[set] moves to it and no link is written.
  */
-struct lru_link {
-    uint32_t prev, next;
+struct slot_rec {
+    struct tlb_entry ent;
+    uint64_t vpn;               /* the tag: page number, */
+    uint32_t ctx;               /* and context word; 0 if the slot is invalid */
+    uint32_t where;             /* the bucket of the tag while valid */
+    uint32_t prev, next;        /* lru: the set's recency circle */
+    uint64_t stamp;             /* lru, while floor > 0: last touch; orders the lists on a
+                                   floor change */
+};
+
+_Static_assert(sizeof(struct slot_rec) == 64, "one slot, one cache line");
+
+/*
+ * One hash probe of the search: a (size, kind) pair with a valid entry. The context
+ * word of a lookup for (vmid, asid) is (fast_ctx(vmid, asid) & keep) | add: keep
+ * drops the ASID of a global probe, add is the size and the global bit.
+ */
+struct probe {
+    uint32_t keep, add;
+    uint32_t shift;
 };
 
 struct tlb {
@@ -96,18 +120,17 @@ struct tlb {
     uint32_t miss_ctx;          /* its VMID, ASID and CTX_VALID; 0: none */
     uint8_t present_ng;         /* bit s: some non-global entry of size s is valid */
     uint8_t present_g;          /* bit s: some global entry of size s is valid */
+    uint8_t nprobes;            /* the (size, kind) pairs present, in search order: */
+    bool lru_plain;             /* lru, no lockdown, no locked way: tlb_access's short miss */
+    struct probe probe[2 * PAGE_SIZES];
     enum tlb_replacement repl;
     unsigned ways, sets;
     struct bucket *hash;
-    uint32_t *where;            /* [slots]: the bucket of each valid slot's tag */
     uint64_t hash_mask;
     unsigned hash_shift;        /* 64 - log2(buckets) */
     uint64_t clock;             /* lru recency stamps */
-    struct tlb_entry *ent;      /* [sets * ways] */
-    struct tag *tag;            /* [sets * ways]; ctx 0 if invalid */
-    struct lru_link *link;      /* lru: [slots + sets], the last sets are the sentinels */
-    uint64_t *stamp;            /* lru, while floor > 0: last touch; orders the lists on a
-                                   floor change */
+    struct slot_rec *rec;       /* [sets * ways] */
+    uint32_t *head;             /* lru: [sets], the most recent way's slot, or NONE */
     uint32_t slots;             /* sets * ways */
     uint8_t *plru;              /* plru: ways bytes per set, node 1 is the root */
     uint32_t *rr;               /* round-robin pointer per set */
@@ -220,6 +243,11 @@ static inline uint32_t slot_of(const struct tlb *t, unsigned set, unsigned way)
     return set * t->ways + way;
 }
 
+static inline struct tag slot_tag(const struct tlb *t, uint32_t slot)
+{
+    return (struct tag){ .vpn = t->rec[slot].vpn, .ctx = t->rec[slot].ctx };
+}
+
 /* splitmix64: a full-period generator whose whole state is one word. */
 static uint64_t rng_next(uint64_t *state)
 {
@@ -260,7 +288,7 @@ static inline uint32_t hash_find(const struct tlb *t, struct tag tag)
     for (;;) {
         const struct bucket *b = &t->hash[i];
 
-        if (b->check == check && tag_eq(t->tag[b->slot], tag))
+        if (b->check == check && tag_eq(slot_tag(t, b->slot), tag))
             return b->slot;
         if (!b->check)
             return NONE;
@@ -268,14 +296,14 @@ static inline uint32_t hash_find(const struct tlb *t, struct tag tag)
     }
 }
 
-static void hash_insert(struct tlb *t, struct tag tag, uint32_t slot)
+static inline void hash_insert(struct tlb *t, struct tag tag, uint32_t slot)
 {
     uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
 
     while (t->hash[i].check)
         i = (i + 1) & t->hash_mask;
     t->hash[i] = (struct bucket){ .check = hash_check(h), .slot = slot };
-    t->where[slot] = (uint32_t)i;
+    t->rec[slot].where = (uint32_t)i;
 }
 
 /*
@@ -285,9 +313,9 @@ static void hash_insert(struct tlb *t, struct tag tag, uint32_t slot)
  * evictions the TLB sees. At the load factor of tlb_new most runs end at the next
  * bucket, so the loop usually reads one empty bucket and stops.
  */
-static void hash_remove(struct tlb *t, uint32_t slot)
+static inline void hash_remove_at(struct tlb *t, uint64_t i)
 {
-    uint64_t i = t->where[slot], j = i;
+    uint64_t j = i;
 
     for (;;) {
         j = (j + 1) & t->hash_mask;
@@ -299,55 +327,67 @@ static void hash_remove(struct tlb *t, uint32_t slot)
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
             t->hash[i] = b;
-            t->where[b.slot] = (uint32_t)i;
+            t->rec[b.slot].where = (uint32_t)i;
             i = j;
         }
     }
     t->hash[i] = (struct bucket){ 0 };
 }
 
+static inline void hash_remove(struct tlb *t, uint32_t slot)
+{
+    hash_remove_at(t, t->rec[slot].where);
+}
+
 /* ------------------------------------------------------------------ lru lists */
-
-static inline uint32_t lru_sentinel(const struct tlb *t, unsigned set)
-{
-    return t->slots + set;
-}
-
-static inline void lru_unlink(struct tlb *t, uint32_t slot)
-{
-    struct lru_link *l = t->link;
-    uint32_t p = l[slot].prev, n = l[slot].next;
-
-    l[p].next = n;
-    l[n].prev = p;
-}
-
-static inline void lru_push_head(struct tlb *t, unsigned set, uint32_t slot)
-{
-    struct lru_link *l = t->link;
-    uint32_t s = lru_sentinel(t, set), h = l[s].next;
-
-    l[slot].prev = s;
-    l[slot].next = h;
-    l[h].prev = slot;
-    l[s].next = slot;
-}
 
 static inline uint32_t lru_head(const struct tlb *t, unsigned set)
 {
-    return t->link[lru_sentinel(t, set)].next;
+    return t->head[set];
 }
 
+/* The least recently used way of a set whose list is not empty. */
 static inline uint32_t lru_tail(const struct tlb *t, unsigned set)
 {
-    return t->link[lru_sentinel(t, set)].prev;
+    return t->rec[t->head[set]].prev;
+}
+
+static inline void lru_unlink(struct tlb *t, unsigned set, uint32_t slot)
+{
+    struct slot_rec *r = t->rec;
+    uint32_t p = r[slot].prev, n = r[slot].next;
+
+    if (n == slot) {
+        t->head[set] = NONE;
+        return;
+    }
+    r[p].next = n;
+    r[n].prev = p;
+    if (t->head[set] == slot)
+        t->head[set] = n;
+}
+
+/* Links a slot that is on no list in as the most recently used. */
+static inline void lru_push_head(struct tlb *t, unsigned set, uint32_t slot)
+{
+    struct slot_rec *r = t->rec;
+    uint32_t h = t->head[set];
+
+    if (h == NONE) {
+        r[slot].prev = r[slot].next = slot;
+    } else {
+        uint32_t tail = r[h].prev;
+        r[slot].prev = tail;
+        r[slot].next = h;
+        r[tail].next = slot;
+        r[h].prev = slot;
+    }
+    t->head[set] = slot;
 }
 
 static void lru_clear(struct tlb *t, unsigned set)
 {
-    uint32_t s = lru_sentinel(t, set);
-
-    t->link[s].prev = t->link[s].next = s;
+    t->head[set] = NONE;
 }
 
 /* ------------------------------------------------------------------ plru tree */
@@ -434,13 +474,34 @@ static unsigned free_lowest_unlocked(struct tlb *t, unsigned set)
 
 /* ------------------------------------------------------------------ entry bookkeeping */
 
+/* The probes of search(), from the present bits: sizes from 4K up, ASID-tagged first. */
+static void probes_rebuild(struct tlb *t)
+{
+    unsigned n = 0;
+
+    for (unsigned s = 0; s < PAGE_SIZES; s++) {
+        uint32_t size = (uint32_t)s << CTX_SIZE_SHIFT;
+
+        if (t->present_ng & (1u << s))
+            t->probe[n++] = (struct probe){ .keep = ~0u, .add = size,
+                                            .shift = page_shift((enum page_size)s) };
+        if (t->present_g & (1u << s))
+            t->probe[n++] = (struct probe){ .keep = ~(0xFFu << CTX_ASID_SHIFT),
+                                            .add = size | CTX_GLOBAL,
+                                            .shift = page_shift((enum page_size)s) };
+    }
+    t->nprobes = (uint8_t)n;
+}
+
 static inline void count_add(struct tlb *t, struct tag tag)
 {
     bool global = TAG_GLOBAL(tag);
     unsigned size = TAG_SIZE(tag);
 
-    if (t->count[global][size]++ == 0)
+    if (t->count[global][size]++ == 0) {
         *(global ? &t->present_g : &t->present_ng) |= (uint8_t)(1u << size);
+        probes_rebuild(t);
+    }
 }
 
 static inline void count_sub(struct tlb *t, struct tag tag)
@@ -448,8 +509,10 @@ static inline void count_sub(struct tlb *t, struct tag tag)
     bool global = TAG_GLOBAL(tag);
     unsigned size = TAG_SIZE(tag);
 
-    if (--t->count[global][size] == 0)
+    if (--t->count[global][size] == 0) {
         *(global ? &t->present_g : &t->present_ng) &= (uint8_t)~(1u << size);
+        probes_rebuild(t);
+    }
 }
 
 /* Makes the slot the most recently used; a hit and a fill both come here. */
@@ -458,27 +521,48 @@ static inline void touch(struct tlb *t, unsigned set, uint32_t slot)
     if (t->repl == TLB_LRU) {
         /* With no locked way the lists alone hold the order (see lru_stamp_lists). */
         if (t->floor)
-            t->stamp[slot] = ++t->clock;
+            t->rec[slot].stamp = ++t->clock;
         /* Locked ways are on no list: they are never victims. */
         if (slot - set * t->ways >= t->floor && lru_head(t, set) != slot) {
-            lru_unlink(t, slot);
-            lru_push_head(t, set, slot);
+            if (lru_tail(t, set) == slot) {
+                t->head[set] = slot;    /* the rotation: every other way keeps its place */
+            } else {
+                lru_unlink(t, set, slot);
+                lru_push_head(t, set, slot);
+            }
         }
     } else if (t->repl == TLB_PLRU) {
         plru_touch(t, set, slot - set * t->ways);
     }
 }
 
+/*
+ * After the lru victim `slot` was replaced (a rotation, so its prev is the set's new
+ * tail): the next two victims are that tail and its prev, so their records and the
+ * next one's hash bucket are fetched now, while this miss's work goes on. A run of
+ * misses then finds each victim's record and bucket in the cache rather than
+ * waiting for a chain of three dependent loads. Only hints: a hit in between
+ * changes the order and wastes nothing but the fetch. (Always inlined: a function of
+ * nothing but prefetches looks free of effects to GCC, which then drops its calls.)
+ */
+static inline __attribute__((always_inline)) void lru_prefetch_victims(const struct tlb *t, uint32_t slot)
+{
+    const struct slot_rec *next = &t->rec[t->rec[slot].prev];
+
+    __builtin_prefetch(&t->rec[next->prev]);
+    __builtin_prefetch(&t->hash[next->where]);
+}
+
 /* Takes a valid entry out of every structure; the counters are the caller's. */
 static void remove_slot(struct tlb *t, unsigned set, unsigned way)
 {
     uint32_t slot = slot_of(t, set, way);
-    struct tag tag = t->tag[slot];
+    struct tag tag = slot_tag(t, slot);
 
     hash_remove(t, slot);
-    t->tag[slot] = (struct tag){ 0 };
+    t->rec[slot].ctx = 0;
     if (t->repl == TLB_LRU && way >= t->floor)
-        lru_unlink(t, slot);
+        lru_unlink(t, set, slot);
     free_mark(t, set, way);
     count_sub(t, tag);
     t->valid--;
@@ -491,9 +575,10 @@ static void remove_slot(struct tlb *t, unsigned set, unsigned way)
 static inline void write_entry(struct tlb *t, uint32_t slot, struct tag tag,
                                const struct tlb_entry *e)
 {
-    t->ent[slot] = *e;
-    t->ent[slot].va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
-    t->tag[slot] = tag;
+    t->rec[slot].ent = *e;
+    t->rec[slot].ent.va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
+    t->rec[slot].vpn = tag.vpn;
+    t->rec[slot].ctx = tag.ctx;
     hash_insert(t, tag, slot);
 }
 
@@ -528,7 +613,7 @@ static void replace(struct tlb *t, unsigned set, unsigned way, struct tag tag,
                     const struct tlb_entry *e)
 {
     uint32_t slot = slot_of(t, set, way);
-    struct tag old = t->tag[slot];
+    struct tag old = slot_tag(t, slot);
 
     t->stats.evictions++;
     t->stats.evictions_by_size[TAG_SIZE(old)]++;
@@ -539,6 +624,8 @@ static void replace(struct tlb *t, unsigned set, unsigned way, struct tag tag,
     }
     write_entry(t, slot, tag, e);
     touch(t, set, slot);
+    if (t->repl == TLB_LRU)
+        lru_prefetch_victims(t, slot);
 }
 
 /* The policy's choice in a set with no invalid unlocked way and floor < ways. */
@@ -583,6 +670,7 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
     t->slots = cfg->entries;
     t->words = (t->ways + 63) / 64;
     t->rng = cfg->seed;
+    t->lru_plain = t->repl == TLB_LRU;
 
     /*
      * At most a sixteenth full (a quarter past HASH_BIG_ENTRIES, to bound the
@@ -600,17 +688,16 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
     t->hash_shift = 64 - ilog2(buckets);
 
     t->hash = calloc(buckets, sizeof(*t->hash));
-    t->where = calloc(n, sizeof(*t->where));
-    t->ent = calloc(n, sizeof(*t->ent));
-    t->tag = calloc(n, sizeof(*t->tag));
+    t->rec = aligned_alloc(sizeof(*t->rec), n * sizeof(*t->rec));
+    if (t->rec)
+        memset(t->rec, 0, n * sizeof(*t->rec));
     t->freemap = calloc((size_t)t->sets * t->words, sizeof(*t->freemap));
     t->free_hint = calloc(t->sets, sizeof(*t->free_hint));
     t->free_unlocked = calloc(t->sets, sizeof(*t->free_unlocked));
-    bool ok = t->hash && t->where && t->ent && t->tag && t->freemap && t->free_hint && t->free_unlocked;
+    bool ok = t->hash && t->rec && t->freemap && t->free_hint && t->free_unlocked;
     if (t->repl == TLB_LRU) {
-        t->link = calloc(n + t->sets, sizeof(*t->link));
-        t->stamp = calloc(n, sizeof(*t->stamp));
-        ok = ok && t->link && t->stamp;
+        t->head = malloc(t->sets * sizeof(*t->head));
+        ok = ok && t->head;
     } else if (t->repl == TLB_PLRU) {
         t->plru = calloc(n, 1);
         ok = ok && t->plru;
@@ -626,7 +713,7 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
     for (unsigned s = 0; s < t->sets; s++) {
         for (unsigned w = 0; w < t->ways; w++)
             free_mark(t, s, w);
-        if (t->link)
+        if (t->head)
             lru_clear(t, s);
     }
     return t;
@@ -637,11 +724,8 @@ void tlb_free(struct tlb *t)
     if (!t)
         return;
     free(t->hash);
-    free(t->where);
-    free(t->ent);
-    free(t->tag);
-    free(t->link);
-    free(t->stamp);
+    free(t->rec);
+    free(t->head);
     free(t->plru);
     free(t->rr);
     free(t->freemap);
@@ -665,72 +749,76 @@ const struct tlb_config *tlb_config(const struct tlb *t)
 static inline __attribute__((always_inline)) uint32_t search(const struct tlb *t, uint8_t vmid, uint8_t asid,
                               uint64_t va, unsigned *set_out)
 {
-    uint32_t base_ng = fast_ctx(vmid, asid);
-    uint32_t base_g = (uint32_t)vmid << CTX_VMID_SHIFT | CTX_GLOBAL | CTX_VALID;
-    unsigned present = t->present_ng | t->present_g;
+    const uint32_t base = fast_ctx(vmid, asid);
 
-    while (present) {
-        unsigned s = (unsigned)__builtin_ctz(present);
-        uint64_t vpn = va >> page_shift((enum page_size)s);
-        uint32_t size = (uint32_t)s << CTX_SIZE_SHIFT;
-        uint32_t slot;
+    for (unsigned k = 0; k < t->nprobes; k++) {
+        const struct probe *p = &t->probe[k];
+        uint64_t vpn = va >> p->shift;
+        uint32_t slot = hash_find(t, (struct tag){ .vpn = vpn, .ctx = (base & p->keep) | p->add });
 
-        present &= present - 1;
-        if (t->present_ng & (1u << s)) {
-            slot = hash_find(t, (struct tag){ .vpn = vpn, .ctx = base_ng | size });
-            if (slot != NONE) {
-                *set_out = set_of(t, vpn);
-                return slot;
-            }
-        }
-        if (t->present_g & (1u << s)) {
-            slot = hash_find(t, (struct tag){ .vpn = vpn, .ctx = base_g | size });
-            if (slot != NONE) {
-                *set_out = set_of(t, vpn);
-                return slot;
-            }
+        if (slot != NONE) {
+            *set_out = set_of(t, vpn);
+            return slot;
         }
     }
     return NONE;
 }
 
-const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
+/* A lookup past the one-entry cache: the search, and the cache and counters after it. */
+static inline __attribute__((always_inline)) const struct tlb_entry *
+lookup_search(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
 {
-    uint64_t page = va >> FAST_PAGE_SHIFT;
     uint32_t ctx = fast_ctx(vmid, asid);
-    uint32_t slot;
     unsigned set;
+    uint32_t slot = search(t, vmid, asid, va, &set);
 
-    t->stats.lookups++;
-    if (__builtin_expect(ctx == t->fast_ctx && page == t->fast_page, 1)) {
-        /*
-         * The last lookup's entry, touched then, and nothing was touched, filled
-         * or removed since (any of those changes or clears the cache): touching
-         * it again would change no replacement state (it is the lru list's head
-         * and holds the latest stamp; its plru path already points away).
-         */
-        slot = t->fast_slot;
-        t->stats.hits++;
-        t->stats.hits_by_size[t->ent[slot].size]++;
-        return &t->ent[slot];
-    } else {
-        slot = search(t, vmid, asid, va, &set);
-        if (slot == NONE) {
-            t->stats.misses++;
-            t->miss_va = va;
-            t->miss_ctx = ctx;
-            return NULL;
-        }
-        t->fast_page = page;
-        t->fast_ctx = ctx;
-        t->fast_slot = slot;
-        t->fast_set = set;
-        t->fast_matches = 0;
+    if (slot == NONE) {
+        t->stats.misses++;
+        t->miss_va = va;
+        t->miss_ctx = ctx;
+        return NULL;
     }
+    t->fast_page = va >> FAST_PAGE_SHIFT;
+    t->fast_ctx = ctx;
+    t->fast_slot = slot;
+    t->fast_set = set;
+    t->fast_matches = 0;
     touch(t, set, slot);
     t->stats.hits++;
-    t->stats.hits_by_size[t->ent[slot].size]++;
-    return &t->ent[slot];
+    t->stats.hits_by_size[t->rec[slot].ent.size]++;
+    return &t->rec[slot].ent;
+}
+
+/* Out of line, so that the common hit below saves and restores no registers. */
+static __attribute__((noinline)) const struct tlb_entry *
+lookup_slow(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
+{
+    return lookup_search(t, vmid, asid, va);
+}
+
+/*
+ * The one-entry cache: the last lookup's entry, touched then, and nothing was
+ * touched, filled or removed since (any of those changes or clears the cache):
+ * touching it again would change no replacement state (it is the lru list's head
+ * and holds the latest stamp; its plru path already points away).
+ */
+static inline bool fast_hit(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
+{
+    t->stats.lookups++;
+    if (__builtin_expect(fast_ctx(vmid, asid) == t->fast_ctx &&
+                         va >> FAST_PAGE_SHIFT == t->fast_page, 1)) {
+        t->stats.hits++;
+        t->stats.hits_by_size[t->rec[t->fast_slot].ent.size]++;
+        return true;
+    }
+    return false;
+}
+
+const struct tlb_entry *tlb_lookup(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
+{
+    if (fast_hit(t, vmid, asid, va))
+        return &t->rec[t->fast_slot].ent;
+    return lookup_slow(t, vmid, asid, va);
 }
 
 const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
@@ -738,7 +826,7 @@ const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asi
     unsigned set;
     uint32_t slot = search(t, vmid, asid, va, &set);
 
-    return slot == NONE ? NULL : &t->ent[slot];
+    return slot == NONE ? NULL : &t->rec[slot].ent;
 }
 
 unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
@@ -807,7 +895,7 @@ static void fill_lockdown(struct tlb *t, unsigned set, uint32_t old, struct tag 
     if (old == target) {
         remove_slot(t, set, way);
         install(t, set, way, tag, e);
-    } else if (t->tag[target].ctx) {
+    } else if (t->rec[target].ctx) {
         replace(t, set, way, tag, e);
     } else {
         install(t, set, way, tag, e);
@@ -844,8 +932,8 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
         fill_lockdown(t, set, old, tag, e);
     } else if (old != NONE) {
         /* Same tag: rewrite the translation where it is. */
-        t->ent[old] = *e;
-        t->ent[old].va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
+        t->rec[old].ent = *e;
+        t->rec[old].ent.va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
         touch(t, set, old);
     } else if (t->free_unlocked[set]) {
         install(t, set, free_lowest_unlocked(t, set), tag, e);
@@ -862,6 +950,163 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     return 0;
 }
 
+/*
+ * The usual miss of a replayed trace, as tlb_fill would do it when the tag is known
+ * absent, lru with no lockdown and no locked way, and the set full: the victim is
+ * the tail, and making it the most recent is a rotation. The new tag's bucket is
+ * inserted before the victim's is removed, so the backward shift of the removal
+ * keeps every probe run whole, the new one included, and the new tag is hashed
+ * once. The buckets then differ from tlb_fill's order of work, nothing else.
+ */
+static inline __attribute__((always_inline)) void
+lru_replace_absent(struct tlb *t, unsigned set, struct tag tag, uint64_t bucket, uint32_t check,
+                   const struct tlb_entry *e)
+{
+    uint32_t slot = lru_tail(t, set);
+    struct slot_rec *r = &t->rec[slot];
+    struct tag old = slot_tag(t, slot);
+    uint32_t hole = r->where;
+
+    t->stats.evictions++;
+    t->stats.evictions_by_size[TAG_SIZE(old)]++;
+    if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT)) {
+        count_sub(t, old);
+        count_add(t, tag);
+    }
+    t->hash[bucket] = (struct bucket){ .check = check, .slot = slot };
+    r->where = (uint32_t)bucket;
+    hash_remove_at(t, hole);
+    r->ent = *e;
+    r->ent.va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
+    r->vpn = tag.vpn;
+    r->ctx = tag.ctx;
+    t->head[set] = slot;
+    lru_prefetch_victims(t, slot);
+    t->fast_ctx = 0;
+    t->fast_matches = 0;
+    t->miss_ctx = 0;
+    t->stats.fills++;
+    t->stats.fills_by_size[e->size]++;
+}
+
+/* The empty bucket ending the probe run of a tag known to be absent, and its check. */
+static inline uint64_t hash_free_bucket(const struct tlb *t, struct tag tag, uint32_t *check)
+{
+    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
+
+    while (t->hash[i].check)
+        i = (i + 1) & t->hash_mask;
+    *check = hash_check(h);
+    return i;
+}
+
+/* tlb_fill after a miss of the lookup, the short way when it applies. */
+static inline __attribute__((always_inline)) int
+fill_after_miss(struct tlb *t, const struct tlb_entry *fill)
+{
+    if (!fill || (unsigned)fill->size >= PAGE_SIZES)
+        return -EINVAL;
+
+    uint64_t vpn = fill->va >> page_shift(fill->size);
+    unsigned set = set_of(t, vpn);
+
+    if (!t->lru_plain || t->free_unlocked[set] || !known_absent(t, fill, vpn)) {
+        int rc = tlb_fill(t, fill);
+        return rc < 0 ? rc : 0;
+    }
+    struct tag tag = make_tag(fill->size, fill->vmid, !fill->attrs.ng, fill->asid, vpn);
+    uint32_t check;
+    uint64_t bucket = hash_free_bucket(t, tag, &check);
+
+    lru_replace_absent(t, set, tag, bucket, check, fill);
+    return 0;
+}
+
+static int fill_after_miss_at(struct tlb *t, uint64_t va, uint32_t ctx,
+                              const struct tlb_entry *fill);
+
+/*
+ * tlb_access when a single (size, kind) pair is present, as in a replayed trace:
+ * the one probe of the search ends, on a miss, at the empty bucket where the fill
+ * of that same tag goes, so the usual miss hashes and probes once in all.
+ */
+static inline __attribute__((always_inline)) int
+access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
+                 const struct tlb_entry *fill)
+{
+    const struct probe *p = &t->probe[0];
+    const uint32_t ctx = fast_ctx(vmid, asid);
+    struct tag tag = { .vpn = va >> p->shift, .ctx = (ctx & p->keep) | p->add };
+    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
+    uint32_t check = hash_check(h);
+
+    for (;; i = (i + 1) & t->hash_mask) {
+        const struct bucket *b = &t->hash[i];
+
+        if (b->check == check && tag_eq(slot_tag(t, b->slot), tag)) {
+            uint32_t slot = b->slot;
+            unsigned set = set_of(t, tag.vpn);
+
+            t->fast_page = va >> FAST_PAGE_SHIFT;
+            t->fast_ctx = ctx;
+            t->fast_slot = slot;
+            t->fast_set = set;
+            t->fast_matches = 0;
+            touch(t, set, slot);
+            t->stats.hits++;
+            t->stats.hits_by_size[t->rec[slot].ent.size]++;
+            return 1;
+        }
+        if (!b->check)
+            break;
+    }
+    t->stats.misses++;
+    if (fill && (unsigned)fill->size < PAGE_SIZES) {
+        uint64_t vpn = fill->va >> page_shift(fill->size);
+        struct tag want = make_tag(fill->size, fill->vmid, !fill->attrs.ng, fill->asid, vpn);
+        unsigned set = set_of(t, vpn);
+
+        if (tag_eq(want, tag) && t->lru_plain && !t->free_unlocked[set]) {
+            lru_replace_absent(t, set, tag, i, check, fill);
+            return 0;
+        }
+    }
+    return fill_after_miss_at(t, va, ctx, fill);
+}
+
+/* Out of line, so that the short miss above saves no registers for tlb_fill's path. */
+static __attribute__((noinline)) int fill_after_miss_at(struct tlb *t, uint64_t va, uint32_t ctx,
+                                                        const struct tlb_entry *fill)
+{
+    t->miss_va = va;
+    t->miss_ctx = ctx;
+    return fill_after_miss(t, fill);
+}
+
+static __attribute__((noinline)) int access_one(struct tlb *t, uint8_t vmid, uint8_t asid,
+                                                uint64_t va, const struct tlb_entry *fill)
+{
+    return access_one_probe(t, vmid, asid, va, fill);
+}
+
+static __attribute__((noinline)) int access_slow(struct tlb *t, uint8_t vmid, uint8_t asid,
+                                                 uint64_t va, const struct tlb_entry *fill)
+{
+    if (lookup_search(t, vmid, asid, va))
+        return 1;
+    return fill_after_miss(t, fill);
+}
+
+int tlb_access(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
+               const struct tlb_entry *fill)
+{
+    if (fast_hit(t, vmid, asid, va))
+        return 1;
+    if (t->nprobes == 1)
+        return access_one(t, vmid, asid, va, fill);
+    return access_slow(t, vmid, asid, va, fill);
+}
+
 /* ------------------------------------------------------------------ invalidation */
 
 static void invalidate(struct tlb *t, unsigned set, unsigned way)
@@ -874,7 +1119,7 @@ void tlb_inv_all(struct tlb *t)
 {
     for (unsigned s = 0; s < t->sets; s++)
         for (unsigned w = t->floor; w < t->ways; w++)
-            if (t->tag[slot_of(t, s, w)].ctx)
+            if (t->rec[slot_of(t, s, w)].ctx)
                 invalidate(t, s, w);
 }
 
@@ -882,7 +1127,7 @@ void tlb_inv_vmid(struct tlb *t, uint8_t vmid)
 {
     for (unsigned s = 0; s < t->sets; s++) {
         for (unsigned w = 0; w < t->ways; w++) {
-            struct tag tag = t->tag[slot_of(t, s, w)];
+            struct tag tag = slot_tag(t, slot_of(t, s, w));
 
             if (tag.ctx && TAG_VMID(tag) == vmid)
                 invalidate(t, s, w);
@@ -894,7 +1139,7 @@ void tlb_inv_asid(struct tlb *t, uint8_t vmid, uint8_t asid)
 {
     for (unsigned s = 0; s < t->sets; s++) {
         for (unsigned w = 0; w < t->ways; w++) {
-            struct tag tag = t->tag[slot_of(t, s, w)];
+            struct tag tag = slot_tag(t, slot_of(t, s, w));
 
             if (tag.ctx && !TAG_GLOBAL(tag) && TAG_VMID(tag) == vmid &&
                 TAG_ASID(tag) == asid)
@@ -943,7 +1188,7 @@ void tlb_inv_va_all_asid(struct tlb *t, uint8_t vmid, uint64_t va)
         unsigned set = set_of(t, vpn);
 
         for (unsigned w = 0; w < t->ways; w++) {
-            struct tag tag = t->tag[slot_of(t, set, w)];
+            struct tag tag = slot_tag(t, slot_of(t, set, w));
 
             if (tag.ctx && TAG_SIZE(tag) == s && TAG_VMID(tag) == vmid && tag.vpn == vpn)
                 invalidate(t, set, w);
@@ -973,9 +1218,15 @@ static int by_stamp_desc(const void *a, const void *b)
  */
 static void lru_stamp_lists(struct tlb *t)
 {
-    for (unsigned s = 0; s < t->sets; s++)
-        for (uint32_t x = lru_tail(t, s); x != lru_sentinel(t, s); x = t->link[x].prev)
-            t->stamp[x] = ++t->clock;
+    for (unsigned s = 0; s < t->sets; s++) {
+        if (t->head[s] == NONE)
+            continue;
+        for (uint32_t x = lru_tail(t, s);; x = t->rec[x].prev) {
+            t->rec[x].stamp = ++t->clock;
+            if (x == t->head[s])
+                break;
+        }
+    }
 }
 
 /*
@@ -990,8 +1241,8 @@ static void lru_rebuild(struct tlb *t, struct way_stamp *tmp)
 
         for (unsigned w = t->floor; w < t->ways; w++) {
             uint32_t slot = slot_of(t, s, w);
-            if (t->tag[slot].ctx)
-                tmp[n++] = (struct way_stamp){ t->stamp[slot], slot };
+            if (t->rec[slot].ctx)
+                tmp[n++] = (struct way_stamp){ t->rec[slot].stamp, slot };
         }
         qsort(tmp, n, sizeof(*tmp), by_stamp_desc);
         lru_clear(t, s);
@@ -1028,6 +1279,7 @@ int tlb_set_lockdown(struct tlb *t, bool lke, unsigned floor, unsigned victim)
     }
     t->lke = lke;
     t->victim = victim;
+    t->lru_plain = t->repl == TLB_LRU && !t->lke && !t->floor;
     return 0;
 }
 
@@ -1045,10 +1297,10 @@ void tlb_get_lockdown(const struct tlb *t, bool *lke, unsigned *floor, unsigned 
 
 bool tlb_read_entry(const struct tlb *t, unsigned index, struct tlb_entry *out)
 {
-    if (index >= t->cfg.entries || !t->tag[index].ctx)
+    if (index >= t->cfg.entries || !t->rec[index].ctx)
         return false;
     if (out)
-        *out = t->ent[index];
+        *out = t->rec[index].ent;
     return true;
 }
 

@@ -118,6 +118,16 @@ const struct tlb_entry *tlb_lookup_matches(struct tlb *t, uint8_t vmid, uint8_t 
  */
 int tlb_fill(struct tlb *t, const struct tlb_entry *e);
 
+/*
+ * One reference of a replayed trace: tlb_lookup, and on a miss tlb_fill(t, fill)
+ * (fill covering va). Returns 1 on a hit, 0 on a miss (filled), or tlb_fill's error
+ * (the miss counted, nothing filled). The counts and contents afterwards are
+ * exactly those of the two calls; the usual lru miss in a full set takes a
+ * shorter path (one hash of the new tag, no search for it).
+ */
+int tlb_access(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
+               const struct tlb_entry *fill);
+
 void tlb_inv_all(struct tlb *t);                                  /* GLOBAL_TLBIALL */
 void tlb_inv_vmid(struct tlb *t, uint8_t vmid);                   /* TLBIVMID; CTX_TLBIALL */
 void tlb_inv_asid(struct tlb *t, uint8_t vmid, uint8_t asid);     /* TLBIASID: non-global of asid */

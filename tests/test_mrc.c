@@ -310,6 +310,88 @@ static void test_small_depths(void **state)
     free(r);
 }
 
+/*
+ * Deep distances, through the three levels of a 4096-deep stack's count tree and
+ * across its renumberings: pages 0 .. K-1 (K = 4000, all cold), then passes back
+ * and forth. A backward pass from K-2 down to 0 meets page j with pages j+1 .. K-1
+ * referenced since its last use: distance K-1-j. A forward pass from 1 up to K-1
+ * meets page j after pages j-1 .. 0: distance j. Then a cycle over 5000 new pages,
+ * deeper than the stack: cold on the first round, beyond it after.
+ */
+static void test_deep_distances(void **state)
+{
+    enum { K = 4000, PASSES = 10, BIG = 5000 };
+    struct mrc *m = mk(4096, 1);
+    unsigned d;
+
+    (void)state;
+    for (uint64_t j = 0; j < K; j++) {
+        assert_int_equal(mrc_access(m, 1000 + j, 0, &d), 0);
+        assert_int_equal(d, MRC_COLD);
+    }
+    for (unsigned pass = 0; pass < PASSES; pass++) {
+        for (unsigned k = 0; k < K - 1; k++) {
+            uint64_t j = pass % 2 == 0 ? K - 2 - k : k + 1;
+            assert_int_equal(mrc_access(m, 1000 + j, 1, &d), 0);
+            assert_int_equal(d, pass % 2 == 0 ? K - 1 - j : j);
+        }
+    }
+    for (unsigned round = 0; round < 3; round++)
+        for (uint64_t j = 0; j < BIG; j++) {
+            assert_int_equal(mrc_access(m, (1ull << 40) + j, 0, &d), 0);
+            assert_int_equal(d, round == 0 ? MRC_COLD : MRC_BEYOND);
+        }
+    /* Misses at 4096 entries: the cold ones, and the 10000 beyond. */
+    assert_int_equal(mrc_fa_misses(m, 4096), K + BIG + 2 * BIG);
+    /* At 2000 entries the passes' distances 2000 .. 3999 miss too: 2000 a pass. */
+    assert_int_equal(mrc_fa_misses(m, 2000), K + BIG + 2 * BIG + PASSES * (K - 2000));
+    mrc_free(m);
+}
+
+/* References drawn from a pool of 3000 pages: distances over the whole depth. */
+static void test_deep_pool(void **state)
+{
+    enum { N = 30000, POOL = 3000 };
+    struct ref *r = malloc(N * sizeof(*r));
+    uint64_t s = 5;
+
+    (void)state;
+    assert_non_null(r);
+    for (size_t i = 0; i < N; i++) {
+        uint64_t x = splitmix(&s);
+        r[i] = (struct ref){ .addr = (x % POOL) << 24 | (x >> 40 & 0xFFF), .op = x >> 63 };
+    }
+    check_curve(r, N, 2048, 1, 97);
+    check_curve(r, N, 2048, 4, 61);
+    free(r);
+}
+
+/*
+ * The set of pages seen across many groups and its growth: 20000 pages each in a
+ * group of its own (a stride of 1000 pages, groups are 448), and the largest and
+ * smallest page numbers, are new once and seen after; their neighbours are new.
+ */
+static void test_pages_seen(void **state)
+{
+    struct mrc_pages ps;
+    const uint64_t top = (1ull << 52) - 1;
+
+    (void)state;
+    assert_int_equal(mrc_pages_init(&ps), 0);
+    for (uint64_t i = 0; i < 20000; i++)
+        assert_int_equal(mrc_pages_add(&ps, i * 1000 + 7), 1);
+    assert_int_equal(mrc_pages_add(&ps, 0), 1);
+    assert_int_equal(mrc_pages_add(&ps, top), 1);
+    for (uint64_t i = 0; i < 20000; i++) {
+        assert_int_equal(mrc_pages_add(&ps, i * 1000 + 7), 0);
+        assert_int_equal(mrc_pages_add(&ps, i * 1000 + 8), 1);
+    }
+    assert_int_equal(mrc_pages_add(&ps, 0), 0);
+    assert_int_equal(mrc_pages_add(&ps, top), 0);
+    assert_int_equal(mrc_pages_add(&ps, top - 1), 1);
+    mrc_pages_free(&ps);
+}
+
 /* The video_decode generator's references (its buffers placed one after another). */
 static void test_generated(void **state)
 {
@@ -351,6 +433,9 @@ int main(void)
         cmocka_unit_test(test_random_set_associative),
         cmocka_unit_test(test_small_depths),
         cmocka_unit_test(test_generated),
+        cmocka_unit_test(test_deep_distances),
+        cmocka_unit_test(test_deep_pool),
+        cmocka_unit_test(test_pages_seen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

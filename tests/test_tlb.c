@@ -1263,7 +1263,13 @@ static void run_against_reference(unsigned entries, unsigned ways, enum tlb_repl
         enum page_size size = sz < 12 ? PAGE_4K : sz < 16 ? PAGE_64K : sz < 19 ? PAGE_1M : PAGE_16M;
         unsigned kind = (a >> 16) % 100;
 
-        if (kind < 65) {
+        if (kind < 65 && kind % 8 == 4) {
+            /* tlb_access: the lookup, and on a miss the fill, in one call */
+            struct tlb_entry e = ent(va, size, vmid, asid, (a >> 24) % 5 != 0);
+            e.pa = (uint32_t)(b >> 32) & ~(page_bytes(size) - 1);
+            int i = ref_lookup(&r, vmid, asid, va);
+            assert_int_equal(tlb_access(t, vmid, asid, va, &e), i >= 0 ? 1 : ref_fill(&r, &e));
+        } else if (kind < 65) {
             unsigned matches = 0, m = 0;
             /* odd kinds through tlb_lookup_matches: its count, cached with the last
              * lookup, must be the reference's count whatever came between */
@@ -1356,6 +1362,95 @@ static void test_against_reference(void **state)
 }
 
 /*
+ * tlb_access as the trace study uses it: one page size, global entries of one VMID,
+ * lookups of any ASID, each miss filled with the page of the address. Compared with
+ * the reference model reference by reference, with lockdown changes, lke fills and
+ * full invalidations now and then, so that the short lru miss and every fallback
+ * (a free way, a locked way, lke, another policy) are taken.
+ */
+static void run_access_study(unsigned entries, unsigned ways, enum tlb_replacement repl,
+                             enum page_size size, unsigned pages, unsigned ops)
+{
+    struct tlb *t = mk(entries, ways, repl, 3);
+    struct ref r = { .sets = entries / ways, .ways = ways, .repl = repl, .rng = 3 };
+    uint64_t x = 0x9E3779B97F4A7C15ull ^ (entries * 17 + ways * 5 + repl + size * 3);
+
+    for (unsigned op = 0; op < ops; op++) {
+        uint64_t a = xs_next(&x);
+        uint32_t va = (uint32_t)((a % pages) << page_shift(size)) | (uint32_t)((a >> 40) & 0xFFF);
+        unsigned kind = (unsigned)(a >> 52) % 1000;
+
+        if (kind < 990) {
+            struct tlb_entry e = ent(va, size, 0, 0, false);
+            uint8_t asid = (uint8_t)(a >> 20);
+            int i = ref_lookup(&r, 0, asid, va);
+            assert_int_equal(tlb_access(t, 0, asid, va, &e), i >= 0 ? 1 : ref_fill(&r, &e));
+        } else if (kind < 996) {
+            unsigned floor = kind < 993 ? 0 : (unsigned)(a >> 8) % (ways + 1);
+            unsigned victim = (unsigned)(a >> 16) % ways;
+            bool lke = kind == 995;
+            assert_int_equal(tlb_set_lockdown(t, lke, floor, victim), 0);
+            r.lke = lke;
+            r.floor = floor;
+            r.victim = victim;
+        } else if (kind < 998) {
+            tlb_inv_all(t);
+            for (unsigned i = 0; i < entries; i++)
+                ref_inv_if(&r, i, i % ways >= r.floor);
+        } else {
+            compare_all(t, &r);
+        }
+    }
+    compare_all(t, &r);
+    tlb_free(t);
+}
+
+static void test_access_study(void **state)
+{
+    (void)state;
+    run_access_study(16, 16, TLB_LRU, PAGE_4K, 40, 30000);
+    run_access_study(64, 64, TLB_LRU, PAGE_64K, 200, 30000);
+    run_access_study(32, 4, TLB_LRU, PAGE_4K, 100, 30000);
+    run_access_study(1, 1, TLB_LRU, PAGE_1M, 3, 5000);
+    run_access_study(16, 16, TLB_PLRU, PAGE_4K, 40, 20000);
+    run_access_study(16, 4, TLB_ROUND_ROBIN, PAGE_16M, 40, 20000);
+    run_access_study(16, 16, TLB_RANDOM, PAGE_4K, 40, 20000);
+}
+
+/*
+ * tlb_access by hand, a fully associative lru TLB of 2 entries, pages A B A C B A:
+ * miss, miss, hit (A most recent), miss (C evicts B), miss (B evicts A), miss (A
+ * evicts C). The returns are 0 0 1 0 0 0; 6 lookups, 1 hit, 5 misses and fills, 3
+ * evictions; B and A are left.
+ */
+static void test_access_by_hand(void **state)
+{
+    struct tlb *t = mk(2, 2, TLB_LRU, 0);
+    const uint32_t page[] = { 0x1000, 0x2000, 0x1000, 0x3000, 0x2000, 0x1000 };
+    const int want[] = { 0, 0, 1, 0, 0, 0 };
+
+    (void)state;
+    for (unsigned i = 0; i < 6; i++) {
+        struct tlb_entry e = ent(page[i] + 0x10, PAGE_4K, 0, 0, false);
+        assert_int_equal(tlb_access(t, 0, 0, page[i] + 0x10, &e), want[i]);
+    }
+    assert_int_equal(tlb_stats(t)->lookups, 6);
+    assert_int_equal(tlb_stats(t)->hits, 1);
+    assert_int_equal(tlb_stats(t)->misses, 5);
+    assert_int_equal(tlb_stats(t)->fills, 5);
+    assert_int_equal(tlb_stats(t)->evictions, 3);
+    assert_non_null(tlb_probe(t, 0, 0, 0x1000));
+    assert_non_null(tlb_probe(t, 0, 0, 0x2000));
+    assert_null(tlb_probe(t, 0, 0, 0x3000));
+    /* A fill that is not a page size fails after the lookup counted its miss. */
+    struct tlb_entry bad = ent(0x5000, PAGE_4K, 0, 0, false);
+    bad.size = (enum page_size)PAGE_SIZES;
+    assert_int_equal(tlb_access(t, 0, 0, 0x5000, &bad), -EINVAL);
+    assert_int_equal(tlb_stats(t)->misses, 6);
+    tlb_free(t);
+}
+
+/*
  * 64-bit VAs (the trace-driven study's addresses). An entry's page number is the
  * whole VA above its page offset, so pages that agree in the low 32 bits but not
  * above never alias, at any size; and a 16 MiB entry at 2^47 - 16M covers exactly
@@ -1433,6 +1528,8 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_replacement_names),
         cmocka_unit_test(test_against_reference),
+        cmocka_unit_test(test_access_study),
+        cmocka_unit_test(test_access_by_hand),
         cmocka_unit_test(test_wide_va),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,7 @@
 
 #define NO_VPN  UINT64_MAX              /* no page number (they are below 2^52) */
 #define MODEL_ENTRIES_MAX (1ull << 24)  /* entries of all the models of one study */
+#define LOOKAHEAD       8               /* records: the distance of the stacks' prefetches */
 
 /* One page size of the study. */
 struct psize {
@@ -196,6 +197,9 @@ static int replay(struct study *s, struct trace_reader *r)
                 goto out;
             }
             s->refs[rec->op]++;
+            if (i + LOOKAHEAD < n)
+                for (unsigned z = 0; z < a->npage_sizes; z++)
+                    mrc_prefetch(s->p[z].m, recs[i + LOOKAHEAD].addr >> s->p[z].shift);
             for (unsigned z = 0; z < a->npage_sizes; z++) {
                 struct psize *p = &s->p[z];
                 uint64_t vpn = rec->addr >> p->shift;
