@@ -536,6 +536,20 @@ static inline void touch(struct tlb *t, unsigned set, uint32_t slot)
     }
 }
 
+/* A hit on slot: remembered for the one-entry cache of the next lookup, and counted. */
+static inline void record_hit(struct tlb *t, uint64_t va, uint32_t ctx, unsigned set,
+                              uint32_t slot)
+{
+    t->fast_page = va >> FAST_PAGE_SHIFT;
+    t->fast_ctx = ctx;
+    t->fast_slot = slot;
+    t->fast_set = set;
+    t->fast_matches = 0;
+    touch(t, set, slot);
+    t->stats.hits++;
+    t->stats.hits_by_size[t->rec[slot].ent.size]++;
+}
+
 /*
  * After the lru victim `slot` was replaced (a rotation, so its prev is the set's new
  * tail): the next two victims are that tail and its prev, so their records and the
@@ -778,14 +792,7 @@ lookup_search(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
         t->miss_ctx = ctx;
         return NULL;
     }
-    t->fast_page = va >> FAST_PAGE_SHIFT;
-    t->fast_ctx = ctx;
-    t->fast_slot = slot;
-    t->fast_set = set;
-    t->fast_matches = 0;
-    touch(t, set, slot);
-    t->stats.hits++;
-    t->stats.hits_by_size[t->rec[slot].ent.size]++;
+    record_hit(t, va, ctx, set, slot);
     return &t->rec[slot].ent;
 }
 
@@ -1047,14 +1054,7 @@ access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
             uint32_t slot = b->slot;
             unsigned set = set_of(t, tag.vpn);
 
-            t->fast_page = va >> FAST_PAGE_SHIFT;
-            t->fast_ctx = ctx;
-            t->fast_slot = slot;
-            t->fast_set = set;
-            t->fast_matches = 0;
-            touch(t, set, slot);
-            t->stats.hits++;
-            t->stats.hits_by_size[t->rec[slot].ent.size]++;
+            record_hit(t, va, ctx, set, slot);
             return 1;
         }
         if (!b->check)
