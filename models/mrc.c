@@ -35,11 +35,14 @@
 #define WIN_FACTOR      4u              /* a set's window of times: 4 x its depth */
 #define WIN_MIN         64u
 /*
- * Buckets per slot: a half-full table of 8-byte buckets, 64 KiB for a stack of 4096,
- * keeps a curve at three page sizes within the L2 cache; a probe run past the home
- * bucket nearly always stays in its line.
+ * Buckets per slot: an eighth full up to 2^16 slots (a 4096-deep stack's table is
+ * 256 KiB: at a quarter full a curve at one page size measured 15% slower, at a
+ * half much slower), a half above, so that a deep stack's table (16 bytes a slot)
+ * stays within what the 16-byte buckets of the first design took.
  */
-#define HASH_LOAD       8u
+#define HASH_LOAD_SMALL 8u
+#define HASH_LOAD_LARGE 2u
+#define HASH_SMALL_SLOTS (1u << 16)
 #define FAN_SHIFT       3u              /* the count tree: 8 children a node */
 #define FAN             (1u << FAN_SHIFT)
 #define MAX_LEVELS      8u              /* 8^7 words > the largest window's */
@@ -52,8 +55,7 @@
  * key (group number + 1; 0: an empty line) and a bitmap of 7 words. The lines form
  * an open-addressed hash (linear probing, at most a third full, so a probe nearly
  * always reads one line): the bucket is the bitmap, so a page not seen costs one
- * cache line, and the line a page will need is known from its number alone, for
- * mrc_pages_prefetch. (The first design, a 64-byte bitmap of 512 pages beside its
+ * cache line, found from the page number alone. (The first design, a 64-byte bitmap of 512 pages beside its
  * key, made 72-byte buckets that straddled lines.) The line of the last group added
  * is remembered: traces touch pages in clusters. A page number is below 2^52, so
  * the key never wraps.
@@ -120,11 +122,6 @@ static int pages_grow(struct mrc_pages *ps)
     ps->mask = n - 1;
     ps->last = NULL;
     return 0;
-}
-
-void mrc_pages_prefetch(const struct mrc_pages *ps, uint64_t page)
-{
-    __builtin_prefetch(&ps->group[group_home(page / GROUP_PAGES + 1, ps->mask)]);
 }
 
 /* The group of key when it is not at its home: further along its run, or new. */
@@ -230,7 +227,7 @@ static int stacks_init(struct stacks *g, unsigned sets, unsigned ways)
     g->win = ways * WIN_FACTOR < WIN_MIN ? WIN_MIN : ways * WIN_FACTOR;
     g->win = (g->win + 63) & ~63u;
     g->words = g->win / 64;
-    while (buckets < slots * HASH_LOAD) {
+    while (buckets < slots * (slots <= HASH_SMALL_SLOTS ? HASH_LOAD_SMALL : HASH_LOAD_LARGE)) {
         buckets <<= 1;
         bits++;
     }
@@ -653,7 +650,6 @@ void mrc_prefetch(const struct mrc *m, uint64_t vpn)
     __builtin_prefetch(&m->fa.hash[h >> m->fa.hshift]);
     if (m->cfg.sets > 1)
         __builtin_prefetch(&m->sa.hash[h >> m->sa.hshift]);
-    mrc_pages_prefetch(&m->seen, vpn);
 }
 
 static void mrc_sum(struct mrc *m)

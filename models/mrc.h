@@ -67,8 +67,6 @@ struct mrc_pages {
 int mrc_pages_init(struct mrc_pages *ps);              /* 0 or -ENOMEM */
 int mrc_pages_add(struct mrc_pages *ps, uint64_t page); /* 1 if new, 0 if seen, -ENOMEM */
 void mrc_pages_free(struct mrc_pages *ps);
-/* A hint, no effect: starts fetching what mrc_pages_add(ps, page) will read. */
-void mrc_pages_prefetch(const struct mrc_pages *ps, uint64_t page);
 
 struct mrc;
 

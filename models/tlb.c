@@ -11,8 +11,11 @@
  *  - a one-entry cache remembers the last 4 KiB page looked up and the slot that
  *    answered it; any fill or invalidation clears it, so it can never disagree with
  *    the full search;
- *  - lru keeps a doubly-linked recency list per set of its valid unlocked ways
- *    (head = most recent), so a touch and the victim are O(1);
+ *  - lru keeps a circular doubly-linked recency list per set of its valid unlocked
+ *    ways (head = most recent), so a touch and the victim are O(1), and the usual
+ *    miss (the tail becomes the head) writes no link;
+ *  - a slot's entry, tag, bucket and links share one 64-byte record, so a random
+ *    miss reads two lines (the victim's record and its bucket), both prefetched;
  *  - plru keeps the ways - 1 tree bits of each set, O(log ways) per touch or victim;
  *  - a bitmap of invalid ways per set, with a count of the invalid unlocked ones and
  *    a hint to the lowest word that may be non-zero, finds "the lowest invalid
