@@ -8,6 +8,12 @@
  * costs a few pages of host memory. The walker reads one descriptor per level
  * through physmem_read32, so its aligned case is two loads and a test.
  *
+ * A page filled whole with one nonzero byte (a scenario's buffer patterns: megabytes
+ * of them) points to the one read-only page of that byte, shared by every page so
+ * filled, and its directory marks it shared; its first write gives it storage of its
+ * own, a copy. Reads see no difference, and filling a frame costs no host page
+ * faults: on a virtual machine those had been a short scenario's largest cost.
+ *
  * Host memory exhaustion after creation is fatal: a simulator that lost a write
  * could only produce wrong results, so it says so on stderr and aborts.
  */
@@ -31,12 +37,16 @@
 /* 2^32, the first address past the space, for range checks done in 64 bits. */
 #define PM_SPACE_END    ((uint64_t)1 << 32)
 
+#define PM_SHARED_WORDS (PM_PAGE_ENTRIES / 32u)
+
 struct pm_dir {
     uint8_t *page[PM_PAGE_ENTRIES];
+    uint32_t shared[PM_SHARED_WORDS];   /* bit p: page[p] is a uniform page, not its own */
 };
 
 struct physmem {
     struct pm_dir *dir[PM_DIR_ENTRIES];
+    uint8_t *uniform[256];              /* the page of each fill byte, made on first use */
     size_t pages;
 };
 
@@ -57,6 +67,18 @@ struct physmem *physmem_new(void)
     return calloc(1, sizeof(struct physmem));
 }
 
+static inline bool pm_shared(const struct pm_dir *dir, unsigned p)
+{
+    return dir->shared[p / 32u] >> (p % 32u) & 1u;
+}
+
+static inline void pm_set_shared(struct pm_dir *dir, unsigned p, bool on)
+{
+    uint32_t bit = 1u << (p % 32u);
+
+    dir->shared[p / 32u] = on ? dir->shared[p / 32u] | bit : dir->shared[p / 32u] & ~bit;
+}
+
 void physmem_free(struct physmem *pm)
 {
     if (!pm)
@@ -67,9 +89,12 @@ void physmem_free(struct physmem *pm)
         if (!dir)
             continue;
         for (unsigned p = 0; p < PM_PAGE_ENTRIES; p++)
-            free(dir->page[p]);
+            if (!pm_shared(dir, p))
+                free(dir->page[p]);
         free(dir);
     }
+    for (unsigned b = 0; b < 256; b++)
+        free(pm->uniform[b]);
     free(pm);
 }
 
@@ -81,20 +106,54 @@ static inline const uint8_t *pm_page_lookup(const struct physmem *pm, uint32_t p
     return dir ? dir->page[PM_PAGE_INDEX(pa)] : NULL;
 }
 
-/* The storage of the page holding pa, allocated (zeroed) if it has none yet. */
-static uint8_t *pm_page_get(struct physmem *pm, uint32_t pa)
+static struct pm_dir *pm_dir_get(struct physmem *pm, uint32_t pa)
 {
     struct pm_dir **dirp = &pm->dir[PM_DIR_INDEX(pa)];
-    uint8_t **pagep;
 
     if (!*dirp)
         *dirp = pm_alloc_or_die(sizeof(struct pm_dir));
-    pagep = &(*dirp)->page[PM_PAGE_INDEX(pa)];
+    return *dirp;
+}
+
+/*
+ * The page's own storage, for a write: allocated (zeroed) if it has none yet, a copy
+ * of its uniform page if it shares one.
+ */
+static uint8_t *pm_page_get(struct physmem *pm, uint32_t pa)
+{
+    struct pm_dir *dir = pm_dir_get(pm, pa);
+    unsigned p = PM_PAGE_INDEX(pa);
+    uint8_t **pagep = &dir->page[p];
+
     if (!*pagep) {
         *pagep = pm_alloc_or_die(PHYSMEM_PAGE_SIZE);
         pm->pages++;
+    } else if (pm_shared(dir, p)) {
+        uint8_t *own = pm_alloc_or_die(PHYSMEM_PAGE_SIZE);
+
+        memcpy(own, *pagep, PHYSMEM_PAGE_SIZE);
+        *pagep = own;
+        pm_set_shared(dir, p, false);
     }
     return *pagep;
+}
+
+/* Makes the page at pa (page aligned) read as `byte` throughout, by sharing. */
+static void pm_page_share(struct physmem *pm, uint32_t pa, uint8_t byte)
+{
+    struct pm_dir *dir = pm_dir_get(pm, pa);
+    unsigned p = PM_PAGE_INDEX(pa);
+
+    if (!pm->uniform[byte]) {
+        pm->uniform[byte] = pm_alloc_or_die(PHYSMEM_PAGE_SIZE);
+        memset(pm->uniform[byte], byte, PHYSMEM_PAGE_SIZE);
+    }
+    if (!dir->page[p])
+        pm->pages++;
+    else if (!pm_shared(dir, p))
+        free(dir->page[p]);
+    dir->page[p] = pm->uniform[byte];
+    pm_set_shared(dir, p, true);
 }
 
 const uint8_t *physmem_page(const struct physmem *pm, uint32_t pa)
@@ -208,7 +267,8 @@ int physmem_write(struct physmem *pm, uint32_t pa, const void *buf, size_t len)
 /*
  * Zero-filling a page without storage changes nothing it would read back, so it
  * allocates nothing: clearing a large buffer keeps memory use proportional to the
- * pages that hold data.
+ * pages that hold data. A whole page filled with another byte shares that byte's
+ * page.
  */
 int physmem_fill(struct physmem *pm, uint32_t pa, uint8_t byte, size_t len)
 {
@@ -217,7 +277,9 @@ int physmem_fill(struct physmem *pm, uint32_t pa, uint8_t byte, size_t len)
     while (len) {
         size_t n = pm_chunk(pa, len);
 
-        if (byte || pm_page_lookup(pm, pa))
+        if (byte && n == PHYSMEM_PAGE_SIZE)
+            pm_page_share(pm, pa, byte);
+        else if (byte || pm_page_lookup(pm, pa))
             memset(pm_page_get(pm, pa) + PM_OFFSET(pa), byte, n);
         len -= n;
         pa += (uint32_t)n;

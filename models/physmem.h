@@ -4,7 +4,8 @@
  * Holds what the driver writes (page tables, and data payloads when a test or
  * scenario asks for them). Storage is allocated one 4 KiB page at a time on the
  * first write to that page; reading memory that was never written returns zero
- * and allocates nothing. Memory use is proportional to the pages touched.
+ * and allocates nothing. Memory use is proportional to the pages touched, except
+ * that pages filled whole with one byte share a single page until written.
  *
  * Multi-byte accessors are little-endian, like the ARM SoC being modelled, and may
  * be unaligned or cross page boundaries. The 32-bit accessors compute byte addresses
@@ -45,13 +46,16 @@ int physmem_fill(struct physmem *pm, uint32_t pa, uint8_t byte, size_t len);
 
 /*
  * The storage of the 4 KiB page holding pa, read-only, or NULL when the page has none
- * (it reads as zero). The pointer stays valid, and shows later writes, until
- * physmem_free: a page's storage never moves. For code that scans megabytes (the
- * isolation check's hashes) without copying them, and skips empty pages.
+ * (it reads as zero). A page of its own never moves: the pointer stays valid, and
+ * shows later writes, until physmem_free. A page filled whole with one nonzero byte
+ * is a view of the one page of that byte, shared with every page so filled; the
+ * view stays valid and unchanged, but the page's next write or fill gives it other
+ * storage. For code that scans megabytes (the isolation check's hashes) without
+ * copying them, and skips empty pages; equal pointers mean equal contents.
  */
 const uint8_t *physmem_page(const struct physmem *pm, uint32_t pa);
 
-/* Pages that hold storage (written at least once, zero fills of empty pages aside). */
+/* Pages that hold data: written at least once (zero fills of empty pages aside). */
 size_t physmem_pages_touched(const struct physmem *pm);
 
 #endif

@@ -246,6 +246,53 @@ static void test_page_view(void **state)
     assert_null(physmem_page(pm, 0x40002000u));
 }
 
+/*
+ * Pages filled whole with one nonzero byte share that byte's page; a write gives the
+ * written page storage of its own, a copy, and leaves the others as they were.
+ */
+static void test_uniform_fill_shares_until_written(void **state)
+{
+    struct physmem *pm = *state;
+
+    /* 0x50000800 + 0x3000 = 0x50003800: a half page, two whole pages, a half page. */
+    assert_int_equal(physmem_fill(pm, 0x50000800u, 0x6B, 3 * PHYSMEM_PAGE_SIZE), 0);
+    assert_int_equal(physmem_pages_touched(pm), 4);
+    const uint8_t *a = physmem_page(pm, 0x50001000u), *b = physmem_page(pm, 0x50002000u);
+    assert_non_null(a);
+    assert_ptr_equal(a, b);                             /* the two whole pages share */
+    assert_ptr_not_equal(physmem_page(pm, 0x50000000u), a);  /* the halves do not */
+    assert_int_equal(a[0], 0x6B);
+    assert_int_equal(a[PHYSMEM_PAGE_SIZE - 1], 0x6B);
+    assert_int_equal(physmem_read32(pm, 0x50001FFEu), 0x6B6B6B6Bu);
+    assert_int_equal(physmem_read8(pm, 0x500007FFu), 0);    /* before the fill */
+    assert_int_equal(physmem_read8(pm, 0x50003800u), 0);    /* after it */
+
+    /* A write to the second whole page copies it; the first still reads 0x6B. */
+    physmem_write32(pm, 0x50002010u, 0x01020304u);
+    const uint8_t *own = physmem_page(pm, 0x50002000u);
+    assert_ptr_not_equal(own, a);
+    assert_int_equal(own[0x10], 0x04);
+    assert_int_equal(own[0x0F], 0x6B);
+    assert_int_equal(own[0x14], 0x6B);
+    assert_int_equal(physmem_read32(pm, 0x50001010u), 0x6B6B6B6Bu);
+    assert_int_equal(a[0x10], 0x6B);                    /* the shared page never changes */
+    assert_int_equal(physmem_pages_touched(pm), 4);
+
+    /* Filling a page of its own whole shares again; another byte, another page. */
+    assert_int_equal(physmem_fill(pm, 0x50002000u, 0x6B, PHYSMEM_PAGE_SIZE), 0);
+    assert_ptr_equal(physmem_page(pm, 0x50002000u), a);
+    assert_int_equal(physmem_fill(pm, 0x50001000u, 0x2C, PHYSMEM_PAGE_SIZE), 0);
+    assert_int_equal(physmem_read8(pm, 0x50001ABCu), 0x2C);
+    assert_int_equal(physmem_read8(pm, 0x50002ABCu), 0x6B);
+
+    /* A zero fill of a shared page clears it and gives it storage of its own. */
+    assert_int_equal(physmem_fill(pm, 0x50002000u, 0, PHYSMEM_PAGE_SIZE), 0);
+    assert_int_equal(physmem_read32(pm, 0x50002100u), 0);
+    assert_int_equal(physmem_read8(pm, 0x50001ABCu), 0x2C);
+    assert_int_equal(physmem_pages_touched(pm), 4);
+    /* physmem_free (the teardown) frees each page once: ASan and valgrind check it. */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +306,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_byte_ranges, pm_setup, pm_teardown),
         cmocka_unit_test_setup_teardown(test_range_errors, pm_setup, pm_teardown),
         cmocka_unit_test_setup_teardown(test_page_view, pm_setup, pm_teardown),
+        cmocka_unit_test_setup_teardown(test_uniform_fill_shares_until_written, pm_setup,
+                                        pm_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

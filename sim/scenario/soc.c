@@ -314,7 +314,8 @@ static uint8_t buffer_fill_byte(unsigned i)
  * fold a bijection of h for each lane, so any one changed word always changes it.
  * A page without storage reads as zero: its hash is that of a zero page, computed
  * once, so the mostly empty page-table pool (16 MiB) costs a lookup per page rather
- * than a scan. Four independent multiply chains rather than one keep the multiplier
+ * than a scan; likewise a whole page with the storage of the one before it (pages
+ * filled with one byte share it, physmem.h) reuses that page's hash. Four independent multiply chains rather than one keep the multiplier
  * busy; a byte per step had been three quarters of a short scenario's whole time.
  */
 #define FNV_BASIS 0xcbf29ce484222325ull
@@ -340,8 +341,9 @@ static uint64_t hash_page(const uint8_t *page, size_t n)
 static uint64_t hash_range(const struct physmem *pm, uint32_t pa, uint64_t len, uint64_t h)
 {
     static const uint8_t zero[PHYSMEM_PAGE_SIZE];
-    uint64_t zero_page = 0;
+    uint64_t zero_page = 0, last_hash = 0;
     bool zero_known = false;    /* computed at the first empty whole page */
+    const uint8_t *last = NULL; /* the last whole page hashed, of hash last_hash */
 
     while (len) {
         uint32_t off = pa & (PHYSMEM_PAGE_SIZE - 1u);
@@ -352,9 +354,15 @@ static uint64_t hash_range(const struct physmem *pm, uint32_t pa, uint64_t len, 
             n = (size_t)len;
         uint64_t hp;
 
-        if (page)
+        if (page && page == last && n == PHYSMEM_PAGE_SIZE)
+            hp = last_hash;
+        else if (page) {
             hp = hash_page(page + off, n);
-        else if (n < PHYSMEM_PAGE_SIZE)
+            if (n == PHYSMEM_PAGE_SIZE) {
+                last = page;
+                last_hash = hp;
+            }
+        } else if (n < PHYSMEM_PAGE_SIZE)
             hp = hash_page(zero, n);
         else {
             if (!zero_known)

@@ -429,8 +429,8 @@ int define_buffer(struct trace_reader *r, unsigned fidx, const char *name, uint3
  */
 static void map_binary(struct trace_reader *r)
 {
-    const void *data;
-    size_t len;
+    const void *data = NULL;
+    size_t len = 0;
 
     if ((r->format != TRACE_FMT_BIN && r->format != TRACE_FMT_CBIN) ||
         tstream_map(r->in, &data, &len))
