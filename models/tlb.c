@@ -857,6 +857,31 @@ unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint64
 }
 
 /*
+ * The entries matching va, the one at `slot` among them, where slot is the one-entry
+ * cache's hit: search() found it probing (size, kind) pairs in order and nothing has
+ * changed since (every change clears the cache), so the probes before its pair found
+ * nothing and only the later ones can add a match.
+ */
+static unsigned matches_from_hit(const struct tlb *t, uint8_t vmid, uint8_t asid,
+                                 uint64_t va, uint32_t slot)
+{
+    const uint32_t base = fast_ctx(vmid, asid);
+    const uint32_t kind = t->rec[slot].ctx & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT);
+    unsigned k = 0, n = 1;
+
+    while (k < t->nprobes && t->probe[k].add != kind)
+        k++;
+    for (k++; k < t->nprobes; k++) {
+        const struct probe *p = &t->probe[k];
+        struct tag tag = { .vpn = va >> p->shift, .ctx = (base & p->keep) | p->add };
+
+        if (hash_find(t, tag) != NONE)
+            n++;
+    }
+    return n;
+}
+
+/*
  * tlb_lookup, and the number of entries that match. The count is kept with the
  * one-entry cache, so repeated hits on one page count once; more than one (size,
  * kind) pair must be present for a second match to exist at all.
@@ -872,7 +897,7 @@ const struct tlb_entry *tlb_lookup_matches(struct tlb *t, uint8_t vmid, uint8_t 
     }
     if (!t->fast_matches) {
         unsigned kinds = __builtin_popcount(t->present_ng) + __builtin_popcount(t->present_g);
-        t->fast_matches = kinds > 1 ? tlb_match_count(t, vmid, asid, va) : 1;
+        t->fast_matches = kinds > 1 ? matches_from_hit(t, vmid, asid, va, t->fast_slot) : 1;
     }
     *matches = t->fast_matches;
     return e;
