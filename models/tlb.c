@@ -895,10 +895,8 @@ const struct tlb_entry *tlb_lookup_matches(struct tlb *t, uint8_t vmid, uint8_t 
         *matches = 0;
         return NULL;
     }
-    if (!t->fast_matches) {
-        unsigned kinds = __builtin_popcount(t->present_ng) + __builtin_popcount(t->present_g);
-        t->fast_matches = kinds > 1 ? matches_from_hit(t, vmid, asid, va, t->fast_slot) : 1;
-    }
+    if (!t->fast_matches)       /* nprobes: the (size, kind) pairs present */
+        t->fast_matches = t->nprobes > 1 ? matches_from_hit(t, vmid, asid, va, t->fast_slot) : 1;
     *matches = t->fast_matches;
     return e;
 }
