@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "sim/core/stats.h"
+#include "sim/core/util.h"
 #include "tests/lib/file.h"
 
 /* ------------------------------------------------------------------ helpers */
@@ -881,6 +882,39 @@ static void write_file_json_then_csv(void **state)
     stats_free(st);
 }
 
+/*
+ * A deferred sync (util.h) changes when the files become durable, not what is written:
+ * the same bytes, no temporary left; the deferral must be open to be ended, and its
+ * directory must exist.
+ */
+static void write_file_deferred_sync(void **state)
+{
+    struct tmpdir *t = *state;
+    struct stats *st = sample_stats();
+    char path[128], err[256] = "", list[256], missing[160];
+    char *text;
+
+    snprintf(path, sizeof(path), "%s/out", t->path);
+    sync_defer_begin();
+    assert_int_equal(stats_write_file(st, path, "csv", err, sizeof(err)), 0);
+    assert_int_equal(sync_defer_end(t->path), 0);
+    text = slurp(path, NULL);
+    assert_non_null(text);
+    assert_string_equal(text, "name,value\na.b,1\nc,\"x,y\"\n");
+    free(text);
+    dir_listing(t->path, list, sizeof(list));
+    assert_string_equal(list, "out");
+
+    assert_int_equal(sync_defer_end(t->path), -EINVAL);     /* none open */
+    snprintf(missing, sizeof(missing), "%s/missing", t->path);
+    sync_defer_begin();
+    assert_int_equal(sync_defer_end(missing), -ENOENT);
+    assert_int_equal(sync_defer_end(NULL), -EINVAL);        /* that call closed it */
+    sync_defer_begin();
+    assert_int_equal(sync_defer_end(NULL), 0);
+    stats_free(st);
+}
+
 static void write_file_missing_directory(void **state)
 {
     struct tmpdir *t = *state;
@@ -1008,6 +1042,7 @@ int main(void)
         cmocka_unit_test(add_hist_entries),
         cmocka_unit_test(add_hist_errors),
         cmocka_unit_test_setup(write_file_json_then_csv, tmpdir_setup),
+        cmocka_unit_test_setup(write_file_deferred_sync, tmpdir_setup),
         cmocka_unit_test_setup(write_file_missing_directory, tmpdir_setup),
         cmocka_unit_test_setup(write_file_onto_directory, tmpdir_setup),
         cmocka_unit_test_setup(write_file_bad_format, tmpdir_setup),

@@ -121,18 +121,14 @@ static const struct cli_result_file *find_extra(const struct cli_result_file *ex
     return NULL;
 }
 
-int cli_results_write(const struct stats *st, const char *dir,
-                      const struct cli_result_file *extra, size_t nextra, char *err,
-                      size_t errlen)
+/* The statistics files and the extra ones, or the removal of an earlier run's extras. */
+static int write_set(const struct stats *st, const char *dir,
+                     const struct cli_result_file *extra, size_t nextra, char *err,
+                     size_t errlen)
 {
-    char path[PATH_MAX_LEN], text[MANIFEST_MAX];
+    char path[PATH_MAX_LEN];
     int rc;
 
-    /* First: from here on DIR holds no results until the new set is complete. */
-    if ((rc = cli_results_forget(dir))) {
-        snprintf(err, errlen, "cannot remove %s/" RESULTS_MANIFEST ": %s", dir, strerror(-rc));
-        return rc;
-    }
     for (size_t i = 0; i < NFILES; i++) {
         dir_file(path, sizeof(path), dir, result_files[i]);
         if ((rc = stats_write_file(st, path, result_formats[i], err, errlen)))
@@ -149,6 +145,37 @@ int cli_results_write(const struct stats *st, const char *dir,
             snprintf(err, errlen, "cannot remove %s: %s", path, strerror(-rc));
             return rc;
         }
+    }
+    return 0;
+}
+
+/*
+ * The files are made durable together, with one file-system sync before the
+ * manifest rather than one fsync each (util.h: sync_defer_begin): the manifest, with
+ * its sizes and hashes, is what says the set is complete, so a crash in between can
+ * only leave a run that reads as unfinished.
+ */
+int cli_results_write(const struct stats *st, const char *dir,
+                      const struct cli_result_file *extra, size_t nextra, char *err,
+                      size_t errlen)
+{
+    char path[PATH_MAX_LEN], text[MANIFEST_MAX];
+    int rc;
+
+    /* First: from here on DIR holds no results until the new set is complete. */
+    if ((rc = cli_results_forget(dir))) {
+        snprintf(err, errlen, "cannot remove %s/" RESULTS_MANIFEST ": %s", dir, strerror(-rc));
+        return rc;
+    }
+    sync_defer_begin();
+    rc = write_set(st, dir, extra, nextra, err, errlen);
+    if (rc) {
+        sync_defer_end(NULL);
+        return rc;
+    }
+    if ((rc = sync_defer_end(dir))) {
+        snprintf(err, errlen, "cannot sync the results in %s: %s", dir, strerror(-rc));
+        return rc;
     }
     rc = manifest_text(dir, text, sizeof(text));
     dir_file(path, sizeof(path), dir, RESULTS_MANIFEST);

@@ -904,7 +904,7 @@ int stats_write_csv(const struct stats *st, FILE *out)
 
 /*
  * Writes a result file through PATH.tmp.PID: emit(arg, f) writes the text, then the
- * file is flushed, synced and renamed onto path; on any failure the temporary goes and
+ * file is flushed, synced (unless deferred, util.h) and renamed onto path; on any failure the temporary goes and
  * path is left as it was. 0, or a negative errno with "cannot write PATH: REASON".
  */
 static int write_file_via_tmp(const char *path, int (*emit)(const void *arg, FILE *f),
@@ -931,8 +931,8 @@ static int write_file_via_tmp(const char *path, int (*emit)(const void *arg, FIL
     /* the stdio buffer must reach the file before fsync can make it durable */
     if (!rc && fflush(f))
         rc = errno ? -errno : -EIO;
-    if (!rc && fsync(fileno(f)))
-        rc = -errno;
+    if (!rc)
+        rc = sync_unless_deferred(fileno(f));
     if (fclose(f) && !rc)
         rc = errno ? -errno : -EIO;
     if (!rc && rename(tmp, path))

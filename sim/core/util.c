@@ -1,7 +1,7 @@
 /*
  * util.c - the out-of-line helpers of util.h.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE            /* syncfs */
 #include "sim/core/util.h"
 
 #include <errno.h>
@@ -107,6 +107,38 @@ char *ctl_escape(char *dst, size_t len, const char *src)
     return dst;
 }
 
+static unsigned sync_defer_depth;
+
+void sync_defer_begin(void)
+{
+    sync_defer_depth++;
+}
+
+int sync_defer_end(const char *dir)
+{
+    int fd, rc = 0;
+
+    if (!sync_defer_depth)
+        return -EINVAL;
+    sync_defer_depth--;
+    if (!dir)
+        return 0;
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (syncfs(fd))
+        rc = -errno;
+    close(fd);
+    return rc;
+}
+
+int sync_unless_deferred(int fd)
+{
+    if (sync_defer_depth)
+        return 0;
+    return fsync(fd) ? -errno : 0;
+}
+
 int write_file_atomic(const char *path, const char *text, unsigned mode)
 {
     size_t plen = strlen(path), len = strlen(text);
@@ -129,8 +161,8 @@ int write_file_atomic(const char *path, const char *text, unsigned mode)
         else if (n > 0)
             done += (size_t)n;
     }
-    if (!rc && fsync(fd))
-        rc = -errno;
+    if (!rc)
+        rc = sync_unless_deferred(fd);
     if (close(fd) && !rc)
         rc = -errno;
     if (!rc && rename(tmp, path))
