@@ -140,7 +140,8 @@ void smmu_maint_post(struct smmu_maint *m, enum smmu_tlbop op, uint8_t vmid, uin
     smmu_maint_apply_due(m, now);
 }
 
-sim_time_t smmu_maint_ready(struct smmu_maint *m, sim_time_t now)
+/* smmu_maint_ready with operations queued (with none, nothing is due or busy). */
+sim_time_t smmu_maint_ready_queued(struct smmu_maint *m, sim_time_t now)
 {
     smmu_maint_apply_due(m, now);
     sim_time_t ready = now;

@@ -86,8 +86,14 @@ void smmu_maint_settle_untimed(struct smmu_maint *m);
 /*
  * When a TLB lookup wanted at `now` can start: now, or the end of the busy period
  * (and of those that follow it back to back) that now falls in. Applies what is due.
+ * Inline for the usual case of every translation, an empty queue.
  */
-sim_time_t smmu_maint_ready(struct smmu_maint *m, sim_time_t now);
+sim_time_t smmu_maint_ready_queued(struct smmu_maint *m, sim_time_t now);
+
+static inline sim_time_t smmu_maint_ready(struct smmu_maint *m, sim_time_t now)
+{
+    return m->n ? smmu_maint_ready_queued(m, now) : now;
+}
 
 /* Records a translation that waited from `since` until `now`. */
 void smmu_maint_note_delay(struct smmu_maint *m, sim_time_t since, sim_time_t now);
