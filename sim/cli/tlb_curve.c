@@ -174,46 +174,51 @@ static int models_ref(const struct study *s, struct psize *p, uint64_t addr, uns
 static int replay(struct study *s, struct trace_reader *r)
 {
     const struct tlb_args *a = s->a;
-    struct trace_rec *recs = malloc(TLB_BATCH * sizeof(*recs));
+    uint64_t *addrs = malloc(TLB_BATCH * sizeof(*addrs));
+    uint8_t *ops = malloc(TLB_BATCH * sizeof(*ops));
     uint64_t done = 0;
     unsigned batches = 0, df;
     long n;
     int rc = CLI_OK;
 
-    if (!recs) {
+    if (!addrs || !ops) {
+        free(addrs);
+        free(ops);
         cli_error(TLB_CMD, "out of memory");
         return CLI_FAILED;
     }
-    while ((n = trace_next_batch(r, recs, TLB_BATCH)) > 0) {
+    while ((n = trace_next_refs(r, addrs, ops, TLB_BATCH)) > 0) {
         for (long i = 0; i < n; i++) {
-            const struct trace_rec *rec = &recs[i];
+            const unsigned op = ops[i];
+            const uint64_t addr = addrs[i];
 
-            if (rec->op > TRACE_OP_WRITE)
-                continue;
-            if (__builtin_expect(rec->buffer != TRACE_RAW, 0)) {
-                cli_error(TLB_CMD, "%s: record %" PRIu64 ": an access to a buffer: the tlb "
-                          "command needs raw IOVAs", a->trace, done + (uint64_t)i + 1);
-                rc = CLI_FAILED;
-                goto out;
+            if (op > TRACE_REF_WRITE) {
+                if (__builtin_expect(op == TRACE_REF_BUFFER, 0)) {
+                    cli_error(TLB_CMD, "%s: record %" PRIu64 ": an access to a buffer: the "
+                              "tlb command needs raw IOVAs", a->trace, done + (uint64_t)i + 1);
+                    rc = CLI_FAILED;
+                    goto out;
+                }
+                continue;               /* a marker */
             }
-            s->refs[rec->op]++;
+            s->refs[op]++;
             if (i + LOOKAHEAD < n)
                 for (unsigned z = 0; z < a->npage_sizes; z++)
-                    mrc_prefetch(s->p[z].m, recs[i + LOOKAHEAD].addr >> s->p[z].shift);
+                    mrc_prefetch(s->p[z].m, addrs[i + LOOKAHEAD] >> s->p[z].shift);
             for (unsigned z = 0; z < a->npage_sizes; z++) {
                 struct psize *p = &s->p[z];
-                uint64_t vpn = rec->addr >> p->shift;
+                uint64_t vpn = addr >> p->shift;
 
                 if (s->models && vpn != p->last) {
                     p->last = vpn;
-                    if (mrc_access(p->m, vpn, rec->op, &df))
+                    if (mrc_access(p->m, vpn, op, &df))
                         goto oom;
-                    if (models_ref(s, p, rec->addr, rec->op, df)) {
+                    if (models_ref(s, p, addr, op, df)) {
                         cli_error(TLB_CMD, "internal error: a TLB fill failed");
                         rc = CLI_FAILED;
                         goto out;
                     }
-                } else if (mrc_access(p->m, vpn, rec->op, NULL)) {
+                } else if (mrc_access(p->m, vpn, op, NULL)) {
                     goto oom;
                 }
             }
@@ -228,7 +233,8 @@ oom:
     cli_error(TLB_CMD, "out of memory for the set of pages seen");
     rc = CLI_FAILED;
 out:
-    free(recs);
+    free(addrs);
+    free(ops);
     return rc;
 }
 

@@ -19,7 +19,7 @@
 #include "sim/trace/trace.h"
 
 #define TLB_CMD         "tlb"
-#define TLB_BATCH       4096u           /* records per trace_next_batch */
+#define TLB_BATCH       4096u           /* records per trace_next_refs (tlb_curve.c) */
 #define TLB_PROGRESS_EVERY 64u          /* batches between progress updates */
 
 struct tlb_args {

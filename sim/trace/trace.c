@@ -555,6 +555,49 @@ long trace_next_batch(struct trace_reader *r, struct trace_rec *recs, size_t n)
     return k ? (long)k : r->ret;
 }
 
+/*
+ * trace_next_refs for the formats without a decoder of their own: records through
+ * trace_next_batch, REFS_CHUNK at a time into a small array that stays in the L1
+ * cache, then narrowed. A record number in a message is the reader's count, so it
+ * is the same as trace_next_batch's.
+ */
+static long refs_from_batch(struct trace_reader *r, uint64_t *addr, uint8_t *op, size_t n)
+{
+    struct trace_rec recs[REFS_CHUNK];
+    size_t k = 0;
+    long m;
+
+    while (k < n) {
+        m = trace_next_batch(r, recs, n - k < REFS_CHUNK ? n - k : REFS_CHUNK);
+        if (m <= 0)
+            return k ? (long)k : m;
+        for (long i = 0; i < m; i++, k++) {
+            addr[k] = recs[i].addr;
+            op[k] = ref_op(&recs[i]);
+        }
+    }
+    return (long)k;
+}
+
+long trace_next_refs(struct trace_reader *r, uint64_t *addr, uint8_t *op, size_t n)
+{
+    size_t k;
+
+    if (r->format != TRACE_FMT_CBIN)
+        return refs_from_batch(r, addr, op, n);
+    if (r->done)
+        return r->ret;
+    if (n == 0)
+        return 0;
+    if (n > (size_t)LONG_MAX)
+        n = (size_t)LONG_MAX;
+    k = cbin_refs(r, addr, op, n);
+    r->nrec += k;
+    if (r->done)
+        blame_damage(r);
+    return k ? (long)k : r->ret;
+}
+
 int trace_next(struct trace_reader *r, struct trace_rec *rec)
 {
     long n = trace_next_batch(r, rec, 1);

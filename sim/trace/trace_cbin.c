@@ -199,6 +199,124 @@ size_t cbin_batch(struct trace_reader *r, struct trace_rec *out, size_t n)
     return k;
 }
 
+#define BIAS            (1ull << 63)
+/*
+ * cbin_run's blocks: four access words as two 64-bit loads. An address moves by
+ * less than BLOCK_REACH in a block, so one that far from both ends of the range
+ * needs no test per word; nor does one nearer the bottom when no delta is negative.
+ */
+#define BLOCK_WORDS     4
+#define BLOCK_REACH     (1ll << 31)                     /* BLOCK_WORDS * -CW_DELTA_MIN */
+#define PAIR_CONTROL    0x0000000100000001ull           /* two words' CW_CONTROL bits */
+#define PAIR_SIGN       0x8000000080000000ull           /* their deltas' sign bits */
+#define PAIR_WRITE      0x0000000200000002ull           /* their CW_WRITE bits */
+
+/*
+ * A run of up to m access words at p, decoded from the address *c into addr and
+ * op; stops at the first control word or address out of range (cbin_batch takes
+ * those) and returns how many it decoded. The address is kept biased by 2^63 as a
+ * signed number, so that an address leaving the 64-bit space is a signed overflow
+ * of one add, which the processor's flags show. named is TRACE_REF_BUFFER when the
+ * state's buffer has a name (such an access is that whichever way it goes), and a
+ * constant where this is inlined.
+ */
+static inline __attribute__((always_inline)) size_t
+cbin_run(const unsigned char *p, size_t m, uint64_t *c, uint64_t amax, uint32_t named,
+         uint64_t *addr, uint8_t *op)
+{
+    const int64_t bmax = (int64_t)(amax ^ BIAS);
+    const int64_t lo = INT64_MIN + BLOCK_REACH, hi = bmax - BLOCK_REACH;
+    int64_t b = (int64_t)(*c ^ BIAS), next;
+    size_t i = 0;
+
+    for (; i + BLOCK_WORDS <= m; i += BLOCK_WORDS) {
+        uint64_t x0 = ld64(p + i * CBIN_WORD), x1 = ld64(p + (i + 2) * CBIN_WORD);
+        uint64_t y = x0 | x1, u;
+
+        if ((y & PAIR_CONTROL) || b > hi || ((y & PAIR_SIGN) && b < lo))
+            break;
+        /* The high word's delta is the arithmetic shift of the whole pair. */
+        addr[i] = (uint64_t)(b += (int32_t)(uint32_t)x0 >> CW_DELTA_SHIFT) ^ BIAS;
+        addr[i + 1] = (uint64_t)(b += (int64_t)x0 >> (32 + CW_DELTA_SHIFT)) ^ BIAS;
+        addr[i + 2] = (uint64_t)(b += (int32_t)(uint32_t)x1 >> CW_DELTA_SHIFT) ^ BIAS;
+        addr[i + 3] = (uint64_t)(b += (int64_t)x1 >> (32 + CW_DELTA_SHIFT)) ^ BIAS;
+        /* The four write bits, at bits 1, 33 (x0) and 17, 49 (x1), to bytes 0 .. 3. */
+        u = ((x0 & PAIR_WRITE) | (x1 & PAIR_WRITE) << 16) >> 1;
+        st32(op + i, (uint32_t)(u | u >> 24) | named * 0x01010101u);
+    }
+    for (; i < m; i++) {
+        uint32_t w = ld32(p + i * CBIN_WORD);
+
+        if ((w & CW_CONTROL) ||
+            __builtin_add_overflow(b, (int64_t)((int32_t)w >> CW_DELTA_SHIFT), &next) ||
+            next > bmax)
+            break;
+        b = next;
+        addr[i] = (uint64_t)b ^ BIAS;
+        op[i] = (uint8_t)(((w >> 1) & 1u) | named);
+    }
+    *c = (uint64_t)b ^ BIAS;
+    return i;
+}
+
+/*
+ * trace_next_refs's cbin decoder: the same two common words as cbin_batch's loop
+ * (an access word in range, a far ADDR word), each stored as an address and an op
+ * instead of a whole trace_rec; anything else is one record through cbin_batch,
+ * which also refills the buffer, checks the magic and reports the errors, so both
+ * calls read a file the same way. The address is the only state the loops change.
+ */
+size_t cbin_refs(struct trace_reader *r, uint64_t *addr, uint8_t *op, size_t n)
+{
+    const unsigned char *base, *p, *end;
+    struct trace_rec rec;
+    size_t k = 0, m;
+    uint64_t a;
+
+    while (k < n && !r->done) {
+        if (r->magic_ok) {
+            const uint32_t named = r->cb.buffer == TRACE_RAW ? 0 : TRACE_REF_BUFFER;
+            const uint64_t amax = r->cb.amax;
+            uint64_t c = r->cb.addr;
+            uint32_t w;
+
+            base = (const unsigned char *)r->buf;
+            p = base + r->pos;
+            end = base + r->len;
+            for (;;) {
+                m = (size_t)(end - p) / CBIN_WORD;
+                m = m < n - k ? m : n - k;
+                if (named)
+                    m = cbin_run(p, m, &c, amax, TRACE_REF_BUFFER, addr + k, op + k);
+                else
+                    m = cbin_run(p, m, &c, amax, 0, addr + k, op + k);
+                k += m;
+                p += m * CBIN_WORD;
+                /* A far access (random addresses): an ADDR word, no reserved bit set. */
+                if (k == n || end - p < 3 * CBIN_WORD ||
+                    ((w = ld32(p)) & ~CW_FLAG) != (CK_ADDR << CW_KIND_SHIFT | CW_CONTROL) ||
+                    (a = ld64(p + CBIN_WORD)) > amax)
+                    break;
+                addr[k] = a;
+                op[k] = (uint8_t)((w & CW_FLAG ? TRACE_REF_WRITE : TRACE_REF_READ) | named);
+                c = a;
+                k++;
+                p += 3 * CBIN_WORD;
+            }
+            r->cb.addr = c;
+            r->pos = (size_t)(p - base);
+            if (k == n)
+                break;
+        }
+        if (!cbin_batch(r, &rec, 1))
+            break;
+        addr[k] = rec.addr;
+        op[k] = ref_op(&rec);
+        k++;
+    }
+    return k;
+}
+
 /*
  * A record as cbin words: the state words for what changed (time, bytes, buffer),
  * then one access word when the address is within a 30-bit delta of the previous

@@ -74,6 +74,7 @@ enum cbin_kind {
 #define SHOW_BUF            (SHOW_MAX + 4)  /* ... and "...\0" */
 #define NAMES_MIN_SLOTS     64
 #define XLAT_MIN            64
+#define REFS_CHUNK          256             /* trace_next_refs: records per batch decoded */
 #define STDIO_NAME_IN       "<stdin>"
 #define STDIO_NAME_OUT      "<stdout>"
 #define TEXT_HEADER         "# iommusim trace v1: time_ns op target bytes\n"
@@ -198,6 +199,14 @@ static inline uint32_t ld32(const unsigned char *p)
     return v;
 }
 
+static inline void st32(unsigned char *p, uint32_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    memcpy(p, &v, sizeof(v));
+}
+
 static inline uint16_t ld16(const unsigned char *p)
 {
     return (uint16_t)(p[0] | p[1] << 8);
@@ -228,6 +237,14 @@ struct cbin_state {
     uint32_t bytes;
     uint16_t buffer;        /* reader: the caller's index; writer: the file's */
 };
+
+/* A record's trace_next_refs op (enum trace_ref_op). */
+static inline uint8_t ref_op(const struct trace_rec *rec)
+{
+    if (rec->op > TRACE_OP_WRITE)
+        return TRACE_REF_MARKER;
+    return rec->buffer == TRACE_RAW ? rec->op : TRACE_REF_BUFFER;
+}
 
 static inline void cbin_state_init(struct cbin_state *c)
 {
@@ -336,6 +353,7 @@ size_t bin_batch(struct trace_reader *r, struct trace_rec *out, size_t n);
 
 /* trace_cbin.c */
 size_t cbin_batch(struct trace_reader *r, struct trace_rec *out, size_t n);
+size_t cbin_refs(struct trace_reader *r, uint64_t *addr, uint8_t *op, size_t n);
 void write_cbin(struct trace_writer *w, const struct trace_rec *rec);
 
 #endif /* IOMMUSIM_TRACE_PRIV_H */

@@ -7,7 +7,8 @@
  * /proc/self/fd/N, which is a path like any other to trace_open. Then:
  *   1. read record by record with trace_next;
  *   2. read again with trace_next_batch, in batches of varying sizes: the same
- *      records, the same final return value and the same message as (1);
+ *      records, the same final return value and the same message as (1); and with
+ *      trace_next_refs: the same addresses, the ops narrowed, the same end;
  *   3. every record obeys sim/trace/trace.h: op READ..LINE; markers with addr 0, bytes 0,
  *      buffer TRACE_RAW; accesses with bytes 1..TRACE_MAX_BYTES ending at or below 2^64;
  *      a named buffer has a name in the reader's table; din records are raw reads or
@@ -183,6 +184,47 @@ static void read_batches(const char *path, const struct trace_reader_opts *opts,
     trace_close(r);
 }
 
+/*
+ * Pass 2b: through trace_next_refs in batches of other sizes: each record's address
+ * and its op narrowed (a marker, a named buffer's access, or a raw read or write),
+ * the same end, message and count.
+ */
+static void read_refs(const char *path, const struct trace_reader_opts *opts,
+                      const struct recs *ref)
+{
+    static const size_t sizes[] = { 5, 1, 64, 3, 1000, 4 };
+    char err[256];
+    struct trace_reader *r = trace_open(path, opts, err, sizeof(err));
+    uint64_t addr[1000];
+    uint8_t op[1000];
+    size_t got = 0, turn = 0;
+    long n;
+
+    FUZZ_CHECK(r != NULL, "trace_open(%s): %s", path, err);
+    for (;;) {
+        size_t want = sizes[turn++ % (sizeof(sizes) / sizeof(sizes[0]))];
+
+        n = trace_next_refs(r, addr, op, want);
+        if (n <= 0)
+            break;
+        FUZZ_CHECK((size_t)n <= want, "refs batch of %zu gave %ld", want, n);
+        for (long i = 0; i < n; i++, got++) {
+            const struct trace_rec *e = got < ref->n ? &ref->v[got] : NULL;
+            unsigned o = !e ? 0 : e->op > TRACE_OP_WRITE ? TRACE_REF_MARKER :
+                         e->buffer != TRACE_RAW ? TRACE_REF_BUFFER : e->op;
+
+            FUZZ_CHECK(e && addr[i] == e->addr && op[i] == o,
+                       "refs record %zu differs from trace_next's", got);
+        }
+    }
+    FUZZ_CHECK(got == ref->n, "refs read %zu records, trace_next %zu", got, ref->n);
+    FUZZ_CHECK(n == ref->ret, "refs ended with %ld, trace_next with %d", n, ref->ret);
+    FUZZ_CHECK(!strcmp(trace_error(r), ref->err), "refs messages differ: '%s' and '%s'",
+               trace_error(r), ref->err);
+    FUZZ_CHECK(trace_records_read(r) == ref->nread, "refs records_read differs");
+    trace_close(r);
+}
+
 /* Pass 3: write the records with `wformat`, read them back, compare. */
 static void round_trip(const struct trace_reader *src, const struct recs *ref,
                        enum trace_format wformat)
@@ -296,6 +338,7 @@ int trace_fuzz_one(enum trace_format format, const uint8_t *data, size_t size)
     struct trace_reader *r = read_one_by_one(path, &opts, DIN_BYTES_READ, &one);
 
     read_batches(path, &opts, DIN_BYTES_READ, &one);
+    read_refs(path, &opts, &one);
     if (one.ret == 0) {
         round_trip(r, &one, TRACE_FMT_BIN);
         round_trip(r, &one, TRACE_FMT_CBIN);
