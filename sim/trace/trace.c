@@ -533,6 +533,15 @@ static void blame_damage(struct trace_reader *r)
     fail(r, -EINVAL, 0, "%s; the damage first showed as: %s", msg, first);
 }
 
+/* What a batch call returns after a decoder gave k records: both calls count alike. */
+static long batch_end(struct trace_reader *r, size_t k)
+{
+    r->nrec += k;
+    if (r->done)
+        blame_damage(r);
+    return k ? (long)k : r->ret;
+}
+
 long trace_next_batch(struct trace_reader *r, struct trace_rec *recs, size_t n)
 {
     size_t k;
@@ -549,10 +558,7 @@ long trace_next_batch(struct trace_reader *r, struct trace_rec *recs, size_t n)
         k = cbin_batch(r, recs, n);
     else
         k = lines_batch(r, recs, n);
-    r->nrec += k;
-    if (r->done)
-        blame_damage(r);
-    return k ? (long)k : r->ret;
+    return batch_end(r, k);
 }
 
 /*
@@ -581,8 +587,6 @@ static long refs_from_batch(struct trace_reader *r, uint64_t *addr, uint8_t *op,
 
 long trace_next_refs(struct trace_reader *r, uint64_t *addr, uint8_t *op, size_t n)
 {
-    size_t k;
-
     if (r->format != TRACE_FMT_CBIN)
         return refs_from_batch(r, addr, op, n);
     if (r->done)
@@ -591,11 +595,7 @@ long trace_next_refs(struct trace_reader *r, uint64_t *addr, uint8_t *op, size_t
         return 0;
     if (n > (size_t)LONG_MAX)
         n = (size_t)LONG_MAX;
-    k = cbin_refs(r, addr, op, n);
-    r->nrec += k;
-    if (r->done)
-        blame_damage(r);
-    return k ? (long)k : r->ret;
+    return batch_end(r, cbin_refs(r, addr, op, n));
 }
 
 int trace_next(struct trace_reader *r, struct trace_rec *rec)
