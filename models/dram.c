@@ -4,8 +4,10 @@
  *
  * Everything about a request is decided when it is handed over: each part takes its
  * channel at max(arrival, busy_until), so the completion time is known at once and
- * the only kernel work is the one callback that delivers it. The mem_req belongs to
- * the requester, so nothing is allocated per request.
+ * the only kernel work is the one callback that delivers it, through the lane of
+ * the channel where its last part ends (a channel's completions come in time
+ * order, which is what a lane is cheap for). The mem_req belongs to the
+ * requester, so nothing is allocated per request.
  */
 #include "models/dram.h"
 
@@ -23,6 +25,7 @@
 
 struct dram_channel {
     sim_time_t busy_until;
+    struct sim_lane *done;          /* completions whose last part ends here */
     struct dram_channel_stats st;
 };
 
@@ -59,6 +62,13 @@ int dram_config_check(const struct dram_config *cfg, char *err, unsigned errlen)
     return 0;
 }
 
+static void dram_complete(void *arg)
+{
+    struct mem_req *req = arg;
+
+    req->done(req);
+}
+
 struct dram *dram_new(const struct dram_config *cfg)
 {
     struct dram *d;
@@ -81,11 +91,26 @@ struct dram *dram_new(const struct dram_config *cfg)
     d->width_shift = is_pow2(cfg->width_bytes) ? (int)ilog2(cfg->width_bytes) : -1;
     for (n = 0; n <= DRAM_XFER_TABLE_CYCLES; n++)
         d->xfer[n] = sim_clock_cycles(&d->clk, n);
+    /*
+     * A channel's completions come in time order (busy_until only grows, the
+     * latency is fixed), so each channel's go through a lane of their own.
+     */
+    for (n = 0; n < cfg->channels; n++) {
+        d->chan[n].done = sim_lane_new("dram.done", dram_complete);
+        if (!d->chan[n].done) {
+            dram_free(d);
+            return NULL;
+        }
+    }
     return d;
 }
 
 void dram_free(struct dram *d)
 {
+    if (!d)
+        return;
+    for (unsigned c = 0; c < d->cfg.channels; c++)
+        sim_lane_free(d->chan[c].done);
     free(d);
 }
 
@@ -110,10 +135,13 @@ static sim_time_t dram_xfer_time(const struct dram *d, uint64_t bytes)
     return sim_clock_cycles(&d->clk, cycles);
 }
 
-/* One part of a request, wholly inside one interleave block; returns its completion. */
-static sim_time_t dram_part(struct dram *d, uint64_t pa, uint64_t bytes, sim_time_t at)
+/*
+ * One part of a request, wholly inside one interleave block, on channel *ch;
+ * returns its completion.
+ */
+static sim_time_t dram_part(struct dram *d, struct dram_channel *ch, uint64_t bytes,
+                            sim_time_t at)
 {
-    struct dram_channel *ch = &d->chan[dram_channel_of(d, pa)];
     sim_time_t start = at > ch->busy_until ? at : ch->busy_until;
     sim_time_t xfer = dram_xfer_time(d, bytes);
 
@@ -125,18 +153,13 @@ static sim_time_t dram_part(struct dram *d, uint64_t pa, uint64_t bytes, sim_tim
     return start + xfer + d->cfg.latency;
 }
 
-static void dram_complete(void *arg)
-{
-    struct mem_req *req = arg;
-
-    req->done(req);
-}
 
 static void dram_request(void *target, unsigned port, struct mem_req *req)
 {
     struct dram *d = target;
     sim_time_t now = sim_now();
     uint64_t pa = req->pa, left = req->bytes;
+    struct dram_channel *last;
     sim_time_t done;
 
     (void)port;
@@ -153,26 +176,31 @@ static void dram_request(void *target, unsigned port, struct mem_req *req)
     }
 
     if ((pa & d->il_mask) + left <= d->il_mask + 1) {
-        done = dram_part(d, pa, left, req->at);
+        last = &d->chan[dram_channel_of(d, pa)];
+        done = dram_part(d, last, left, req->at);
     } else {
         /* Parts go out in address order, all arriving at req->at. */
         done = 0;
+        last = NULL;
         while (left) {
+            struct dram_channel *ch = &d->chan[dram_channel_of(d, pa)];
             uint64_t part = d->il_mask + 1 - (pa & d->il_mask);
             sim_time_t t;
 
             if (part > left)
                 part = left;
-            t = dram_part(d, pa, part, req->at);
-            if (t > done)
+            t = dram_part(d, ch, part, req->at);
+            if (!last || t > done) {
                 done = t;
+                last = ch;
+            }
             pa += part;
             left -= part;
         }
     }
     req->status = MEM_OK;
     req->done_at = done;
-    sim_schedule(done - now, dram_complete, req);
+    sim_lane_schedule(last->done, done - now, req);
 }
 
 struct mem_port dram_port(struct dram *d)

@@ -17,6 +17,9 @@
  * earlier, leaves its old heap entry behind; an entry is live only while its
  * sequence number is still the event's pending one. Dead entries are dropped when
  * they reach the top, or all at once when they outnumber the live ones.
+ *
+ * A lane keeps its own callbacks in a ring, in key order, and the heap holds one
+ * entry for the lane's first; a lane entry is live while its key is that first's.
  */
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include <systemc>
@@ -49,6 +52,26 @@ struct sim_event {
     struct sim_event *prev, *next;  /* all events, so that sim_reset reaches them */
 };
 
+/* A lane's callback waiting its turn; key as in the heap (time, then sequence). */
+struct lane_slot {
+    unsigned __int128 key;
+    void *arg;
+};
+
+/*
+ * A lane: its callbacks in key order in a ring of cap (a power of two) slots, the
+ * first at `head`. While it holds any, the heap holds an entry whose key is the
+ * first one's; an entry with any other key is a leftover from before an earlier
+ * callback overtook the first, and dies when it surfaces.
+ */
+struct sim_lane {
+    char *name;
+    sim_callback_fn fn;
+    struct lane_slot *ring;
+    size_t head, n, cap;
+    struct sim_lane *prev, *next;   /* all lanes, so that sim_reset reaches them */
+};
+
 namespace {
 
 typedef unsigned __int128 heap_key;
@@ -57,7 +80,8 @@ typedef unsigned __int128 heap_key;
  * One pending callback. The key is time in the upper 64 bits and the sequence
  * number in the lower 64, so one integer comparison gives the order rule. A
  * one-shot carries fn and arg; an event entry has fn NULL and arg pointing to the
- * sim_event; an entry whose event was freed has both NULL.
+ * sim_event; a lane's entry has fn lane_tag and arg pointing to the sim_lane; an
+ * entry whose event or lane was freed has both NULL.
  */
 struct entry {
     heap_key key;
@@ -77,6 +101,7 @@ struct kernel {
     sim_time_t until;           /* limit of the current sim_run */
     sim_time_t quantum;         /* callbacks one activation may run ahead of SystemC */
     struct sim_event *events;
+    struct sim_lane *lanes;
     sc_core::sc_simcontext *ctx;
     sc_core::sc_simcontext *first;  /* the library's own context; never deleted */
     sc_core::sc_event *wakeup;
@@ -92,6 +117,7 @@ kernel initial_kernel(void)
 kernel k = initial_kernel();
 
 #define HEAP_MIN_CAP 64
+#define LANE_MIN_CAP 16
 
 inline heap_key make_key(sim_time_t t, uint64_t seq)
 {
@@ -205,8 +231,24 @@ inline entry heap_pop(void)
     return top;
 }
 
+/* Marks a lane's entry; never called. */
+void lane_tag(void *)
+{
+    std::abort();
+}
+
+/* A lane entry is live while its key is its lane's first callback's. */
+inline bool lane_entry_live(const entry &e)
+{
+    const struct sim_lane *q = static_cast<const struct sim_lane *>(e.arg);
+
+    return q->n && q->ring[q->head].key == e.key;
+}
+
 inline bool entry_live(const entry &e)
 {
+    if (e.fn == lane_tag)
+        return lane_entry_live(e);
     if (e.fn)
         return true;
     const struct sim_event *ev = static_cast<const struct sim_event *>(e.arg);
@@ -278,12 +320,44 @@ inline bool event_fire(const entry &e)
 }
 
 /*
+ * Runs the first callback of the lane whose entry is at the top; false if the
+ * entry was a leftover. The lane's next callback takes the entry's place in one
+ * sift-down, rather than a pop now and a push later.
+ */
+inline bool lane_fire(void)
+{
+    struct sim_lane *q = static_cast<struct sim_lane *>(k.heap[0].arg);
+
+    if (!lane_entry_live(k.heap[0])) {
+        entry_drop(heap_pop());
+        return false;
+    }
+    const lane_slot first = q->ring[q->head];
+    q->head = (q->head + 1) & (q->cap - 1);
+    if (--q->n)
+        heap_sift_down(0, entry{q->ring[q->head].key, lane_tag, q});
+    else
+        (void)heap_pop();
+    sim_clock_now = key_time(first.key);
+    q->fn(first.arg);
+    return true;
+}
+
+/*
  * Runs everything due up to `limit`, in (time, seq) order, until sim_stop; the
  * shim's time follows each callback.
  */
 inline void run_due(sim_time_t limit)
 {
     while (k.n && top_time() <= limit) {
+        if (k.heap[0].fn == lane_tag) {
+            if (!lane_fire())
+                continue;
+            k.callbacks++;
+            if (k.stop)
+                break;
+            continue;
+        }
         entry e = heap_pop();
         if (e.fn) {
             sim_clock_now = key_time(e.key);
@@ -508,6 +582,127 @@ void sim_schedule(sim_time_t delay, sim_callback_fn fn, void *arg)
     heap_push(entry{make_key(time_after(delay), k.seq++), fn, arg});
 }
 
+struct sim_lane *sim_lane_new(const char *name, sim_callback_fn fn)
+{
+    struct sim_lane *q;
+
+    if (!fn)
+        return NULL;
+    q = static_cast<struct sim_lane *>(std::calloc(1, sizeof(*q)));
+    if (!q)
+        return NULL;
+    if (name) {
+        q->name = strdup(name);
+        if (!q->name) {
+            std::free(q);
+            return NULL;
+        }
+    }
+    q->fn = fn;
+    q->next = k.lanes;
+    if (k.lanes)
+        k.lanes->prev = q;
+    k.lanes = q;
+    return q;
+}
+
+void sim_lane_free(struct sim_lane *q)
+{
+    if (!q)
+        return;
+    /* Its live entry dies with it; freed memory must not be reached from the heap. */
+    for (size_t i = 0; i < k.n; i++) {
+        entry &e = k.heap[i];
+        if (e.fn == lane_tag && e.arg == q) {
+            if (lane_entry_live(e))
+                k.stale++;
+            e.fn = NULL;
+            e.arg = NULL;
+        }
+    }
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        k.lanes = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+    std::free(q->ring);
+    std::free(q->name);
+    std::free(q);
+}
+
+/* Doubles the ring, its callbacks moved to the start in order. */
+void lane_grow(struct sim_lane *q)
+{
+    size_t cap = q->cap ? 2 * q->cap : LANE_MIN_CAP;
+    lane_slot *ring = static_cast<lane_slot *>(std::malloc(cap * sizeof(lane_slot)));
+
+    if (!ring) {
+        std::fprintf(stderr, "sim kernel: out of memory for %zu callbacks of lane %s\n",
+                     cap, q->name ? q->name : "");
+        std::abort();
+    }
+    for (size_t i = 0; i < q->n; i++)
+        ring[i] = q->ring[(q->head + i) & (q->cap - 1)];
+    std::free(q->ring);
+    q->ring = ring;
+    q->cap = cap;
+    q->head = 0;
+}
+
+/*
+ * Puts a callback that does not come after the lane's last in its place; later
+ * ones move up a slot. A new first gets an entry of its own, which makes the old
+ * first's entry a leftover.
+ */
+__attribute__((noinline)) void lane_insert(struct sim_lane *q, heap_key key, void *arg)
+{
+    size_t mask, i;
+
+    if (q->n == q->cap)
+        lane_grow(q);
+    mask = q->cap - 1;
+    for (i = q->n; i > 0; i--) {
+        const lane_slot &before = q->ring[(q->head + i - 1) & mask];
+        if (before.key < key)
+            break;
+        q->ring[(q->head + i) & mask] = before;
+    }
+    q->ring[(q->head + i) & mask] = lane_slot{key, arg};
+    q->n++;
+    if (i == 0) {
+        if (q->n > 1)
+            note_stale();
+        heap_push(entry{key, lane_tag, q});
+    }
+}
+
+void sim_lane_schedule(struct sim_lane *q, sim_time_t delay, void *arg)
+{
+    heap_key key;
+    size_t n;
+
+    if (!q)
+        return;
+    key = make_key(time_after(delay), k.seq++);
+    n = q->n;
+    /* The common case: after the lane's last, with room in the ring. */
+    if (n && n < q->cap) {
+        size_t mask = q->cap - 1, tail = (q->head + n) & mask;
+        if (q->ring[(tail - 1) & mask].key < key) {
+            q->ring[tail] = lane_slot{key, arg};
+            q->n = n + 1;
+            return;
+        }
+    }
+    lane_insert(q, key, arg);
+}
+
+uint64_t sim_lane_pending(const struct sim_lane *q)
+{
+    return q ? q->n : 0;
+}
+
 uint64_t sim_run(sim_time_t until)
 {
     uint64_t first = k.callbacks;
@@ -620,6 +815,10 @@ void sim_reset(void)
     for (struct sim_event *ev = k.events; ev; ev = ev->next) {
         ev->pending = false;
         ev->in_heap = 0;
+    }
+    for (struct sim_lane *q = k.lanes; q; q = q->next) {
+        q->head = 0;
+        q->n = 0;
     }
     if (k.ctx && k.started) {
         context_renew();

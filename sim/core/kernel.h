@@ -57,6 +57,27 @@ const char *sim_event_name(const struct sim_event *ev);
 void sim_schedule(sim_time_t delay, sim_callback_fn fn, void *arg);
 
 /*
+ * Lanes: one-shot callbacks of one function whose times mostly do not go down, as
+ * a DRAM channel's completions do. sim_lane_schedule(q, delay, arg) runs
+ * fn(arg) exactly when and in the order that sim_schedule(delay, fn, arg) would:
+ * the same time, the same place among everything due at that time. What differs
+ * is the cost: a callback no earlier than the lane's last waits in the lane's own
+ * FIFO and the kernel's queue holds only the lane's first, so the queue stays
+ * short; an earlier one goes to the queue as a sim_schedule would.
+ *
+ * sim_lane_new copies the name (NULL gives ""); it returns NULL if fn is NULL or
+ * memory runs out. Freeing a lane drops the callbacks it still holds. A NULL lane
+ * is ignored by schedule and free. sim_reset empties every lane.
+ */
+struct sim_lane;
+
+struct sim_lane *sim_lane_new(const char *name, sim_callback_fn fn);
+void sim_lane_free(struct sim_lane *q);
+void sim_lane_schedule(struct sim_lane *q, sim_time_t delay, void *arg);
+/* Callbacks the lane holds that have not run yet, for tests and checks. */
+uint64_t sim_lane_pending(const struct sim_lane *q);
+
+/*
  * Current simulated time. The clock is written only by the kernel (kernel.cpp); it
  * is a variable read inline because every model reads it several times per
  * transaction, and a call per read was 6% of a scenario's time.
