@@ -32,33 +32,14 @@
 
 /* ---- Histograms ------------------------------------------------------------------- */
 
-/* Values below this are counted in their own bucket: bucket v holds exactly v. */
-#define HIST_EXACT  (2 * STATS_HIST_SUB)
 
-/*
- * Bucket of v. Below HIST_EXACT, v itself. Above, with k the highest set bit (k >= 7)
- * and shift = k - SUB_BITS, v >> shift keeps the top SUB_BITS + 1 bits of v, a number
- * in [SUB, 2 * SUB); adding shift * SUB puts the buckets of [2^k, 2^(k+1)) right after
- * those of [2^(k-1), 2^k). k = 7 starts at 128, right after the exact range; k = 63
- * ends at 57 * 64 + 127 = STATS_HIST_BUCKETS - 1.
- */
-static inline unsigned hist_index(uint64_t v)
-{
-    unsigned shift;
-
-    if (v < HIST_EXACT)
-        return (unsigned)v;
-    shift = 63u - (unsigned)__builtin_clzll(v) - STATS_HIST_SUB_BITS;
-    return (shift << STATS_HIST_SUB_BITS) + (unsigned)(v >> shift);
-}
-
-/* The largest value bucket i counts: the inverse of hist_index, plus the width - 1. */
+/* The largest value bucket i counts: the inverse of stats_hist_index, plus the width - 1. */
 static uint64_t hist_upper(unsigned i)
 {
     unsigned shift;
     uint64_t lower;
 
-    if (i < HIST_EXACT)
+    if (i < STATS_HIST_EXACT)
         return i;
     shift = (i >> STATS_HIST_SUB_BITS) - 1;
     lower = (uint64_t)((i & (STATS_HIST_SUB - 1)) + STATS_HIST_SUB) << shift;
@@ -70,17 +51,6 @@ static inline uint64_t add_saturating(uint64_t a, uint64_t b)
     uint64_t s;
 
     return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
-}
-
-void stats_hist_add(struct stats_hist *h, uint64_t value)
-{
-    if (!h->count || value < h->min)
-        h->min = value;
-    if (value > h->max)
-        h->max = value;
-    h->count++;
-    h->sum = add_saturating(h->sum, value);
-    h->bucket[hist_index(value)]++;
 }
 
 void stats_hist_merge(struct stats_hist *into, const struct stats_hist *from)
@@ -138,8 +108,8 @@ uint64_t stats_hist_quantile(const struct stats_hist *h, double p)
     if (p >= 1.0)
         return h->max;
     need = quantile_rank(p, h->count);
-    last = hist_index(h->max);
-    for (i = hist_index(h->min); i < last; i++) {
+    last = stats_hist_index(h->max);
+    for (i = stats_hist_index(h->min); i < last; i++) {
         seen += h->bucket[i];
         if (seen >= need)
             break;
