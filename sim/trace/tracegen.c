@@ -272,6 +272,8 @@ struct rotator_state {
     uint64_t tiles_x, tiles, tile_i;
     uint64_t dst_stride;
     unsigned phase, row;
+    /* the current tile's, worked out once for its 2 * tile records */
+    uint64_t time, src_row0, dst_row0;
 };
 
 struct jpeg_state {
@@ -787,11 +789,14 @@ static int rotator_setup(struct tracegen *g, const struct config_node *map,
     return 0;
 }
 
+static void rot_tile_start(struct tracegen *g);
+
 static void rotator_begin_frame(struct tracegen *g)
 {
     g->s.rot.tile_i = 0;
     g->s.rot.phase = ROT_READ;
     g->s.rot.row = 0;
+    rot_tile_start(g);
 }
 
 /*
@@ -820,25 +825,40 @@ static void rot_dst_corner(const struct tracegen *g, uint64_t tx, uint64_t ty, u
     }
 }
 
+/*
+ * The time and the first rows' addresses of tile tile_i (if any is left): the
+ * divisions they take were most of a record's cost when done per row.
+ */
+static void rot_tile_start(struct tracegen *g)
+{
+    struct rotator_state *r = &g->s.rot;
+    uint64_t tile = U(g, ROT_TILE), bpp = U(g, ROT_BPP), w = U(g, ROT_WIDTH);
+    uint64_t tx, ty, dx, dy;
+
+    if (r->tile_i == r->tiles)
+        return;
+    tx = r->tile_i % r->tiles_x;
+    ty = r->tile_i / r->tiles_x;
+    r->time = unit_time(g, r->tile_i, r->tiles);
+    r->src_row0 = ty * tile * w * bpp + tx * tile * bpp;
+    rot_dst_corner(g, tx, ty, &dx, &dy);
+    r->dst_row0 = dy * r->dst_stride + dx * bpp;
+}
+
+/* Each tile: its rows read from the source, then written to the destination. */
 static int rotator_next(struct tracegen *g, struct trace_rec *rec)
 {
     struct rotator_state *r = &g->s.rot;
     uint64_t tile = U(g, ROT_TILE), bpp = U(g, ROT_BPP), w = U(g, ROT_WIDTH);
-    uint64_t tx, ty, dx, dy, t;
 
     if (r->tile_i == r->tiles)
         return 0;
-    tx = r->tile_i % r->tiles_x;
-    ty = r->tile_i / r->tiles_x;
-    t = unit_time(g, r->tile_i, r->tiles);
-    if (r->phase == ROT_READ) {
-        access_rec(rec, t, TRACE_OP_READ, BUF_SRC,
-                   (ty * tile + r->row) * w * bpp + tx * tile * bpp, tile * bpp);
-    } else {
-        rot_dst_corner(g, tx, ty, &dx, &dy);
-        access_rec(rec, t, TRACE_OP_WRITE, BUF_DST, (dy + r->row) * r->dst_stride + dx * bpp,
+    if (r->phase == ROT_READ)
+        access_rec(rec, r->time, TRACE_OP_READ, BUF_SRC, r->src_row0 + r->row * w * bpp,
                    tile * bpp);
-    }
+    else
+        access_rec(rec, r->time, TRACE_OP_WRITE, BUF_DST, r->dst_row0 + r->row * r->dst_stride,
+                   tile * bpp);
     if (++r->row == tile) {
         r->row = 0;
         if (r->phase == ROT_READ) {
@@ -846,6 +866,7 @@ static int rotator_next(struct tracegen *g, struct trace_rec *rec)
         } else {
             r->phase = ROT_READ;
             r->tile_i++;
+            rot_tile_start(g);
         }
     }
     return 1;
