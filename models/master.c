@@ -362,33 +362,34 @@ static int pull(struct master *m, struct master_access *a)
 /*
  * Takes records until one is an access (kept as the pending access, with its time
  * gates) or the stream ends. Markers take effect as they are met: in trace order
- * with respect to the bursts already issued.
+ * with respect to the bursts already issued. The source writes straight into the
+ * pending access (unused until have_cur is set): copying a record the source had
+ * just stored field by field cost a store-forwarding stall per access.
  */
 static void pull_access(struct master *m)
 {
-    struct master_access a;
+    struct master_access *a = &m->cur;
 
     while (!m->ended) {
-        int r = pull(m, &a);
+        int r = pull(m, a);
         if (r <= 0) {
             stream_end(m, r);
             return;
         }
-        if (a.op == MASTER_FRAME) {
-            frame_marker(m, a.time);
+        if (a->op == MASTER_FRAME) {
+            frame_marker(m, a->time);
             continue;
         }
-        if (a.op == MASTER_LINE) {
-            line_marker(m, a.time);
+        if (a->op == MASTER_LINE) {
+            line_marker(m, a->time);
             continue;
         }
         m->stats.accesses++;
-        m->cur = a;
         m->cur_issued = 0;
         m->have_cur = true;
         sim_time_t t = m->frame_gate > m->line_gate ? m->frame_gate : m->line_gate;
-        if (m->cfg.open_loop && a.time > t)
-            t = a.time;
+        if (m->cfg.open_loop && a->time > t)
+            t = a->time;
         m->cur_not_before = t;
         return;
     }
