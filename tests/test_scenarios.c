@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "sim/core/kernel.h"
+#include "sim/scenario/soc.h"
 #include "tests/lib/proc.h"
 
 /* Each run's --out directory is TAG in the scratch directory (tests/lib/file.h). */
@@ -307,6 +309,31 @@ static void test_set_soc_value_and_every_buffer(void **state)
     free(out);
 }
 
+/*
+ * soc_run runs the kernel with a quantum of its own (soc.c) and gives the caller's
+ * back, whether the run ends normally or at its duration.
+ */
+static void test_run_gives_back_the_quantum(void **state)
+{
+    static const char *const sets[] = { "duration=20us" };
+    struct scenario_overrides ov = { .sets = sets, .nsets = 1, .mode = -1 };
+    struct config_err cerr = { 0 };
+    char err[SOC_ERR_MAX] = "";
+    struct scenario *scn = scenario_load("configs/scenarios/gpu2d_blit.yaml", &ov, &cerr);
+    struct soc *s;
+
+    (void)state;
+    assert_non_null(scn);
+    s = soc_build(scn, err, sizeof(err));
+    assert_non_null(s);
+    sim_set_quantum(7 * SIM_NS);
+    assert_int_equal(soc_run(s, err, sizeof(err)), 0);
+    assert_int_equal(sim_quantum(), 7 * SIM_NS);
+    soc_free(s);
+    scenario_free(scn);
+    sim_set_quantum(SIM_QUANTUM_DEFAULT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_remap_during_scan),
         cmocka_unit_test(test_set_soc_value_and_every_buffer),
         cmocka_unit_test(test_every_domain_cacheable),
+        cmocka_unit_test(test_run_gives_back_the_quantum),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
