@@ -18,47 +18,7 @@
 #include <cmocka.h>
 
 #include "sim/core/kernel.h"
-
-/* ------------------------------------------------------------ call log */
-
-#define LOG_MAX 64
-
-struct log_entry {
-    const char *tag;
-    sim_time_t at;
-};
-
-static struct log_entry log_buf[LOG_MAX];
-static int log_len;
-
-static void log_clear(void)
-{
-    log_len = 0;
-}
-
-/* Callback: records its tag (the arg) and the time at which it ran. */
-static void rec(void *arg)
-{
-    assert_true(log_len < LOG_MAX);
-    log_buf[log_len].tag = arg;
-    log_buf[log_len].at = sim_now();
-    log_len++;
-}
-
-static void assert_log(int i, const char *tag, sim_time_t at)
-{
-    assert_true(i < log_len);
-    assert_string_equal(log_buf[i].tag, tag);
-    assert_int_equal(log_buf[i].at, at);
-}
-
-static int reset_kernel(void **state)
-{
-    (void)state;
-    sim_reset();
-    log_clear();
-    return 0;
-}
+#include "tests/lib/calllog.h"
 
 /* ------------------------------------------------------------ ordering */
 
@@ -206,7 +166,7 @@ static void test_renotify_order_position(void **state)
      * A repeated request for the same time changes nothing: e (10 ns), t (10 ns),
      * e (10 ns) -> e keeps its first place: e then t, at 20 ns.
      */
-    log_clear();
+    calllog_clear();
     sim_event_notify(e, 10 * SIM_NS);
     sim_schedule(10 * SIM_NS, rec, "t");
     sim_event_notify(e, 10 * SIM_NS);
@@ -451,7 +411,7 @@ static void test_reset(void **state)
     assert_false(sim_event_pending(e));
     assert_int_equal(sim_callbacks_run(), 0);
     /* The event survives the reset and works from time 0 again. */
-    log_clear();
+    calllog_clear();
     sim_event_notify(e, 7);
     assert_int_equal(sim_run(SIM_TIME_MAX), 1);
     assert_int_equal(log_len, 1);

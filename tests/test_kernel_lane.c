@@ -14,39 +14,7 @@
 #include <cmocka.h>
 
 #include "sim/core/kernel.h"
-
-#define LOG_MAX 64
-
-struct log_entry {
-    const char *tag;
-    sim_time_t at;
-};
-
-static struct log_entry log_buf[LOG_MAX];
-static int log_len;
-
-static void rec(void *arg)
-{
-    assert_true(log_len < LOG_MAX);
-    log_buf[log_len].tag = arg;
-    log_buf[log_len].at = sim_now();
-    log_len++;
-}
-
-static void assert_log(int i, const char *tag, sim_time_t at)
-{
-    assert_true(i < log_len);
-    assert_string_equal(log_buf[i].tag, tag);
-    assert_int_equal(log_buf[i].at, at);
-}
-
-static int reset_kernel(void **state)
-{
-    (void)state;
-    sim_reset();
-    log_len = 0;
-    return 0;
-}
+#include "tests/lib/calllog.h"
 
 /*
  * In time order, and at equal times in the order of scheduling, whether a callback
