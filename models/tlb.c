@@ -117,7 +117,8 @@ struct tlb {
     /* Hot fields first: everything a lookup touches. */
     uint64_t fast_page;         /* va >> FAST_PAGE_SHIFT of the last hit */
     uint32_t fast_ctx;          /* its VMID, ASID and CTX_VALID; 0: empty */
-    uint32_t fast_slot, fast_set;
+    uint32_t fast_slot;
+    uint32_t fast_size;         /* its entry's page size: the hit's count needs no record */
     unsigned fast_matches;      /* entries matching the last hit's access; 0: not counted */
     uint64_t miss_va;           /* the last lookup that missed, while nothing changed since */
     uint32_t miss_ctx;          /* its VMID, ASID and CTX_VALID; 0: none */
@@ -539,18 +540,21 @@ static inline void touch(struct tlb *t, unsigned set, uint32_t slot)
     }
 }
 
-/* A hit on slot: remembered for the one-entry cache of the next lookup, and counted. */
+/*
+ * A hit on slot, whose tag has the page size `size` (an entry's size is always its
+ * tag's): remembered for the one-entry cache of the next lookup, and counted.
+ */
 static inline void record_hit(struct tlb *t, uint64_t va, uint32_t ctx, unsigned set,
-                              uint32_t slot)
+                              uint32_t slot, unsigned size)
 {
     t->fast_page = va >> FAST_PAGE_SHIFT;
     t->fast_ctx = ctx;
     t->fast_slot = slot;
-    t->fast_set = set;
+    t->fast_size = size;
     t->fast_matches = 0;
     touch(t, set, slot);
     t->stats.hits++;
-    t->stats.hits_by_size[t->rec[slot].ent.size]++;
+    t->stats.hits_by_size[size]++;
 }
 
 /*
@@ -795,7 +799,7 @@ lookup_search(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
         t->miss_ctx = ctx;
         return NULL;
     }
-    record_hit(t, va, ctx, set, slot);
+    record_hit(t, va, ctx, set, slot, t->rec[slot].ent.size);
     return &t->rec[slot].ent;
 }
 
@@ -818,7 +822,7 @@ static inline bool fast_hit(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t 
     if (__builtin_expect(fast_ctx(vmid, asid) == t->fast_ctx &&
                          va >> FAST_PAGE_SHIFT == t->fast_page, 1)) {
         t->stats.hits++;
-        t->stats.hits_by_size[t->rec[t->fast_slot].ent.size]++;
+        t->stats.hits_by_size[t->fast_size]++;
         return true;
     }
     return false;
@@ -1055,39 +1059,54 @@ fill_after_miss(struct tlb *t, const struct tlb_entry *fill)
     return 0;
 }
 
-static int fill_after_miss_at(struct tlb *t, uint64_t va, uint32_t ctx,
-                              const struct tlb_entry *fill);
+/*
+ * touch() for a hit under lru with no locked way (lru_plain): every valid way is on
+ * its set's circle, so the hit way is the head (nothing to do), the tail (the
+ * rotation), or inside, with a prev and a next other than itself.
+ */
+static inline __attribute__((always_inline)) void
+lru_plain_hit(struct tlb *t, unsigned set, uint32_t slot)
+{
+    struct slot_rec *r = t->rec;
+    uint32_t h = t->head[set];
+
+    if (h == slot)
+        return;
+    t->head[set] = slot;
+    uint32_t tail = r[h].prev;
+    if (tail == slot)
+        return;                 /* the rotation: every other way keeps its place */
+    uint32_t p = r[slot].prev, n = r[slot].next;
+    r[p].next = n;
+    r[n].prev = p;
+    r[slot].prev = tail;
+    r[slot].next = h;
+    r[tail].next = slot;
+    r[h].prev = slot;
+}
+
+/* The other policies' touch of a hit, out of line: nothing is live across it. */
+static __attribute__((noinline)) int touch_hit(struct tlb *t, unsigned set, uint32_t slot)
+{
+    touch(t, set, slot);
+    return 1;
+}
 
 /*
- * tlb_access when a single (size, kind) pair is present, as in a replayed trace:
- * the one probe of the search ends, on a miss, at the empty bucket where the fill
- * of that same tag goes, so the usual miss hashes and probes once in all.
+ * The miss of access_one_probe: bucket i is the empty one ending the probe run of
+ * the search's tag (check its check word), where the fill of that same tag goes.
+ * Out of line, so that the hit saves and restores no registers; the tag is made
+ * again here rather than passed, so that all six arguments go in registers and
+ * the call is a jump.
  */
-static inline __attribute__((always_inline)) int
-access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
-                 const struct tlb_entry *fill)
+static __attribute__((noinline)) int
+access_one_miss(struct tlb *t, uint64_t va, uint32_t ctx, uint64_t i, uint32_t check,
+                const struct tlb_entry *fill)
 {
-    const struct probe *p = &t->probe[0];
-    const uint32_t ctx = fast_ctx(vmid, asid);
-    struct tag tag = { .vpn = va >> p->shift, .ctx = (ctx & p->keep) | p->add };
-    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
-    uint32_t check = hash_check(h);
-
-    for (;; i = (i + 1) & t->hash_mask) {
-        const struct bucket *b = &t->hash[i];
-
-        if (b->check == check && tag_eq(slot_tag(t, b->slot), tag)) {
-            uint32_t slot = b->slot;
-            unsigned set = set_of(t, tag.vpn);
-
-            record_hit(t, va, ctx, set, slot);
-            return 1;
-        }
-        if (!b->check)
-            break;
-    }
     t->stats.misses++;
     if (fill && (unsigned)fill->size < PAGE_SIZES) {
+        const struct probe *p = &t->probe[0];
+        struct tag tag = { .vpn = va >> p->shift, .ctx = (ctx & p->keep) | p->add };
         uint64_t vpn = fill->va >> page_shift(fill->size);
         struct tag want = make_tag(fill->size, fill->vmid, !fill->attrs.ng, fill->asid, vpn);
         unsigned set = set_of(t, vpn);
@@ -1097,22 +1116,51 @@ access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
             return 0;
         }
     }
-    return fill_after_miss_at(t, va, ctx, fill);
-}
-
-/* Out of line, so that the short miss above saves no registers for tlb_fill's path. */
-static __attribute__((noinline)) int fill_after_miss_at(struct tlb *t, uint64_t va, uint32_t ctx,
-                                                        const struct tlb_entry *fill)
-{
     t->miss_va = va;
     t->miss_ctx = ctx;
     return fill_after_miss(t, fill);
 }
 
-static __attribute__((noinline)) int access_one(struct tlb *t, uint8_t vmid, uint8_t asid,
-                                                uint64_t va, const struct tlb_entry *fill)
+/*
+ * tlb_access when a single (size, kind) pair is present, as in a replayed trace:
+ * one probe. A hit is counted here; the miss ends at the empty bucket where the
+ * fill of that same tag goes, so the usual miss hashes and probes once in all.
+ */
+static inline __attribute__((always_inline)) int
+access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
+                 const struct tlb_entry *fill)
 {
-    return access_one_probe(t, vmid, asid, va, fill);
+    const struct probe *p = &t->probe[0];
+    const uint32_t ctx = fast_ctx(vmid, asid);
+    struct tag tag = { .vpn = va >> p->shift, .ctx = (ctx & p->keep) | p->add };
+    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
+    uint32_t check = hash_check(h), slot;
+
+    for (;; i = (i + 1) & t->hash_mask) {
+        const struct bucket *b = &t->hash[i];
+
+        if (b->check == check) {
+            slot = b->slot;
+            if (tag_eq(slot_tag(t, slot), tag))
+                break;
+        } else if (!b->check) {
+            return access_one_miss(t, va, ctx, i, check, fill);
+        }
+    }
+
+    unsigned set = set_of(t, tag.vpn), size = TAG_SIZE(tag);
+
+    t->fast_page = va >> FAST_PAGE_SHIFT;
+    t->fast_ctx = ctx;
+    t->fast_slot = slot;
+    t->fast_size = size;
+    t->fast_matches = 0;
+    t->stats.hits++;
+    t->stats.hits_by_size[size]++;
+    if (__builtin_expect(!t->lru_plain, 0))
+        return touch_hit(t, set, slot);
+    lru_plain_hit(t, set, slot);
+    return 1;
 }
 
 static __attribute__((noinline)) int access_slow(struct tlb *t, uint8_t vmid, uint8_t asid,
@@ -1128,8 +1176,8 @@ int tlb_access(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
 {
     if (fast_hit(t, vmid, asid, va))
         return 1;
-    if (t->nprobes == 1)
-        return access_one(t, vmid, asid, va, fill);
+    if (__builtin_expect(t->nprobes == 1, 1))
+        return access_one_probe(t, vmid, asid, va, fill);
     return access_slow(t, vmid, asid, va, fill);
 }
 
