@@ -987,6 +987,13 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     return 0;
 }
 
+/* An entry of one (size, kind) replaced by one of another: rare, so out of line. */
+static __attribute__((noinline)) void count_move(struct tlb *t, struct tag old, struct tag tag)
+{
+    count_sub(t, old);
+    count_add(t, tag);
+}
+
 /*
  * The usual miss of a replayed trace, as tlb_fill would do it when the tag is known
  * absent, lru with no lockdown and no locked way, and the set full: the victim is
@@ -1006,15 +1013,13 @@ lru_replace_absent(struct tlb *t, unsigned set, struct tag tag, uint64_t bucket,
 
     t->stats.evictions++;
     t->stats.evictions_by_size[TAG_SIZE(old)]++;
-    if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT)) {
-        count_sub(t, old);
-        count_add(t, tag);
-    }
+    if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT))
+        count_move(t, old, tag);
     t->hash[bucket] = (struct bucket){ .check = check, .slot = slot };
     r->where = (uint32_t)bucket;
     hash_remove_at(t, hole);
     r->ent = *e;
-    r->ent.va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
+    r->ent.va = tag.vpn << page_shift(e->size);     /* tag is e's: e->va aligned down */
     r->vpn = tag.vpn;
     r->ctx = tag.ctx;
     t->head[set] = slot;
@@ -1092,43 +1097,54 @@ static __attribute__((noinline)) int touch_hit(struct tlb *t, unsigned set, uint
     return 1;
 }
 
+/* Out of line, so that the short miss below saves no registers for tlb_fill's path. */
+static __attribute__((noinline)) int fill_after_miss_out(struct tlb *t, const struct tlb_entry *fill)
+{
+    return fill_after_miss(t, fill);
+}
+
 /*
- * The miss of access_one_probe: bucket i is the empty one ending the probe run of
- * the search's tag (check its check word), where the fill of that same tag goes.
- * Out of line, so that the hit saves and restores no registers; the tag is made
- * again here rather than passed, so that all six arguments go in registers and
- * the call is a jump.
+ * The miss of access_one_probe for tag: bucket i is the empty one ending the tag's
+ * probe run, where the fill of that same tag goes, and check its check word; the
+ * caller has recorded the miss (miss_va, miss_ctx) for tlb_fill's known_absent.
+ * Out of line, so that the hit saves and restores no registers; six arguments, all
+ * in registers, so the call is a jump.
  */
 static __attribute__((noinline)) int
-access_one_miss(struct tlb *t, uint64_t va, uint32_t ctx, uint64_t i, uint32_t check,
+access_one_miss(struct tlb *t, uint64_t vpn, uint32_t tag_ctx, uint64_t i, uint32_t check,
                 const struct tlb_entry *fill)
 {
     t->stats.misses++;
     if (fill && (unsigned)fill->size < PAGE_SIZES) {
-        const struct probe *p = &t->probe[0];
-        struct tag tag = { .vpn = va >> p->shift, .ctx = (ctx & p->keep) | p->add };
-        uint64_t vpn = fill->va >> page_shift(fill->size);
-        struct tag want = make_tag(fill->size, fill->vmid, !fill->attrs.ng, fill->asid, vpn);
-        unsigned set = set_of(t, vpn);
+        struct tag tag = { .vpn = vpn, .ctx = tag_ctx };
+        uint64_t fvpn = fill->va >> page_shift(fill->size);
+        struct tag want = make_tag(fill->size, fill->vmid, !fill->attrs.ng, fill->asid, fvpn);
+        unsigned set = set_of(t, fvpn);
 
         if (tag_eq(want, tag) && t->lru_plain && !t->free_unlocked[set]) {
             lru_replace_absent(t, set, tag, i, check, fill);
             return 0;
         }
     }
-    t->miss_va = va;
-    t->miss_ctx = ctx;
-    return fill_after_miss(t, fill);
+    return fill_after_miss_out(t, fill);
 }
 
 /*
  * tlb_access when a single (size, kind) pair is present, as in a replayed trace:
  * one probe. A hit is counted here; the miss ends at the empty bucket where the
  * fill of that same tag goes, so the usual miss hashes and probes once in all.
+ *
+ * With home_only, a probe run longer than the tag's home bucket (rare: the table
+ * is at most a quarter full) is left to access_one_run. The inlined probe then has
+ * no loop, holds fewer values at once, and the one-entry cache's hit before it in
+ * tlb_access needs no saved register.
  */
+static int access_one_run(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
+                          const struct tlb_entry *fill);
+
 static inline __attribute__((always_inline)) int
 access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
-                 const struct tlb_entry *fill)
+                 const struct tlb_entry *fill, bool home_only)
 {
     const struct probe *p = &t->probe[0];
     const uint32_t ctx = fast_ctx(vmid, asid);
@@ -1144,8 +1160,12 @@ access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
             if (tag_eq(slot_tag(t, slot), tag))
                 break;
         } else if (!b->check) {
-            return access_one_miss(t, va, ctx, i, check, fill);
+            t->miss_va = va;
+            t->miss_ctx = ctx;
+            return access_one_miss(t, tag.vpn, tag.ctx, i, check, fill);
         }
+        if (home_only)
+            return access_one_run(t, vmid, asid, va, fill);
     }
 
     unsigned set = set_of(t, tag.vpn), size = TAG_SIZE(tag);
@@ -1163,6 +1183,12 @@ access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
     return 1;
 }
 
+static __attribute__((noinline)) int access_one_run(struct tlb *t, uint8_t vmid, uint8_t asid,
+                                                    uint64_t va, const struct tlb_entry *fill)
+{
+    return access_one_probe(t, vmid, asid, va, fill, false);
+}
+
 static __attribute__((noinline)) int access_slow(struct tlb *t, uint8_t vmid, uint8_t asid,
                                                  uint64_t va, const struct tlb_entry *fill)
 {
@@ -1177,7 +1203,7 @@ int tlb_access(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
     if (fast_hit(t, vmid, asid, va))
         return 1;
     if (__builtin_expect(t->nprobes == 1, 1))
-        return access_one_probe(t, vmid, asid, va, fill);
+        return access_one_probe(t, vmid, asid, va, fill, true);
     return access_slow(t, vmid, asid, va, fill);
 }
 
