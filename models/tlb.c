@@ -126,6 +126,7 @@ struct tlb {
     uint8_t present_g;          /* bit s: some global entry of size s is valid */
     uint8_t nprobes;            /* the (size, kind) pairs present, in search order: */
     bool lru_plain;             /* lru, no lockdown, no locked way: tlb_access's short miss */
+    uint32_t set_mask;          /* sets - 1 */
     struct probe probe[2 * PAGE_SIZES];
     enum tlb_replacement repl;
     unsigned ways, sets;
@@ -239,7 +240,7 @@ static inline uint32_t fast_ctx(uint8_t vmid, uint8_t asid)
 
 static inline unsigned set_of(const struct tlb *t, uint64_t vpn)
 {
-    return (unsigned)(vpn & (t->sets - 1));
+    return (unsigned)(vpn & t->set_mask);
 }
 
 static inline uint32_t slot_of(const struct tlb *t, unsigned set, unsigned way)
@@ -688,6 +689,7 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
     t->repl = cfg->replacement;
     t->ways = cfg->ways;
     t->sets = cfg->entries / cfg->ways;
+    t->set_mask = t->sets - 1;
     t->slots = cfg->entries;
     t->words = (t->ways + 63) / 64;
     t->rng = cfg->seed;
@@ -1139,8 +1141,7 @@ access_one_miss(struct tlb *t, uint64_t vpn, uint32_t tag_ctx, uint64_t i, uint3
  * no loop, holds fewer values at once, and the one-entry cache's hit before it in
  * tlb_access needs no saved register.
  */
-static int access_one_run(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
-                          const struct tlb_entry *fill);
+static int access_one_run(struct tlb *t, uint32_t ctx, uint64_t va, const struct tlb_entry *fill);
 
 static inline __attribute__((always_inline)) int
 access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
@@ -1165,7 +1166,7 @@ access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
             return access_one_miss(t, tag.vpn, tag.ctx, i, check, fill);
         }
         if (home_only)
-            return access_one_run(t, vmid, asid, va, fill);
+            return access_one_run(t, ctx, va, fill);
     }
 
     unsigned set = set_of(t, tag.vpn), size = TAG_SIZE(tag);
@@ -1183,10 +1184,12 @@ access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
     return 1;
 }
 
-static __attribute__((noinline)) int access_one_run(struct tlb *t, uint8_t vmid, uint8_t asid,
-                                                    uint64_t va, const struct tlb_entry *fill)
+/* The lookup's VMID and ASID come as its context word, so the caller need keep neither. */
+static __attribute__((noinline)) int access_one_run(struct tlb *t, uint32_t ctx, uint64_t va,
+                                                    const struct tlb_entry *fill)
 {
-    return access_one_probe(t, vmid, asid, va, fill, false);
+    return access_one_probe(t, (uint8_t)(ctx >> CTX_VMID_SHIFT), (uint8_t)(ctx >> CTX_ASID_SHIFT),
+                            va, fill, false);
 }
 
 static __attribute__((noinline)) int access_slow(struct tlb *t, uint8_t vmid, uint8_t asid,
