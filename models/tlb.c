@@ -126,6 +126,7 @@ struct tlb {
     uint8_t present_g;          /* bit s: some global entry of size s is valid */
     uint8_t nprobes;            /* the (size, kind) pairs present, in search order: */
     bool lru_plain;             /* lru, no lockdown, no locked way: tlb_access's short miss */
+    bool one_plain;             /* lru_plain and nprobes == 1: tlb_access's inlined probe */
     uint32_t set_mask;          /* sets - 1 */
     struct probe probe[2 * PAGE_SIZES];
     enum tlb_replacement repl;
@@ -496,6 +497,7 @@ static void probes_rebuild(struct tlb *t)
                                             .shift = page_shift((enum page_size)s) };
     }
     t->nprobes = (uint8_t)n;
+    t->one_plain = t->lru_plain && n == 1;
 }
 
 static inline void count_add(struct tlb *t, struct tag tag)
@@ -693,7 +695,7 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
     t->slots = cfg->entries;
     t->words = (t->ways + 63) / 64;
     t->rng = cfg->seed;
-    t->lru_plain = t->repl == TLB_LRU;
+    t->lru_plain = t->repl == TLB_LRU;     /* one_plain follows at the first fill */
 
     /*
      * At most a sixteenth full (a quarter past HASH_BIG_ENTRIES, to bound the
@@ -1139,7 +1141,8 @@ access_one_miss(struct tlb *t, uint64_t vpn, uint32_t tag_ctx, uint64_t i, uint3
  * With home_only, a probe run longer than the tag's home bucket (rare: the table
  * is at most a quarter full) is left to access_one_run. The inlined probe then has
  * no loop, holds fewer values at once, and the one-entry cache's hit before it in
- * tlb_access needs no saved register.
+ * tlb_access needs no saved register. tlb_access inlines it only under lru_plain
+ * (one_plain), so that case's hit tests no policy.
  */
 static int access_one_run(struct tlb *t, uint32_t ctx, uint64_t va, const struct tlb_entry *fill);
 
@@ -1178,7 +1181,7 @@ access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
     t->fast_matches = 0;
     t->stats.hits++;
     t->stats.hits_by_size[size]++;
-    if (__builtin_expect(!t->lru_plain, 0))
+    if (!home_only && !t->lru_plain)    /* home_only: the caller saw one_plain */
         return touch_hit(t, set, slot);
     lru_plain_hit(t, set, slot);
     return 1;
@@ -1205,8 +1208,10 @@ int tlb_access(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
 {
     if (fast_hit(t, vmid, asid, va))
         return 1;
-    if (__builtin_expect(t->nprobes == 1, 1))
+    if (__builtin_expect(t->one_plain, 1))
         return access_one_probe(t, vmid, asid, va, fill, true);
+    if (t->nprobes == 1)
+        return access_one_run(t, fast_ctx(vmid, asid), va, fill);
     return access_slow(t, vmid, asid, va, fill);
 }
 
@@ -1383,6 +1388,7 @@ int tlb_set_lockdown(struct tlb *t, bool lke, unsigned floor, unsigned victim)
     t->lke = lke;
     t->victim = victim;
     t->lru_plain = t->repl == TLB_LRU && !t->lke && !t->floor;
+    t->one_plain = t->lru_plain && t->nprobes == 1;
     return 0;
 }
 
