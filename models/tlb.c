@@ -117,7 +117,8 @@ struct tlb {
     /* Hot fields first: everything a lookup touches. */
     uint64_t fast_page;         /* va >> FAST_PAGE_SHIFT of the last hit */
     uint32_t fast_ctx;          /* its VMID, ASID and CTX_VALID; 0: empty */
-    uint32_t fast_slot, fast_set;
+    uint32_t fast_slot;
+    uint32_t fast_size;         /* its entry's page size: the hit's count needs no record */
     unsigned fast_matches;      /* entries matching the last hit's access; 0: not counted */
     uint64_t miss_va;           /* the last lookup that missed, while nothing changed since */
     uint32_t miss_ctx;          /* its VMID, ASID and CTX_VALID; 0: none */
@@ -125,6 +126,8 @@ struct tlb {
     uint8_t present_g;          /* bit s: some global entry of size s is valid */
     uint8_t nprobes;            /* the (size, kind) pairs present, in search order: */
     bool lru_plain;             /* lru, no lockdown, no locked way: tlb_access's short miss */
+    bool one_plain;             /* lru_plain and nprobes == 1: tlb_access's inlined probe */
+    uint32_t set_mask;          /* sets - 1 */
     struct probe probe[2 * PAGE_SIZES];
     enum tlb_replacement repl;
     unsigned ways, sets;
@@ -238,7 +241,7 @@ static inline uint32_t fast_ctx(uint8_t vmid, uint8_t asid)
 
 static inline unsigned set_of(const struct tlb *t, uint64_t vpn)
 {
-    return (unsigned)(vpn & (t->sets - 1));
+    return (unsigned)(vpn & t->set_mask);
 }
 
 static inline uint32_t slot_of(const struct tlb *t, unsigned set, unsigned way)
@@ -494,6 +497,7 @@ static void probes_rebuild(struct tlb *t)
                                             .shift = page_shift((enum page_size)s) };
     }
     t->nprobes = (uint8_t)n;
+    t->one_plain = t->lru_plain && n == 1;
 }
 
 static inline void count_add(struct tlb *t, struct tag tag)
@@ -539,18 +543,21 @@ static inline void touch(struct tlb *t, unsigned set, uint32_t slot)
     }
 }
 
-/* A hit on slot: remembered for the one-entry cache of the next lookup, and counted. */
+/*
+ * A hit on slot, whose tag has the page size `size` (an entry's size is always its
+ * tag's): remembered for the one-entry cache of the next lookup, and counted.
+ */
 static inline void record_hit(struct tlb *t, uint64_t va, uint32_t ctx, unsigned set,
-                              uint32_t slot)
+                              uint32_t slot, unsigned size)
 {
     t->fast_page = va >> FAST_PAGE_SHIFT;
     t->fast_ctx = ctx;
     t->fast_slot = slot;
-    t->fast_set = set;
+    t->fast_size = size;
     t->fast_matches = 0;
     touch(t, set, slot);
     t->stats.hits++;
-    t->stats.hits_by_size[t->rec[slot].ent.size]++;
+    t->stats.hits_by_size[size]++;
 }
 
 /*
@@ -684,10 +691,11 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
     t->repl = cfg->replacement;
     t->ways = cfg->ways;
     t->sets = cfg->entries / cfg->ways;
+    t->set_mask = t->sets - 1;
     t->slots = cfg->entries;
     t->words = (t->ways + 63) / 64;
     t->rng = cfg->seed;
-    t->lru_plain = t->repl == TLB_LRU;
+    t->lru_plain = t->repl == TLB_LRU;     /* one_plain follows at the first fill */
 
     /*
      * At most a sixteenth full (a quarter past HASH_BIG_ENTRIES, to bound the
@@ -795,7 +803,7 @@ lookup_search(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
         t->miss_ctx = ctx;
         return NULL;
     }
-    record_hit(t, va, ctx, set, slot);
+    record_hit(t, va, ctx, set, slot, t->rec[slot].ent.size);
     return &t->rec[slot].ent;
 }
 
@@ -818,7 +826,7 @@ static inline bool fast_hit(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t 
     if (__builtin_expect(fast_ctx(vmid, asid) == t->fast_ctx &&
                          va >> FAST_PAGE_SHIFT == t->fast_page, 1)) {
         t->stats.hits++;
-        t->stats.hits_by_size[t->rec[t->fast_slot].ent.size]++;
+        t->stats.hits_by_size[t->fast_size]++;
         return true;
     }
     return false;
@@ -983,6 +991,13 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     return 0;
 }
 
+/* An entry of one (size, kind) replaced by one of another: rare, so out of line. */
+static __attribute__((noinline)) void count_move(struct tlb *t, struct tag old, struct tag tag)
+{
+    count_sub(t, old);
+    count_add(t, tag);
+}
+
 /*
  * The usual miss of a replayed trace, as tlb_fill would do it when the tag is known
  * absent, lru with no lockdown and no locked way, and the set full: the victim is
@@ -1002,15 +1017,13 @@ lru_replace_absent(struct tlb *t, unsigned set, struct tag tag, uint64_t bucket,
 
     t->stats.evictions++;
     t->stats.evictions_by_size[TAG_SIZE(old)]++;
-    if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT)) {
-        count_sub(t, old);
-        count_add(t, tag);
-    }
+    if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT))
+        count_move(t, old, tag);
     t->hash[bucket] = (struct bucket){ .check = check, .slot = slot };
     r->where = (uint32_t)bucket;
     hash_remove_at(t, hole);
     r->ent = *e;
-    r->ent.va = e->va & ~((uint64_t)page_bytes(e->size) - 1);
+    r->ent.va = tag.vpn << page_shift(e->size);     /* tag is e's: e->va aligned down */
     r->vpn = tag.vpn;
     r->ctx = tag.ctx;
     t->head[set] = slot;
@@ -1055,64 +1068,131 @@ fill_after_miss(struct tlb *t, const struct tlb_entry *fill)
     return 0;
 }
 
-static int fill_after_miss_at(struct tlb *t, uint64_t va, uint32_t ctx,
-                              const struct tlb_entry *fill);
+/*
+ * touch() for a hit under lru with no locked way (lru_plain): every valid way is on
+ * its set's circle, so the hit way is the head (nothing to do), the tail (the
+ * rotation), or inside, with a prev and a next other than itself.
+ */
+static inline __attribute__((always_inline)) void
+lru_plain_hit(struct tlb *t, unsigned set, uint32_t slot)
+{
+    struct slot_rec *r = t->rec;
+    uint32_t h = t->head[set];
+
+    if (h == slot)
+        return;
+    t->head[set] = slot;
+    uint32_t tail = r[h].prev;
+    if (tail == slot)
+        return;                 /* the rotation: every other way keeps its place */
+    uint32_t p = r[slot].prev, n = r[slot].next;
+    r[p].next = n;
+    r[n].prev = p;
+    r[slot].prev = tail;
+    r[slot].next = h;
+    r[tail].next = slot;
+    r[h].prev = slot;
+}
+
+/* The other policies' touch of a hit, out of line: nothing is live across it. */
+static __attribute__((noinline)) int touch_hit(struct tlb *t, unsigned set, uint32_t slot)
+{
+    touch(t, set, slot);
+    return 1;
+}
+
+/* Out of line, so that the short miss below saves no registers for tlb_fill's path. */
+static __attribute__((noinline)) int fill_after_miss_out(struct tlb *t, const struct tlb_entry *fill)
+{
+    return fill_after_miss(t, fill);
+}
 
 /*
- * tlb_access when a single (size, kind) pair is present, as in a replayed trace:
- * the one probe of the search ends, on a miss, at the empty bucket where the fill
- * of that same tag goes, so the usual miss hashes and probes once in all.
+ * The miss of access_one_probe for tag: bucket i is the empty one ending the tag's
+ * probe run, where the fill of that same tag goes, and check its check word; the
+ * caller has recorded the miss (miss_va, miss_ctx) for tlb_fill's known_absent.
+ * Out of line, so that the hit saves and restores no registers; six arguments, all
+ * in registers, so the call is a jump.
  */
-static inline __attribute__((always_inline)) int
-access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
-                 const struct tlb_entry *fill)
+static __attribute__((noinline)) int
+access_one_miss(struct tlb *t, uint64_t vpn, uint32_t tag_ctx, uint64_t i, uint32_t check,
+                const struct tlb_entry *fill)
 {
-    const struct probe *p = &t->probe[0];
-    const uint32_t ctx = fast_ctx(vmid, asid);
-    struct tag tag = { .vpn = va >> p->shift, .ctx = (ctx & p->keep) | p->add };
-    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
-    uint32_t check = hash_check(h);
-
-    for (;; i = (i + 1) & t->hash_mask) {
-        const struct bucket *b = &t->hash[i];
-
-        if (b->check == check && tag_eq(slot_tag(t, b->slot), tag)) {
-            uint32_t slot = b->slot;
-            unsigned set = set_of(t, tag.vpn);
-
-            record_hit(t, va, ctx, set, slot);
-            return 1;
-        }
-        if (!b->check)
-            break;
-    }
     t->stats.misses++;
     if (fill && (unsigned)fill->size < PAGE_SIZES) {
-        uint64_t vpn = fill->va >> page_shift(fill->size);
-        struct tag want = make_tag(fill->size, fill->vmid, !fill->attrs.ng, fill->asid, vpn);
-        unsigned set = set_of(t, vpn);
+        struct tag tag = { .vpn = vpn, .ctx = tag_ctx };
+        uint64_t fvpn = fill->va >> page_shift(fill->size);
+        struct tag want = make_tag(fill->size, fill->vmid, !fill->attrs.ng, fill->asid, fvpn);
+        unsigned set = set_of(t, fvpn);
 
         if (tag_eq(want, tag) && t->lru_plain && !t->free_unlocked[set]) {
             lru_replace_absent(t, set, tag, i, check, fill);
             return 0;
         }
     }
-    return fill_after_miss_at(t, va, ctx, fill);
+    return fill_after_miss_out(t, fill);
 }
 
-/* Out of line, so that the short miss above saves no registers for tlb_fill's path. */
-static __attribute__((noinline)) int fill_after_miss_at(struct tlb *t, uint64_t va, uint32_t ctx,
-                                                        const struct tlb_entry *fill)
+/*
+ * tlb_access when a single (size, kind) pair is present, as in a replayed trace:
+ * one probe. A hit is counted here; the miss ends at the empty bucket where the
+ * fill of that same tag goes, so the usual miss hashes and probes once in all.
+ *
+ * With home_only, a probe run longer than the tag's home bucket (rare: the table
+ * is at most a quarter full) is left to access_one_run. The inlined probe then has
+ * no loop, holds fewer values at once, and the one-entry cache's hit before it in
+ * tlb_access needs no saved register. tlb_access inlines it only under lru_plain
+ * (one_plain), so that case's hit tests no policy.
+ */
+static int access_one_run(struct tlb *t, uint32_t ctx, uint64_t va, const struct tlb_entry *fill);
+
+static inline __attribute__((always_inline)) int
+access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
+                 const struct tlb_entry *fill, bool home_only)
 {
-    t->miss_va = va;
-    t->miss_ctx = ctx;
-    return fill_after_miss(t, fill);
+    const struct probe *p = &t->probe[0];
+    const uint32_t ctx = fast_ctx(vmid, asid);
+    struct tag tag = { .vpn = va >> p->shift, .ctx = (ctx & p->keep) | p->add };
+    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
+    uint32_t check = hash_check(h), slot;
+
+    for (;; i = (i + 1) & t->hash_mask) {
+        const struct bucket *b = &t->hash[i];
+
+        if (b->check == check) {
+            slot = b->slot;
+            if (tag_eq(slot_tag(t, slot), tag))
+                break;
+        } else if (!b->check) {
+            t->miss_va = va;
+            t->miss_ctx = ctx;
+            return access_one_miss(t, tag.vpn, tag.ctx, i, check, fill);
+        }
+        if (home_only)
+            return access_one_run(t, ctx, va, fill);
+    }
+
+    unsigned set = set_of(t, tag.vpn), size = TAG_SIZE(tag);
+
+    t->fast_page = va >> FAST_PAGE_SHIFT;
+    t->fast_ctx = ctx;
+    t->fast_slot = slot;
+    t->fast_size = size;
+    t->fast_matches = 0;
+    t->stats.hits++;
+    t->stats.hits_by_size[size]++;
+    if (!home_only && !t->lru_plain)    /* home_only: the caller saw one_plain */
+        return touch_hit(t, set, slot);
+    lru_plain_hit(t, set, slot);
+    return 1;
 }
 
-static __attribute__((noinline)) int access_one(struct tlb *t, uint8_t vmid, uint8_t asid,
-                                                uint64_t va, const struct tlb_entry *fill)
+/* The lookup's VMID and ASID come as its context word, so the caller need keep neither. */
+static __attribute__((noinline)) int access_one_run(struct tlb *t, uint32_t ctx, uint64_t va,
+                                                    const struct tlb_entry *fill)
 {
-    return access_one_probe(t, vmid, asid, va, fill);
+    return access_one_probe(t, (uint8_t)(ctx >> CTX_VMID_SHIFT), (uint8_t)(ctx >> CTX_ASID_SHIFT),
+                            va, fill, false);
 }
 
 static __attribute__((noinline)) int access_slow(struct tlb *t, uint8_t vmid, uint8_t asid,
@@ -1128,8 +1208,10 @@ int tlb_access(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
 {
     if (fast_hit(t, vmid, asid, va))
         return 1;
+    if (__builtin_expect(t->one_plain, 1))
+        return access_one_probe(t, vmid, asid, va, fill, true);
     if (t->nprobes == 1)
-        return access_one(t, vmid, asid, va, fill);
+        return access_one_run(t, fast_ctx(vmid, asid), va, fill);
     return access_slow(t, vmid, asid, va, fill);
 }
 
@@ -1306,6 +1388,7 @@ int tlb_set_lockdown(struct tlb *t, bool lke, unsigned floor, unsigned victim)
     t->lke = lke;
     t->victim = victim;
     t->lru_plain = t->repl == TLB_LRU && !t->lke && !t->floor;
+    t->one_plain = t->lru_plain && t->nprobes == 1;
     return 0;
 }
 

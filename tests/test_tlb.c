@@ -1451,6 +1451,39 @@ static void test_access_by_hand(void **state)
 }
 
 /*
+ * The three places a hit can find its way in a set's lru order, by hand, through
+ * tlb_access (3 entries, fully associative): after A B C filled, the order from the
+ * most recent is C B A. B hits inside (B C A), A hits the least recent (A B C), D
+ * misses and evicts C (D A B), C misses and evicts B (C D A), C hits the most recent
+ * (no change; C's fill emptied the one-entry cache, so this is the hash's hit), A hits the least recent (A C D), B misses and evicts D (B A C). Returns
+ * 0 0 0 1 1 0 0 1 1 0: 10 lookups, 4 hits, 6 misses and fills, 3 evictions.
+ */
+static void test_access_hit_order(void **state)
+{
+    struct tlb *t = mk(3, 3, TLB_LRU, 0);
+    enum { A = 0x1000, B = 0x2000, C = 0x3000, D = 0x4000 };
+    const uint32_t page[] = { A, B, C, B, A, D, C, C, A, B };
+    const int want[] = { 0, 0, 0, 1, 1, 0, 0, 1, 1, 0 };
+
+    (void)state;
+    for (unsigned i = 0; i < 10; i++) {
+        struct tlb_entry e = ent(page[i], PAGE_4K, 0, 0, false);
+        assert_int_equal(tlb_access(t, 0, 0, page[i] + 0x20, &e), want[i]);
+    }
+    assert_int_equal(tlb_stats(t)->lookups, 10);
+    assert_int_equal(tlb_stats(t)->hits, 4);
+    assert_int_equal(tlb_stats(t)->hits_by_size[PAGE_4K], 4);
+    assert_int_equal(tlb_stats(t)->misses, 6);
+    assert_int_equal(tlb_stats(t)->fills, 6);
+    assert_int_equal(tlb_stats(t)->evictions, 3);
+    assert_non_null(tlb_probe(t, 0, 0, A));
+    assert_non_null(tlb_probe(t, 0, 0, B));
+    assert_non_null(tlb_probe(t, 0, 0, C));
+    assert_null(tlb_probe(t, 0, 0, D));
+    tlb_free(t);
+}
+
+/*
  * 64-bit VAs (the trace-driven study's addresses). An entry's page number is the
  * whole VA above its page offset, so pages that agree in the low 32 bits but not
  * above never alias, at any size; and a 16 MiB entry at 2^47 - 16M covers exactly
@@ -1530,6 +1563,7 @@ int main(void)
         cmocka_unit_test(test_against_reference),
         cmocka_unit_test(test_access_study),
         cmocka_unit_test(test_access_by_hand),
+        cmocka_unit_test(test_access_hit_order),
         cmocka_unit_test(test_wide_va),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
