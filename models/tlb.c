@@ -113,6 +113,16 @@ struct probe {
     uint32_t shift;
 };
 
+/*
+ * A slot's last count of matching entries (tlb_lookup_matches), for lookups of one
+ * context, valid while no tag came or went since (gen is the TLB's tags_gen then).
+ */
+struct match_memo {
+    uint64_t gen;
+    uint32_t ctx;
+    uint32_t n;
+};
+
 struct tlb {
     /* Hot fields first: everything a lookup touches. */
     uint64_t fast_page;         /* va >> FAST_PAGE_SHIFT of the last hit */
@@ -120,6 +130,8 @@ struct tlb {
     uint32_t fast_slot;
     uint32_t fast_size;         /* its entry's page size: the hit's count needs no record */
     unsigned fast_matches;      /* entries matching the last hit's access; 0: not counted */
+    uint64_t tags_gen;          /* moves on whenever a tag comes or goes */
+    struct match_memo *memo;    /* per slot; allocated at the first count needed */
     uint64_t miss_va;           /* the last lookup that missed, while nothing changed since */
     uint32_t miss_ctx;          /* its VMID, ASID and CTX_VALID; 0: none */
     uint8_t present_ng;         /* bit s: some non-global entry of size s is valid */
@@ -577,6 +589,15 @@ static inline __attribute__((always_inline)) void lru_prefetch_victims(const str
     __builtin_prefetch(&t->hash[next->where]);
 }
 
+/* A tag came or went: the caches of lookups and counts are out of date. */
+static inline void tags_changed(struct tlb *t)
+{
+    t->fast_ctx = 0;
+    t->fast_matches = 0;
+    t->miss_ctx = 0;
+    t->tags_gen++;
+}
+
 /* Takes a valid entry out of every structure; the counters are the caller's. */
 static void remove_slot(struct tlb *t, unsigned set, unsigned way)
 {
@@ -590,9 +611,7 @@ static void remove_slot(struct tlb *t, unsigned set, unsigned way)
     free_mark(t, set, way);
     count_sub(t, tag);
     t->valid--;
-    t->fast_ctx = 0;
-    t->fast_matches = 0;
-    t->miss_ctx = 0;
+    tags_changed(t);
 }
 
 /* Writes the translation and its tag into a slot the tag is not yet hashed for. */
@@ -695,6 +714,7 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
     t->slots = cfg->entries;
     t->words = (t->ways + 63) / 64;
     t->rng = cfg->seed;
+    t->tags_gen = 1;            /* a memo of generation 0 is one never written */
     t->lru_plain = t->repl == TLB_LRU;     /* one_plain follows at the first fill */
 
     /*
@@ -750,6 +770,7 @@ void tlb_free(struct tlb *t)
         return;
     free(t->hash);
     free(t->rec);
+    free(t->memo);
     free(t->head);
     free(t->plru);
     free(t->rr);
@@ -890,6 +911,32 @@ static unsigned matches_from_hit(const struct tlb *t, uint8_t vmid, uint8_t asid
 }
 
 /*
+ * matches_from_hit, remembered per slot. The probes go up in size, so every entry
+ * that a later probe finds covers the whole page of the hit's entry (it is aligned
+ * and at least as large): the count is the same for every address the hit's entry
+ * answers, given the lookup's context and the tags present. A rotating or tiled
+ * master hits many pages of few entries in turn and seldom fills, so the count is
+ * mostly taken from here rather than probed again.
+ */
+static unsigned memo_matches(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
+                             uint32_t slot)
+{
+    const uint32_t ctx = fast_ctx(vmid, asid);
+    struct match_memo *m;
+
+    if (!t->memo) {
+        t->memo = calloc(t->ways * t->sets, sizeof(*t->memo));
+        if (!t->memo)           /* the count is still right, only not remembered */
+            return matches_from_hit(t, vmid, asid, va, slot);
+    }
+    m = &t->memo[slot];
+    if (m->gen != t->tags_gen || m->ctx != ctx)
+        *m = (struct match_memo){ .gen = t->tags_gen, .ctx = ctx,
+                                  .n = matches_from_hit(t, vmid, asid, va, slot) };
+    return m->n;
+}
+
+/*
  * tlb_lookup, and the number of entries that match. The count is kept with the
  * one-entry cache, so repeated hits on one page count once; more than one (size,
  * kind) pair must be present for a second match to exist at all.
@@ -904,7 +951,7 @@ const struct tlb_entry *tlb_lookup_matches(struct tlb *t, uint8_t vmid, uint8_t 
         return NULL;
     }
     if (!t->fast_matches)       /* nprobes: the (size, kind) pairs present */
-        t->fast_matches = t->nprobes > 1 ? matches_from_hit(t, vmid, asid, va, t->fast_slot) : 1;
+        t->fast_matches = t->nprobes > 1 ? memo_matches(t, vmid, asid, va, t->fast_slot) : 1;
     *matches = t->fast_matches;
     return e;
 }
@@ -983,9 +1030,7 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     } else {
         return -ENOSPC;
     }
-    t->fast_ctx = 0;
-    t->fast_matches = 0;
-    t->miss_ctx = 0;
+    tags_changed(t);
     t->stats.fills++;
     t->stats.fills_by_size[e->size]++;
     return 0;
@@ -1028,9 +1073,7 @@ lru_replace_absent(struct tlb *t, unsigned set, struct tag tag, uint64_t bucket,
     r->ctx = tag.ctx;
     t->head[set] = slot;
     lru_prefetch_victims(t, slot);
-    t->fast_ctx = 0;
-    t->fast_matches = 0;
-    t->miss_ctx = 0;
+    tags_changed(t);
     t->stats.fills++;
     t->stats.fills_by_size[e->size]++;
 }

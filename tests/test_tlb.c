@@ -505,6 +505,47 @@ static void test_overlap_priority(void **state)
     tlb_free(t);
 }
 
+/*
+ * The count of matching entries is remembered per entry (tlb.c, memo_matches): it
+ * must follow every fill and invalidation, and the lookup's context. Each lookup
+ * below goes to another 4 KiB page than the one before, so the one-entry cache
+ * never answers; the expected counts are the entries covering the address that
+ * the context may use.
+ */
+static void test_match_count_remembered(void **state)
+{
+    (void)state;
+    struct tlb *t = mk(16, 16, TLB_LRU, 0);
+    unsigned m = 0;
+
+    fill(t, 0x00010000u, PAGE_64K, 1, 1, true);           /* E: 0x10000-0x1FFFF, ASID 1 */
+    fill(t, 0x00013000u, PAGE_4K, 1, 1, true);            /* F: inside E */
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x00012000u, &m)->size, PAGE_64K);
+    assert_int_equal(m, 1);                                /* E only */
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x00013000u, &m)->size, PAGE_4K);
+    assert_int_equal(m, 2);                                /* F and E */
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x00014000u, &m)->size, PAGE_64K);
+    assert_int_equal(m, 1);
+    /* G, a global 1 MiB entry over all of E: E's remembered count is out of date */
+    fill(t, 0x00000000u, PAGE_1M, 1, 7, false);
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x00012000u, &m)->size, PAGE_64K);
+    assert_int_equal(m, 2);                                /* E and G */
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x00013000u, &m)->size, PAGE_4K);
+    assert_int_equal(m, 3);                                /* F, E and G */
+    /* ASID 2 sees G alone; then ASID 1 again, on another page of E */
+    assert_int_equal(tlb_lookup_matches(t, 1, 2, 0x00012000u, &m)->size, PAGE_1M);
+    assert_int_equal(m, 1);
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x0001A000u, &m)->size, PAGE_64K);
+    assert_int_equal(m, 2);
+    /* G invalidated (TLBIMVA for ASID 2 takes global entries): back to E alone */
+    tlb_inv_va(t, 1, 2, 0x00012000u);
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x00012000u, &m)->size, PAGE_64K);
+    assert_int_equal(m, 1);
+    assert_int_equal(tlb_lookup_matches(t, 1, 1, 0x00013000u, &m)->size, PAGE_4K);
+    assert_int_equal(m, 2);
+    tlb_free(t);
+}
+
 /* ------------------------------------------------------------------ invalidation */
 
 /*
@@ -1547,6 +1588,7 @@ int main(void)
         cmocka_unit_test(test_supersection_and_large_page),
         cmocka_unit_test(test_mixed_sizes_coexist),
         cmocka_unit_test(test_overlap_priority),
+        cmocka_unit_test(test_match_count_remembered),
         cmocka_unit_test(test_inv_asid_and_vmid),
         cmocka_unit_test(test_inv_va),
         cmocka_unit_test(test_inv_all_spares_locked),
