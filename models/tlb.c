@@ -21,9 +21,13 @@
  *    a hint to the lowest word that may be non-zero, finds "the lowest invalid
  *    unlocked way" without a scan once the set is full.
  *
- * docs/tlb.md gives the rules; this file keeps to them.
+ * This file holds creation, lookup and fill, and the trace study's tlb_access;
+ * tlb_maint.c the invalidations, lockdown and read-back; tlb_priv.h the data and
+ * the inline operations on the hash, the lru lists and the free ways that both use.
+ * docs/tlb.md gives the rules; these files keep to them.
  */
 #include "models/tlb.h"
+#include "models/tlb_priv.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -32,138 +36,6 @@
 #include <string.h>
 
 #include "sim/core/util.h"
-
-/*
- * A tag is everything an entry is matched on, in two words: the VA page number at
- * the entry's own size (a 64-bit VA gives up to 52 bits at 4K, so the number has a
- * word of its own) and a context word:
- *   [7:0]   VMID
- *   [15:8]  ASID (zero for a global entry)
- *   [16]    global (ng = false): the ASID does not take part in the match
- *   [18:17] page size
- *   [31]    valid: set in every tag, so a zero context word is an invalid slot
- *           or an empty hash bucket
- */
-struct tag {
-    uint64_t vpn;
-    uint32_t ctx;
-};
-
-#define CTX_VMID_SHIFT      0
-#define CTX_ASID_SHIFT      8
-#define CTX_GLOBAL          (1u << 16)
-#define CTX_SIZE_SHIFT      17
-#define CTX_VALID           (1u << 31)
-#define TAG_VMID(tag)       ((uint8_t)((tag).ctx >> CTX_VMID_SHIFT))
-#define TAG_ASID(tag)       ((uint8_t)((tag).ctx >> CTX_ASID_SHIFT))
-#define TAG_SIZE(tag)       (((tag).ctx >> CTX_SIZE_SHIFT) & 3u)
-#define TAG_GLOBAL(tag)     (((tag).ctx & CTX_GLOBAL) != 0)
-
-/*
- * A hash bucket: the slot holding a tag, and a check word from the tag's hash (its
- * top 32 bits, bit 0 forced to 1) so that most buckets of other tags are passed
- * without reading the slot's tag; check 0 is an empty bucket. Eight bytes, so the
- * sparse table stays small in the caches. The bucket index is the hash's top bits
- * too, so a bucket's home is its check word shifted (buckets <= 2^31).
- */
-struct bucket {
-    uint32_t check;
-    uint32_t slot;
-};
-
-#define HASH_MULT           0x9E3779B97F4A7C15ull   /* 2^64 / golden ratio, odd */
-#define HASH_CTX_SHIFT      40  /* the context above the page numbers of 40-bit VAs */
-#define HASH_BIG_ENTRIES    (1u << 16)  /* above this, a load factor of 1/4, not 1/16 */
-
-/* The last-lookup cache: the 4 KiB page number and the lookup's VMID, ASID, valid. */
-#define FAST_PAGE_SHIFT     12
-
-#define NONE                UINT32_MAX
-
-/*
- * Everything about one slot in one 64-byte record (allocated line-aligned): the
- * translation handed to callers, its tag, the hash bucket holding the tag, the lru
- * links and stamp. A random miss then touches the victim's record and its bucket,
- * rather than a slot array, a tag array, a bucket array and a link array apart.
- *
- * The lru list of a set is circular with no sentinel: head[set] is the most
- * recently used way and its prev the least (NONE: an empty list). The usual miss in
- * a full set makes the least recently used way the most recent, a rotation of the
- * circle: head[set] moves to it and no link is written.
- */
-struct slot_rec {
-    struct tlb_entry ent;
-    uint64_t vpn;               /* the tag: page number, */
-    uint32_t ctx;               /* and context word; 0 if the slot is invalid */
-    uint32_t where;             /* the bucket of the tag while valid */
-    uint32_t prev, next;        /* lru: the set's recency circle */
-    uint64_t stamp;             /* lru, while floor > 0: last touch; orders the lists on a
-                                   floor change */
-};
-
-_Static_assert(sizeof(struct slot_rec) == 64, "one slot, one cache line");
-
-/*
- * One hash probe of the search: a (size, kind) pair with a valid entry. The context
- * word of a lookup for (vmid, asid) is (fast_ctx(vmid, asid) & keep) | add: keep
- * drops the ASID of a global probe, add is the size and the global bit.
- */
-struct probe {
-    uint32_t keep, add;
-    uint32_t shift;
-};
-
-/*
- * A slot's last count of matching entries (tlb_lookup_matches), for lookups of one
- * context, valid while no tag came or went since (gen is the TLB's tags_gen then).
- */
-struct match_memo {
-    uint64_t gen;
-    uint32_t ctx;
-    uint32_t n;
-};
-
-struct tlb {
-    /* Hot fields first: everything a lookup touches. */
-    uint64_t fast_page;         /* va >> FAST_PAGE_SHIFT of the last hit */
-    uint32_t fast_ctx;          /* its VMID, ASID and CTX_VALID; 0: empty */
-    uint32_t fast_slot;
-    uint32_t fast_size;         /* its entry's page size: the hit's count needs no record */
-    unsigned fast_matches;      /* entries matching the last hit's access; 0: not counted */
-    uint64_t tags_gen;          /* moves on whenever a tag comes or goes */
-    struct match_memo *memo;    /* per slot; allocated at the first count needed */
-    uint64_t miss_va;           /* the last lookup that missed, while nothing changed since */
-    uint32_t miss_ctx;          /* its VMID, ASID and CTX_VALID; 0: none */
-    uint8_t present_ng;         /* bit s: some non-global entry of size s is valid */
-    uint8_t present_g;          /* bit s: some global entry of size s is valid */
-    uint8_t nprobes;            /* the (size, kind) pairs present, in search order: */
-    bool lru_plain;             /* lru, no lockdown, no locked way: tlb_access's short miss */
-    bool one_plain;             /* lru_plain and nprobes == 1: tlb_access's inlined probe */
-    uint32_t set_mask;          /* sets - 1 */
-    struct probe probe[2 * PAGE_SIZES];
-    enum tlb_replacement repl;
-    unsigned ways, sets;
-    struct bucket *hash;
-    uint64_t hash_mask;
-    unsigned hash_shift;        /* 64 - log2(buckets) */
-    uint64_t clock;             /* lru recency stamps */
-    struct slot_rec *rec;       /* [sets * ways] */
-    uint32_t *head;             /* lru: [sets], the most recent way's slot, or NONE */
-    uint32_t slots;             /* sets * ways */
-    uint8_t *plru;              /* plru: ways bytes per set, node 1 is the root */
-    uint32_t *rr;               /* round-robin pointer per set */
-    uint64_t rng;               /* splitmix64 state */
-    uint64_t *freemap;          /* per set, bit w: way w invalid */
-    unsigned words;             /* freemap words per set */
-    uint32_t *free_hint;        /* per set: words below it are all zero */
-    uint32_t *free_unlocked;    /* per set: invalid ways at or above floor */
-    unsigned count[2][PAGE_SIZES];  /* valid entries: [global][size] */
-    unsigned valid;
-    bool lke;
-    unsigned floor, victim;
-    struct tlb_stats stats;
-    struct tlb_config cfg;
-};
 
 /* ------------------------------------------------------------------ config */
 
@@ -231,41 +103,6 @@ int tlb_config_check(const struct tlb_config *cfg, char *err, unsigned errlen)
     return 0;
 }
 
-/* ------------------------------------------------------------------ small helpers */
-
-static inline uint32_t make_ctx(enum page_size size, uint8_t vmid, bool global, uint8_t asid)
-{
-    uint32_t c = (uint32_t)vmid << CTX_VMID_SHIFT | (uint32_t)size << CTX_SIZE_SHIFT | CTX_VALID;
-
-    return global ? c | CTX_GLOBAL : c | (uint32_t)asid << CTX_ASID_SHIFT;
-}
-
-static inline struct tag make_tag(enum page_size size, uint8_t vmid, bool global,
-                                  uint8_t asid, uint64_t vpn)
-{
-    return (struct tag){ .vpn = vpn, .ctx = make_ctx(size, vmid, global, asid) };
-}
-
-static inline uint32_t fast_ctx(uint8_t vmid, uint8_t asid)
-{
-    return (uint32_t)vmid << CTX_VMID_SHIFT | (uint32_t)asid << CTX_ASID_SHIFT | CTX_VALID;
-}
-
-static inline unsigned set_of(const struct tlb *t, uint64_t vpn)
-{
-    return (unsigned)(vpn & t->set_mask);
-}
-
-static inline uint32_t slot_of(const struct tlb *t, unsigned set, unsigned way)
-{
-    return set * t->ways + way;
-}
-
-static inline struct tag slot_tag(const struct tlb *t, uint32_t slot)
-{
-    return (struct tag){ .vpn = t->rec[slot].vpn, .ctx = t->rec[slot].ctx };
-}
-
 /* splitmix64: a full-period generator whose whole state is one word. */
 static uint64_t rng_next(uint64_t *state)
 {
@@ -276,152 +113,7 @@ static uint64_t rng_next(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-/* ------------------------------------------------------------------ the hash */
-
-static inline uint64_t hash_of(uint64_t vpn, uint32_t ctx)
-{
-    return (vpn ^ (uint64_t)ctx << HASH_CTX_SHIFT) * HASH_MULT;
-}
-
-static inline uint32_t hash_check(uint64_t h)
-{
-    return (uint32_t)(h >> 32) | 1u;
-}
-
-static inline uint64_t bucket_home(const struct tlb *t, uint32_t check)
-{
-    return check >> (t->hash_shift - 32);
-}
-
-static inline bool tag_eq(struct tag a, struct tag b)
-{
-    return a.ctx == b.ctx && a.vpn == b.vpn;
-}
-
-static inline uint32_t hash_find(const struct tlb *t, struct tag tag)
-{
-    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
-    uint32_t check = hash_check(h);
-
-    for (;;) {
-        const struct bucket *b = &t->hash[i];
-
-        if (b->check == check && tag_eq(slot_tag(t, b->slot), tag))
-            return b->slot;
-        if (!b->check)
-            return NONE;
-        i = (i + 1) & t->hash_mask;
-    }
-}
-
-static inline void hash_insert(struct tlb *t, struct tag tag, uint32_t slot)
-{
-    uint64_t h = hash_of(tag.vpn, tag.ctx), i = h >> t->hash_shift;
-
-    while (t->hash[i].check)
-        i = (i + 1) & t->hash_mask;
-    t->hash[i] = (struct bucket){ .check = hash_check(h), .slot = slot };
-    t->rec[slot].where = (uint32_t)i;
-}
-
-/*
- * Removes the tag of a slot, found at once through where[]. Later buckets of the
- * same probe run are shifted back into the hole (their slots' where[] follows), so
- * no tombstones accumulate and searches stay short however many fills and
- * evictions the TLB sees. At the load factor of tlb_new most runs end at the next
- * bucket, so the loop usually reads one empty bucket and stops.
- */
-static inline void hash_remove_at(struct tlb *t, uint64_t i)
-{
-    uint64_t j = i;
-
-    for (;;) {
-        j = (j + 1) & t->hash_mask;
-        struct bucket b = t->hash[j];
-        if (!b.check)
-            break;
-        uint64_t home = bucket_home(t, b.check);
-        /* b may fill the hole at i unless its home lies cyclically in (i, j]. */
-        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!stays) {
-            t->hash[i] = b;
-            t->rec[b.slot].where = (uint32_t)i;
-            i = j;
-        }
-    }
-    t->hash[i] = (struct bucket){ 0 };
-}
-
-static inline void hash_remove(struct tlb *t, uint32_t slot)
-{
-    hash_remove_at(t, t->rec[slot].where);
-}
-
-/* ------------------------------------------------------------------ lru lists */
-
-static inline uint32_t lru_head(const struct tlb *t, unsigned set)
-{
-    return t->head[set];
-}
-
-/* The least recently used way of a set whose list is not empty. */
-static inline uint32_t lru_tail(const struct tlb *t, unsigned set)
-{
-    return t->rec[t->head[set]].prev;
-}
-
-static inline void lru_unlink(struct tlb *t, unsigned set, uint32_t slot)
-{
-    struct slot_rec *r = t->rec;
-    uint32_t p = r[slot].prev, n = r[slot].next;
-
-    if (n == slot) {
-        t->head[set] = NONE;
-        return;
-    }
-    r[p].next = n;
-    r[n].prev = p;
-    if (t->head[set] == slot)
-        t->head[set] = n;
-}
-
-/* Links a slot that is on no list in as the most recently used. */
-static inline void lru_push_head(struct tlb *t, unsigned set, uint32_t slot)
-{
-    struct slot_rec *r = t->rec;
-    uint32_t h = t->head[set];
-
-    if (h == NONE) {
-        r[slot].prev = r[slot].next = slot;
-    } else {
-        uint32_t tail = r[h].prev;
-        r[slot].prev = tail;
-        r[slot].next = h;
-        r[tail].next = slot;
-        r[h].prev = slot;
-    }
-    t->head[set] = slot;
-}
-
-static void lru_clear(struct tlb *t, unsigned set)
-{
-    t->head[set] = NONE;
-}
-
 /* ------------------------------------------------------------------ plru tree */
-
-/*
- * Node n (1 .. ways - 1) has children 2n and 2n + 1; leaf ways + w is way w. A node
- * bit of 0 sends the victim search to the left (lower-numbered) half, 1 to the right.
- * A touch sets every node on the way's path to point away from it.
- */
-static inline void plru_touch(struct tlb *t, unsigned set, unsigned way)
-{
-    uint8_t *bits = t->plru + (size_t)set * t->ways;
-
-    for (unsigned n = t->ways + way; n > 1; n >>= 1)
-        bits[n >> 1] = !(n & 1);
-}
 
 /*
  * Follows the bits from the root. A left half lying wholly below floor (all
@@ -452,24 +144,6 @@ static unsigned plru_victim(const struct tlb *t, unsigned set)
 }
 
 /* ------------------------------------------------------------------ free ways */
-
-static inline void free_mark(struct tlb *t, unsigned set, unsigned way)
-{
-    unsigned w = way >> 6;
-
-    t->freemap[(size_t)set * t->words + w] |= 1ull << (way & 63);
-    if (w < t->free_hint[set])
-        t->free_hint[set] = w;
-    if (way >= t->floor)
-        t->free_unlocked[set]++;
-}
-
-static inline void free_clear(struct tlb *t, unsigned set, unsigned way)
-{
-    t->freemap[(size_t)set * t->words + (way >> 6)] &= ~(1ull << (way & 63));
-    if (way >= t->floor)
-        t->free_unlocked[set]--;
-}
 
 /* The lowest invalid way at or above floor; the caller knows there is one. */
 static unsigned free_lowest_unlocked(struct tlb *t, unsigned set)
@@ -599,7 +273,7 @@ static inline void tags_changed(struct tlb *t)
 }
 
 /* Takes a valid entry out of every structure; the counters are the caller's. */
-static void remove_slot(struct tlb *t, unsigned set, unsigned way)
+void tlb_remove_slot(struct tlb *t, unsigned set, unsigned way)
 {
     uint32_t slot = slot_of(t, set, way);
     struct tag tag = slot_tag(t, slot);
@@ -979,9 +653,9 @@ static void fill_lockdown(struct tlb *t, unsigned set, uint32_t old, struct tag 
 
     /* The same tag elsewhere in the set is moved to the victim way, not duplicated. */
     if (old != NONE && old != target)
-        remove_slot(t, set, old - set * t->ways);
+        tlb_remove_slot(t, set, old - set * t->ways);
     if (old == target) {
-        remove_slot(t, set, way);
+        tlb_remove_slot(t, set, way);
         install(t, set, way, tag, e);
     } else if (t->rec[target].ctx) {
         replace(t, set, way, tag, e);
@@ -1256,217 +930,4 @@ int tlb_access(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
     if (t->nprobes == 1)
         return access_one_run(t, fast_ctx(vmid, asid), va, fill);
     return access_slow(t, vmid, asid, va, fill);
-}
-
-/* ------------------------------------------------------------------ invalidation */
-
-static void invalidate(struct tlb *t, unsigned set, unsigned way)
-{
-    remove_slot(t, set, way);
-    t->stats.invalidations++;
-}
-
-void tlb_inv_all(struct tlb *t)
-{
-    for (unsigned s = 0; s < t->sets; s++)
-        for (unsigned w = t->floor; w < t->ways; w++)
-            if (t->rec[slot_of(t, s, w)].ctx)
-                invalidate(t, s, w);
-}
-
-void tlb_inv_vmid(struct tlb *t, uint8_t vmid)
-{
-    for (unsigned s = 0; s < t->sets; s++) {
-        for (unsigned w = 0; w < t->ways; w++) {
-            struct tag tag = slot_tag(t, slot_of(t, s, w));
-
-            if (tag.ctx && TAG_VMID(tag) == vmid)
-                invalidate(t, s, w);
-        }
-    }
-}
-
-void tlb_inv_asid(struct tlb *t, uint8_t vmid, uint8_t asid)
-{
-    for (unsigned s = 0; s < t->sets; s++) {
-        for (unsigned w = 0; w < t->ways; w++) {
-            struct tag tag = slot_tag(t, slot_of(t, s, w));
-
-            if (tag.ctx && !TAG_GLOBAL(tag) && TAG_VMID(tag) == vmid &&
-                TAG_ASID(tag) == asid)
-                invalidate(t, s, w);
-        }
-    }
-}
-
-/* Removes the entry with this exact tag, if any. */
-static void invalidate_tag(struct tlb *t, struct tag tag, uint64_t vpn)
-{
-    uint32_t slot = hash_find(t, tag);
-
-    if (slot != NONE) {
-        unsigned set = set_of(t, vpn);
-        invalidate(t, set, slot - set * t->ways);
-    }
-}
-
-/*
- * As ARMv7 TLBIMVA: the non-global entries of asid covering va and the global
- * entries covering va, whatever ASID they were filled with.
- */
-void tlb_inv_va(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
-{
-    for (unsigned s = 0; s < PAGE_SIZES; s++) {
-        uint64_t vpn = va >> page_shift((enum page_size)s);
-
-        if (t->present_ng & (1u << s))
-            invalidate_tag(t, make_tag((enum page_size)s, vmid, false, asid, vpn), vpn);
-        if (t->present_g & (1u << s))
-            invalidate_tag(t, make_tag((enum page_size)s, vmid, true, 0, vpn), vpn);
-    }
-}
-
-/*
- * Every entry of vmid covering va. Non-global entries of any ASID may match, so the
- * set of each present size is scanned: O(ways) per size, acceptable for maintenance.
- */
-void tlb_inv_va_all_asid(struct tlb *t, uint8_t vmid, uint64_t va)
-{
-    for (unsigned s = 0; s < PAGE_SIZES; s++) {
-        if (!((t->present_ng | t->present_g) & (1u << s)))
-            continue;
-        uint64_t vpn = va >> page_shift((enum page_size)s);
-        unsigned set = set_of(t, vpn);
-
-        for (unsigned w = 0; w < t->ways; w++) {
-            struct tag tag = slot_tag(t, slot_of(t, set, w));
-
-            if (tag.ctx && TAG_SIZE(tag) == s && TAG_VMID(tag) == vmid && tag.vpn == vpn)
-                invalidate(t, set, w);
-        }
-    }
-}
-
-/* ------------------------------------------------------------------ lockdown */
-
-struct way_stamp {
-    uint64_t stamp;
-    uint32_t slot;
-};
-
-static int by_stamp_desc(const void *a, const void *b)
-{
-    uint64_t x = ((const struct way_stamp *)a)->stamp, y = ((const struct way_stamp *)b)->stamp;
-
-    return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/*
- * While floor is 0 every valid way is on its set's list, in the true order of last
- * use, and touches write no stamps (a hit costs two stores less). Leaving floor 0,
- * the stamps are made from the lists, least recent first, so they order the ways
- * as stamps written at every touch would have.
- */
-static void lru_stamp_lists(struct tlb *t)
-{
-    for (unsigned s = 0; s < t->sets; s++) {
-        if (t->head[s] == NONE)
-            continue;
-        for (uint32_t x = lru_tail(t, s);; x = t->rec[x].prev) {
-            t->rec[x].stamp = ++t->clock;
-            if (x == t->head[s])
-                break;
-        }
-    }
-}
-
-/*
- * A new floor changes which ways are on the lru lists. The stamps keep the true
- * order of last use, so each list is rebuilt from them and ways entering the
- * unlocked region take their proper place rather than an arbitrary one.
- */
-static void lru_rebuild(struct tlb *t, struct way_stamp *tmp)
-{
-    for (unsigned s = 0; s < t->sets; s++) {
-        unsigned n = 0;
-
-        for (unsigned w = t->floor; w < t->ways; w++) {
-            uint32_t slot = slot_of(t, s, w);
-            if (t->rec[slot].ctx)
-                tmp[n++] = (struct way_stamp){ t->rec[slot].stamp, slot };
-        }
-        qsort(tmp, n, sizeof(*tmp), by_stamp_desc);
-        lru_clear(t, s);
-        for (unsigned i = n; i-- > 0;)
-            lru_push_head(t, s, tmp[i].slot);
-    }
-}
-
-int tlb_set_lockdown(struct tlb *t, bool lke, unsigned floor, unsigned victim)
-{
-    if (floor > t->ways || victim >= t->ways)
-        return -EINVAL;
-    if (floor != t->floor) {
-        struct way_stamp *tmp = NULL;
-
-        if (t->repl == TLB_LRU) {
-            tmp = malloc(t->ways * sizeof(*tmp));
-            if (!tmp)
-                return -ENOMEM;
-            if (!t->floor)
-                lru_stamp_lists(t);
-        }
-        t->floor = floor;
-        for (unsigned s = 0; s < t->sets; s++) {
-            unsigned n = 0;
-            for (unsigned w = floor; w < t->ways; w++)
-                n += (t->freemap[(size_t)s * t->words + (w >> 6)] >> (w & 63)) & 1;
-            t->free_unlocked[s] = n;
-        }
-        if (tmp) {
-            lru_rebuild(t, tmp);
-            free(tmp);
-        }
-    }
-    t->lke = lke;
-    t->victim = victim;
-    t->lru_plain = t->repl == TLB_LRU && !t->lke && !t->floor;
-    t->one_plain = t->lru_plain && t->nprobes == 1;
-    return 0;
-}
-
-void tlb_get_lockdown(const struct tlb *t, bool *lke, unsigned *floor, unsigned *victim)
-{
-    if (lke)
-        *lke = t->lke;
-    if (floor)
-        *floor = t->floor;
-    if (victim)
-        *victim = t->victim;
-}
-
-/* ------------------------------------------------------------------ read-back, stats */
-
-bool tlb_read_entry(const struct tlb *t, unsigned index, struct tlb_entry *out)
-{
-    if (index >= t->cfg.entries || !t->rec[index].ctx)
-        return false;
-    if (out)
-        *out = t->rec[index].ent;
-    return true;
-}
-
-unsigned tlb_valid_entries(const struct tlb *t)
-{
-    return t->valid;
-}
-
-const struct tlb_stats *tlb_stats(const struct tlb *t)
-{
-    return &t->stats;
-}
-
-void tlb_reset_stats(struct tlb *t)
-{
-    memset(&t->stats, 0, sizeof(t->stats));
 }
