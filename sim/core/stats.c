@@ -32,7 +32,6 @@
 
 /* ---- Histograms ------------------------------------------------------------------- */
 
-
 /* The largest value bucket i counts: the inverse of stats_hist_index, plus the width - 1. */
 static uint64_t hist_upper(unsigned i)
 {
@@ -46,13 +45,6 @@ static uint64_t hist_upper(unsigned i)
     return lower + ((UINT64_C(1) << shift) - 1);
 }
 
-static inline uint64_t add_saturating(uint64_t a, uint64_t b)
-{
-    uint64_t s;
-
-    return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
-}
-
 void stats_hist_merge(struct stats_hist *into, const struct stats_hist *from)
 {
     unsigned i;
@@ -64,7 +56,7 @@ void stats_hist_merge(struct stats_hist *into, const struct stats_hist *from)
     if (!into->count || from->max > into->max)
         into->max = from->max;
     into->count += from->count;
-    into->sum = add_saturating(into->sum, from->sum);
+    into->sum = stats_add_saturating(into->sum, from->sum);
     for (i = 0; i < STATS_HIST_BUCKETS; i++)
         into->bucket[i] += from->bucket[i];
 }

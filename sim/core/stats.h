@@ -58,22 +58,29 @@ static inline unsigned stats_hist_index(uint64_t v)
     return (shift << STATS_HIST_SUB_BITS) + (unsigned)(v >> shift);
 }
 
+/* a + b, or UINT64_MAX if that does not fit: a histogram's sum. */
+static inline uint64_t stats_add_saturating(uint64_t a, uint64_t b)
+{
+    uint64_t s;
+
+    return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
+}
+
 /*
  * Adds one sample. Inline: the masters add two per burst, and the call was a
  * quarter of the cost.
  */
 static inline void stats_hist_add(struct stats_hist *h, uint64_t value)
 {
-    uint64_t sum;
-
     if (!h->count || value < h->min)
         h->min = value;
     if (value > h->max)
         h->max = value;
     h->count++;
-    h->sum = __builtin_add_overflow(h->sum, value, &sum) ? UINT64_MAX : sum;
+    h->sum = stats_add_saturating(h->sum, value);
     h->bucket[stats_hist_index(value)]++;
 }
+
 /* Adds every sample of `from` into `into`. */
 void stats_hist_merge(struct stats_hist *into, const struct stats_hist *from);
 double stats_hist_mean(const struct stats_hist *h);         /* 0 when empty */
