@@ -351,19 +351,17 @@ inline void run_due(sim_time_t limit)
 {
     while (k.n && top_time() <= limit) {
         if (k.heap[0].fn == lane_tag) {
-            if (!lane_fire())
+            if (!lane_fire())       /* a leftover entry moves no time */
                 continue;
-            k.callbacks++;
-            if (k.stop)
-                break;
-            continue;
+        } else {
+            entry e = heap_pop();
+            if (e.fn) {
+                sim_clock_now = key_time(e.key);
+                e.fn(e.arg);
+            } else if (!event_fire(e)) {    /* a dead entry moves no time */
+                continue;
+            }
         }
-        entry e = heap_pop();
-        if (e.fn) {
-            sim_clock_now = key_time(e.key);
-            e.fn(e.arg);
-        } else if (!event_fire(e))   /* a dead entry moves no time */
-            continue;
         k.callbacks++;
         if (k.stop)
             break;

@@ -61,9 +61,11 @@ void sim_schedule(sim_time_t delay, sim_callback_fn fn, void *arg);
  * a DRAM channel's completions do. sim_lane_schedule(q, delay, arg) runs
  * fn(arg) exactly when and in the order that sim_schedule(delay, fn, arg) would:
  * the same time, the same place among everything due at that time. What differs
- * is the cost: a callback no earlier than the lane's last waits in the lane's own
- * FIFO and the kernel's queue holds only the lane's first, so the queue stays
- * short; an earlier one goes to the queue as a sim_schedule would.
+ * is the cost: the lane keeps its callbacks in order in a ring of its own and the
+ * kernel's queue holds only the lane's first, so the queue stays short. A callback
+ * no earlier than the lane's last is appended; an earlier one is moved into its
+ * place, which costs more, and one earlier than the lane's first also takes a
+ * queue entry.
  *
  * sim_lane_new copies the name (NULL gives ""); it returns NULL if fn is NULL or
  * memory runs out. Freeing a lane drops the callbacks it still holds. A NULL lane
