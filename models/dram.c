@@ -153,7 +153,6 @@ static sim_time_t dram_part(struct dram *d, struct dram_channel *ch, uint64_t by
     return start + xfer + d->cfg.latency;
 }
 
-
 static void dram_request(void *target, unsigned port, struct mem_req *req)
 {
     struct dram *d = target;

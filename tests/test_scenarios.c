@@ -311,7 +311,7 @@ static void test_set_soc_value_and_every_buffer(void **state)
 
 /*
  * soc_run runs the kernel with a quantum of its own (soc.c) and gives the caller's
- * back, whether the run ends normally or at its duration.
+ * back; here the run is cut at its duration, with work still pending.
  */
 static void test_run_gives_back_the_quantum(void **state)
 {
