@@ -26,17 +26,6 @@
 #define DATA            "tests/data/trace/"
 #define MAGIC           'I', 'O', 'M', 'T', 'R', 'C', '2', '\n'
 
-static struct trace_reader *open_ok(const char *path, enum trace_format format)
-{
-    struct trace_reader_opts opts = { .format = format };
-    char err[TRACE_ERR_MAX] = "";
-    struct trace_reader *r = trace_open(path, &opts, err, sizeof(err));
-
-    if (!r)
-        fail_msg("%s", err);
-    return r;
-}
-
 static void next_rec(struct trace_reader *r, uint64_t time, int op, unsigned buffer,
                      uint64_t addr, uint32_t bytes)
 {
@@ -121,7 +110,7 @@ static void test_cbin_layout(void **state)
     assert_memory_equal(out, expected, sizeof(expected));
     free(out);
 
-    r = open_ok(tmp_path("layout.cbin"), TRACE_FMT_CBIN);
+    r = trace_open_ok(tmp_path("layout.cbin"), TRACE_FMT_CBIN);
     next_rec(r, 1500, TRACE_OP_WRITE, 3, 0x12345678, 256);
     next_rec(r, 1500, TRACE_OP_READ, 3, 0x12345000, 256);
     next_rec(r, 2000, TRACE_OP_FRAME, TRACE_RAW, 0, 0);
@@ -143,7 +132,7 @@ static void test_cbin_round_trip(void **state)
 
     (void)state;
     for (unsigned c = 0; c < 2; c++) {
-        struct trace_reader *r = open_ok(DATA "basic.trc", TRACE_FMT_TEXT), *back;
+        struct trace_reader *r = trace_open_ok(DATA "basic.trc", TRACE_FMT_TEXT), *back;
         char err[TRACE_ERR_MAX] = "";
         struct trace_writer *w = trace_create(tmp_path(copies[c]), TRACE_FMT_CBIN, err,
                                               sizeof(err));
@@ -166,8 +155,8 @@ static void test_cbin_round_trip(void **state)
         trace_close(r);
         assert_int_equal(trace_finish(w, err, sizeof(err)), 0);
 
-        r = open_ok(DATA "basic.trc", TRACE_FMT_TEXT);
-        back = open_ok(tmp_path(copies[c]), TRACE_FMT_CBIN);
+        r = trace_open_ok(DATA "basic.trc", TRACE_FMT_TEXT);
+        back = trace_open_ok(tmp_path(copies[c]), TRACE_FMT_CBIN);
         while ((rc = trace_next(r, &a)) == 1) {
             assert_int_equal(trace_next(back, &b), 1);
             assert_rec(&b, a.time, a.op, a.buffer, a.addr, a.bytes);
@@ -186,7 +175,7 @@ static void expect_error(const char *name, const unsigned char *buf, size_t len,
                          int code, const char *where, const char *msg)
 {
     const char *path = write_bytes(name, buf, len);
-    struct trace_reader *r = open_ok(path, TRACE_FMT_CBIN);
+    struct trace_reader *r = trace_open_ok(path, TRACE_FMT_CBIN);
     struct trace_rec rec;
     char want[TRACE_ERR_MAX];
 

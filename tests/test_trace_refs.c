@@ -26,6 +26,7 @@
 
 #include "sim/trace/trace.h"
 #include "tests/lib/file.h"
+#include "tests/lib/trace.h"
 
 #define DATA            "tests/data/trace/"
 #define MAX_WORDS       256
@@ -79,17 +80,6 @@ static const char *save(const char *name, const struct words *w)
     return path;
 }
 
-static struct trace_reader *open_fmt(const char *path, enum trace_format format)
-{
-    struct trace_reader_opts opts = { .format = format };
-    char err[TRACE_ERR_MAX] = "";
-    struct trace_reader *r = trace_open(path, &opts, err, sizeof(err));
-
-    if (!r)
-        fail_msg("%s", err);
-    return r;
-}
-
 /*
  * Reads the whole of path through trace_next_refs, `batch` records a call, and
  * checks the records against want_addr / want_op (n of them) and the end.
@@ -97,7 +87,7 @@ static struct trace_reader *open_fmt(const char *path, enum trace_format format)
 static void expect_refs(const char *path, enum trace_format format, size_t batch,
                         const uint64_t *want_addr, const uint8_t *want_op, size_t n)
 {
-    struct trace_reader *r = open_fmt(path, format);
+    struct trace_reader *r = trace_open_ok(path, format);
     uint64_t addr[MAX_REFS];
     uint8_t op[MAX_REFS];
     size_t got = 0;
@@ -217,7 +207,7 @@ static void test_refs_mixed(void **state)
     addr_word(&w, 0x5000, 0);
     for (int i = 0; i < 6; i++)
         delta(&w, 0x100, i & 1);
-    r = open_fmt(save("mixed.cbin", &w), TRACE_FMT_CBIN);
+    r = trace_open_ok(save("mixed.cbin", &w), TRACE_FMT_CBIN);
     assert_int_equal(trace_next_refs(r, addr, op, 2), 2);
     assert_int_equal(addr[0], 0x5000);
     assert_int_equal(addr[1], 0x5100);
@@ -245,7 +235,7 @@ static void test_refs_mixed(void **state)
 static void expect_error(const char *path, unsigned good, int code, const char *at,
                          const char *msg)
 {
-    struct trace_reader *r = open_fmt(path, TRACE_FMT_CBIN);
+    struct trace_reader *r = trace_open_ok(path, TRACE_FMT_CBIN);
     struct trace_rec rec[MAX_REFS];
     uint64_t addr[8];
     uint8_t op[8];
@@ -263,7 +253,7 @@ static void expect_error(const char *path, unsigned good, int code, const char *
     assert_int_equal(trace_next_refs(r, addr, op, 8), code);    /* the error stays */
     trace_close(r);
 
-    r = open_fmt(path, TRACE_FMT_CBIN);
+    r = trace_open_ok(path, TRACE_FMT_CBIN);
     got = 0;
     while ((k = trace_next_batch(r, rec, MAX_REFS)) > 0)
         got += (unsigned)k;
@@ -385,7 +375,7 @@ static const uint8_t basic_op[] = { M, B, B, B, R, B, M, B, W, M, M };
 /* Copies the text fixture to path in format f, names defined before their first use. */
 static void copy_basic(const char *path, enum trace_format f)
 {
-    struct trace_reader *r = open_fmt(DATA "basic.trc", TRACE_FMT_TEXT);
+    struct trace_reader *r = trace_open_ok(DATA "basic.trc", TRACE_FMT_TEXT);
     char err[TRACE_ERR_MAX] = "";
     struct trace_writer *w = trace_create(path, f, err, sizeof(err));
     bool defined[8] = { false };
@@ -493,8 +483,8 @@ static void test_refs_long(void **state)
         }
         assert_int_equal(trace_finish(w, err, sizeof(err)), 0);
 
-        struct trace_reader *batch = open_fmt(path, TRACE_FMT_CBIN);
-        struct trace_reader *refs = open_fmt(path, TRACE_FMT_CBIN);
+        struct trace_reader *batch = trace_open_ok(path, TRACE_FMT_CBIN);
+        struct trace_reader *refs = trace_open_ok(path, TRACE_FMT_CBIN);
         uint64_t addr[MAX_REFS];
         uint8_t op[MAX_REFS];
         unsigned n = 0, named = 0, markers = 0;

@@ -27,6 +27,17 @@ struct tracegen *gen_from_yaml(const char *yaml)
     return g;
 }
 
+struct trace_reader *trace_open_ok(const char *path, enum trace_format format)
+{
+    struct trace_reader_opts opts = { .format = format };
+    char err[TRACE_ERR_MAX] = "";
+    struct trace_reader *r = trace_open(path, &opts, err, sizeof(err));
+
+    if (!r)
+        fail_msg("%s", err);
+    return r;
+}
+
 void assert_rec(const struct trace_rec *r, uint64_t time, unsigned op, unsigned buffer,
                 uint64_t addr, uint32_t bytes)
 {
