@@ -150,6 +150,20 @@ static struct trace_reader *read_one_by_one(const char *path,
     return r;
 }
 
+/*
+ * A pass that read `got` records and ended with n must have ended as pass 1 did:
+ * the same count, return, message and records_read. `what` names the pass.
+ */
+static void same_end(const struct trace_reader *r, const struct recs *ref, size_t got,
+                     long n, const char *what)
+{
+    FUZZ_CHECK(got == ref->n, "%s read %zu records, trace_next %zu", what, got, ref->n);
+    FUZZ_CHECK(n == ref->ret, "%s ended with %ld, trace_next with %d", what, n, ref->ret);
+    FUZZ_CHECK(!strcmp(trace_error(r), ref->err), "%s messages differ: '%s' and '%s'", what,
+               trace_error(r), ref->err);
+    FUZZ_CHECK(trace_records_read(r) == ref->nread, "%s records_read differs", what);
+}
+
 /* Pass 2: in batches of the sizes below, compared with pass 1 as it goes. */
 static void read_batches(const char *path, const struct trace_reader_opts *opts,
                          uint32_t din_bytes, const struct recs *ref)
@@ -175,11 +189,7 @@ static void read_batches(const char *path, const struct trace_reader_opts *opts,
                   "batch record %zu differs from trace_next's", got);
         }
     }
-    FUZZ_CHECK(got == ref->n, "batches read %zu records, trace_next %zu", got, ref->n);
-    FUZZ_CHECK(n == ref->ret, "batches ended with %ld, trace_next with %d", n, ref->ret);
-    FUZZ_CHECK(!strcmp(trace_error(r), ref->err), "messages differ: '%s' and '%s'",
-          trace_error(r), ref->err);
-    FUZZ_CHECK(trace_records_read(r) == ref->nread, "records_read differs");
+    same_end(r, ref, got, n, "batches");
     FUZZ_CHECK(trace_next_batch(r, buf, 0) == (ref->ret ? ref->ret : 0), "empty batch at the end");
     trace_close(r);
 }
@@ -217,11 +227,7 @@ static void read_refs(const char *path, const struct trace_reader_opts *opts,
                        "refs record %zu differs from trace_next's", got);
         }
     }
-    FUZZ_CHECK(got == ref->n, "refs read %zu records, trace_next %zu", got, ref->n);
-    FUZZ_CHECK(n == ref->ret, "refs ended with %ld, trace_next with %d", n, ref->ret);
-    FUZZ_CHECK(!strcmp(trace_error(r), ref->err), "refs messages differ: '%s' and '%s'",
-               trace_error(r), ref->err);
-    FUZZ_CHECK(trace_records_read(r) == ref->nread, "refs records_read differs");
+    same_end(r, ref, got, n, "refs");
     trace_close(r);
 }
 
