@@ -231,19 +231,27 @@ static inline void touch(struct tlb *t, unsigned set, uint32_t slot)
 
 /*
  * A hit on slot, whose tag has the page size `size` (an entry's size is always its
- * tag's): remembered for the one-entry cache of the next lookup, and counted.
+ * tag's): remembered for the one-entry cache of the next lookup, and counted. The
+ * recency update is the caller's.
  */
-static inline void record_hit(struct tlb *t, uint64_t va, uint32_t ctx, unsigned set,
-                              uint32_t slot, unsigned size)
+static inline void note_hit(struct tlb *t, uint64_t va, uint32_t ctx, uint32_t slot,
+                            unsigned size)
 {
     t->fast_page = va >> FAST_PAGE_SHIFT;
     t->fast_ctx = ctx;
     t->fast_slot = slot;
     t->fast_size = size;
     t->fast_matches = 0;
-    touch(t, set, slot);
     t->stats.hits++;
     t->stats.hits_by_size[size]++;
+}
+
+/* note_hit, and the replacement policy's recency update. */
+static inline void record_hit(struct tlb *t, uint64_t va, uint32_t ctx, unsigned set,
+                              uint32_t slot, unsigned size)
+{
+    note_hit(t, va, ctx, slot, size);
+    touch(t, set, slot);
 }
 
 /*
@@ -891,13 +899,7 @@ access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
 
     unsigned set = set_of(t, tag.vpn), size = TAG_SIZE(tag);
 
-    t->fast_page = va >> FAST_PAGE_SHIFT;
-    t->fast_ctx = ctx;
-    t->fast_slot = slot;
-    t->fast_size = size;
-    t->fast_matches = 0;
-    t->stats.hits++;
-    t->stats.hits_by_size[size]++;
+    note_hit(t, va, ctx, slot, size);
     if (!home_only && !t->lru_plain)    /* home_only: the caller saw one_plain */
         return touch_hit(t, set, slot);
     lru_plain_hit(t, set, slot);
