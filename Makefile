@@ -223,6 +223,10 @@ $(TESTLIB): $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTLIB) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# test_heap_start checks the command's heap preparation in its own process, so it links
+# the command's sim/cli/heap_start.o, which runs before main.
+$(BUILD)/tests/test_heap_start: $(BUILD)/sim/cli/heap_start.o
+
 $(TEST_CXX_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTLIB) $(TLM_LIB) $(LIB)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
