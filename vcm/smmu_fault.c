@@ -102,6 +102,22 @@ static void log_record(struct smmu_driver *drv, const struct smmu_fault_record *
 
 /* ---- The ISR ---------------------------------------------------------------------------- */
 
+/*
+ * A record for a fault being handled: the fault zeroed, the names as they are now
+ * (both are bounded by SMMU_NAME_LEN, so a fixed copy is the string), no context
+ * name yet and no message (log_record formats it for the records it keeps). Runs
+ * for every fault, so it leaves the message buffer alone.
+ */
+static void record_start(struct smmu_fault_record *r, const struct smmu_driver *drv)
+{
+    r->fault = (struct smmu_fault){ .smmu = r->smmu_name, .ctx = r->ctx_name };
+    r->action = SMMU_FAULT_NOT_STALLED;
+    r->hooked = false;
+    memcpy(r->smmu_name, drv->name, sizeof(r->smmu_name));
+    r->ctx_name[0] = '\0';
+    r->msg[0] = '\0';
+}
+
 /* Whether a retry is allowed: stops a hook that retries one address forever, fixing nothing. */
 static bool retry_allowed(struct smmu_driver *drv, unsigned bank, uint32_t far)
 {
@@ -140,14 +156,11 @@ static void context_fault(struct smmu_driver *drv, unsigned bank, uint32_t fsr)
     struct smmu_fault_record r;
     struct smmu_fault *f = &r.fault;
 
-    memset(&r, 0, sizeof(r));
-    copy_name(r.smmu_name, drv->name);
+    record_start(&r, drv);
     if (dev)
-        copy_name(r.ctx_name, dev->name);
+        memcpy(r.ctx_name, dev->name, sizeof(r.ctx_name));
     else
         snprintf(r.ctx_name, sizeof(r.ctx_name), "bank%u", bank);
-    f->smmu = r.smmu_name;
-    f->ctx = r.ctx_name;
     f->bank = bank;
     f->fsr = fsr;
     f->far = cb_read(drv, bank, SMMU_FAR);
@@ -215,10 +228,7 @@ int smmu_poll_global_fault(struct smmu_driver *drv)
     struct smmu_fault *f = &r.fault;
     uint32_t esynr1 = glb_read(drv, SMMU_ESYNR1);
 
-    memset(&r, 0, sizeof(r));
-    copy_name(r.smmu_name, drv->name);
-    f->smmu = r.smmu_name;
-    f->ctx = r.ctx_name;
+    record_start(&r, drv);
     f->global = true;
     f->fsr = esr;
     f->far = glb_read(drv, SMMU_EAR);
