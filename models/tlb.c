@@ -166,7 +166,13 @@ static unsigned free_lowest_unlocked(struct tlb *t, unsigned set)
 
 /* ------------------------------------------------------------------ entry bookkeeping */
 
-/* The probes of search(), from the present bits: sizes from 4K up, ASID-tagged first. */
+static void region_start(struct tlb *t);
+
+/*
+ * The probes of search(), from the present bits: sizes from 4K up, ASID-tagged first.
+ * The first time sizes are mixed, the region counts start (from every valid slot, so
+ * callers change counts only once the slot holds its new tag).
+ */
 static void probes_rebuild(struct tlb *t)
 {
     unsigned n = 0;
@@ -184,7 +190,77 @@ static void probes_rebuild(struct tlb *t)
     }
     t->nprobes = (uint8_t)n;
     t->one_plain = t->lru_plain && n == 1;
+    uint8_t sizes = t->present_ng | t->present_g;
+    if (!t->region_on && (sizes & (sizes - 1)))
+        region_start(t);
 }
+
+/* ------------------------------------------------------------------ region counts */
+
+/* The bucket of the page of size `size` (above 4 KiB) numbered vpn, in VMID vmid. */
+static inline uint32_t region_of(const struct tlb *t, unsigned size, uint8_t vmid, uint64_t vpn)
+{
+    uint64_t h = (vpn ^ (uint64_t)vmid << HASH_CTX_SHIFT) * HASH_MULT;
+
+    return (uint32_t)((size - 1) << t->region_bits) | (uint32_t)(h >> (64 - t->region_bits));
+}
+
+/* Counts a tag in (delta 1) or out (delta -1 as unsigned) of every larger size's page. */
+static void region_count(struct tlb *t, struct tag tag, uint32_t delta)
+{
+    unsigned s = TAG_SIZE(tag), shift = page_shift((enum page_size)s);
+
+    for (unsigned big = s + 1; big < PAGE_SIZES; big++) {
+        unsigned by = page_shift((enum page_size)big) - shift;
+
+        t->region[region_of(t, big, TAG_VMID(tag), tag.vpn >> by)] += delta;
+    }
+}
+
+/* Sizes are mixed for the first time: every valid entry counted, from then on kept up. */
+static __attribute__((noinline)) void region_start(struct tlb *t)
+{
+    size_t n = (size_t)(PAGE_SIZES - 1) << t->region_bits;
+
+    if (!t->region)
+        t->region = malloc(n * sizeof(*t->region));
+    if (!t->region)             /* the cache then covers 4 KiB, as without the counts */
+        return;
+    memset(t->region, 0, n * sizeof(*t->region));
+    for (uint32_t slot = 0; slot < t->slots; slot++)
+        if (t->rec[slot].ctx)
+            region_count(t, slot_tag(t, slot), 1);
+    t->region_on = true;
+}
+
+static inline void region_add(struct tlb *t, struct tag tag)
+{
+    if (t->region_on)
+        region_count(t, tag, 1);
+}
+
+static inline void region_sub(struct tlb *t, struct tag tag)
+{
+    if (t->region_on)
+        region_count(t, tag, (uint32_t)-1);
+}
+
+/*
+ * The page shift the one-entry cache may cover after a hit on an entry of `size`
+ * for address va in VMID vmid: the entry's page when no smaller entry of the VMID
+ * lies in it, else 4 KiB.
+ */
+static inline unsigned cover_shift(const struct tlb *t, uint64_t va, uint8_t vmid, unsigned size)
+{
+    unsigned shift = page_shift((enum page_size)size);
+    unsigned smaller = (t->present_ng | t->present_g) & ((1u << size) - 1);
+
+    if (!smaller || (t->region_on && !t->region[region_of(t, size, vmid, va >> shift)]))
+        return shift;
+    return FAST_PAGE_SHIFT;
+}
+
+/* ------------------------------------------------------------------ entry counts */
 
 static inline void count_add(struct tlb *t, struct tag tag)
 {
@@ -231,19 +307,30 @@ static inline void touch(struct tlb *t, unsigned set, uint32_t slot)
 
 /*
  * A hit on slot, whose tag has the page size `size` (an entry's size is always its
- * tag's): remembered for the one-entry cache of the next lookup, and counted. The
- * recency update is the caller's.
+ * tag's): remembered for the one-entry cache of the next lookup, which then covers
+ * va's page of 1 << shift bytes, and counted. The recency update is the caller's.
  */
-static inline void note_hit(struct tlb *t, uint64_t va, uint32_t ctx, uint32_t slot,
-                            unsigned size)
+static inline void note_hit_covering(struct tlb *t, uint64_t va, unsigned shift, uint32_t ctx,
+                                     uint32_t slot, unsigned size)
 {
-    t->fast_page = va >> FAST_PAGE_SHIFT;
+    t->fast_mask = ~(((uint64_t)1 << shift) - 1);
+    t->fast_page = va & t->fast_mask;
     t->fast_ctx = ctx;
     t->fast_slot = slot;
     t->fast_size = size;
     t->fast_matches = 0;
     t->stats.hits++;
     t->stats.hits_by_size[size]++;
+}
+
+/* The same, the cover worked out from the entries present (cover_shift). */
+static inline void note_hit(struct tlb *t, uint64_t va, uint32_t ctx, uint32_t slot,
+                            unsigned size)
+{
+    unsigned shift = size ? cover_shift(t, va, (uint8_t)(ctx >> CTX_VMID_SHIFT), size)
+                          : FAST_PAGE_SHIFT;
+
+    note_hit_covering(t, va, shift, ctx, slot, size);
 }
 
 /* note_hit, and the replacement policy's recency update. */
@@ -287,6 +374,7 @@ void tlb_remove_slot(struct tlb *t, unsigned set, unsigned way)
     struct tag tag = slot_tag(t, slot);
 
     hash_remove(t, slot);
+    region_sub(t, tag);
     t->rec[slot].ctx = 0;
     if (t->repl == TLB_LRU && way >= t->floor)
         lru_unlink(t, set, slot);
@@ -305,6 +393,7 @@ static inline void write_entry(struct tlb *t, uint32_t slot, struct tag tag,
     t->rec[slot].vpn = tag.vpn;
     t->rec[slot].ctx = tag.ctx;
     hash_insert(t, tag, slot);
+    region_add(t, tag);
 }
 
 /* The same, counting the entry (a slot that was invalid). */
@@ -343,11 +432,12 @@ static void replace(struct tlb *t, unsigned set, unsigned way, struct tag tag,
     t->stats.evictions++;
     t->stats.evictions_by_size[TAG_SIZE(old)]++;
     hash_remove(t, slot);
+    region_sub(t, old);
+    write_entry(t, slot, tag, e);
     if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT)) {
         count_sub(t, old);
         count_add(t, tag);
     }
-    write_entry(t, slot, tag, e);
     touch(t, set, slot);
     if (t->repl == TLB_LRU)
         lru_prefetch_victims(t, slot);
@@ -413,6 +503,8 @@ struct tlb *tlb_new(const struct tlb_config *cfg)
         buckets *= 2;
     t->hash_mask = buckets - 1;
     t->hash_shift = 64 - ilog2(buckets);
+    /* about four region buckets per entry, so that few smaller entries share one */
+    t->region_bits = ilog2(n) + 2 > REGION_MIN_BITS ? ilog2(n) + 2 : REGION_MIN_BITS;
 
     t->hash = calloc(buckets, sizeof(*t->hash));
     t->rec = aligned_alloc(sizeof(*t->rec), n * sizeof(*t->rec));
@@ -453,6 +545,7 @@ void tlb_free(struct tlb *t)
     free(t->hash);
     free(t->rec);
     free(t->memo);
+    free(t->region);
     free(t->head);
     free(t->plru);
     free(t->rr);
@@ -527,7 +620,7 @@ static inline bool fast_hit(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t 
 {
     t->stats.lookups++;
     if (__builtin_expect(fast_ctx(vmid, asid) == t->fast_ctx &&
-                         va >> FAST_PAGE_SHIFT == t->fast_page, 1)) {
+                         (va & t->fast_mask) == t->fast_page, 1)) {
         t->stats.hits++;
         t->stats.hits_by_size[t->fast_size]++;
         return true;
@@ -744,15 +837,20 @@ lru_replace_absent(struct tlb *t, unsigned set, struct tag tag, uint64_t bucket,
 
     t->stats.evictions++;
     t->stats.evictions_by_size[TAG_SIZE(old)]++;
-    if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT))
-        count_move(t, old, tag);
     t->hash[bucket] = (struct bucket){ .check = check, .slot = slot };
     r->where = (uint32_t)bucket;
     hash_remove_at(t, hole);
+    if (t->region_on) {
+        region_count(t, old, (uint32_t)-1);
+        region_count(t, tag, 1);
+    }
     r->ent = *e;
     r->ent.va = tag.vpn << page_shift(e->size);     /* tag is e's: e->va aligned down */
     r->vpn = tag.vpn;
     r->ctx = tag.ctx;
+    /* after the slot holds the new tag: sizes becoming mixed count every slot */
+    if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT))
+        count_move(t, old, tag);
     t->head[set] = slot;
     lru_prefetch_victims(t, slot);
     tags_changed(t);
@@ -899,7 +997,8 @@ access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
 
     unsigned set = set_of(t, tag.vpn), size = TAG_SIZE(tag);
 
-    note_hit(t, va, ctx, slot, size);
+    /* One (size, kind) pair is present, so nothing smaller hides in the page. */
+    note_hit_covering(t, va, p->shift, ctx, slot, size);
     if (!home_only && !t->lru_plain)    /* home_only: the caller saw one_plain */
         return touch_hit(t, set, slot);
     lru_plain_hit(t, set, slot);

@@ -58,8 +58,22 @@ struct bucket {
 #define HASH_CTX_SHIFT      40  /* the context above the page numbers of 40-bit VAs */
 #define HASH_BIG_ENTRIES    (1u << 16)  /* above this, a load factor of 1/4, not 1/16 */
 
-/* The last-lookup cache: the 4 KiB page number and the lookup's VMID, ASID, valid. */
+/*
+ * The last-lookup cache: the page number of the lookup's address and its VMID, ASID
+ * and valid bit. The page is 4 KiB, or the hit entry's whole page when no smaller
+ * entry of its VMID lies in it (the region counts below).
+ */
 #define FAST_PAGE_SHIFT     12
+
+/*
+ * Region counts, kept from the first time entries of two sizes are valid at once:
+ * for each size S above 4 KiB, a table of counts of the valid entries smaller than
+ * S, each counted in the bucket that the hash of its VMID and its page of size S
+ * picks. A zero bucket means that no smaller entry of that VMID lies in that page,
+ * so every address of a hit entry's page finds the entry first, and the one-entry
+ * cache covers the page. Collisions only make a bucket look taken.
+ */
+#define REGION_MIN_BITS     8
 
 #define NONE                UINT32_MAX
 
@@ -108,7 +122,8 @@ struct match_memo {
 
 struct tlb {
     /* Hot fields first: everything a lookup touches. */
-    uint64_t fast_page;         /* va >> FAST_PAGE_SHIFT of the last hit */
+    uint64_t fast_page;         /* va & fast_mask of the last hit: its page's base */
+    uint64_t fast_mask;         /* a 4 KiB page's, or the hit entry's page's */
     uint32_t fast_ctx;          /* its VMID, ASID and CTX_VALID; 0: empty */
     uint32_t fast_slot;
     uint32_t fast_size;         /* its entry's page size: the hit's count needs no record */
@@ -141,6 +156,9 @@ struct tlb {
     uint32_t *free_hint;        /* per set: words below it are all zero */
     uint32_t *free_unlocked;    /* per set: invalid ways at or above floor */
     unsigned count[2][PAGE_SIZES];  /* valid entries: [global][size] */
+    uint32_t *region;           /* [PAGE_SIZES - 1][1 << region_bits]: NULL until kept */
+    unsigned region_bits;
+    bool region_on;             /* region holds the counts of every valid entry */
     unsigned valid;
     bool lke;
     unsigned floor, victim;

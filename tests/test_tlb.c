@@ -454,6 +454,76 @@ static void test_mixed_sizes_coexist(void **state)
 }
 
 /*
+ * The one-entry cache after a hit on an entry larger than 4 KiB covers the entry's
+ * whole page only while no smaller entry of its VMID lies in that page (docs/tlb.md):
+ * a smaller entry there is searched first, so a lookup at its address must return it
+ * even right after a hit elsewhere in the big page. Each case brings the smaller
+ * entry in by another path (a fill while the counts are kept, a fill before sizes
+ * were mixed, tlb_access's replacement of the LRU victim); each lookup pair is a hit
+ * on the 64 KiB entry E (0x00010000) and then one at the 4 KiB entry F (0x00013000).
+ */
+static void expect_f_inside_e(struct tlb *t, uint8_t vmid, uint8_t asid)
+{
+    assert_int_equal(tlb_lookup(t, vmid, asid, 0x00010000u)->size, PAGE_64K);
+    assert_int_equal(tlb_lookup(t, vmid, asid, 0x00013000u)->size, PAGE_4K);
+    assert_int_equal(tlb_lookup(t, vmid, asid, 0x00014000u)->size, PAGE_64K);
+    assert_int_equal(tlb_lookup(t, vmid, asid, 0x00013ffcu)->size, PAGE_4K);
+}
+
+static void test_fast_cache_whole_page(void **state)
+{
+    (void)state;
+
+    /* F filled after sizes were mixed (G is a 4 KiB entry far away), so F is
+     * counted when it comes, not by the count taken when sizes became mixed. */
+    struct tlb *t = mk(16, 16, TLB_LRU, 0);
+    fill(t, 0x00800000u, PAGE_4K, 1, 1, true);
+    fill(t, 0x00010000u, PAGE_64K, 1, 1, true);
+    assert_int_equal(tlb_lookup(t, 1, 1, 0x00011000u)->size, PAGE_64K);
+    assert_int_equal(tlb_lookup(t, 1, 1, 0x00013000u)->size, PAGE_64K);
+    fill(t, 0x00013000u, PAGE_4K, 1, 1, true);
+    expect_f_inside_e(t, 1, 1);
+    /* A global F is found by ASID 1's search as well, before the ASID-tagged E. */
+    fill(t, 0x00015000u, PAGE_4K, 1, 0, false);
+    assert_int_equal(tlb_lookup(t, 1, 1, 0x00010000u)->size, PAGE_64K);
+    assert_int_equal(tlb_lookup(t, 1, 1, 0x00015000u)->size, PAGE_4K);
+    /* Another VMID's 4 KiB entry in the same page hides nothing from VMID 1. */
+    fill(t, 0x00017000u, PAGE_4K, 2, 1, true);
+    assert_int_equal(tlb_lookup(t, 1, 1, 0x00010000u)->size, PAGE_64K);
+    assert_int_equal(tlb_lookup(t, 1, 1, 0x00017000u)->size, PAGE_64K);
+    assert_int_equal(tlb_lookup(t, 2, 1, 0x00017000u)->size, PAGE_4K);
+    /* A TLBIVA at F's address takes F and E (E covers it too); both refilled. */
+    tlb_inv_va(t, 1, 1, 0x00013000u);
+    assert_int_equal(tlb_lookup(t, 1, 1, 0x00013000u), NULL);
+    fill(t, 0x00010000u, PAGE_64K, 1, 1, true);
+    fill(t, 0x00013000u, PAGE_4K, 1, 1, true);
+    expect_f_inside_e(t, 1, 1);
+    tlb_free(t);
+
+    /* F filled first, while only 4 KiB entries were valid; E then mixes the sizes. */
+    t = mk(16, 16, TLB_LRU, 0);
+    fill(t, 0x00013000u, PAGE_4K, 1, 1, true);
+    fill(t, 0x00010000u, PAGE_64K, 1, 1, true);
+    expect_f_inside_e(t, 1, 1);
+    tlb_free(t);
+
+    /* F comes by tlb_access's replacement of the LRU victim, in a full two-entry
+     * TLB whose sizes are already mixed (H, 1 MiB, and G, 4 KiB); E then replaces G. */
+    t = mk(2, 2, TLB_LRU, 0);
+    struct tlb_entry h = ent(0x10000000u, PAGE_1M, 1, 1, true);
+    struct tlb_entry g = ent(0x00800000u, PAGE_4K, 1, 1, true);
+    struct tlb_entry f = ent(0x00013000u, PAGE_4K, 1, 1, true);
+    assert_int_equal(tlb_access(t, 1, 1, h.va, &h), 0);
+    assert_int_equal(tlb_access(t, 1, 1, g.va, &g), 0);
+    assert_int_equal(tlb_access(t, 1, 1, f.va, &f), 0);     /* H, the LRU, goes */
+    assert_int_equal(tlb_stats(t)->evictions_by_size[PAGE_1M], 1);
+    fill(t, 0x00010000u, PAGE_64K, 1, 1, true);             /* G, now the LRU, goes */
+    assert_int_equal(tlb_stats(t)->evictions_by_size[PAGE_4K], 1);
+    expect_f_inside_e(t, 1, 1);
+    tlb_free(t);
+}
+
+/*
  * Overlapping entries (software changed a mapping without invalidating): the lookup
  * takes the smallest size first, and within a size the ASID-tagged entry before the
  * global one; the cached last lookup must not hide an entry filled after it.
@@ -1587,6 +1657,7 @@ int main(void)
         cmocka_unit_test(test_section_hits_all_small_pages),
         cmocka_unit_test(test_supersection_and_large_page),
         cmocka_unit_test(test_mixed_sizes_coexist),
+        cmocka_unit_test(test_fast_cache_whole_page),
         cmocka_unit_test(test_overlap_priority),
         cmocka_unit_test(test_match_count_remembered),
         cmocka_unit_test(test_inv_asid_and_vmid),
