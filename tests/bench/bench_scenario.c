@@ -9,7 +9,7 @@
  * figures are the ones a user's run would show. The target is 10 M transactions/s
  * for every scenario, whole process; a missed target is reported, not an error.
  *
- * The command is started directly (posix_spawn, its output to /dev/null), not
+ * The command is started directly (posix_spawn, its output and messages to /dev/null), not
  * through a shell, so the time is the command's own. The floor every run pays, the
  * process start-up (loading SystemC and libstdc++, their static constructors), is
  * measured as `iommusim --version` and printed first; each scenario's line also
@@ -62,7 +62,11 @@ static int by_name(const void *a, const void *b)
 
 extern char **environ;
 
-/* Wall time of one run of argv (its output to /dev/null); negative when it fails. */
+/*
+ * Wall time of one run of argv (its output and its messages, such as a scenario's
+ * warnings, to /dev/null: the failure line below gives the command to rerun);
+ * negative when it fails.
+ */
 static double timed_run(char *const argv[])
 {
     posix_spawn_file_actions_t fa;
@@ -71,6 +75,7 @@ static double timed_run(char *const argv[])
 
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     double t0 = bench_now();
     int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
