@@ -182,11 +182,13 @@ static void probes_rebuild(struct tlb *t)
 
         if (t->present_ng & (1u << s))
             t->probe[n++] = (struct probe){ .keep = ~0u, .add = size,
-                                            .shift = page_shift((enum page_size)s) };
+                                            .shift = page_shift((enum page_size)s),
+                                            .page_mask = ~((uint64_t)page_bytes((enum page_size)s) - 1) };
         if (t->present_g & (1u << s))
             t->probe[n++] = (struct probe){ .keep = ~(0xFFu << CTX_ASID_SHIFT),
                                             .add = size | CTX_GLOBAL,
-                                            .shift = page_shift((enum page_size)s) };
+                                            .shift = page_shift((enum page_size)s),
+                                            .page_mask = ~((uint64_t)page_bytes((enum page_size)s) - 1) };
     }
     t->nprobes = (uint8_t)n;
     t->one_plain = t->lru_plain && n == 1;
@@ -308,13 +310,13 @@ static inline void touch(struct tlb *t, unsigned set, uint32_t slot)
 /*
  * A hit on slot, whose tag has the page size `size` (an entry's size is always its
  * tag's): remembered for the one-entry cache of the next lookup, which then covers
- * va's page of 1 << shift bytes, and counted. The recency update is the caller's.
+ * va's page that `mask` keeps, and counted. The recency update is the caller's.
  */
-static inline void note_hit_covering(struct tlb *t, uint64_t va, unsigned shift, uint32_t ctx,
+static inline void note_hit_covering(struct tlb *t, uint64_t va, uint64_t mask, uint32_t ctx,
                                      uint32_t slot, unsigned size)
 {
-    t->fast_mask = ~(((uint64_t)1 << shift) - 1);
-    t->fast_page = va & t->fast_mask;
+    t->fast_mask = mask;
+    t->fast_page = va & mask;
     t->fast_ctx = ctx;
     t->fast_slot = slot;
     t->fast_size = size;
@@ -330,7 +332,7 @@ static inline void note_hit(struct tlb *t, uint64_t va, uint32_t ctx, uint32_t s
     unsigned shift = size ? cover_shift(t, va, (uint8_t)(ctx >> CTX_VMID_SHIFT), size)
                           : FAST_PAGE_SHIFT;
 
-    note_hit_covering(t, va, shift, ctx, slot, size);
+    note_hit_covering(t, va, ~(((uint64_t)1 << shift) - 1), ctx, slot, size);
 }
 
 /* note_hit, and the replacement policy's recency update. */
@@ -811,11 +813,19 @@ int tlb_fill(struct tlb *t, const struct tlb_entry *e)
     return 0;
 }
 
-/* An entry of one (size, kind) replaced by one of another: rare, so out of line. */
-static __attribute__((noinline)) void count_move(struct tlb *t, struct tag old, struct tag tag)
+/*
+ * The counts after lru_replace_absent put tag where old was (the slot holds tag
+ * already): the region counts, if kept, and the (size, kind) counts when those differ,
+ * which may start the region counts (they then count the slot as it is now).
+ */
+static __attribute__((noinline)) void recount_replaced(struct tlb *t, struct tag old, struct tag tag)
 {
-    count_sub(t, old);
-    count_add(t, tag);
+    region_sub(t, old);
+    region_add(t, tag);
+    if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT)) {
+        count_sub(t, old);
+        count_add(t, tag);
+    }
 }
 
 /*
@@ -832,25 +842,23 @@ lru_replace_absent(struct tlb *t, unsigned set, struct tag tag, uint64_t bucket,
 {
     uint32_t slot = lru_tail(t, set);
     struct slot_rec *r = &t->rec[slot];
-    struct tag old = slot_tag(t, slot);
+    uint32_t old_ctx = r->ctx;
     uint32_t hole = r->where;
 
     t->stats.evictions++;
-    t->stats.evictions_by_size[TAG_SIZE(old)]++;
+    t->stats.evictions_by_size[(old_ctx >> CTX_SIZE_SHIFT) & 3u]++;
     t->hash[bucket] = (struct bucket){ .check = check, .slot = slot };
     r->where = (uint32_t)bucket;
     hash_remove_at(t, hole);
-    if (t->region_on) {
-        region_count(t, old, (uint32_t)-1);
-        region_count(t, tag, 1);
-    }
+    uint64_t old_vpn = r->vpn;
     r->ent = *e;
     r->ent.va = tag.vpn << page_shift(e->size);     /* tag is e's: e->va aligned down */
     r->vpn = tag.vpn;
     r->ctx = tag.ctx;
-    /* after the slot holds the new tag: sizes becoming mixed count every slot */
-    if ((old.ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT))
-        count_move(t, old, tag);
+    /* One test for both, off the usual miss: another (size, kind), or counts kept. */
+    if (__builtin_expect(((old_ctx ^ tag.ctx) & (CTX_GLOBAL | 3u << CTX_SIZE_SHIFT)) |
+                         t->region_on, 0))
+        recount_replaced(t, (struct tag){ .vpn = old_vpn, .ctx = old_ctx }, tag);
     t->head[set] = slot;
     lru_prefetch_victims(t, slot);
     tags_changed(t);
@@ -998,7 +1006,7 @@ access_one_probe(struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va,
     unsigned set = set_of(t, tag.vpn), size = TAG_SIZE(tag);
 
     /* One (size, kind) pair is present, so nothing smaller hides in the page. */
-    note_hit_covering(t, va, p->shift, ctx, slot, size);
+    note_hit_covering(t, va, p->page_mask, ctx, slot, size);
     if (!home_only && !t->lru_plain)    /* home_only: the caller saw one_plain */
         return touch_hit(t, set, slot);
     lru_plain_hit(t, set, slot);

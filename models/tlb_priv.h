@@ -108,6 +108,8 @@ _Static_assert(sizeof(struct slot_rec) == 64, "one slot, one cache line");
 struct probe {
     uint32_t keep, add;
     uint32_t shift;
+    uint64_t page_mask;         /* ~(page bytes - 1): the cover of a hit at this probe
+                                   when it is the only one */
 };
 
 /*

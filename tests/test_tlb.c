@@ -459,7 +459,8 @@ static void test_mixed_sizes_coexist(void **state)
  * a smaller entry there is searched first, so a lookup at its address must return it
  * even right after a hit elsewhere in the big page. Each case brings the smaller
  * entry in by another path (a fill while the counts are kept, a fill before sizes
- * were mixed, tlb_access's replacement of the LRU victim); each lookup pair is a hit
+ * were mixed, tlb_access's replacement of an LRU victim of another size and of its
+ * own size); each lookup pair is a hit
  * on the 64 KiB entry E (0x00010000) and then one at the 4 KiB entry F (0x00013000).
  */
 static void expect_f_inside_e(struct tlb *t, uint8_t vmid, uint8_t asid)
@@ -519,6 +520,18 @@ static void test_fast_cache_whole_page(void **state)
     assert_int_equal(tlb_stats(t)->evictions_by_size[PAGE_1M], 1);
     fill(t, 0x00010000u, PAGE_64K, 1, 1, true);             /* G, now the LRU, goes */
     assert_int_equal(tlb_stats(t)->evictions_by_size[PAGE_4K], 1);
+    expect_f_inside_e(t, 1, 1);
+    tlb_free(t);
+
+    /* The same, F replacing an entry of its own size and kind (G). */
+    t = mk(2, 2, TLB_LRU, 0);
+    assert_int_equal(tlb_access(t, 1, 1, h.va, &h), 0);
+    assert_int_equal(tlb_access(t, 1, 1, g.va, &g), 0);
+    assert_int_equal(tlb_access(t, 1, 1, h.va, &h), 1);     /* G is the LRU now */
+    assert_int_equal(tlb_access(t, 1, 1, f.va, &f), 0);
+    assert_int_equal(tlb_stats(t)->evictions_by_size[PAGE_4K], 1);
+    fill(t, 0x00010000u, PAGE_64K, 1, 1, true);             /* H goes */
+    assert_int_equal(tlb_stats(t)->evictions_by_size[PAGE_1M], 1);
     expect_f_inside_e(t, 1, 1);
     tlb_free(t);
 }
