@@ -154,6 +154,32 @@ static uint32_t rd(const struct fx *f, uint32_t pa) { return physmem_read32(f->p
 
 /* ---- Descriptors ------------------------------------------------------------------ */
 
+/*
+ * Tearing a context down frees every L2 table its L1 table points to, wherever the
+ * entry sits: L1 entries 0, 255 and 256 (either side of a boundary of the 1 KiB
+ * chunks the teardown reads the table in) and 4095 (the last), and nothing for a
+ * section: five allocations (the L1 table and four L2 tables), five frees, the L1
+ * table last.
+ */
+static void test_teardown_frees_every_l2(void **state)
+{
+    struct fx *f = *state;
+    static const uint32_t va[] = { 0x00000000u, 0x0FF00000u, 0x10000000u, 0xFFF00000u };
+
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(smmu_map(f->dev, 0x80001000u + 0x1000u * i, va[i] + 0x5000u, SZ_4K,
+                                  SMMU_ATTR_READ | SMMU_ATTR_WRITE), 0);
+    assert_int_equal(smmu_map(f->dev, 0x80100000u, 0x20000000u, SZ_1M, SMMU_ATTR_READ), 0);
+    assert_int_equal(smmu_dev_stats(f->dev)->l2_tables, 4);
+    assert_int_equal(f->ta.allocs, 5);
+    assert_int_equal(f->ta.frees, 0);
+    smmu_ctx_deinit(f->dev);
+    f->dev = NULL;
+    assert_int_equal(f->ta.frees, 5);
+    assert_int_equal(f->ta.last_free_pa, L1);
+    assert_int_equal(f->ta.last_free_size, 16384);
+}
+
 static void test_map_4k_descriptor(void **state)
 {
     struct fx *f = *state;
@@ -1465,6 +1491,7 @@ static void test_tree_new_needs_hardware_and_allocator(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_teardown_frees_every_l2, setup_pt, teardown),
         cmocka_unit_test_setup_teardown(test_map_4k_descriptor, setup_pt, teardown),
         cmocka_unit_test_setup_teardown(test_map_64k_descriptor, setup_pt, teardown),
         cmocka_unit_test_setup_teardown(test_map_1m_descriptor, setup_pt, teardown),

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "models/pte.h"
 
@@ -78,14 +79,26 @@ static int l1_table_new(struct smmu_pgtable *pg, struct smmu_l1 *t)
 /* Frees an L1 table with the L2 tables it points to. */
 static void l1_table_free(struct smmu_pgtable *pg, struct smmu_l1 *t)
 {
+    /* The table is read a chunk at a time: a domain's teardown scans all 4096
+     * descriptors, and a word at a time that was most of a short run's exit. */
+    enum { CHUNK = 256 };
+    uint8_t b[4 * CHUNK];
+
     if (!t->pa)
         return;
-    for (unsigned i = 0; i < PTE_L1_ENTRIES; i++) {
-        uint32_t d = physmem_read32(pg->pt.pm, t->pa + 4 * i);
-        if ((d & PTE_L1_TYPE_MASK) == PTE_L1_TYPE_TABLE) {
-            pt_free(pg, d & PTE_L1_TABLE_BASE_MASK, PTE_L2_TABLE_SIZE);
-            pg->stats.l2_frees++;
-            pg->stats.l2_tables--;
+    for (unsigned base = 0; base < PTE_L1_ENTRIES; base += CHUNK) {
+        if (physmem_read(pg->pt.pm, t->pa + 4 * base, b, sizeof(b)))
+            memset(b, 0, sizeof(b));    /* as physmem_read32 reads outside memory */
+        for (unsigned i = 0; i < CHUNK; i++) {
+            const uint8_t *p = b + 4 * i;   /* descriptors are little-endian */
+            uint32_t d = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                         (uint32_t)p[3] << 24;
+
+            if ((d & PTE_L1_TYPE_MASK) == PTE_L1_TYPE_TABLE) {
+                pt_free(pg, d & PTE_L1_TABLE_BASE_MASK, PTE_L2_TABLE_SIZE);
+                pg->stats.l2_frees++;
+                pg->stats.l2_tables--;
+            }
         }
     }
     pt_free(pg, t->pa, PTE_L1_TABLE_SIZE);
