@@ -431,16 +431,13 @@ static void issue_burst(struct master *m, sim_time_t now)
     uint32_t addr = m->cur.iova + m->cur_issued;
     uint32_t len = burst_len(addr, m->cur.bytes - m->cur_issued, m->cfg.burst_bytes);
 
-    /* A copy of a zero template: gcc clears a struct this size with `rep stos`, whose
-     * start-up cost was 40% of issuing a burst. */
-    static const struct smmu_txn zero_txn;
-
-    b->txn = zero_txn;
+    /* The master's fields only: smmu_submit sets every field the SMMU owns. */
     b->txn.mid = m->cfg.mid;
     b->txn.iova = addr;
     b->txn.bytes = len;
     b->txn.write = m->cur.op == MASTER_WRITE;
     b->txn.privileged = m->cfg.privileged;
+    b->txn.instr = false;
     b->txn.done = burst_done;
     b->txn.owner = m;
     b->frame = m->frame;

@@ -463,7 +463,9 @@ static struct smmu_walk *walk_get(struct smmu *s)
         fprintf(stderr, "iommusim: out of host memory for an SMMU walk\n");
         abort();
     }
-    static const struct smmu_walk zero_walk;    /* no `rep stos`: see zero_txn in master.c */
+    /* a copy of a zero template: gcc clears a struct this size with `rep stos`,
+     * whose start-up cost is most of a short clear */
+    static const struct smmu_walk zero_walk;
 
     *w = zero_walk;
     return w;
@@ -701,7 +703,9 @@ static void txn_begin(struct smmu *s, struct smmu_txn *t)
     t->tlb_hit = t->bypassed = false;
     t->fsr = 0;
     t->pa = 0;
+    t->ctx = 0;
     t->next = NULL;
+    t->state = TXN_IDLE;
 }
 
 void smmu_submit(struct smmu *s, struct smmu_txn *t)

@@ -168,7 +168,11 @@ void smmu_mmio_write_at(struct smmu *s, uint32_t offset, uint32_t value, sim_tim
 void smmu_set_irq_handler(struct smmu *s, smmu_irq_fn fn, void *arg);
 void smmu_set_observer(struct smmu *s, smmu_observe_fn fn, void *arg);
 
-/* Timed path: the transaction starts at sim_now(); done runs when it completes. */
+/*
+ * Timed path: the transaction starts at sim_now(); done runs when it completes. The
+ * master sets its fields (mid to owner); smmu_submit sets every field after them,
+ * so a transaction record may be reused as it is.
+ */
 void smmu_submit(struct smmu *s, struct smmu_txn *t);
 
 /*
