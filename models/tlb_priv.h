@@ -59,9 +59,9 @@ struct bucket {
 #define HASH_BIG_ENTRIES    (1u << 16)  /* above this, a load factor of 1/4, not 1/16 */
 
 /*
- * The last-lookup cache: the page number of the lookup's address and its VMID, ASID
- * and valid bit. The page is 4 KiB, or the hit entry's whole page when no smaller
- * entry of its VMID lies in it (the region counts below).
+ * The last-lookup cache: the base of the page holding the lookup's address and its
+ * VMID, ASID and valid bit. The page is 4 KiB, or the hit entry's whole page when no
+ * smaller entry of its VMID lies in it (the region counts below).
  */
 #define FAST_PAGE_SHIFT     12
 
