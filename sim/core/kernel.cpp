@@ -468,6 +468,39 @@ void start(sim_time_t duration, sc_core::sc_starvation_policy policy)
     }
 }
 
+/*
+ * Events and lanes alike: a zeroed record with its own copy of the name (NULL: none),
+ * NULL when memory runs out; kept on a list of all of its kind, for sim_reset.
+ */
+template <class T> T *new_named(const char *name)
+{
+    T *x = static_cast<T *>(std::calloc(1, sizeof(T)));
+
+    if (x && name && !(x->name = strdup(name))) {
+        std::free(x);
+        return NULL;
+    }
+    return x;
+}
+
+template <class T> void list_push(T *&head, T *x)
+{
+    x->next = head;
+    if (head)
+        head->prev = x;
+    head = x;
+}
+
+template <class T> void list_remove(T *&head, T *x)
+{
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        head = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+}
+
 }  // namespace
 
 /*
@@ -489,24 +522,11 @@ struct sim_event *sim_event_new(const char *name, sim_callback_fn fn, void *arg)
 {
     struct sim_event *ev;
 
-    if (!fn)
+    if (!fn || !(ev = new_named<struct sim_event>(name)))
         return NULL;
-    ev = static_cast<struct sim_event *>(std::calloc(1, sizeof(*ev)));
-    if (!ev)
-        return NULL;
-    if (name) {
-        ev->name = strdup(name);
-        if (!ev->name) {
-            std::free(ev);
-            return NULL;
-        }
-    }
     ev->fn = fn;
     ev->arg = arg;
-    ev->next = k.events;
-    if (k.events)
-        k.events->prev = ev;
-    k.events = ev;
+    list_push(k.events, ev);
     return ev;
 }
 
@@ -526,12 +546,7 @@ void sim_event_free(struct sim_event *ev)
             ev->in_heap--;
         }
     }
-    if (ev->prev)
-        ev->prev->next = ev->next;
-    else
-        k.events = ev->next;
-    if (ev->next)
-        ev->next->prev = ev->prev;
+    list_remove(k.events, ev);
     std::free(ev->name);
     std::free(ev);
 }
@@ -584,23 +599,10 @@ struct sim_lane *sim_lane_new(const char *name, sim_callback_fn fn)
 {
     struct sim_lane *q;
 
-    if (!fn)
+    if (!fn || !(q = new_named<struct sim_lane>(name)))
         return NULL;
-    q = static_cast<struct sim_lane *>(std::calloc(1, sizeof(*q)));
-    if (!q)
-        return NULL;
-    if (name) {
-        q->name = strdup(name);
-        if (!q->name) {
-            std::free(q);
-            return NULL;
-        }
-    }
     q->fn = fn;
-    q->next = k.lanes;
-    if (k.lanes)
-        k.lanes->prev = q;
-    k.lanes = q;
+    list_push(k.lanes, q);
     return q;
 }
 
@@ -618,12 +620,7 @@ void sim_lane_free(struct sim_lane *q)
             e.arg = NULL;
         }
     }
-    if (q->prev)
-        q->prev->next = q->next;
-    else
-        k.lanes = q->next;
-    if (q->next)
-        q->next->prev = q->prev;
+    list_remove(k.lanes, q);
     std::free(q->ring);
     std::free(q->name);
     std::free(q);
