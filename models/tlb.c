@@ -666,7 +666,9 @@ unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint64
  * The entries matching va, the one at `slot` among them, where slot is the one-entry
  * cache's hit: search() found it probing (size, kind) pairs in order and nothing has
  * changed since (every change clears the cache), so the probes before its pair found
- * nothing and only the later ones can add a match.
+ * nothing and only the later ones can add a match. When the cache covers the entry's
+ * whole page, va may be another address of that page than the search's; the probes
+ * before the pair still find nothing there (cover_shift).
  */
 static unsigned matches_from_hit(const struct tlb *t, uint8_t vmid, uint8_t asid,
                                  uint64_t va, uint32_t slot)
