@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 
 static double progress_t0, progress_last;
 static int progress_shown;
+static bool progress_tty;      /* asked once: a run draws up to 200 times */
 
 double cli_wall_now(void)
 {
@@ -50,6 +52,7 @@ void cli_progress_begin(void)
     progress_t0 = cli_wall_now();
     progress_last = 0;
     progress_shown = 0;
+    progress_tty = isatty(STDERR_FILENO);
 }
 
 void cli_progress(const char *fmt, ...)
@@ -57,7 +60,7 @@ void cli_progress(const char *fmt, ...)
     va_list ap;
     double now;
 
-    if (!isatty(STDERR_FILENO))
+    if (!progress_tty)
         return;
     now = cli_wall_now();
     if (now - progress_t0 < 1.0 || now - progress_last < 0.2)
