@@ -62,16 +62,18 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(DEPS_MODULES) 2>/dev/null)
 # The plain C libraries are linked from the static archives their -dev packages ship,
 # where the compiler finds one: every shared library costs each run its mappings, its
 # relocations and a place in the search of every symbol that libsystemc and libstdc++
-# look up, 0.7 ms of a 2.8 ms start-up for these five (docs/performance.md). systemc
-# stays shared (Debian ships no archive of it), and with it libstdc++. Worked out once
-# per make (the memo below), after `make deps` has installed them.
+# look up, 0.5-0.8 ms of a 2.4-3.0 ms start-up for these five (docs/performance.md).
+# systemc stays shared (Debian ships no archive of it), and with it libstdc++. Worked
+# out once per make (the memo below), after `make deps` has installed them.
 STATIC_MODULES := yaml-0.1 zlib liblzma libzstd libprotobuf-c
 SHARED_MODULES := $(filter-out $(STATIC_MODULES),$(DEPS_MODULES))
 LINK_STATIC  := -Wl,-Bstatic
 LINK_DYNAMIC := -Wl,-Bdynamic
-lib_link = $(if $(filter /%,$(shell $(CC) -print-file-name=lib$(1).a)),$(LINK_STATIC) -l$(1) $(LINK_DYNAMIC),-l$(1))
+# One word of pkg-config's output: -lNAME from libNAME.a when the compiler finds it;
+# anything else (a -L of a library in its own prefix) as it is.
+lib_link = $(if $(filter -l%,$(1)),$(if $(filter /%,$(shell $(CC) -print-file-name=lib$(1:-l%=%).a)),$(LINK_STATIC) $(1) $(LINK_DYNAMIC),$(1)),$(1))
 PKG_LIBS_NOW = $(shell pkg-config --libs $(SHARED_MODULES) 2>/dev/null) \
-               $(foreach l,$(patsubst -l%,%,$(shell pkg-config --libs $(STATIC_MODULES) 2>/dev/null)),$(call lib_link,$(l)))
+               $(foreach w,$(shell pkg-config --libs $(STATIC_MODULES) 2>/dev/null),$(call lib_link,$(w)))
 PKG_LIBS   = $(eval PKG_LIBS := $(PKG_LIBS_NOW))$(PKG_LIBS)
 LDLIBS     = $(PKG_LIBS) -lstdc++ -lm -lpthread
 # libsystemc.so refers to sc_main, which sim/core/kernel.cpp defines: pull it from the
