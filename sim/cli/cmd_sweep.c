@@ -38,6 +38,7 @@
 #include "sim/cli/results.h"
 #include "sim/cli/sweep.h"
 #include "sim/config/config.h"
+#include "sim/core/outfile.h"
 #include "sim/core/util.h"
 
 #define CMD                 "sweep"
@@ -189,8 +190,8 @@ static int prepare_dir(const struct sweep *sw, const char *dir)
         free(canonical);
         if (rc)
             goto out;
-    } else if ((rc = write_file_atomic(path, text, 0666))) {
-        cli_error(CMD, "cannot write %s: %s", path, strerror(-rc));
+    } else if (outfile_write_text(path, text, 0666, why, sizeof(why))) {
+        cli_error(CMD, "%s", why);
         rc = CLI_FAILED;
         goto out;
     }
@@ -1053,7 +1054,7 @@ static char *slurm_text(const struct sweep *sw, const char *abs_dir)
 
 static int emit_jobs(const struct sweep *sw, const char *abs_dir)
 {
-    char exe[PATH_MAX];
+    char exe[PATH_MAX], err[2 * PATH_MAX];
     char *jobs_path = str_printf("%s/" JOBS_FILE, abs_dir);
     char *slurm_path = str_printf("%s/" SLURM_FILE, abs_dir);
     char *jobs = NULL, *slurm = NULL;
@@ -1068,13 +1069,13 @@ static int emit_jobs(const struct sweep *sw, const char *abs_dir)
         rc = CLI_FAILED;
         goto out;
     }
-    if ((rc = write_file_atomic(jobs_path, jobs, 0666))) {
-        cli_error(CMD, "cannot write %s: %s", jobs_path, strerror(-rc));
+    if (outfile_write_text(jobs_path, jobs, 0666, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
         rc = CLI_FAILED;
         goto out;
     }
-    if ((rc = write_file_atomic(slurm_path, slurm, 0777))) {
-        cli_error(CMD, "cannot write %s: %s", slurm_path, strerror(-rc));
+    if (outfile_write_text(slurm_path, slurm, 0777, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
         rc = CLI_FAILED;
         goto out;
     }

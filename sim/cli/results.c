@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sim/cli/results.h"
+#include "sim/core/outfile.h"
 #include "sim/core/util.h"
 
 #define FNV_OFFSET      14695981039346656037ull     /* FNV-1a 64 offset basis */
@@ -179,11 +180,11 @@ int cli_results_write(const struct stats *st, const char *dir,
     }
     rc = manifest_text(dir, text, sizeof(text));
     dir_file(path, sizeof(path), dir, RESULTS_MANIFEST);
-    if (!rc)
-        rc = write_file_atomic(path, text, 0666);
-    if (rc)
+    if (rc) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
-    return rc;
+        return rc;
+    }
+    return outfile_write_text(path, text, 0666, err, errlen);
 }
 
 int cli_results_check(const char *dir, char *why, size_t whylen)

@@ -2,7 +2,7 @@
  * runinfo.c - a run's description files (runinfo.h): the resolved configuration as
  * YAML and JSON, run.json (how the run was started, by which build) and run.host.json
  * (the wall-clock facts, kept apart so that everything else is byte-identical for the
- * same command line). Each is built in memory and written through write_file_atomic.
+ * same command line). Each is built in memory and written through sim/core/outfile.h.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include "sim/cli/cli.h"
 #include "sim/cli/runinfo.h"
 #include "sim/config/config.h"
+#include "sim/core/outfile.h"
 #include "sim/core/util.h"
 
 /* Written by the Makefile (build/gen/sim/cli/revision.h) from `git describe`; a build
@@ -145,10 +146,10 @@ static int write_text(const struct cli_runinfo *ri, text_fn fn, const char *path
         if (fclose(f) && !rc)
             rc = -ENOMEM;
     }
-    if (!rc)
-        rc = write_file_atomic(path, text, 0666);
     if (rc)
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+    else
+        rc = outfile_write_text(path, text, 0666, err, errlen);
     free(text);
     return rc;
 }

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/core/outfile.h"
 #include "sim/core/util.h"
 
 /* ---- Histograms ------------------------------------------------------------------- */
@@ -865,46 +866,24 @@ int stats_write_csv(const struct stats *st, FILE *out)
 }
 
 /*
- * Writes a result file through PATH.tmp.PID: emit(arg, f) writes the text, then the
- * file is flushed, synced (unless deferred, util.h) and renamed onto path; on any failure the temporary goes and
- * path is left as it was. 0, or a negative errno with "cannot write PATH: REASON".
+ * Writes a result file through sim/core/outfile.h: emit(arg, f) writes the text; on
+ * any failure path is left as it was. 0, or a negative errno with "cannot write PATH:
+ * REASON".
  */
 static int write_file_via_tmp(const char *path, int (*emit)(const void *arg, FILE *f),
                               const void *arg, char *err, size_t errlen)
 {
-    char *tmp;
-    FILE *f;
-    int n, rc = 0;
+    struct outfile o;
+    int rc = outfile_open(&o, path, err, errlen);
 
-    n = snprintf(NULL, 0, "%s.tmp.%ld", path, (long)getpid());
-    tmp = n < 0 ? NULL : malloc((size_t)n + 1);
-    if (!tmp) {
-        err_set(err, errlen, "cannot write %s: %s", path, strerror(ENOMEM));
-        return -ENOMEM;
-    }
-    snprintf(tmp, (size_t)n + 1, "%s.tmp.%ld", path, (long)getpid());
-    if (!(f = fopen(tmp, "w"))) {
-        rc = errno ? -errno : -EIO;
+    if (rc)
+        return rc;
+    if ((rc = emit(arg, o.f))) {
+        outfile_abort(&o);
         err_set(err, errlen, "cannot write %s: %s", path, strerror(-rc));
-        free(tmp);
         return rc;
     }
-    rc = emit(arg, f);
-    /* the stdio buffer must reach the file before fsync can make it durable */
-    if (!rc && fflush(f))
-        rc = errno ? -errno : -EIO;
-    if (!rc)
-        rc = sync_unless_deferred(fileno(f));
-    if (fclose(f) && !rc)
-        rc = errno ? -errno : -EIO;
-    if (!rc && rename(tmp, path))
-        rc = -errno;
-    if (rc) {
-        unlink(tmp);
-        err_set(err, errlen, "cannot write %s: %s", path, strerror(-rc));
-    }
-    free(tmp);
-    return rc;
+    return outfile_commit(&o, err, errlen);
 }
 
 struct stats_emit {

@@ -139,40 +139,6 @@ int sync_unless_deferred(int fd)
     return fsync(fd) ? -errno : 0;
 }
 
-int write_file_atomic(const char *path, const char *text, unsigned mode)
-{
-    size_t plen = strlen(path), len = strlen(text);
-    char *tmp = malloc(plen + 32);
-    int fd, rc = 0;
-
-    if (!tmp)
-        return -ENOMEM;
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-    if (fd < 0) {
-        rc = -errno;
-        free(tmp);
-        return rc;
-    }
-    for (size_t done = 0; done < len && !rc;) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno != EINTR)
-            rc = -errno;
-        else if (n > 0)
-            done += (size_t)n;
-    }
-    if (!rc)
-        rc = sync_unless_deferred(fd);
-    if (close(fd) && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path))
-        rc = -errno;
-    if (rc)
-        unlink(tmp);
-    free(tmp);
-    return rc;
-}
-
 char *str_printf(const char *fmt, ...)
 {
     va_list ap;

@@ -61,15 +61,8 @@ char *ctl_escape(char *dst, size_t len, const char *src);
 bool ctl_has(const char *s);
 
 /*
- * Writes text to path through PATH.tmp.PID, fsync and a rename, created with mode
- * (before the umask): the whole text or, on failure, nothing (the temporary is
- * removed). 0 or a negative errno.
- */
-int write_file_atomic(const char *path, const char *text, unsigned mode);
-
-/*
  * Durability of a set of files. Every file written through PATH.tmp.PID and a rename
- * (write_file_atomic, the statistics writers of stats.h) is made durable by fsync
+ * (sim/core/outfile.h) is made durable by fsync
  * before its rename, one journal commit each: about 1 ms apiece on the machines
  * measured, several times the whole simulation of a short scenario. Between
  * sync_defer_begin() and sync_defer_end(dir) those writers skip the fsync, and

@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/outfile.h"
 #include "sim/core/stats.h"
-#include "sim/observe/outfile.h"
 #include "sim/observe/timeline.h"
 #include "sim/observe/vcd.h"
 
@@ -673,14 +673,14 @@ static struct observe *attach(struct soc *s, const struct observe_opts *opt, cha
     }
     if (opt->vcd_path) {
         if (!(o->vcd = vcd_open(opt->vcd_path, why, sizeof(why))))
-            return attach_fail(o, err, len, "--vcd", why);
+            return attach_fail(o, err, len, "--vcd:", why);
         declare_vcd(o);
     }
     if (opt->timeline_path) {
         o->tl = timeline_open(opt->timeline_path, opt->window_start, opt->window_end, why,
                               sizeof(why));
         if (!o->tl)
-            return attach_fail(o, err, len, "--timeline", why);
+            return attach_fail(o, err, len, "--timeline:", why);
         declare_timeline(o);
         s->step = on_step;
     }
@@ -756,7 +756,7 @@ int observe_finish(struct observe *o, char *err, size_t len)
         o->vcd = NULL;
         if (r && !rc) {
             rc = r;
-            snprintf(err, len, "--vcd %s", why);
+            snprintf(err, len, "--vcd: %s", why);
         }
     }
     if (o->tl) {
@@ -765,7 +765,7 @@ int observe_finish(struct observe *o, char *err, size_t len)
         o->tl = NULL;
         if (r && !rc) {
             rc = r;
-            snprintf(err, len, "--timeline %s", why);
+            snprintf(err, len, "--timeline: %s", why);
         }
     }
     observe_abort(o);

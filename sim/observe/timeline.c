@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sim/observe/outfile.h"
+#include "sim/core/outfile.h"
 
 #define PS_PER_US 1000000u
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/outfile.h"
 #include "sim/core/util.h"
-#include "sim/observe/outfile.h"
 
 /* Identifier codes are printable ASCII '!' .. '~', read as base-94 digits. */
 #define VCD_ID_FIRST    '!'
