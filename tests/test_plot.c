@@ -473,6 +473,31 @@ static void test_no_gnuplot(void **state)
 }
 
 /*
+ * index.md cannot be written (a directory of that name is in the way: rename(2) gives
+ * EISDIR): status 1, the path and the reason in one sentence, the directory left as it
+ * was and no temporary (NAME.tmp.PID) anywhere in the output.
+ */
+static void test_index_not_writable(void **state)
+{
+    char *out, *err, env[8192], want[4096];
+
+    (void)state;
+    snprintf(env, sizeof(env), "rm -rf %s/blocked && mkdir -p %s/blocked/index.md && %s", OUT,
+             OUT, no_gnuplot());
+    snprintf(want, sizeof(want), "--out %s/blocked", OUT);
+    assert_int_equal(plot("full", env, want, &out, &err), 1);
+    snprintf(want, sizeof(want), "iommusim plot: cannot write %s/blocked/index.md: Is a "
+             "directory\n", OUT);
+    assert_non_null(strstr(err, want));
+    struct stat st;
+    assert_int_equal(stat(tmp_path("blocked/index.md"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    proc_sh(&pr, "find %s/blocked -name '*.tmp.*'", OUT);
+    assert_int_equal(pr.status, 0);
+    assert_string_equal(pr.out, "");
+}
+
+/*
  * flat.csv varies only param:seed; its policy param has one value. Nothing can be
  * drawn, each kind says why; index.md is still written, titled by the directory.
  */
@@ -901,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_index),
         cmocka_unit_test(test_no_gnuplot),
+        cmocka_unit_test(test_index_not_writable),
         cmocka_unit_test(test_nothing_varied),
         cmocka_unit_test(test_functional_sweep),
         cmocka_unit_test(test_malformed),

@@ -15,8 +15,7 @@
 #include <unistd.h>
 
 #include "sim/cli/outfile.h"
-
-#define TMP_SUFFIX_MAX  32              /* ".tmp.PID" */
+#include "sim/core/outfile.h"
 
 static void outfile_reset(struct cli_outfile *o, const char *target)
 {
@@ -56,7 +55,6 @@ int cli_outfile_begin(struct cli_outfile *o, const char *target, const char **pa
 {
     mode_t mode;
     bool direct;
-    size_t n;
     int fd;
 
     outfile_reset(o, target);
@@ -71,15 +69,13 @@ int cli_outfile_begin(struct cli_outfile *o, const char *target, const char **pa
                  strerror(errno));
         return -errno;
     }
-    n = strlen(o->final) + TMP_SUFFIX_MAX;
-    o->tmp = malloc(n);
+    o->tmp = outfile_tmp_name(o->final);
     if (!o->tmp) {
         snprintf(err, errlen, "%s: error: out of memory", target);
         free(o->final);
         o->final = NULL;
         return -ENOMEM;
     }
-    snprintf(o->tmp, n, "%s.tmp.%ld", o->final, (long)getpid());
     /* O_EXCL: the file removed on failure is one this process made. */
     fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0) {

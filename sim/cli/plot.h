@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "sim/core/outfile.h"
+
 #define CMD             "plot"
 #define RESULTS_FILE    "results.csv"
 #define SWEEP_FILE      "sweep.txt"
@@ -193,9 +195,8 @@ const char *plot_fmt_word(const char *s, char *buf, size_t len);
  * which needs a y range that is not 0 to 0 when every value is 0.
  */
 struct dat {
-    FILE *f;
+    struct outfile out;                 /* out.f: the lines go here (sim/core/outfile.h) */
     char path[PATH_MAX_LEN];
-    char tmp[PATH_MAX_LEN + 32];        /* written here, renamed onto path when whole */
     double *top;
     unsigned ncol, col;         /* columns per line; the next one */
     unsigned rows, values;      /* lines written after the header; numbers not missing */

@@ -238,17 +238,16 @@ int run_gnuplot(const char *gnuplot, const char *scripts, const char *outdir, st
 int write_index(const struct plotter *pl, bool images)
 {
     const struct results *r = pl->r;
-    char path[PATH_MAX_LEN], tmp[PATH_MAX_LEN + 32];
-    int e = 0;
+    char path[PATH_MAX_LEN], err[PATH_MAX_LEN + 128];
+    struct outfile out;
     FILE *f;
-    bool bad;
 
     plot_fmt(path, sizeof(path), "%s/index.md", pl->outdir);
-    plot_fmt(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    if (!(f = fopen(tmp, "w"))) {
-        cli_error(CMD, "cannot write %s: %s", path, strerror(errno));
+    if (outfile_open(&out, path, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
         return -1;
     }
+    f = out.f;
     fprintf(f, "# Plots of %s\n\n", pl->scenario);
     if (pl->source)
         fprintf(f, "Made by `iommusim plot --mrc` from %s: %u row%s.\n", pl->source,
@@ -275,17 +274,8 @@ int write_index(const struct plotter *pl, bool images)
         for (unsigned i = 0; i < pl->nskipped; i++)
             fprintf(f, "- %s\n", pl->skipped[i]);
     }
-    bad = fflush(f) || ferror(f);
-    e = bad ? errno : 0;
-    if (fclose(f) && !bad) {
-        bad = true;
-        e = errno;
-    }
-    if (!bad && (e = -cli_rename_tmp(tmp, path)))
-        bad = true;
-    if (bad) {
-        unlink(tmp);
-        cli_error(CMD, "cannot write %s: %s", path, strerror(e ? e : EIO));
+    if (outfile_commit(&out, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
         return -1;
     }
     return 0;

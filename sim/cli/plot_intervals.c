@@ -169,15 +169,15 @@ static int load(struct series *s, const char *path, char *text)
 static int write_data(const struct series *s, const struct figure *f, const char *path,
                       char *colmax, size_t len)
 {
-    char tmp[PATH_LEN + NAME_LEN + 32];
+    char err[PATH_LEN + NAME_LEN + 128];
     double max[MAX_COLS] = { 0 };
+    struct outfile o;
 
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    FILE *out = fopen(tmp, "w");
-    if (!out) {
-        cli_error(CMD, "cannot write %s: %s", path, strerror(errno));
+    if (outfile_open(&o, path, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
         return -1;
     }
+    FILE *out = o.f;
     fprintf(out, "# %s per interval of %" PRIu64 " ps, from " INTERVALS_FILE "\n", f->object,
             s->period);
     fprintf(out, "time_ms");
@@ -207,10 +207,8 @@ static int write_data(const struct series *s, const struct figure *f, const char
     for (int c = 0; c < MAX_COLS; c++)
         if (f->kind == FIG_MASTER || ctx_stats[c])
             n += snprintf(colmax + n, len - (size_t)n, " %.6g", max[c]);
-    bool bad = ferror(out) != 0;
-    if (fclose(out) || bad || rename(tmp, path)) {
-        cli_error(CMD, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
-        unlink(tmp);
+    if (outfile_commit(&o, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
         return -1;
     }
     return 0;
@@ -219,12 +217,13 @@ static int write_data(const struct series *s, const struct figure *f, const char
 int plot_intervals(const char *dir, const char *outdir, const char *title)
 {
     char path[PATH_LEN], data[PATH_LEN + NAME_LEN], gnuplot[PATH_LEN], scripts[PATH_LEN];
-    char colmax[256], itmp[PATH_LEN + 32];
+    char colmax[256], err[PATH_LEN + 128];
     struct plot pl;
     struct series *s = calloc(1, sizeof(*s));
     int status = CLI_FAILED;
     unsigned made = 0;
-    FILE *index = NULL;
+    struct outfile idx = { .f = NULL };
+    FILE *index;
 
     snprintf(path, sizeof(path), "%s/" INTERVALS_FILE, dir);
     char *text = NULL;
@@ -251,11 +250,11 @@ int plot_intervals(const char *dir, const char *outdir, const char *title)
     if (images && find_scripts(scripts, sizeof(scripts)))
         goto out;
     snprintf(path, sizeof(path), "%s/index.md", outdir);
-    snprintf(itmp, sizeof(itmp), "%s.tmp.%ld", path, (long)getpid());
-    if (!(index = fopen(itmp, "w"))) {
-        cli_error(CMD, "cannot write %s: %s", path, strerror(errno));
+    if (outfile_open(&idx, path, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
         goto out;
     }
+    index = idx.f;
     const char *name = title ? title : strrchr(dir, '/') && strrchr(dir, '/')[1]
                                      ? strrchr(dir, '/') + 1 : dir;
     fprintf(index, "# Plots of %s over time\n\nMade by `iommusim plot` from " INTERVALS_FILE
@@ -293,24 +292,17 @@ int plot_intervals(const char *dir, const char *outdir, const char *title)
                     KIND(fg), fg->subject);
         made++;
     }
-    bool bad = ferror(index) != 0;
-    if (fclose(index) || bad || rename(itmp, path)) {
-        index = NULL;
-        cli_error(CMD, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
-        unlink(itmp);
+    if (outfile_commit(&idx, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
         goto out;
     }
-    index = NULL;
     printf("wrote %s/index.md (%u figure%s)\n", outdir, made, made == 1 ? "" : "s");
     if (!images)
         fprintf(stderr, "iommusim " CMD ": gnuplot not found; plots skipped (install "
                 "gnuplot-nox)\n");
     status = CLI_OK;
 out:
-    if (index) {
-        fclose(index);
-        unlink(itmp);
-    }
+    outfile_abort(&idx);
     for (unsigned i = 0; s && i < s->nfig; i++)
         free(s->fig[i].v);
     free(s);

@@ -257,14 +257,13 @@ bool dat_open(struct plotter *pl, struct dat *d, const char *name, unsigned ncol
     memset(d, 0, sizeof(*d));
     d->ncol = ncol;
     plot_fmt(d->path, sizeof(d->path), "%s/%s.dat", pl->outdir, name);
-    plot_fmt(d->tmp, sizeof(d->tmp), "%s.tmp.%ld", d->path, (long)getpid());
     if (!(d->top = calloc(ncol, sizeof(*d->top)))) {
         cli_error(CMD, "out of memory");
         pl->failed = true;
         return false;
     }
-    if (!(d->f = fopen(d->tmp, "w"))) {
-        cli_error(CMD, "cannot write %s: %s", d->path, strerror(errno));
+    if (outfile_open(&d->out, d->path, lines, sizeof(lines))) {
+        cli_error(CMD, "%s", lines);
         free(d->top);
         pl->failed = true;
         return false;
@@ -274,11 +273,11 @@ bool dat_open(struct plotter *pl, struct dat *d, const char *name, unsigned ncol
     va_end(ap);
     for (char *line = lines, *nl; *line; line = nl ? nl + 1 : line + strlen(line)) {
         nl = strchr(line, '\n');
-        fprintf(d->f, "# %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
+        fprintf(d->out.f, "# %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
     }
     if (sel->held[0])
-        fprintf(d->f, "# held at the first point's value: %s\n", sel->held);
-    fprintf(d->f, "# " MISSING " marks a value that no selected point has\n");
+        fprintf(d->out.f, "# held at the first point's value: %s\n", sel->held);
+    fprintf(d->out.f, "# " MISSING " marks a value that no selected point has\n");
     return true;
 }
 
@@ -286,7 +285,7 @@ static void dat_next(struct dat *d)
 {
     if (++d->col < d->ncol)
         return;
-    fputc('\n', d->f);
+    fputc('\n', d->out.f);
     d->col = 0;
     d->rows++;
 }
@@ -296,7 +295,7 @@ void dat_word(struct dat *d, const char *s)
 {
     char buf[NAME_MAX_LEN];
 
-    fprintf(d->f, "%s%s", d->col ? " " : "", plot_fmt_word(s, buf, sizeof(buf)));
+    fprintf(d->out.f, "%s%s", d->col ? " " : "", plot_fmt_word(s, buf, sizeof(buf)));
     dat_next(d);
 }
 
@@ -304,7 +303,7 @@ void dat_num(struct dat *d, double v)
 {
     char buf[40];
 
-    fprintf(d->f, "%s%s", d->col ? " " : "", plot_fmt_num(v, buf, sizeof(buf)));
+    fprintf(d->out.f, "%s%s", d->col ? " " : "", plot_fmt_num(v, buf, sizeof(buf)));
     if (!isnan(v) && v > d->top[d->col])
         d->top[d->col] = v;
     d->values += !isnan(v);
@@ -315,29 +314,21 @@ void dat_num(struct dat *d, double v)
 void dat_close(struct plotter *pl, struct dat *d, const char *name, const char *script,
                const char *title, const char *subtitle)
 {
-    bool bad = fflush(d->f) || ferror(d->f);
-    int e = bad ? errno : 0;
     struct plot *p = &pl->plot[pl->nplots];
+    char err[PATH_MAX_LEN + 128];
     size_t len = 0;
 
-    if (fclose(d->f) && !bad) {
-        bad = true;
-        e = errno;
-    }
-    if (!bad && !d->values) {
+    if (!d->values) {
         /* nothing to draw: no file of this figure stays, an earlier run's neither */
-        unlink(d->tmp);
+        outfile_abort(&d->out);
         unlink(d->path);
         plot_remove_images(pl->outdir, name);
         free(d->top);
         plot_skip(pl, name, "no point has a value to draw (every one would be " MISSING ")");
         return;
     }
-    if (!bad && (e = -cli_rename_tmp(d->tmp, d->path)))
-        bad = true;
-    if (bad) {
-        unlink(d->tmp);
-        cli_error(CMD, "cannot write %s: %s", d->path, strerror(e ? e : EIO));
+    if (outfile_commit(&d->out, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
         pl->failed = true;
         free(d->top);
         return;

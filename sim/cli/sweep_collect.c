@@ -20,6 +20,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@
 #include "sim/cli/results.h"
 #include "sim/cli/sweep.h"
 #include "sim/config/config.h"
+#include "sim/core/outfile.h"
+#include "sim/core/util.h"
 
 #define CMD                     "sweep"
 #define TEXT_MAX_BYTES          (64u << 20)     /* far above any stats.csv or sweep.txt */
@@ -806,65 +809,46 @@ static int write_row(FILE *out, const struct sweep *sw, const char *dir, size_t 
     return 0;
 }
 
-static int finish_file(FILE *out, const char *tmp, const char *path)
+/* Writes the header and the rows to path, through a temporary renamed into place. */
+static int write_results_file(const struct sweep *sw, const char *dir, bool *ok,
+                              const struct columns *c, const char **vals, const char *path)
 {
-    int rc = 0;
+    char err[PATH_MAX + 128];
+    struct outfile out;
 
-    if (fflush(out) || ferror(out) || fsync(fileno(out)))
-        rc = errno ? -errno : -EIO;
-    if (fclose(out) && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path))
-        rc = -errno;
-    if (rc) {
-        unlink(tmp);
-        cli_error(CMD, "cannot write %s: %s", path, strerror(-rc));
+    if (outfile_open(&out, path, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
+        return -1;
+    }
+    write_header(out.f, sw, c);
+    for (size_t i = 0; i < sw->npoints; i++)
+        if (write_row(out.f, sw, dir, i, ok, c, vals)) {
+            cli_error(CMD, "out of memory collecting the results of %zu points", sw->npoints);
+            outfile_abort(&out);
+            return -1;
+        }
+    if (outfile_commit(&out, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
         return -1;
     }
     return 0;
-}
-
-/* Writes the header and the rows to tmp, then renames it to path. */
-static int write_results_file(const struct sweep *sw, const char *dir, bool *ok,
-                              const struct columns *c, const char **vals, const char *tmp,
-                              const char *path)
-{
-    FILE *out = fopen(tmp, "w");
-
-    if (!out) {
-        cli_error(CMD, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    write_header(out, sw, c);
-    for (size_t i = 0; i < sw->npoints; i++)
-        if (write_row(out, sw, dir, i, ok, c, vals)) {
-            cli_error(CMD, "out of memory collecting the results of %zu points", sw->npoints);
-            fclose(out);
-            unlink(tmp);
-            return -1;
-        }
-    return finish_file(out, tmp, path);
 }
 
 int sweep_write_results(const struct sweep *sw, const char *dir, bool *ok)
 {
     struct columns c = { 0 };
     int rc = find_columns(sw, dir, ok, &c);
-    int n = snprintf(NULL, 0, "%s/" SWEEP_RESULTS ".tmp.%ld", dir, (long)getpid());
-    char *path = malloc((size_t)n + 1), *tmp = malloc((size_t)n + 1);
+    char *path = str_printf("%s/" SWEEP_RESULTS, dir);
     const char **vals = malloc((c.n ? c.n : 1) * sizeof(*vals));
 
-    if (rc || !path || !tmp || !vals) {
+    if (rc || !path || !vals) {
         cli_error(CMD, "out of memory collecting the results of %zu points", sw->npoints);
         rc = -ENOMEM;                   /* ok[] is not known */
     } else {
-        snprintf(path, (size_t)n + 1, "%s/" SWEEP_RESULTS, dir);
-        snprintf(tmp, (size_t)n + 1, "%s.tmp.%ld", path, (long)getpid());
-        rc = write_results_file(sw, dir, ok, &c, vals, tmp, path);
+        rc = write_results_file(sw, dir, ok, &c, vals, path);
     }
     free(vals);
     free(path);
-    free(tmp);
     columns_free(&c);
     return rc;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "sim/core/outfile.h"
 #include "sim/core/util.h"
 #include "sim/trace/import_common.h"
 #include "sim/trace/trace.h"
@@ -347,11 +348,6 @@ int imp_seconds(const char **p, uint64_t *ps)
 
 /* ------------------------------------------------------------------ outputs */
 
-char *imp_tmp_name(const char *path)
-{
-    return str_printf("%s.tmp%ld", path, (long)getpid());
-}
-
 /* OUT with ".NAME" before its extension: out.trc -> out.NAME.trc, out -> out.NAME. */
 static char *split_name(const char *out, const char *name)
 {
@@ -370,7 +366,7 @@ static int writer_open(struct import_ctx *c, const char *path, char **tmp,
 
     *tmp = NULL;
     if (strcmp(path, "-")) {
-        if (!(*tmp = imp_tmp_name(path)))
+        if (!(*tmp = outfile_tmp_name(path)))
             return imp_file_fail(c, -ENOMEM, path, "out of memory");
         p = *tmp;
     }

@@ -69,7 +69,6 @@ const char *imp_in_name(const struct import_ctx *c);
 /* "FILE: error: ..." for an error of a file as a whole; returns code. */
 int imp_file_fail(struct import_ctx *c, int code, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-char *imp_tmp_name(const char *path);   /* PATH.tmpPID, malloc'd */
 /* Renames the temporary tmp to path when rc is 0, removes it otherwise; the new rc. */
 int imp_settle(struct import_ctx *c, char *tmp, const char *path, int rc);
 

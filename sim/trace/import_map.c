@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/core/outfile.h"
 #include "sim/core/util.h"
 #include "sim/trace/import_common.h"
 
@@ -89,8 +90,8 @@ int imp_maps_open(struct import_ctx *c, struct imp_maps **out)
         return 0;
     m->buf_path = str_printf("%s.buffers.yaml", p);
     m->steps_path = str_printf("%s.steps.yaml", p);
-    m->buf_tmp = m->buf_path ? imp_tmp_name(m->buf_path) : NULL;
-    m->steps_tmp = m->steps_path ? imp_tmp_name(m->steps_path) : NULL;
+    m->buf_tmp = m->buf_path ? outfile_tmp_name(m->buf_path) : NULL;
+    m->steps_tmp = m->steps_path ? outfile_tmp_name(m->steps_path) : NULL;
     if (!m->buf_tmp || !m->steps_tmp)
         return imp_file_fail(c, -ENOMEM, p, "out of memory");
     fd = open(m->buf_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
