@@ -645,19 +645,17 @@ const struct tlb_entry *tlb_probe(const struct tlb *t, uint8_t vmid, uint8_t asi
     return slot == NONE ? NULL : &t->rec[slot].ent;
 }
 
+/* Every (size, kind) pair present probed, as search() does, but all of them. */
 unsigned tlb_match_count(const struct tlb *t, uint8_t vmid, uint8_t asid, uint64_t va)
 {
+    const uint32_t base = fast_ctx(vmid, asid);
     unsigned n = 0;
 
-    for (unsigned s = 0; s < PAGE_SIZES; s++) {
-        uint64_t vpn = va >> page_shift((enum page_size)s);
+    for (unsigned k = 0; k < t->nprobes; k++) {
+        const struct probe *p = &t->probe[k];
+        struct tag tag = { .vpn = va >> p->shift, .ctx = (base & p->keep) | p->add };
 
-        if ((t->present_ng & (1u << s)) &&
-            hash_find(t, make_tag((enum page_size)s, vmid, false, asid, vpn)) != NONE)
-            n++;
-        if ((t->present_g & (1u << s)) &&
-            hash_find(t, make_tag((enum page_size)s, vmid, true, 0, vpn)) != NONE)
-            n++;
+        n += hash_find(t, tag) != NONE;
     }
     return n;
 }
