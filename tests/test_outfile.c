@@ -6,7 +6,8 @@
  * puts exactly the text at PATH with the mode asked less the umask; a failure at any
  * step (the folder missing, a directory in the way, the file-size limit reached mid
  * write) leaves what PATH held untouched, no temporary, and one sentence "cannot
- * write PATH: REASON" with the errno the step gave.
+ * write PATH: REASON" with the errno the step gave. Inside a deferred sync (util.h)
+ * the files are in place at once and their descriptors held until its end.
  */
 #define _DEFAULT_SOURCE
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -174,6 +176,58 @@ static void test_failed_flush_keeps_the_old_file(void **state)
     free(text);
 }
 
+/* The descriptors this process has open (/proc/self/fd, less the listing's own). */
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+
+    assert_non_null(d);
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n - 3;               /* ".", ".." and the listing's descriptor */
+}
+
+/*
+ * A deferred sync (util.h): the files are in place at once, each one's descriptor
+ * kept until sync_defer_end syncs it, and none left open after the end, whether
+ * the end syncs (a directory) or not (NULL); an inner end leaves them to the outer.
+ */
+static void test_deferred_sync(void **state)
+{
+    (void)state;
+    const int base = open_fds();
+    char err[512], *text;
+
+    sync_defer_begin();
+    assert_int_equal(outfile_write_text(tmp_path("d1"), "one\n", 0666, err, sizeof(err)), 0);
+    assert_int_equal(outfile_write_text(tmp_path("d2"), "two\n", 0666, err, sizeof(err)), 0);
+    assert_int_equal(outfile_write_text(tmp_path("d3"), "three\n", 0666, err, sizeof(err)), 0);
+    assert_int_equal(open_fds(), base + 3);
+    text = slurp(tmp_path("d2"), NULL);
+    assert_string_equal(text, "two\n");
+    free(text);
+    assert_false(exists(tmp_of(tmp_path("d2"))));
+    assert_int_equal(sync_defer_end(tmp_dir()), 0);
+    assert_int_equal(open_fds(), base);
+
+    sync_defer_begin();
+    assert_int_equal(outfile_write_text(tmp_path("d4"), "four\n", 0666, err, sizeof(err)), 0);
+    assert_int_equal(open_fds(), base + 1);
+    assert_int_equal(sync_defer_end(NULL), 0);
+    assert_int_equal(open_fds(), base);
+
+    sync_defer_begin();
+    sync_defer_begin();
+    assert_int_equal(outfile_write_text(tmp_path("d5"), "five\n", 0666, err, sizeof(err)), 0);
+    assert_int_equal(sync_defer_end(NULL), 0);
+    assert_int_equal(open_fds(), base + 1);
+    assert_int_equal(sync_defer_end(tmp_dir()), 0);
+    assert_int_equal(open_fds(), base);
+    assert_int_equal(sync_defer_end(NULL), -EINVAL);
+}
+
 /* The name every writer uses for its temporary. */
 static void test_tmp_name(void **state)
 {
@@ -194,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_directory_in_the_way),
         cmocka_unit_test(test_abort_keeps_the_old_file),
         cmocka_unit_test(test_failed_flush_keeps_the_old_file),
+        cmocka_unit_test(test_deferred_sync),
         cmocka_unit_test(test_tmp_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,10 +151,10 @@ static int write_set(const struct stats *st, const char *dir,
 }
 
 /*
- * The files are made durable together, with one file-system sync before the
- * manifest rather than one fsync each (util.h: sync_defer_begin): the manifest, with
- * its sizes and hashes, is what says the set is complete, so a crash in between can
- * only leave a run that reads as unfinished.
+ * The files are made durable together before the manifest, their writebacks
+ * overlapping, rather than one fsync after another (util.h: sync_defer_begin): the
+ * manifest, with its sizes and hashes, is what says the set is complete, so a crash
+ * in between can only leave a run that reads as unfinished.
  */
 int cli_results_write(const struct stats *st, const char *dir,
                       const struct cli_result_file *extra, size_t nextra, char *err,

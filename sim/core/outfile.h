@@ -3,7 +3,7 @@
  *
  * Every result, figure and description file the program writes goes through here:
  * the text goes to a temporary, PATH.tmp.PID beside the target, which is made durable
- * (fsync, or the deferred syncfs of util.h's sync_defer_begin) and renamed over the
+ * (fsync, or the deferred sync of util.h's sync_defer_begin) and renamed over the
  * target once complete. A failed write then never leaves a file at PATH that looks
  * like a result, and never touches what was there: the temporary is removed and
  * whatever PATH held stays. A stray temporary of a killed process keeps its ".tmp."

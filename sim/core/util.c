@@ -1,7 +1,7 @@
 /*
  * util.c - the out-of-line helpers of util.h.
  */
-#define _GNU_SOURCE            /* syncfs */
+#define _GNU_SOURCE            /* sync_file_range */
 #include "sim/core/util.h"
 
 #include <errno.h>
@@ -107,26 +107,51 @@ char *ctl_escape(char *dst, size_t len, const char *src)
     return dst;
 }
 
+/*
+ * The deferral: a copy of the descriptor of every file written since
+ * sync_defer_begin, whose writeback was started then, each synced at the end.
+ */
 static unsigned sync_defer_depth;
+static int *sync_defer_fds;
+static uint32_t sync_defer_n, sync_defer_cap;
 
 void sync_defer_begin(void)
 {
     sync_defer_depth++;
 }
 
+/* fsyncs (when sync) and closes the kept descriptors: the first error, or 0. */
+static int sync_kept(bool sync)
+{
+    int rc = 0;
+
+    for (uint32_t i = 0; i < sync_defer_n; i++) {
+        if (sync && fsync(sync_defer_fds[i]) && !rc)
+            rc = -errno;
+        close(sync_defer_fds[i]);
+    }
+    sync_defer_n = 0;
+    free(sync_defer_fds);
+    sync_defer_fds = NULL;
+    sync_defer_cap = 0;
+    return rc;
+}
+
 int sync_defer_end(const char *dir)
 {
-    int fd, rc = 0;
+    int fd, rc;
 
     if (!sync_defer_depth)
         return -EINVAL;
     sync_defer_depth--;
     if (!dir)
-        return 0;
+        return sync_defer_depth ? 0 : sync_kept(false);
+    rc = sync_kept(true);
+    /* the renames into dir: its entries */
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return -errno;
-    if (syncfs(fd))
+        return rc ? rc : -errno;
+    if (fsync(fd) && !rc)
         rc = -errno;
     close(fd);
     return rc;
@@ -134,8 +159,19 @@ int sync_defer_end(const char *dir)
 
 int sync_unless_deferred(int fd)
 {
-    if (sync_defer_depth)
-        return 0;
+    int copy;
+
+    if (sync_defer_depth) {
+        /* start the writeback now; sync_defer_end waits for it with the others */
+        if (array_grow((void **)&sync_defer_fds, sync_defer_n, &sync_defer_cap,
+                       sizeof(*sync_defer_fds)) &&
+            (copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+            sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+            sync_defer_fds[sync_defer_n++] = copy;
+            return 0;
+        }
+        /* no room to keep it: synced now instead */
+    }
     return fsync(fd) ? -errno : 0;
 }
 

@@ -62,15 +62,18 @@ bool ctl_has(const char *s);
 
 /*
  * Durability of a set of files. Every file written through PATH.tmp.PID and a rename
- * (sim/core/outfile.h) is made durable by fsync
- * before its rename, one journal commit each: about 1 ms apiece on the machines
- * measured, several times the whole simulation of a short scenario. Between
- * sync_defer_begin() and sync_defer_end(dir) those writers skip the fsync, and
- * sync_defer_end makes everything written meanwhile durable at once with one
- * syncfs(2) of dir's file system. For files that a manifest written afterwards
- * vouches for (sim/cli/results.c): a crash before the manifest leaves a run that
- * reads as unfinished, never one that looks complete. dir NULL ends the deferral
- * without syncing (an error path). 0, or a negative errno (-EINVAL: no deferral open).
+ * (sim/core/outfile.h) is made durable by fsync before its rename, one journal commit
+ * each, waited for in turn: about 1 ms apiece on the machines measured, several
+ * times the whole simulation of a short scenario. Between sync_defer_begin() and
+ * sync_defer_end(dir) those writers only start their file's writeback
+ * (sync_file_range) and keep a copy of its descriptor; sync_defer_end fsyncs every
+ * kept file and then dir, whose entries name them, so the writebacks overlap and
+ * the waits mostly find them done. Only these files and dir are synced, never the
+ * rest of the file system: a syncfs(2) would also wait for every other program's
+ * unwritten data there. For files that a manifest written afterwards vouches for
+ * (sim/cli/results.c): a crash before the manifest leaves a run that reads as
+ * unfinished, never one that looks complete. dir NULL ends the deferral without
+ * syncing (an error path). 0, or a negative errno (-EINVAL: no deferral open).
  */
 void sync_defer_begin(void);
 int sync_defer_end(const char *dir);
