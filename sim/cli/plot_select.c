@@ -251,7 +251,7 @@ const char *plot_fmt_word(const char *s, char *buf, size_t len)
 bool dat_open(struct plotter *pl, struct dat *d, const char *name, unsigned ncol,
               const struct selection *sel, const char *fmt, ...)
 {
-    char lines[2048];
+    char lines[2048], err[PATH_MAX_LEN + 128];
     va_list ap;
 
     memset(d, 0, sizeof(*d));
@@ -262,8 +262,8 @@ bool dat_open(struct plotter *pl, struct dat *d, const char *name, unsigned ncol
         pl->failed = true;
         return false;
     }
-    if (outfile_open(&d->out, d->path, lines, sizeof(lines))) {
-        cli_error(CMD, "%s", lines);
+    if (outfile_open(&d->out, d->path, err, sizeof(err))) {
+        cli_error(CMD, "%s", err);
         free(d->top);
         pl->failed = true;
         return false;
