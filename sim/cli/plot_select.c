@@ -5,7 +5,6 @@
  * figures not drawn. sim/cli/plot.h lists the parts of the command.
  */
 #define _DEFAULT_SOURCE
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,7 +13,6 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
-#include "sim/cli/outfile.h"
 #include "sim/cli/plot.h"
 
 /* ---- What the sweep varied ------------------------------------------------------------- */
